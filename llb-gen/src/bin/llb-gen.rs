@@ -1,0 +1,2 @@
+//! The `llb-gen` command line tool (being written).
+fn main() {}

@@ -1,0 +1,105 @@
+//! The raw syntax tree: what the line parser knows, no instruction semantics.
+//!
+//! It mirrors what BuildKit's low-level parser returns (`parser.Node`), so it
+//! can be dumped in the exact text format of BuildKit's parser test files, but
+//! every piece carries a byte span into the original source.
+
+use crate::text::{Spanned, TextRange};
+
+/// A parsed Dockerfile: directives, instructions and parser warnings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dockerfile {
+    /// Parser directives at the top (`# syntax=`, `# escape=`, `# check=`).
+    pub directives: Vec<Directive>,
+    /// The escape / line-continuation character in effect (`\` or `` ` ``).
+    pub escape: char,
+    /// Instructions in file order.
+    pub nodes: Vec<Node>,
+    /// Non-fatal findings of the parser (e.g. empty continuation lines).
+    pub warnings: Vec<ParseWarning>,
+}
+
+/// One parser directive line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Directive {
+    /// Lower-cased key (`syntax`, `escape`, `check`).
+    pub key: String,
+    /// Value as written, trailing whitespace trimmed.
+    pub value: String,
+    /// The whole directive line.
+    pub span: TextRange,
+    /// The value only.
+    pub value_span: TextRange,
+}
+
+/// A non-fatal parser finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseWarning {
+    /// Short stable code, e.g. `NoEmptyContinuation`.
+    pub code: &'static str,
+    pub message: String,
+    pub span: TextRange,
+}
+
+/// One instruction (one logical line plus any heredoc bodies).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// The instruction word exactly as written (`RUN`, `Run`, `frobnicate`).
+    pub keyword: Spanned<String>,
+    /// Leading `--flag[=value]` words with quotes removed and escapes applied,
+    /// e.g. `--mount=type=cache,target=/x`. A bare `--` is not included.
+    pub flags: Vec<Spanned<String>>,
+    /// Argument nodes, exactly as upstream's `Node.Next` chain for this
+    /// instruction (see `../shared/conformance/buildkit-parser/README.md`):
+    /// JSON-decoded strings for the JSON form, whitespace-split words for
+    /// FROM/EXPOSE/COPY/ADD/VOLUME, `key, value, sep` triples for ENV/LABEL,
+    /// raw shell-ish words for ARG, one verbatim string for RUN/CMD/... .
+    /// Unknown instructions have one empty argument.
+    pub args: Vec<Spanned<String>>,
+    /// True for the JSON (exec) form.
+    pub json: bool,
+    /// For `ONBUILD`: the nested instruction.
+    pub sub: Option<Box<Node>>,
+    /// Heredocs introduced on this line, in order.
+    pub heredocs: Vec<Heredoc>,
+    /// Text after the keyword and the flags, surrounding whitespace trimmed,
+    /// with continuations joined (what the argument parsers saw).
+    pub rest: Spanned<String>,
+    /// The logical line after continuations were joined (`Node.Original`).
+    pub original: String,
+    /// The whole instruction: first character of the keyword to the end of
+    /// its last line (heredoc terminators included).
+    pub span: TextRange,
+    /// 1-based first and last physical line, as upstream reports them.
+    pub start_line: u32,
+    pub end_line: u32,
+    /// Comment lines since the previous instruction (`#` dropped, trimmed).
+    pub prev_comment: Vec<String>,
+}
+
+impl Node {
+    /// Lower-cased keyword, as used by the dump and for dispatch.
+    pub fn keyword_lower(&self) -> String {
+        self.keyword.value.to_lowercase()
+    }
+}
+
+/// A heredoc (`<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heredoc {
+    /// Terminator word with quotes removed.
+    pub name: String,
+    /// Digits before `<<` (0 when none).
+    pub file_descriptor: u32,
+    /// False when any part of the word was quoted.
+    pub expand: bool,
+    /// True for `<<-` (leading tabs stripped when matching the terminator and,
+    /// at use time, from the body).
+    pub chomp: bool,
+    /// Raw body lines with their newlines (tabs not stripped).
+    pub content: String,
+    /// The `<<WORD` token on the instruction line.
+    pub word_span: TextRange,
+    /// The body and the terminator line.
+    pub body_span: TextRange,
+}

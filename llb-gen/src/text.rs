@@ -1,0 +1,161 @@
+//! Byte offsets and ranges into a source file, and the line index that turns
+//! them into 1-based lines and columns at the edges (diagnostics, source maps).
+//!
+//! Everything inside the pipeline carries a [`TextRange`]; lines and columns
+//! are computed only when something is shown to a user or sent to BuildKit.
+
+use std::fmt;
+
+/// A half-open byte range `[start, end)` into one source file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct TextRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl TextRange {
+    /// A range from `start` to `end`; `end` is clamped to be at least `start`.
+    pub fn new(start: u32, end: u32) -> Self {
+        TextRange {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    /// An empty range at `offset`.
+    pub fn empty(offset: u32) -> Self {
+        TextRange {
+            start: offset,
+            end: offset,
+        }
+    }
+
+    /// Build a range from `usize` offsets, saturating at `u32::MAX`.
+    pub fn from_usize(start: usize, end: usize) -> Self {
+        let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        TextRange::new(clamp(start), clamp(end))
+    }
+
+    pub fn len(&self) -> u32 {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The smallest range covering both.
+    pub fn cover(self, other: TextRange) -> TextRange {
+        TextRange::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    pub fn contains(&self, offset: u32) -> bool {
+        self.start <= offset && offset < self.end
+    }
+
+    pub fn as_usize(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+impl fmt::Debug for TextRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// A value with the span it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: TextRange,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: TextRange) -> Self {
+        Spanned { value, span }
+    }
+}
+
+/// A 1-based line and a 1-based column counted in characters (not bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Offsets of line starts in a source, for offset -> line/column lookups.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+    len: u32,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            }
+        }
+        LineIndex {
+            starts,
+            len: u32::try_from(text.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// 0-based line number containing `offset`.
+    pub fn line_of(&self, offset: u32) -> usize {
+        let offset = offset.min(self.len);
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// Byte range of 0-based line `line`, without its line terminator.
+    pub fn line_range(&self, line: usize, text: &str) -> TextRange {
+        let start = self.starts.get(line).copied().unwrap_or(self.len);
+        let mut end = self.starts.get(line + 1).map(|s| s - 1).unwrap_or(self.len);
+        if end > start && text.as_bytes().get(end as usize - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        TextRange::new(start, end)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 1-based line and column of `offset` in `text`.
+    pub fn line_col(&self, offset: u32, text: &str) -> LineCol {
+        let line = self.line_of(offset);
+        let start = self.starts[line] as usize;
+        let end = (offset.min(self.len) as usize).max(start);
+        let col = text
+            .get(start..end)
+            .map_or(end - start, |s| s.chars().count());
+        LineCol {
+            line: line as u32 + 1,
+            col: col as u32 + 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let text = "FROM a\nRUN é x\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(0, text), LineCol { line: 1, col: 1 });
+        assert_eq!(idx.line_col(7, text), LineCol { line: 2, col: 1 });
+        // 'x' comes after a two-byte character.
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(idx.line_col(x, text), LineCol { line: 2, col: 7 });
+        assert_eq!(idx.line_range(1, text), TextRange::new(7, 15));
+    }
+}

@@ -1,0 +1,146 @@
+//! The public entry point of the converter and the traits the host implements.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::Diagnostic;
+use crate::pb;
+
+/// An OCI platform (`os/arch[/variant]`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+    pub os_version: Option<String>,
+}
+
+impl Platform {
+    pub fn linux_amd64() -> Self {
+        Platform { os: "linux".into(), architecture: "amd64".into(), variant: None, os_version: None }
+    }
+}
+
+/// How base images are resolved (`image-resolve-mode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ResolveMode {
+    #[default]
+    Default,
+    Pull,
+    Local,
+}
+
+/// Everything a build request can set (the frontend options, typed).
+#[derive(Clone, Debug)]
+pub struct ConvertOptions {
+    /// Dockerfile name as shown in errors and progress (`filename` option).
+    pub filename: String,
+    /// Stage to build (`target`); `None` = the last stage.
+    pub target: Option<String>,
+    pub build_args: BTreeMap<String, String>,
+    /// `label:*` options, added to the final image config.
+    pub labels: BTreeMap<String, String>,
+    /// The platform of the worker (`BUILDKIT_WORKERS`).
+    pub build_platform: Platform,
+    /// Requested target platform (`platform` option); `None` = implicit
+    /// (equal to the build platform).
+    pub target_platform: Option<Platform>,
+    pub resolve_mode: ResolveMode,
+    /// `no-cache`: `Some(empty)` = every stage, `Some(names)` = those stages.
+    pub no_cache: Option<BTreeSet<String>>,
+    /// `force-network-mode` (`none`, `host`, `sandbox`).
+    pub force_network_mode: Option<String>,
+    pub hostname: Option<String>,
+    /// `add-hosts`: (host, ip) pairs.
+    pub extra_hosts: Vec<(String, String)>,
+    /// `shm-size` in bytes.
+    pub shm_size: Option<u64>,
+    /// `ulimit`: (name, soft, hard).
+    pub ulimits: Vec<(String, i64, i64)>,
+    pub cgroup_parent: Option<String>,
+    /// Session id for local sources (`BUILDKIT_SESSION_ID`).
+    pub session_id: Option<String>,
+    /// `.dockerignore` patterns for the main context.
+    pub excludes: Vec<String>,
+    /// `context:<name>` options, value as given.
+    pub named_contexts: BTreeMap<String, String>,
+    /// LLB caps the daemon supports; `None` = assume every cap.
+    pub llb_caps: Option<BTreeSet<String>>,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            filename: "Dockerfile".into(),
+            target: None,
+            build_args: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            build_platform: Platform::linux_amd64(),
+            target_platform: None,
+            resolve_mode: ResolveMode::Default,
+            no_cache: None,
+            force_network_mode: None,
+            hostname: None,
+            extra_hosts: Vec::new(),
+            shm_size: None,
+            ulimits: Vec::new(),
+            cgroup_parent: None,
+            session_id: None,
+            excludes: Vec::new(),
+            named_contexts: BTreeMap::new(),
+            llb_caps: None,
+        }
+    }
+}
+
+/// One base image whose config is needed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ImageRequest {
+    /// Normalised reference, e.g. `docker.io/library/alpine:3.23`.
+    pub reference: String,
+    pub platform: Platform,
+    pub resolve_mode_pull: bool,
+}
+
+/// What the resolver answers for an image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedImage {
+    /// The reference actually resolved (a source policy may rewrite it).
+    pub reference: String,
+    /// `sha256:...` manifest digest; empty when unknown (offline).
+    pub digest: String,
+    /// The image config JSON bytes; empty when unknown (offline).
+    pub config: Vec<u8>,
+}
+
+/// Resolves image configs. Gets all the images of one round at once so the
+/// host can resolve them concurrently.
+pub trait ImageResolver {
+    fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>>;
+}
+
+/// A resolver that knows nothing: every image gets an empty config and no
+/// digest (`llb-gen --offline`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OfflineResolver;
+
+impl ImageResolver for OfflineResolver {
+    fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>> {
+        requests
+            .iter()
+            .map(|r| Ok(ResolvedImage { reference: r.reference.clone(), digest: String::new(), config: Vec::new() }))
+            .collect()
+    }
+}
+
+/// The result of a conversion.
+#[derive(Clone, Debug)]
+pub struct Conversion {
+    /// The LLB definition of the target (terminal op last).
+    pub definition: pb::Definition,
+    /// The OCI image config JSON of the result (`containerimage.config`).
+    pub image_config: Vec<u8>,
+    /// The base image's config, untouched (`containerimage.base.config`).
+    pub base_image_config: Option<Vec<u8>>,
+    /// Warnings (lint findings, parser warnings).
+    pub warnings: Vec<Diagnostic>,
+}

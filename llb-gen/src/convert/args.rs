@@ -1,0 +1,180 @@
+//! ARG/ENV scoping: the ordered env list, global (meta) args with build-arg
+//! overrides, proxy args, and per-stage declared args for history strings.
+
+use std::collections::BTreeMap;
+
+use crate::ir::ArgInstruction;
+
+use super::expand::{expand_word, Lookup};
+
+/// An ordered list of `key=value` (Go `llb.EnvList`): setting a key removes
+/// the old entry and appends the new one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvList {
+    items: Vec<(String, String)>,
+}
+
+impl EnvList {
+    pub fn add_or_replace(&mut self, key: &str, value: &str) {
+        self.items.retain(|(k, _)| k != key);
+        self.items.push((key.to_string(), value.to_string()));
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.items.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.items.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        self.items.iter().map(|(k, _)| k.clone()).collect()
+    }
+}
+
+impl Lookup for EnvList {
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.get(key)
+    }
+}
+
+/// One declared build arg in a stage (`instructions.KeyValuePairOptional`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclaredArg {
+    pub key: String,
+    pub value: Option<String>,
+}
+
+/// Evaluate the ARGs before the first FROM: a build-arg wins, else the
+/// default is expanded against the globals so far (`buildMetaArgs`).
+pub fn build_meta_args(
+    mut globals: EnvList,
+    meta: &[ArgInstruction],
+    build_args: &BTreeMap<String, String>,
+    escape: char,
+) -> Result<EnvList, (String, crate::text::TextRange)> {
+    for cmd in meta {
+        for decl in &cmd.args {
+            let key = decl.name.value.as_str();
+            let value = if let Some(v) = build_args.get(key) {
+                Some(v.clone())
+            } else if let Some(def) = &decl.default {
+                Some(expand_word(&def.value, &globals, escape).map_err(|e| (e, cmd.info.span))?)
+            } else {
+                None
+            };
+            if let Some(v) = value {
+                globals.add_or_replace(key, &v);
+            }
+        }
+    }
+    Ok(globals)
+}
+
+/// Proxy settings taken from build args whether declared or not
+/// (`proxyEnvFromBuildArgs`); keys matched case-insensitively, in key order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProxyArgs {
+    pub http_proxy: String,
+    pub https_proxy: String,
+    pub ftp_proxy: String,
+    pub no_proxy: String,
+    pub all_proxy: String,
+}
+
+pub fn proxy_from_build_args(args: &BTreeMap<String, String>) -> Option<ProxyArgs> {
+    let mut pe = ProxyArgs::default();
+    let mut set = false;
+    for (k, v) in args {
+        let slot = match k.to_ascii_lowercase().as_str() {
+            "http_proxy" => &mut pe.http_proxy,
+            "https_proxy" => &mut pe.https_proxy,
+            "ftp_proxy" => &mut pe.ftp_proxy,
+            "no_proxy" => &mut pe.no_proxy,
+            "all_proxy" => &mut pe.all_proxy,
+            _ => continue,
+        };
+        *slot = v.clone();
+        set = true;
+    }
+    set.then_some(pe)
+}
+
+/// Args that are declared but never put into the env.
+pub fn is_non_env_arg(key: &str) -> bool {
+    key == "BUILDKIT_SBOM_SCAN_CONTEXT" || key == "BUILDKIT_SBOM_SCAN_STAGE"
+}
+
+/// The `|N k=v ...` prefix of RUN history (`runCommandString`).
+pub fn run_command_string(args: &[String], declared: &[DeclaredArg], env: &dyn Lookup) -> String {
+    let mut tmp: Vec<(String, String)> = Vec::new();
+    for arg in declared {
+        let v = env
+            .lookup(&arg.key)
+            .map(str::to_string)
+            .unwrap_or_else(|| arg.value.clone().unwrap_or_default());
+        if let Some(slot) = tmp.iter_mut().find(|(k, _)| *k == arg.key) {
+            slot.1 = v;
+        } else {
+            tmp.push((arg.key.clone(), v));
+        }
+    }
+    let mut parts: Vec<String> = Vec::with_capacity(tmp.len() + args.len() + 1);
+    if !tmp.is_empty() {
+        parts.push(format!("|{}", tmp.len()));
+        parts.extend(tmp.into_iter().map(|(k, v)| format!("{k}={v}")));
+    }
+    parts.extend(args.iter().cloned());
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{ArgDecl, CommandInfo};
+    use crate::text::{Spanned, TextRange};
+
+    fn w(s: &str) -> Spanned<String> {
+        Spanned::new(s.to_string(), TextRange::empty(0))
+    }
+
+    fn arg(name: &str, default: Option<&str>) -> ArgInstruction {
+        ArgInstruction {
+            info: CommandInfo { span: TextRange::empty(0), original: String::new(), start_line: 1, end_line: 1 },
+            args: vec![ArgDecl { name: w(name), default: default.map(w) }],
+        }
+    }
+
+    #[test]
+    fn meta_args_build_arg_wins_and_defaults_expand() {
+        let mut globals = EnvList::default();
+        globals.add_or_replace("TARGETARCH", "amd64");
+        let meta = vec![arg("A", Some("x-$TARGETARCH")), arg("B", Some("1")), arg("C", None)];
+        let mut ba = BTreeMap::new();
+        ba.insert("B".to_string(), "2".to_string());
+        let out = build_meta_args(globals, &meta, &ba, '\\').unwrap();
+        assert_eq!(out.get("A"), Some("x-amd64"));
+        assert_eq!(out.get("B"), Some("2"));
+        assert_eq!(out.get("C"), None);
+    }
+
+    #[test]
+    fn run_string_lists_declared_args() {
+        let env = EnvList::default();
+        let s = run_command_string(
+            &["/bin/sh".into(), "-c".into(), "x".into()],
+            &[DeclaredArg { key: "A".into(), value: None }],
+            &env,
+        );
+        assert_eq!(s, "|1 A= /bin/sh -c x");
+    }
+
+    #[test]
+    fn proxy_args_case_insensitive() {
+        let mut ba = BTreeMap::new();
+        ba.insert("http_proxy".to_string(), "p".to_string());
+        assert_eq!(proxy_from_build_args(&ba).unwrap().http_proxy, "p");
+        assert!(proxy_from_build_args(&BTreeMap::new()).is_none());
+    }
+}

@@ -1,0 +1,345 @@
+//! The OCI image config (Docker flavour) and its history, with JSON field
+//! names and order as upstream's `dockerspec.DockerOCIImage` marshals them.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::api::Platform;
+
+/// The comment on every history entry the Dockerfile frontend adds.
+pub const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
+
+/// Default `PATH` for non-Windows images.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// An empty JSON object (`struct{}` values of `ExposedPorts` / `Volumes`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Empty {}
+
+/// `dockerspec.DockerOCIImage`: unknown fields are dropped like Go does.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub author: String,
+    #[serde(default)]
+    pub architecture: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(rename = "os.version", skip_serializing_if = "String::is_empty", default)]
+    pub os_version: String,
+    #[serde(rename = "os.features", skip_serializing_if = "Option::is_none", default)]
+    pub os_features: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub variant: String,
+    #[serde(default)]
+    pub rootfs: RootFs,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub history: Option<Vec<History>>,
+    #[serde(default)]
+    pub config: ImageConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootFs {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub diff_ids: Option<Vec<String>>,
+}
+
+impl Default for RootFs {
+    fn default() -> Self {
+        RootFs { kind: String::new(), diff_ids: None }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub created_by: String,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub author: String,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub comment: String,
+    #[serde(skip_serializing_if = "is_false", default)]
+    pub empty_layer: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// `dockerspec.DockerOCIImageConfig` (OCI `ImageConfig` plus Docker's
+/// Healthcheck/OnBuild/Shell).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageConfig {
+    #[serde(rename = "User", skip_serializing_if = "String::is_empty", default)]
+    pub user: String,
+    #[serde(rename = "ExposedPorts", skip_serializing_if = "Option::is_none", default)]
+    pub exposed_ports: Option<BTreeMap<String, Empty>>,
+    #[serde(rename = "Env", skip_serializing_if = "Option::is_none", default)]
+    pub env: Option<Vec<String>>,
+    #[serde(rename = "Entrypoint", skip_serializing_if = "Option::is_none", default)]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(rename = "Cmd", skip_serializing_if = "Option::is_none", default)]
+    pub cmd: Option<Vec<String>>,
+    #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none", default)]
+    pub volumes: Option<BTreeMap<String, Empty>>,
+    #[serde(rename = "WorkingDir", skip_serializing_if = "String::is_empty", default)]
+    pub working_dir: String,
+    #[serde(rename = "Labels", skip_serializing_if = "Option::is_none", default)]
+    pub labels: Option<BTreeMap<String, String>>,
+    #[serde(rename = "StopSignal", skip_serializing_if = "String::is_empty", default)]
+    pub stop_signal: String,
+    #[serde(rename = "ArgsEscaped", skip_serializing_if = "is_false", default)]
+    pub args_escaped: bool,
+    #[serde(rename = "Healthcheck", skip_serializing_if = "Option::is_none", default)]
+    pub healthcheck: Option<HealthConfig>,
+    #[serde(rename = "OnBuild", skip_serializing_if = "Option::is_none", default)]
+    pub on_build: Option<Vec<String>>,
+    #[serde(rename = "Shell", skip_serializing_if = "Option::is_none", default)]
+    pub shell: Option<Vec<String>>,
+}
+
+/// `HealthcheckConfig`; durations in nanoseconds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthConfig {
+    #[serde(rename = "Test", skip_serializing_if = "Option::is_none", default)]
+    pub test: Option<Vec<String>>,
+    #[serde(rename = "Interval", skip_serializing_if = "is_zero", default)]
+    pub interval: i64,
+    #[serde(rename = "Timeout", skip_serializing_if = "is_zero", default)]
+    pub timeout: i64,
+    #[serde(rename = "StartPeriod", skip_serializing_if = "is_zero", default)]
+    pub start_period: i64,
+    #[serde(rename = "StartInterval", skip_serializing_if = "is_zero", default)]
+    pub start_interval: i64,
+    #[serde(rename = "Retries", skip_serializing_if = "is_zero_i32", default)]
+    pub retries: i32,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
+fn is_zero_i32(v: &i32) -> bool {
+    *v == 0
+}
+
+impl Image {
+    /// Parse a base image config; unknown fields are ignored.
+    pub fn from_json(bytes: &[u8]) -> Result<Image, String> {
+        serde_json::from_slice(bytes).map_err(|e| format!("failed to parse image config: {e}"))
+    }
+
+    /// The config upstream uses for `FROM scratch` (`emptyImage`).
+    pub fn empty(platform: &Platform) -> Image {
+        let mut img = Image {
+            architecture: platform.architecture.clone(),
+            os: platform.os.clone(),
+            variant: platform.variant.clone().unwrap_or_default(),
+            os_version: platform.os_version.clone().unwrap_or_default(),
+            rootfs: RootFs { kind: "layers".into(), diff_ids: None },
+            ..Image::default()
+        };
+        img.config.working_dir = "/".into();
+        if platform.os != "windows" {
+            img.config.env = Some(vec![format!("PATH={DEFAULT_PATH}")]);
+        }
+        img
+    }
+
+    /// JSON bytes as upstream marshals them (compact).
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// True when the config has no layers (treated like scratch).
+    pub fn has_no_layers(&self) -> bool {
+        let no_diffs = self.rootfs.diff_ids.as_ref().is_none_or(|d| d.is_empty());
+        no_diffs && self.history.as_ref().is_none_or(|h| h.iter().all(|e| e.empty_layer))
+    }
+
+    /// Append a history entry (`commitToHistory`). `buildkit_suffix` adds
+    /// ` # buildkit` (RUN, COPY, ADD).
+    pub fn commit(&mut self, msg: String, with_layer: bool, buildkit_suffix: bool, epoch: Option<&str>) {
+        let created_by = if buildkit_suffix { format!("{msg} # buildkit") } else { msg };
+        self.history.get_or_insert_with(Vec::new).push(History {
+            created: epoch.map(str::to_string),
+            created_by,
+            author: String::new(),
+            comment: HISTORY_COMMENT.into(),
+            empty_layer: !with_layer,
+        });
+    }
+
+    /// Set or replace `k` in the config env, keeping its position (`addEnv`).
+    pub fn add_env(&mut self, key: &str, value: &str) {
+        let env = self.config.env.get_or_insert_with(Vec::new);
+        let entry = format!("{key}={value}");
+        for e in env.iter_mut() {
+            if e.split('=').next() == Some(key) {
+                *e = entry;
+                return;
+            }
+        }
+        env.push(entry);
+    }
+
+    /// The value of `key` in the config env.
+    pub fn env_get(&self, key: &str) -> Option<&str> {
+        self.config.env.as_ref()?.iter().find_map(|e| {
+            let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
+            (k == key).then_some(v)
+        })
+    }
+}
+
+/// Go's `%q` of a string slice: `["a" "b"]`.
+pub fn go_quote_list(items: &[String]) -> String {
+    let parts: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
+    format!("[{}]", parts.join(" "))
+}
+
+/// Go's `%v` of a string slice: `[a b]`.
+pub fn go_list(items: &[String]) -> String {
+    format!("[{}]", items.join(" "))
+}
+
+/// Go's `strconv.Quote` (ASCII printable kept, common escapes, `\u` otherwise).
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `time.Duration.String()`.
+pub fn go_duration(d: i64) -> String {
+    if d == 0 {
+        return "0s".into();
+    }
+    let neg = d < 0;
+    let u = d.unsigned_abs();
+    let mut s = if u < 1_000_000_000 {
+        // Sub-second: ns, µs or ms with a fraction.
+        let (unit, div) = if u < 1_000 {
+            ("ns", 1)
+        } else if u < 1_000_000 {
+            ("µs", 1_000)
+        } else {
+            ("ms", 1_000_000)
+        };
+        format!("{}{unit}", frac(u, div))
+    } else {
+        let secs_total = u / 1_000_000_000;
+        let nanos = u % 1_000_000_000;
+        let h = secs_total / 3600;
+        let m = (secs_total % 3600) / 60;
+        let s = secs_total % 60;
+        let secs = frac(s * 1_000_000_000 + nanos, 1_000_000_000);
+        let mut out = String::new();
+        if h > 0 {
+            out.push_str(&format!("{h}h"));
+        }
+        if h > 0 || m > 0 {
+            out.push_str(&format!("{m}m"));
+        }
+        out.push_str(&format!("{secs}s"));
+        out
+    };
+    if neg {
+        s.insert(0, '-');
+    }
+    s
+}
+
+fn frac(v: u64, div: u64) -> String {
+    let whole = v / div;
+    let rest = v % div;
+    if rest == 0 {
+        return whole.to_string();
+    }
+    let width = div.to_string().len() - 1;
+    let digits = format!("{rest:0width$}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+/// Nanoseconds of a duration, saturating.
+pub fn nanos(d: Option<Duration>) -> i64 {
+    d.map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// History text of a healthcheck (Go `%+v` of `HealthcheckConfig`).
+pub fn healthcheck_history(h: &HealthConfig) -> String {
+    let test = h.test.clone().unwrap_or_default();
+    format!(
+        "HEALTHCHECK {{Test:{} Interval:{} Timeout:{} StartPeriod:{} StartInterval:{} Retries:{}}}",
+        go_list(&test),
+        go_duration(h.interval),
+        go_duration(h.timeout),
+        go_duration(h.start_period),
+        go_duration(h.start_interval),
+        h.retries
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_format_like_go() {
+        assert_eq!(go_duration(0), "0s");
+        assert_eq!(go_duration(30_000_000_000), "30s");
+        assert_eq!(go_duration(90_000_000_000), "1m30s");
+        assert_eq!(go_duration(3_600_000_000_000), "1h0m0s");
+        assert_eq!(go_duration(1_500_000_000), "1.5s");
+        assert_eq!(go_duration(500_000_000), "500ms");
+        assert_eq!(go_duration(1_500), "1.5µs");
+    }
+
+    #[test]
+    fn quotes_like_go() {
+        assert_eq!(go_quote_list(&["a b".into(), "c\"".into()]), r#"["a b" "c\""]"#);
+    }
+
+    #[test]
+    fn image_json_field_order() {
+        let mut img = Image::empty(&Platform::linux_amd64());
+        img.commit("ENV A=b".into(), false, false, None);
+        img.add_env("A", "b");
+        let json = String::from_utf8(img.to_json()).unwrap();
+        assert_eq!(
+            json,
+            r#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":null},"history":[{"created_by":"ENV A=b","comment":"buildkit.dockerfile.v0","empty_layer":true}],"config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=b"],"WorkingDir":"/"}}"#
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_dropped() {
+        let img = Image::from_json(br#"{"os":"linux","container_config":{"X":1},"config":{"Env":["A=1"],"Foo":2}}"#).unwrap();
+        assert_eq!(img.env_get("A"), Some("1"));
+    }
+}

@@ -1,0 +1,417 @@
+//! The stage graph: expanded base names, `FROM <stage>` links, `COPY --from`
+//! and mount `from=` dependencies (with synthetic image states), target
+//! selection, cycle detection and reachability.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::{self, Instruction};
+use crate::text::TextRange;
+
+use super::api::Platform;
+use super::args::EnvList;
+use super::expand::{expand_word, NoEnv};
+use super::platform::parse_platform;
+
+/// The name of the empty image.
+pub const SCRATCH: &str = "scratch";
+
+/// One node of the graph: a Dockerfile stage, or a synthetic state standing
+/// for an image (or scratch) named by `COPY --from` / mount `from=`.
+#[derive(Clone, Debug)]
+pub struct StageNode {
+    /// Index into `Dockerfile::stages`; `None` for synthetic states.
+    pub stage: Option<usize>,
+    /// `AS name` (lower-case) of a real stage.
+    pub name: Option<String>,
+    /// Display name in progress (`name`, `stage-N`, or empty).
+    pub display_name: String,
+    /// The base name after global-arg expansion.
+    pub base_name: String,
+    /// The earlier stage this one starts from (`FROM <stage>`).
+    pub parent: Option<usize>,
+    /// `FROM --platform` after expansion.
+    pub platform: Option<Platform>,
+    /// Stages and images this one copies or mounts from, with the span of the
+    /// instruction that created the edge. Ordered by first use.
+    pub deps: Vec<(usize, TextRange)>,
+    /// Span of the FROM line (or of the referencing instruction).
+    pub span: TextRange,
+    /// Number of steps that get a `[i/n]` progress prefix.
+    pub cmd_total: usize,
+}
+
+impl StageNode {
+    pub fn is_synthetic(&self) -> bool {
+        self.stage.is_none()
+    }
+}
+
+/// Every node plus the name index.
+#[derive(Clone, Debug, Default)]
+pub struct StageGraph {
+    pub nodes: Vec<StageNode>,
+    by_name: HashMap<String, usize>,
+    /// For each command of each real stage: the node its `--from` (COPY) or
+    /// each mount's `from=` (RUN, one slot per mount) refers to.
+    pub sources: HashMap<(usize, usize), Vec<Option<usize>>>,
+}
+
+fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnostic {
+    Diagnostic::error(code, msg, span)
+}
+
+impl StageGraph {
+    /// Expand base names and platforms, and link `FROM <stage>`.
+    pub fn build(df: &ir::Dockerfile, globals: &EnvList, default_platform: &Platform) -> Result<Self, Diagnostic> {
+        let mut g = StageGraph::default();
+        for (i, st) in df.stages.iter().enumerate() {
+            let span = st.from.span;
+            let base_name = expand_word(&st.base.value, globals, df.escape).map_err(|e| err("from-expand", e, span))?;
+            if base_name.is_empty() {
+                return Err(err(
+                    "blank-base-name",
+                    format!("base name ({}) should not be blank", st.base.value),
+                    st.base.span,
+                ));
+            }
+            let platform = match &st.platform {
+                None => None,
+                Some(p) => {
+                    let v = expand_word(&p.value, globals, df.escape).map_err(|e| {
+                        err("platform-expand", format!("failed to process arguments for platform: {e}"), p.span)
+                    })?;
+                    if v.is_empty() {
+                        return Err(err(
+                            "invalid-platform",
+                            format!("empty platform value from expression {}", p.value),
+                            p.span,
+                        ));
+                    }
+                    Some(parse_platform(&v, default_platform).map_err(|e| {
+                        err("invalid-platform", format!("failed to parse platform {}: {e}", p.value), p.span)
+                    })?)
+                }
+            };
+            let name = st.name.as_ref().map(|n| n.value.to_ascii_lowercase());
+            let parent = g.by_name.get(&base_name).copied();
+            let mut total = usize::from(base_name != SCRATCH && parent.is_none());
+            for c in &st.commands {
+                if matches!(
+                    c.instruction,
+                    Instruction::Add(_) | Instruction::Copy(_) | Instruction::Run(_) | Instruction::Workdir(_)
+                ) {
+                    total += 1;
+                }
+            }
+            let node = StageNode {
+                stage: Some(i),
+                display_name: name.clone().unwrap_or_else(|| format!("stage-{i}")),
+                name: name.clone(),
+                base_name,
+                parent,
+                platform,
+                deps: Vec::new(),
+                span,
+                cmd_total: total,
+            };
+            g.nodes.push(node);
+            if let Some(n) = name {
+                g.by_name.insert(n, i);
+            }
+        }
+        Ok(g)
+    }
+
+    /// Find a stage by name, case-insensitively.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.by_name.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// Names of real stages (for suggestions).
+    pub fn names(&self) -> Vec<String> {
+        self.nodes.iter().filter_map(|n| n.name.clone()).collect()
+    }
+
+    /// The target stage: `--target` (case-insensitive) or the last stage.
+    pub fn resolve_target(&self, target: Option<&str>) -> Result<usize, Diagnostic> {
+        match target.filter(|t| !t.is_empty()) {
+            None => Ok(self.nodes.iter().rposition(|n| !n.is_synthetic()).unwrap_or(0)),
+            Some(t) => self.find(t).ok_or_else(|| {
+                let mut d = err(
+                    "target-not-found",
+                    format!("target stage \"{t}\" could not be found"),
+                    TextRange::empty(0),
+                );
+                if let Some(s) = crate::convert::suggest::closest(t, &self.names()) {
+                    d = d.with_help(format!("did you mean \"{s}\"?"));
+                }
+                d
+            }),
+        }
+    }
+
+    fn synthetic(&mut self, base_name: &str, span: TextRange) -> usize {
+        self.nodes.push(StageNode {
+            stage: None,
+            name: None,
+            display_name: String::new(),
+            base_name: base_name.to_string(),
+            parent: None,
+            platform: None,
+            deps: Vec::new(),
+            span,
+            cmd_total: 0,
+        });
+        self.nodes.len() - 1
+    }
+
+    /// Resolve a `COPY --from` value to a node (`toCommand`).
+    pub fn copy_source(&mut self, from: &ir::Word, escape: char) -> Result<usize, Diagnostic> {
+        let expanded = expand_word(&from.value, &NoEnv, escape).map_err(|e| err("copy-from", e, from.span))?;
+        if expanded != from.value {
+            return Err(err(
+                "copy-from-expansion",
+                "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
+                from.span,
+            ));
+        }
+        if let Ok(index) = from.value.parse::<i64>() {
+            return usize::try_from(index)
+                .ok()
+                .filter(|i| *i < self.nodes.len())
+                .ok_or_else(|| err("invalid-stage-index", format!("invalid stage index {index}"), from.span));
+        }
+        Ok(match self.find(&from.value) {
+            Some(i) => i,
+            None => self.synthetic(&from.value, from.span),
+        })
+    }
+
+    /// Resolve a mount `from=` value (cache mounts default to scratch).
+    fn mount_source(&mut self, m: &ir::Mount) -> Option<usize> {
+        if m.kind == ir::MountType::Tmpfs {
+            return None;
+        }
+        let from = match (&m.from, m.kind) {
+            (Some(f), _) if !f.value.is_empty() => f.value.clone(),
+            (_, ir::MountType::Cache) => SCRATCH.to_string(),
+            _ => return None,
+        };
+        Some(match self.find(&from) {
+            Some(i) => i,
+            None => self.synthetic(&from, m.span),
+        })
+    }
+
+    /// Record the dependencies of one command of node `node`.
+    pub fn add_command_deps(
+        &mut self,
+        node: usize,
+        cmd_index: usize,
+        cmd: &ir::Command,
+        escape: char,
+    ) -> Result<(), Diagnostic> {
+        let sources: Vec<Option<usize>> = match &cmd.instruction {
+            Instruction::Copy(c) => match &c.from {
+                Some(f) => vec![Some(self.copy_source(f, escape)?)],
+                None => return Ok(()),
+            },
+            Instruction::Run(r) => r.mounts.iter().map(|m| self.mount_source(m)).collect(),
+            _ => return Ok(()),
+        };
+        for s in sources.iter().flatten() {
+            if let Some(n) = self.nodes.get_mut(node) {
+                if !n.deps.iter().any(|(d, _)| d == s) {
+                    n.deps.push((*s, cmd.info.span));
+                }
+            }
+        }
+        self.sources.insert((node, cmd_index), sources);
+        Ok(())
+    }
+
+    /// Record the dependencies of every command of every real stage.
+    pub fn add_all_deps(&mut self, df: &ir::Dockerfile) -> Result<(), Diagnostic> {
+        for (i, st) in df.stages.iter().enumerate() {
+            for (ci, cmd) in st.commands.iter().enumerate() {
+                self.add_command_deps(i, ci, cmd, df.escape)?;
+            }
+        }
+        self.check_cycles()?;
+        if self.nodes.len() == 1 {
+            if let Some(n) = self.nodes.first_mut() {
+                n.display_name.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// `circular dependency detected on stage: x`, located at the
+    /// instructions that form the cycle.
+    pub fn check_cycles(&self) -> Result<(), Diagnostic> {
+        let mut visited = vec![false; self.nodes.len()];
+        let mut on_path = vec![false; self.nodes.len()];
+        for start in 0..self.nodes.len() {
+            let mut trail = Vec::new();
+            if self.visit(start, &mut visited, &mut on_path, &mut trail) {
+                let span = trail.first().copied().unwrap_or_default();
+                let name = self.nodes.get(start).map(|n| n.display_name.clone()).unwrap_or_default();
+                let mut d = err("circular-dependency", format!("circular dependency detected on stage: {name}"), span);
+                if trail.len() > 1 {
+                    d = d.with_help(format!("the cycle goes through {} instructions", trail.len()));
+                }
+                return Err(d);
+            }
+        }
+        Ok(())
+    }
+
+    fn visit(&self, n: usize, visited: &mut [bool], on_path: &mut [bool], trail: &mut Vec<TextRange>) -> bool {
+        if visited[n] {
+            return false;
+        }
+        visited[n] = true;
+        on_path[n] = true;
+        for (dep, span) in &self.nodes[n].deps {
+            trail.push(*span);
+            if on_path[*dep] || self.visit(*dep, visited, on_path, trail) {
+                return true;
+            }
+            trail.pop();
+        }
+        on_path[n] = false;
+        false
+    }
+
+    /// Every node reachable from `target` through parents and deps.
+    pub fn reachable(&self, target: usize) -> BTreeSet<usize> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![target];
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            if let Some(node) = self.nodes.get(n) {
+                if let Some(p) = node.parent {
+                    stack.push(p);
+                }
+                stack.extend(node.deps.iter().map(|(d, _)| *d));
+            }
+        }
+        seen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::*;
+    use crate::text::Spanned;
+
+    fn w(s: &str) -> Word {
+        Spanned::new(s.to_string(), TextRange::empty(0))
+    }
+
+    fn info(line: u32) -> CommandInfo {
+        CommandInfo { span: TextRange::new(line * 10, line * 10 + 5), original: String::new(), start_line: line, end_line: line }
+    }
+
+    fn copy_from(from: &str, line: u32) -> Command {
+        Command {
+            info: info(line),
+            instruction: Instruction::Copy(Copy {
+                sources: vec![w("/a")],
+                dest: w("/b"),
+                heredocs: vec![],
+                json: false,
+                from: Some(w(from)),
+                chown: None,
+                chmod: None,
+                link: false,
+                parents: false,
+                excludes: vec![],
+                keep_git_dir: None,
+                checksum: None,
+                unpack: None,
+            }),
+        }
+    }
+
+    fn stage(i: usize, base: &str, name: Option<&str>, commands: Vec<Command>) -> Stage {
+        Stage {
+            index: i,
+            name: name.map(w),
+            base: w(base),
+            platform: None,
+            comment: vec![],
+            from: info(i as u32 + 1),
+            commands,
+        }
+    }
+
+    fn df(stages: Vec<Stage>) -> Dockerfile {
+        Dockerfile { directives: Directives::default(), meta_args: vec![], stages, escape: '\\' }
+    }
+
+    fn graph(d: &Dockerfile) -> Result<StageGraph, Diagnostic> {
+        let mut g = StageGraph::build(d, &EnvList::default(), &Platform::linux_amd64())?;
+        g.add_all_deps(d)?;
+        Ok(g)
+    }
+
+    #[test]
+    fn links_parents_deps_and_prunes() {
+        let d = df(vec![
+            stage(0, "alpine", Some("base"), vec![]),
+            stage(1, "base", Some("unused"), vec![]),
+            stage(2, "busybox", Some("build"), vec![copy_from("0", 5), copy_from("golang", 6)]),
+            stage(3, "base", None, vec![copy_from("build", 7)]),
+        ]);
+        let g = graph(&d).unwrap();
+        assert_eq!(g.nodes[1].parent, Some(0));
+        assert_eq!(g.nodes[3].parent, Some(0));
+        assert_eq!(g.nodes[4].base_name, "golang");
+        let t = g.resolve_target(None).unwrap();
+        let r: Vec<usize> = g.reachable(t).into_iter().collect();
+        assert_eq!(r, vec![0, 2, 3, 4]);
+        assert_eq!(g.nodes[3].display_name, "stage-3");
+        assert_eq!(g.nodes[2].cmd_total, 3);
+    }
+
+    #[test]
+    fn target_is_case_insensitive_and_suggests() {
+        let d = df(vec![stage(0, "alpine", Some("build"), vec![]), stage(1, "build", Some("prod"), vec![])]);
+        let g = graph(&d).unwrap();
+        assert_eq!(g.resolve_target(Some("BUILD")).unwrap(), 0);
+        let e = g.resolve_target(Some("buidl")).unwrap_err();
+        assert!(e.message.contains("could not be found"));
+        assert_eq!(e.help.as_deref(), Some("did you mean \"build\"?"));
+    }
+
+    #[test]
+    fn self_copy_and_cycles_are_errors() {
+        let d = df(vec![stage(0, "alpine", Some("a"), vec![copy_from("a", 3)])]);
+        let e = graph(&d).unwrap_err();
+        assert_eq!(e.message, "circular dependency detected on stage: a");
+        let d = df(vec![
+            stage(0, "alpine", Some("a"), vec![copy_from("b", 3)]),
+            stage(1, "alpine", Some("b"), vec![copy_from("a", 4)]),
+        ]);
+        assert!(graph(&d).unwrap_err().message.starts_with("circular dependency"));
+    }
+
+    #[test]
+    fn bad_index_and_expansion_in_from() {
+        let d = df(vec![stage(0, "alpine", None, vec![copy_from("7", 3)])]);
+        assert_eq!(graph(&d).unwrap_err().message, "invalid stage index 7");
+        let d = df(vec![stage(0, "alpine", None, vec![copy_from("$X", 3)])]);
+        assert!(graph(&d).unwrap_err().message.starts_with("variable expansion is not supported"));
+    }
+
+    #[test]
+    fn blank_base_name() {
+        let d = df(vec![stage(0, "$NOPE", None, vec![])]);
+        assert_eq!(graph(&d).unwrap_err().message, "base name ($NOPE) should not be blank");
+    }
+}

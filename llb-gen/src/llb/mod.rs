@@ -1,1 +1,82 @@
-//! (being written)
+//! The LLB builder: immutable [`State`] values, source/exec/file/merge ops, and
+//! deterministic [`pb::Definition`] marshaling that is byte-identical to the Go
+//! client (`moby/buildkit/client/llb`).
+//!
+//! The graph is made of [`Vertex`] values (one per op) connected through
+//! [`Output`]s (a vertex plus an output index). A [`State`] is an optional
+//! output (none = scratch) plus the metadata that later exec ops read: env,
+//! working directory, user, platform, network ... Every method returns a new
+//! `State`; cloning one is an `Arc` clone.
+//!
+//! ```text
+//! let st = llb::image("docker.io/library/alpine:3.23", ImageOptions::default())
+//!     .with_dir("/src");
+//! let run = st.run(ExecOptions::shell(["/bin/sh", "-c", "make"]))?;
+//! let def = run.root().marshal(&MarshalOptions::default())?;
+//! ```
+//!
+//! Source code layout:
+//! - `mod.rs`: [`State`], [`Output`], [`Vertex`], per-op [`OpOptions`].
+//! - `source.rs`: image, local, git, http, oci-layout sources and scratch.
+//! - `exec.rs`: exec ops, mounts, secrets, ssh; [`ExecState`].
+//! - `file.rs`: file-op action chains ([`FileAction`]).
+//! - `merge.rs`: merge and diff ops.
+//! - `marshal.rs`: [`MarshalOptions`], depth-first marshaling, digests.
+//! - `source_map.rs`: [`SourceMap`] and per-op source locations.
+//! - `dump.rs`: a readable, deterministic text dump of a Definition.
+//! - `caps.rs`: LLB capability names.
+
+pub mod caps;
+mod dump;
+mod exec;
+mod file;
+mod marshal;
+mod merge;
+mod source;
+mod source_map;
+mod state;
+
+pub use crate::pb;
+pub use dump::dump;
+pub use exec::{
+    CacheSharing, ContentCache, ExecOptions, ExecState, Mount, ProxyEnv, SecretMount, SshMount,
+};
+pub use file::{
+    ChownOpt, CopyInput, CopyOptions, FileAction, MkdirOptions, MkfileOptions, RmOptions, UserOpt,
+};
+pub use marshal::{digest_of, CapSet, MarshalOptions};
+pub use merge::{diff, merge};
+pub use source::{
+    git, http, image, local, oci_layout, scratch, GitOptions, HttpOptions, ImageOptions,
+    LocalDiffer, LocalOptions, OciLayoutOptions, ResolveMode,
+};
+pub use source_map::{SourceLocation, SourceMap};
+pub use state::{
+    HostIp, NetMode, OpMetadata, OpOptions, Output, Platform, ProgressGroup, SecurityMode, State,
+    Ulimit, Vertex,
+};
+
+/// Errors raised while building or marshaling LLB.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LlbError {
+    /// An exec op without arguments, e.g. `ExecOptions::default()`.
+    #[error("arguments are required")]
+    NoArgs,
+    /// A mount whose output cannot be used as a parent: tmpfs, cache, or
+    /// read-write with no output.
+    #[error("mount {target} ({reason}) can't be used as a parent")]
+    MountHasNoOutput {
+        target: String,
+        reason: &'static str,
+    },
+    /// `ExecState::get_mount` with a target that is not mounted.
+    #[error("no mount at {0}")]
+    NoSuchMount(String),
+    /// A tmpfs mount with a source state.
+    #[error("tmpfs mounts must use scratch")]
+    TmpfsWithSource,
+    /// A source identifier that is empty.
+    #[error("source identifier can't be empty")]
+    EmptyIdentifier,
+}

@@ -1,0 +1,265 @@
+//! Marshaling a state graph into a [`pb::Definition`] (`client/llb/state.go`
+//! `Marshal`, `marshal.go`).
+//!
+//! Depth-first, parents before children, in the order Go visits inputs; ops
+//! de-duplicated by digest (`sha256:` of the exact op bytes); metadata keyed
+//! by digest; a bare terminal op `Op{inputs: [result]}` last. prost encodes
+//! fields in number order and `pb` map fields are `BTreeMap`s, which is Go's
+//! deterministic encoding.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use prost::Message;
+use sha2::{Digest as _, Sha256};
+
+use super::caps;
+use super::source_map::SourceMapCollector;
+use super::state::{OpKind, OpMetadata, Output, Platform, State, Vertex};
+use super::LlbError;
+use crate::pb;
+
+/// Which LLB caps the daemon supports (from `Ping`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CapSet {
+    /// Not known: no caps-based decisions (like Go without `WithCaps`).
+    #[default]
+    Unknown,
+    /// Every cap is supported.
+    All,
+    /// Exactly these caps are supported.
+    Only(BTreeSet<String>),
+}
+
+impl CapSet {
+    /// Whether caps are known at all.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, CapSet::Unknown)
+    }
+
+    /// Whether `cap` is supported; `false` when unknown.
+    pub fn supports(&self, cap: &str) -> bool {
+        match self {
+            CapSet::Unknown => false,
+            CapSet::All => true,
+            CapSet::Only(set) => set.contains(cap),
+        }
+    }
+}
+
+/// Marshal-wide defaults (Go `Constraints` given to `State.Marshal`).
+#[derive(Debug, Clone, Default)]
+pub struct MarshalOptions {
+    /// Platform of image sources and exec ops that have none (default `linux/amd64`).
+    pub platform: Option<Platform>,
+    /// The daemon's caps. When known and `exec.meta.setsdefaultpath` is
+    /// supported, exec ops require it; when known and not supported, exec
+    /// ops without `PATH` get the default one.
+    pub caps: CapSet,
+    /// Value of `local.unique` for local sources without a session id. Go
+    /// uses a random id; `None` leaves the attribute out (deterministic).
+    pub local_unique_id: Option<String>,
+    /// Worker constraints prepended to every op's.
+    pub worker_constraints: Vec<String>,
+    /// Metadata merged into every op's.
+    pub metadata: OpMetadata,
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn digest_of(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// Maps an output (whose vertex is already marshaled) to its `pb::Input`.
+pub(crate) type Resolver<'a> = dyn Fn(&Output) -> pb::Input + 'a;
+
+/// What each op kind contributes to its `pb::Op`.
+pub(crate) struct OpParts {
+    pub(crate) inputs: Vec<pb::Input>,
+    pub(crate) op: pb::op::Op,
+    pub(crate) platform: Option<Platform>,
+    pub(crate) caps: Vec<&'static str>,
+}
+
+/// `Op.inputs`, de-duplicated by (digest, index) like Go's `proto.Equal`.
+#[derive(Default)]
+pub(crate) struct InputTable {
+    inputs: Vec<pb::Input>,
+}
+
+impl InputTable {
+    pub(crate) fn add(&mut self, input: pb::Input) -> i64 {
+        if let Some(i) = self.inputs.iter().position(|x| *x == input) {
+            return i as i64;
+        }
+        self.inputs.push(input);
+        self.inputs.len() as i64 - 1
+    }
+    pub(crate) fn len(&self) -> usize {
+        self.inputs.len()
+    }
+    pub(crate) fn into_inputs(self) -> Vec<pb::Input> {
+        self.inputs
+    }
+}
+
+fn merge_metadata(into: &mut pb::OpMetadata, from: &OpMetadata) {
+    if from.ignore_cache {
+        into.ignore_cache = true;
+    }
+    for (k, v) in &from.description {
+        into.description.insert(k.clone(), v.clone());
+    }
+    if let Some(v) = from.export_cache {
+        into.export_cache = Some(pb::ExportCache { value: v });
+    }
+    for c in &from.caps {
+        into.caps.insert(c.clone(), true);
+    }
+    if let Some(g) = &from.progress_group {
+        into.progress_group = Some(pb::ProgressGroup {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            weak: g.weak,
+        });
+    }
+}
+
+fn merge_pb_metadata(into: &mut pb::OpMetadata, from: pb::OpMetadata) {
+    into.ignore_cache |= from.ignore_cache;
+    into.description.extend(from.description);
+    if from.export_cache.is_some() {
+        into.export_cache = from.export_cache;
+    }
+    into.caps.extend(from.caps);
+    if from.progress_group.is_some() {
+        into.progress_group = from.progress_group;
+    }
+}
+
+struct Marshaler<'o> {
+    opts: &'o MarshalOptions,
+    digests: HashMap<*const Vertex, String>,
+    seen: BTreeSet<String>,
+    def: Vec<Vec<u8>>,
+    metadata: BTreeMap<String, pb::OpMetadata>,
+    sources: SourceMapCollector,
+}
+
+impl Marshaler<'_> {
+    fn input_of(&self, o: &Output) -> pb::Input {
+        let digest = self
+            .digests
+            .get(&Arc::as_ptr(&o.vertex))
+            .cloned()
+            .unwrap_or_default();
+        pb::Input {
+            digest,
+            index: o.index,
+        }
+    }
+
+    /// Post-order walk without recursion (graphs can be thousands deep).
+    fn walk(&mut self, root: &Arc<Vertex>) {
+        let mut stack: Vec<(Arc<Vertex>, bool)> = vec![(root.clone(), false)];
+        while let Some((v, expanded)) = stack.pop() {
+            if self.digests.contains_key(&Arc::as_ptr(&v)) {
+                continue;
+            }
+            if expanded {
+                self.marshal_one(&v);
+                continue;
+            }
+            stack.push((v.clone(), true));
+            for inp in v.inputs().iter().rev() {
+                if !self.digests.contains_key(&Arc::as_ptr(&inp.vertex)) {
+                    stack.push((inp.vertex.clone(), false));
+                }
+            }
+        }
+    }
+
+    fn marshal_one(&mut self, v: &Arc<Vertex>) {
+        let (dt, md) = self.encode(v);
+        let dgst = digest_of(&dt);
+        self.digests.insert(Arc::as_ptr(v), dgst.clone());
+        merge_pb_metadata(self.metadata.entry(dgst.clone()).or_default(), md);
+        self.sources.add(&dgst, &v.options.locations);
+        if self.seen.insert(dgst) {
+            self.def.push(dt);
+        }
+    }
+
+    fn encode(&self, v: &Vertex) -> (Vec<u8>, pb::OpMetadata) {
+        let resolve = |o: &Output| self.input_of(o);
+        let parts = match &v.kind {
+            OpKind::Source(s) => s.to_parts(&v.options, self.opts),
+            OpKind::Exec(e) => e.to_parts(&v.options, self.opts, &resolve),
+            OpKind::File(f) => f.to_parts(&resolve),
+            OpKind::Merge(m) => m.to_parts(&resolve),
+            OpKind::Diff(d) => d.to_parts(&resolve),
+        };
+        let mut filter = self.opts.worker_constraints.clone();
+        filter.extend(v.options.worker_constraints.iter().cloned());
+        let op = pb::Op {
+            inputs: parts.inputs,
+            platform: parts.platform,
+            constraints: Some(pb::WorkerConstraints { filter }),
+            op: Some(parts.op),
+        };
+        let mut md = pb::OpMetadata::default();
+        merge_metadata(&mut md, &self.opts.metadata);
+        merge_metadata(&mut md, &v.options.metadata);
+        for c in parts.caps {
+            md.caps.insert(c.to_string(), true);
+        }
+        (op.encode_to_vec(), md)
+    }
+}
+
+impl State {
+    /// Marshals this state and all its parents into a Definition (Go
+    /// `State.Marshal`). Scratch gives an empty Definition.
+    pub fn marshal(&self, opts: &MarshalOptions) -> Result<pb::Definition, LlbError> {
+        let Some(out) = &self.output else {
+            return Ok(pb::Definition::default());
+        };
+        let mut m = Marshaler {
+            opts,
+            digests: HashMap::new(),
+            seen: BTreeSet::new(),
+            def: Vec::new(),
+            metadata: BTreeMap::new(),
+            sources: SourceMapCollector::default(),
+        };
+        m.walk(&out.vertex);
+        let terminal = pb::Op {
+            inputs: vec![m.input_of(out)],
+            ..Default::default()
+        };
+        let dt = terminal.encode_to_vec();
+        let dgst = digest_of(&dt);
+        let mut md = m.metadata.get(&dgst).cloned().unwrap_or_default();
+        md.caps.insert(caps::CONSTRAINTS.into(), true);
+        md.caps.insert(caps::PLATFORM.into(), true);
+        for other in m.metadata.values() {
+            if other.ignore_cache {
+                md.caps.insert(caps::META_IGNORE_CACHE.into(), true);
+            }
+            if !other.description.is_empty() {
+                md.caps.insert(caps::META_DESCRIPTION.into(), true);
+            }
+            if other.export_cache.is_some() {
+                md.caps.insert(caps::META_EXPORT_CACHE.into(), true);
+            }
+        }
+        m.def.push(dt);
+        m.metadata.insert(dgst, md);
+        let source = m.sources.marshal(opts)?;
+        Ok(pb::Definition {
+            def: m.def,
+            metadata: m.metadata,
+            source: Some(source),
+        })
+    }
+}

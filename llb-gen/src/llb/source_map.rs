@@ -1,0 +1,125 @@
+//! Source maps: which lines of which file an op came from
+//! (`client/llb/sourcemap.go`). They end up in `Definition.source` and let
+//! BuildKit show the Dockerfile snippet of a failing step.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::marshal::MarshalOptions;
+use super::state::State;
+use super::LlbError;
+use crate::pb;
+
+/// One source file (e.g. the Dockerfile). Share it through `Arc`: ops that
+/// point at the same `Arc` share one `SourceInfo` entry.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    pub filename: String,
+    pub data: Vec<u8>,
+    /// e.g. `Dockerfile`.
+    pub language: String,
+    /// The state that loads the file (marshaled into `SourceInfo.definition`)...
+    pub state: Option<State>,
+    /// ...or an already marshaled definition (takes precedence).
+    pub definition: Option<pb::Definition>,
+}
+
+impl SourceMap {
+    /// A source map for `filename` with contents `data`.
+    pub fn new(filename: impl Into<String>, data: impl Into<Vec<u8>>) -> Arc<SourceMap> {
+        Arc::new(SourceMap {
+            filename: filename.into(),
+            data: data.into(),
+            ..SourceMap::default()
+        })
+    }
+
+    /// A location in this file covering the 1-based, inclusive `lines`
+    /// (one range per line, character 0, like upstream).
+    pub fn location(self: &Arc<Self>, lines: std::ops::RangeInclusive<i32>) -> SourceLocation {
+        let ranges = lines.map(|l| line_range(l, l)).collect();
+        SourceLocation {
+            source: self.clone(),
+            ranges,
+        }
+    }
+}
+
+/// A `pb::Range` from line `start` to line `end`, character 0.
+pub fn line_range(start: i32, end: i32) -> pb::Range {
+    pb::Range {
+        start: Some(pb::Position {
+            line: start,
+            character: 0,
+        }),
+        end: Some(pb::Position {
+            line: end,
+            character: 0,
+        }),
+    }
+}
+
+/// Ranges of one op in one source file.
+#[derive(Debug, Clone)]
+pub struct SourceLocation {
+    pub source: Arc<SourceMap>,
+    pub ranges: Vec<pb::Range>,
+}
+
+type RangesByDigest = BTreeMap<String, Vec<pb::Range>>;
+
+/// Collects locations per source map while marshaling.
+#[derive(Default)]
+pub(crate) struct SourceMapCollector {
+    maps: Vec<(Arc<SourceMap>, RangesByDigest)>,
+}
+
+impl SourceMapCollector {
+    pub(crate) fn add(&mut self, digest: &str, locations: &[SourceLocation]) {
+        for l in locations {
+            let idx = match self
+                .maps
+                .iter()
+                .position(|(m, _)| Arc::ptr_eq(m, &l.source))
+            {
+                Some(i) => i,
+                None => {
+                    self.maps.push((l.source.clone(), BTreeMap::new()));
+                    self.maps.len() - 1
+                }
+            };
+            self.maps[idx]
+                .1
+                .insert(digest.to_string(), l.ranges.clone());
+        }
+    }
+
+    pub(crate) fn marshal(&self, opts: &MarshalOptions) -> Result<pb::Source, LlbError> {
+        let mut source = pb::Source::default();
+        for (i, (map, ranges)) in self.maps.iter().enumerate() {
+            let definition = match (&map.definition, &map.state) {
+                (Some(d), _) => Some(d.clone()),
+                (None, Some(st)) => Some(st.marshal(opts)?),
+                (None, None) => None,
+            };
+            source.infos.push(pb::SourceInfo {
+                filename: map.filename.clone(),
+                data: map.data.clone(),
+                definition,
+                language: map.language.clone(),
+            });
+            for (dgst, r) in ranges {
+                source
+                    .locations
+                    .entry(dgst.clone())
+                    .or_default()
+                    .locations
+                    .push(pb::Location {
+                        source_index: i as i32,
+                        ranges: r.clone(),
+                    });
+            }
+        }
+        Ok(source)
+    }
+}

@@ -1,0 +1,425 @@
+//! [`State`], [`Output`], [`Vertex`] and the per-op options shared by every op.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::exec::ExecData;
+use super::file::FileData;
+use super::merge::{DiffData, MergeData};
+use super::source::SourceData;
+use super::source_map::SourceLocation;
+use crate::pb;
+
+/// An OCI platform as it appears in `pb::Op.platform` (already normalized).
+pub type Platform = pb::Platform;
+/// Network mode of exec ops.
+pub type NetMode = pb::NetMode;
+/// Security mode of exec ops.
+pub type SecurityMode = pb::SecurityMode;
+
+/// One `--add-host` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostIp {
+    pub host: String,
+    pub ip: String,
+}
+
+/// One `--ulimit` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ulimit {
+    pub name: String,
+    pub soft: i64,
+    pub hard: i64,
+}
+
+/// A progress group (`OpMetadata.progress_group`), e.g. for `COPY --link`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProgressGroup {
+    pub id: String,
+    pub name: String,
+    pub weak: bool,
+}
+
+/// Per-op metadata (`pb::OpMetadata` without caps, which the builder computes).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OpMetadata {
+    pub ignore_cache: bool,
+    /// e.g. `llb.customname`, `com.docker.dockerfile.v1.command`.
+    pub description: BTreeMap<String, String>,
+    pub export_cache: Option<bool>,
+    pub progress_group: Option<ProgressGroup>,
+    /// Extra caps to require, on top of the ones the op itself requires.
+    pub caps: Vec<String>,
+}
+
+/// Per-op constraints (Go `llb.Constraints`): platform override, worker
+/// filters, metadata and source locations.
+#[derive(Debug, Clone, Default)]
+pub struct OpOptions {
+    pub platform: Option<Platform>,
+    pub worker_constraints: Vec<String>,
+    pub metadata: OpMetadata,
+    pub locations: Vec<SourceLocation>,
+}
+
+impl OpOptions {
+    /// Sets `llb.customname` (the progress name).
+    pub fn custom_name(mut self, name: impl Into<String>) -> Self {
+        self.metadata
+            .description
+            .insert("llb.customname".into(), name.into());
+        self
+    }
+    /// Adds one description entry.
+    pub fn description(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.description.insert(key.into(), value.into());
+        self
+    }
+    /// Marks the op `ignore_cache`.
+    pub fn ignore_cache(mut self, yes: bool) -> Self {
+        self.metadata.ignore_cache = yes;
+        self
+    }
+    /// Sets the progress group.
+    pub fn progress_group(mut self, group: ProgressGroup) -> Self {
+        self.metadata.progress_group = Some(group);
+        self
+    }
+    /// Sets the platform of the op (image sources and exec ops only use it).
+    pub fn platform(mut self, platform: Platform) -> Self {
+        self.platform = Some(platform);
+        self
+    }
+    /// Adds a source location.
+    pub fn location(mut self, location: SourceLocation) -> Self {
+        self.locations.push(location);
+        self
+    }
+}
+
+/// The payload of one op.
+#[derive(Debug)]
+pub(crate) enum OpKind {
+    Source(SourceData),
+    Exec(Box<ExecData>),
+    File(FileData),
+    Merge(MergeData),
+    Diff(DiffData),
+}
+
+/// One op of the graph. Built by the constructors of this module; immutable.
+#[derive(Debug)]
+pub struct Vertex {
+    pub(crate) kind: OpKind,
+    pub(crate) options: OpOptions,
+}
+
+impl Vertex {
+    pub(crate) fn new(kind: OpKind, options: OpOptions) -> Arc<Self> {
+        Arc::new(Vertex { kind, options })
+    }
+
+    /// The parents of this vertex, in the order Go's marshaler visits them.
+    pub(crate) fn inputs(&self) -> Vec<Output> {
+        let all = match &self.kind {
+            OpKind::Source(_) => Vec::new(),
+            OpKind::Exec(e) => e.inputs(),
+            OpKind::File(f) => f.inputs(),
+            OpKind::Merge(m) => m.inputs.clone(),
+            OpKind::Diff(d) => d.lower.iter().chain(d.upper.iter()).cloned().collect(),
+        };
+        let mut out: Vec<Output> = Vec::with_capacity(all.len());
+        for o in all {
+            if !out.iter().any(|p| p.same_as(&o)) {
+                out.push(o);
+            }
+        }
+        out
+    }
+
+    /// A short name of the op kind: `source`, `exec`, `file`, `merge`, `diff`.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            OpKind::Source(_) => "source",
+            OpKind::Exec(_) => "exec",
+            OpKind::File(_) => "file",
+            OpKind::Merge(_) => "merge",
+            OpKind::Diff(_) => "diff",
+        }
+    }
+
+    /// The per-op options the vertex was built with.
+    pub fn options(&self) -> &OpOptions {
+        &self.options
+    }
+}
+
+/// One output of a vertex.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub vertex: Arc<Vertex>,
+    pub index: i64,
+}
+
+impl Output {
+    /// Same vertex object and same index (Go compares output objects).
+    pub fn same_as(&self, other: &Output) -> bool {
+        Arc::ptr_eq(&self.vertex, &other.vertex) && self.index == other.index
+    }
+
+    /// The platform an output carries into a state (image sources and exec
+    /// ops built with an explicit platform).
+    fn platform(&self) -> Option<&Platform> {
+        match &self.vertex.kind {
+            OpKind::Source(_) | OpKind::Exec(_) => self.vertex.options.platform.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// Values exec ops read from a state (Go `meta.go` keys).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StateMeta {
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) dir: String,
+    pub(crate) user: String,
+    pub(crate) hostname: String,
+    pub(crate) platform: Option<Platform>,
+    pub(crate) network: Option<NetMode>,
+    pub(crate) security: Option<SecurityMode>,
+    pub(crate) extra_hosts: Vec<HostIp>,
+    pub(crate) ulimits: Vec<Ulimit>,
+    pub(crate) cgroup_parent: String,
+    pub(crate) args: Vec<String>,
+    pub(crate) valid_exit_codes: Option<Vec<i32>>,
+}
+
+/// An immutable build state: an output (or scratch) plus exec metadata.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub(crate) output: Option<Output>,
+    pub(crate) meta: Arc<StateMeta>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::scratch()
+    }
+}
+
+/// `path.Clean` of Go for slash-separated paths.
+pub(crate) fn clean_path(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// `path.Join` of Go.
+pub(crate) fn join_path(parts: &[&str]) -> String {
+    let non_empty: Vec<&str> = parts.iter().copied().filter(|p| !p.is_empty()).collect();
+    if non_empty.is_empty() {
+        return String::new();
+    }
+    clean_path(&non_empty.join("/"))
+}
+
+impl State {
+    /// The empty filesystem, with working directory `/`.
+    pub fn scratch() -> State {
+        State {
+            output: None,
+            meta: Arc::new(StateMeta {
+                dir: "/".into(),
+                ..StateMeta::default()
+            }),
+        }
+    }
+
+    /// A new state for `output`, with working directory `/` and the output's
+    /// platform (Go `llb.NewState`).
+    pub fn from_output(output: Output) -> State {
+        State::scratch().with_output(Some(output))
+    }
+
+    /// The output of this state; `None` for scratch.
+    pub fn output(&self) -> Option<&Output> {
+        self.output.as_ref()
+    }
+
+    /// True when the state is scratch (no output).
+    pub fn is_scratch(&self) -> bool {
+        self.output.is_none()
+    }
+
+    /// Keeps this state's metadata and points it at another output; takes
+    /// the output's platform when it carries one (Go `WithOutput`).
+    pub fn with_output(&self, output: Option<Output>) -> State {
+        let platform = output.as_ref().and_then(|o| o.platform().cloned());
+        let mut st = State {
+            output,
+            meta: self.meta.clone(),
+        };
+        if let Some(p) = platform {
+            st = st.with_platform(p);
+        }
+        st
+    }
+
+    fn update(&self, f: impl FnOnce(&mut StateMeta)) -> State {
+        let mut meta = (*self.meta).clone();
+        f(&mut meta);
+        State {
+            output: self.output.clone(),
+            meta: Arc::new(meta),
+        }
+    }
+
+    /// Sets an environment variable; an existing one is removed first, so the
+    /// variable moves to the end (Go `EnvList.AddOrReplace`).
+    pub fn add_env(&self, key: impl Into<String>, value: impl Into<String>) -> State {
+        let (key, value) = (key.into(), value.into());
+        self.update(|m| {
+            m.env.retain(|(k, _)| *k != key);
+            m.env.push((key, value));
+        })
+    }
+
+    /// Removes an environment variable.
+    pub fn del_env(&self, key: &str) -> State {
+        self.update(|m| m.env.retain(|(k, _)| k != key))
+    }
+
+    /// The value of an environment variable.
+    pub fn get_env(&self, key: &str) -> Option<&str> {
+        self.meta
+            .env
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The environment in order.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.meta.env
+    }
+
+    /// Sets the working directory; a relative path is joined to the current
+    /// one and cleaned, an absolute one is kept as given (Go `Dir`).
+    pub fn with_dir(&self, dir: impl Into<String>) -> State {
+        let dir = dir.into();
+        self.update(|m| {
+            m.dir = if dir.starts_with('/') {
+                dir
+            } else {
+                join_path(&["/", &m.dir, &dir])
+            };
+        })
+    }
+
+    /// The working directory (`/` unless set).
+    pub fn dir(&self) -> &str {
+        &self.meta.dir
+    }
+
+    /// Sets the user of exec ops.
+    pub fn with_user(&self, user: impl Into<String>) -> State {
+        let user = user.into();
+        self.update(|m| m.user = user)
+    }
+
+    /// The user of exec ops (empty unless set).
+    pub fn user(&self) -> &str {
+        &self.meta.user
+    }
+
+    /// Sets the hostname of exec ops.
+    pub fn with_hostname(&self, hostname: impl Into<String>) -> State {
+        let hostname = hostname.into();
+        self.update(|m| m.hostname = hostname)
+    }
+
+    /// Sets the platform of the state (used by exec ops without their own).
+    pub fn with_platform(&self, platform: Platform) -> State {
+        self.update(|m| m.platform = Some(platform))
+    }
+
+    /// The platform of the state, if one was set.
+    pub fn platform(&self) -> Option<&Platform> {
+        self.meta.platform.as_ref()
+    }
+
+    /// Sets the network mode of exec ops.
+    pub fn with_network(&self, network: NetMode) -> State {
+        self.update(|m| m.network = Some(network))
+    }
+
+    /// Sets the security mode of exec ops.
+    pub fn with_security(&self, security: SecurityMode) -> State {
+        self.update(|m| m.security = Some(security))
+    }
+
+    /// Appends an extra host.
+    pub fn add_extra_host(&self, host: impl Into<String>, ip: impl Into<String>) -> State {
+        let h = HostIp {
+            host: host.into(),
+            ip: ip.into(),
+        };
+        self.update(|m| m.extra_hosts.push(h))
+    }
+
+    /// Appends a ulimit.
+    pub fn add_ulimit(&self, name: impl Into<String>, soft: i64, hard: i64) -> State {
+        let u = Ulimit {
+            name: name.into(),
+            soft,
+            hard,
+        };
+        self.update(|m| m.ulimits.push(u))
+    }
+
+    /// Sets the cgroup parent of exec ops.
+    pub fn with_cgroup_parent(&self, parent: impl Into<String>) -> State {
+        let parent = parent.into();
+        self.update(|m| m.cgroup_parent = parent)
+    }
+
+    /// Sets the default args of exec ops (used when `ExecOptions.args` is empty).
+    pub fn with_args(&self, args: Vec<String>) -> State {
+        self.update(|m| m.args = args)
+    }
+
+    /// Sets the valid exit codes of exec ops.
+    pub fn with_valid_exit_codes(&self, codes: Vec<i32>) -> State {
+        self.update(|m| m.valid_exit_codes = Some(codes))
+    }
+
+    /// Keeps this state's output but takes all metadata from `other`
+    /// (Go `Reset`, with working directory reset semantics left to `other`).
+    pub fn with_meta_of(&self, other: &State) -> State {
+        State {
+            output: self.output.clone(),
+            meta: other.meta.clone(),
+        }
+    }
+}

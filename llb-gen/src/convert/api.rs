@@ -16,7 +16,12 @@ pub struct Platform {
 
 impl Platform {
     pub fn linux_amd64() -> Self {
-        Platform { os: "linux".into(), architecture: "amd64".into(), variant: None, os_version: None }
+        Platform {
+            os: "linux".into(),
+            architecture: "amd64".into(),
+            variant: None,
+            os_version: None,
+        }
     }
 }
 
@@ -127,7 +132,13 @@ impl ImageResolver for OfflineResolver {
     fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>> {
         requests
             .iter()
-            .map(|r| Ok(ResolvedImage { reference: r.reference.clone(), digest: String::new(), config: Vec::new() }))
+            .map(|r| {
+                Ok(ResolvedImage {
+                    reference: r.reference.clone(),
+                    digest: String::new(),
+                    config: Vec::new(),
+                })
+            })
             .collect()
     }
 }

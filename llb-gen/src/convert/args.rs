@@ -21,7 +21,10 @@ impl EnvList {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.items.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.items
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -141,8 +144,16 @@ mod tests {
 
     fn arg(name: &str, default: Option<&str>) -> ArgInstruction {
         ArgInstruction {
-            info: CommandInfo { span: TextRange::empty(0), original: String::new(), start_line: 1, end_line: 1 },
-            args: vec![ArgDecl { name: w(name), default: default.map(w) }],
+            info: CommandInfo {
+                span: TextRange::empty(0),
+                original: String::new(),
+                start_line: 1,
+                end_line: 1,
+            },
+            args: vec![ArgDecl {
+                name: w(name),
+                default: default.map(w),
+            }],
         }
     }
 
@@ -150,7 +161,11 @@ mod tests {
     fn meta_args_build_arg_wins_and_defaults_expand() {
         let mut globals = EnvList::default();
         globals.add_or_replace("TARGETARCH", "amd64");
-        let meta = vec![arg("A", Some("x-$TARGETARCH")), arg("B", Some("1")), arg("C", None)];
+        let meta = vec![
+            arg("A", Some("x-$TARGETARCH")),
+            arg("B", Some("1")),
+            arg("C", None),
+        ];
         let mut ba = BTreeMap::new();
         ba.insert("B".to_string(), "2".to_string());
         let out = build_meta_args(globals, &meta, &ba, '\\').unwrap();
@@ -164,7 +179,10 @@ mod tests {
         let env = EnvList::default();
         let s = run_command_string(
             &["/bin/sh".into(), "-c".into(), "x".into()],
-            &[DeclaredArg { key: "A".into(), value: None }],
+            &[DeclaredArg {
+                key: "A".into(),
+                value: None,
+            }],
             &env,
         );
         assert_eq!(s, "|1 A= /bin/sh -c x");

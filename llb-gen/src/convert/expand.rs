@@ -17,16 +17,89 @@ impl Lookup for NoEnv {
 
 /// Expand one word (quotes removed, escapes applied).
 pub fn expand_word(word: &str, env: &dyn Lookup, escape: char) -> Result<String, String> {
-    Expander { chars: word.chars().collect(), pos: 0, escape, env, raw_quotes: false, keep_unset: false }
-        .word()
+    Expander {
+        chars: word.chars().collect(),
+        pos: 0,
+        escape,
+        env,
+        raw_quotes: false,
+        keep_unset: false,
+    }
+    .word()
 }
 
 /// Expand for display (progress names): quotes kept, unset variables kept
 /// literally, errors leave the text unchanged.
 pub fn expand_for_display(word: &str, env: &dyn Lookup, escape: char) -> String {
-    Expander { chars: word.chars().collect(), pos: 0, escape, env, raw_quotes: true, keep_unset: true }
-        .word()
-        .unwrap_or_else(|_| word.to_string())
+    Expander {
+        chars: word.chars().collect(),
+        pos: 0,
+        escape,
+        env,
+        raw_quotes: true,
+        keep_unset: true,
+    }
+    .word()
+    .unwrap_or_else(|_| word.to_string())
+}
+
+/// Expand a heredoc body: quotes are plain characters, `\$` is a literal `$`.
+pub fn expand_heredoc(body: &str, env: &dyn Lookup, _escape: char) -> Result<String, String> {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(i) = rest.find(['$', '\\']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(t) = tail.strip_prefix("\\$") {
+            out.push('$');
+            rest = t;
+            continue;
+        }
+        if tail.starts_with('\\') {
+            out.push('\\');
+            rest = &tail[1..];
+            continue;
+        }
+        // A `$` expression: take the longest prefix the expander consumes.
+        let end = dollar_len(tail);
+        let piece = &tail[..end];
+        let protected = piece.replace('\'', "\u{0}").replace('"', "\u{1}");
+        let e = expand_word(&protected, env, '\u{2}')?;
+        out.push_str(&e.replace('\u{0}', "'").replace('\u{1}', "\""));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn dollar_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    if b.len() < 2 {
+        return b.len();
+    }
+    if b[1] == b'{' {
+        let mut depth = 0;
+        for (i, c) in b.iter().enumerate().skip(1) {
+            match c {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        return b.len();
+    }
+    if b[1].is_ascii_digit() {
+        return 1 + b[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    }
+    1 + b[1..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+        .count()
 }
 
 /// Expand and split into words on unquoted whitespace (EXPOSE).
@@ -277,8 +350,14 @@ mod tests {
         env.add_or_replace("A", "x");
         env.add_or_replace("E", "");
         assert_eq!(expand_word("$A/${A}", &env, '\\').unwrap(), "x/x");
-        assert_eq!(expand_word("${B:-d}${E:-e}${A:+p}", &env, '\\').unwrap(), "dep");
-        assert_eq!(expand_word("'$A' \"$A\" \\$A", &env, '\\').unwrap(), "$A x $A");
+        assert_eq!(
+            expand_word("${B:-d}${E:-e}${A:+p}", &env, '\\').unwrap(),
+            "dep"
+        );
+        assert_eq!(
+            expand_word("'$A' \"$A\" \\$A", &env, '\\').unwrap(),
+            "$A x $A"
+        );
         assert_eq!(expand_for_display("echo $A $B", &env, '\\'), "echo x $B");
         assert_eq!(expand_words("80 $A", &env, '\\').unwrap(), vec!["80", "x"]);
     }

@@ -29,9 +29,17 @@ pub struct Image {
     pub architecture: String,
     #[serde(default)]
     pub os: String,
-    #[serde(rename = "os.version", skip_serializing_if = "String::is_empty", default)]
+    #[serde(
+        rename = "os.version",
+        skip_serializing_if = "String::is_empty",
+        default
+    )]
     pub os_version: String,
-    #[serde(rename = "os.features", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "os.features",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub os_features: Option<Vec<String>>,
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub variant: String,
@@ -53,7 +61,10 @@ pub struct RootFs {
 
 impl Default for RootFs {
     fn default() -> Self {
-        RootFs { kind: String::new(), diff_ids: None }
+        RootFs {
+            kind: String::new(),
+            diff_ids: None,
+        }
     }
 }
 
@@ -81,25 +92,45 @@ fn is_false(b: &bool) -> bool {
 pub struct ImageConfig {
     #[serde(rename = "User", skip_serializing_if = "String::is_empty", default)]
     pub user: String,
-    #[serde(rename = "ExposedPorts", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "ExposedPorts",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub exposed_ports: Option<BTreeMap<String, Empty>>,
     #[serde(rename = "Env", skip_serializing_if = "Option::is_none", default)]
     pub env: Option<Vec<String>>,
-    #[serde(rename = "Entrypoint", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "Entrypoint",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub entrypoint: Option<Vec<String>>,
     #[serde(rename = "Cmd", skip_serializing_if = "Option::is_none", default)]
     pub cmd: Option<Vec<String>>,
     #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none", default)]
     pub volumes: Option<BTreeMap<String, Empty>>,
-    #[serde(rename = "WorkingDir", skip_serializing_if = "String::is_empty", default)]
+    #[serde(
+        rename = "WorkingDir",
+        skip_serializing_if = "String::is_empty",
+        default
+    )]
     pub working_dir: String,
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none", default)]
     pub labels: Option<BTreeMap<String, String>>,
-    #[serde(rename = "StopSignal", skip_serializing_if = "String::is_empty", default)]
+    #[serde(
+        rename = "StopSignal",
+        skip_serializing_if = "String::is_empty",
+        default
+    )]
     pub stop_signal: String,
     #[serde(rename = "ArgsEscaped", skip_serializing_if = "is_false", default)]
     pub args_escaped: bool,
-    #[serde(rename = "Healthcheck", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "Healthcheck",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub healthcheck: Option<HealthConfig>,
     #[serde(rename = "OnBuild", skip_serializing_if = "Option::is_none", default)]
     pub on_build: Option<Vec<String>>,
@@ -145,7 +176,10 @@ impl Image {
             os: platform.os.clone(),
             variant: platform.variant.clone().unwrap_or_default(),
             os_version: platform.os_version.clone().unwrap_or_default(),
-            rootfs: RootFs { kind: "layers".into(), diff_ids: None },
+            rootfs: RootFs {
+                kind: "layers".into(),
+                diff_ids: None,
+            },
             ..Image::default()
         };
         img.config.working_dir = "/".into();
@@ -163,13 +197,27 @@ impl Image {
     /// True when the config has no layers (treated like scratch).
     pub fn has_no_layers(&self) -> bool {
         let no_diffs = self.rootfs.diff_ids.as_ref().is_none_or(|d| d.is_empty());
-        no_diffs && self.history.as_ref().is_none_or(|h| h.iter().all(|e| e.empty_layer))
+        no_diffs
+            && self
+                .history
+                .as_ref()
+                .is_none_or(|h| h.iter().all(|e| e.empty_layer))
     }
 
     /// Append a history entry (`commitToHistory`). `buildkit_suffix` adds
     /// ` # buildkit` (RUN, COPY, ADD).
-    pub fn commit(&mut self, msg: String, with_layer: bool, buildkit_suffix: bool, epoch: Option<&str>) {
-        let created_by = if buildkit_suffix { format!("{msg} # buildkit") } else { msg };
+    pub fn commit(
+        &mut self,
+        msg: String,
+        with_layer: bool,
+        buildkit_suffix: bool,
+        epoch: Option<&str>,
+    ) {
+        let created_by = if buildkit_suffix {
+            format!("{msg} # buildkit")
+        } else {
+            msg
+        };
         self.history.get_or_insert_with(Vec::new).push(History {
             created: epoch.map(str::to_string),
             created_by,
@@ -227,7 +275,9 @@ pub fn go_quote(s: &str) -> String {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -322,7 +372,10 @@ mod tests {
 
     #[test]
     fn quotes_like_go() {
-        assert_eq!(go_quote_list(&["a b".into(), "c\"".into()]), r#"["a b" "c\""]"#);
+        assert_eq!(
+            go_quote_list(&["a b".into(), "c\"".into()]),
+            r#"["a b" "c\""]"#
+        );
     }
 
     #[test]
@@ -339,7 +392,10 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_dropped() {
-        let img = Image::from_json(br#"{"os":"linux","container_config":{"X":1},"config":{"Env":["A=1"],"Foo":2}}"#).unwrap();
+        let img = Image::from_json(
+            br#"{"os":"linux","container_config":{"X":1},"config":{"Env":["A=1"],"Foo":2}}"#,
+        )
+        .unwrap();
         assert_eq!(img.env_get("A"), Some("1"));
     }
 }

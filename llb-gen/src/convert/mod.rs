@@ -1,24 +1,35 @@
-//! The converter: typed instructions to an LLB graph and the image config.
+//! The converter: typed instructions to an LLB graph and the image config
+//! (upstream's `dockerfile2llb`).
 //!
 //! Source code layout:
 //! - `api.rs`: the public entry types (options, resolver trait, result).
+//! - `build.rs`: the pipeline: globals, stage graph, one resolver round, dispatch, finalization.
 //! - `stages.rs`: stage graph, target resolution, reachability, `--from` dependencies.
 //! - `args.rs`: ARG/ENV scoping, build-arg merging, history strings of RUN.
-//! - `expand.rs`: the adapter over the shell-word lexer.
+//! - `dispatch.rs`: per-stage state and the `match` on `Instruction`.
+//! - `run.rs`, `copy.rs`, `simple.rs`: lowering of each instruction family.
+//! - `expand.rs`: the adapter over variable expansion.
 //! - `image.rs`: OCI image config and history.
 //! - `platform.rs`: platform parsing/normalization; BUILDPLATFORM/TARGETPLATFORM.
+//! - `reference.rs`: image reference normalization.
 
 mod api;
 pub mod args;
+mod build;
+mod copy;
+mod dispatch;
 pub mod expand;
 pub mod image;
 pub mod platform;
+pub mod reference;
+mod run;
+mod simple;
 pub mod stages;
 mod suggest;
 pub use api::*;
+pub use build::convert_ir;
 
 use crate::diagnostic::Diagnostic;
-use crate::text::TextRange;
 
 /// Convert Dockerfile text to a Definition and image config.
 ///
@@ -29,6 +40,12 @@ pub fn convert_dockerfile(
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
 ) -> Result<Conversion, Vec<Diagnostic>> {
-    let _ = (source, opts, resolver);
-    Err(vec![Diagnostic::error("unimplemented", "conversion is being written", TextRange::empty(0))])
+    let parsed = crate::syntax::parse(source);
+    let mut errors: Vec<Diagnostic> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
+    let lowered = crate::ir::lower(&parsed.dockerfile);
+    errors.extend(lowered.errors.iter().map(|e| e.to_diagnostic()));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    convert_ir(&lowered.dockerfile, source, opts, resolver).map_err(|e| vec![e])
 }

@@ -5,18 +5,57 @@ use super::api::Platform;
 use super::args::EnvList;
 
 const KNOWN_OS: &[&str] = &[
-    "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd",
-    "openbsd", "plan9", "solaris", "wasip1", "windows", "zos",
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "zos",
 ];
 
 const KNOWN_ARCH: &[&str] = &[
-    "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64", "mips64le",
-    "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64",
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "armbe",
+    "arm64",
+    "arm64be",
+    "loong64",
+    "mips",
+    "mipsle",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "ppc",
+    "ppc64",
+    "ppc64le",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
     "wasm",
 ];
 
 fn valid_component(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn normalize_os(os: &str) -> String {
@@ -35,11 +74,19 @@ fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
     match arch.as_str() {
         "i386" => ("386".into(), String::new()),
         "x86_64" | "x86-64" | "amd64" => {
-            let v = if variant == "v1" { String::new() } else { variant };
+            let v = if variant == "v1" {
+                String::new()
+            } else {
+                variant
+            };
             ("amd64".into(), v)
         }
         "aarch64" | "arm64" => {
-            let v = if variant == "8" || variant == "v8" || variant == "v8.0" { String::new() } else { variant };
+            let v = if variant == "8" || variant == "v8" || variant == "v8.0" {
+                String::new()
+            } else {
+                variant
+            };
             ("arm64".into(), v)
         }
         "armhf" => ("arm".into(), "v7".into()),
@@ -62,7 +109,9 @@ fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
 pub fn parse_platform(spec: &str, default: &Platform) -> Result<Platform, String> {
     let (spec_core, os_version) = split_os_version(spec)?;
     if spec_core.contains('*') {
-        return Err(format!("\"{spec}\": invalid platform specifier: wildcards not yet supported"));
+        return Err(format!(
+            "\"{spec}\": invalid platform specifier: wildcards not yet supported"
+        ));
     }
     let parts: Vec<&str> = spec_core.split('/').collect();
     for p in &parts {
@@ -72,7 +121,12 @@ pub fn parse_platform(spec: &str, default: &Platform) -> Result<Platform, String
             ));
         }
     }
-    let mut out = Platform { os: String::new(), architecture: String::new(), variant: None, os_version };
+    let mut out = Platform {
+        os: String::new(),
+        architecture: String::new(),
+        variant: None,
+        os_version,
+    };
     match parts.as_slice() {
         [one] => {
             let os = normalize_os(one);
@@ -86,7 +140,9 @@ pub fn parse_platform(spec: &str, default: &Platform) -> Result<Platform, String
             } else {
                 let (arch, variant) = normalize_arch(one, "");
                 if !KNOWN_ARCH.contains(&arch.as_str()) {
-                    return Err(format!("\"{spec}\": unknown operating system or architecture: invalid argument"));
+                    return Err(format!(
+                        "\"{spec}\": unknown operating system or architecture: invalid argument"
+                    ));
                 }
                 out.os = default.os.clone();
                 out.architecture = arch;
@@ -105,7 +161,11 @@ pub fn parse_platform(spec: &str, default: &Platform) -> Result<Platform, String
             out.architecture = a;
             out.variant = none_if_empty(v);
         }
-        _ => return Err(format!("\"{spec}\": cannot parse platform specifier: invalid argument")),
+        _ => {
+            return Err(format!(
+                "\"{spec}\": cannot parse platform specifier: invalid argument"
+            ))
+        }
     }
     Ok(out)
 }
@@ -160,7 +220,12 @@ pub fn format_all(p: &Platform) -> String {
 /// containerd `platforms.Normalize`.
 pub fn normalize(p: &Platform) -> Platform {
     let (arch, variant) = normalize_arch(&p.architecture, p.variant.as_deref().unwrap_or(""));
-    Platform { os: normalize_os(&p.os), architecture: arch, variant: none_if_empty(variant), os_version: p.os_version.clone() }
+    Platform {
+        os: normalize_os(&p.os),
+        architecture: arch,
+        variant: none_if_empty(variant),
+        os_version: p.os_version.clone(),
+    }
 }
 
 /// The automatic platform args and `TARGETSTAGE`, in upstream's order.
@@ -199,7 +264,10 @@ mod tests {
         assert_eq!(p("arm64").unwrap(), "linux/arm64");
         assert_eq!(p("linux").unwrap(), "linux/amd64");
         assert_eq!(p("Linux/AMD64").unwrap(), "linux/amd64");
-        assert_eq!(p("windows(10.0.17763)/amd64").unwrap(), "windows(10.0.17763)/amd64");
+        assert_eq!(
+            p("windows(10.0.17763)/amd64").unwrap(),
+            "windows(10.0.17763)/amd64"
+        );
         assert_eq!(p("linux/arm/v6").unwrap(), "linux/arm/v6");
         assert!(p("linux/am d64").is_err());
         assert!(p("foo").is_err());
@@ -209,7 +277,11 @@ mod tests {
 
     #[test]
     fn default_args_order() {
-        let env = default_args(&Platform::linux_amd64(), &Platform::linux_amd64(), "default");
+        let env = default_args(
+            &Platform::linux_amd64(),
+            &Platform::linux_amd64(),
+            "default",
+        );
         let keys: Vec<&str> = env.iter().map(|(k, _)| k).collect();
         assert_eq!(keys[0], "BUILDPLATFORM");
         assert_eq!(env.get("TARGETPLATFORM"), Some("linux/amd64"));

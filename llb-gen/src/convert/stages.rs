@@ -63,11 +63,16 @@ fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnosti
 
 impl StageGraph {
     /// Expand base names and platforms, and link `FROM <stage>`.
-    pub fn build(df: &ir::Dockerfile, globals: &EnvList, default_platform: &Platform) -> Result<Self, Diagnostic> {
+    pub fn build(
+        df: &ir::Dockerfile,
+        globals: &EnvList,
+        default_platform: &Platform,
+    ) -> Result<Self, Diagnostic> {
         let mut g = StageGraph::default();
         for (i, st) in df.stages.iter().enumerate() {
             let span = st.from.span;
-            let base_name = expand_word(&st.base.value, globals, df.escape).map_err(|e| err("from-expand", e, span))?;
+            let base_name = expand_word(&st.base.value, globals, df.escape)
+                .map_err(|e| err("from-expand", e, span))?;
             if base_name.is_empty() {
                 return Err(err(
                     "blank-base-name",
@@ -79,7 +84,11 @@ impl StageGraph {
                 None => None,
                 Some(p) => {
                     let v = expand_word(&p.value, globals, df.escape).map_err(|e| {
-                        err("platform-expand", format!("failed to process arguments for platform: {e}"), p.span)
+                        err(
+                            "platform-expand",
+                            format!("failed to process arguments for platform: {e}"),
+                            p.span,
+                        )
                     })?;
                     if v.is_empty() {
                         return Err(err(
@@ -89,7 +98,11 @@ impl StageGraph {
                         ));
                     }
                     Some(parse_platform(&v, default_platform).map_err(|e| {
-                        err("invalid-platform", format!("failed to parse platform {}: {e}", p.value), p.span)
+                        err(
+                            "invalid-platform",
+                            format!("failed to parse platform {}: {e}", p.value),
+                            p.span,
+                        )
                     })?)
                 }
             };
@@ -99,7 +112,10 @@ impl StageGraph {
             for c in &st.commands {
                 if matches!(
                     c.instruction,
-                    Instruction::Add(_) | Instruction::Copy(_) | Instruction::Run(_) | Instruction::Workdir(_)
+                    Instruction::Add(_)
+                        | Instruction::Copy(_)
+                        | Instruction::Run(_)
+                        | Instruction::Workdir(_)
                 ) {
                     total += 1;
                 }
@@ -136,7 +152,11 @@ impl StageGraph {
     /// The target stage: `--target` (case-insensitive) or the last stage.
     pub fn resolve_target(&self, target: Option<&str>) -> Result<usize, Diagnostic> {
         match target.filter(|t| !t.is_empty()) {
-            None => Ok(self.nodes.iter().rposition(|n| !n.is_synthetic()).unwrap_or(0)),
+            None => Ok(self
+                .nodes
+                .iter()
+                .rposition(|n| !n.is_synthetic())
+                .unwrap_or(0)),
             Some(t) => self.find(t).ok_or_else(|| {
                 let mut d = err(
                     "target-not-found",
@@ -168,7 +188,8 @@ impl StageGraph {
 
     /// Resolve a `COPY --from` value to a node (`toCommand`).
     pub fn copy_source(&mut self, from: &ir::Word, escape: char) -> Result<usize, Diagnostic> {
-        let expanded = expand_word(&from.value, &NoEnv, escape).map_err(|e| err("copy-from", e, from.span))?;
+        let expanded =
+            expand_word(&from.value, &NoEnv, escape).map_err(|e| err("copy-from", e, from.span))?;
         if expanded != from.value {
             return Err(err(
                 "copy-from-expansion",
@@ -180,7 +201,13 @@ impl StageGraph {
             return usize::try_from(index)
                 .ok()
                 .filter(|i| *i < self.nodes.len())
-                .ok_or_else(|| err("invalid-stage-index", format!("invalid stage index {index}"), from.span));
+                .ok_or_else(|| {
+                    err(
+                        "invalid-stage-index",
+                        format!("invalid stage index {index}"),
+                        from.span,
+                    )
+                });
         }
         Ok(match self.find(&from.value) {
             Some(i) => i,
@@ -256,10 +283,21 @@ impl StageGraph {
             let mut trail = Vec::new();
             if self.visit(start, &mut visited, &mut on_path, &mut trail) {
                 let span = trail.first().copied().unwrap_or_default();
-                let name = self.nodes.get(start).map(|n| n.display_name.clone()).unwrap_or_default();
-                let mut d = err("circular-dependency", format!("circular dependency detected on stage: {name}"), span);
+                let name = self
+                    .nodes
+                    .get(start)
+                    .map(|n| n.display_name.clone())
+                    .unwrap_or_default();
+                let mut d = err(
+                    "circular-dependency",
+                    format!("circular dependency detected on stage: {name}"),
+                    span,
+                );
                 if trail.len() > 1 {
-                    d = d.with_help(format!("the cycle goes through {} instructions", trail.len()));
+                    d = d.with_help(format!(
+                        "the cycle goes through {} instructions",
+                        trail.len()
+                    ));
                 }
                 return Err(d);
             }
@@ -267,7 +305,13 @@ impl StageGraph {
         Ok(())
     }
 
-    fn visit(&self, n: usize, visited: &mut [bool], on_path: &mut [bool], trail: &mut Vec<TextRange>) -> bool {
+    fn visit(
+        &self,
+        n: usize,
+        visited: &mut [bool],
+        on_path: &mut [bool],
+        trail: &mut Vec<TextRange>,
+    ) -> bool {
         if visited[n] {
             return false;
         }
@@ -314,7 +358,12 @@ mod tests {
     }
 
     fn info(line: u32) -> CommandInfo {
-        CommandInfo { span: TextRange::new(line * 10, line * 10 + 5), original: String::new(), start_line: line, end_line: line }
+        CommandInfo {
+            span: TextRange::new(line * 10, line * 10 + 5),
+            original: String::new(),
+            start_line: line,
+            end_line: line,
+        }
     }
 
     fn copy_from(from: &str, line: u32) -> Command {
@@ -351,7 +400,12 @@ mod tests {
     }
 
     fn df(stages: Vec<Stage>) -> Dockerfile {
-        Dockerfile { directives: Directives::default(), meta_args: vec![], stages, escape: '\\' }
+        Dockerfile {
+            directives: Directives::default(),
+            meta_args: vec![],
+            stages,
+            escape: '\\',
+        }
     }
 
     fn graph(d: &Dockerfile) -> Result<StageGraph, Diagnostic> {
@@ -365,7 +419,12 @@ mod tests {
         let d = df(vec![
             stage(0, "alpine", Some("base"), vec![]),
             stage(1, "base", Some("unused"), vec![]),
-            stage(2, "busybox", Some("build"), vec![copy_from("0", 5), copy_from("golang", 6)]),
+            stage(
+                2,
+                "busybox",
+                Some("build"),
+                vec![copy_from("0", 5), copy_from("golang", 6)],
+            ),
             stage(3, "base", None, vec![copy_from("build", 7)]),
         ]);
         let g = graph(&d).unwrap();
@@ -381,7 +440,10 @@ mod tests {
 
     #[test]
     fn target_is_case_insensitive_and_suggests() {
-        let d = df(vec![stage(0, "alpine", Some("build"), vec![]), stage(1, "build", Some("prod"), vec![])]);
+        let d = df(vec![
+            stage(0, "alpine", Some("build"), vec![]),
+            stage(1, "build", Some("prod"), vec![]),
+        ]);
         let g = graph(&d).unwrap();
         assert_eq!(g.resolve_target(Some("BUILD")).unwrap(), 0);
         let e = g.resolve_target(Some("buidl")).unwrap_err();
@@ -398,7 +460,10 @@ mod tests {
             stage(0, "alpine", Some("a"), vec![copy_from("b", 3)]),
             stage(1, "alpine", Some("b"), vec![copy_from("a", 4)]),
         ]);
-        assert!(graph(&d).unwrap_err().message.starts_with("circular dependency"));
+        assert!(graph(&d)
+            .unwrap_err()
+            .message
+            .starts_with("circular dependency"));
     }
 
     #[test]
@@ -406,12 +471,18 @@ mod tests {
         let d = df(vec![stage(0, "alpine", None, vec![copy_from("7", 3)])]);
         assert_eq!(graph(&d).unwrap_err().message, "invalid stage index 7");
         let d = df(vec![stage(0, "alpine", None, vec![copy_from("$X", 3)])]);
-        assert!(graph(&d).unwrap_err().message.starts_with("variable expansion is not supported"));
+        assert!(graph(&d)
+            .unwrap_err()
+            .message
+            .starts_with("variable expansion is not supported"));
     }
 
     #[test]
     fn blank_base_name() {
         let d = df(vec![stage(0, "$NOPE", None, vec![])]);
-        assert_eq!(graph(&d).unwrap_err().message, "base name ($NOPE) should not be blank");
+        assert_eq!(
+            graph(&d).unwrap_err().message,
+            "base name ($NOPE) should not be blank"
+        );
     }
 }

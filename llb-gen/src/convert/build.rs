@@ -1,0 +1,474 @@
+//! The conversion pipeline over typed instructions: globals, stage graph,
+//! base-image resolution (one resolver round), dispatch, finalization.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::Diagnostic;
+use crate::ir;
+use crate::llb;
+use crate::text::TextRange;
+
+use super::api::{Conversion, ConvertOptions, ImageRequest, ImageResolver, Platform, ResolveMode};
+use super::args::{build_meta_args, proxy_from_build_args, EnvList};
+use super::dispatch::{dispatch, err, pb_platform, Ctx, StageState};
+use super::image::{Image, DEFAULT_PATH};
+use super::platform::default_args;
+use super::reference::Reference;
+use super::simple::base_workdir;
+use super::stages::{StageGraph, SCRATCH};
+
+/// A resolved root: the llb state and config a stage starts from.
+#[derive(Clone)]
+struct Root {
+    state: llb::State,
+    image: Image,
+    base_config: Option<Vec<u8>>,
+    platform: Platform,
+}
+
+fn resolve_mode(m: ResolveMode) -> llb::ResolveMode {
+    match m {
+        ResolveMode::Default => llb::ResolveMode::Default,
+        ResolveMode::Pull => llb::ResolveMode::ForcePull,
+        ResolveMode::Local => llb::ResolveMode::PreferLocal,
+    }
+}
+
+/// Resolve the base images of every reachable root node in one round.
+fn resolve_roots(
+    df: &ir::Dockerfile,
+    g: &StageGraph,
+    reachable: &BTreeSet<usize>,
+    opts: &ConvertOptions,
+    target_platform: &Platform,
+    resolver: &dyn ImageResolver,
+) -> Result<BTreeMap<usize, Root>, Diagnostic> {
+    let mut roots = BTreeMap::new();
+    let mut pending: Vec<(usize, Reference, Platform)> = Vec::new();
+    for &i in reachable {
+        let node = &g.nodes[i];
+        if node.parent.is_some() {
+            continue;
+        }
+        let platform = node
+            .platform
+            .clone()
+            .unwrap_or_else(|| target_platform.clone());
+        if node.base_name == SCRATCH {
+            let tp = target_platform.clone();
+            roots.insert(
+                i,
+                Root {
+                    state: llb::scratch(),
+                    image: Image::empty(&tp),
+                    base_config: None,
+                    platform: tp,
+                },
+            );
+            continue;
+        }
+        let r = Reference::parse(&node.base_name).map_err(|e| {
+            err(
+                "invalid-reference",
+                format!("failed to parse stage name \"{}\": {e}", node.base_name),
+                node.span,
+            )
+        })?;
+        pending.push((i, r, platform));
+    }
+    let mut requests: Vec<ImageRequest> = Vec::new();
+    for (_, r, p) in &pending {
+        let req = ImageRequest {
+            reference: r.tagged_string(),
+            platform: p.clone(),
+            resolve_mode_pull: opts.resolve_mode == ResolveMode::Pull,
+        };
+        if !requests.contains(&req) {
+            requests.push(req);
+        }
+    }
+    let answers = if requests.is_empty() {
+        Vec::new()
+    } else {
+        resolver.resolve(&requests)
+    };
+    for (i, r, platform) in pending {
+        let node = &g.nodes[i];
+        let idx = requests
+            .iter()
+            .position(|q| q.reference == r.tagged_string() && q.platform == platform);
+        let answer = idx
+            .and_then(|k| answers.get(k))
+            .cloned()
+            .unwrap_or_else(|| Err("no answer from resolver".into()));
+        let resolved = answer.map_err(|e| {
+            let mut d = err(
+                "resolve-image",
+                format!("{}: {e}", node.base_name),
+                node.span,
+            );
+            if let Some(s) = super::suggest::closest(&node.base_name, &g.names()) {
+                d = d.with_help(format!("did you mean \"{s}\"?"));
+            }
+            d
+        })?;
+        let mut reference = if resolved.reference != r.tagged_string() {
+            Reference::parse(&resolved.reference)
+                .map_err(|e| err("invalid-reference", e, node.span))?
+        } else {
+            r.clone()
+        };
+        if !resolved.digest.is_empty() {
+            reference = reference.with_digest(&resolved.digest);
+        }
+        let ref_str = reference.tagged_string();
+        let (mut image, base_config) = if resolved.config.is_empty() {
+            let img = Image {
+                architecture: platform.architecture.clone(),
+                os: platform.os.clone(),
+                ..Image::default()
+            };
+            (img, None)
+        } else {
+            let img = Image::from_json(&resolved.config)
+                .map_err(|e| err("image-config", e, node.span))?;
+            (img, Some(resolved.config.clone()))
+        };
+        image.created = None;
+        let scratch = base_config.is_some() && image.has_no_layers();
+        let state = if scratch {
+            llb::scratch()
+        } else {
+            let from_line = node
+                .stage
+                .and_then(|s| df.stages.get(s))
+                .map(|s| s.from.original.clone())
+                .unwrap_or_default();
+            let mut cmd_total = node.cmd_total;
+            let name = prefix_from(
+                &node.display_name,
+                &mut cmd_total,
+                &format!("FROM {ref_str}"),
+            );
+            let mut op = llb::OpOptions::default()
+                .platform(pb_platform(&platform))
+                .custom_name(name);
+            if node.stage.is_some() {
+                op = op.description("com.docker.dockerfile.v1.command", from_line);
+            }
+            llb::image(
+                &ref_str,
+                llb::ImageOptions {
+                    resolve_mode: resolve_mode(opts.resolve_mode),
+                    op,
+                    ..Default::default()
+                },
+            )
+        };
+        roots.insert(
+            i,
+            Root {
+                state,
+                image,
+                base_config,
+                platform,
+            },
+        );
+    }
+    Ok(roots)
+}
+
+/// Progress name of a FROM (always step 1 of the stage).
+fn prefix_from(display: &str, total: &mut usize, text: &str) -> String {
+    if *total == 0 {
+        return text.to_string();
+    }
+    let width = (*total as f64).log10() as usize + 1;
+    let mut out = String::from("[");
+    if !display.is_empty() {
+        out.push_str(display);
+        out.push(' ');
+    }
+    out.push_str(&format!("{:>width$}/{}] {text}", 1, total));
+    out
+}
+
+/// The initial state of a stage: from its parent's result or its root.
+fn init_stage(
+    g: &StageGraph,
+    i: usize,
+    roots: &BTreeMap<usize, Root>,
+    results: &[Option<StageState>],
+    opts: &ConvertOptions,
+) -> Option<StageState> {
+    let node = &g.nodes[i];
+    let mut d = match node.parent {
+        Some(p) => {
+            let mut d = results.get(p)?.clone()?;
+            d.image.config.on_build = None;
+            d.cmd_index = 0;
+            d.cmd_set = false;
+            d
+        }
+        None => {
+            let root = roots.get(&i)?;
+            let has_image_step = !root.state.is_scratch() || node.base_name != SCRATCH;
+            StageState {
+                state: root
+                    .state
+                    .clone()
+                    .with_platform(pb_platform(&root.platform)),
+                image: root.image.clone(),
+                platform: root.platform.clone(),
+                declared: Vec::new(),
+                display_name: String::new(),
+                cmd_index: usize::from(has_image_step && node.base_name != SCRATCH),
+                cmd_total: 0,
+                cmd_set: false,
+                base_config: root.base_config.clone(),
+                ignore_cache: false,
+                on_build: false,
+            }
+        }
+    };
+    d.display_name = node.display_name.clone();
+    d.cmd_total = node.cmd_total;
+    if node.parent.is_some() {
+        d.cmd_index = 0;
+    }
+    d.ignore_cache = match &opts.no_cache {
+        Some(set) if set.is_empty() => true,
+        Some(set) => node.name.as_ref().is_some_and(|n| set.contains(n)),
+        None => false,
+    };
+    if d.image.env_get("PATH").is_none() && d.platform.os != "windows" {
+        d.image
+            .config
+            .env
+            .get_or_insert_with(Vec::new)
+            .push(format!("PATH={DEFAULT_PATH}"));
+    }
+    for e in d.image.config.env.clone().unwrap_or_default() {
+        let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
+        d.state = d.state.add_env(k, v);
+    }
+    if let Some(h) = &opts.hostname {
+        d.state = d.state.with_hostname(h.clone());
+    }
+    if !d.image.config.working_dir.is_empty() {
+        let wd = d.image.config.working_dir.clone();
+        base_workdir(&mut d, &wd);
+    }
+    if !d.image.config.user.is_empty() {
+        d.state = d.state.with_user(d.image.config.user.clone());
+    }
+    if let Some(n) = &opts.force_network_mode {
+        let mode = match n.as_str() {
+            "none" => llb::NetMode::None,
+            "host" => llb::NetMode::Host,
+            _ => llb::NetMode::Unset,
+        };
+        d.state = d.state.with_network(mode);
+    }
+    Some(d)
+}
+
+/// The main build context source.
+fn main_context(opts: &ConvertOptions, paths: &BTreeSet<String>) -> llb::State {
+    let follow: Vec<String> = if paths.contains("/") {
+        Vec::new()
+    } else {
+        paths
+            .iter()
+            .map(|p| p.trim_start_matches('/').to_string())
+            .map(|p| if p.is_empty() { ".".into() } else { p })
+            .collect()
+    };
+    llb::local(
+        "context",
+        llb::LocalOptions {
+            session_id: opts.session_id.clone(),
+            exclude_patterns: opts.excludes.clone(),
+            follow_paths: follow,
+            shared_key_hint: Some("context".into()),
+            op: llb::OpOptions::default().custom_name("[internal] load build context"),
+            ..Default::default()
+        },
+    )
+}
+
+struct Dispatched {
+    target: StageState,
+    ctx_paths: BTreeSet<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dispatch_all(
+    df: &ir::Dockerfile,
+    g: &StageGraph,
+    reachable: &BTreeSet<usize>,
+    roots: &BTreeMap<usize, Root>,
+    target: usize,
+    opts: &ConvertOptions,
+    globals: &EnvList,
+    context: llb::State,
+    source_map: &std::sync::Arc<llb::SourceMap>,
+) -> Result<Dispatched, Diagnostic> {
+    let mut results: Vec<Option<StageState>> = vec![None; g.nodes.len()];
+    let mut done: Vec<Option<llb::State>> = vec![None; g.nodes.len()];
+    // Synthetic (image) nodes are ready as soon as they are resolved.
+    for (&i, root) in roots {
+        if g.nodes[i].is_synthetic() {
+            done[i] = Some(root.state.clone());
+        }
+    }
+    let mut ctx_paths = BTreeSet::new();
+    for &i in reachable {
+        let node = &g.nodes[i];
+        let Some(stage_idx) = node.stage else {
+            continue;
+        };
+        let stage = &df.stages[stage_idx];
+        let mut d = init_stage(g, i, roots, &results, opts)
+            .ok_or_else(|| err("stage-order", "base stage was not built", node.span))?;
+        let mut ctx = Ctx {
+            opts,
+            globals,
+            escape: df.escape,
+            proxy: proxy_from_build_args(&opts.build_args),
+            context: context.clone(),
+            ctx_paths: BTreeSet::new(),
+            target_platform: opts
+                .target_platform
+                .clone()
+                .unwrap_or_else(|| opts.build_platform.clone()),
+            done: &done,
+            source_map,
+        };
+        for (ci, cmd) in stage.commands.iter().enumerate() {
+            let sources = g.sources.get(&(i, ci)).cloned().unwrap_or_default();
+            dispatch(&mut d, &mut ctx, cmd, &sources)?;
+        }
+        ctx_paths.extend(std::mem::take(&mut ctx.ctx_paths));
+        done[i] = Some(d.state.clone());
+        results[i] = Some(d);
+    }
+    let target = results
+        .get(target)
+        .cloned()
+        .flatten()
+        .ok_or_else(|| err("target", "target stage was not built", TextRange::empty(0)))?;
+    Ok(Dispatched { target, ctx_paths })
+}
+
+/// Convert typed instructions.
+pub fn convert_ir(
+    df: &ir::Dockerfile,
+    text: &str,
+    opts: &ConvertOptions,
+    resolver: &dyn ImageResolver,
+) -> Result<Conversion, Diagnostic> {
+    if df.stages.is_empty() {
+        return Err(err(
+            "no-stages",
+            "dockerfile contains no stages to build",
+            TextRange::empty(0),
+        ));
+    }
+    let target_platform = opts
+        .target_platform
+        .clone()
+        .unwrap_or_else(|| opts.build_platform.clone());
+    let target_name = match opts.target.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => t.to_string(),
+        None => df
+            .stages
+            .last()
+            .and_then(|s| s.name.as_ref())
+            .map(|n| n.value.clone())
+            .unwrap_or_default(),
+    };
+    let stage_arg = if target_name.is_empty() {
+        "default".to_string()
+    } else {
+        target_name
+    };
+    let globals = default_args(&opts.build_platform, &target_platform, &stage_arg);
+    let globals = build_meta_args(globals, &df.meta_args, &opts.build_args, df.escape)
+        .map_err(|(m, s)| err("meta-arg", m, s))?;
+    let mut g = StageGraph::build(df, &globals, &target_platform)?;
+    let target = g.resolve_target(opts.target.as_deref())?;
+    g.add_all_deps(df)?;
+    let reachable = g.reachable(target);
+    let roots = resolve_roots(df, &g, &reachable, opts, &target_platform, resolver)?;
+    let source_map = llb::SourceMap::new(opts.filename.clone(), text.as_bytes().to_vec());
+    // First pass collects the context paths COPY/ADD/bind mounts use; the
+    // second builds the graph on the context source that follows them.
+    let first = dispatch_all(
+        df,
+        &g,
+        &reachable,
+        &roots,
+        target,
+        opts,
+        &globals,
+        main_context(opts, &BTreeSet::new()),
+        &source_map,
+    )?;
+    let context = main_context(opts, &first.ctx_paths);
+    let out = dispatch_all(
+        df,
+        &g,
+        &reachable,
+        &roots,
+        target,
+        opts,
+        &globals,
+        context,
+        &source_map,
+    )?;
+    finalize(out.target, opts, &target_platform)
+}
+
+fn finalize(
+    mut d: StageState,
+    opts: &ConvertOptions,
+    target_platform: &Platform,
+) -> Result<Conversion, Diagnostic> {
+    if !opts.labels.is_empty() {
+        let labels = d.image.config.labels.get_or_insert_with(Default::default);
+        for (k, v) in &opts.labels {
+            labels.insert(k.clone(), v.clone());
+        }
+    }
+    if let Some(tp) = &opts.target_platform {
+        let same = tp.os == d.image.os && tp.architecture == d.image.architecture;
+        d.image.os = tp.os.clone();
+        d.image.architecture = tp.architecture.clone();
+        if tp.variant.is_some() || !same {
+            d.image.variant = tp.variant.clone().unwrap_or_default();
+        }
+        if tp.os_version.is_some() || !same {
+            d.image.os_version = tp.os_version.clone().unwrap_or_default();
+        }
+    }
+    let caps = match &opts.llb_caps {
+        None => llb::CapSet::All,
+        Some(set) => llb::CapSet::Only(set.clone()),
+    };
+    let mopts = llb::MarshalOptions {
+        platform: Some(pb_platform(target_platform)),
+        caps,
+        ..Default::default()
+    };
+    let definition = d
+        .state
+        .marshal(&mopts)
+        .map_err(|e| err("marshal", e.to_string(), TextRange::empty(0)))?;
+    Ok(Conversion {
+        definition,
+        image_config: d.image.to_json(),
+        base_image_config: d.base_config,
+        warnings: Vec::new(),
+    })
+}

@@ -1,0 +1,388 @@
+//! COPY/ADD → one FileOp with chained copy actions (or a MergeOp for
+//! `--link`), with local, HTTP and inline (heredoc) sources.
+
+use crate::diagnostic::Diagnostic;
+use crate::ir;
+use crate::llb;
+
+use super::dispatch::{err, pb_platform, Ctx, StageState};
+use super::simple::clean;
+
+/// Go `system.NormalizePath(parent, p, keepSlash)` for Unix paths.
+fn normalize_path(parent: &str, p: &str, keep_slash: bool) -> String {
+    let mut out = if p.starts_with('/') {
+        clean(p)
+    } else {
+        clean(&format!("/{parent}/{p}"))
+    };
+    if keep_slash {
+        if p.ends_with('/') && !out.ends_with('/') {
+            out.push('/');
+        } else if p.ends_with("/.") {
+            if out != "/" {
+                out.push('/');
+            }
+            out.push('.');
+        }
+    }
+    out
+}
+
+/// `pathRelativeToWorkingDir`.
+pub fn dest_path(dir: &str, dest: &str) -> String {
+    if dest.starts_with('/') {
+        return normalize_path("/", dest, true);
+    }
+    let p = if dest.is_empty() || dest == "." {
+        "./"
+    } else {
+        dest
+    };
+    normalize_path(dir, p, true)
+}
+
+fn contains_wildcards(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'*' | b'?' | b'[' => return true,
+            b'\\' => i += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+fn is_git_url(src: &str) -> bool {
+    if src.starts_with("./") || src.starts_with("../") {
+        return false;
+    }
+    let http = src.starts_with("http://") || src.starts_with("https://");
+    let path = src.split(['#', '?']).next().unwrap_or(src);
+    (http && path.ends_with(".git"))
+        || src.starts_with("git://")
+        || src.starts_with("git@")
+        || src.starts_with("ssh://")
+}
+
+fn is_http(src: &str) -> bool {
+    (src.starts_with("http://") || src.starts_with("https://")) && !is_git_url(src)
+}
+
+/// Parsed `--chmod`: octal mode or a symbolic string.
+fn parse_chmod(s: &str) -> Result<(Option<i32>, String), String> {
+    let non_octal = || {
+        format!("invalid chmod parameter: '{s}'. it should be octal string and between 0 and 07777")
+    };
+    if let Ok(v) = u32::from_str_radix(s, 8) {
+        if v > 0o7777 {
+            return Err(non_octal());
+        }
+        return Ok((i32::try_from(v).ok(), String::new()));
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(non_octal());
+    }
+    let valid = s.split(',').all(|clause| {
+        let ops = clause.trim_start_matches(['u', 'g', 'o', 'a']);
+        !ops.is_empty() && ops.starts_with(['+', '-', '='])
+    });
+    if !valid {
+        return Err(format!("invalid chmod parameter: '{s}'"));
+    }
+    Ok((None, s.to_string()))
+}
+
+fn heredoc_data(
+    d: &StageState,
+    ctx: &Ctx<'_>,
+    h: &crate::syntax::ast::Heredoc,
+) -> Result<String, Diagnostic> {
+    let mut data = if h.chomp {
+        ir::chomp_heredoc(&h.content)
+    } else {
+        h.content.clone()
+    };
+    if h.expand {
+        let env = super::dispatch::StateEnv(&d.state);
+        data = super::expand::expand_heredoc(&data, &env, ctx.escape)
+            .map_err(|e| err("expand", e, h.body_span))?;
+    }
+    Ok(data)
+}
+
+pub fn copy(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    cmd: &ir::Command,
+    c: &ir::Copy,
+    is_add: bool,
+    from: Option<usize>,
+) -> Result<(), Diagnostic> {
+    let span = cmd.info.span;
+    let source_state = match (&c.from, from) {
+        (Some(f), Some(i)) => ctx.done.get(i).cloned().flatten().ok_or_else(|| {
+            err(
+                "stage-order",
+                format!(
+                    "cannot copy from stage \"{}\", it needs to be defined before current stage \"{}\"",
+                    f.value, d.display_name
+                ),
+                f.span,
+            )
+        })?,
+        _ => ctx.context.clone(),
+    };
+    let dest_raw = d.expand(ctx, &c.dest)?;
+    let dest = dest_path(d.state.dir(), &dest_raw);
+    let chown = c
+        .chown
+        .as_ref()
+        .map(|w| d.expand(ctx, w))
+        .transpose()?
+        .filter(|s| !s.is_empty());
+    let chmod = c
+        .chmod
+        .as_ref()
+        .map(|w| d.expand(ctx, w))
+        .transpose()?
+        .filter(|s| !s.is_empty());
+    let (mode, mode_str) = match &chmod {
+        Some(s) => parse_chmod(s).map_err(|e| err("chmod", e, span))?,
+        None => (None, String::new()),
+    };
+    let checksum = c
+        .checksum
+        .as_ref()
+        .map(|w| d.expand(ctx, w))
+        .transpose()?
+        .filter(|s| !s.is_empty());
+    let owner = chown.as_deref().map(llb::ChownOpt::parse);
+    let excludes: Vec<String> = c.excludes.iter().map(|w| w.value.clone()).collect();
+
+    let heredoc_names: Vec<&str> = c.heredocs.iter().map(|h| h.name.as_str()).collect();
+    let mut paths = Vec::new();
+    for s in &c.sources {
+        let raw = s.value.trim_start_matches(|ch: char| ch.is_ascii_digit());
+        if let Some(name) = raw.strip_prefix("<<") {
+            let name = name.trim_start_matches('-').trim_matches(['"', '\'']);
+            if heredoc_names.contains(&name) {
+                continue;
+            }
+        }
+        paths.push(d.expand(ctx, s)?);
+    }
+    if checksum.is_some() {
+        if !is_add {
+            return Err(err(
+                "checksum",
+                "checksum can't be specified for COPY",
+                span,
+            ));
+        }
+        if paths.len() != 1 {
+            return Err(err(
+                "checksum",
+                "checksum can't be specified for multiple sources",
+                span,
+            ));
+        }
+        if !paths.iter().all(|p| is_http(p) || is_git_url(p)) {
+            return Err(err(
+                "checksum",
+                "checksum requires HTTP(S) or Git sources",
+                span,
+            ));
+        }
+    }
+
+    let mut msg = String::from(if is_add { "ADD" } else { "COPY" });
+    if c.parents {
+        msg.push_str(" --parents");
+    }
+    if let Some(o) = &chown {
+        msg.push_str(&format!(" --chown={o}"));
+    }
+    if let Some(m) = &chmod {
+        msg.push_str(&format!(" --chmod={m}"));
+    }
+    let text = d.display_text(ctx, &cmd.info.original);
+    let pg_name = d.progress_name(ctx, &text);
+    let base_copy = llb::CopyOptions {
+        mode,
+        mode_str,
+        create_dest_path: true,
+        exclude_patterns: excludes.clone(),
+        owner: owner.clone(),
+        timestamp: None,
+        ..llb::CopyOptions::default()
+    };
+
+    let mut chain: Option<llb::FileAction> = None;
+    let mut push = |a: llb::FileAction| {
+        chain = Some(match chain.take() {
+            Some(prev) => prev.then(a),
+            None => a,
+        });
+    };
+    for src in &paths {
+        msg.push_str(&format!(" {src}"));
+        if is_git_url(src) {
+            return Err(err(
+                if is_add { "add-git" } else { "copy-git" },
+                if is_add {
+                    "ADD of Git sources is not supported yet"
+                } else {
+                    "source can't be a git ref for COPY"
+                },
+                span,
+            ));
+        }
+        if is_http(src) {
+            if !is_add {
+                return Err(err("copy-url", "source can't be a URL for COPY", span));
+            }
+            let path = src.split(['?', '#']).next().unwrap_or(src);
+            let after_host = path.splitn(4, '/').nth(3).unwrap_or("");
+            let base = after_host.rsplit('/').next().unwrap_or("");
+            let f = if base.is_empty() || base == "." {
+                "__unnamed__".to_string()
+            } else {
+                base.to_string()
+            };
+            let op = llb::OpOptions::default()
+                .custom_name(pg_name.clone())
+                .description(
+                    "com.docker.dockerfile.v1.command",
+                    cmd.info.original.clone(),
+                );
+            let st = llb::http(
+                src,
+                llb::HttpOptions {
+                    filename: Some(f.clone()),
+                    checksum: checksum.clone(),
+                    op,
+                    ..Default::default()
+                },
+            );
+            let opts = llb::CopyOptions {
+                attempt_unpack: c.unpack.unwrap_or(false),
+                ..base_copy.clone()
+            };
+            push(llb::FileAction::copy(
+                llb::CopyInput::State(st),
+                f,
+                dest.clone(),
+                opts,
+            ));
+            continue;
+        }
+        let mut src_path = src.clone();
+        let mut include = Vec::new();
+        let mut required = Vec::new();
+        if c.parents {
+            let (parent, pattern) = match src.split_once("/./") {
+                Some((p, pat)) => (p.to_string(), pat.to_string()),
+                None => ("/".to_string(), src.clone()),
+            };
+            let pattern = normalize_path("/", &pattern, false);
+            include.push(pattern.trim_start_matches('/').to_string());
+            if !contains_wildcards(&parent) && !contains_wildcards(&pattern) {
+                required.push(normalize_path("/", &format!("{parent}/{pattern}"), false));
+            }
+            src_path = parent;
+        }
+        let src_path = normalize_path("/", &src_path, false);
+        if c.from.is_none() {
+            ctx.ctx_paths.insert(clean(&format!("/{src}")));
+        }
+        let opts = llb::CopyOptions {
+            follow_symlinks: true,
+            dir_copy_contents: true,
+            include_patterns: include,
+            required_paths: required,
+            attempt_unpack: c.unpack.unwrap_or(is_add),
+            allow_wildcard: true,
+            allow_empty_wildcard: true,
+            ..base_copy.clone()
+        };
+        push(llb::FileAction::copy(
+            llb::CopyInput::State(source_state.clone()),
+            src_path,
+            dest.clone(),
+            opts,
+        ));
+    }
+    for h in &c.heredocs {
+        msg.push_str(&format!(" <<{}", h.name));
+        let data = heredoc_data(d, ctx, h)?;
+        let op = llb::OpOptions::default()
+            .custom_name("[internal] preparing inline document")
+            .platform(pb_platform(&d.platform));
+        let st = llb::scratch().file(
+            llb::FileAction::mkfile(h.name.clone(), 0o644, data, llb::MkfileOptions::default()),
+            op,
+        );
+        let opts = llb::CopyOptions {
+            ..base_copy.clone()
+        };
+        push(llb::FileAction::copy(
+            llb::CopyInput::State(st),
+            h.name.clone(),
+            dest.clone(),
+            opts,
+        ));
+    }
+    msg.push_str(&format!(" {dest_raw}"));
+    let Some(action) = chain else {
+        return Err(err("copy", "no source files were specified", span));
+    };
+    let op = d.op_options(ctx, &cmd.info, pg_name.clone());
+    if c.link && chmod.is_none() && ctx.has_cap("mergeop") {
+        let group = llb::ProgressGroup {
+            id: format!("link-{}-{}", d.display_name, d.cmd_index),
+            name: pg_name.clone(),
+            weak: true,
+        };
+        let copy_op = op
+            .clone()
+            .platform(pb_platform(&d.platform))
+            .progress_group(group.clone());
+        let copied = llb::scratch().file(action, copy_op);
+        let link_name = pg_name.replacen(&text, &format!("LINK {text}"), 1);
+        let merge_op = op
+            .progress_group(llb::ProgressGroup {
+                weak: false,
+                ..group
+            })
+            .custom_name(link_name);
+        let merged = llb::merge(&[d.state.clone(), copied], merge_op);
+        d.state = d.state.with_output(merged.output().cloned());
+    } else {
+        d.state = d.state.file(action, op);
+    }
+    d.commit(msg, true, true);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dest_paths() {
+        assert_eq!(dest_path("/app", "."), "/app/");
+        assert_eq!(dest_path("/app", "x"), "/app/x");
+        assert_eq!(dest_path("/app", "x/"), "/app/x/");
+        assert_eq!(dest_path("/", "/usr/bin/"), "/usr/bin/");
+    }
+
+    #[test]
+    fn chmod_values() {
+        assert_eq!(parse_chmod("755").unwrap(), (Some(0o755), String::new()));
+        assert!(parse_chmod("99999").is_err());
+        assert_eq!(parse_chmod("u+x").unwrap(), (None, "u+x".to_string()));
+    }
+}

@@ -1,0 +1,203 @@
+//! Per-stage state and the per-instruction `match`.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::{self, Instruction};
+use crate::llb;
+use crate::text::TextRange;
+
+use super::api::{ConvertOptions, Platform};
+use super::args::{DeclaredArg, EnvList, ProxyArgs};
+use super::expand::{expand_for_display, expand_word, Lookup};
+use super::image::Image;
+use super::{copy, run, simple};
+
+/// What one stage has built so far (Go `dispatchState`, trimmed to what
+/// dispatch needs).
+#[derive(Clone, Debug)]
+pub struct StageState {
+    pub state: llb::State,
+    pub image: Image,
+    pub platform: Platform,
+    /// Declared ARGs (inherited from the parent stage), for RUN history.
+    pub declared: Vec<DeclaredArg>,
+    /// Progress display name (`build`, `stage-2`, or empty).
+    pub display_name: String,
+    pub cmd_index: usize,
+    pub cmd_total: usize,
+    /// CMD was set in this stage (ENTRYPOINT keeps it then).
+    pub cmd_set: bool,
+    /// The base image config, untouched.
+    pub base_config: Option<Vec<u8>>,
+    pub ignore_cache: bool,
+    /// Whether the current command is an ONBUILD trigger.
+    pub on_build: bool,
+}
+
+/// Lookup over the stage state's env.
+pub struct StateEnv<'a>(pub &'a llb::State);
+
+impl Lookup for StateEnv<'_> {
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.0.get_env(key)
+    }
+}
+
+/// Everything shared by all stages during dispatch.
+pub struct Ctx<'a> {
+    pub opts: &'a ConvertOptions,
+    pub globals: &'a EnvList,
+    pub escape: char,
+    pub proxy: Option<ProxyArgs>,
+    /// The main build context (a `local://context` source).
+    pub context: llb::State,
+    /// Paths of the main context used by COPY/ADD/bind mounts.
+    pub ctx_paths: BTreeSet<String>,
+    #[allow(dead_code)]
+    pub target_platform: Platform,
+    /// Final states of already-dispatched nodes (by graph index).
+    pub done: &'a [Option<llb::State>],
+    pub source_map: &'a std::sync::Arc<llb::SourceMap>,
+}
+
+impl Ctx<'_> {
+    pub fn has_cap(&self, cap: &str) -> bool {
+        self.opts.llb_caps.as_ref().is_none_or(|c| c.contains(cap))
+    }
+
+    /// Source locations of an instruction (one range per line, character 0).
+    pub fn location(&self, info: &ir::CommandInfo) -> llb::OpOptions {
+        let start = i32::try_from(info.start_line).unwrap_or(i32::MAX);
+        let end = i32::try_from(info.end_line).unwrap_or(i32::MAX);
+        llb::OpOptions::default().location(self.source_map.location(start..=end))
+    }
+}
+
+/// Convert our platform to the proto one.
+pub fn pb_platform(p: &Platform) -> llb::Platform {
+    llb::Platform {
+        architecture: p.architecture.clone(),
+        os: p.os.clone(),
+        variant: p.variant.clone().unwrap_or_default(),
+        os_version: p.os_version.clone().unwrap_or_default(),
+        os_features: Vec::new(),
+    }
+}
+
+pub fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnostic {
+    Diagnostic::error(code, msg, span)
+}
+
+impl StageState {
+    /// Expand a word against the stage env.
+    pub fn expand(&self, ctx: &Ctx<'_>, w: &ir::Word) -> Result<String, Diagnostic> {
+        expand_word(&w.value, &StateEnv(&self.state), ctx.escape)
+            .map_err(|e| err("expand", e, w.span))
+    }
+
+    /// `[stage i/n] NAME` (Go `prefixCommand`); advances the step counter.
+    pub fn progress_name(&mut self, _ctx: &Ctx<'_>, text: &str) -> String {
+        if self.cmd_total == 0 {
+            return text.to_string();
+        }
+        let mut out = String::from("[");
+        if !self.display_name.is_empty() {
+            out.push_str(&self.display_name);
+            out.push(' ');
+        }
+        self.cmd_index += 1;
+        let width = (self.cmd_total as f64).log10() as usize + 1;
+        out.push_str(&format!("{:>width$}/{}] ", self.cmd_index, self.cmd_total));
+        if self.on_build {
+            out.push_str("ONBUILD ");
+        }
+        out.push_str(text);
+        out
+    }
+
+    /// The display text of an instruction: its original line with variables
+    /// expanded (unset kept) and the keyword upper-cased.
+    pub fn display_text(&self, ctx: &Ctx<'_>, original: &str) -> String {
+        let expanded = expand_for_display(original, &StateEnv(&self.state), ctx.escape);
+        uppercase_cmd(&expanded)
+    }
+
+    /// Op options shared by RUN/COPY/ADD/WORKDIR ops.
+    pub fn op_options(
+        &self,
+        ctx: &Ctx<'_>,
+        info: &ir::CommandInfo,
+        name: String,
+    ) -> llb::OpOptions {
+        ctx.location(info)
+            .custom_name(name)
+            .description("com.docker.dockerfile.v1.command", info.original.clone())
+            .ignore_cache(self.ignore_cache)
+    }
+
+    /// Append a history entry to the image.
+    pub fn commit(&mut self, msg: String, with_layer: bool, buildkit_suffix: bool) {
+        self.image.commit(msg, with_layer, buildkit_suffix, None);
+    }
+}
+
+fn uppercase_cmd(s: &str) -> String {
+    match s.split_once(' ') {
+        Some((k, rest)) => format!("{} {rest}", k.to_uppercase()),
+        None => s.to_uppercase(),
+    }
+}
+
+/// Dispatch one command.
+pub fn dispatch(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    cmd: &ir::Command,
+    sources: &[Option<usize>],
+) -> Result<(), Diagnostic> {
+    match &cmd.instruction {
+        Instruction::Arg(a) => simple::arg(d, ctx, a),
+        Instruction::Env(kvs) => simple::env(d, ctx, kvs),
+        Instruction::Label(kvs) => simple::label(d, ctx, kvs),
+        Instruction::Run(r) => run::run(d, ctx, cmd, r, sources),
+        Instruction::Copy(c) => {
+            copy::copy(d, ctx, cmd, c, false, sources.first().copied().flatten())
+        }
+        Instruction::Add(c) => copy::copy(d, ctx, cmd, c, true, None),
+        Instruction::Workdir(w) => simple::workdir(d, ctx, cmd, w),
+        Instruction::User(w) => simple::user(d, ctx, w),
+        Instruction::Volume(v) => simple::volume(d, ctx, v, cmd.info.span),
+        Instruction::Expose(p) => simple::expose(d, ctx, p, cmd.info.span),
+        Instruction::StopSignal(s) => simple::stop_signal(d, ctx, s),
+        Instruction::Cmd(c) => {
+            simple::cmd(d, c);
+            Ok(())
+        }
+        Instruction::Entrypoint(c) => {
+            simple::entrypoint(d, c);
+            Ok(())
+        }
+        Instruction::Shell(s) => {
+            simple::shell(d, s);
+            Ok(())
+        }
+        Instruction::Healthcheck(h) => {
+            simple::healthcheck(d, h);
+            Ok(())
+        }
+        Instruction::OnBuild(o) => {
+            d.image
+                .config
+                .on_build
+                .get_or_insert_with(Vec::new)
+                .push(o.expression.clone());
+            Ok(())
+        }
+        Instruction::Maintainer(m) => {
+            d.image.author = m.value.clone();
+            d.commit(format!("MAINTAINER {}", m.value), false, false);
+            Ok(())
+        }
+    }
+}

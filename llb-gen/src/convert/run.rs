@@ -1,0 +1,345 @@
+//! RUN → ExecOp: argv (shell form, heredocs), mounts, network/security,
+//! request-wide exec options, progress name and history.
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::{self, CacheSharing, MountSpec, NetworkMode, RunScript, SecurityMode};
+use crate::llb;
+
+use super::args::run_command_string;
+use super::dispatch::{err, pb_platform, Ctx, StageState, StateEnv};
+use super::simple::{clean, command_args, with_shell};
+
+/// Go `path.Join("/", p)`.
+fn rooted(p: &str) -> String {
+    clean(&format!("/{p}"))
+}
+
+fn source_state(ctx: &Ctx<'_>, src: Option<usize>) -> llb::State {
+    src.and_then(|i| ctx.done.get(i).cloned().flatten())
+        .unwrap_or_else(llb::scratch)
+}
+
+/// Build the mounts of one RUN.
+fn mounts(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    r: &ir::Run,
+    sources: &[Option<usize>],
+    exec: &mut llb::ExecOptions,
+) -> Result<(), Diagnostic> {
+    let ns = ctx
+        .opts
+        .build_args
+        .get("BUILDKIT_CACHE_MOUNT_NS")
+        .cloned()
+        .unwrap_or_default();
+    let workdir = d.state.dir().to_string();
+    for (i, m) in r.mounts.iter().enumerate() {
+        let src = sources.get(i).copied().flatten();
+        let env = StateEnv(&d.state);
+        let escape = ctx.escape;
+        let mut expand = |w: &ir::Word| -> Result<String, Diagnostic> {
+            super::expand::expand_word(&w.value, &env, escape).map_err(|e| err("expand", e, w.span))
+        };
+        let spec = m.resolve(&mut expand, &workdir)?;
+        match spec {
+            MountSpec::Bind {
+                target,
+                source,
+                from,
+                read_write,
+            } => {
+                let st = if from.is_some() {
+                    source_state(ctx, src)
+                } else {
+                    ctx.context.clone()
+                };
+                let sel = rooted(source.as_deref().unwrap_or(""));
+                if from.is_none() {
+                    ctx.ctx_paths.insert(sel.clone());
+                }
+                let mut mount = llb::Mount::bind(target, st).readonly(!read_write);
+                if read_write && ctx.has_cap("exec.mount.bind.readwrite-nooutput") {
+                    mount = mount.no_output(true);
+                }
+                if sel != "/" {
+                    mount = mount.selector(sel);
+                }
+                exec.mounts.push(mount);
+            }
+            MountSpec::Cache {
+                id,
+                target,
+                read_only,
+                sharing,
+                from: _,
+                source,
+                mode,
+                uid,
+                gid,
+            } => {
+                let mut st = source_state(ctx, src);
+                let sharing = match sharing {
+                    CacheSharing::Shared => llb::CacheSharing::Shared,
+                    CacheSharing::Private => llb::CacheSharing::Private,
+                    CacheSharing::Locked => llb::CacheSharing::Locked,
+                };
+                let sel = rooted(source.as_deref().unwrap_or(""));
+                let mut selector = None;
+                if sel != "/" {
+                    selector = Some(sel);
+                } else if mode.is_some() || uid.is_some() || gid.is_some() {
+                    let opts = llb::MkdirOptions {
+                        make_parents: false,
+                        owner: Some(llb::ChownOpt::ids(uid.unwrap_or(0), gid.unwrap_or(0))),
+                        timestamp: None,
+                    };
+                    let op = llb::OpOptions::default()
+                        .custom_name("[internal] setting cache mount permissions");
+                    st = st.file(
+                        llb::FileAction::mkdir("/cache", mode.unwrap_or(0o755), opts),
+                        op,
+                    );
+                    selector = Some("/cache".to_string());
+                }
+                let mut mount = llb::Mount::cache(target, format!("{ns}/{id}"), sharing)
+                    .from(st)
+                    .readonly(read_only);
+                if let Some(s) = selector {
+                    mount = mount.selector(s);
+                }
+                exec.mounts.push(mount);
+            }
+            MountSpec::Tmpfs { target, size } => {
+                let size = size.and_then(|s| i64::try_from(s).ok()).unwrap_or(0);
+                exec.mounts.push(llb::Mount::tmpfs(target, size));
+            }
+            MountSpec::Secret {
+                id,
+                target,
+                env,
+                required,
+                mode,
+                uid,
+                gid,
+            } => {
+                exec.secrets.push(llb::SecretMount {
+                    id,
+                    target,
+                    env,
+                    uid,
+                    gid,
+                    mode,
+                    optional: !required,
+                });
+            }
+            MountSpec::Ssh {
+                id,
+                target,
+                required,
+                mode,
+                uid,
+                gid,
+            } => {
+                exec.ssh.push(llb::SshMount {
+                    id,
+                    target: target.unwrap_or_default(),
+                    uid,
+                    gid,
+                    mode,
+                    optional: !required,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Secret env names, for masking in progress names.
+fn secret_env_names(r: &ir::Run, d: &StageState, ctx: &Ctx<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in &r.mounts {
+        if m.kind != ir::MountType::Secret {
+            continue;
+        }
+        for f in &m.fields {
+            if f.key == ir::MountKey::Env {
+                if let Some(v) = &f.value {
+                    if let Ok(e) = d.expand(ctx, v) {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A lookup over the state env that masks secret env names.
+struct Masked<'a> {
+    env: StateEnv<'a>,
+    secrets: &'a [String],
+}
+
+impl super::expand::Lookup for Masked<'_> {
+    fn lookup(&self, key: &str) -> Option<&str> {
+        if self.secrets.iter().any(|s| s == key) {
+            return Some("****");
+        }
+        self.env.lookup(key)
+    }
+}
+
+pub fn run(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    cmd: &ir::Command,
+    r: &ir::Run,
+    sources: &[Option<usize>],
+) -> Result<(), Diagnostic> {
+    if !r.devices.is_empty() {
+        return Err(err(
+            "run-device",
+            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later",
+            cmd.info.span,
+        ));
+    }
+    for src in sources.iter().flatten() {
+        if ctx.done.get(*src).is_none_or(Option::is_none) {
+            return Err(err(
+                "stage-order",
+                "mount source stage needs to be defined before current stage",
+                cmd.info.span,
+            ));
+        }
+    }
+    let mut exec = llb::ExecOptions::default();
+    let mut custom = cmd.info.original.clone();
+    let args = match r.script() {
+        RunScript::Plain => command_args(d, &r.command),
+        RunScript::Heredoc {
+            name,
+            shebang,
+            body,
+        } => {
+            let first = r
+                .heredocs
+                .first()
+                .map(|h| h.content.clone())
+                .unwrap_or_default();
+            custom.push_str(&format!(" ({})", summarize_heredoc(&first)));
+            if shebang && d.image.os != "windows" {
+                let op = llb::OpOptions::default()
+                    .custom_name("[internal] preparing inline document")
+                    .platform(pb_platform(&d.platform));
+                let st = llb::scratch().file(
+                    llb::FileAction::mkfile(
+                        name.clone(),
+                        0o755,
+                        body.into_bytes(),
+                        llb::MkfileOptions::default(),
+                    ),
+                    op,
+                );
+                exec.mounts.push(
+                    llb::Mount::bind("/dev/pipes/", st)
+                        .readonly(true)
+                        .selector("/"),
+                );
+                with_shell(d, &[format!("/dev/pipes/{name}")])
+            } else {
+                with_shell(d, &[body])
+            }
+        }
+        RunScript::Assembled(full) => with_shell(d, &[full]),
+    };
+    exec.args = args.clone();
+    mounts(d, ctx, r, sources, &mut exec)?;
+    if let Some(n) = &r.network {
+        exec.network = Some(match n.value {
+            NetworkMode::Default => llb::NetMode::Unset,
+            NetworkMode::None => llb::NetMode::None,
+            NetworkMode::Host => llb::NetMode::Host,
+        });
+    }
+    if let Some(s) = &r.security {
+        exec.security = Some(match s.value {
+            SecurityMode::Sandbox => llb::SecurityMode::Sandbox,
+            SecurityMode::Insecure => llb::SecurityMode::Insecure,
+        });
+    }
+    if let Some(p) = &ctx.proxy {
+        exec.proxy_env = Some(llb::ProxyEnv {
+            http_proxy: p.http_proxy.clone(),
+            https_proxy: p.https_proxy.clone(),
+            ftp_proxy: p.ftp_proxy.clone(),
+            no_proxy: p.no_proxy.clone(),
+            all_proxy: p.all_proxy.clone(),
+        });
+    }
+    if ctx.has_cap("exec.meta.ulimit") {
+        for (name, soft, hard) in &ctx.opts.ulimits {
+            exec.ulimits.push(llb::Ulimit {
+                name: name.clone(),
+                soft: *soft,
+                hard: *hard,
+            });
+        }
+    }
+    for (host, ip) in &ctx.opts.extra_hosts {
+        exec.extra_hosts.push(llb::HostIp {
+            host: host.clone(),
+            ip: ip.clone(),
+        });
+    }
+    if ctx.has_cap("exec.mount.tmpfs.size") {
+        if let Some(size) = ctx.opts.shm_size.filter(|s| *s > 0) {
+            exec.mounts.push(llb::Mount::tmpfs(
+                "/dev/shm",
+                i64::try_from(size).unwrap_or(i64::MAX),
+            ));
+        }
+    }
+    if ctx.has_cap("exec.meta.cgroup.parent") {
+        if let Some(c) = ctx.opts.cgroup_parent.clone().filter(|c| !c.is_empty()) {
+            exec.cgroup_parent = Some(c);
+        }
+    }
+    let secrets = secret_env_names(r, d, ctx);
+    let shown = {
+        let masked = Masked {
+            env: StateEnv(&d.state),
+            secrets: &secrets,
+        };
+        super::expand::expand_for_display(&custom, &masked, ctx.escape)
+    };
+    let text = match shown.split_once(' ') {
+        Some((k, rest)) => format!("{} {rest}", k.to_uppercase()),
+        None => shown.to_uppercase(),
+    };
+    let name = d.progress_name(ctx, &text);
+    exec.op = d
+        .op_options(ctx, &cmd.info, name)
+        .platform(pb_platform(&d.platform));
+    let history = run_command_string(&args, &d.declared, &StateEnv(&d.state));
+    let out = d
+        .state
+        .run(exec)
+        .map_err(|e| err("run", e.to_string(), cmd.info.span))?;
+    d.state = out.root();
+    d.commit(format!("RUN {history}"), true, true);
+    Ok(())
+}
+
+/// First line of a heredoc, `...` when there are more.
+fn summarize_heredoc(doc: &str) -> String {
+    let doc = doc.trim();
+    let doc = doc.replace("\r\n", "\n");
+    let mut lines = doc.split('\n');
+    let first = lines.next().unwrap_or("").to_string();
+    if lines.next().is_some() {
+        format!("{first}...")
+    } else {
+        first
+    }
+}

@@ -1,0 +1,403 @@
+//! Instructions that only touch the image config and the stage env, plus
+//! WORKDIR (which also creates the directory).
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::{self, CommandLine, Healthcheck, KeyValue};
+use crate::llb;
+use crate::text::TextRange;
+
+use super::args::{is_non_env_arg, DeclaredArg};
+use super::dispatch::{err, Ctx, StageState};
+use super::image::{go_list, go_quote_list, healthcheck_history, nanos, Empty, HealthConfig};
+
+/// The default shell of an image's OS.
+pub fn default_shell(os: &str) -> Vec<String> {
+    if os == "windows" {
+        vec!["cmd".into(), "/S".into(), "/C".into()]
+    } else {
+        vec!["/bin/sh".into(), "-c".into()]
+    }
+}
+
+/// `withShell`: the image's SHELL (or the default) plus the joined command.
+pub fn with_shell(d: &StageState, args: &[String]) -> Vec<String> {
+    let mut shell = match &d.image.config.shell {
+        Some(s) if !s.is_empty() => s.clone(),
+        _ => default_shell(&d.image.os),
+    };
+    shell.push(args.join(" "));
+    shell
+}
+
+/// argv of a CMD/ENTRYPOINT/RUN command line (shell form goes through the shell).
+pub fn command_args(d: &StageState, c: &CommandLine) -> Vec<String> {
+    match c {
+        CommandLine::Exec(words) => words.iter().map(|w| w.value.clone()).collect(),
+        CommandLine::Shell(w) => with_shell(d, std::slice::from_ref(&w.value)),
+    }
+}
+
+pub fn arg(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    a: &ir::ArgInstruction,
+) -> Result<(), Diagnostic> {
+    let mut commit = Vec::with_capacity(a.args.len());
+    for decl in &a.args {
+        let key = decl.name.value.clone();
+        let build_value = ctx.opts.build_args.get(&key);
+        let value = match (build_value, &decl.default) {
+            (Some(v), _) => Some(v.clone()),
+            (None, Some(def)) => Some(d.expand(ctx, def)?),
+            (None, None) => ctx.globals.get(&key).map(str::to_string),
+        };
+        if let Some(v) = &value {
+            if !is_non_env_arg(&key) {
+                d.state = d.state.add_env(key.clone(), v.clone());
+            }
+        }
+        commit.push(match &value {
+            Some(v) => format!("{key}={v}"),
+            None => key.clone(),
+        });
+        d.declared.push(DeclaredArg { key, value });
+    }
+    d.commit(format!("ARG {}", commit.join(" ")), false, false);
+    Ok(())
+}
+
+fn expand_pairs(
+    d: &StageState,
+    ctx: &Ctx<'_>,
+    kvs: &[KeyValue],
+) -> Result<Vec<(String, String)>, Diagnostic> {
+    kvs.iter()
+        .map(|kv| Ok((d.expand(ctx, &kv.key)?, d.expand(ctx, &kv.value)?)))
+        .collect()
+}
+
+pub fn env(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<(), Diagnostic> {
+    let pairs = expand_pairs(d, ctx, kvs)?;
+    let mut msg = String::from("ENV");
+    for (k, v) in pairs {
+        msg.push_str(&format!(" {k}={v}"));
+        d.state = d.state.add_env(k.clone(), v.clone());
+        d.image.add_env(&k, &v);
+    }
+    d.commit(msg, false, false);
+    Ok(())
+}
+
+pub fn label(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<(), Diagnostic> {
+    let pairs = expand_pairs(d, ctx, kvs)?;
+    let mut msg = String::from("LABEL");
+    let labels = d.image.config.labels.get_or_insert_with(Default::default);
+    for (k, v) in pairs {
+        msg.push_str(&format!(" {k}={v}"));
+        labels.insert(k, v);
+    }
+    d.commit(msg, false, false);
+    Ok(())
+}
+
+/// `system.NormalizeWorkdir` for Unix paths.
+pub fn normalize_workdir(current: &str, requested: &str) -> String {
+    let joined = if requested.starts_with('/') {
+        requested.to_string()
+    } else {
+        format!("/{current}/{requested}")
+    };
+    clean(&joined)
+}
+
+/// Go `path.Clean`.
+pub fn clean(p: &str) -> String {
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    if rooted {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".into()
+    } else {
+        joined
+    }
+}
+
+/// Apply a working directory from the base image (no op, no history).
+pub fn base_workdir(d: &mut StageState, path: &str) {
+    let wd = normalize_workdir(&d.image.config.working_dir, path);
+    d.image.config.working_dir = wd.clone();
+    d.state = d.state.with_dir(wd);
+}
+
+pub fn workdir(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    cmd: &ir::Command,
+    w: &ir::Word,
+) -> Result<(), Diagnostic> {
+    let path = d.expand(ctx, w)?;
+    if path.is_empty() {
+        return Err(err("workdir", "cannot normalize nothing", w.span));
+    }
+    let wd = normalize_workdir(&d.image.config.working_dir, &path);
+    d.image.config.working_dir = wd.clone();
+    d.state = d.state.with_dir(wd.clone());
+    let with_layer = wd != "/";
+    if with_layer {
+        let owner =
+            (!d.image.config.user.is_empty()).then(|| llb::ChownOpt::parse(&d.image.config.user));
+        let opts = llb::MkdirOptions {
+            make_parents: true,
+            owner,
+            timestamp: None,
+        };
+        let text = d.display_text(ctx, &cmd.info.original);
+        let name = d.progress_name(ctx, &text);
+        let op = d
+            .op_options(ctx, &cmd.info, name)
+            .platform(super::dispatch::pb_platform(&d.platform));
+        d.state = d
+            .state
+            .file(llb::FileAction::mkdir(wd.clone(), 0o755, opts), op);
+    }
+    d.commit(format!("WORKDIR {wd}"), with_layer, false);
+    Ok(())
+}
+
+pub fn user(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Result<(), Diagnostic> {
+    let u = d.expand(ctx, w)?;
+    d.state = d.state.with_user(u.clone());
+    d.image.config.user = u.clone();
+    d.commit(format!("USER {u}"), false, false);
+    Ok(())
+}
+
+pub fn volume(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    vols: &[ir::Word],
+    span: TextRange,
+) -> Result<(), Diagnostic> {
+    let mut out = Vec::with_capacity(vols.len());
+    for v in vols {
+        let e = d.expand(ctx, v)?;
+        if e.is_empty() {
+            return Err(err(
+                "volume",
+                "VOLUME specified can not be an empty string",
+                span,
+            ));
+        }
+        out.push(e);
+    }
+    let map = d.image.config.volumes.get_or_insert_with(Default::default);
+    for v in &out {
+        map.insert(v.clone(), Empty {});
+    }
+    d.commit(format!("VOLUME {}", go_list(&out)), false, false);
+    Ok(())
+}
+
+pub fn expose(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    ports: &[ir::Word],
+    span: TextRange,
+) -> Result<(), Diagnostic> {
+    let mut raw: Vec<&ir::Word> = ports.iter().collect();
+    raw.sort_by(|a, b| a.value.cmp(&b.value));
+    let mut words = Vec::new();
+    for p in raw {
+        let env = super::dispatch::StateEnv(&d.state);
+        words.extend(
+            super::expand::expand_words(&p.value, &env, ctx.escape)
+                .map_err(|e| err("expand", e, p.span))?,
+        );
+    }
+    let mut specs = Vec::new();
+    for w in &words {
+        specs.extend(parse_port_spec(w).map_err(|e| err("expose", e, span))?);
+    }
+    let map = d
+        .image
+        .config
+        .exposed_ports
+        .get_or_insert_with(Default::default);
+    for p in &specs {
+        map.insert(p.clone(), Empty {});
+    }
+    d.commit(format!("EXPOSE {}", go_list(&specs)), false, false);
+    Ok(())
+}
+
+fn parse_port_range(s: &str) -> Result<(u64, u64), String> {
+    if s.is_empty() {
+        return Err("empty string specified for ports".into());
+    }
+    let parse = |v: &str| v.parse::<u16>().map(u64::from).map_err(|e| e.to_string());
+    match s.split_once('-') {
+        None => {
+            let p = parse(s)?;
+            Ok((p, p))
+        }
+        Some((a, b)) => {
+            let (a, b) = (parse(a)?, parse(b)?);
+            if b < a {
+                return Err(format!("invalid range specified for port: {s}"));
+            }
+            Ok((a, b))
+        }
+    }
+}
+
+/// `[ip:]host:container[/proto]` → `port/proto` entries.
+pub fn parse_port_spec(raw: &str) -> Result<Vec<String>, String> {
+    let parts: Vec<&str> = raw.split(':').collect();
+    let container = parts.last().copied().unwrap_or("");
+    let host = if parts.len() >= 2 {
+        parts[parts.len() - 2]
+    } else {
+        ""
+    };
+    let (port, proto) = container.split_once('/').unwrap_or((container, ""));
+    if port.is_empty() {
+        return Err(format!("no port specified: {container}<empty>"));
+    }
+    let proto = match proto.to_ascii_lowercase().as_str() {
+        "" => "tcp".to_string(),
+        p @ ("tcp" | "udp" | "sctp") => p.to_string(),
+        p => return Err(format!("invalid proto: {p}")),
+    };
+    let (start, end) =
+        parse_port_range(port).map_err(|_| format!("invalid containerPort: {port}"))?;
+    if !host.is_empty() {
+        parse_port_range(host).map_err(|_| format!("invalid hostPort: {host}"))?;
+    }
+    Ok((start..=end).map(|p| format!("{p}/{proto}")).collect())
+}
+
+pub fn stop_signal(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Result<(), Diagnostic> {
+    let s = d.expand(ctx, w)?;
+    if !valid_signal(&s) {
+        return Err(err("stopsignal", format!("Invalid signal: {s}"), w.span));
+    }
+    d.image.config.stop_signal = s.clone();
+    d.commit(format!("STOPSIGNAL {s}"), false, false);
+    Ok(())
+}
+
+fn valid_signal(s: &str) -> bool {
+    if let Ok(n) = s.parse::<u32>() {
+        return n != 0 && n < 65;
+    }
+    let name = s.to_ascii_uppercase();
+    let name = name.strip_prefix("SIG").unwrap_or(&name);
+    const NAMES: &[&str] = &[
+        "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT",
+        "KILL", "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM",
+        "TRAP", "TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ",
+        "RTMIN", "RTMAX",
+    ];
+    NAMES.contains(&name) || name.starts_with("RTMIN+") || name.starts_with("RTMAX-")
+}
+
+pub fn cmd(d: &mut StageState, c: &CommandLine) {
+    let args = command_args(d, c);
+    d.commit(format!("CMD {}", go_quote_list(&args)), false, false);
+    d.image.config.cmd = Some(args);
+    d.image.config.args_escaped = true;
+    d.cmd_set = true;
+}
+
+pub fn entrypoint(d: &mut StageState, c: &CommandLine) {
+    let args = command_args(d, c);
+    d.commit(format!("ENTRYPOINT {}", go_quote_list(&args)), false, false);
+    d.image.config.entrypoint = Some(args);
+    if !d.cmd_set {
+        d.image.config.cmd = None;
+    }
+}
+
+pub fn shell(d: &mut StageState, s: &[ir::Word]) {
+    let v: Vec<String> = s.iter().map(|w| w.value.clone()).collect();
+    d.commit(format!("SHELL {}", go_list(&v)), false, false);
+    d.image.config.shell = Some(v);
+}
+
+pub fn healthcheck(d: &mut StageState, h: &Healthcheck) {
+    let cfg = match h {
+        Healthcheck::None => HealthConfig {
+            test: Some(vec!["NONE".into()]),
+            ..HealthConfig::default()
+        },
+        Healthcheck::Cmd {
+            test,
+            interval,
+            timeout,
+            start_period,
+            start_interval,
+            retries,
+        } => {
+            let t = match test {
+                CommandLine::Exec(words) => {
+                    let mut v = vec!["CMD".to_string()];
+                    v.extend(words.iter().map(|w| w.value.clone()));
+                    v
+                }
+                CommandLine::Shell(w) => vec!["CMD-SHELL".to_string(), w.value.clone()],
+            };
+            HealthConfig {
+                test: Some(t),
+                interval: nanos(*interval),
+                timeout: nanos(*timeout),
+                start_period: nanos(*start_period),
+                start_interval: nanos(*start_interval),
+                retries: retries.unwrap_or(0),
+            }
+        }
+    };
+    d.commit(healthcheck_history(&cfg), false, false);
+    d.image.config.healthcheck = Some(cfg);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports() {
+        assert_eq!(parse_port_spec("80").unwrap(), vec!["80/tcp"]);
+        assert_eq!(parse_port_spec("53/UDP").unwrap(), vec!["53/udp"]);
+        assert_eq!(
+            parse_port_spec("8000-8002").unwrap(),
+            vec!["8000/tcp", "8001/tcp", "8002/tcp"]
+        );
+        assert_eq!(
+            parse_port_spec("127.0.0.1:80:8080").unwrap(),
+            vec!["8080/tcp"]
+        );
+        assert!(parse_port_spec("80/foo").is_err());
+    }
+
+    #[test]
+    fn workdirs() {
+        assert_eq!(normalize_workdir("/", "app"), "/app");
+        assert_eq!(normalize_workdir("/app", "../x/"), "/x");
+        assert_eq!(normalize_workdir("", "/a/./b"), "/a/b");
+    }
+}

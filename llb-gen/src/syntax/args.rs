@@ -1,0 +1,583 @@
+//! Splitting one logical line into keyword, flags and argument nodes, with
+//! the per-instruction rules of upstream's line parsers.
+//!
+//! Every function works on a range `lo..hi` of the logical line text and
+//! returns offsets into that text; the caller maps them to the source.
+
+use super::error::SyntaxErrorKind;
+
+/// A piece of the logical line: its value and its logical range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Word {
+    pub value: String,
+    pub lo: usize,
+    pub hi: usize,
+}
+
+impl Word {
+    fn raw(text: &str, lo: usize, hi: usize) -> Word {
+        Word {
+            value: text.get(lo..hi).unwrap_or("").to_string(),
+            lo,
+            hi,
+        }
+    }
+}
+
+/// An error found while splitting, with its logical range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ArgError {
+    pub kind: SyntaxErrorKind,
+    pub lo: usize,
+    pub hi: usize,
+}
+
+/// The `[\t\v\f\r ]` class upstream splits on.
+pub(crate) fn is_blank(c: char) -> bool {
+    matches!(c, '\t' | '\x0b' | '\x0c' | '\r' | ' ')
+}
+
+/// `lo..hi` narrowed to exclude leading and trailing Unicode whitespace.
+pub(crate) fn trim_range(text: &str, lo: usize, hi: usize) -> (usize, usize) {
+    let s = text.get(lo..hi).unwrap_or("");
+    let start = lo + (s.len() - s.trim_start().len());
+    let end = lo + s.trim_end().len();
+    (start, end.max(start))
+}
+
+/// Keyword, flags and the remaining argument text of an instruction line.
+#[derive(Debug)]
+pub(crate) struct Command {
+    pub keyword: Word,
+    pub flags: Vec<Word>,
+    pub rest_lo: usize,
+    pub rest_hi: usize,
+}
+
+/// Split `text[lo..hi]` into the instruction word, its leading `--flags` and
+/// the trimmed rest.
+pub(crate) fn split_command(text: &str, lo: usize, hi: usize) -> Command {
+    let (t_lo, t_hi) = trim_range(text, lo, hi);
+    let line = text.get(t_lo..t_hi).unwrap_or("");
+    let kw_len = line.find(is_blank).unwrap_or(line.len());
+    let keyword = Word::raw(text, t_lo, t_lo + kw_len);
+    if kw_len == line.len() {
+        return Command {
+            keyword,
+            flags: Vec::new(),
+            rest_lo: t_hi,
+            rest_hi: t_hi,
+        };
+    }
+    let (rest_start, flags) = extract_flags(text, t_lo + kw_len, t_hi);
+    let (rest_lo, rest_hi) = trim_range(text, rest_start, t_hi);
+    Command {
+        keyword,
+        flags,
+        rest_lo,
+        rest_hi,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Spaces,
+    Word,
+    Quote(char),
+}
+
+/// Upstream's builder-flag extraction: leading words starting with `--`,
+/// quotes removed and `\` applied, up to the first other word or a bare
+/// `--`. Returns where the rest starts and the flags.
+fn extract_flags(text: &str, lo: usize, hi: usize) -> (usize, Vec<Word>) {
+    let s = text.get(lo..hi).unwrap_or("");
+    let mut flags: Vec<Word> = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word = String::new();
+    let mut word_lo = lo;
+    let mut blank_ok = false;
+    let mut it = s.char_indices().peekable();
+    loop {
+        let Some((i, ch)) = it.next() else {
+            // End of input inside a word: keep it unless it is a bare `--`.
+            if phase != Phase::Spaces && word != "--" && (blank_ok || !word.is_empty()) {
+                flags.push(Word {
+                    value: word,
+                    lo: word_lo,
+                    hi,
+                });
+            }
+            return (hi, flags);
+        };
+        let pos = lo + i;
+        match phase {
+            Phase::Spaces => {
+                if ch.is_whitespace() {
+                    continue;
+                }
+                let dash2 = s[i..].starts_with("--");
+                if !dash2 {
+                    return (pos, flags);
+                }
+                phase = Phase::Word;
+                word_lo = pos;
+            }
+            Phase::Word | Phase::Quote(_) => {}
+        }
+        match phase {
+            Phase::Word => {
+                if ch.is_whitespace() {
+                    phase = Phase::Spaces;
+                    if word == "--" {
+                        return (pos, flags);
+                    }
+                    if blank_ok || !word.is_empty() {
+                        flags.push(Word {
+                            value: std::mem::take(&mut word),
+                            lo: word_lo,
+                            hi: pos,
+                        });
+                    }
+                    word.clear();
+                    blank_ok = false;
+                    continue;
+                }
+                if ch == '\'' || ch == '"' {
+                    phase = Phase::Quote(ch);
+                    blank_ok = true;
+                    continue;
+                }
+                if ch == '\\' {
+                    match it.next() {
+                        Some((_, next)) => word.push(next),
+                        None => {
+                            phase = Phase::Word;
+                            continue;
+                        }
+                    }
+                    continue;
+                }
+                word.push(ch);
+            }
+            Phase::Quote(q) => {
+                if ch == q {
+                    phase = Phase::Word;
+                    continue;
+                }
+                if ch == '\\' {
+                    match it.next() {
+                        Some((_, next)) => word.push(next),
+                        None => phase = Phase::Word,
+                    }
+                    continue;
+                }
+                word.push(ch);
+            }
+            Phase::Spaces => {}
+        }
+    }
+}
+
+/// Upstream's `parseWords` (ENV, LABEL, ARG): split on whitespace outside
+/// quotes; quotes and escapes are kept in the words; an escape char at the
+/// very end is dropped.
+pub(crate) fn parse_words(text: &str, lo: usize, hi: usize, escape: char) -> Vec<Word> {
+    let s = text.get(lo..hi).unwrap_or("");
+    let mut words = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word = String::new();
+    let mut word_lo = lo;
+    let mut word_hi = lo;
+    let mut blank_ok = false;
+    let mut it = s.char_indices().peekable();
+    while let Some((i, mut ch)) = it.next() {
+        let pos = lo + i;
+        if phase == Phase::Spaces {
+            if ch.is_whitespace() {
+                continue;
+            }
+            phase = Phase::Word;
+            word_lo = pos;
+        }
+        match phase {
+            Phase::Word => {
+                if ch.is_whitespace() {
+                    phase = Phase::Spaces;
+                    if blank_ok || !word.is_empty() {
+                        words.push(Word {
+                            value: std::mem::take(&mut word),
+                            lo: word_lo,
+                            hi: word_hi,
+                        });
+                    }
+                    word.clear();
+                    blank_ok = false;
+                    continue;
+                }
+                if ch == '\'' || ch == '"' {
+                    phase = Phase::Quote(ch);
+                    blank_ok = true;
+                }
+                if ch == escape {
+                    match it.next() {
+                        None => continue,
+                        Some((_, next)) => {
+                            word.push(ch);
+                            ch = next;
+                        }
+                    }
+                }
+            }
+            Phase::Quote(q) => {
+                if ch == q {
+                    phase = Phase::Word;
+                }
+                if ch == escape && q != '\'' {
+                    match it.next() {
+                        None => {
+                            phase = Phase::Word;
+                            continue;
+                        }
+                        Some((_, next)) => {
+                            word.push(ch);
+                            ch = next;
+                        }
+                    }
+                }
+            }
+            Phase::Spaces => {}
+        }
+        word.push(ch);
+        word_hi = it.peek().map_or(hi, |&(j, _)| lo + j);
+    }
+    if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
+        words.push(Word {
+            value: word,
+            lo: word_lo,
+            hi: word_hi,
+        });
+    }
+    words
+}
+
+/// `text[lo..hi]` split on runs of `[\t\v\f\r ]`; nothing for an empty range.
+pub(crate) fn split_blanks(text: &str, lo: usize, hi: usize) -> Vec<Word> {
+    let s = text.get(lo..hi).unwrap_or("");
+    if s.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_blank = false;
+    for (i, c) in s.char_indices() {
+        if is_blank(c) {
+            if !in_blank {
+                out.push(Word::raw(text, lo + start, lo + i));
+                in_blank = true;
+            }
+        } else if in_blank {
+            start = i;
+            in_blank = false;
+        }
+    }
+    if in_blank {
+        out.push(Word::raw(text, hi, hi));
+    } else {
+        out.push(Word::raw(text, lo + start, hi));
+    }
+    out
+}
+
+/// The argument nodes of one instruction.
+#[derive(Debug, Default)]
+pub(crate) struct Args {
+    pub args: Vec<Word>,
+    pub json: bool,
+    pub errors: Vec<ArgError>,
+}
+
+/// Outcome of trying the JSON (exec) form.
+enum Json {
+    /// Not a valid JSON array: use the other form.
+    No,
+    Strings(Vec<Word>),
+    /// A valid array with a non-string element at this range.
+    NonString(usize, usize),
+}
+
+/// Ranges of the top-level elements of a JSON array known to be valid.
+fn json_element_ranges(s: &str) -> Vec<(usize, usize)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = s.find('[').map_or(b.len(), |p| p + 1);
+    let skip_ws = |mut i: usize| {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        i
+    };
+    loop {
+        i = skip_ws(i);
+        if i >= b.len() || b[i] == b']' {
+            return out;
+        }
+        let start = i;
+        let mut depth = 0usize;
+        while i < b.len() {
+            match b[i] {
+                b'"' => {
+                    i += 1;
+                    while i < b.len() && b[i] != b'"' {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                    if depth == 0 {
+                        break;
+                    }
+                    continue;
+                }
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' if depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 {
+                        i += 1;
+                        break;
+                    }
+                }
+                b',' | b']' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        let end = i.min(b.len());
+        out.push((start, end));
+        i = skip_ws(end);
+        if i < b.len() && b[i] == b',' {
+            i += 1;
+        }
+    }
+}
+
+fn parse_json(text: &str, lo: usize, hi: usize) -> Json {
+    let s = text.get(lo..hi).unwrap_or("");
+    let t = s.trim_start();
+    if !t.starts_with('[') {
+        return Json::No;
+    }
+    let Ok(values) = serde_json::from_str::<Vec<serde_json::Value>>(t) else {
+        return Json::No;
+    };
+    let base = lo + (s.len() - t.len());
+    let ranges = json_element_ranges(t);
+    let mut out = Vec::with_capacity(values.len());
+    for (idx, v) in values.into_iter().enumerate() {
+        let (a, b) = ranges.get(idx).copied().unwrap_or((0, t.len()));
+        match v {
+            serde_json::Value::String(value) => out.push(Word {
+                value,
+                lo: base + a,
+                hi: base + b,
+            }),
+            _ => return Json::NonString(base + a, base + b),
+        }
+    }
+    Json::Strings(out)
+}
+
+fn json_or(text: &str, lo: usize, hi: usize, fallback: impl FnOnce() -> Vec<Word>) -> Args {
+    match parse_json(text, lo, hi) {
+        Json::Strings(args) => Args {
+            args,
+            json: true,
+            errors: Vec::new(),
+        },
+        Json::NonString(a, b) => Args {
+            args: Vec::new(),
+            json: true,
+            errors: vec![ArgError {
+                kind: SyntaxErrorKind::JsonNotString,
+                lo: a,
+                hi: b,
+            }],
+        },
+        Json::No => Args {
+            args: fallback(),
+            json: false,
+            errors: Vec::new(),
+        },
+    }
+}
+
+/// RUN, CMD, ENTRYPOINT, SHELL: JSON form or the rest as one string.
+pub(crate) fn maybe_json(text: &str, lo: usize, hi: usize) -> Args {
+    if lo >= hi {
+        return Args::default();
+    }
+    json_or(text, lo, hi, || vec![Word::raw(text, lo, hi)])
+}
+
+/// ADD, COPY, VOLUME: JSON form or whitespace-split words.
+pub(crate) fn maybe_json_to_list(text: &str, lo: usize, hi: usize) -> Args {
+    json_or(text, lo, hi, || split_blanks(text, lo, hi))
+}
+
+/// MAINTAINER, USER, WORKDIR, STOPSIGNAL: the rest as one string.
+pub(crate) fn single(text: &str, lo: usize, hi: usize) -> Args {
+    let args = if lo < hi {
+        vec![Word::raw(text, lo, hi)]
+    } else {
+        Vec::new()
+    };
+    Args {
+        args,
+        ..Args::default()
+    }
+}
+
+/// FROM, EXPOSE: whitespace-split words.
+pub(crate) fn whitespace_list(text: &str, lo: usize, hi: usize) -> Args {
+    Args {
+        args: split_blanks(text, lo, hi),
+        ..Args::default()
+    }
+}
+
+/// ARG: one raw shell-ish word each.
+pub(crate) fn name_or_name_val(text: &str, lo: usize, hi: usize, escape: char) -> Args {
+    Args {
+        args: parse_words(text, lo, hi, escape),
+        ..Args::default()
+    }
+}
+
+/// ENV, LABEL: `key value sep` triples, legacy `KEY value` or `k=v ...`.
+pub(crate) fn name_val(text: &str, lo: usize, hi: usize, escape: char, instr: &str) -> Args {
+    let words = parse_words(text, lo, hi, escape);
+    let mut out = Args::default();
+    let Some(first) = words.first() else {
+        return out;
+    };
+    if !first.value.contains('=') {
+        let s = text.get(lo..hi).unwrap_or("");
+        let Some(k_len) = s.find(is_blank) else {
+            out.errors.push(ArgError {
+                kind: SyntaxErrorKind::MissingValue {
+                    instruction: instr.to_string(),
+                },
+                lo,
+                hi,
+            });
+            out.args.push(Word::raw(text, lo, hi));
+            return out;
+        };
+        let v_off = s[k_len..]
+            .find(|c: char| !is_blank(c))
+            .map_or(s.len(), |i| k_len + i);
+        out.args.push(Word::raw(text, lo, lo + k_len));
+        out.args.push(Word::raw(text, lo + v_off, hi));
+        out.args.push(Word::raw(text, lo + k_len, lo + k_len));
+        return out;
+    }
+    for w in words {
+        let Some(eq) = w.value.find('=') else {
+            out.errors.push(ArgError {
+                kind: SyntaxErrorKind::MissingEquals {
+                    instruction: instr.to_string(),
+                    word: w.value.clone(),
+                },
+                lo: w.lo,
+                hi: w.hi,
+            });
+            continue;
+        };
+        let key = w.value[..eq].to_string();
+        let value = w.value[eq + 1..].to_string();
+        let eq_pos = w.lo + eq;
+        out.args.push(Word {
+            value: key,
+            lo: w.lo,
+            hi: eq_pos,
+        });
+        out.args.push(Word {
+            value,
+            lo: eq_pos + 1,
+            hi: w.hi.max(eq_pos + 1),
+        });
+        out.args.push(Word {
+            value: "=".to_string(),
+            lo: eq_pos,
+            hi: eq_pos + 1,
+        });
+    }
+    out
+}
+
+/// HEALTHCHECK: the first word (type), then the rest like CMD.
+pub(crate) fn health(text: &str, lo: usize, hi: usize) -> Args {
+    let s = text.get(lo..hi).unwrap_or("");
+    let sep = s
+        .find(|c: char| c.is_ascii_whitespace() || c == '\x0b')
+        .unwrap_or(s.len());
+    if sep == 0 {
+        return Args::default();
+    }
+    let next = s[sep..]
+        .find(|c: char| !(c.is_ascii_whitespace() || c == '\x0b'))
+        .map_or(s.len(), |i| sep + i);
+    let mut out = maybe_json(text, lo + next, hi);
+    out.args.insert(0, Word::raw(text, lo, lo + sep));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vals(ws: &[Word]) -> Vec<&str> {
+        ws.iter().map(|w| w.value.as_str()).collect()
+    }
+
+    #[test]
+    fn flags_quirks() {
+        let t = "RUN --mount=type=cache,target=/x --network none echo hi";
+        let c = split_command(t, 0, t.len());
+        assert_eq!(c.keyword.value, "RUN");
+        assert_eq!(
+            vals(&c.flags),
+            ["--mount=type=cache,target=/x", "--network"]
+        );
+        assert_eq!(&t[c.rest_lo..c.rest_hi], "none echo hi");
+        let t = "COPY --chmod=\"7 55\" a b";
+        let c = split_command(t, 0, t.len());
+        assert_eq!(vals(&c.flags), ["--chmod=7 55"]);
+        assert_eq!(&t[c.flags[0].lo..c.flags[0].hi], "--chmod=\"7 55\"");
+        assert_eq!(&t[c.rest_lo..c.rest_hi], "a b");
+        let t = "RUN -- --x";
+        let c = split_command(t, 0, t.len());
+        assert!(c.flags.is_empty());
+        assert_eq!(&t[c.rest_lo..c.rest_hi], "--x");
+    }
+
+    #[test]
+    fn words_keep_quotes() {
+        let t = r#"abc="123 456" def 'a b'\ c x\"#;
+        let w = parse_words(t, 0, t.len(), '\\');
+        assert_eq!(vals(&w), [r#"abc="123 456""#, "def", r"'a b'\ c", "x"]);
+        assert_eq!(&t[w[2].lo..w[2].hi], r"'a b'\ c");
+    }
+
+    #[test]
+    fn json_ranges() {
+        let t = r#"[ "a\"b", "c" ]"#;
+        match parse_json(t, 0, t.len()) {
+            Json::Strings(w) => {
+                assert_eq!(vals(&w), ["a\"b", "c"]);
+                assert_eq!(&t[w[0].lo..w[0].hi], r#""a\"b""#);
+                assert_eq!(&t[w[1].lo..w[1].hi], r#""c""#);
+            }
+            _ => panic!("not json"),
+        }
+        let t = r#"["echo", ["x"]]"#;
+        assert!(matches!(parse_json(t, 0, t.len()), Json::NonString(9, 14)));
+    }
+}

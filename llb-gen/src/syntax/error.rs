@@ -1,0 +1,146 @@
+//! Syntax errors: what the line parser rejects, each located by a byte span.
+
+use std::fmt;
+
+use crate::diagnostic::Diagnostic;
+use crate::text::TextRange;
+
+/// Longest physical line upstream accepts (Go's `bufio.Scanner` token limit
+/// minus the newline).
+pub const MAX_LINE_BYTES: usize = 64 * 1024 - 1;
+
+/// One problem found by the line parser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub kind: SyntaxErrorKind,
+    /// Where the problem is, in bytes of the original source.
+    pub span: TextRange,
+}
+
+/// What went wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SyntaxErrorKind {
+    /// The file has no instruction at all (empty, or only comments, blank
+    /// lines and directives).
+    NoInstructions,
+    /// `ENV PATH` / `LABEL key`: the legacy `KEY value` form without a value.
+    /// The payload is the upper-cased instruction (`ENV` or `LABEL`).
+    MissingValue { instruction: String },
+    /// `ENV a=1 b`: in the `key=value` form every word needs an `=`.
+    MissingEquals { instruction: String, word: String },
+    /// `CMD ["echo", ["x"]]`: a valid JSON array with a non-string element.
+    JsonNotString,
+    /// `RUN <<EOF` without a line `EOF` before the end of the file.
+    UnterminatedHeredoc { name: String },
+    /// `# escape=x`: only `\` and `` ` `` are allowed.
+    InvalidEscape { value: String },
+    /// The same parser directive (`syntax`, `escape`, `check`) twice.
+    RepeatedDirective { key: String },
+    /// The input is not UTF-8; the span is the first bad byte.
+    InvalidUtf8,
+    /// A physical line longer than upstream's limit of 65535 bytes.
+    LineTooLong { len: usize },
+}
+
+impl SyntaxError {
+    pub fn new(kind: SyntaxErrorKind, span: TextRange) -> Self {
+        SyntaxError { kind, span }
+    }
+
+    /// Stable short code of the error kind.
+    pub fn code(&self) -> &'static str {
+        match &self.kind {
+            SyntaxErrorKind::NoInstructions => "no-instructions",
+            SyntaxErrorKind::MissingValue { .. } => "missing-value",
+            SyntaxErrorKind::MissingEquals { .. } => "missing-equals",
+            SyntaxErrorKind::JsonNotString => "json-not-string",
+            SyntaxErrorKind::UnterminatedHeredoc { .. } => "unterminated-heredoc",
+            SyntaxErrorKind::InvalidEscape { .. } => "invalid-escape",
+            SyntaxErrorKind::RepeatedDirective { .. } => "repeated-directive",
+            SyntaxErrorKind::InvalidUtf8 => "invalid-utf8",
+            SyntaxErrorKind::LineTooLong { .. } => "line-too-long",
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        let help = match &self.kind {
+            SyntaxErrorKind::NoInstructions => {
+                "a Dockerfile needs at least one instruction, e.g. `FROM alpine`".to_string()
+            }
+            SyntaxErrorKind::MissingValue { instruction } => {
+                format!("write `{instruction} key=value` or `{instruction} key value`")
+            }
+            SyntaxErrorKind::MissingEquals { word, .. } => {
+                format!("write `{word}=<value>`; in this form every word is a `key=value` pair")
+            }
+            SyntaxErrorKind::JsonNotString => {
+                "quote the element: in the JSON form every element must be a string".to_string()
+            }
+            SyntaxErrorKind::UnterminatedHeredoc { name } => {
+                format!("the terminator must be alone on its line: `{name}` (no indentation unless `<<-` strips tabs)")
+            }
+            SyntaxErrorKind::InvalidEscape { .. } => {
+                "write `# escape=\\` or `# escape=``".to_string()
+            }
+            SyntaxErrorKind::RepeatedDirective { key } => {
+                format!("remove this line; the first `{key}` directive is used")
+            }
+            SyntaxErrorKind::InvalidUtf8 => "save the file as UTF-8".to_string(),
+            SyntaxErrorKind::LineTooLong { .. } => {
+                "split the line with a line continuation (`\\` at the end of the line)".to_string()
+            }
+        };
+        Some(help)
+    }
+
+    /// The diagnostic shown to users (code frame rendered by
+    /// [`crate::diagnostic::render`]).
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::error(self.code(), self.to_string(), self.span);
+        match self.help() {
+            Some(h) => d.with_help(h),
+            None => d,
+        }
+    }
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            SyntaxErrorKind::NoInstructions => write!(f, "file with no instructions"),
+            SyntaxErrorKind::MissingValue { instruction } => write!(
+                f,
+                "{instruction} must have two arguments: expected a value after the name"
+            ),
+            SyntaxErrorKind::MissingEquals { instruction, word } => write!(
+                f,
+                "{instruction}: expected `=` in `{word}` (the form is `name=value`)"
+            ),
+            SyntaxErrorKind::JsonNotString => write!(
+                f,
+                "JSON array with a non-string element: expected only strings in the exec form"
+            ),
+            SyntaxErrorKind::UnterminatedHeredoc { name } => write!(
+                f,
+                "unterminated heredoc `{name}`: expected a line `{name}` before the end of the file"
+            ),
+            SyntaxErrorKind::InvalidEscape { value } => write!(
+                f,
+                "invalid escape directive value `{value}`: expected `\\` or `` ` ``"
+            ),
+            SyntaxErrorKind::RepeatedDirective { key } => {
+                write!(f, "only one `{key}` parser directive can be used")
+            }
+            SyntaxErrorKind::InvalidUtf8 => {
+                write!(f, "invalid UTF-8: expected a UTF-8 encoded Dockerfile")
+            }
+            SyntaxErrorKind::LineTooLong { len } => write!(
+                f,
+                "line of {len} bytes is longer than the maximum of {MAX_LINE_BYTES} bytes"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SyntaxError {}

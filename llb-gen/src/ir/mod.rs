@@ -1,4 +1,317 @@
-//! Typed instructions: the meaning of a parsed Dockerfile (being written).
+//! Typed instructions: the meaning of a parsed Dockerfile.
+//!
+//! [`lower`] turns the raw [`ast::Dockerfile`](crate::syntax::ast::Dockerfile)
+//! into an [`ir::Dockerfile`](Dockerfile): global ARGs, stages and one
+//! [`Instruction`] per line with typed flags, like upstream's
+//! `frontend/dockerfile/instructions` package. It never stops at the first
+//! problem: every error is collected with its span, and the best-effort tree
+//! is returned alongside.
+//!
+//! Source code layout:
+//! - `types.rs`: the output types (shared with the converter).
+//! - `error.rs`: [`IrError`] and [`IrErrorKind`].
+//! - `flags.rs`: `--name[=value]` parsing (upstream `bflag.go`).
+//! - `suggest.rs`: "did you mean" suggestions.
+//! - `run.rs`, `mount.rs`: RUN, its `--mount` option lists and their resolution.
+//! - `copy.rs`: COPY and ADD.
+//! - `simple.rs`: all the other instructions.
+//! - `values.rs`: Go-compatible parsers (durations, sizes, paths).
 
+mod copy;
+mod error;
+pub mod flags;
+mod mount;
+mod run;
+mod simple;
+pub mod suggest;
+#[cfg(test)]
+mod test_support;
 mod types;
+pub mod values;
+
+pub use error::{Arity, IrError, IrErrorKind};
+pub use mount::has_variable_before_end;
+pub use run::{chomp_heredoc, is_heredoc_word, RunScript};
 pub use types::*;
+
+use crate::syntax::ast;
+use crate::text::TextRange;
+use flags::{parse_flags, FlagSpec};
+use simple::arg_count;
+
+/// The result of [`lower`]: the best-effort typed tree and every error found.
+#[derive(Clone, Debug)]
+pub struct Lowered {
+    pub dockerfile: Dockerfile,
+    pub errors: Vec<IrError>,
+}
+
+/// Every instruction keyword, for suggestions.
+const INSTRUCTIONS: &[&str] = &[
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+];
+
+/// Lower a parsed Dockerfile into typed instructions.
+pub fn lower(file: &ast::Dockerfile) -> Lowered {
+    let mut errors = Vec::new();
+    let mut out = Dockerfile {
+        directives: directives(file),
+        meta_args: Vec::new(),
+        stages: Vec::new(),
+        escape: file.escape,
+    };
+    for node in &file.nodes {
+        if node.keyword_lower() == "from" {
+            if let Some(stage) = lower_from(node, out.stages.len(), &out.stages, &mut errors) {
+                out.stages.push(stage);
+            }
+            continue;
+        }
+        let Some(instruction) = lower_instruction(node, &mut errors) else {
+            continue;
+        };
+        let command = Command {
+            info: info(node),
+            instruction,
+        };
+        match (out.stages.last_mut(), command.instruction) {
+            (Some(stage), instruction) => stage.commands.push(Command {
+                info: command.info,
+                instruction,
+            }),
+            (None, Instruction::Arg(arg)) => out.meta_args.push(arg),
+            (None, _) => errors.push(
+                IrError::new(IrErrorKind::NoBuildStage, node.keyword.span)
+                    .with_help("start a build stage with `FROM <image>` first"),
+            ),
+        }
+    }
+    let only_args = !file.nodes.is_empty() && file.nodes.iter().all(|n| n.keyword_lower() == "arg");
+    if out.stages.is_empty() && only_args {
+        let span = file.nodes.first().map_or(TextRange::empty(0), |n| n.span);
+        errors.push(
+            IrError::new(IrErrorKind::NoStages, span).with_help("add a stage with `FROM <image>`"),
+        );
+    }
+    Lowered {
+        dockerfile: out,
+        errors,
+    }
+}
+
+fn directives(file: &ast::Dockerfile) -> Directives {
+    let mut d = Directives::default();
+    for dir in &file.directives {
+        let word = Word::new(dir.value.clone(), dir.value_span);
+        match dir.key.as_str() {
+            "syntax" => d.syntax = Some(word),
+            "check" => d.check = Some(word),
+            _ => {}
+        }
+    }
+    d
+}
+
+fn info(node: &ast::Node) -> CommandInfo {
+    CommandInfo {
+        span: node.span,
+        original: node.original.clone(),
+        start_line: node.start_line,
+        end_line: node.end_line,
+    }
+}
+
+/// `^[a-z][a-z0-9-_.]*$`
+fn valid_stage_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+}
+
+const FROM_FLAGS: &[FlagSpec] = &[FlagSpec::string("platform")];
+
+fn lower_from(
+    node: &ast::Node,
+    index: usize,
+    earlier: &[Stage],
+    errors: &mut Vec<IrError>,
+) -> Option<Stage> {
+    let flags = parse_flags("FROM", &node.flags, FROM_FLAGS, &[], errors);
+    let args = &node.args;
+    let name = match args.as_slice() {
+        [_] => None,
+        [_, as_kw, name] if as_kw.value.eq_ignore_ascii_case("as") => {
+            let lower = name.value.to_lowercase();
+            if !valid_stage_name(&lower) {
+                errors.push(IrError::new(
+                    IrErrorKind::InvalidStageName {
+                        name: name.value.clone(),
+                    },
+                    name.span,
+                ));
+            } else if let Some(first) = earlier
+                .iter()
+                .find(|s| s.name.as_ref().is_some_and(|n| n.value == lower))
+            {
+                errors.push(
+                    IrError::new(
+                        IrErrorKind::DuplicateStageName {
+                            name: lower.clone(),
+                        },
+                        name.span,
+                    )
+                    .with_help(format!(
+                        "the stage `{lower}` is first defined on line {}",
+                        first.from.start_line
+                    )),
+                );
+            }
+            Some(Word::new(lower, name.span))
+        }
+        _ => {
+            errors.push(
+                IrError::new(IrErrorKind::FromArgCount, simple::args_span(node))
+                    .with_help("write `FROM <image> [AS <name>]`"),
+            );
+            if args.is_empty() {
+                return None;
+            }
+            None
+        }
+    };
+    let base = args.first()?.clone();
+    Some(Stage {
+        index,
+        name,
+        base,
+        platform: flags.string("platform").cloned(),
+        comment: node.prev_comment.clone(),
+        from: info(node),
+        commands: Vec::new(),
+    })
+}
+
+/// Lower one non-FROM instruction; `None` when it is unusable (errors pushed).
+fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Instruction> {
+    let keyword = node.keyword_lower();
+    Some(match keyword.as_str() {
+        "arg" => Instruction::Arg(ArgInstruction {
+            info: info(node),
+            args: simple::lower_arg(node, errors),
+        }),
+        "env" => Instruction::Env(simple::lower_key_values(node, "ENV", errors)),
+        "label" => Instruction::Label(simple::lower_key_values(node, "LABEL", errors)),
+        "run" => Instruction::Run(run::lower_run(node, errors)),
+        "copy" => Instruction::Copy(copy::lower_copy(node, false, errors)?),
+        "add" => Instruction::Add(copy::lower_copy(node, true, errors)?),
+        "workdir" => Instruction::Workdir(simple::lower_single(node, "WORKDIR", errors)?),
+        "user" => Instruction::User(simple::lower_single(node, "USER", errors)?),
+        "stopsignal" => Instruction::StopSignal(simple::lower_single(node, "STOPSIGNAL", errors)?),
+        "maintainer" => Instruction::Maintainer(simple::lower_single(node, "MAINTAINER", errors)?),
+        "volume" => Instruction::Volume(simple::lower_volume(node, errors)),
+        "expose" => Instruction::Expose(simple::lower_expose(node, errors)),
+        "cmd" => Instruction::Cmd(simple::lower_cmd(node, "CMD", errors)),
+        "entrypoint" => Instruction::Entrypoint(simple::lower_cmd(node, "ENTRYPOINT", errors)),
+        "shell" => Instruction::Shell(simple::lower_shell(node, errors)?),
+        "healthcheck" => Instruction::Healthcheck(simple::lower_healthcheck(node, errors)?),
+        "onbuild" => Instruction::OnBuild(lower_onbuild(node, errors)?),
+        "from" => {
+            // Only reachable for `ONBUILD FROM`, which is rejected earlier.
+            return None;
+        }
+        _ => {
+            let mut err = IrError::new(
+                IrErrorKind::UnknownInstruction {
+                    name: node.keyword.value.clone(),
+                },
+                node.keyword.span,
+            );
+            if let Some(s) = suggest::suggest(&node.keyword.value, INSTRUCTIONS) {
+                err = err.with_help(format!("did you mean {s}?"));
+            }
+            errors.push(err);
+            return None;
+        }
+    })
+}
+
+/// ONBUILD: the trigger is validated like any instruction, and its text is
+/// kept for the image config.
+fn lower_onbuild(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<OnBuild> {
+    simple::no_flags(node, "ONBUILD", errors);
+    let Some(sub) = node.sub.as_deref() else {
+        errors.push(arg_count(node, "ONBUILD", Arity::AtLeastOne));
+        return None;
+    };
+    let trigger = sub.keyword.value.to_uppercase();
+    match trigger.as_str() {
+        "ONBUILD" => {
+            errors.push(IrError::new(IrErrorKind::OnbuildChain, sub.keyword.span));
+            return None;
+        }
+        "FROM" | "MAINTAINER" => {
+            errors.push(IrError::new(
+                IrErrorKind::OnbuildForbidden {
+                    instruction: trigger,
+                },
+                sub.keyword.span,
+            ));
+            return None;
+        }
+        _ => {}
+    }
+    let instruction = lower_instruction(sub, errors)?;
+    Some(OnBuild {
+        expression: onbuild_expression(node),
+        command: Box::new(Command {
+            info: info(sub),
+            instruction,
+        }),
+    })
+}
+
+/// The original line without the leading `ONBUILD` keyword, heredoc bodies
+/// re-attached (`\n` + body + terminator for each).
+fn onbuild_expression(node: &ast::Node) -> String {
+    let trimmed = node.original.trim_start();
+    let kw_len = "onbuild".len();
+    let rest = match trimmed.get(..kw_len) {
+        Some(head) if head.eq_ignore_ascii_case("onbuild") => &trimmed[kw_len..],
+        _ => trimmed,
+    };
+    let mut out = rest.trim_start().to_string();
+    let heredocs = node.sub.as_deref().map_or(&node.heredocs, |s| {
+        if s.heredocs.is_empty() {
+            &node.heredocs
+        } else {
+            &s.heredocs
+        }
+    });
+    for h in heredocs {
+        out.push('\n');
+        out.push_str(&h.content);
+        out.push_str(&h.name);
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "lower_tests.rs"]
+mod tests;

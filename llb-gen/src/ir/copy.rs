@@ -1,0 +1,110 @@
+//! COPY and ADD: flags, sources and destination, heredoc sources.
+
+use crate::ir::error::{Arity, IrError, IrErrorKind};
+use crate::ir::flags::{parse_flags, FlagSpec, ForeignFlag};
+use crate::ir::mount::has_variable_before_end;
+use crate::ir::run::is_heredoc_word;
+use crate::ir::simple::arg_count;
+use crate::ir::Copy;
+use crate::syntax::ast::Node;
+
+const COPY_FLAGS: &[FlagSpec] = &[
+    FlagSpec::string("from"),
+    FlagSpec::string("chown"),
+    FlagSpec::string("chmod"),
+    FlagSpec::bool("link"),
+    FlagSpec::bool("parents"),
+    FlagSpec::strings("exclude"),
+];
+
+const COPY_FOREIGN: &[ForeignFlag] = &[
+    ForeignFlag {
+        name: "checksum",
+        help: "`--checksum` verifies remote sources and is only supported by ADD",
+    },
+    ForeignFlag {
+        name: "keep-git-dir",
+        help: "`--keep-git-dir` applies to Git sources and is only supported by ADD",
+    },
+    ForeignFlag {
+        name: "unpack",
+        help: "`--unpack` is only supported by ADD",
+    },
+];
+
+const ADD_FLAGS: &[FlagSpec] = &[
+    FlagSpec::string("chown"),
+    FlagSpec::string("chmod"),
+    FlagSpec::bool("link"),
+    FlagSpec::bool("keep-git-dir"),
+    FlagSpec::string("checksum"),
+    FlagSpec::bool("unpack"),
+    FlagSpec::strings("exclude"),
+];
+
+const ADD_FOREIGN: &[ForeignFlag] = &[
+    ForeignFlag {
+        name: "from",
+        help: "use `COPY --from=<stage>` to copy from another stage or image",
+    },
+    ForeignFlag {
+        name: "parents",
+        help: "`--parents` is only supported by COPY",
+    },
+];
+
+/// Lower COPY (`is_add == false`) or ADD.
+pub(crate) fn lower_copy(node: &Node, is_add: bool, errors: &mut Vec<IrError>) -> Option<Copy> {
+    let name = if is_add { "ADD" } else { "COPY" };
+    let (specs, foreign) = if is_add {
+        (ADD_FLAGS, ADD_FOREIGN)
+    } else {
+        (COPY_FLAGS, COPY_FOREIGN)
+    };
+    let flags = parse_flags(name, &node.flags, specs, foreign, errors);
+    let from = flags.string("from").cloned();
+    if let Some(f) = &from {
+        if has_variable_before_end(&f.value) {
+            errors.push(IrError::new(
+                IrErrorKind::VariableInFrom {
+                    what: "`COPY --from`".to_string(),
+                },
+                f.span,
+            ));
+        }
+    }
+    let (dest, sources) = match node.args.split_last() {
+        Some((dest, sources)) if !sources.is_empty() => (dest.clone(), sources.to_vec()),
+        _ => {
+            errors.push(
+                arg_count(node, name, Arity::SourcesAndDest)
+                    .with_help(format!("write `{name} <source>... <destination>`")),
+            );
+            return None;
+        }
+    };
+    if !node.json && is_heredoc_word(&dest.value) {
+        errors.push(IrError::new(
+            IrErrorKind::HeredocNotAllowed {
+                instruction: name.to_string(),
+                role: "a destination".to_string(),
+            },
+            dest.span,
+        ));
+    }
+    Some(Copy {
+        sources,
+        dest,
+        heredocs: node.heredocs.clone(),
+        json: node.json,
+        from,
+        chown: flags.string("chown").cloned(),
+        chmod: flags.string("chmod").cloned(),
+        link: flags.bool("link").unwrap_or(false),
+        parents: flags.bool("parents").unwrap_or(false),
+        excludes: flags.strings("exclude"),
+        keep_git_dir: flags.bool("keep-git-dir"),
+        checksum: flags.string("checksum").cloned(),
+        unpack: flags.bool("unpack"),
+    })
+}

@@ -1,0 +1,269 @@
+//! Errors found while lowering the syntax tree into typed instructions.
+
+use std::fmt;
+
+use crate::diagnostic::Diagnostic;
+use crate::text::TextRange;
+
+/// One problem in an instruction, located by a span.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IrError {
+    pub kind: IrErrorKind,
+    pub span: TextRange,
+    /// Extra advice, e.g. a "did you mean" suggestion.
+    pub help: Option<String>,
+}
+
+/// How many arguments an instruction wants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arity {
+    ExactlyOne,
+    AtLeastOne,
+    /// COPY/ADD: at least one source and a destination.
+    SourcesAndDest,
+}
+
+/// What went wrong. Every variant documents an input that produces it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IrErrorKind {
+    /// `FORM alpine`.
+    UnknownInstruction { name: String },
+    /// `RUN x` before any `FROM`.
+    NoBuildStage,
+    /// A file with only `ARG`s.
+    NoStages,
+    /// `FROM a AS x` twice.
+    DuplicateStageName { name: String },
+    /// `FROM a AS 1x`.
+    InvalidStageName { name: String },
+    /// `FROM a b`.
+    FromArgCount,
+    /// `COPY --form=a x y`.
+    UnknownFlag { instruction: String, flag: String },
+    /// `COPY --from=a --from=b x y`.
+    DuplicateFlag { flag: String },
+    /// `COPY --from x y` (string flag without `=`), `--link=` (bool flag with `=` and nothing).
+    FlagMissingValue { flag: String },
+    /// `COPY --link=1 x y`.
+    InvalidBoolFlag { flag: String, value: String },
+    /// `RUN --network=bridge x`.
+    InvalidFlagValue {
+        flag: String,
+        value: String,
+        expected: String,
+    },
+    /// `ADD --from=a x y`, `COPY --checksum=... x y`.
+    FlagNotSupported { instruction: String, flag: String },
+    /// `COPY --from=$X a b`, `RUN --mount=from=$X ...`.
+    VariableInFrom { what: String },
+    /// `WORKDIR a b`, `COPY onlyone`.
+    ArgCount { instruction: String, arity: Arity },
+    /// `ARG =x`, `ENV =x`.
+    BlankName { instruction: String },
+    /// `VOLUME [""]`.
+    EmptyVolume,
+    /// `SHELL /bin/sh -c`.
+    NotJson { instruction: String },
+    /// `COPY a <<EOF`.
+    HeredocNotAllowed { instruction: String, role: String },
+    /// `HEALTHCHECK NONE x`.
+    HealthcheckNoneArgs,
+    /// `HEALTHCHECK CMD`.
+    HealthcheckMissingCommand,
+    /// `HEALTHCHECK FOO x`.
+    HealthcheckUnknownType { word: String },
+    /// `HEALTHCHECK --interval=5 CMD x`.
+    InvalidDuration { flag: String, value: String },
+    /// `HEALTHCHECK --interval=1us CMD x`.
+    DurationTooShort { flag: String },
+    /// `HEALTHCHECK --retries=-1 CMD x`.
+    InvalidRetries { value: String },
+    /// `ONBUILD ONBUILD RUN x`.
+    OnbuildChain,
+    /// `ONBUILD FROM x`, `ONBUILD MAINTAINER x`.
+    OnbuildForbidden { instruction: String },
+    /// `RUN --mount=type=cache,"target x` (bad CSV quoting) or `--mount=`.
+    MountSyntax { detail: String },
+    /// `RUN --mount=tagret=/x`.
+    MountUnknownKey { key: String },
+    /// `RUN --mount=target /x`.
+    MountMissingValue { key: String },
+    /// `RUN --mount=type=cache,mode=abc`.
+    MountInvalidValue {
+        key: String,
+        value: String,
+        expected: String,
+    },
+    /// `RUN --mount=required,type=secret` (still a bind mount when `required` is read).
+    MountKeyNotAllowed { key: String, mount_type: String },
+    /// `RUN --mount=type=secret,from=x`, `id` and `source` on a secret, target `/` ...
+    MountInvalid { detail: String },
+}
+
+impl IrError {
+    pub fn new(kind: IrErrorKind, span: TextRange) -> Self {
+        IrError {
+            kind,
+            span,
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// A short stable code for the diagnostic.
+    pub fn code(&self) -> &'static str {
+        use IrErrorKind as K;
+        match &self.kind {
+            K::UnknownInstruction { .. } => "unknown-instruction",
+            K::NoBuildStage | K::NoStages => "no-stage",
+            K::DuplicateStageName { .. } => "duplicate-stage-name",
+            K::InvalidStageName { .. } | K::FromArgCount => "invalid-from",
+            K::UnknownFlag { .. } | K::FlagNotSupported { .. } => "unknown-flag",
+            K::DuplicateFlag { .. }
+            | K::FlagMissingValue { .. }
+            | K::InvalidBoolFlag { .. }
+            | K::InvalidFlagValue { .. } => "invalid-flag",
+            K::VariableInFrom { .. } => "variable-in-from",
+            K::ArgCount { .. } | K::BlankName { .. } | K::EmptyVolume | K::NotJson { .. } => {
+                "invalid-arguments"
+            }
+            K::HeredocNotAllowed { .. } => "heredoc-not-allowed",
+            K::HealthcheckNoneArgs
+            | K::HealthcheckMissingCommand
+            | K::HealthcheckUnknownType { .. }
+            | K::InvalidDuration { .. }
+            | K::DurationTooShort { .. }
+            | K::InvalidRetries { .. } => "invalid-healthcheck",
+            K::OnbuildChain | K::OnbuildForbidden { .. } => "invalid-onbuild",
+            K::MountSyntax { .. }
+            | K::MountUnknownKey { .. }
+            | K::MountMissingValue { .. }
+            | K::MountInvalidValue { .. }
+            | K::MountKeyNotAllowed { .. }
+            | K::MountInvalid { .. } => "mount-option",
+        }
+    }
+
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::error(self.code(), self.kind.to_string(), self.span);
+        match &self.help {
+            Some(h) => d.with_help(h.clone()),
+            None => d,
+        }
+    }
+}
+
+impl fmt::Display for IrErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use IrErrorKind as K;
+        match self {
+            K::UnknownInstruction { name } => write!(f, "unknown instruction: {name}"),
+            K::NoBuildStage => f.write_str("no build stage in current context"),
+            K::NoStages => f.write_str("dockerfile contains no stages to build"),
+            K::DuplicateStageName { name } => write!(f, "duplicate stage name `{name}`"),
+            K::InvalidStageName { name } => write!(
+                f,
+                "invalid name for build stage: `{name}`: expected a letter followed by letters, digits, `-`, `_` or `.`"
+            ),
+            K::FromArgCount => f.write_str(
+                "FROM requires either one or three arguments: `FROM <image>` or `FROM <image> AS <name>`",
+            ),
+            K::UnknownFlag { instruction, flag } => {
+                write!(f, "unknown flag `--{flag}` for {instruction}")
+            }
+            K::DuplicateFlag { flag } => write!(f, "flag `--{flag}` may only be given once"),
+            K::FlagMissingValue { flag } => {
+                write!(f, "missing value for flag `--{flag}`: expected `--{flag}=<value>`")
+            }
+            K::InvalidBoolFlag { flag, value } => write!(
+                f,
+                "invalid value `{value}` for flag `--{flag}`: expected `true` or `false`"
+            ),
+            K::InvalidFlagValue {
+                flag,
+                value,
+                expected,
+            } => write!(
+                f,
+                "invalid value `{value}` for flag `--{flag}`: expected {expected}"
+            ),
+            K::FlagNotSupported { instruction, flag } => {
+                write!(f, "{instruction} does not support the flag `--{flag}`")
+            }
+            K::VariableInFrom { what } => write!(
+                f,
+                "{what} doesn't support variable expansion, define alias stage instead"
+            ),
+            K::ArgCount { instruction, arity } => match arity {
+                Arity::ExactlyOne => write!(f, "{instruction} requires exactly one argument"),
+                Arity::AtLeastOne => write!(f, "{instruction} requires at least one argument"),
+                Arity::SourcesAndDest => write!(
+                    f,
+                    "{instruction} requires at least two arguments (sources and a destination), but only one was provided"
+                ),
+            },
+            K::BlankName { instruction } => write!(f, "{instruction} names can not be blank"),
+            K::EmptyVolume => f.write_str("VOLUME specified can not be an empty string"),
+            K::NotJson { instruction } => write!(
+                f,
+                "{instruction} requires the arguments to be in JSON form, e.g. `{instruction} [\"/bin/sh\", \"-c\"]`"
+            ),
+            K::HeredocNotAllowed { instruction, role } => {
+                write!(f, "{instruction} cannot accept a heredoc as {role}")
+            }
+            K::HealthcheckNoneArgs => f.write_str("HEALTHCHECK NONE takes no arguments"),
+            K::HealthcheckMissingCommand => f.write_str("missing command after HEALTHCHECK CMD"),
+            K::HealthcheckUnknownType { word } => write!(
+                f,
+                "unknown type `{word}` in HEALTHCHECK: expected `CMD` or `NONE`"
+            ),
+            K::InvalidDuration { flag, value } => write!(
+                f,
+                "invalid duration `{value}` for `--{flag}`: expected a duration like `30s` or `1m30s`"
+            ),
+            K::DurationTooShort { flag } => {
+                write!(f, "interval `--{flag}` cannot be less than 1ms")
+            }
+            K::InvalidRetries { value } => write!(
+                f,
+                "invalid value `{value}` for `--retries`: expected a non-negative integer"
+            ),
+            K::OnbuildChain => {
+                f.write_str("chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+            }
+            K::OnbuildForbidden { instruction } => {
+                write!(f, "{instruction} isn't allowed as an ONBUILD trigger")
+            }
+            K::MountSyntax { detail } => write!(f, "failed to parse mount options: {detail}"),
+            K::MountUnknownKey { key } => write!(f, "unknown mount option `{key}`"),
+            K::MountMissingValue { key } => write!(f, "expected `=` after mount option `{key}`"),
+            K::MountInvalidValue {
+                key,
+                value,
+                expected,
+            } => write!(f, "invalid value `{value}` for `{key}`: expected {expected}"),
+            K::MountKeyNotAllowed { key, mount_type } => write!(
+                f,
+                "mount option `{key}` is not allowed for `type={mount_type}` mounts"
+            ),
+            K::MountInvalid { detail } => f.write_str(detail),
+        }
+    }
+}
+
+impl fmt::Display for IrError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)?;
+        if let Some(help) = &self.help {
+            write!(f, " ({help})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for IrError {}

@@ -1,0 +1,640 @@
+//! `RUN --mount=<csv>`: parsing the option list (at lowering time) and
+//! resolving it into a typed [`MountSpec`] (at dispatch time, after variable
+//! expansion), with upstream's rules and defaults
+//! (`instructions/commands_runmount.go`, `dockerfile2llb/convert_runmount.go`).
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::error::{IrError, IrErrorKind};
+use crate::ir::flags::sub_span;
+use crate::ir::suggest::suggest;
+use crate::ir::values::{base_name, clean_path, join_path, parse_go_bool, ram_in_bytes};
+use crate::ir::{CacheSharing, Mount, MountField, MountKey, MountSpec, MountType, Word};
+use crate::text::{Spanned, TextRange};
+
+/// Every key `--mount` accepts, for suggestions.
+const ALL_KEYS: &[&str] = &[
+    "type",
+    "from",
+    "source",
+    "src",
+    "target",
+    "dst",
+    "destination",
+    "readonly",
+    "ro",
+    "readwrite",
+    "rw",
+    "id",
+    "sharing",
+    "required",
+    "size",
+    "mode",
+    "uid",
+    "gid",
+    "env",
+];
+
+const MOUNT_TYPES: &[&str] = &["bind", "cache", "tmpfs", "secret", "ssh"];
+const SHARING_MODES: &[&str] = &["shared", "private", "locked"];
+
+impl MountKey {
+    /// The key for a (lower-cased) option name, aliases included.
+    pub fn from_name(name: &str) -> Option<MountKey> {
+        Some(match name {
+            "type" => MountKey::Type,
+            "from" => MountKey::From,
+            "source" | "src" => MountKey::Source,
+            "target" | "dst" | "destination" => MountKey::Target,
+            "readonly" | "ro" => MountKey::ReadOnly,
+            "readwrite" | "rw" => MountKey::ReadWrite,
+            "id" => MountKey::Id,
+            "sharing" => MountKey::Sharing,
+            "required" => MountKey::Required,
+            "size" => MountKey::Size,
+            "mode" => MountKey::Mode,
+            "uid" => MountKey::Uid,
+            "gid" => MountKey::Gid,
+            "env" => MountKey::Env,
+            _ => return None,
+        })
+    }
+
+    /// The canonical option name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MountKey::Type => "type",
+            MountKey::From => "from",
+            MountKey::Source => "source",
+            MountKey::Target => "target",
+            MountKey::ReadOnly => "readonly",
+            MountKey::ReadWrite => "readwrite",
+            MountKey::Id => "id",
+            MountKey::Sharing => "sharing",
+            MountKey::Required => "required",
+            MountKey::Size => "size",
+            MountKey::Mode => "mode",
+            MountKey::Uid => "uid",
+            MountKey::Gid => "gid",
+            MountKey::Env => "env",
+        }
+    }
+
+    /// Keys that may be written without `=value`.
+    fn allows_bare(self) -> bool {
+        matches!(
+            self,
+            MountKey::ReadOnly | MountKey::ReadWrite | MountKey::Required
+        )
+    }
+}
+
+impl MountType {
+    pub fn name(self) -> &'static str {
+        match self {
+            MountType::Bind => "bind",
+            MountType::Cache => "cache",
+            MountType::Tmpfs => "tmpfs",
+            MountType::Secret => "secret",
+            MountType::Ssh => "ssh",
+        }
+    }
+
+    fn parse(s: &str) -> Option<MountType> {
+        Some(match s.to_lowercase().as_str() {
+            "bind" => MountType::Bind,
+            "cache" => MountType::Cache,
+            "tmpfs" => MountType::Tmpfs,
+            "secret" => MountType::Secret,
+            "ssh" => MountType::Ssh,
+            _ => return None,
+        })
+    }
+}
+
+/// One CSV field: its unquoted text, its byte range in the CSV string, and
+/// whether it was quoted.
+struct CsvField {
+    text: String,
+    range: std::ops::Range<usize>,
+    quoted: bool,
+}
+
+/// Split one CSV record like Go's `encoding/csv` (comma separator, `"`
+/// quoting with `""` as an escaped quote).
+fn split_csv(s: &str) -> Result<Vec<CsvField>, String> {
+    if s.is_empty() {
+        return Err("empty mount definition".to_string());
+    }
+    let bytes = s.as_bytes();
+    let mut fields = Vec::new();
+    let mut i = 0;
+    loop {
+        let start = i;
+        if bytes.get(i) == Some(&b'"') {
+            let mut text = String::new();
+            i += 1;
+            loop {
+                let Some(rel) = s[i..].find('"') else {
+                    return Err(format!(
+                        "extraneous or missing `\"` in quoted field at column {}",
+                        start + 1
+                    ));
+                };
+                text.push_str(&s[i..i + rel]);
+                i += rel + 1;
+                match bytes.get(i) {
+                    Some(b'"') => {
+                        text.push('"');
+                        i += 1;
+                    }
+                    Some(b',') | None => break,
+                    Some(_) => {
+                        return Err(format!(
+                            "extraneous or missing `\"` in quoted field at column {}",
+                            i + 1
+                        ))
+                    }
+                }
+            }
+            fields.push(CsvField {
+                text,
+                range: start..i,
+                quoted: true,
+            });
+        } else {
+            let end = s[i..].find(',').map_or(s.len(), |r| i + r);
+            let text = &s[i..end];
+            if let Some(q) = text.find('"') {
+                return Err(format!(
+                    "bare `\"` in non-quoted field at column {}",
+                    i + q + 1
+                ));
+            }
+            fields.push(CsvField {
+                text: text.to_string(),
+                range: i..end,
+                quoted: false,
+            });
+            i = end;
+        }
+        if i >= s.len() {
+            break;
+        }
+        // Skip the comma.
+        i += 1;
+        if i == s.len() {
+            fields.push(CsvField {
+                text: String::new(),
+                range: i..i,
+                quoted: false,
+            });
+            break;
+        }
+    }
+    Ok(fields)
+}
+
+/// Parse the value of one `--mount` flag. `flag` is the whole flag word
+/// (`--mount=...`). Structural errors (CSV syntax, unknown keys, bare keys
+/// that need a value, `from` with a variable) are pushed to `errors`; value
+/// checks that need expansion are left to [`Mount::resolve`], which is run
+/// here already when the mount contains no `$`.
+pub fn parse_mount(flag: &Spanned<String>, errors: &mut Vec<IrError>) -> Mount {
+    let prefix = "--mount=".len();
+    let csv = flag.value.get(prefix..).unwrap_or("");
+    let mut mount = Mount {
+        kind: MountType::Bind,
+        from: None,
+        fields: Vec::new(),
+        span: flag.span,
+    };
+    let fields = match split_csv(csv) {
+        Ok(f) => f,
+        Err(detail) => {
+            errors.push(IrError::new(IrErrorKind::MountSyntax { detail }, flag.span));
+            return mount;
+        }
+    };
+    for field in fields {
+        let span_of = |r: std::ops::Range<usize>| -> TextRange {
+            if field.quoted {
+                sub_span(flag, prefix + field.range.start..prefix + field.range.end)
+            } else {
+                sub_span(flag, prefix + r.start..prefix + r.end)
+            }
+        };
+        let field_span = span_of(field.range.clone());
+        let (key_text, value) = match field.text.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            // A bare word: only its first word can be a key.
+            None => (field.text.split_whitespace().next().unwrap_or(""), None),
+        };
+        let key_lower = key_text.to_lowercase();
+        let key_span = span_of(field.range.start..field.range.start + key_text.len());
+        let Some(key) = MountKey::from_name(&key_lower) else {
+            let mut err = IrError::new(IrErrorKind::MountUnknownKey { key: key_lower }, key_span);
+            if let Some(s) = suggest(key_text, ALL_KEYS) {
+                err = err.with_help(format!("did you mean `{s}`?"));
+            }
+            errors.push(err);
+            continue;
+        };
+        if value.is_none() && !key.allows_bare() {
+            errors.push(missing_value(key, key_span));
+            continue;
+        }
+        let value = value.map(|v| {
+            let start = field.range.start + key_text.len() + 1;
+            Word::new(v.to_string(), span_of(start..start + v.len()))
+        });
+        if let (MountKey::Type, Some(v)) = (key, &value) {
+            if let Some(t) = MountType::parse(&v.value) {
+                mount.kind = t;
+            }
+        }
+        if let (MountKey::From, Some(v)) = (key, &value) {
+            if has_variable_before_end(&v.value) {
+                errors.push(IrError::new(
+                    IrErrorKind::VariableInFrom {
+                        what: "mount option `from`".to_string(),
+                    },
+                    field_span,
+                ));
+            }
+            mount.from = Some(v.clone());
+        }
+        mount.fields.push(MountField {
+            key,
+            value,
+            span: field_span,
+        });
+    }
+    let has_dollar = mount
+        .fields
+        .iter()
+        .any(|f| f.value.as_ref().is_some_and(|v| v.value.contains('$')));
+    if !has_dollar {
+        let mut identity = |w: &Word| Ok::<String, Diagnostic>(w.value.clone());
+        if let Err(MountFail::Ir(e)) = mount.resolve_inner(&mut identity, None) {
+            errors.push(e);
+        }
+    }
+    mount
+}
+
+/// `$` anywhere but as the last character (upstream's `\$.` check).
+pub fn has_variable_before_end(s: &str) -> bool {
+    s.find('$').is_some_and(|i| i + 1 < s.len())
+}
+
+fn missing_value(key: MountKey, span: TextRange) -> IrError {
+    IrError::new(
+        IrErrorKind::MountMissingValue {
+            key: key.name().to_string(),
+        },
+        span,
+    )
+    .with_help(format!("write `{}=<value>`", key.name()))
+}
+
+enum MountFail {
+    Ir(IrError),
+    Expand(Diagnostic),
+}
+
+impl From<IrError> for MountFail {
+    fn from(e: IrError) -> Self {
+        MountFail::Ir(e)
+    }
+}
+
+/// Values collected from the fields, each with the span of its field.
+#[derive(Default)]
+struct Collected {
+    ty: Option<(MountType, TextRange)>,
+    from: Option<(String, TextRange)>,
+    source: Option<(String, TextRange)>,
+    target: Option<(String, TextRange)>,
+    read_only: Option<bool>,
+    id: Option<(String, TextRange)>,
+    sharing: Option<(CacheSharing, TextRange)>,
+    required: bool,
+    size: Option<u64>,
+    mode: Option<(u32, TextRange)>,
+    uid: Option<(u32, TextRange)>,
+    gid: Option<(u32, TextRange)>,
+    env: Option<(String, TextRange)>,
+}
+
+impl Collected {
+    fn kind(&self) -> MountType {
+        self.ty.map_or(MountType::Bind, |t| t.0)
+    }
+}
+
+fn invalid_value(key: &str, value: &str, expected: &str, span: TextRange) -> IrError {
+    IrError::new(
+        IrErrorKind::MountInvalidValue {
+            key: key.to_string(),
+            value: value.to_string(),
+            expected: expected.to_string(),
+        },
+        span,
+    )
+}
+
+fn not_allowed(key: MountKey, ty: MountType, span: TextRange) -> IrError {
+    let err = IrError::new(
+        IrErrorKind::MountKeyNotAllowed {
+            key: key.name().to_string(),
+            mount_type: ty.name().to_string(),
+        },
+        span,
+    );
+    match key {
+        MountKey::Required | MountKey::Size => err
+            .with_help("options are read in order: put `type=...` before this option".to_string()),
+        _ => err,
+    }
+}
+
+fn invalid(detail: impl Into<String>, span: TextRange) -> IrError {
+    IrError::new(
+        IrErrorKind::MountInvalid {
+            detail: detail.into(),
+        },
+        span,
+    )
+}
+
+impl Mount {
+    /// Expand the option values (all but `from`) with `expand`, validate them
+    /// and apply upstream's defaults. `workdir` is the stage's working
+    /// directory, used for relative targets.
+    pub fn resolve(
+        &self,
+        expand: &mut dyn FnMut(&Word) -> Result<String, Diagnostic>,
+        workdir: &str,
+    ) -> Result<MountSpec, Diagnostic> {
+        self.resolve_inner(expand, Some(workdir))
+            .map_err(|e| match e {
+                MountFail::Ir(e) => e.to_diagnostic(),
+                MountFail::Expand(d) => d,
+            })
+    }
+
+    fn resolve_inner(
+        &self,
+        expand: &mut dyn FnMut(&Word) -> Result<String, Diagnostic>,
+        workdir: Option<&str>,
+    ) -> Result<MountSpec, MountFail> {
+        let mut c = Collected::default();
+        for field in &self.fields {
+            self.apply_field(field, &mut c, expand)?;
+        }
+        validate(&c, self.span)?;
+        Ok(build_spec(c, self.span, workdir)?)
+    }
+
+    fn apply_field(
+        &self,
+        field: &MountField,
+        c: &mut Collected,
+        expand: &mut dyn FnMut(&Word) -> Result<String, Diagnostic>,
+    ) -> Result<(), MountFail> {
+        let span = field.span;
+        let kind = c.kind();
+        let Some(word) = &field.value else {
+            match field.key {
+                MountKey::ReadOnly => c.read_only = Some(true),
+                MountKey::ReadWrite => c.read_only = Some(false),
+                MountKey::Required if matches!(kind, MountType::Secret | MountType::Ssh) => {
+                    c.required = true;
+                }
+                MountKey::Required => return Err(not_allowed(field.key, kind, span).into()),
+                key => return Err(missing_value(key, span).into()),
+            }
+            return Ok(());
+        };
+        let value = if field.key == MountKey::From {
+            word.value.clone()
+        } else {
+            expand(word).map_err(MountFail::Expand)?
+        };
+        let key = field.key.name();
+        let bool_value = |v: &str| {
+            parse_go_bool(v).ok_or_else(|| invalid_value(key, v, "`true` or `false`", span))
+        };
+        match field.key {
+            MountKey::Type => {
+                let Some(t) = MountType::parse(&value) else {
+                    let err =
+                        invalid_value(key, &value, "one of bind, cache, tmpfs, secret, ssh", span);
+                    return Err(match suggest(&value, MOUNT_TYPES) {
+                        Some(s) => err.with_help(format!("did you mean `type={s}`?")),
+                        None => err,
+                    }
+                    .into());
+                };
+                c.ty = Some((t, span));
+            }
+            MountKey::From => c.from = Some((value, span)),
+            MountKey::Source => c.source = Some((value, span)),
+            MountKey::Target => c.target = Some((value, span)),
+            MountKey::ReadOnly => c.read_only = Some(bool_value(&value)?),
+            MountKey::ReadWrite => c.read_only = Some(!bool_value(&value)?),
+            MountKey::Required => {
+                if !matches!(kind, MountType::Secret | MountType::Ssh) {
+                    return Err(not_allowed(field.key, kind, span).into());
+                }
+                c.required = bool_value(&value)?;
+            }
+            MountKey::Size => {
+                if kind != MountType::Tmpfs {
+                    return Err(not_allowed(field.key, kind, span).into());
+                }
+                let size = ram_in_bytes(&value)
+                    .ok_or_else(|| invalid_value(key, &value, "a size like `64m` or `1g`", span))?;
+                c.size = Some(size);
+            }
+            MountKey::Id => c.id = Some((value, span)),
+            MountKey::Sharing => {
+                let s = match value.to_lowercase().as_str() {
+                    "shared" => CacheSharing::Shared,
+                    "private" => CacheSharing::Private,
+                    "locked" => CacheSharing::Locked,
+                    _ => {
+                        let err =
+                            invalid_value(key, &value, "one of shared, private, locked", span);
+                        return Err(match suggest(&value, SHARING_MODES) {
+                            Some(s) => err.with_help(format!("did you mean `sharing={s}`?")),
+                            None => err,
+                        }
+                        .into());
+                    }
+                };
+                c.sharing = Some((s, span));
+            }
+            MountKey::Mode => {
+                let m = u32::from_str_radix(&value, 8)
+                    .map_err(|_| invalid_value(key, &value, "an octal number like 0755", span))?;
+                c.mode = Some((m, span));
+            }
+            MountKey::Uid | MountKey::Gid => {
+                let n: u32 = value
+                    .parse()
+                    .map_err(|_| invalid_value(key, &value, "a decimal number like 1000", span))?;
+                if field.key == MountKey::Uid {
+                    c.uid = Some((n, span));
+                } else {
+                    c.gid = Some((n, span));
+                }
+            }
+            MountKey::Env => c.env = Some((value, span)),
+        }
+        Ok(())
+    }
+}
+
+fn validate(c: &Collected, whole: TextRange) -> Result<(), IrError> {
+    let kind = c.kind();
+    if !matches!(kind, MountType::Secret | MountType::Ssh | MountType::Cache) {
+        for (key, v) in [
+            (MountKey::Mode, c.mode),
+            (MountKey::Uid, c.uid),
+            (MountKey::Gid, c.gid),
+        ] {
+            if let Some((_, span)) = v {
+                return Err(not_allowed(key, kind, span));
+            }
+        }
+    }
+    if kind == MountType::Secret {
+        if let Some((_, span)) = &c.from {
+            return Err(not_allowed(MountKey::From, kind, *span));
+        }
+        if let Some((_, span)) = &c.sharing {
+            return Err(not_allowed(MountKey::Sharing, kind, *span));
+        }
+        if c.source.is_none() && c.target.is_none() && c.id.is_none() {
+            return Err(invalid(
+                "secret mount requires one of `id`, `source` or `target`",
+                whole,
+            ));
+        }
+        if let (Some(_), Some((_, span))) = (&c.source, &c.id) {
+            return Err(invalid(
+                "`source` and `id` can't both be set on a secret mount (`source` is an alias of `id`)",
+                *span,
+            ));
+        }
+    }
+    if let Some((_, span)) = &c.sharing {
+        if kind != MountType::Cache {
+            return Err(not_allowed(MountKey::Sharing, kind, *span));
+        }
+    }
+    if kind == MountType::Ssh {
+        if let Some((_, span)) = &c.source {
+            return Err(not_allowed(MountKey::Source, kind, *span));
+        }
+    }
+    if let Some((_, span)) = &c.env {
+        if kind != MountType::Secret {
+            return Err(not_allowed(MountKey::Env, kind, *span));
+        }
+    }
+    Ok(())
+}
+
+/// The mount point of a bind/cache/tmpfs mount: relative targets are joined
+/// to the workdir; `/` is rejected. Without a workdir (lowering time) only
+/// absolute targets are checked.
+fn mount_target(
+    target: Option<&(String, TextRange)>,
+    whole: TextRange,
+    workdir: Option<&str>,
+) -> Result<String, IrError> {
+    let (raw, span) = target.map_or(("", whole), |(t, s)| (t.as_str(), *s));
+    let absolute = clean_path(raw).starts_with('/');
+    let resolved = match (absolute, workdir) {
+        (true, _) => raw.to_string(),
+        (false, Some(dir)) => join_path(&join_path("/", dir), raw),
+        (false, None) => return Ok(raw.to_string()),
+    };
+    if clean_path(&resolved) == "/" {
+        return Err(invalid("invalid mount target `/`", span)
+            .with_help("mount somewhere below the root, e.g. `target=/src`"));
+    }
+    Ok(resolved)
+}
+
+fn build_spec(c: Collected, whole: TextRange, workdir: Option<&str>) -> Result<MountSpec, IrError> {
+    let kind = c.kind();
+    let read_only = c
+        .read_only
+        .unwrap_or(!matches!(kind, MountType::Cache | MountType::Tmpfs));
+    let val = |v: Option<(String, TextRange)>| v.map(|(s, _)| s);
+    let num = |v: Option<(u32, TextRange)>| v.map(|(n, _)| n);
+    Ok(match kind {
+        MountType::Bind => MountSpec::Bind {
+            target: mount_target(c.target.as_ref(), whole, workdir)?,
+            source: val(c.source),
+            from: val(c.from),
+            read_write: !read_only,
+        },
+        MountType::Cache => {
+            let target = mount_target(c.target.as_ref(), whole, workdir)?;
+            let raw_target = c.target.as_ref().map_or("", |t| t.0.as_str());
+            MountSpec::Cache {
+                id: val(c.id).unwrap_or_else(|| clean_path(raw_target)),
+                target,
+                read_only,
+                sharing: c.sharing.map_or(CacheSharing::Shared, |s| s.0),
+                from: val(c.from),
+                source: val(c.source),
+                mode: num(c.mode),
+                uid: num(c.uid),
+                gid: num(c.gid),
+            }
+        }
+        MountType::Tmpfs => MountSpec::Tmpfs {
+            target: mount_target(c.target.as_ref(), whole, workdir)?,
+            size: c.size,
+        },
+        MountType::Secret => {
+            let target = val(c.target);
+            let id = val(c.id)
+                .or(val(c.source))
+                .unwrap_or_else(|| base_name(target.as_deref().unwrap_or("")));
+            let env = val(c.env);
+            let target = match (&target, &env) {
+                (None, None) => Some(format!("/run/secrets/{}", base_name(&id))),
+                _ => target,
+            };
+            MountSpec::Secret {
+                id,
+                target,
+                env,
+                required: c.required,
+                mode: num(c.mode).unwrap_or(0o400),
+                uid: num(c.uid).unwrap_or(0),
+                gid: num(c.gid).unwrap_or(0),
+            }
+        }
+        MountType::Ssh => MountSpec::Ssh {
+            id: val(c.id)
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "default".to_string()),
+            target: val(c.target),
+            required: c.required,
+            mode: num(c.mode).unwrap_or(0o600),
+            uid: num(c.uid).unwrap_or(0),
+            gid: num(c.gid).unwrap_or(0),
+        },
+    })
+}
+
+#[cfg(test)]
+#[path = "mount_tests.rs"]
+mod tests;

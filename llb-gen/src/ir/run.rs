@@ -1,0 +1,153 @@
+//! RUN: `--mount` (see [`crate::ir::mount`]), `--network`, `--security`,
+//! `--device`, and the command with its heredocs.
+
+use crate::ir::error::{IrError, IrErrorKind};
+use crate::ir::flags::{parse_flags, FlagSpec};
+use crate::ir::mount::parse_mount;
+use crate::ir::simple::command_line;
+use crate::ir::suggest::suggest;
+use crate::ir::{CommandLine, NetworkMode, Run, SecurityMode, Word};
+use crate::syntax::ast::{Heredoc, Node};
+use crate::text::Spanned;
+
+const RUN_FLAGS: &[FlagSpec] = &[
+    FlagSpec::strings("mount"),
+    FlagSpec::string("network"),
+    FlagSpec::string("security"),
+    FlagSpec::strings("device"),
+];
+
+pub(crate) fn lower_run(node: &Node, errors: &mut Vec<IrError>) -> Run {
+    let flags = parse_flags("RUN", &node.flags, RUN_FLAGS, &[], errors);
+    let mut mounts = Vec::new();
+    for f in flags.parsed.iter().filter(|f| f.name == "mount") {
+        // Re-create the flag word so the mount parser can map offsets.
+        let value = f.value.as_ref().map_or("", |v| v.value.as_str());
+        let word = node
+            .flags
+            .iter()
+            .find(|w| w.span == f.span)
+            .cloned()
+            .unwrap_or_else(|| Spanned::new(format!("--mount={value}"), f.span));
+        mounts.push(parse_mount(&word, errors));
+    }
+    let network = flags.string("network").and_then(|w| {
+        let mode = match w.value.as_str() {
+            "default" => NetworkMode::Default,
+            "none" => NetworkMode::None,
+            "host" => NetworkMode::Host,
+            _ => {
+                errors.push(bad_value(w, "network", &["default", "none", "host"]));
+                return None;
+            }
+        };
+        Some(Spanned::new(mode, w.span))
+    });
+    let security = flags.string("security").and_then(|w| {
+        let mode = match w.value.as_str() {
+            "sandbox" => SecurityMode::Sandbox,
+            "insecure" => SecurityMode::Insecure,
+            _ => {
+                errors.push(bad_value(w, "security", &["sandbox", "insecure"]));
+                return None;
+            }
+        };
+        Some(Spanned::new(mode, w.span))
+    });
+    Run {
+        command: command_line(node, 0),
+        heredocs: node.heredocs.clone(),
+        mounts,
+        network,
+        security,
+        devices: flags.strings("device"),
+    }
+}
+
+fn bad_value(w: &Word, flag: &str, allowed: &[&str]) -> IrError {
+    let list: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+    let err = IrError::new(
+        IrErrorKind::InvalidFlagValue {
+            flag: flag.to_string(),
+            value: w.value.clone(),
+            expected: format!("one of {}", list.join(", ")),
+        },
+        w.span,
+    );
+    match suggest(&w.value, allowed) {
+        Some(s) => err.with_help(format!("did you mean `--{flag}={s}`?")),
+        None => err,
+    }
+}
+
+/// What a RUN with heredocs executes, following upstream's dispatch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunScript {
+    /// No heredocs (or exec form): run [`Run::command`] as it is.
+    Plain,
+    /// The command is exactly one heredoc: its body (tabs stripped for
+    /// `<<-`). When the body starts with `#!` upstream writes it to a file
+    /// and runs that (on non-Windows images); otherwise the body is the
+    /// shell command.
+    Heredoc {
+        name: String,
+        body: String,
+        shebang: bool,
+    },
+    /// Heredocs inside a longer command: the command line, then for each
+    /// heredoc a newline, its body and its terminator, handed to the shell.
+    Assembled(String),
+}
+
+/// `ChompHeredocContent`: strip leading tabs from every line.
+pub fn chomp_heredoc(content: &str) -> String {
+    content
+        .split_inclusive('\n')
+        .map(|line| line.trim_start_matches('\t'))
+        .collect()
+}
+
+/// `[digits]<<[-][spaces]WORD` with WORD free of `<`.
+pub fn is_heredoc_word(word: &str) -> bool {
+    let rest = word.trim_start_matches(|c: char| c.is_ascii_digit());
+    let Some(rest) = rest.strip_prefix("<<") else {
+        return false;
+    };
+    let rest = rest.strip_prefix('-').unwrap_or(rest).trim_start();
+    !rest.is_empty() && !rest.contains('<')
+}
+
+fn heredoc_body(h: &Heredoc) -> String {
+    if h.chomp {
+        chomp_heredoc(&h.content)
+    } else {
+        h.content.clone()
+    }
+}
+
+impl Run {
+    /// How the heredocs of this RUN combine with its command line.
+    pub fn script(&self) -> RunScript {
+        let CommandLine::Shell(cmd) = &self.command else {
+            return RunScript::Plain;
+        };
+        let Some(first) = self.heredocs.first() else {
+            return RunScript::Plain;
+        };
+        if is_heredoc_word(cmd.value.trim()) {
+            let body = heredoc_body(first);
+            return RunScript::Heredoc {
+                name: first.name.clone(),
+                shebang: body.starts_with("#!"),
+                body,
+            };
+        }
+        let mut full = cmd.value.clone();
+        for h in &self.heredocs {
+            full.push('\n');
+            full.push_str(&h.content);
+            full.push_str(&h.name);
+        }
+        RunScript::Assembled(full)
+    }
+}

@@ -1,1 +1,53 @@
-fn main() {}
+//! The BuildKit gateway frontend: BuildKit runs this binary from our image
+//! (through `# syntax=`) and speaks gRPC with it over stdin/stdout. stdout is
+//! the wire, so everything else (logs) goes to stderr.
+//!
+//! Source code layout: `transport` (stdio -> tonic channel), `env` (what
+//! BuildKit passes in the environment), `options` (typed frontend options),
+//! `bridge` (typed LLBBridge calls and caps), `sources` (the small local
+//! definitions the frontend solves itself), `resolver` (image configs),
+//! `driver` (the build), `status` (errors -> `google.rpc.Status`).
+#![deny(clippy::print_stdout, clippy::dbg_macro, clippy::unwrap_used)]
+
+mod bridge;
+mod driver;
+mod env;
+mod options;
+mod resolver;
+mod sources;
+mod status;
+mod transport;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FRONTEND_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            tracing::error!("cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(driver::run_from_environment());
+    // The blocking stdin reader never returns before EOF: do not wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! A typed wrapper over the generated `LLBBridge` client: the calls the
+//! frontend makes, with BuildKit's capability rules applied.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
+use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
+use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
+    result, CacheOptionsEntry, PingRequest, ReadFileRequest, ResolveImageConfigRequest,
+    ResolveImageConfigResponse, ReturnRequest, SolveRequest, WarnRequest,
+};
+use llb_gen::pb;
+use tonic::transport::Channel;
+
+use crate::options::CacheImport;
+use crate::status::FrontendError;
+
+/// How long the first `Ping` may take.
+pub const PING_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Gateway caps assumed when `Ping` lists none (frozen upstream).
+const DEFAULT_CAPS: &[&str] = &[
+    "solve.base",
+    "solve.inlinereturn",
+    "resolveimage",
+    "readfile",
+];
+
+/// LLB caps assumed when `Ping` lists none (frozen upstream).
+const DEFAULT_LLB_CAPS: &[&str] = &[
+    "source.image",
+    "source.local",
+    "source.local.unique",
+    "source.local.sessionid",
+    "source.local.includepatterns",
+    "source.local.followpaths",
+    "source.local.excludepatterns",
+    "source.local.sharedkeyhint",
+    "source.git",
+    "source.git.keepgitdir",
+    "source.git.fullurl",
+    "source.http",
+    "source.http.checksum",
+    "source.http.perm",
+    "source.http.uidgid",
+    "build.llb.filename",
+    "exec.meta.base",
+    "exec.meta.proxyenv",
+    "exec.mount.bind",
+    "exec.mount.cache",
+    "exec.mount.cache.sharing",
+    "exec.mount.selector",
+    "exec.mount.tmpfs",
+    "exec.mount.secret",
+    "constraints",
+    "platform",
+    "meta.ignorecache",
+    "meta.description",
+    "meta.exportcache",
+];
+
+/// What the daemon supports. A cap counts only if listed and enabled.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Caps {
+    pub frontend: BTreeSet<String>,
+    pub llb: BTreeSet<String>,
+}
+
+impl Caps {
+    /// From the `Ping` answer; an absent list means the frozen defaults.
+    pub fn from_ping(frontend: &[ApiCap], llb: &[ApiCap]) -> Self {
+        Caps {
+            frontend: cap_set(frontend, DEFAULT_CAPS),
+            llb: cap_set(llb, DEFAULT_LLB_CAPS),
+        }
+    }
+
+    pub fn has(&self, cap: &str) -> bool {
+        self.frontend.contains(cap)
+    }
+
+    pub fn has_llb(&self, cap: &str) -> bool {
+        self.llb.contains(cap)
+    }
+}
+
+fn cap_set(listed: &[ApiCap], defaults: &[&str]) -> BTreeSet<String> {
+    if listed.is_empty() {
+        return defaults.iter().map(|s| s.to_string()).collect();
+    }
+    listed
+        .iter()
+        .filter(|c| c.enabled)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+/// A solved reference: its id and (new daemons) its definition.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SolvedRef {
+    pub id: String,
+    pub def: Option<pb::Definition>,
+}
+
+/// The bridge client plus the caps learnt from `Ping`.
+#[derive(Clone, Debug)]
+pub struct Bridge {
+    client: LlbBridgeClient<Channel>,
+    pub caps: Caps,
+    /// Product name for capability errors (`BUILDKIT_EXPORTEDPRODUCT`).
+    pub product: String,
+}
+
+impl Bridge {
+    /// `Ping` (15 s timeout) and remember the caps.
+    pub async fn connect(
+        mut client: LlbBridgeClient<Channel>,
+        product: String,
+    ) -> Result<Self, FrontendError> {
+        let pong = tokio::time::timeout(PING_TIMEOUT, client.ping(PingRequest {}))
+            .await
+            .map_err(|_| FrontendError::internal("timed out waiting for BuildKit to answer Ping"))?
+            .map_err(|s| FrontendError::rpc("ping", s))?
+            .into_inner();
+        let caps = Caps::from_ping(&pong.frontend_api_caps, &pong.llb_caps);
+        tracing::debug!(
+            frontend_caps = caps.frontend.len(),
+            llb_caps = caps.llb.len(),
+            "ping"
+        );
+        Ok(Bridge {
+            client,
+            caps,
+            product,
+        })
+    }
+
+    /// Fail naming `cap` unless the daemon supports this gateway cap.
+    pub fn require(&self, cap: &str) -> Result<(), FrontendError> {
+        if self.caps.has(cap) {
+            Ok(())
+        } else {
+            Err(FrontendError::missing_cap(cap, &self.product))
+        }
+    }
+
+    /// Solve a definition (lazily) into one ref. Refuses definitions whose
+    /// metadata names an LLB cap the daemon lacks, like the Go client.
+    pub async fn solve(
+        &self,
+        def: pb::Definition,
+        cache_imports: &[CacheImport],
+    ) -> Result<SolvedRef, FrontendError> {
+        self.require("solve.base")?;
+        for md in def.metadata.values() {
+            for cap in md.caps.keys() {
+                if !self.caps.has_llb(cap) {
+                    return Err(FrontendError::missing_cap(cap, &self.product));
+                }
+            }
+        }
+        let req = SolveRequest {
+            definition: Some(def),
+            allow_result_return: true,
+            allow_result_array_ref: true,
+            cache_imports: cache_imports
+                .iter()
+                .map(|c| CacheOptionsEntry {
+                    r#type: c.kind.clone(),
+                    attrs: c.attrs.clone().into_iter().collect(),
+                })
+                .collect(),
+            ..SolveRequest::default()
+        };
+        let resp = self
+            .client
+            .clone()
+            .solve(req)
+            .await
+            .map_err(|s| FrontendError::rpc("", s))?
+            .into_inner();
+        let solved = match resp.result.and_then(|r| r.result) {
+            Some(result::Result::Ref(r)) => SolvedRef {
+                id: r.id,
+                def: r.def,
+            },
+            Some(result::Result::RefDeprecated(id)) => SolvedRef { id, def: None },
+            Some(_) => {
+                return Err(FrontendError::internal(
+                    "solve returned several refs for one definition",
+                ))
+            }
+            None => SolvedRef {
+                id: resp.r#ref,
+                def: None,
+            },
+        };
+        Ok(solved)
+    }
+
+    /// Read a whole file from a solved ref.
+    pub async fn read_file(&self, reference: &str, path: &str) -> Result<Vec<u8>, tonic::Status> {
+        if !self.caps.has("readfile") {
+            return Err(tonic::Status::unimplemented(format!(
+                "requested feature readfile is not supported by {}",
+                self.product
+            )));
+        }
+        let req = ReadFileRequest {
+            r#ref: reference.to_string(),
+            file_path: path.to_string(),
+            ..ReadFileRequest::default()
+        };
+        Ok(self.client.clone().read_file(req).await?.into_inner().data)
+    }
+
+    /// Resolve an image's config. `resolve_mode` is sent only when the
+    /// daemon understands it.
+    pub async fn resolve_image_config(
+        &self,
+        reference: &str,
+        platform: pb::Platform,
+        resolve_mode: &str,
+    ) -> Result<ResolveImageConfigResponse, tonic::Status> {
+        let mut req = ResolveImageConfigRequest {
+            r#ref: reference.to_string(),
+            platform: Some(platform),
+            log_name: format!("[internal] load metadata for {reference}"),
+            ..ResolveImageConfigRequest::default()
+        };
+        if self.caps.has("resolveimage.resolvemode") {
+            req.resolve_mode = resolve_mode.to_string();
+        }
+        Ok(self
+            .client
+            .clone()
+            .resolve_image_config(req)
+            .await?
+            .into_inner())
+    }
+
+    /// Attach a warning to a vertex (needs `gateway.warnings`; skipped
+    /// silently otherwise, as upstream does).
+    pub async fn warn(&self, req: WarnRequest) {
+        if !self.caps.has("gateway.warnings") {
+            return;
+        }
+        if let Err(e) = self.client.clone().warn(req).await {
+            tracing::warn!("warn RPC failed: {}", e.message());
+        }
+    }
+
+    /// The one final answer.
+    pub async fn r#return(&self, req: ReturnRequest) -> Result<(), tonic::Status> {
+        self.client.clone().r#return(req).await.map(|_| ())
+    }
+}
+
+/// `pb::Platform` from ours.
+pub fn pb_platform(p: &llb_gen::convert::Platform) -> pb::Platform {
+    pb::Platform {
+        architecture: p.architecture.clone(),
+        os: p.os.clone(),
+        variant: p.variant.clone().unwrap_or_default(),
+        os_version: p.os_version.clone().unwrap_or_default(),
+        os_features: Vec::new(),
+    }
+}
+
+/// Metadata maps in the generated types are `HashMap`s.
+pub type Metadata = HashMap<String, Vec<u8>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cap(id: &str, enabled: bool) -> ApiCap {
+        ApiCap {
+            id: id.into(),
+            enabled,
+            ..ApiCap::default()
+        }
+    }
+
+    #[test]
+    fn caps_count_only_when_enabled() {
+        let caps = Caps::from_ping(
+            &[cap("return", true), cap("proto.refarray", false)],
+            &[cap("mergeop", true)],
+        );
+        assert!(caps.has("return"));
+        assert!(!caps.has("proto.refarray"));
+        assert!(caps.has_llb("mergeop"));
+        assert!(!caps.has_llb("source.local"));
+    }
+
+    #[test]
+    fn absent_lists_mean_frozen_defaults() {
+        let caps = Caps::from_ping(&[], &[]);
+        assert!(caps.has("readfile") && caps.has("solve.base"));
+        assert!(!caps.has("return"));
+        assert_eq!(caps.llb.len(), 29);
+        assert!(caps.has_llb("source.local.followpaths"));
+    }
+}

@@ -1,0 +1,451 @@
+//! The build, from `Ping` to the one `Return`:
+//!
+//! 1. `Ping` for caps; options from the environment;
+//! 2. solve the `dockerfile` local and `ReadFile` the Dockerfile (and
+//!    `<filename>.dockerignore`, else the context's `.dockerignore`);
+//! 3. convert (on a blocking thread; base images resolved through
+//!    `ResolveImageConfig`, concurrently per round), once per platform;
+//! 4. `Solve` each definition and `Return` the refs with the image configs.
+//!
+//! Every failure, panics included, ends in exactly one `Return` carrying a
+//! `google.rpc.Status`.
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context as _};
+use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
+use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
+    self as gw, result, ReturnRequest, WarnRequest,
+};
+use futures_util::FutureExt as _;
+use llb_gen::convert::{convert_dockerfile, Conversion, Platform};
+use llb_gen::diagnostic::SourceFile;
+use llb_gen::pb;
+use serde_json::json;
+use tonic::transport::Channel;
+
+use crate::bridge::{Bridge, Metadata, SolvedRef};
+use crate::env::GatewayEnv;
+use crate::options::{self, platform_id, FrontendOptions};
+use crate::resolver::GatewayResolver;
+use crate::sources::{parse_dockerignore, LocalDefinition, LocalSource};
+use crate::status::FrontendError;
+use crate::transport;
+
+/// Connect over stdio and run the build described by the environment.
+pub async fn run_from_environment() -> anyhow::Result<()> {
+    let env = GatewayEnv::from_process();
+    let client = transport::stdio_client()
+        .await
+        .context("connecting to BuildKit over stdin/stdout")?;
+    run(client, env).await
+}
+
+/// Run one build against `client` and send its single `Return`.
+pub async fn run(mut client: LlbBridgeClient<Channel>, env: GatewayEnv) -> anyhow::Result<()> {
+    let bridge = match Bridge::connect(client.clone(), env.product.clone()).await {
+        Ok(b) => b,
+        Err(e) => {
+            // Best effort: the daemon may still take a Return.
+            let _ = client
+                .r#return(ReturnRequest {
+                    result: None,
+                    error: Some(e.to_status()),
+                })
+                .await;
+            return Err(anyhow!("{}", e.message()));
+        }
+    };
+    if !bridge.caps.has("return") {
+        return Err(anyhow!(
+            "{}",
+            FrontendError::missing_cap("return", &env.product).message()
+        ));
+    }
+    let outcome = AssertUnwindSafe(build(&bridge, &env))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            Err(FrontendError::internal(format!(
+                "frontend panicked: {}",
+                panic_message(&*panic)
+            )))
+        });
+    let req = match outcome {
+        Ok(result) => ReturnRequest {
+            result: Some(result),
+            error: None,
+        },
+        Err(err) => {
+            tracing::error!("build failed: {}", err.message());
+            ReturnRequest {
+                result: None,
+                error: Some(err.to_status()),
+            }
+        }
+    };
+    bridge
+        .r#return(req)
+        .await
+        .map_err(|s| anyhow!("Return failed: {}", s.message()))
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// The default build platform when no worker is listed.
+fn host_platform() -> Platform {
+    options::normalize_platform(Platform {
+        os: "linux".into(),
+        architecture: std::env::consts::ARCH.into(),
+        variant: None,
+        os_version: None,
+    })
+}
+
+async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, FrontendError> {
+    let build_platform = env.build_platform.clone().unwrap_or_else(host_platform);
+    let mut fo = options::parse(&env.opts, build_platform, &env.session_id)?;
+    if fo.launched_as_gateway {
+        tracing::debug!("started as a gateway frontend: `# syntax=` is never forwarded again");
+    }
+    fo.convert.llb_caps = Some(bridge.caps.llb.clone());
+    let loaded = read_dockerfile(bridge, &fo).await?;
+    fo.convert.excludes = match &loaded.dockerignore {
+        Some(bytes) => parse_dockerignore(&String::from_utf8_lossy(bytes)),
+        None => read_context_dockerignore(bridge, &fo).await,
+    };
+    let conversions = convert_all(bridge, &fo, loaded.text.clone()).await?;
+    if let Some((_, first)) = conversions.first() {
+        send_warnings(bridge, first, &loaded, &fo.convert.filename).await;
+    }
+    let mut built = Vec::new();
+    for (requested, conv) in conversions {
+        let solved = bridge
+            .solve(conv.definition.clone(), &fo.cache_imports)
+            .await?;
+        let platform = requested
+            .unwrap_or_else(|| image_platform(&conv.image_config, &fo.convert.build_platform));
+        built.push(Built {
+            platform,
+            conv,
+            solved,
+        });
+    }
+    make_result(bridge, &fo, built)
+}
+
+/// The Dockerfile text and what came with it from the `dockerfile` local.
+struct Loaded {
+    text: String,
+    dockerignore: Option<Vec<u8>>,
+    source: LocalDefinition,
+}
+
+async fn read_dockerfile(bridge: &Bridge, fo: &FrontendOptions) -> Result<Loaded, FrontendError> {
+    let filename = fo.convert.filename.clone();
+    let ignore_name = format!("{filename}.dockerignore");
+    // `dockerfile` is accepted for `Dockerfile` (moby/moby#10858).
+    let lower = match filename.rsplit_once('/') {
+        Some((dir, "Dockerfile")) => Some(format!("{dir}/dockerfile")),
+        None if filename == "Dockerfile" => Some("dockerfile".to_string()),
+        _ => None,
+    };
+    let mut follow_paths = vec![filename.clone(), ignore_name.clone()];
+    follow_paths.extend(lower.clone());
+    let source = LocalSource {
+        name: &fo.dockerfile_local,
+        session_id: fo.session_for(&fo.dockerfile_local),
+        follow_paths,
+        shared_key_hint: fo.dockerfile_local.clone(),
+        custom_name: format!("load build definition from {filename}"),
+        platform: &fo.convert.build_platform,
+    }
+    .marshal();
+    let solved = bridge
+        .solve(source.definition.clone(), &[])
+        .await
+        .map_err(|e| e.context("failed to resolve dockerfile"))?;
+    let data = match bridge.read_file(&solved.id, &filename).await {
+        Ok(data) => data,
+        Err(first) => match &lower {
+            Some(alt) => bridge
+                .read_file(&solved.id, alt)
+                .await
+                .map_err(|_| FrontendError::rpc("failed to read dockerfile", first))?,
+            None => return Err(FrontendError::rpc("failed to read dockerfile", first)),
+        },
+    };
+    let dockerignore = bridge.read_file(&solved.id, &ignore_name).await.ok();
+    Ok(Loaded {
+        text: String::from_utf8_lossy(&data).into_owned(),
+        dockerignore,
+        source,
+    })
+}
+
+/// `.dockerignore` of the main context; missing or unreadable = no patterns.
+async fn read_context_dockerignore(bridge: &Bridge, fo: &FrontendOptions) -> Vec<String> {
+    let source = LocalSource {
+        name: &fo.context_local,
+        session_id: fo.session_for(&fo.context_local),
+        follow_paths: vec![".dockerignore".into()],
+        shared_key_hint: format!("{}-.dockerignore", fo.context_local),
+        custom_name: "load .dockerignore".into(),
+        platform: &fo.convert.build_platform,
+    }
+    .marshal();
+    let solved = match bridge.solve(source.definition, &[]).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot load .dockerignore: {}", e.message());
+            return Vec::new();
+        }
+    };
+    match bridge.read_file(&solved.id, ".dockerignore").await {
+        Ok(bytes) => parse_dockerignore(&String::from_utf8_lossy(&bytes)),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Convert once per requested platform (or once, implicit) on a blocking
+/// thread; a panic in the converter becomes an error.
+async fn convert_all(
+    bridge: &Bridge,
+    fo: &FrontendOptions,
+    text: String,
+) -> Result<Vec<(Option<Platform>, Conversion)>, FrontendError> {
+    let requested: Vec<Option<Platform>> = if fo.platforms.is_empty() {
+        vec![None]
+    } else {
+        fo.platforms.iter().cloned().map(Some).collect()
+    };
+    let resolver = Arc::new(GatewayResolver::new(
+        bridge.clone(),
+        tokio::runtime::Handle::current(),
+        fo.convert.resolve_mode,
+    ));
+    let base = fo.convert.clone();
+    let filename = fo.convert.filename.clone();
+    let job = tokio::task::spawn_blocking(move || {
+        catch_unwind(AssertUnwindSafe(|| {
+            let mut out = Vec::new();
+            for platform in requested {
+                let opts = llb_gen::convert::ConvertOptions {
+                    target_platform: platform.clone(),
+                    ..base.clone()
+                };
+                match convert_dockerfile(&text, &opts, &*resolver) {
+                    Ok(conv) => out.push((platform, conv)),
+                    Err(diagnostics) => {
+                        return Err(FrontendError::Dockerfile {
+                            file: Box::new(SourceFile::new(filename, text)),
+                            diagnostics,
+                        })
+                    }
+                }
+            }
+            Ok(out)
+        }))
+        .unwrap_or_else(|panic| {
+            Err(FrontendError::internal(format!(
+                "converter panicked: {}",
+                panic_message(&*panic)
+            )))
+        })
+    });
+    match job.await {
+        Ok(result) => result,
+        Err(join) if join.is_panic() => Err(FrontendError::internal(format!(
+            "converter panicked: {}",
+            panic_message(&*join.into_panic())
+        ))),
+        Err(join) => Err(FrontendError::internal(format!(
+            "conversion was cancelled: {join}"
+        ))),
+    }
+}
+
+/// Conversion warnings through the `Warn` RPC, attached to the Dockerfile
+/// source vertex (first platform only, as upstream).
+async fn send_warnings(bridge: &Bridge, conv: &Conversion, loaded: &Loaded, filename: &str) {
+    if conv.warnings.is_empty() {
+        return;
+    }
+    let file = SourceFile::new(filename, loaded.text.clone());
+    for d in &conv.warnings {
+        let (start, end) = file.line_span(d.span);
+        let pos = |line: u32| {
+            Some(pb::Position {
+                line: i32::try_from(line).unwrap_or(i32::MAX),
+                character: 0,
+            })
+        };
+        bridge
+            .warn(WarnRequest {
+                digest: loaded.source.head.clone(),
+                level: 1,
+                short: format!("{}: {} (line {start})", d.code, d.message).into_bytes(),
+                detail: d.help.iter().map(|h| h.clone().into_bytes()).collect(),
+                url: String::new(),
+                info: Some(pb::SourceInfo {
+                    filename: filename.to_string(),
+                    data: loaded.text.clone().into_bytes(),
+                    definition: Some(loaded.source.definition.clone()),
+                    language: "Dockerfile".into(),
+                }),
+                ranges: vec![pb::Range {
+                    start: pos(start),
+                    end: pos(end),
+                }],
+            })
+            .await;
+    }
+}
+
+/// The platform of an implicit build: the produced image's, else the build
+/// platform.
+fn image_platform(config: &[u8], build: &Platform) -> Platform {
+    let v: serde_json::Value = serde_json::from_slice(config).unwrap_or_default();
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    match (field("os"), field("architecture")) {
+        (Some(os), Some(architecture)) => options::normalize_platform(Platform {
+            os,
+            architecture,
+            variant: field("variant"),
+            os_version: field("os.version"),
+        }),
+        _ => build.clone(),
+    }
+}
+
+struct Built {
+    platform: Platform,
+    conv: Conversion,
+    solved: SolvedRef,
+}
+
+fn platform_json(p: &Platform) -> serde_json::Value {
+    let mut obj = json!({ "architecture": p.architecture, "os": p.os });
+    if let Some(v) = &p.variant {
+        obj["variant"] = json!(v);
+    }
+    if let Some(v) = &p.os_version {
+        obj["os.version"] = json!(v);
+    }
+    obj
+}
+
+/// The `Return` result: one `Ref` or a `refs` map keyed by platform, with
+/// per-platform image configs and `refs.platforms` (upstream 5.9).
+fn make_result(
+    bridge: &Bridge,
+    fo: &FrontendOptions,
+    built: Vec<Built>,
+) -> Result<gw::Result, FrontendError> {
+    let multi = fo.is_multi_platform();
+    if multi && built.len() > 1 {
+        bridge.require("returnmap")?;
+    }
+    let refarray = bridge.caps.has("proto.refarray");
+    let mut metadata = Metadata::new();
+    let entries: Vec<serde_json::Value> = built
+        .iter()
+        .map(|b| json!({ "ID": platform_id(&b.platform), "Platform": platform_json(&b.platform) }))
+        .collect();
+    metadata.insert(
+        "refs.platforms".into(),
+        json!({ "Platforms": entries }).to_string().into_bytes(),
+    );
+    let mut refs = Vec::new();
+    for b in built {
+        let suffix = if multi {
+            format!("/{}", platform_id(&b.platform))
+        } else {
+            String::new()
+        };
+        metadata.insert(
+            format!("containerimage.config{suffix}"),
+            b.conv.image_config,
+        );
+        if let Some(base) = b.conv.base_image_config {
+            metadata.insert(format!("containerimage.base.config{suffix}"), base);
+        }
+        refs.push((platform_id(&b.platform), b.solved));
+    }
+    let result = if multi {
+        if refarray {
+            let map = refs
+                .into_iter()
+                .map(|(k, r)| {
+                    (
+                        k,
+                        gw::Ref {
+                            id: r.id,
+                            def: r.def,
+                        },
+                    )
+                })
+                .collect();
+            result::Result::Refs(gw::RefMap { refs: map })
+        } else {
+            let map = refs.into_iter().map(|(k, r)| (k, r.id)).collect();
+            result::Result::RefsDeprecated(gw::RefMapDeprecated { refs: map })
+        }
+    } else {
+        let solved = refs.into_iter().next().map(|(_, r)| r).unwrap_or_default();
+        if refarray {
+            result::Result::Ref(gw::Ref {
+                id: solved.id,
+                def: solved.def,
+            })
+        } else {
+            result::Result::RefDeprecated(solved.id)
+        }
+    };
+    Ok(gw::Result {
+        metadata,
+        attestations: Default::default(),
+        result: Some(result),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implicit_platform_comes_from_the_image_config() {
+        let build = Platform::linux_amd64();
+        let p = image_platform(
+            br#"{"os":"linux","architecture":"arm64","variant":"v8"}"#,
+            &build,
+        );
+        assert_eq!(platform_id(&p), "linux/arm64");
+        assert_eq!(image_platform(b"", &build), build);
+    }
+
+    #[test]
+    fn panic_payloads_are_readable() {
+        let caught = catch_unwind(|| panic!("boom {}", 1))
+            .err()
+            .map(|p| panic_message(&*p));
+        assert_eq!(caught.as_deref(), Some("boom 1"));
+        let caught = catch_unwind(|| std::panic::panic_any(7u8))
+            .err()
+            .map(|p| panic_message(&*p));
+        assert_eq!(caught.as_deref(), Some("unknown panic"));
+    }
+}

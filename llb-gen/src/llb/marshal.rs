@@ -3,9 +3,9 @@
 //!
 //! Depth-first, parents before children, in the order Go visits inputs; ops
 //! de-duplicated by digest (`sha256:` of the exact op bytes); metadata keyed
-//! by digest; a bare terminal op `Op{inputs: [result]}` last. prost encodes
-//! fields in number order and `pb` map fields are `BTreeMap`s, which is Go's
-//! deterministic encoding.
+//! by digest; a bare terminal op `Op{inputs: [result]}` last. Ops are encoded
+//! by [`encode_op`] (Go's field order, `BTreeMap` maps sorted by key), which
+//! is byte-identical to Go's deterministic encoding.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -68,6 +68,27 @@ pub struct MarshalOptions {
 /// `sha256:<hex>` of `bytes`.
 pub fn digest_of(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// Encodes an op exactly like Go's protobuf (protobuf-go orders oneof
+/// fields after the regular ones, so `platform` (10) and `constraints` (11)
+/// come before the `op` oneof (2..7); prost would write them in tag order).
+pub fn encode_op(op: &pb::Op) -> Vec<u8> {
+    use prost::encoding::message;
+    let mut buf = Vec::with_capacity(op.encoded_len());
+    for input in &op.inputs {
+        message::encode(1, input, &mut buf);
+    }
+    if let Some(p) = &op.platform {
+        message::encode(10, p, &mut buf);
+    }
+    if let Some(c) = &op.constraints {
+        message::encode(11, c, &mut buf);
+    }
+    if let Some(o) = &op.op {
+        o.encode(&mut buf);
+    }
+    buf
 }
 
 /// Maps an output (whose vertex is already marshaled) to its `pb::Input`.
@@ -213,7 +234,7 @@ impl Marshaler<'_> {
         for c in parts.caps {
             md.caps.insert(c.to_string(), true);
         }
-        (op.encode_to_vec(), md)
+        (encode_op(&op), md)
     }
 }
 
@@ -237,7 +258,7 @@ impl State {
             inputs: vec![m.input_of(out)],
             ..Default::default()
         };
-        let dt = terminal.encode_to_vec();
+        let dt = encode_op(&terminal);
         let dgst = digest_of(&dt);
         let mut md = m.metadata.get(&dgst).cloned().unwrap_or_default();
         md.caps.insert(caps::CONSTRAINTS.into(), true);

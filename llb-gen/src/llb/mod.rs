@@ -44,7 +44,7 @@ pub use exec::{
 pub use file::{
     ChownOpt, CopyInput, CopyOptions, FileAction, MkdirOptions, MkfileOptions, RmOptions, UserOpt,
 };
-pub use marshal::{digest_of, CapSet, MarshalOptions};
+pub use marshal::{digest_of, encode_op, CapSet, MarshalOptions};
 pub use merge::{diff, merge};
 pub use source::{
     git, http, image, local, oci_layout, scratch, GitOptions, HttpOptions, ImageOptions,

@@ -1,0 +1,165 @@
+//! Parity with upstream's converter on the real-world corpus
+//! (`../shared/conformance/real-world-llb`), compared structurally.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use llb_gen::convert::{
+    convert_dockerfile, ConvertOptions, ImageRequest, ImageResolver, ResolvedImage,
+};
+use llb_gen::pb;
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+const FIXTURE_CONFIG: &str = r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:1111111111111111111111111111111111111111111111111111111111111111"]},"history":[{"created_by":"/bin/sh -c #(nop) ADD file:base in / "},{"created_by":"/bin/sh -c #(nop)  CMD [\"/bin/sh\"]","empty_layer":true}]}"#;
+
+/// The resolver described in the corpus README.
+struct Fixture;
+
+impl ImageResolver for Fixture {
+    fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>> {
+        requests
+            .iter()
+            .map(|r| {
+                let (name, digest) = match r.reference.split_once('@') {
+                    Some((_, d)) => (r.reference.clone(), d.to_string()),
+                    None => {
+                        let h = Sha256::digest(format!("fixture:{}", r.reference).as_bytes());
+                        (r.reference.clone(), format!("sha256:{}", hex::encode(h)))
+                    }
+                };
+                Ok(ResolvedImage {
+                    reference: name,
+                    digest,
+                    config: FIXTURE_CONFIG.as_bytes().to_vec(),
+                })
+            })
+            .collect()
+    }
+}
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
+}
+
+/// A canonical, digest-free rendering of the op producing `digest`.
+fn canon(
+    digest: &str,
+    ops: &BTreeMap<String, pb::Op>,
+    memo: &mut BTreeMap<String, String>,
+) -> String {
+    if let Some(s) = memo.get(digest) {
+        return s.clone();
+    }
+    let Some(op) = ops.get(digest) else {
+        return format!("<missing {digest}>");
+    };
+    let mut op = op.clone();
+    let inputs: Vec<String> = op
+        .inputs
+        .iter()
+        .map(|i| format!("{}#{}", canon(&i.digest, ops, memo), i.index))
+        .collect();
+    op.inputs.clear();
+    if let Some(pb::op::Op::Source(s)) = &mut op.op {
+        s.attrs.remove("local.unique");
+        s.attrs.remove("local.session");
+    }
+    let s = format!("{:?} <- [{}]", op, inputs.join(", "));
+    memo.insert(digest.to_string(), s.clone());
+    s
+}
+
+fn structure(def: &pb::Definition) -> String {
+    let mut ops = BTreeMap::new();
+    let mut last = None;
+    for bytes in &def.def {
+        let op = pb::Op::decode(bytes.as_slice()).expect("op");
+        let d = format!("sha256:{}", hex::encode(Sha256::digest(bytes)));
+        last = Some(op.clone());
+        ops.insert(d, op);
+    }
+    let mut memo = BTreeMap::new();
+    match last.and_then(|t| t.inputs.first().cloned()) {
+        Some(i) => canon(&i.digest, &ops, &mut memo),
+        None => String::new(),
+    }
+}
+
+#[test]
+fn real_world_parity() {
+    let dir = corpus().join("real-world-llb");
+    let src_dir = corpus().join("real-world");
+    let mut names: Vec<String> = std::fs::read_dir(&src_dir)
+        .expect("corpus")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".Dockerfile"))
+        .collect();
+    names.sort();
+    let opts = ConvertOptions::default();
+    let (mut total, mut matched, mut errors_ok) = (0, 0, 0);
+    let mut report = String::new();
+    for n in &names {
+        let stem = n.trim_end_matches(".Dockerfile");
+        let src = std::fs::read_to_string(src_dir.join(n)).unwrap_or_default();
+        let err_path = dir.join(format!("{stem}.error"));
+        let ours = std::panic::catch_unwind(|| convert_dockerfile(&src, &opts, &Fixture));
+        if err_path.exists() {
+            if matches!(ours, Ok(Err(_))) {
+                errors_ok += 1;
+            } else {
+                report.push_str(&format!("{stem}: upstream errors, we do not\n"));
+            }
+            continue;
+        }
+        let Ok(def_bytes) = std::fs::read(dir.join(format!("{stem}.def"))) else {
+            continue;
+        };
+        total += 1;
+        let want = pb::Definition::decode(def_bytes.as_slice()).expect("def");
+        let want_img: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{stem}.image.json"))).unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        let reason = match ours {
+            Err(_) => "panic".to_string(),
+            Ok(Err(e)) => format!(
+                "error: {}",
+                e.first().map(|d| d.message.clone()).unwrap_or_default()
+            ),
+            Ok(Ok(c)) => {
+                let img: serde_json::Value =
+                    serde_json::from_slice(&c.image_config).unwrap_or_default();
+                let (a, b) = (structure(&c.definition), structure(&want));
+                if a != b {
+                    let pos = a
+                        .bytes()
+                        .zip(b.bytes())
+                        .position(|(x, y)| x != y)
+                        .unwrap_or(0);
+                    let lo = pos.saturating_sub(60);
+                    format!(
+                        "ops differ: ours …{}… upstream …{}…",
+                        a.get(lo..(pos + 80).min(a.len())).unwrap_or(""),
+                        b.get(lo..(pos + 80).min(b.len())).unwrap_or("")
+                    )
+                } else if img != want_img {
+                    "image config differs".to_string()
+                } else {
+                    matched += 1;
+                    continue;
+                }
+            }
+        };
+        report.push_str(&format!("{stem}: {}\n", reason.replace('\n', " ")));
+    }
+    let summary = format!("matched {matched}/{total}; upstream errors reproduced: {errors_ok}\n");
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convert/parity-failures.txt");
+    let _ = std::fs::create_dir_all(out.parent().expect("dir"));
+    let _ = std::fs::write(&out, format!("{summary}{report}"));
+    eprintln!("{summary}");
+    assert!(matched >= PARITY_FLOOR, "parity regressed: {summary}");
+}
+
+/// Number of real-world files whose ops and image config match upstream exactly.
+const PARITY_FLOOR: usize = 202;

@@ -110,3 +110,114 @@ fn print_dump() {
     let def = load(&corpus_dir().join(name));
     println!("{}", llb::dump(&def));
 }
+
+fn shell(cmd: &str) -> Vec<String> {
+    vec!["/bin/sh".into(), "-c".into(), cmd.into()]
+}
+
+fn named(command: &str, name: &str) -> llb::OpOptions {
+    llb::OpOptions::default()
+        .description("com.docker.dockerfile.v1.command", command)
+        .custom_name(name)
+}
+
+fn base_image(reference: &str, command: &str, name: &str) -> llb::State {
+    let img = llb::image(
+        reference,
+        llb::ImageOptions {
+            op: named(command, name),
+            ..Default::default()
+        },
+    );
+    img.add_env(
+        "PATH",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    )
+    .with_dir("/")
+}
+
+fn all_caps() -> llb::MarshalOptions {
+    llb::MarshalOptions {
+        caps: llb::CapSet::All,
+        ..Default::default()
+    }
+}
+
+fn assert_same_definition(name: &str, ours: &pb::Definition) {
+    let path = corpus_dir().join(name);
+    if !path.exists() {
+        eprintln!("SKIP: {} not found", path.display());
+        return;
+    }
+    let theirs = load(&path);
+    assert_eq!(llb::dump(ours), llb::dump(&theirs), "{name}: dumps differ");
+    assert_eq!(ours.def, theirs.def, "{name}: op bytes differ");
+    assert_eq!(ours.metadata, theirs.metadata, "{name}: metadata differs");
+}
+
+#[test]
+fn builder_matches_upstream_from_and_run() {
+    // FROM ${IMAGE}:${TAG} / RUN echo "SUCCESS"
+    let img = "docker.io/library/666:666@sha256:2839395ff6e4852ffb888567aff1782b2beca0ca8ecbdcc93c289b85037ed9d8";
+    let st = base_image(img, "FROM ${IMAGE}:${TAG}", &format!("[1/2] FROM {img}"));
+    let run = st
+        .run(llb::ExecOptions {
+            args: shell("echo \"SUCCESS\""),
+            op: named("RUN echo \"SUCCESS\"", "[2/2] RUN echo \"SUCCESS\""),
+            ..Default::default()
+        })
+        .expect("run");
+    let def = run.root().marshal(&all_caps()).expect("marshal");
+    assert_same_definition(
+        "docker__compose__pkg__e2e__fixtures__build-test__multi-args__Dockerfile.def",
+        &def,
+    );
+}
+
+#[test]
+fn builder_matches_upstream_heredoc_copy_and_copy_from() {
+    let img = "docker.io/library/alpine:latest@sha256:653c9b1b7d19424275968364d99662381f847ec1b8457cdd4fd609453884000e";
+    let base = base_image(
+        img,
+        "FROM alpine AS base",
+        &format!("[base 1/3] FROM {img}"),
+    );
+    let run = base
+        .run(llb::ExecOptions {
+            args: shell("apk add git"),
+            op: named("RUN apk add git", "[base 2/3] RUN apk add git"),
+            ..Default::default()
+        })
+        .expect("run")
+        .root();
+    let doc = llb::scratch().file(
+        llb::FileAction::mkfile("/EOF", 0o644, Vec::new(), Default::default()),
+        llb::OpOptions::default().custom_name("[internal] preparing inline document"),
+    );
+    let heredoc_copy = llb::CopyOptions {
+        mode: None,
+        create_dest_path: true,
+        ..Default::default()
+    };
+    let base_done = run.file(
+        llb::FileAction::copy(llb::CopyInput::State(doc), "/EOF", "/empty", heredoc_copy),
+        llb::OpOptions::default().custom_name("[base 3/3] COPY <<EOF /empty"),
+    );
+    let local_copy = llb::CopyOptions {
+        follow_symlinks: true,
+        dir_copy_contents: true,
+        create_dest_path: true,
+        allow_wildcard: true,
+        allow_empty_wildcard: true,
+        ..Default::default()
+    };
+    let last = llb::scratch().file(
+        llb::FileAction::copy(llb::CopyInput::State(base_done), "/empty", "/", local_copy),
+        llb::OpOptions::default().custom_name("[stage-1 1/1] COPY --from=base /empty /"),
+    );
+    let def = last.marshal(&all_caps()).expect("marshal");
+    assert_same_definition(
+        "docker__buildkit-syft-scanner__examples__alpine__Dockerfile.def",
+        &def,
+    );
+}

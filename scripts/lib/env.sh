@@ -6,7 +6,8 @@
 # Source this file, then call:
 #   e2e_env_start   start (or reuse) dockerd + registry, import/push the base image, export vars
 #   e2e_env_stop    stop exactly the processes recorded in $E2E_STATE_DIR, remove the directory
-#   e2e_env_trap    install an EXIT trap that calls e2e_env_stop
+#   e2e_env_trap    install an EXIT trap that stops what THIS shell started (a dockerd or
+#                   registry that e2e_env_start found running and reused is left alone)
 #   e2e_install_deps  apt-get install docker.io docker-registry busybox-static (only if missing)
 #
 # Variables (all optional on input; exported after e2e_env_start):
@@ -88,6 +89,7 @@ e2e_start_dockerd() {
   local dir=$E2E_STATE_DIR
   if e2e_pid_alive "$dir/dockerd.pid" && e2e_docker version >/dev/null 2>&1; then
     e2e_log "reusing dockerd (pid $(<"$dir/dockerd.pid"), socket $dir/docker.sock)"
+    E2E_OWN_DOCKERD=0
     return 0
   fi
   mkdir -p "$dir/data" "$dir/exec"
@@ -100,6 +102,7 @@ e2e_start_dockerd() {
     -H "unix://$dir/docker.sock" \
     >"$dir/dockerd.log" 2>&1 </dev/null &
   echo $! >"$dir/dockerd.pid"
+  E2E_OWN_DOCKERD=1
   local i
   for ((i = 0; i < 120; i++)); do
     if e2e_docker version >/dev/null 2>&1; then
@@ -128,6 +131,7 @@ e2e_start_registry() {
   local dir=$E2E_STATE_DIR
   if e2e_pid_alive "$dir/registry.pid" && e2e_registry_answers; then
     e2e_log "reusing our registry (pid $(<"$dir/registry.pid")) on 127.0.0.1:$E2E_REGISTRY_PORT"
+    E2E_OWN_REGISTRY=0
     return 0
   fi
   if e2e_port_in_use; then
@@ -135,6 +139,7 @@ e2e_start_registry() {
       # Someone else's registry (an earlier run, another shell). Pushing our test images to a
       # loopback registry is harmless, so use it, but say so: we will not stop it.
       e2e_log "NOTE: 127.0.0.1:$E2E_REGISTRY_PORT already serves a registry we did not start; reusing it"
+      E2E_OWN_REGISTRY=0
       return 0
     fi
     e2e_die "127.0.0.1:$E2E_REGISTRY_PORT is in use by something that is not a Docker registry; free it or set E2E_REGISTRY_PORT"
@@ -158,6 +163,7 @@ EOF
   e2e_log "starting docker-registry on 127.0.0.1:$E2E_REGISTRY_PORT (log $dir/registry.log)"
   /usr/bin/docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 </dev/null &
   echo $! >"$dir/registry.pid"
+  E2E_OWN_REGISTRY=1
   local i
   for ((i = 0; i < 60; i++)); do
     if e2e_registry_answers; then
@@ -278,7 +284,21 @@ e2e_env_stop() {
   fi
 }
 
+# Stop only what this shell's e2e_env_start started.
+e2e_env_stop_owned() {
+  local rc=$?
+  if [[ ${E2E_OWN_DOCKERD:-0} == 1 && ${E2E_OWN_REGISTRY:-0} == 1 ]]; then
+    e2e_env_stop
+  elif [[ ${E2E_OWN_DOCKERD:-0} == 1 ]]; then
+    e2e_stop_pidfile "$E2E_STATE_DIR/dockerd.pid" 30
+  elif [[ ${E2E_OWN_REGISTRY:-0} == 1 ]]; then
+    e2e_stop_pidfile "$E2E_STATE_DIR/registry.pid" 10
+  fi
+  return "$rc"
+}
+
 e2e_env_trap() {
-  # shellcheck disable=SC2064 # expand now: the state dir is fixed for this run
-  trap "E2E_STATE_DIR='$E2E_STATE_DIR' e2e_env_stop" EXIT
+  trap e2e_env_stop_owned EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 }

@@ -126,8 +126,7 @@ impl Env {
     {
         let mut c = self.docker();
         c.args(args);
-        let out = c.output().expect("run docker");
-        out
+        c.output().expect("run docker")
     }
 
     /// `docker build` in `ctx` with extra args; returns the output (success not checked).
@@ -274,703 +273,758 @@ macro_rules! e2e {
     };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Stages, targets, inheritance, ARGs
-// ---------------------------------------------------------------------------------------------
+/// The cases. `scripts/test` runs them in their own phase (`cargo test -p tests --test e2e`)
+/// and skips `e2e_engine::` in the workspace-wide `cargo test`.
+mod e2e_engine {
+    use super::*;
 
-#[test]
-fn named_stages_and_target_skip_unneeded_broken_stage() {
-    let env = e2e!();
-    let ctx = Ctx::new(
-        &env,
-        "target",
-        r#"FROM {{BASE}} AS base
-RUN echo base > /base.txt
+    // ---------------------------------------------------------------------------------------------
+    // Stages, targets, inheritance, ARGs
+    // ---------------------------------------------------------------------------------------------
 
-FROM base AS broken
-RUN echo "this stage must not run" && exit 17
+    #[test]
+    fn named_stages_and_target_skip_unneeded_broken_stage() {
+        let env = e2e!();
+        let ctx = Ctx::new(
+            &env,
+            "target",
+            r#"FROM {{BASE}} AS base
+    RUN echo base > /base.txt
 
-FROM base AS app
-RUN echo app > /app.txt
+    FROM base AS broken
+    RUN echo "this stage must not run" && exit 17
 
-FROM broken AS last
-"#,
-    );
-    let out = env.build_local(&ctx, &["--target", "app"]);
-    assert_eq!(read(&out, "base.txt"), "base\n");
-    assert_eq!(read(&out, "app.txt"), "app\n");
+    FROM base AS app
+    RUN echo app > /app.txt
 
-    // The default target is the last stage, which needs the broken one: that must fail.
-    let r = env.build_raw(&ctx, &[]);
-    assert!(!r.status.success(), "building the broken stage must fail");
-    let t = text(&r);
-    assert!(
-        t.contains("this stage must not run"),
-        "failing RUN shown:\n{t}"
-    );
+    FROM broken AS last
+    "#,
+        );
+        let out = env.build_local(&ctx, &["--target", "app"]);
+        assert_eq!(read(&out, "base.txt"), "base\n");
+        assert_eq!(read(&out, "app.txt"), "app\n");
 
-    // An unknown target is an error.
-    let r = env.build_raw(&ctx, &["--target", "nope"]);
-    assert!(!r.status.success());
-}
-
-#[test]
-fn stage_inheritance_keeps_files_env_workdir_user() {
-    let env = e2e!();
-    let ctx = Ctx::new(
-        &env,
-        "inherit",
-        r#"FROM {{BASE}} AS parent
-ENV FROM_PARENT=yes
-WORKDIR /work
-RUN echo parent > p.txt
-USER app
-
-FROM parent AS child
-RUN echo "$FROM_PARENT $(pwd) $(id -u)" > /tmp/child.txt
-
-FROM {{BASE}}
-COPY --from=child /work/p.txt /tmp/child.txt /
-"#,
-    );
-    let out = env.build_local(&ctx, &[]);
-    assert_eq!(read(&out, "p.txt"), "parent\n");
-    assert_eq!(read(&out, "child.txt"), "yes /work 1000\n");
-}
-
-#[test]
-fn args_and_build_args() {
-    let env = e2e!();
-    let ctx = Ctx::new(
-        &env,
-        "args",
-        r#"ARG BASE_IMAGE={{BASE}}
-ARG GLOBAL=global-default
-FROM ${BASE_IMAGE} AS first
-ARG GLOBAL
-ARG LOCAL=local-default
-ARG UNSET
-ENV FROM_ARG=${LOCAL}
-RUN mkdir /out && echo "$GLOBAL" > /out/global && echo "$LOCAL" > /out/local \
- && echo "${UNSET:-unset}" > /out/unset && echo "$FROM_ARG" > /out/env
-
-FROM first AS child
-# A child stage inherits its parent's ARGs (and their values).
-RUN echo "${GLOBAL:-not-visible}" > /out/child
-
-FROM ${BASE_IMAGE} AS unrelated
-# GLOBAL is not declared in this stage: it must not be visible.
-RUN echo "${GLOBAL:-not-visible}" > /unrelated
-
-FROM child
-COPY --from=unrelated /unrelated /out/
-"#,
-    );
-    let out = env.build_local(&ctx, &[]);
-    assert_eq!(read(&out, "out/global"), "global-default\n");
-    assert_eq!(read(&out, "out/local"), "local-default\n");
-    assert_eq!(read(&out, "out/unset"), "unset\n");
-    assert_eq!(read(&out, "out/env"), "local-default\n");
-    assert_eq!(read(&out, "out/child"), "global-default\n");
-    assert_eq!(read(&out, "out/unrelated"), "not-visible\n");
-
-    let out = env.build_local(
-        &ctx,
-        &[
-            "--build-arg",
-            "GLOBAL=g2",
-            "--build-arg",
-            "LOCAL=l2",
-            "--build-arg",
-            "UNSET=set",
-        ],
-    );
-    assert_eq!(read(&out, "out/global"), "g2\n");
-    assert_eq!(read(&out, "out/local"), "l2\n");
-    assert_eq!(read(&out, "out/unset"), "set\n");
-    assert_eq!(read(&out, "out/env"), "l2\n");
-    assert_eq!(read(&out, "out/child"), "g2\n");
-    assert_eq!(read(&out, "out/unrelated"), "not-visible\n");
-}
-
-#[test]
-fn parallel_stages_run_concurrently() {
-    let env = e2e!();
-    // Two independent stages meet at a rendezvous in a shared cache mount: each writes its flag
-    // and waits (up to 60 s) for the other's. Run one after the other, the first one times out.
-    let id = format!("rdv-{}", nonce());
-    let wait = |me: &str, other: &str| {
-        format!(
-            "RUN --mount=type=cache,id={id},target=/rdv,sharing=shared \
-             touch /rdv/{me} && i=0 && while [ ! -f /rdv/{other} ]; do \
-             i=$((i+1)); [ $i -lt 600 ] || {{ echo timeout waiting for {other}; exit 1; }}; \
-             sleep 0.1; done && echo {me} > /{me}.txt"
-        )
-    };
-    let df = format!(
-        "FROM {{{{BASE}}}} AS a\n{}\n\nFROM {{{{BASE}}}} AS b\n{}\n\n\
-         FROM {{{{BASE}}}}\nCOPY --from=a /a.txt /\nCOPY --from=b /b.txt /\n",
-        wait("a", "b"),
-        wait("b", "a")
-    );
-    let ctx = Ctx::new(&env, "parallel", &df);
-    let out = env.build_local(&ctx, &[]);
-    assert_eq!(read(&out, "a.txt"), "a\n");
-    assert_eq!(read(&out, "b.txt"), "b\n");
-}
-
-// ---------------------------------------------------------------------------------------------
-// RUN --mount
-// ---------------------------------------------------------------------------------------------
-
-#[test]
-fn cache_mounts_persist_and_are_shared_by_id() {
-    let env = e2e!();
-    let id = format!("e2e-cache-{}", nonce());
-    let df = format!(
-        r#"FROM {{{{BASE}}}}
-ARG RUN_NO
-RUN --mount=type=cache,id={id},target=/cache \
-    echo "run $RUN_NO" >> /cache/log && cp /cache/log /log
-"#
-    );
-    let ctx = Ctx::new(&env, "cache", &df);
-    let out = env.build_local(&ctx, &["--build-arg", "RUN_NO=1"]);
-    assert_eq!(read(&out, "log"), "run 1\n");
-    let out = env.build_local(&ctx, &["--build-arg", "RUN_NO=2"]);
-    assert_eq!(
-        read(&out, "log"),
-        "run 1\nrun 2\n",
-        "cache mount content persists"
-    );
-
-    // Another Dockerfile, another target path, same id: same cache.
-    let df2 = format!(
-        r#"FROM {{{{BASE}}}}
-ARG RUN_NO
-RUN --mount=type=cache,id={id},target=/elsewhere/c \
-    echo "other $RUN_NO" >> /elsewhere/c/log && cp /elsewhere/c/log /log
-"#
-    );
-    let ctx2 = Ctx::new(&env, "cache2", &df2);
-    let out = env.build_local(&ctx2, &["--build-arg", "RUN_NO=3"]);
-    assert_eq!(read(&out, "log"), "run 1\nrun 2\nother 3\n", "shared by id");
-
-    // A cache mount never ends up in the result.
-    assert!(!out.join("cache").join("log").exists());
-}
-
-#[test]
-fn secret_mount_is_readable_and_in_no_layer() {
-    let env = e2e!();
-    let secret = format!("s3cr3t-{}", nonce());
-    let ctx = Ctx::new(
-        &env,
-        "secret",
-        r#"FROM {{BASE}}
-RUN --mount=type=secret,id=mysecret \
-    test -f /run/secrets/mysecret && wc -c < /run/secrets/mysecret > /secret-size
-RUN --mount=type=secret,id=mysecret,target=/custom/path,required=true \
-    cat /custom/path | grep -q '^s3cr3t-' && echo ok > /secret-ok
-RUN --mount=type=secret,id=missing echo "optional secret absent is fine" > /optional-ok
-"#,
-    );
-    let src = ctx.scratch("secret").join("secret.txt");
-    fs::write(&src, &secret).unwrap();
-    let secret_arg = format!("id=mysecret,src={}", src.display());
-    let tag = "e2e-secret:latest";
-    env.build(&ctx, &["--secret", &secret_arg, "-t", tag]);
-
-    let out = env.build_local(&ctx, &["--secret", &secret_arg]);
-    assert_eq!(read(&out, "secret-size").trim(), secret.len().to_string());
-    assert_eq!(read(&out, "secret-ok"), "ok\n");
-    assert!(out.join("optional-ok").exists());
-    assert!(
-        !out.join("run/secrets/mysecret").exists(),
-        "secret file left in the result"
-    );
-    assert!(
-        !out.join("custom/path").exists(),
-        "secret target left in the result"
-    );
-
-    // `docker save` holds every layer (uncompressed tars) and the config: no secret anywhere.
-    let save = ctx.scratch("save").join("image.tar");
-    let r = env.run(["save", "-o", save.to_str().unwrap(), tag]);
-    assert!(r.status.success(), "{}", text(&r));
-    let bytes = fs::read(&save).unwrap();
-    assert!(bytes.len() > 1000);
-    assert!(
-        !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
-        "the secret value appears in `docker save` output"
-    );
-
-    // A required secret that is not provided fails the build.
-    let ctx2 = Ctx::new(
-        &env,
-        "secret-req",
-        "FROM {{BASE}}\nRUN --mount=type=secret,id=absent,required=true cat /run/secrets/absent\n",
-    );
-    let r = env.build_raw(&ctx2, &[]);
-    assert!(!r.status.success(), "missing required secret must fail");
-}
-
-/// A real ssh-agent on a unix socket, stopped (by its PID) on drop.
-struct Agent {
-    child: Child,
-    sock: PathBuf,
-}
-
-impl Agent {
-    fn start(dir: &Path) -> Agent {
-        let sock = dir.join("agent.sock");
-        let child = Command::new("ssh-agent")
-            .arg("-D")
-            .arg("-a")
-            .arg(&sock)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ssh-agent (Debian package openssh-client)");
-        let agent = Agent { child, sock };
-        let t = Instant::now();
-        while !agent.sock.exists() {
-            assert!(
-                t.elapsed() < Duration::from_secs(10),
-                "ssh-agent did not create its socket"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        agent
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[test]
-fn ssh_mount_forwards_the_agent_socket() {
-    let env = e2e!();
-    let ctx = Ctx::new(
-        &env,
-        "ssh",
-        r#"FROM {{BASE}}
-RUN --mount=type=ssh \
-    test -n "$SSH_AUTH_SOCK" && test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /default-sock
-RUN --mount=type=ssh,id=default,target=/tmp/agent.sock \
-    test -S /tmp/agent.sock && test "$SSH_AUTH_SOCK" = /tmp/agent.sock && echo ok > /custom-ok
-"#,
-    );
-    let agent = Agent::start(&ctx.scratch("agent"));
-    let mut c = env.docker();
-    let dest = ctx.scratch("out");
-    c.env("SSH_AUTH_SOCK", &agent.sock)
-        .arg("build")
-        .arg("--progress=plain")
-        .arg("--ssh")
-        .arg("default")
-        .arg("-o")
-        .arg(format!("type=local,dest={}", dest.display()))
-        .arg(&ctx.dir);
-    let out = c.output().unwrap();
-    drop(agent);
-    assert!(out.status.success(), "ssh build failed:\n{}", text(&out));
-    assert_eq!(read(&dest, "default-sock"), "/run/buildkit/ssh_agent.0\n");
-    assert_eq!(read(&dest, "custom-ok"), "ok\n");
-}
-
-#[test]
-fn bind_and_tmpfs_mounts() {
-    let env = e2e!();
-    let ctx = Ctx::new(
-        &env,
-        "bind",
-        r#"FROM {{BASE}} AS data
-RUN mkdir -p /data && echo from-stage > /data/f
-
-FROM {{BASE}}
-RUN --mount=type=bind,from=data,source=/data,target=/mnt/data \
-    cat /mnt/data/f > /from-stage
-RUN --mount=type=bind,target=/mnt/ctx \
-    cat /mnt/ctx/input.txt > /from-context
-RUN --mount=type=bind,source=sub,target=/mnt/sub,rw \
-    echo scribble > /mnt/sub/new && cat /mnt/sub/s.txt > /from-sub
-RUN --mount=type=tmpfs,target=/scratch \
-    grep -q ' /scratch tmpfs ' /proc/mounts && echo tmp > /scratch/t && echo tmpfs-ok > /tmpfs-ok
-"#,
-    );
-    ctx.write("input.txt", "context file\n");
-    ctx.write("sub/s.txt", "sub file\n");
-    let out = env.build_local(&ctx, &[]);
-    assert_eq!(read(&out, "from-stage"), "from-stage\n");
-    assert_eq!(read(&out, "from-context"), "context file\n");
-    assert_eq!(read(&out, "from-sub"), "sub file\n");
-    assert_eq!(read(&out, "tmpfs-ok"), "tmpfs-ok\n");
-    assert!(
-        !out.join("mnt/data/f").exists(),
-        "bind mount content leaked"
-    );
-    assert!(!out.join("scratch/t").exists(), "tmpfs content leaked");
-    assert!(
-        !ctx.dir.join("sub/new").exists(),
-        "rw bind must not write back to the context"
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Heredocs, COPY / ADD
-// ---------------------------------------------------------------------------------------------
-
-#[test]
-fn heredocs_in_run_and_copy() {
-    let env = e2e!();
-    if !env.supports("heredoc") {
-        return;
-    }
-    let ctx = Ctx::new(
-        &env,
-        "heredoc",
-        r#"FROM {{BASE}}
-ARG WHO=world
-RUN <<EOF
-echo "hello $WHO" > /run1
-echo second line >> /run1
-EOF
-RUN <<'EOF' sh
-echo 'no $expansion' > /run2
-EOF
-COPY <<EOF /copied.txt
-greeting for ${WHO}
-EOF
-COPY <<A <<B /dir/
-file a
-A
-file b
-B
-"#,
-    );
-    let out = env.build_local(&ctx, &[]);
-    assert_eq!(read(&out, "run1"), "hello world\nsecond line\n");
-    assert_eq!(read(&out, "run2"), "no $expansion\n");
-    assert_eq!(read(&out, "copied.txt"), "greeting for world\n");
-    assert_eq!(read(&out, "dir/A"), "file a\n");
-    assert_eq!(read(&out, "dir/B"), "file b\n");
-}
-
-#[test]
-fn copy_and_add_flags_chown_from_and_add_tar() {
-    let env = e2e!();
-    let ctx = Ctx::new(
-        &env,
-        "copy",
-        r#"FROM {{BASE}} AS src
-RUN mkdir -p /src/deep && echo from-stage > /src/deep/s.txt
-
-FROM {{BASE}} AS check
-COPY --chown=1000:1000 a.txt /owned/a.txt
-COPY --chown=app owned-dir/ /owned-dir/
-COPY --from=src /src/deep/s.txt /from-stage/
-COPY dir/ /dircontent/
-COPY *.glob /globbed/
-ADD archive.tar /unpacked/
-ADD --chown=1000:1000 plain.txt /added.txt
-RUN stat -c '%u:%g' /owned/a.txt > /stat-copy \
- && stat -c '%u:%g' /owned-dir/x > /stat-dir \
- && stat -c '%u:%g' /added.txt > /stat-add \
- && ls /globbed | sort | tr '\n' ' ' > /globbed.txt \
- && cat /from-stage/s.txt /dircontent/d.txt /unpacked/inside.txt /added.txt > /all.txt
-
-FROM scratch
-COPY --from=check /stat-copy /stat-dir /stat-add /globbed.txt /all.txt /
-"#,
-    );
-    ctx.write("a.txt", "a\n");
-    ctx.write("owned-dir/x", "x\n");
-    ctx.write("dir/d.txt", "d\n");
-    ctx.write("one.glob", "1\n");
-    ctx.write("two.glob", "2\n");
-    ctx.write("plain.txt", "plain\n");
-    // A tar built in the context (ADD extracts local tars).
-    let tsrc = ctx.scratch("tarsrc");
-    fs::write(tsrc.join("inside.txt"), "inside tar\n").unwrap();
-    let st = Command::new("tar")
-        .arg("-C")
-        .arg(&tsrc)
-        .arg("-cf")
-        .arg(ctx.dir.join("archive.tar"))
-        .arg("inside.txt")
-        .status()
-        .unwrap();
-    assert!(st.success());
-
-    let out = env.build_local(&ctx, &[]);
-    assert_eq!(read(&out, "stat-copy"), "1000:1000\n");
-    assert_eq!(read(&out, "stat-dir"), "1000:1000\n");
-    assert_eq!(read(&out, "stat-add"), "1000:1000\n");
-    assert_eq!(read(&out, "globbed.txt"), "one.glob two.glob ");
-    assert_eq!(read(&out, "all.txt"), "from-stage\nd\ninside tar\nplain\n");
-}
-
-#[test]
-fn copy_chmod() {
-    let env = e2e!();
-    let ctx = Ctx::new(
-        &env,
-        "chmod",
-        r#"FROM {{BASE}}
-COPY --chmod=0750 run.sh /bin/run.sh
-COPY --chown=1000:1000 --chmod=600 a.txt /a.txt
-RUN stat -c '%a' /bin/run.sh > /mode-run && stat -c '%a %u' /a.txt > /mode-a
-"#,
-    );
-    ctx.write("run.sh", "#!/bin/sh\necho hi\n");
-    ctx.write("a.txt", "a\n");
-    let out = env.build_local(&ctx, &[]);
-    assert_eq!(read(&out, "mode-run"), "750\n");
-    assert_eq!(read(&out, "mode-a"), "600 1000\n");
-}
-
-#[test]
-fn copy_link() {
-    let env = e2e!();
-    if !env.supports("copy-link") {
-        return;
-    }
-    let ctx = Ctx::new(
-        &env,
-        "link",
-        r#"FROM {{BASE}} AS src
-RUN echo built > /built.txt
-
-FROM {{BASE}}
-RUN echo before > /before.txt
-COPY --link a.txt /linked/a.txt
-COPY --link --from=src /built.txt /linked/
-RUN cat /before.txt /linked/a.txt /linked/built.txt > /all.txt
-"#,
-    );
-    ctx.write("a.txt", "a\n");
-    let out = env.build_local(&ctx, &[]);
-    assert_eq!(read(&out, "all.txt"), "before\na\nbuilt\n");
-}
-
-#[test]
-fn copy_exclude() {
-    let env = e2e!();
-    if !env.supports("copy-exclude") {
-        return;
-    }
-    let ctx = Ctx::new(
-        &env,
-        "exclude",
-        r#"FROM {{BASE}}
-COPY --exclude=*.log --exclude=secret/ . /app/
-RUN find /app -type f | sort > /files.txt
-"#,
-    );
-    ctx.write("keep.txt", "k\n");
-    ctx.write("drop.log", "d\n");
-    ctx.write("sub/also.log", "d\n");
-    ctx.write("sub/keep2.txt", "k\n");
-    ctx.write("secret/x", "s\n");
-    let out = env.build_local(&ctx, &[]);
-    let files = read(&out, "files.txt");
-    assert!(files.contains("/app/keep.txt"), "{files}");
-    assert!(files.contains("/app/sub/keep2.txt"), "{files}");
-    assert!(!files.contains(".log"), "{files}");
-    assert!(!files.contains("/app/secret/"), "{files}");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Image config
-// ---------------------------------------------------------------------------------------------
-
-#[test]
-fn image_config_instructions() {
-    let env = e2e!();
-    let ctx = Ctx::new(
-        &env,
-        "config",
-        r#"FROM {{BASE}}
-ENV APP_HOME=/srv/app PLAIN=value
-ENV SPACED="a b"
-LABEL org.example.name="e2e" org.example.multi="one two"
-WORKDIR ${APP_HOME}
-RUN echo "$(pwd)" > /workdir.txt
-EXPOSE 8080 9090/udp
-VOLUME ["/data"]
-STOPSIGNAL SIGINT
-HEALTHCHECK --interval=30s --timeout=5s --start-period=2s --retries=4 CMD test -f /workdir.txt
-SHELL ["/bin/sh", "-e", "-c"]
-RUN echo "shell is $0" > /shell.txt
-USER app:app
-ENTRYPOINT ["/bin/echo", "entry"]
-CMD ["default", "args"]
-"#,
-    );
-    let tag = "e2e-config:latest";
-    env.build(&ctx, &["-t", tag]);
-    let img = env.inspect(tag);
-    let c = &img["Config"];
-    let envs: Vec<&str> = c["Env"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    assert!(envs.contains(&"APP_HOME=/srv/app"), "{envs:?}");
-    assert!(envs.contains(&"PLAIN=value"), "{envs:?}");
-    assert!(envs.contains(&"SPACED=a b"), "{envs:?}");
-    assert!(
-        envs.iter().any(|e| e.starts_with("PATH=")),
-        "PATH kept from base: {envs:?}"
-    );
-    assert_eq!(c["Labels"]["org.example.name"], "e2e");
-    assert_eq!(c["Labels"]["org.example.multi"], "one two");
-    assert_eq!(c["WorkingDir"], "/srv/app");
-    assert_eq!(c["User"], "app:app");
-    assert!(
-        c["ExposedPorts"].get("8080/tcp").is_some(),
-        "{}",
-        c["ExposedPorts"]
-    );
-    assert!(
-        c["ExposedPorts"].get("9090/udp").is_some(),
-        "{}",
-        c["ExposedPorts"]
-    );
-    assert!(c["Volumes"].get("/data").is_some(), "{}", c["Volumes"]);
-    assert_eq!(c["StopSignal"], "SIGINT");
-    let hc = &c["Healthcheck"];
-    assert_eq!(
-        hc["Test"],
-        serde_json::json!(["CMD-SHELL", "test -f /workdir.txt"])
-    );
-    assert_eq!(hc["Interval"], 30_000_000_000u64);
-    assert_eq!(hc["Timeout"], 5_000_000_000u64);
-    assert_eq!(hc["StartPeriod"], 2_000_000_000u64);
-    assert_eq!(hc["Retries"], 4);
-    assert_eq!(c["Shell"], serde_json::json!(["/bin/sh", "-e", "-c"]));
-    assert_eq!(c["Entrypoint"], serde_json::json!(["/bin/echo", "entry"]));
-    assert_eq!(c["Cmd"], serde_json::json!(["default", "args"]));
-
-    // History: one entry per instruction, RUNs as the shell sees them.
-    let hist = env.history(tag);
-    let joined = hist.join("\n");
-    assert!(joined.contains("EXPOSE"), "{joined}");
-    assert!(joined.contains("STOPSIGNAL"), "{joined}");
-    assert!(
-        joined.contains("/bin/sh -e -c echo \"shell is $0\""),
-        "{joined}"
-    );
-    assert!(joined.contains("WORKDIR /srv/app"), "{joined}");
-
-    // The image runs with that config.
-    let r = env.run(["run", "--rm", tag]);
-    assert!(r.status.success(), "{}", text(&r));
-    assert_eq!(String::from_utf8_lossy(&r.stdout), "entry default args\n");
-    let r = env.run([
-        "run",
-        "--rm",
-        "--entrypoint",
-        "cat",
-        tag,
-        "/workdir.txt",
-        "/shell.txt",
-    ]);
-    assert_eq!(
-        String::from_utf8_lossy(&r.stdout),
-        "/srv/app\nshell is /bin/sh\n"
-    );
-}
-
-#[test]
-fn onbuild_triggers_run_in_child_build() {
-    let env = e2e!();
-    let registry = env
-        .registry
-        .clone()
-        .unwrap_or_else(|| "localhost:5000".into());
-    let parent_tag = format!("{registry}/e2e-onbuild:parent");
-    let parent = Ctx::new(
-        &env,
-        "onbuild-parent",
-        r#"FROM {{BASE}}
-ONBUILD COPY trigger.txt /from-trigger.txt
-ONBUILD RUN echo "onbuild ran" > /onbuild.txt
-RUN echo parent > /parent.txt
-"#,
-    );
-    env.build(&parent, &["-t", &parent_tag]);
-    let img = env.inspect(&parent_tag);
-    let onbuild = img["Config"]["OnBuild"].as_array().unwrap();
-    assert_eq!(onbuild.len(), 2, "{onbuild:?}");
-    // The parent itself must not run its triggers.
-    let out = env.build_local(&parent, &[]);
-    assert!(!out.join("onbuild.txt").exists());
-    let r = env.run(["push", &parent_tag]);
-    assert!(r.status.success(), "push {parent_tag}: {}", text(&r));
-
-    let child = Ctx::new(
-        &env,
-        "onbuild-child",
-        &format!("FROM {parent_tag}\nRUN cat /onbuild.txt /from-trigger.txt > /child.txt\n"),
-    );
-    child.write("trigger.txt", "trigger file\n");
-    let out = env.build_local(&child, &[]);
-    assert_eq!(read(&out, "child.txt"), "onbuild ran\ntrigger file\n");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------------
-
-#[test]
-fn syntax_error_shows_the_offending_line() {
-    let env = e2e!();
-    let ctx = Ctx::new(
-        &env,
-        "syntax-error",
-        "FROM {{BASE}}\nRUN echo fine\nNOTANINSTRUCTION some args\nRUN echo never\n",
-    );
-    let r = env.build_raw(&ctx, &[]);
-    assert!(!r.status.success());
-    let t = text(&r);
-    assert!(
-        t.to_lowercase().contains("notaninstruction"),
-        "the output must name the offending instruction:\n{t}"
-    );
-    // The line number of the offending line (3, or 4 with the syntax line).
-    let line = if env.builtin() { 3 } else { 4 };
-    assert!(
-        t.contains(&format!("line {line}")) || t.contains(&format!("Dockerfile:{line}")),
-        "line {line} shown:\n{t}"
-    );
-    if !env.builtin() {
-        // Our frontend attaches an errdefs.Source detail: the CLI prints the line itself.
+        // The default target is the last stage, which needs the broken one: that must fail.
+        let r = env.build_raw(&ctx, &[]);
+        assert!(!r.status.success(), "building the broken stage must fail");
+        let t = text(&r);
         assert!(
-            t.contains("NOTANINSTRUCTION some args"),
-            "offending line shown:\n{t}"
+            t.contains("this stage must not run"),
+            "failing RUN shown:\n{t}"
+        );
+
+        // An unknown target is an error.
+        let r = env.build_raw(&ctx, &["--target", "nope"]);
+        assert!(!r.status.success());
+    }
+
+    #[test]
+    fn stage_inheritance_keeps_files_env_workdir_user() {
+        let env = e2e!();
+        let ctx = Ctx::new(
+            &env,
+            "inherit",
+            r#"FROM {{BASE}} AS parent
+    ENV FROM_PARENT=yes
+    WORKDIR /work
+    RUN echo parent > p.txt
+    USER app
+
+    FROM parent AS child
+    RUN echo "$FROM_PARENT $(pwd) $(id -u)" > /tmp/child.txt
+
+    FROM {{BASE}}
+    COPY --from=child /work/p.txt /tmp/child.txt /
+    "#,
+        );
+        let out = env.build_local(&ctx, &[]);
+        assert_eq!(read(&out, "p.txt"), "parent\n");
+        assert_eq!(read(&out, "child.txt"), "yes /work 1000\n");
+    }
+
+    #[test]
+    fn args_and_build_args() {
+        let env = e2e!();
+        let ctx = Ctx::new(
+            &env,
+            "args",
+            r#"ARG BASE_IMAGE={{BASE}}
+    ARG GLOBAL=global-default
+    FROM ${BASE_IMAGE} AS first
+    ARG GLOBAL
+    ARG LOCAL=local-default
+    ARG UNSET
+    ENV FROM_ARG=${LOCAL}
+    RUN mkdir /out && echo "$GLOBAL" > /out/global && echo "$LOCAL" > /out/local \
+     && echo "${UNSET:-unset}" > /out/unset && echo "$FROM_ARG" > /out/env
+
+    FROM first AS child
+    # A child stage inherits its parent's ARGs (and their values).
+    RUN echo "${GLOBAL:-not-visible}" > /out/child
+
+    FROM ${BASE_IMAGE} AS unrelated
+    # GLOBAL is not declared in this stage: it must not be visible.
+    RUN echo "${GLOBAL:-not-visible}" > /unrelated
+
+    FROM child
+    COPY --from=unrelated /unrelated /out/
+    "#,
+        );
+        let out = env.build_local(&ctx, &[]);
+        assert_eq!(read(&out, "out/global"), "global-default\n");
+        assert_eq!(read(&out, "out/local"), "local-default\n");
+        assert_eq!(read(&out, "out/unset"), "unset\n");
+        assert_eq!(read(&out, "out/env"), "local-default\n");
+        assert_eq!(read(&out, "out/child"), "global-default\n");
+        assert_eq!(read(&out, "out/unrelated"), "not-visible\n");
+
+        let out = env.build_local(
+            &ctx,
+            &[
+                "--build-arg",
+                "GLOBAL=g2",
+                "--build-arg",
+                "LOCAL=l2",
+                "--build-arg",
+                "UNSET=set",
+            ],
+        );
+        assert_eq!(read(&out, "out/global"), "g2\n");
+        assert_eq!(read(&out, "out/local"), "l2\n");
+        assert_eq!(read(&out, "out/unset"), "set\n");
+        assert_eq!(read(&out, "out/env"), "l2\n");
+        assert_eq!(read(&out, "out/child"), "g2\n");
+        assert_eq!(read(&out, "out/unrelated"), "not-visible\n");
+    }
+
+    #[test]
+    fn parallel_stages_run_concurrently() {
+        let env = e2e!();
+        // Two independent stages meet at a rendezvous in a shared cache mount: each writes its flag
+        // and waits (up to 60 s) for the other's. Run one after the other, the first one times out.
+        let id = format!("rdv-{}", nonce());
+        let wait = |me: &str, other: &str| {
+            format!(
+                "RUN --mount=type=cache,id={id},target=/rdv,sharing=shared \
+                 touch /rdv/{me} && i=0 && while [ ! -f /rdv/{other} ]; do \
+                 i=$((i+1)); [ $i -lt 600 ] || {{ echo timeout waiting for {other}; exit 1; }}; \
+                 sleep 0.1; done && echo {me} > /{me}.txt"
+            )
+        };
+        let df = format!(
+            "FROM {{{{BASE}}}} AS a\n{}\n\nFROM {{{{BASE}}}} AS b\n{}\n\n\
+             FROM {{{{BASE}}}}\nCOPY --from=a /a.txt /\nCOPY --from=b /b.txt /\n",
+            wait("a", "b"),
+            wait("b", "a")
+        );
+        let ctx = Ctx::new(&env, "parallel", &df);
+        let out = env.build_local(&ctx, &[]);
+        assert_eq!(read(&out, "a.txt"), "a\n");
+        assert_eq!(read(&out, "b.txt"), "b\n");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // RUN --mount
+    // ---------------------------------------------------------------------------------------------
+
+    #[test]
+    fn cache_mounts_persist_and_are_shared_by_id() {
+        let env = e2e!();
+        let id = format!("e2e-cache-{}", nonce());
+        let df = format!(
+            r#"FROM {{{{BASE}}}}
+    ARG RUN_NO
+    RUN --mount=type=cache,id={id},target=/cache \
+        echo "run $RUN_NO" >> /cache/log && cp /cache/log /log
+    "#
+        );
+        let ctx = Ctx::new(&env, "cache", &df);
+        let out = env.build_local(&ctx, &["--build-arg", "RUN_NO=1"]);
+        assert_eq!(read(&out, "log"), "run 1\n");
+        let out = env.build_local(&ctx, &["--build-arg", "RUN_NO=2"]);
+        assert_eq!(
+            read(&out, "log"),
+            "run 1\nrun 2\n",
+            "cache mount content persists"
+        );
+
+        // Another Dockerfile, another target path, same id: same cache.
+        let df2 = format!(
+            r#"FROM {{{{BASE}}}}
+    ARG RUN_NO
+    RUN --mount=type=cache,id={id},target=/elsewhere/c \
+        echo "other $RUN_NO" >> /elsewhere/c/log && cp /elsewhere/c/log /log
+    "#
+        );
+        let ctx2 = Ctx::new(&env, "cache2", &df2);
+        let out = env.build_local(&ctx2, &["--build-arg", "RUN_NO=3"]);
+        assert_eq!(read(&out, "log"), "run 1\nrun 2\nother 3\n", "shared by id");
+
+        // A cache mount never ends up in the result.
+        assert!(!out.join("cache").join("log").exists());
+    }
+
+    #[test]
+    fn secret_mount_is_readable_and_in_no_layer() {
+        let env = e2e!();
+        let secret = format!("s3cr3t-{}", nonce());
+        let ctx = Ctx::new(
+            &env,
+            "secret",
+            r#"FROM {{BASE}}
+    RUN --mount=type=secret,id=mysecret \
+        test -f /run/secrets/mysecret && wc -c < /run/secrets/mysecret > /secret-size
+    RUN --mount=type=secret,id=mysecret,target=/custom/path,required=true \
+        cat /custom/path | grep -q '^s3cr3t-' && echo ok > /secret-ok
+    RUN --mount=type=secret,id=missing echo "optional secret absent is fine" > /optional-ok
+    "#,
+        );
+        let src = ctx.scratch("secret").join("secret.txt");
+        fs::write(&src, &secret).unwrap();
+        let secret_arg = format!("id=mysecret,src={}", src.display());
+        let tag = "e2e-secret:latest";
+        env.build(&ctx, &["--secret", &secret_arg, "-t", tag]);
+
+        let out = env.build_local(&ctx, &["--secret", &secret_arg]);
+        assert_eq!(read(&out, "secret-size").trim(), secret.len().to_string());
+        assert_eq!(read(&out, "secret-ok"), "ok\n");
+        assert!(out.join("optional-ok").exists());
+        assert!(
+            !out.join("run/secrets/mysecret").exists(),
+            "secret file left in the result"
+        );
+        assert!(
+            !out.join("custom/path").exists(),
+            "secret target left in the result"
+        );
+
+        // `docker save` holds every layer (uncompressed tars) and the config: no secret anywhere.
+        let save = ctx.scratch("save").join("image.tar");
+        let r = env.run(["save", "-o", save.to_str().unwrap(), tag]);
+        assert!(r.status.success(), "{}", text(&r));
+        let bytes = fs::read(&save).unwrap();
+        assert!(bytes.len() > 1000);
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the secret value appears in `docker save` output"
+        );
+
+        // A required secret that is not provided fails the build.
+        let ctx2 = Ctx::new(
+            &env,
+            "secret-req",
+            "FROM {{BASE}}\nRUN --mount=type=secret,id=absent,required=true cat /run/secrets/absent\n",
+        );
+        let r = env.build_raw(&ctx2, &[]);
+        assert!(!r.status.success(), "missing required secret must fail");
+    }
+
+    /// A real ssh-agent on a unix socket, stopped (by its PID) on drop.
+    struct Agent {
+        child: Child,
+        sock: PathBuf,
+    }
+
+    impl Agent {
+        fn start(dir: &Path) -> Agent {
+            let sock = dir.join("agent.sock");
+            let child = Command::new("ssh-agent")
+                .arg("-D")
+                .arg("-a")
+                .arg(&sock)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start ssh-agent (Debian package openssh-client)");
+            let agent = Agent { child, sock };
+            let t = Instant::now();
+            while !agent.sock.exists() {
+                assert!(
+                    t.elapsed() < Duration::from_secs(10),
+                    "ssh-agent did not create its socket"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            agent
+        }
+    }
+
+    impl Drop for Agent {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    #[test]
+    fn ssh_mount_forwards_the_agent_socket() {
+        let env = e2e!();
+        let ctx = Ctx::new(
+            &env,
+            "ssh",
+            r#"FROM {{BASE}}
+    RUN --mount=type=ssh \
+        test -n "$SSH_AUTH_SOCK" && test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /default-sock
+    RUN --mount=type=ssh,id=default,target=/tmp/agent.sock \
+        test -S /tmp/agent.sock && test "$SSH_AUTH_SOCK" = /tmp/agent.sock && echo ok > /custom-ok
+    "#,
+        );
+        let agent = Agent::start(&ctx.scratch("agent"));
+        let mut c = env.docker();
+        let dest = ctx.scratch("out");
+        c.env("SSH_AUTH_SOCK", &agent.sock)
+            .arg("build")
+            .arg("--progress=plain")
+            .arg("--ssh")
+            .arg("default")
+            .arg("-o")
+            .arg(format!("type=local,dest={}", dest.display()))
+            .arg(&ctx.dir);
+        let out = c.output().unwrap();
+        drop(agent);
+        assert!(out.status.success(), "ssh build failed:\n{}", text(&out));
+        assert_eq!(read(&dest, "default-sock"), "/run/buildkit/ssh_agent.0\n");
+        assert_eq!(read(&dest, "custom-ok"), "ok\n");
+    }
+
+    #[test]
+    fn bind_and_tmpfs_mounts() {
+        let env = e2e!();
+        let ctx = Ctx::new(
+            &env,
+            "bind",
+            r#"FROM {{BASE}} AS data
+    RUN mkdir -p /data && echo from-stage > /data/f
+
+    FROM {{BASE}}
+    RUN --mount=type=bind,from=data,source=/data,target=/mnt/data \
+        cat /mnt/data/f > /from-stage
+    RUN --mount=type=bind,target=/mnt/ctx \
+        cat /mnt/ctx/input.txt > /from-context
+    RUN --mount=type=bind,source=sub,target=/mnt/sub,rw \
+        echo scribble > /mnt/sub/new && cat /mnt/sub/s.txt > /from-sub
+    RUN --mount=type=tmpfs,target=/scratch \
+        grep -q ' /scratch tmpfs ' /proc/mounts && echo tmp > /scratch/t && echo tmpfs-ok > /tmpfs-ok
+    "#,
+        );
+        ctx.write("input.txt", "context file\n");
+        ctx.write("sub/s.txt", "sub file\n");
+        let out = env.build_local(&ctx, &[]);
+        assert_eq!(read(&out, "from-stage"), "from-stage\n");
+        assert_eq!(read(&out, "from-context"), "context file\n");
+        assert_eq!(read(&out, "from-sub"), "sub file\n");
+        assert_eq!(read(&out, "tmpfs-ok"), "tmpfs-ok\n");
+        assert!(
+            !out.join("mnt/data/f").exists(),
+            "bind mount content leaked"
+        );
+        assert!(!out.join("scratch/t").exists(), "tmpfs content leaked");
+        assert!(
+            !ctx.dir.join("sub/new").exists(),
+            "rw bind must not write back to the context"
         );
     }
-}
 
-#[test]
-fn failing_run_shows_command_and_exit_code() {
-    let env = e2e!();
-    let ctx = Ctx::new(
-        &env,
-        "run-error",
-        "FROM {{BASE}}\nRUN echo fine\nRUN echo about to fail && exit 3\n",
-    );
-    let r = env.build_raw(&ctx, &[]);
-    assert!(!r.status.success());
-    let t = text(&r);
-    assert!(t.contains("about to fail"), "{t}");
-    assert!(t.contains("exit code: 3"), "{t}");
+    // ---------------------------------------------------------------------------------------------
+    // Heredocs, COPY / ADD
+    // ---------------------------------------------------------------------------------------------
+
+    #[test]
+    fn heredocs_in_run_and_copy() {
+        let env = e2e!();
+        if !env.supports("heredoc") {
+            return;
+        }
+        let ctx = Ctx::new(
+            &env,
+            "heredoc",
+            r#"FROM {{BASE}}
+    ARG WHO=world
+    RUN <<EOF
+    echo "hello $WHO" > /run1
+    echo second line >> /run1
+    EOF
+    RUN <<'EOF' sh
+    echo 'no $expansion' > /run2
+    EOF
+    COPY <<EOF /copied.txt
+    greeting for ${WHO}
+    EOF
+    COPY <<A <<B /dir/
+    file a
+    A
+    file b
+    B
+    "#,
+        );
+        let out = env.build_local(&ctx, &[]);
+        assert_eq!(read(&out, "run1"), "hello world\nsecond line\n");
+        assert_eq!(read(&out, "run2"), "no $expansion\n");
+        assert_eq!(read(&out, "copied.txt"), "greeting for world\n");
+        assert_eq!(read(&out, "dir/A"), "file a\n");
+        assert_eq!(read(&out, "dir/B"), "file b\n");
+    }
+
+    #[test]
+    fn copy_and_add_flags_chown_from_and_add_tar() {
+        let env = e2e!();
+        let ctx = Ctx::new(
+            &env,
+            "copy",
+            r#"FROM {{BASE}} AS src
+    RUN mkdir -p /src/deep && echo from-stage > /src/deep/s.txt
+
+    FROM {{BASE}} AS check
+    COPY --chown=1000:1000 a.txt /owned/a.txt
+    COPY --chown=app owned-dir/ /owned-dir/
+    COPY --from=src /src/deep/s.txt /from-stage/
+    COPY dir/ /dircontent/
+    COPY *.glob /globbed/
+    ADD archive.tar /unpacked/
+    ADD --chown=1000:1000 plain.txt /added.txt
+    RUN stat -c '%u:%g' /owned/a.txt > /stat-copy \
+     && stat -c '%u:%g' /owned-dir/x > /stat-dir \
+     && stat -c '%u:%g' /added.txt > /stat-add \
+     && ls /globbed | sort | tr '\n' ' ' > /globbed.txt \
+     && cat /from-stage/s.txt /dircontent/d.txt /unpacked/inside.txt /added.txt > /all.txt
+
+    FROM scratch
+    COPY --from=check /stat-copy /stat-dir /stat-add /globbed.txt /all.txt /
+    "#,
+        );
+        ctx.write("a.txt", "a\n");
+        ctx.write("owned-dir/x", "x\n");
+        ctx.write("dir/d.txt", "d\n");
+        ctx.write("one.glob", "1\n");
+        ctx.write("two.glob", "2\n");
+        ctx.write("plain.txt", "plain\n");
+        // A tar built in the context (ADD extracts local tars).
+        let tsrc = ctx.scratch("tarsrc");
+        fs::write(tsrc.join("inside.txt"), "inside tar\n").unwrap();
+        let st = Command::new("tar")
+            .arg("-C")
+            .arg(&tsrc)
+            .arg("-cf")
+            .arg(ctx.dir.join("archive.tar"))
+            .arg("inside.txt")
+            .status()
+            .unwrap();
+        assert!(st.success());
+
+        let out = env.build_local(&ctx, &[]);
+        assert_eq!(read(&out, "stat-copy"), "1000:1000\n");
+        assert_eq!(read(&out, "stat-dir"), "1000:1000\n");
+        assert_eq!(read(&out, "stat-add"), "1000:1000\n");
+        assert_eq!(read(&out, "globbed.txt"), "one.glob two.glob ");
+        assert_eq!(read(&out, "all.txt"), "from-stage\nd\ninside tar\nplain\n");
+    }
+
+    #[test]
+    fn copy_chmod() {
+        let env = e2e!();
+        let ctx = Ctx::new(
+            &env,
+            "chmod",
+            r#"FROM {{BASE}}
+    COPY --chmod=0750 run.sh /bin/run.sh
+    COPY --chown=1000:1000 --chmod=600 a.txt /a.txt
+    RUN stat -c '%a' /bin/run.sh > /mode-run && stat -c '%a %u' /a.txt > /mode-a
+    "#,
+        );
+        ctx.write("run.sh", "#!/bin/sh\necho hi\n");
+        ctx.write("a.txt", "a\n");
+        let out = env.build_local(&ctx, &[]);
+        assert_eq!(read(&out, "mode-run"), "750\n");
+        assert_eq!(read(&out, "mode-a"), "600 1000\n");
+    }
+
+    #[test]
+    fn copy_link() {
+        let env = e2e!();
+        if !env.supports("copy-link") {
+            return;
+        }
+        let ctx = Ctx::new(
+            &env,
+            "link",
+            r#"FROM {{BASE}} AS src
+    RUN echo built > /built.txt
+
+    FROM {{BASE}}
+    RUN echo before > /before.txt
+    COPY --link a.txt /linked/a.txt
+    COPY --link --from=src /built.txt /linked/
+    RUN cat /before.txt /linked/a.txt /linked/built.txt > /all.txt
+    "#,
+        );
+        ctx.write("a.txt", "a\n");
+        let out = env.build_local(&ctx, &[]);
+        assert_eq!(read(&out, "all.txt"), "before\na\nbuilt\n");
+    }
+
+    #[test]
+    fn copy_exclude() {
+        let env = e2e!();
+        if !env.supports("copy-exclude") {
+            return;
+        }
+        let ctx = Ctx::new(
+            &env,
+            "exclude",
+            r#"FROM {{BASE}}
+    COPY --exclude=*.log --exclude=secret/ . /app/
+    RUN find /app -type f | sort > /files.txt
+    "#,
+        );
+        ctx.write("keep.txt", "k\n");
+        ctx.write("drop.log", "d\n");
+        ctx.write("sub/also.log", "d\n");
+        ctx.write("sub/keep2.txt", "k\n");
+        ctx.write("secret/x", "s\n");
+        let out = env.build_local(&ctx, &[]);
+        let files = read(&out, "files.txt");
+        assert!(files.contains("/app/keep.txt"), "{files}");
+        assert!(files.contains("/app/sub/keep2.txt"), "{files}");
+        assert!(!files.contains(".log"), "{files}");
+        assert!(!files.contains("/app/secret/"), "{files}");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Image config
+    // ---------------------------------------------------------------------------------------------
+
+    #[test]
+    fn image_config_instructions() {
+        let env = e2e!();
+        let ctx = Ctx::new(
+            &env,
+            "config",
+            r#"FROM {{BASE}}
+    ENV APP_HOME=/srv/app PLAIN=value
+    ENV SPACED="a b"
+    LABEL org.example.name="e2e" org.example.multi="one two"
+    WORKDIR ${APP_HOME}
+    RUN echo "$(pwd)" > /workdir.txt
+    EXPOSE 8080 9090/udp
+    VOLUME ["/data"]
+    STOPSIGNAL SIGINT
+    HEALTHCHECK --interval=30s --timeout=5s --start-period=2s --retries=4 CMD test -f /workdir.txt
+    SHELL ["/bin/sh", "-e", "-c"]
+    RUN echo "shell is $0" > /shell.txt
+    USER app:app
+    ENTRYPOINT ["/bin/echo", "entry"]
+    CMD ["default", "args"]
+    "#,
+        );
+        let tag = "e2e-config:latest";
+        env.build(&ctx, &["-t", tag]);
+        let img = env.inspect(tag);
+        let c = &img["Config"];
+        let envs: Vec<&str> = c["Env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(envs.contains(&"APP_HOME=/srv/app"), "{envs:?}");
+        assert!(envs.contains(&"PLAIN=value"), "{envs:?}");
+        assert!(envs.contains(&"SPACED=a b"), "{envs:?}");
+        assert!(
+            envs.iter().any(|e| e.starts_with("PATH=")),
+            "PATH kept from base: {envs:?}"
+        );
+        assert_eq!(c["Labels"]["org.example.name"], "e2e");
+        assert_eq!(c["Labels"]["org.example.multi"], "one two");
+        assert_eq!(c["WorkingDir"], "/srv/app");
+        assert_eq!(c["User"], "app:app");
+        assert!(
+            c["ExposedPorts"].get("8080/tcp").is_some(),
+            "{}",
+            c["ExposedPorts"]
+        );
+        assert!(
+            c["ExposedPorts"].get("9090/udp").is_some(),
+            "{}",
+            c["ExposedPorts"]
+        );
+        assert!(c["Volumes"].get("/data").is_some(), "{}", c["Volumes"]);
+        assert_eq!(c["StopSignal"], "SIGINT");
+        let hc = &c["Healthcheck"];
+        assert_eq!(
+            hc["Test"],
+            serde_json::json!(["CMD-SHELL", "test -f /workdir.txt"])
+        );
+        assert_eq!(hc["Interval"], 30_000_000_000u64);
+        assert_eq!(hc["Timeout"], 5_000_000_000u64);
+        assert_eq!(hc["StartPeriod"], 2_000_000_000u64);
+        assert_eq!(hc["Retries"], 4);
+        assert_eq!(c["Shell"], serde_json::json!(["/bin/sh", "-e", "-c"]));
+        assert_eq!(c["Entrypoint"], serde_json::json!(["/bin/echo", "entry"]));
+        assert_eq!(c["Cmd"], serde_json::json!(["default", "args"]));
+
+        // History: one entry per instruction, RUNs as the shell sees them.
+        let hist = env.history(tag);
+        let joined = hist.join("\n");
+        assert!(joined.contains("EXPOSE"), "{joined}");
+        assert!(joined.contains("STOPSIGNAL"), "{joined}");
+        assert!(
+            joined.contains("/bin/sh -e -c echo \"shell is $0\""),
+            "{joined}"
+        );
+        assert!(joined.contains("WORKDIR /srv/app"), "{joined}");
+
+        // The image runs with that config.
+        let r = env.run(["run", "--rm", tag]);
+        assert!(r.status.success(), "{}", text(&r));
+        assert_eq!(String::from_utf8_lossy(&r.stdout), "entry default args\n");
+        let r = env.run([
+            "run",
+            "--rm",
+            "--entrypoint",
+            "cat",
+            tag,
+            "/workdir.txt",
+            "/shell.txt",
+        ]);
+        assert_eq!(
+            String::from_utf8_lossy(&r.stdout),
+            "/srv/app\nshell is /bin/sh\n"
+        );
+    }
+
+    #[test]
+    fn onbuild_triggers_run_in_child_build() {
+        let env = e2e!();
+        let registry = env
+            .registry
+            .clone()
+            .unwrap_or_else(|| "localhost:5000".into());
+        let parent_tag = format!("{registry}/e2e-onbuild:parent");
+        let parent = Ctx::new(
+            &env,
+            "onbuild-parent",
+            r#"FROM {{BASE}}
+    ONBUILD COPY trigger.txt /from-trigger.txt
+    ONBUILD RUN echo "onbuild ran" > /onbuild.txt
+    RUN echo parent > /parent.txt
+    "#,
+        );
+        env.build(&parent, &["-t", &parent_tag]);
+        let img = env.inspect(&parent_tag);
+        let onbuild = img["Config"]["OnBuild"].as_array().unwrap();
+        assert_eq!(onbuild.len(), 2, "{onbuild:?}");
+        // The parent itself must not run its triggers.
+        let out = env.build_local(&parent, &[]);
+        assert!(!out.join("onbuild.txt").exists());
+        let r = env.run(["push", &parent_tag]);
+        assert!(r.status.success(), "push {parent_tag}: {}", text(&r));
+
+        let child = Ctx::new(
+            &env,
+            "onbuild-child",
+            &format!("FROM {parent_tag}\nRUN cat /onbuild.txt /from-trigger.txt > /child.txt\n"),
+        );
+        child.write("trigger.txt", "trigger file\n");
+        let out = env.build_local(&child, &[]);
+        assert_eq!(read(&out, "child.txt"), "onbuild ran\ntrigger file\n");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------------
+
+    #[test]
+    fn syntax_error_shows_the_offending_line() {
+        let env = e2e!();
+        let ctx = Ctx::new(
+            &env,
+            "syntax-error",
+            "FROM {{BASE}}\nRUN echo fine\nNOTANINSTRUCTION some args\nRUN echo never\n",
+        );
+        let r = env.build_raw(&ctx, &[]);
+        assert!(!r.status.success());
+        let t = text(&r);
+        assert!(
+            t.to_lowercase().contains("notaninstruction"),
+            "the output must name the offending instruction:\n{t}"
+        );
+        // The line number of the offending line (3, or 4 with the syntax line).
+        let line = if env.builtin() { 3 } else { 4 };
+        assert!(
+            t.contains(&format!("line {line}")) || t.contains(&format!("Dockerfile:{line}")),
+            "line {line} shown:\n{t}"
+        );
+        if !env.builtin() {
+            // Our frontend attaches an errdefs.Source detail: the CLI prints the line itself.
+            assert!(
+                t.contains("NOTANINSTRUCTION some args"),
+                "offending line shown:\n{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn failing_run_shows_command_and_exit_code() {
+        let env = e2e!();
+        let ctx = Ctx::new(
+            &env,
+            "run-error",
+            "FROM {{BASE}}\nRUN echo fine\nRUN echo about to fail && exit 3\n",
+        );
+        let r = env.build_raw(&ctx, &[]);
+        assert!(!r.status.success());
+        let t = text(&r);
+        assert!(t.contains("about to fail"), "{t}");
+        assert!(t.contains("exit code: 3"), "{t}");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The example users copy (what scripts/demo builds)
+    // ---------------------------------------------------------------------------------------------
+
+    fn copy_dir(from: &Path, to: &Path) {
+        fs::create_dir_all(to).unwrap();
+        for entry in fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let dest = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &dest);
+            } else {
+                fs::copy(entry.path(), dest).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn example_hello_builds_and_runs() {
+        let env = e2e!();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let mut dir = repo.join("examples/hello");
+        if !dir.join("Dockerfile").exists() {
+            dir = repo.join("tests/e2e/hello");
+        }
+        let original = fs::read_to_string(dir.join("Dockerfile")).unwrap();
+        // Our syntax line (or none in built-in mode) replaces the example's own.
+        let body: String = original
+            .lines()
+            .filter(|l| {
+                let t = l.trim_start_matches('#').trim_start();
+                !(l.starts_with('#') && t.to_ascii_lowercase().starts_with("syntax"))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let ctx = Ctx::new(&env, "example", &body);
+        let df = fs::read_to_string(ctx.dir.join("Dockerfile")).unwrap();
+        copy_dir(&dir, &ctx.dir);
+        ctx.write("Dockerfile", &df);
+        let tag = "e2e-example-hello:latest";
+        let base_arg = format!("BASE={}", env.base);
+        env.build(&ctx, &["--build-arg", &base_arg, "-t", tag]);
+        let r = env.run(["run", "--rm", tag]);
+        assert!(r.status.success(), "{}", text(&r));
+        let out = String::from_utf8_lossy(&r.stdout);
+        eprintln!("{} prints:\n{out}", dir.display());
+        assert!(!out.trim().is_empty(), "the example prints something");
+    }
 }

@@ -221,3 +221,80 @@ fn builder_matches_upstream_heredoc_copy_and_copy_from() {
         &def,
     );
 }
+
+#[test]
+fn builder_matches_upstream_workdir_bind_and_cache_mounts() {
+    let img = "docker.io/library/golang:1.26-alpine3.23@sha256:2a0c24d87dffdeeff4221fcb47546b49691672da287c53846602a5ffb9b6426d";
+    let st = base_image(
+        img,
+        "FROM golang:${GO_VERSION}-alpine${ALPINE_VERSION}",
+        &format!("[stage-0 1/5] FROM {img}"),
+    );
+    let cmd1 = "apk add --no-cache gcc musl-dev";
+    let st = st
+        .run(llb::ExecOptions {
+            args: shell(cmd1),
+            op: named(&format!("RUN {cmd1}"), &format!("[stage-0 2/5] RUN {cmd1}")),
+            ..Default::default()
+        })
+        .expect("run")
+        .root();
+    let cmd2 = "wget -O- -nv https://raw.githubusercontent.com/golangci/golangci-lint/master/install.sh | sh -s ${GOLANGCI_LINT_VERSION}";
+    let st = st
+        .run(llb::ExecOptions {
+            args: shell(cmd2),
+            env: vec![("GOLANGCI_LINT_VERSION".into(), "v2.8.0".into())],
+            op: named(
+                &format!("RUN {cmd2}"),
+                &format!(
+                    "[stage-0 3/5] RUN {}",
+                    cmd2.replace("${GOLANGCI_LINT_VERSION}", "v2.8.0")
+                ),
+            ),
+            ..Default::default()
+        })
+        .expect("run")
+        .root();
+    let dir = "/go/src/github.com/tonistiigi/binfmt";
+    let st = st.with_dir(dir).file(
+        llb::FileAction::mkdir(
+            dir,
+            0o755,
+            llb::MkdirOptions {
+                make_parents: true,
+                ..Default::default()
+            },
+        ),
+        llb::OpOptions::default().custom_name(format!("[stage-0 4/5] WORKDIR {dir}")),
+    );
+    let context = llb::local(
+        "context",
+        llb::LocalOptions {
+            shared_key_hint: Some("context".into()),
+            op: llb::OpOptions::default().custom_name("[internal] load build context"),
+            ..Default::default()
+        },
+    );
+    let raw = "RUN --mount=target=. --mount=target=/root/.cache,type=cache   golangci-lint run";
+    let run = st
+        .run(llb::ExecOptions {
+            args: shell("golangci-lint run"),
+            env: vec![("GOLANGCI_LINT_VERSION".into(), "v2.8.0".into())],
+            mounts: vec![
+                llb::Mount::bind(dir, context).readonly(true),
+                llb::Mount::cache("/root/.cache", "//root/.cache", llb::CacheSharing::Shared),
+            ],
+            op: named(raw, &format!("[stage-0 5/5] {raw}")),
+            ..Default::default()
+        })
+        .expect("run");
+    let opts = llb::MarshalOptions {
+        local_unique_id: Some("l3j6dggbay5mwb3qnuwhi3qj5".into()),
+        ..all_caps()
+    };
+    let def = run.root().marshal(&opts).expect("marshal");
+    assert_same_definition(
+        "tonistiigi__binfmt__hack__dockerfiles__lint.Dockerfile.def",
+        &def,
+    );
+}

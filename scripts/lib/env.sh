@@ -79,7 +79,9 @@ busybox_is_static() {
   bb=$(busybox_path)
   [[ -x $bb ]] || return 1
   # busybox-static's binary has no program interpreter; Debian's plain busybox is dynamic.
-  LC_ALL=C ldd "$bb" 2>&1 | grep -q 'not a dynamic executable'
+  local out
+  out=$(LC_ALL=C ldd "$bb" 2>&1 || true)
+  [[ $out == *"not a dynamic executable"* || $out == *"statically linked"* ]]
 
 }
 

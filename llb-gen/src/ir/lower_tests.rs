@@ -1,4 +1,6 @@
-use super::test_support::parse;
+fn parse(src: &str) -> crate::syntax::ast::Dockerfile {
+    crate::syntax::parse(src).dockerfile
+}
 use super::*;
 
 fn lower_src(src: &str) -> Lowered {

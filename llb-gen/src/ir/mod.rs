@@ -24,8 +24,6 @@ mod mount;
 mod run;
 mod simple;
 pub mod suggest;
-#[cfg(test)]
-mod test_support;
 mod types;
 pub mod values;
 

@@ -62,7 +62,7 @@ fn buildkit_negative_testfiles_are_rejected() {
         let input = std::fs::read(case.join("Dockerfile")).expect("Dockerfile");
         let parsed = syntax::parse_bytes(&input);
         assert!(!parsed.errors.is_empty(), "{} parsed", case.display());
-        let file = SourceFile::new("Dockerfile", String::from_utf8_lossy(&input));
+        let file = SourceFile::new("Dockerfile", syntax::source_text(&input));
         for e in &parsed.errors {
             let text = render(&e.to_diagnostic(), &file);
             assert!(text.starts_with("error: "), "{text}");

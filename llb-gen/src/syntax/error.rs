@@ -78,10 +78,10 @@ impl SyntaxError {
                 "quote the element: in the JSON form every element must be a string".to_string()
             }
             SyntaxErrorKind::UnterminatedHeredoc { name } => {
-                format!("the terminator must be alone on its line: `{name}` (no indentation unless `<<-` strips tabs)")
+                format!("the terminator line must be exactly `{name}`, without blanks around it (after `<<-`, leading tabs are allowed)")
             }
             SyntaxErrorKind::InvalidEscape { .. } => {
-                "write `# escape=\\` or `# escape=``".to_string()
+                "the escape character is either a backslash (the default) or a backtick".to_string()
             }
             SyntaxErrorKind::RepeatedDirective { key } => {
                 format!("remove this line; the first `{key}` directive is used")

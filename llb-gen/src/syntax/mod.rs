@@ -63,7 +63,7 @@ pub fn parse_bytes(bytes: &[u8]) -> Parsed {
     };
     let first_bad = first.valid_up_to();
     let first_len = first.error_len().unwrap_or(bytes.len() - first_bad).max(1);
-    let text = sanitize(bytes);
+    let text = source_text(bytes);
     let mut parsed = parse(&text);
     parsed.errors.push(SyntaxError::new(
         SyntaxErrorKind::InvalidUtf8,
@@ -73,8 +73,10 @@ pub fn parse_bytes(bytes: &[u8]) -> Parsed {
     parsed
 }
 
-/// `bytes` as text with every byte of an invalid sequence replaced by `?`.
-fn sanitize(bytes: &[u8]) -> String {
+/// The text that the spans of [`parse_bytes`] index: `bytes` with every byte
+/// of an invalid UTF-8 sequence replaced by `?` (same length). Use it to
+/// build the `SourceFile` that renders the diagnostics.
+pub fn source_text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     let mut rest = bytes;
     loop {

@@ -124,6 +124,7 @@ impl Parser<'_> {
             if let Some(sub) = node.sub.as_deref_mut() {
                 sub.start_line = start_line;
                 sub.end_line = node.end_line;
+                sub.span = range(sub.keyword.span.start as usize, last_end);
             }
             self.nodes.push(node);
         }
@@ -143,7 +144,7 @@ impl Parser<'_> {
                 continue;
             }
             if trimmed.is_empty() {
-                empty.get_or_insert(range(pl.start, pl.next));
+                empty.get_or_insert(range(pl.start, pl.end));
                 continue;
             }
             let (keep, continues) = trim_continuation(raw, escape);

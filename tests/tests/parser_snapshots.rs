@@ -1,0 +1,177 @@
+//! Snapshot tests of the syntax layer: a readable AST dump with spans for
+//! `tests/fixtures/parse/ok/*.Dockerfile`, and the rendered diagnostics for
+//! `tests/fixtures/parse/err/*.Dockerfile` (one snapshot per file).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use llb_gen::diagnostic::{render, render_all, SourceFile};
+use llb_gen::syntax::{self, ast::Node};
+use llb_gen::text::TextRange;
+
+fn fixtures(kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/parse")
+        .join(kind);
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "Dockerfile"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `@start..end "source text"` for a span.
+fn at(src: &str, span: TextRange) -> String {
+    let slice = src.get(span.as_usize()).unwrap_or("<not a char range>");
+    format!("@{span:?} {slice:?}")
+}
+
+fn tree_node(out: &mut String, src: &str, node: &Node, indent: &str) {
+    let _ = writeln!(
+        out,
+        "{indent}{} lines {}-{} json={} {}",
+        node.keyword_lower(),
+        node.start_line,
+        node.end_line,
+        node.json,
+        at(src, node.span)
+    );
+    let _ = writeln!(
+        out,
+        "{indent}  keyword {:?} {}",
+        node.keyword.value,
+        at(src, node.keyword.span)
+    );
+    for f in &node.flags {
+        let _ = writeln!(out, "{indent}  flag {:?} {}", f.value, at(src, f.span));
+    }
+    for a in &node.args {
+        let _ = writeln!(out, "{indent}  arg {:?} {}", a.value, at(src, a.span));
+    }
+    let _ = writeln!(
+        out,
+        "{indent}  rest {:?} {}",
+        node.rest.value,
+        at(src, node.rest.span)
+    );
+    let _ = writeln!(out, "{indent}  original {:?}", node.original);
+    if !node.prev_comment.is_empty() {
+        let _ = writeln!(out, "{indent}  prev_comment {:?}", node.prev_comment);
+    }
+    for h in &node.heredocs {
+        let _ = writeln!(
+            out,
+            "{indent}  heredoc {:?} fd={} expand={} chomp={} word {} body {}",
+            h.name,
+            h.file_descriptor,
+            h.expand,
+            h.chomp,
+            at(src, h.word_span),
+            at(src, h.body_span)
+        );
+        let _ = writeln!(out, "{indent}    content {:?}", h.content);
+    }
+    if let Some(sub) = &node.sub {
+        tree_node(out, src, sub, &format!("{indent}  sub "));
+    }
+}
+
+/// A readable dump of everything the parser returns, every span shown with
+/// the source text it covers.
+fn tree(src: &str) -> String {
+    let parsed = syntax::parse(src);
+    let df = &parsed.dockerfile;
+    let mut out = String::new();
+    let _ = writeln!(out, "escape {:?}", df.escape);
+    for d in &df.directives {
+        let _ = writeln!(
+            out,
+            "directive {} = {:?} {} value {}",
+            d.key,
+            d.value,
+            at(src, d.span),
+            at(src, d.value_span)
+        );
+    }
+    for n in &df.nodes {
+        tree_node(&mut out, src, n, "");
+    }
+    for w in &df.warnings {
+        let _ = writeln!(
+            out,
+            "warning {} {:?} {}",
+            w.code,
+            w.message,
+            at(src, w.span)
+        );
+    }
+    for e in &parsed.errors {
+        let _ = writeln!(out, "error {e}");
+    }
+    let _ = writeln!(out, "dump:\n{}", syntax::dump(df));
+    out
+}
+
+#[test]
+fn ast_snapshots() {
+    let files = fixtures("ok");
+    assert!(files.len() >= 4);
+    for path in files {
+        let src = std::fs::read_to_string(&path).expect("utf-8 fixture");
+        let parsed = syntax::parse(&src);
+        assert!(
+            parsed.errors.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            parsed.errors
+        );
+        insta::assert_snapshot!(format!("ast_{}", stem(&path)), tree(&src));
+    }
+}
+
+fn rendered_errors(name: &str, bytes: &[u8]) -> String {
+    let parsed = syntax::parse_bytes(bytes);
+    assert!(!parsed.errors.is_empty(), "{name}: no error");
+    let file = SourceFile::new(name, syntax::source_text(bytes));
+    let diags: Vec<_> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
+    render_all(&diags, &file)
+}
+
+#[test]
+fn diagnostic_snapshots() {
+    let files = fixtures("err");
+    assert!(files.len() >= 20, "only {} error fixtures", files.len());
+    for path in files {
+        let bytes = std::fs::read(&path).expect("fixture");
+        let name = format!("{}.Dockerfile", stem(&path));
+        insta::assert_snapshot!(
+            format!("err_{}", stem(&path)),
+            rendered_errors(&name, &bytes)
+        );
+    }
+}
+
+#[test]
+fn over_long_line_is_a_located_error() {
+    let long = "x".repeat(70_000);
+    let src = format!("FROM alpine\nRUN echo {long}\nRUN echo ok\n");
+    let parsed = syntax::parse(&src);
+    assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+    let e = &parsed.errors[0];
+    assert_eq!(e.span, TextRange::from_usize(12, 12 + 9 + 70_000));
+    let file = SourceFile::new("Dockerfile", src.clone());
+    let text = render(&e.to_diagnostic(), &file);
+    let head: Vec<&str> = text.lines().take(2).collect();
+    insta::assert_snapshot!("err_over_long_line_head", head.join("\n"));
+    // The tree is still complete.
+    assert_eq!(parsed.dockerfile.nodes.len(), 3);
+}

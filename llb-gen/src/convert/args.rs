@@ -56,14 +56,17 @@ pub fn build_meta_args(
     meta: &[ArgInstruction],
     build_args: &BTreeMap<String, String>,
     escape: char,
-) -> Result<EnvList, (String, crate::text::TextRange)> {
+) -> Result<EnvList, crate::diagnostic::Diagnostic> {
     for cmd in meta {
         for decl in &cmd.args {
             let key = decl.name.value.as_str();
             let value = if let Some(v) = build_args.get(key) {
                 Some(v.clone())
             } else if let Some(def) = &decl.default {
-                Some(expand_word(&def.value, &globals, escape).map_err(|e| (e, cmd.info.span))?)
+                Some(
+                    expand_word(&def.value, &globals, escape)
+                        .map_err(|e| super::expand::word_error(&e, def.span))?,
+                )
             } else {
                 None
             };

@@ -394,8 +394,7 @@ pub fn convert_ir(
         target_name
     };
     let globals = default_args(&opts.build_platform, &target_platform, &stage_arg);
-    let globals = build_meta_args(globals, &df.meta_args, &opts.build_args, df.escape)
-        .map_err(|(m, s)| err("meta-arg", m, s))?;
+    let globals = build_meta_args(globals, &df.meta_args, &opts.build_args, df.escape)?;
     let mut g = StageGraph::build(df, &globals, &target_platform)?;
     let target = g.resolve_target(opts.target.as_deref())?;
     g.add_all_deps(df)?;

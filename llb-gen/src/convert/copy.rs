@@ -95,11 +95,7 @@ fn parse_chmod(s: &str) -> Result<(Option<i32>, String), String> {
     Ok((None, s.to_string()))
 }
 
-fn heredoc_data(
-    d: &StageState,
-    ctx: &Ctx<'_>,
-    h: &crate::syntax::ast::Heredoc,
-) -> Result<String, Diagnostic> {
+fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<String, Diagnostic> {
     let mut data = if h.chomp {
         ir::chomp_heredoc(&h.content)
     } else {
@@ -107,8 +103,8 @@ fn heredoc_data(
     };
     if h.expand {
         let env = super::dispatch::StateEnv(&d.state);
-        data = super::expand::expand_heredoc(&data, &env, ctx.escape)
-            .map_err(|e| err("expand", e, h.body_span))?;
+        data = super::expand::expand_heredoc(&data, &env)
+            .map_err(|e| super::expand::word_error(&e, h.body_span))?;
     }
     Ok(data)
 }
@@ -317,7 +313,7 @@ pub fn copy(
     }
     for h in &c.heredocs {
         msg.push_str(&format!(" <<{}", h.name));
-        let data = heredoc_data(d, ctx, h)?;
+        let data = heredoc_data(d, h)?;
         let op = llb::OpOptions::default()
             .custom_name("[internal] preparing inline document")
             .platform(pb_platform(&d.platform));

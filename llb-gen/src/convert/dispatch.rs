@@ -93,7 +93,7 @@ impl StageState {
     /// Expand a word against the stage env.
     pub fn expand(&self, ctx: &Ctx<'_>, w: &ir::Word) -> Result<String, Diagnostic> {
         expand_word(&w.value, &StateEnv(&self.state), ctx.escape)
-            .map_err(|e| err("expand", e, w.span))
+            .map_err(|e| super::expand::word_error(&e, w.span))
     }
 
     /// `[stage i/n] NAME` (Go `prefixCommand`); advances the step counter.

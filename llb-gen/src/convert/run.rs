@@ -39,7 +39,8 @@ fn mounts(
         let env = StateEnv(&d.state);
         let escape = ctx.escape;
         let mut expand = |w: &ir::Word| -> Result<String, Diagnostic> {
-            super::expand::expand_word(&w.value, &env, escape).map_err(|e| err("expand", e, w.span))
+            super::expand::expand_word(&w.value, &env, escape)
+                .map_err(|e| super::expand::word_error(&e, w.span))
         };
         let spec = m.resolve(&mut expand, &workdir)?;
         match spec {

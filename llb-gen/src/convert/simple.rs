@@ -226,7 +226,7 @@ pub fn expose(
         let env = super::dispatch::StateEnv(&d.state);
         words.extend(
             super::expand::expand_words(&p.value, &env, ctx.escape)
-                .map_err(|e| err("expand", e, p.span))?,
+                .map_err(|e| super::expand::word_error(&e, p.span))?,
         );
     }
     let mut specs = Vec::new();

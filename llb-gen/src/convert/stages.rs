@@ -72,7 +72,7 @@ impl StageGraph {
         for (i, st) in df.stages.iter().enumerate() {
             let span = st.from.span;
             let base_name = expand_word(&st.base.value, globals, df.escape)
-                .map_err(|e| err("from-expand", e, span))?;
+                .map_err(|e| super::expand::word_error(&e, st.base.span))?;
             if base_name.is_empty() {
                 return Err(err(
                     "blank-base-name",
@@ -188,8 +188,8 @@ impl StageGraph {
 
     /// Resolve a `COPY --from` value to a node (`toCommand`).
     pub fn copy_source(&mut self, from: &ir::Word, escape: char) -> Result<usize, Diagnostic> {
-        let expanded =
-            expand_word(&from.value, &NoEnv, escape).map_err(|e| err("copy-from", e, from.span))?;
+        let expanded = expand_word(&from.value, &NoEnv, escape)
+            .map_err(|e| super::expand::word_error(&e, from.span))?;
         if expanded != from.value {
             return Err(err(
                 "copy-from-expansion",

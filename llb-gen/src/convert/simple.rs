@@ -100,14 +100,17 @@ pub fn label(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<
     Ok(())
 }
 
-/// `system.NormalizeWorkdir` for Unix paths.
+/// `system.NormalizeWorkdir` for Unix paths: an absolute path is kept as
+/// written (a trailing `/` survives into the exec cwd and the config), a
+/// relative one is joined to the current directory and cleaned.
 pub fn normalize_workdir(current: &str, requested: &str) -> String {
-    let joined = if requested.starts_with('/') {
+    if requested.starts_with('/') {
         requested.to_string()
+    } else if requested.is_empty() && current.starts_with('/') {
+        current.to_string()
     } else {
-        format!("/{current}/{requested}")
-    };
-    clean(&joined)
+        clean(&format!("/{current}/{requested}"))
+    }
 }
 
 /// Go `path.Clean`.
@@ -150,10 +153,9 @@ pub fn workdir(
     cmd: &ir::Command,
     w: &ir::Word,
 ) -> Result<(), Diagnostic> {
+    // An empty result (unset variable) is joined like a relative path:
+    // upstream checks for emptiness before expansion only.
     let path = d.expand(ctx, w)?;
-    if path.is_empty() {
-        return Err(err("workdir", "cannot normalize nothing", w.span));
-    }
     let wd = normalize_workdir(&d.image.config.working_dir, &path);
     d.image.config.working_dir = wd.clone();
     d.state = d.state.with_dir(wd.clone());
@@ -173,7 +175,7 @@ pub fn workdir(
             .platform(super::dispatch::pb_platform(&d.platform));
         d.state = d
             .state
-            .file(llb::FileAction::mkdir(wd.clone(), 0o755, opts), op);
+            .file(llb::FileAction::mkdir(clean(&wd), 0o755, opts), op);
     }
     d.commit(format!("WORKDIR {wd}"), with_layer, false);
     Ok(())

@@ -162,7 +162,9 @@ pub fn parse_flags(
                 "true" => on = true,
                 "false" => on = false,
                 "" => {
-                    errors.push(missing_value(name, word.span));
+                    errors.push(missing_value(name, word.span).with_help(format!(
+                        "write `--{name}`, `--{name}=true` or `--{name}=false`"
+                    )));
                     continue;
                 }
                 _ => {

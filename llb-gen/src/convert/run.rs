@@ -142,8 +142,14 @@ fn mounts(
                 uid,
                 gid,
             } => {
+                // Upstream sends an empty id when none is written (the
+                // daemon then uses `default`).
+                let written = m.fields.iter().any(|f| {
+                    f.key == ir::MountKey::Id
+                        && f.value.as_ref().is_some_and(|v| !v.value.is_empty())
+                });
                 exec.ssh.push(llb::SshMount {
-                    id,
+                    id: if written { id } else { String::new() },
                     target: target.unwrap_or_default(),
                     uid,
                     gid,

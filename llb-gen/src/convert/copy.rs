@@ -155,7 +155,7 @@ pub fn copy(
         .map(|w| d.expand(ctx, w))
         .transpose()?
         .filter(|s| !s.is_empty());
-    let owner = chown.as_deref().map(llb::ChownOpt::parse);
+    let owner = chown.as_deref().map(super::dispatch::chown_opt);
     let excludes: Vec<String> = c.excludes.iter().map(|w| w.value.clone()).collect();
 
     let heredoc_names: Vec<&str> = c.heredocs.iter().map(|h| h.name.as_str()).collect();

@@ -85,6 +85,21 @@ pub fn pb_platform(p: &Platform) -> llb::Platform {
     }
 }
 
+/// Go `llb.WithUser`: like [`llb::ChownOpt::parse`], but an empty name is
+/// marshalled as id 0 (Go's `UserOpt` with an empty name and uid 0), e.g.
+/// `--chown=${UNSET}:${UNSET}`.
+pub fn chown_opt(spec: &str) -> llb::ChownOpt {
+    let fix = |u: Option<llb::UserOpt>| match u {
+        Some(llb::UserOpt::Name(n)) if n.is_empty() => Some(llb::UserOpt::Id(0)),
+        other => other,
+    };
+    let o = llb::ChownOpt::parse(spec);
+    llb::ChownOpt {
+        user: fix(o.user),
+        group: fix(o.group),
+    }
+}
+
 pub fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnostic {
     Diagnostic::error(code, msg, span)
 }

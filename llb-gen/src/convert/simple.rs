@@ -161,8 +161,8 @@ pub fn workdir(
     d.state = d.state.with_dir(wd.clone());
     let with_layer = wd != "/";
     if with_layer {
-        let owner =
-            (!d.image.config.user.is_empty()).then(|| llb::ChownOpt::parse(&d.image.config.user));
+        let owner = (!d.image.config.user.is_empty())
+            .then(|| super::dispatch::chown_opt(&d.image.config.user));
         let opts = llb::MkdirOptions {
             make_parents: true,
             owner,

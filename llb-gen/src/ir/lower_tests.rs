@@ -226,3 +226,45 @@ fn onbuild() {
         ]
     );
 }
+
+#[test]
+fn onbuild_heredoc_expression_and_shebang_script() {
+    let df = ok("FROM a\nONBUILD RUN <<EOF\necho hi\nEOF\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n");
+    let cmds = &df.stages[0].commands;
+    let Instruction::OnBuild(o) = &cmds[0].instruction else {
+        panic!()
+    };
+    assert_eq!(o.expression, "RUN <<EOF\necho hi\nEOF");
+    let Instruction::Run(r) = &cmds[1].instruction else {
+        panic!()
+    };
+    assert!(matches!(
+        r.script(),
+        RunScript::Heredoc { shebang: true, .. }
+    ));
+}
+
+#[test]
+fn mount_with_variables_resolves_later() {
+    let df = ok("FROM a\nRUN --mount=type=cache,target=$HOME/.cache,id=${ID} true\n");
+    let Instruction::Run(r) = &df.stages[0].commands[0].instruction else {
+        panic!()
+    };
+    let mut expand = |w: &Word| -> Result<String, crate::diagnostic::Diagnostic> {
+        Ok(w.value.replace("$HOME", "/root").replace("${ID}", "pip"))
+    };
+    let spec = r.mounts[0].resolve(&mut expand, "/");
+    assert!(
+        matches!(spec, Ok(MountSpec::Cache { ref id, ref target, .. }) if id == "pip" && target == "/root/.cache")
+    );
+    let mut failing = |w: &Word| -> Result<String, crate::diagnostic::Diagnostic> {
+        Err(crate::diagnostic::Diagnostic::error(
+            "x",
+            "bad substitution",
+            w.span,
+        ))
+    };
+    assert!(r.mounts[0]
+        .resolve(&mut failing, "/")
+        .is_err_and(|d| d.message == "bad substitution"));
+}

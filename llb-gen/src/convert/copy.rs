@@ -92,7 +92,8 @@ fn parse_chmod(s: &str) -> Result<(Option<i32>, String), String> {
     if !valid {
         return Err(format!("invalid chmod parameter: '{s}'"));
     }
-    Ok((None, s.to_string()))
+    // Go's `ChmodOpt{ModeStr: s}` leaves `Mode` at 0, which is marshalled.
+    Ok((Some(0), s.to_string()))
 }
 
 fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<String, Diagnostic> {

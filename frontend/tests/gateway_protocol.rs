@@ -1,9 +1,8 @@
 //! Protocol tests: the real `frontend` binary as a child process against a
 //! fake `LLBBridge` server over its stdin/stdout, as BuildKit runs it.
 //!
-//! Tests marked `#[ignore = "needs the converter ..."]` exercise the success
-//! path and exact diagnostics; they need `llb_gen::convert::convert_dockerfile`
-//! (being written). Run them with `cargo test -p frontend -- --include-ignored`.
+//! The tests after the "converter" marker exercise the success path and exact
+//! diagnostics through `llb_gen::convert::convert_dockerfile`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -265,11 +264,10 @@ async fn stderr_gets_the_logs() {
     assert!(!out.stderr.is_empty(), "logs go to stderr");
 }
 
-// ---- These need the converter (llb-gen `convert_dockerfile`, being written). ----
+// ---- Through the converter (llb-gen `convert_dockerfile`). ----
 
-/// NEEDS THE CONVERTER: a syntax error is located on its own line.
+/// Converter: a syntax error is located on its own line.
 #[tokio::test]
-#[ignore = "needs the converter (llb_gen::convert::convert_dockerfile)"]
 async fn syntax_error_is_located_on_its_line() {
     let dockerfile = "FROM busybox\nRUN true\nFOO bar\n";
     let out = run_frontend(Fixture::with_dockerfile(dockerfile), &[], SESSION).await;
@@ -297,9 +295,8 @@ fn image_config_of(
     .unwrap()
 }
 
-/// NEEDS THE CONVERTER: the success path, single platform.
+/// Converter: the success path, single platform.
 #[tokio::test]
-#[ignore = "needs the converter (llb_gen::convert::convert_dockerfile)"]
 async fn simple_dockerfile_solves_and_returns_image_config() {
     let out = run_frontend(
         Fixture::with_dockerfile("FROM busybox\nRUN echo hi\n"),
@@ -357,10 +354,9 @@ async fn simple_dockerfile_solves_and_returns_image_config() {
     assert_eq!(platforms["Platforms"][0]["Platform"]["os"], "linux");
 }
 
-/// NEEDS THE CONVERTER: several platforms give a refs map and per-platform
+/// Converter: several platforms give a refs map and per-platform
 /// metadata.
 #[tokio::test]
-#[ignore = "needs the converter (llb_gen::convert::convert_dockerfile)"]
 async fn multi_platform_returns_refs_per_platform() {
     let opts = [("platform", "linux/amd64,linux/arm64")];
     let out = run_frontend(
@@ -398,9 +394,8 @@ async fn multi_platform_returns_refs_per_platform() {
     assert!(archs.contains(&"arm64".to_string()), "{archs:?}");
 }
 
-/// NEEDS THE CONVERTER: without `proto.refarray` the result is a string id.
+/// Converter: without `proto.refarray` the result is a string id.
 #[tokio::test]
-#[ignore = "needs the converter (llb_gen::convert::convert_dockerfile)"]
 async fn old_daemon_gets_a_string_ref() {
     let mut fixture = Fixture::with_dockerfile("FROM busybox\nRUN echo hi\n");
     fixture.frontend_caps = Some(vec!["solve.base", "resolveimage", "readfile", "return"]);
@@ -413,4 +408,94 @@ async fn old_daemon_gets_a_string_ref() {
         res.result
     );
     assert!(res.metadata.contains_key("containerimage.config"));
+}
+
+/// Converter: every base image of a round is resolved concurrently.
+#[tokio::test]
+async fn base_images_are_resolved_concurrently() {
+    let dockerfile = "FROM busybox AS a\nRUN echo a\n\nFROM alpine AS b\nRUN echo b\n\nFROM debian\nCOPY --from=a /x /x\nCOPY --from=b /y /y\n";
+    let mut fixture = Fixture::with_dockerfile(dockerfile);
+    let (digest, config) = fixture.images["docker.io/library/busybox:latest"].clone();
+    for name in ["alpine", "debian"] {
+        fixture.images.insert(
+            format!("docker.io/library/{name}:latest"),
+            (digest.clone(), config.clone()),
+        );
+    }
+    fixture.resolve_delay = std::time::Duration::from_millis(400);
+    let out = run_frontend(fixture, &[], SESSION).await;
+    assert_clean_protocol(&out);
+    assert!(
+        out.the_return().error.is_none(),
+        "{:#?}",
+        out.the_return().error
+    );
+    let mut refs: Vec<&str> = out.resolves().iter().map(|r| r.r#ref.as_str()).collect();
+    refs.sort();
+    assert_eq!(
+        refs,
+        [
+            "docker.io/library/alpine:latest",
+            "docker.io/library/busybox:latest",
+            "docker.io/library/debian:latest"
+        ]
+    );
+    let spans = &out.resolve_spans;
+    let latest_start = spans.iter().map(|s| s.0).max().unwrap();
+    let earliest_end = spans.iter().map(|s| s.1).min().unwrap();
+    assert!(
+        latest_start < earliest_end,
+        "all three resolutions must overlap: {spans:?}"
+    );
+}
+
+/// Converter: build args and `.dockerignore` reach the definition.
+#[tokio::test]
+async fn build_args_and_dockerignore_reach_the_definition() {
+    let mut fixture =
+        Fixture::with_dockerfile("FROM busybox\nARG GREETING\nRUN echo $GREETING\nCOPY . /app\n");
+    fixture.add_file("context", ".dockerignore", "node_modules\n/build/\n");
+    let opts = [
+        ("label:x", "y"),
+        ("build-arg:GREETING", "hello-from-arg"),
+        ("target", ""),
+    ];
+    let out = run_frontend(fixture, &opts, SESSION).await;
+    assert_clean_protocol(&out);
+    let ret = out.the_return();
+    assert!(ret.error.is_none(), "{:#?}", ret.error);
+    let def = out.solves().last().unwrap().definition.clone().unwrap();
+    let ops: Vec<pb::Op> = def
+        .def
+        .iter()
+        .map(|b| pb::Op::decode(b.as_slice()).unwrap())
+        .collect();
+    let exec_env: Vec<String> = ops
+        .iter()
+        .filter_map(|o| match &o.op {
+            Some(pb::op::Op::Exec(e)) => e.meta.clone(),
+            _ => None,
+        })
+        .flat_map(|m| m.env)
+        .collect();
+    assert!(
+        exec_env.iter().any(|e| e == "GREETING=hello-from-arg"),
+        "{exec_env:?}"
+    );
+    let context = ops
+        .iter()
+        .find_map(|o| match &o.op {
+            Some(pb::op::Op::Source(s)) if s.identifier == "local://context" => Some(s.clone()),
+            _ => None,
+        })
+        .expect("the context local is used by COPY");
+    assert_eq!(context.attrs["local.session"], "sess-123");
+    let excludes: Vec<String> =
+        serde_json::from_str(&context.attrs["local.excludepatterns"]).unwrap();
+    assert_eq!(excludes, ["node_modules", "build"]);
+    let config = image_config_of(
+        &ret.result.as_ref().unwrap().metadata,
+        "containerimage.config",
+    );
+    assert_eq!(config["config"]["Labels"]["x"], "y");
 }

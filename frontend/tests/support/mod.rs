@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_server::{
@@ -53,6 +53,8 @@ pub struct Fixture {
     /// `None` = an empty caps list in Ping (the frozen defaults apply).
     pub frontend_caps: Option<Vec<&'static str>>,
     pub llb_caps: Option<Vec<&'static str>>,
+    /// How long each ResolveImageConfig takes (to observe concurrency).
+    pub resolve_delay: Duration,
 }
 
 /// Gateway caps of a current BuildKit.
@@ -134,6 +136,7 @@ impl Fixture {
             images: BTreeMap::new(),
             frontend_caps: Some(MODERN_CAPS.to_vec()),
             llb_caps: Some(MODERN_LLB_CAPS.to_vec()),
+            resolve_delay: Duration::ZERO,
         };
         f.add_file("dockerfile", "Dockerfile", text);
         f.images.insert(
@@ -157,6 +160,8 @@ struct State {
     calls: Vec<Call>,
     /// ref id -> local name it was solved from (if a local source).
     refs: BTreeMap<String, Option<String>>,
+    /// (start, end) of each ResolveImageConfig.
+    resolve_spans: Vec<(Instant, Instant)>,
 }
 
 #[derive(Clone)]
@@ -210,6 +215,13 @@ impl LlbBridge for FakeBridge {
     ) -> std::result::Result<Response<ResolveImageConfigResponse>, Status> {
         let req = request.into_inner();
         self.record(Call::ResolveImageConfig(req.clone()));
+        let start = Instant::now();
+        tokio::time::sleep(self.fixture.resolve_delay).await;
+        self.state
+            .lock()
+            .unwrap()
+            .resolve_spans
+            .push((start, Instant::now()));
         match self.fixture.images.get(&req.r#ref) {
             Some((digest, config)) => Ok(Response::new(ResolveImageConfigResponse {
                 digest: digest.clone(),
@@ -456,6 +468,8 @@ pub struct Outcome {
     /// First bytes the child wrote on stdout.
     pub stdout_head: Vec<u8>,
     pub stderr: String,
+    /// (start, end) of each ResolveImageConfig, in completion order.
+    pub resolve_spans: Vec<(Instant, Instant)>,
 }
 
 impl Outcome {
@@ -592,11 +606,13 @@ pub async fn run_frontend(
         .and_then(|r| r.ok())
         .unwrap_or_default();
     let calls = state.lock().unwrap().calls.clone();
+    let resolve_spans = state.lock().unwrap().resolve_spans.clone();
     let stdout_head = head.lock().unwrap().clone();
     Outcome {
         calls,
         exit_code,
         stdout_head,
         stderr,
+        resolve_spans,
     }
 }

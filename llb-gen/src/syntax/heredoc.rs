@@ -27,7 +27,8 @@ fn raw_words(s: &str) -> Option<Vec<(usize, usize)>> {
     while i < b.len() {
         let c = b[i];
         // Whitespace (ASCII, or the Unicode spaces) ends a word.
-        let ws_len = whitespace_len(&s[i..]);
+        let tail = s.get(i..).unwrap_or("");
+        let ws_len = whitespace_len(tail);
         if ws_len > 0 {
             if let Some(st) = start.take() {
                 out.push((st, i));
@@ -39,8 +40,8 @@ fn raw_words(s: &str) -> Option<Vec<(usize, usize)>> {
             start = Some(i);
         }
         match c {
-            b'\\' => i += 1 + s[i + 1..].chars().next().map_or(0, char::len_utf8),
-            b'\'' => i = i + 1 + s[i + 1..].find('\'')? + 1,
+            b'\\' => i += 1 + tail[1..].chars().next().map_or(0, char::len_utf8),
+            b'\'' => i = i + 1 + tail[1..].find('\'')? + 1,
             b'"' => {
                 let mut j = i + 1;
                 loop {
@@ -52,8 +53,8 @@ fn raw_words(s: &str) -> Option<Vec<(usize, usize)>> {
                 }
                 i = j + 1;
             }
-            b'$' if b.get(i + 1) == Some(&b'{') => i = i + 2 + s[i + 2..].find('}')? + 1,
-            _ => i += 1,
+            b'$' if b.get(i + 1) == Some(&b'{') => i = i + 2 + tail[2..].find('}')? + 1,
+            _ => i += tail.chars().next().map_or(1, char::len_utf8),
         }
     }
     if let Some(st) = start {

@@ -53,9 +53,10 @@ pub(crate) fn parse_text(text: &str, start: usize) -> (Dockerfile, Vec<SyntaxErr
 }
 
 impl Parser<'_> {
-    /// The next physical line, reporting it when it is over the size limit.
+    /// The next physical line. A line over the size limit is reported and
+    /// cut at the limit, which bounds the memory of every node.
     fn next_line(&mut self) -> Option<PhysLine> {
-        let pl = self.lines.next()?;
+        let mut pl = self.lines.next()?;
         if pl.end - pl.start > MAX_LINE_BYTES {
             self.errors.push(SyntaxError::new(
                 SyntaxErrorKind::LineTooLong {
@@ -63,6 +64,11 @@ impl Parser<'_> {
                 },
                 range(pl.start, pl.end),
             ));
+            let mut cut = pl.start + MAX_LINE_BYTES;
+            while !self.text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            pl.end = cut;
         }
         Some(pl)
     }

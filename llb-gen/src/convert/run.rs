@@ -222,7 +222,7 @@ pub fn run(
     }
     let mut exec = llb::ExecOptions::default();
     let mut custom = cmd.info.original.clone();
-    let args = match r.script() {
+    let args = match script(r) {
         RunScript::Plain => command_args(d, &r.command),
         RunScript::Heredoc {
             name,
@@ -336,6 +336,39 @@ pub fn run(
     d.state = out.root();
     d.commit(format!("RUN {history}"), true, true);
     Ok(())
+}
+
+/// [`ir::Run::script`] with upstream's `MustParseHeredoc` test: the command
+/// must be exactly one word (split by a raw-quotes lexer with `\\` escape)
+/// and there must be exactly one heredoc; otherwise the heredocs are
+/// assembled into the command (`RUN <<EOT bash`).
+fn script(r: &ir::Run) -> RunScript {
+    let s = r.script();
+    if !matches!(s, RunScript::Heredoc { .. }) {
+        return s;
+    }
+    let single = match &r.command {
+        ir::CommandLine::Shell(cmd) => {
+            let mut lx = crate::words::Lexer::new('\\');
+            lx.raw_quotes = true;
+            lx.process_words(&cmd.value, &crate::words::EmptyEnv)
+                .is_ok_and(|(w, _, _)| w.len() == 1)
+        }
+        _ => false,
+    };
+    if single && r.heredocs.len() == 1 {
+        return s;
+    }
+    let mut full = match &r.command {
+        ir::CommandLine::Shell(cmd) => cmd.value.clone(),
+        _ => String::new(),
+    };
+    for h in &r.heredocs {
+        full.push('\n');
+        full.push_str(&h.content);
+        full.push_str(&h.name);
+    }
+    RunScript::Assembled(full)
 }
 
 /// First line of a heredoc, `...` when there are more.

@@ -1,0 +1,61 @@
+//! The `llb-gen` command line tool.
+//!
+//! - `llb-gen [PATH]`: convert a Dockerfile (stdin for `-` or no path) and
+//!   write the LLB Definition protobuf bytes to stdout, ready for
+//!   `buildctl build` to read from stdin (`--json` for a readable dump).
+//! - `llb-gen parse --ast PATH`: print the AST dump (upstream's test format).
+//!
+//! Source code layout: `main.rs` (arguments), `parse.rs` (the `parse`
+//! subcommand), `build.rs` (conversion and output), `registry.rs` (the
+//! online image resolver, feature `registry`).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod build;
+mod parse;
+#[cfg(feature = "registry")]
+mod registry;
+
+#[derive(Debug, Parser)]
+#[command(name = "llb-gen", version, about = "Dockerfile to BuildKit LLB")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    build: build::BuildArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse a Dockerfile and report syntax errors.
+    Parse {
+        /// Print the syntax tree in BuildKit's parser test format.
+        #[arg(long)]
+        ast: bool,
+        /// The Dockerfile (`-` for stdin).
+        path: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Parse { ast, path }) => parse::run_parse(&path, ast),
+        None => build::run_build(&cli.build),
+    }
+}
+
+/// Read `path` (or stdin for `-`) as bytes; the display name for diagnostics.
+pub(crate) fn read_input(path: &Path) -> std::io::Result<(String, Vec<u8>)> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf)?;
+        Ok(("<stdin>".to_string(), buf))
+    } else {
+        Ok((path.display().to_string(), std::fs::read(path)?))
+    }
+}

@@ -1,0 +1,202 @@
+//! Runs the built `llb-gen` binary: conversion output, options, errors, and
+//! byte-for-byte reproducibility.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use llb_gen::pb;
+use prost::Message;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_llb-gen"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn hello() -> PathBuf {
+    repo().join("examples/hello/Dockerfile")
+}
+
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = bin();
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn ok(args: &[&str], stdin: Option<&str>) -> Vec<u8> {
+    let out = run(args, stdin);
+    assert!(
+        out.status.success(),
+        "llb-gen {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn decode(bytes: &[u8]) -> pb::Definition {
+    pb::Definition::decode(bytes).unwrap()
+}
+
+/// Every op of a Definition, decoded.
+fn ops(def: &pb::Definition) -> Vec<pb::Op> {
+    def.def
+        .iter()
+        .map(|b| pb::Op::decode(&b[..]).unwrap())
+        .collect()
+}
+
+fn text_of(def: &pb::Definition) -> String {
+    format!("{:?}", ops(def))
+}
+
+#[test]
+fn default_mode_writes_a_definition() {
+    let path = hello();
+    let bytes = ok(&["--offline", path.to_str().unwrap()], None);
+    let def = decode(&bytes);
+    assert!(def.def.len() >= 3, "{} ops", def.def.len());
+    // The terminal op is last and has exactly one input.
+    let last = ops(&def).pop().unwrap();
+    assert_eq!(last.inputs.len(), 1);
+    assert!(last.op.is_none());
+}
+
+#[test]
+fn stdin_input() {
+    let df = "FROM busybox\nRUN echo hi\n";
+    let a = ok(&["--offline"], Some(df));
+    let b = ok(&["--offline", "-"], Some(df));
+    assert_eq!(a, b);
+    assert!(text_of(&decode(&a)).contains("echo hi"));
+}
+
+#[test]
+fn json_dump() {
+    let path = hello();
+    let out = ok(&["--offline", "--json", path.to_str().unwrap()], None);
+    let text = String::from_utf8(out).unwrap();
+    let want = llb_gen::llb::dump(&decode(&ok(&["--offline", path.to_str().unwrap()], None)));
+    assert_eq!(text, want);
+    assert!(text.contains("localhost:5000/busybox:e2e"), "{text}");
+}
+
+#[test]
+fn target_selects_a_stage() {
+    let df = "FROM alpine AS a\nRUN echo in-a\nFROM busybox AS b\nRUN echo in-b\n";
+    let a = text_of(&decode(&ok(&["--offline", "--target", "a"], Some(df))));
+    assert!(a.contains("in-a") && !a.contains("in-b"), "{a}");
+    let b = text_of(&decode(&ok(&["--offline"], Some(df))));
+    assert!(b.contains("in-b") && !b.contains("in-a"), "{b}");
+}
+
+#[test]
+fn build_args_are_applied() {
+    let df = "ARG BASE=alpine\nFROM $BASE\nARG MSG=default\nRUN echo $MSG\n";
+    let out = ok(
+        &[
+            "--offline",
+            "--build-arg",
+            "BASE=busybox:1.36",
+            "--build-arg",
+            "MSG=from-cli",
+        ],
+        Some(df),
+    );
+    let def = decode(&out);
+    let all = text_of(&def);
+    assert!(all.contains("docker.io/library/busybox:1.36"), "{all}");
+    assert!(all.contains("MSG=from-cli"), "{all}");
+}
+
+#[test]
+fn platform_and_image_config() {
+    let dir = std::env::temp_dir().join(format!("llb-gen-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("config.json");
+    let df = "FROM busybox\nENV A=1\nCMD [\"sh\"]\n";
+    let out = ok(
+        &[
+            "--offline",
+            "--platform",
+            "linux/arm64",
+            "--image-config",
+            cfg.to_str().unwrap(),
+        ],
+        Some(df),
+    );
+    let def = decode(&out);
+    assert!(text_of(&def).contains("arm64"));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap();
+    assert_eq!(json["architecture"], "arm64");
+    assert_eq!(json["config"]["Cmd"][0], "sh");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn errors_are_rendered_with_location() {
+    let dir = std::env::temp_dir().join(format!("llb-gen-cli-err-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("Bad.Dockerfile");
+    std::fs::write(&path, "FROM busybox\nBOGUS instruction\n").unwrap();
+    let out = run(&["--offline", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let loc = format!("{}:2:", path.display());
+    assert!(err.contains(&loc), "expected {loc} in:\n{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unknown_target_fails() {
+    let out = run(
+        &["--offline", "--target", "nope"],
+        Some("FROM busybox AS a\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("<stdin>:"));
+}
+
+#[test]
+fn bad_build_arg_is_a_usage_error() {
+    let out = run(
+        &["--offline", "--build-arg", "NOEQUALS"],
+        Some("FROM busybox\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn two_runs_give_identical_bytes() {
+    for name in ["hello", "multistage", "python"] {
+        let path = repo().join("examples").join(name).join("Dockerfile");
+        let p = path.to_str().unwrap();
+        assert_eq!(
+            ok(&["--offline", p], None),
+            ok(&["--offline", p], None),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn parse_ast_still_works() {
+    let out = ok(
+        &["parse", "--ast", "-"],
+        Some("FROM busybox\nRUN echo hi\n"),
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("(from \"busybox\")"), "{text}");
+}

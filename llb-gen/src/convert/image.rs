@@ -82,6 +82,16 @@ pub struct History {
     pub empty_layer: bool,
 }
 
+/// Go `omitempty` on a slice: nil and empty are both left out.
+fn no_items<T>(v: &Option<Vec<T>>) -> bool {
+    v.as_ref().is_none_or(Vec::is_empty)
+}
+
+/// Go `omitempty` on a map: nil and empty are both left out.
+fn no_entries<K, V>(v: &Option<BTreeMap<K, V>>) -> bool {
+    v.as_ref().is_none_or(BTreeMap::is_empty)
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -92,23 +102,15 @@ fn is_false(b: &bool) -> bool {
 pub struct ImageConfig {
     #[serde(rename = "User", skip_serializing_if = "String::is_empty", default)]
     pub user: String,
-    #[serde(
-        rename = "ExposedPorts",
-        skip_serializing_if = "Option::is_none",
-        default
-    )]
+    #[serde(rename = "ExposedPorts", skip_serializing_if = "no_entries", default)]
     pub exposed_ports: Option<BTreeMap<String, Empty>>,
-    #[serde(rename = "Env", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "Env", skip_serializing_if = "no_items", default)]
     pub env: Option<Vec<String>>,
-    #[serde(
-        rename = "Entrypoint",
-        skip_serializing_if = "Option::is_none",
-        default
-    )]
+    #[serde(rename = "Entrypoint", skip_serializing_if = "no_items", default)]
     pub entrypoint: Option<Vec<String>>,
-    #[serde(rename = "Cmd", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "Cmd", skip_serializing_if = "no_items", default)]
     pub cmd: Option<Vec<String>>,
-    #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "Volumes", skip_serializing_if = "no_entries", default)]
     pub volumes: Option<BTreeMap<String, Empty>>,
     #[serde(
         rename = "WorkingDir",
@@ -116,7 +118,7 @@ pub struct ImageConfig {
         default
     )]
     pub working_dir: String,
-    #[serde(rename = "Labels", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "Labels", skip_serializing_if = "no_entries", default)]
     pub labels: Option<BTreeMap<String, String>>,
     #[serde(
         rename = "StopSignal",
@@ -132,16 +134,16 @@ pub struct ImageConfig {
         default
     )]
     pub healthcheck: Option<HealthConfig>,
-    #[serde(rename = "OnBuild", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "OnBuild", skip_serializing_if = "no_items", default)]
     pub on_build: Option<Vec<String>>,
-    #[serde(rename = "Shell", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "Shell", skip_serializing_if = "no_items", default)]
     pub shell: Option<Vec<String>>,
 }
 
 /// `HealthcheckConfig`; durations in nanoseconds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthConfig {
-    #[serde(rename = "Test", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "Test", skip_serializing_if = "no_items", default)]
     pub test: Option<Vec<String>>,
     #[serde(rename = "Interval", skip_serializing_if = "is_zero", default)]
     pub interval: i64,

@@ -1,12 +1,6 @@
-//! The BuildKit gateway frontend: BuildKit runs this binary from our image
-//! (through `# syntax=`) and speaks gRPC with it over stdin/stdout. stdout is
-//! the wire, so everything else (logs) goes to stderr.
-//!
-//! Source code layout: `transport` (stdio -> tonic channel), `env` (what
-//! BuildKit passes in the environment), `options` (typed frontend options),
-//! `bridge` (typed LLBBridge calls and caps), `sources` (the small local
-//! definitions the frontend solves itself), `resolver` (image configs),
-//! `driver` (the build), `status` (errors -> `google.rpc.Status`).
+//! The BuildKit gateway frontend, run by BuildKit from our image (`# syntax=`); it speaks gRPC
+//! over stdin/stdout, so stdout is the wire and logs go to stderr. Modules: `transport`, `env`,
+//! `options`, `bridge`, `sources`, `resolver`, `driver` (the build), `status` (errors -> wire).
 #![deny(clippy::print_stdout, clippy::dbg_macro, clippy::unwrap_used)]
 
 mod bridge;

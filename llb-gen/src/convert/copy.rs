@@ -56,15 +56,7 @@ fn contains_wildcards(s: &str) -> bool {
 }
 
 fn is_git_url(src: &str) -> bool {
-    if src.starts_with("./") || src.starts_with("../") {
-        return false;
-    }
-    let http = src.starts_with("http://") || src.starts_with("https://");
-    let path = src.split(['#', '?']).next().unwrap_or(src);
-    (http && path.ends_with(".git"))
-        || src.starts_with("git://")
-        || src.starts_with("git@")
-        || src.starts_with("ssh://")
+    super::git::parse_git_ref(src).is_some()
 }
 
 fn is_http(src: &str) -> bool {
@@ -226,16 +218,38 @@ pub fn copy(
     };
     for src in &paths {
         msg.push_str(&format!(" {src}"));
-        if is_git_url(src) {
-            return Err(err(
-                if is_add { "add-git" } else { "copy-git" },
-                if is_add {
-                    "ADD of Git sources is not supported yet"
-                } else {
-                    "source can't be a git ref for COPY"
-                },
-                span,
+        if let Some(parsed) = super::git::parse_git_ref(src) {
+            if !is_add {
+                return Err(err("copy-git", "source can't be a git ref for COPY", span));
+            }
+            let g = parsed.map_err(|e| err("add-git", e, span))?;
+            let op = llb::OpOptions::default()
+                .custom_name(pg_name.clone())
+                .description(
+                    "com.docker.dockerfile.v1.command",
+                    cmd.info.original.clone(),
+                );
+            let st = llb::git(llb::GitOptions {
+                host_path: g.host_path,
+                full_url: g.remote,
+                ssh: g.ssh,
+                reference: g.reference,
+                subdir: g.subdir,
+                keep_git_dir: c.keep_git_dir.or(g.keep_git_dir).unwrap_or(false),
+                checksum: checksum.clone().or(g.checksum),
+                skip_submodules: g.skip_submodules,
+                mtime: g.mtime,
+                fetch_by_commit: g.fetch_by_commit,
+                op,
+                ..llb::GitOptions::default()
+            });
+            push(llb::FileAction::copy(
+                llb::CopyInput::State(st),
+                "/".to_string(),
+                dest.clone(),
+                base_copy.clone(),
             ));
+            continue;
         }
         if is_http(src) {
             if !is_add {

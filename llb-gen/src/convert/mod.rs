@@ -12,6 +12,7 @@
 //! - `image.rs`: OCI image config and history.
 //! - `platform.rs`: platform parsing/normalization; BUILDPLATFORM/TARGETPLATFORM.
 //! - `reference.rs`: image reference normalization.
+//! - `git.rs`: Git source URLs of ADD.
 
 mod api;
 pub mod args;
@@ -19,6 +20,7 @@ mod build;
 mod copy;
 mod dispatch;
 pub mod expand;
+mod git;
 pub mod image;
 pub mod platform;
 pub mod reference;

@@ -80,3 +80,6 @@ pub enum LlbError {
     #[error("source identifier can't be empty")]
     EmptyIdentifier,
 }
+
+#[cfg(test)]
+mod tests;

@@ -248,9 +248,7 @@ impl FileAction {
 
     /// The actions of the chain, first to last.
     fn kinds(&self) -> Vec<ActionKind> {
-        let mut out: Vec<ActionKind> = self.nodes().iter().map(|n| n.0.kind.clone()).collect();
-        out.shrink_to_fit();
-        out
+        self.nodes().iter().map(|n| n.0.kind.clone()).collect()
     }
 
     /// The nodes of the chain, first to last.

@@ -11,7 +11,7 @@
 //! ```text
 //! let st = llb::image("docker.io/library/alpine:3.23", ImageOptions::default())
 //!     .with_dir("/src");
-//! let run = st.run(ExecOptions::shell(["/bin/sh", "-c", "make"]))?;
+//! let run = st.run(ExecOptions::args(["/bin/sh", "-c", "make"]))?;
 //! let def = run.root().marshal(&MarshalOptions::default())?;
 //! ```
 //!

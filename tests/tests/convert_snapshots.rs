@@ -1,0 +1,215 @@
+//! Converter snapshots: every fixture in `tests/fixtures/convert/*.Dockerfile`
+//! is converted with the corpus' fixture resolver and its `llb::dump` plus
+//! image config (or, for `err-*` fixtures, its rendered diagnostics) is
+//! snapshotted. Also pins the Definition digest of a few small graphs and
+//! checks that conversion is deterministic.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use llb_gen::convert::{
+    convert_dockerfile, platform, Conversion, ConvertOptions, ImageRequest, ImageResolver,
+    ResolvedImage,
+};
+use llb_gen::diagnostic::{render_all, Diagnostic, SourceFile};
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+const FIXTURE_CONFIG: &str = r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:1111111111111111111111111111111111111111111111111111111111111111"]},"history":[{"created_by":"/bin/sh -c #(nop) ADD file:base in / "},{"created_by":"/bin/sh -c #(nop)  CMD [\"/bin/sh\"]","empty_layer":true}]}"#;
+
+/// The resolver of `shared/conformance/real-world-llb/README.md`.
+struct Fixture;
+
+impl ImageResolver for Fixture {
+    fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>> {
+        requests
+            .iter()
+            .map(|r| {
+                let digest = match r.reference.split_once('@') {
+                    Some((_, d)) => d.to_string(),
+                    None => {
+                        let h = Sha256::digest(format!("fixture:{}", r.reference).as_bytes());
+                        format!("sha256:{}", hex::encode(h))
+                    }
+                };
+                Ok(ResolvedImage {
+                    reference: r.reference.clone(),
+                    digest,
+                    config: FIXTURE_CONFIG.as_bytes().to_vec(),
+                })
+            })
+            .collect()
+    }
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convert")
+}
+
+/// Fixture names (file stems), sorted.
+fn fixtures() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(".Dockerfile").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+fn args(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The options a fixture is converted with (most use the defaults).
+fn options(name: &str) -> ConvertOptions {
+    let mut opts = ConvertOptions {
+        filename: format!("{name}.Dockerfile"),
+        ..ConvertOptions::default()
+    };
+    match name {
+        "build-args" => opts.build_args = args(&[("A", "override"), ("B", "set")]),
+        "build-arg-override" => {
+            opts.build_args = args(&[("BASE", "busybox:1.36"), ("MESSAGE", "from-test")])
+        }
+        "proxy-args" => opts.build_args = args(&[("HTTP_PROXY", "http://proxy:3128")]),
+        "multistage-target" => opts.target = Some("dev".into()),
+        "err-unknown-target" => opts.target = Some("prod".into()),
+        "platform-args" => {
+            let p = platform::parse_platform("linux/arm/v7", &opts.build_platform).unwrap();
+            opts.target_platform = Some(p);
+        }
+        _ => {}
+    }
+    opts
+}
+
+fn source(name: &str) -> String {
+    std::fs::read_to_string(fixtures_dir().join(format!("{name}.Dockerfile"))).unwrap()
+}
+
+fn convert(name: &str) -> Result<Conversion, Vec<Diagnostic>> {
+    convert_dockerfile(&source(name), &options(name), &Fixture)
+}
+
+fn rendered(name: &str, diags: &[Diagnostic]) -> String {
+    render_all(
+        diags,
+        &SourceFile::new(format!("{name}.Dockerfile"), source(name)),
+    )
+}
+
+fn pretty_json(bytes: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
+#[test]
+fn fixture_count() {
+    let names = fixtures();
+    let ok = names.iter().filter(|n| !n.starts_with("err-")).count();
+    assert!(ok >= 40, "{ok} conversion fixtures");
+    assert!(names.len() - ok >= 8, "{} error fixtures", names.len() - ok);
+}
+
+#[test]
+fn conversion_snapshots() {
+    for name in fixtures().iter().filter(|n| !n.starts_with("err-")) {
+        let c = match convert(name) {
+            Ok(c) => c,
+            Err(d) => panic!("{name} failed:\n{}", rendered(name, &d)),
+        };
+        let mut snap = llb_gen::llb::dump(&c.definition);
+        snap.push_str("\n--- image config ---\n");
+        snap.push_str(&pretty_json(&c.image_config));
+        if !c.warnings.is_empty() {
+            snap.push_str("\n--- warnings ---\n");
+            snap.push_str(&rendered(name, &c.warnings));
+        }
+        insta::assert_snapshot!(name.as_str(), snap);
+    }
+}
+
+#[test]
+fn error_snapshots() {
+    for name in fixtures().iter().filter(|n| n.starts_with("err-")) {
+        match convert(name) {
+            Ok(c) => panic!(
+                "{name} converted but should fail:\n{}",
+                llb_gen::llb::dump(&c.definition)
+            ),
+            Err(d) => insta::assert_snapshot!(name.as_str(), rendered(name, &d)),
+        }
+    }
+}
+
+fn definition_sha256(name: &str) -> String {
+    let c = convert(name).unwrap_or_else(|d| panic!("{}", rendered(name, &d)));
+    hex::encode(Sha256::digest(c.definition.encode_to_vec()))
+}
+
+/// Literal digests of the marshaled Definition of small graphs: any change to
+/// op encoding, metadata or source maps shows up here.
+#[test]
+fn pinned_definition_digests() {
+    let pinned: &[(&str, &str)] = &[
+        (
+            "from-scratch",
+            "3ba72e7a692da7e6299661470eaae8f386cc7d3883f1cba592bc88af00372332",
+        ),
+        (
+            "from-image-tag",
+            "337726ba7ef4ce25ba6a8583baa31502c54f679dd913dc5852ee854f4446b6ff",
+        ),
+        (
+            "copy-from",
+            "7868a9540eb595b76fab867e176dc38aaaa0bd5365d0adf71bb4985dedee3eda",
+        ),
+        (
+            "mount-cache",
+            "a85cc3d92fd992db1c02b82d5a8c5ec87cc761e09f3d8eff62950f38cae12c4d",
+        ),
+        (
+            "heredoc-run",
+            "49f28d5b0a4ef6728940393c3beb58624cf04abed9dd1c51bafd607f48db6532",
+        ),
+    ];
+    let got: Vec<(&str, String)> = pinned
+        .iter()
+        .map(|(name, _)| (*name, definition_sha256(name)))
+        .collect();
+    let now: Vec<String> = got
+        .iter()
+        .map(|(n, d)| format!("(\"{n}\", \"{d}\"),"))
+        .collect();
+    for ((name, want), (_, d)) in pinned.iter().zip(&got) {
+        assert_eq!(
+            want,
+            d,
+            "{name}: definition sha256 changed; now:\n{}",
+            now.join("\n")
+        );
+    }
+}
+
+#[test]
+fn conversion_is_deterministic() {
+    for name in [
+        "mount-multiple",
+        "copy-from",
+        "multistage-target",
+        "config-instructions",
+    ] {
+        let first = convert(name).unwrap().definition.encode_to_vec();
+        for _ in 0..100 {
+            assert_eq!(
+                convert(name).unwrap().definition.encode_to_vec(),
+                first,
+                "{name}"
+            );
+        }
+    }
+}

@@ -136,6 +136,7 @@ pub fn run_command_string(args: &[String], declared: &[DeclaredArg], env: &dyn L
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::ir::{ArgDecl, CommandInfo};

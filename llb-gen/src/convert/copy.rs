@@ -379,6 +379,7 @@ pub fn copy(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -394,6 +395,6 @@ mod tests {
     fn chmod_values() {
         assert_eq!(parse_chmod("755").unwrap(), (Some(0o755), String::new()));
         assert!(parse_chmod("99999").is_err());
-        assert_eq!(parse_chmod("u+x").unwrap(), (None, "u+x".to_string()));
+        assert_eq!(parse_chmod("u+x").unwrap(), (Some(0), "u+x".to_string()));
     }
 }

@@ -52,6 +52,7 @@ pub fn word_error(e: &WordError, span: TextRange) -> Diagnostic {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::convert::args::EnvList;

@@ -51,21 +51,12 @@ pub struct Image {
     pub config: ImageConfig,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RootFs {
     #[serde(rename = "type", default)]
     pub kind: String,
     #[serde(default)]
     pub diff_ids: Option<Vec<String>>,
-}
-
-impl Default for RootFs {
-    fn default() -> Self {
-        RootFs {
-            kind: String::new(),
-            diff_ids: None,
-        }
-    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -358,6 +349,7 @@ pub fn healthcheck_history(h: &HealthConfig) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

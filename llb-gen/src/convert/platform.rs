@@ -248,6 +248,7 @@ pub fn default_args(build: &Platform, target: &Platform, target_stage: &str) -> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

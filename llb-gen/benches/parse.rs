@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 fn generate() -> String {
     let mut s = String::from("# syntax=docker/dockerfile:1\nARG BASE=alpine:3.20\n");
-    for i in 0..500 {
+    for i in 0..500u32 {
         s.push_str(&format!(
             "\n# stage {i}\nFROM --platform=$BUILDPLATFORM ${{BASE}} AS s{i}\n"
         ));

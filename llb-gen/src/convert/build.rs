@@ -12,6 +12,7 @@ use super::api::{Conversion, ConvertOptions, ImageRequest, ImageResolver, Platfo
 use super::args::{build_meta_args, proxy_from_build_args, EnvList};
 use super::dispatch::{dispatch, err, pb_platform, Ctx, StageState};
 use super::image::{Image, DEFAULT_PATH};
+use super::onbuild;
 use super::platform::default_args;
 use super::reference::Reference;
 use super::simple::base_workdir;
@@ -313,6 +314,7 @@ fn dispatch_all(
     globals: &EnvList,
     context: llb::State,
     source_map: &std::sync::Arc<llb::SourceMap>,
+    triggers: &onbuild::TriggerSet,
 ) -> Result<Dispatched, Diagnostic> {
     let mut results: Vec<Option<StageState>> = vec![None; g.nodes.len()];
     let mut done: Vec<Option<llb::State>> = vec![None; g.nodes.len()];
@@ -345,10 +347,21 @@ fn dispatch_all(
             done: &done,
             source_map,
         };
+        if node.parent.is_none() {
+            let exprs = d.image.config.on_build.take().unwrap_or_default();
+            let image_triggers = onbuild::image_triggers(&exprs, stage)?;
+            d.cmd_total += image_triggers.len();
+            d.on_build = true;
+            for cmd in &image_triggers {
+                dispatch(&mut d, &mut ctx, cmd, &[])?;
+            }
+        }
         for (ci, cmd) in stage.commands.iter().enumerate() {
             let sources = g.sources.get(&(i, ci)).cloned().unwrap_or_default();
+            d.on_build = triggers.contains(&(stage_idx, ci));
             dispatch(&mut d, &mut ctx, cmd, &sources)?;
         }
+        d.on_build = false;
         ctx_paths.extend(std::mem::take(&mut ctx.ctx_paths));
         done[i] = Some(d.state.clone());
         results[i] = Some(d);
@@ -395,7 +408,15 @@ pub fn convert_ir(
     };
     let globals = default_args(&opts.build_platform, &target_platform, &stage_arg);
     let globals = build_meta_args(globals, &df.meta_args, &opts.build_args, df.escape)?;
-    let mut g = StageGraph::build(df, &globals, &target_platform)?;
+    let g = StageGraph::build(df, &globals, &target_platform)?;
+    let (with_triggers, triggers) = onbuild::apply_stage_triggers(df, &g);
+    let df = &with_triggers;
+    let mut g = if triggers.is_empty() {
+        g
+    } else {
+        StageGraph::build(df, &globals, &target_platform)?
+    };
+    onbuild::fix_totals(df, &mut g, &triggers);
     let target = g.resolve_target(opts.target.as_deref())?;
     g.add_all_deps(df)?;
     let reachable = g.reachable(target);
@@ -413,6 +434,7 @@ pub fn convert_ir(
         &globals,
         main_context(opts, &BTreeSet::new()),
         &source_map,
+        &triggers,
     )?;
     let context = main_context(opts, &first.ctx_paths);
     let out = dispatch_all(
@@ -425,6 +447,7 @@ pub fn convert_ir(
         &globals,
         context,
         &source_map,
+        &triggers,
     )?;
     finalize(out.target, opts, &target_platform)
 }

@@ -13,6 +13,7 @@
 //! - `platform.rs`: platform parsing/normalization; BUILDPLATFORM/TARGETPLATFORM.
 //! - `reference.rs`: image reference normalization.
 //! - `git.rs`: Git source URLs of ADD.
+//! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 
 mod api;
 pub mod args;
@@ -22,6 +23,7 @@ mod dispatch;
 pub mod expand;
 mod git;
 pub mod image;
+mod onbuild;
 pub mod platform;
 pub mod reference;
 mod run;

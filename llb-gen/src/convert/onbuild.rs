@@ -1,0 +1,195 @@
+//! ONBUILD triggers (upstream `initOnBuildTriggers`): a stage based on a
+//! stage or image with `OnBuild` runs those instructions first, located at
+//! its FROM line and shown as `ONBUILD …` in progress names. The inherited
+//! list is cleared, so triggers do not reach grandchildren.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::{self, Instruction};
+
+use super::dispatch::err;
+use super::stages::StageGraph;
+
+/// Commands that are triggers, by (stage index, command index).
+pub type TriggerSet = BTreeSet<(usize, usize)>;
+
+/// A trigger command placed at the FROM line of the stage running it.
+fn relocate(mut cmd: ir::Command, stage: &ir::Stage) -> ir::Command {
+    cmd.info.span = stage.from.span;
+    cmd.info.start_line = stage.from.start_line;
+    cmd.info.end_line = stage.from.end_line;
+    cmd
+}
+
+/// Whether upstream's progress counter already counts the command.
+fn counted(cmd: &ir::Command) -> bool {
+    matches!(
+        cmd.instruction,
+        Instruction::Add(_) | Instruction::Copy(_) | Instruction::Run(_) | Instruction::Workdir(_)
+    )
+}
+
+/// Prepend to every stage based on another stage of the file that stage's
+/// own ONBUILD instructions. Returns the new file and the trigger positions;
+/// `g` must have been built from `df`.
+pub fn apply_stage_triggers(df: &ir::Dockerfile, g: &StageGraph) -> (ir::Dockerfile, TriggerSet) {
+    let mut out = df.clone();
+    let mut set = TriggerSet::new();
+    for (i, stage) in out.stages.iter_mut().enumerate() {
+        let Some(parent) = g.nodes.get(i).and_then(|n| n.parent) else {
+            continue;
+        };
+        let Some(p) = df.stages.get(parent) else {
+            continue;
+        };
+        let triggers: Vec<ir::Command> = p
+            .commands
+            .iter()
+            .filter_map(|c| match &c.instruction {
+                Instruction::OnBuild(o) => Some(relocate((*o.command).clone(), stage)),
+                _ => None,
+            })
+            .collect();
+        set.extend((0..triggers.len()).map(|ci| (i, ci)));
+        let rest = std::mem::take(&mut stage.commands);
+        stage.commands = triggers.into_iter().chain(rest).collect();
+    }
+    (out, set)
+}
+
+/// Upstream adds every trigger to the step total; the graph counted only
+/// the ones that produce steps.
+pub fn fix_totals(df: &ir::Dockerfile, g: &mut StageGraph, set: &TriggerSet) {
+    for &(si, ci) in set {
+        let uncounted = df
+            .stages
+            .get(si)
+            .and_then(|s| s.commands.get(ci))
+            .is_some_and(|c| !counted(c));
+        if let (true, Some(n)) = (uncounted, g.nodes.get_mut(si)) {
+            n.cmd_total += 1;
+        }
+    }
+}
+
+/// Parse the `OnBuild` entries of a base image config. Triggers that need
+/// another stage or image (`COPY --from`, `RUN --mount`) are not supported
+/// for images yet.
+pub fn image_triggers(exprs: &[String], stage: &ir::Stage) -> Result<Vec<ir::Command>, Diagnostic> {
+    let mut out = Vec::new();
+    for expr in exprs {
+        let fail = |msg: String| err("onbuild-trigger", msg, stage.from.span);
+        let parsed = crate::syntax::parse(&format!("FROM scratch\n{expr}\n"));
+        if let Some(e) = parsed.errors.first() {
+            return Err(fail(format!(
+                "invalid ONBUILD trigger {expr:?} of the base image: {}",
+                e.to_diagnostic().message
+            )));
+        }
+        let lowered = ir::lower(&parsed.dockerfile);
+        if let Some(e) = lowered.errors.first() {
+            return Err(fail(format!(
+                "invalid ONBUILD trigger {expr:?} of the base image: {}",
+                e.to_diagnostic().message
+            )));
+        }
+        let mut cmds = lowered
+            .dockerfile
+            .stages
+            .into_iter()
+            .flat_map(|s| s.commands)
+            .collect::<Vec<_>>();
+        if cmds.len() != 1 {
+            return Err(fail("onbuild trigger should be a single expression".into()));
+        }
+        let Some(cmd) = cmds.pop() else {
+            continue;
+        };
+        let needs_source = match &cmd.instruction {
+            Instruction::Copy(c) => c.from.is_some(),
+            Instruction::Run(r) => r.mounts.iter().any(|m| match m.kind {
+                ir::MountType::Tmpfs => false,
+                ir::MountType::Cache => true,
+                _ => m.from.as_ref().is_some_and(|f| !f.value.is_empty()),
+            }),
+            _ => false,
+        };
+        if needs_source {
+            return Err(fail(format!(
+                "ONBUILD trigger {expr:?} of the base image needs another stage or image, which is not supported yet"
+            )));
+        }
+        out.push(relocate(cmd, stage));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::convert::{
+        convert_dockerfile, ConvertOptions, ImageRequest, ImageResolver, OfflineResolver,
+        ResolvedImage,
+    };
+    use crate::pb;
+
+    fn names(def: &pb::Definition) -> Vec<String> {
+        let mut v: Vec<String> = def
+            .metadata
+            .values()
+            .filter_map(|m| m.description.get("llb.customname").cloned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn stage_triggers_run_in_children_only() {
+        let src = "FROM busybox AS base\nONBUILD RUN echo hi\nRUN true\n\
+                   FROM base AS child\nRUN echo child\n\
+                   FROM child\nRUN echo grandchild\n";
+        let c = convert_dockerfile(src, &ConvertOptions::default(), &OfflineResolver).unwrap();
+        let n = names(&c.definition);
+        let onbuild: Vec<&String> = n.iter().filter(|s| s.contains("ONBUILD")).collect();
+        assert_eq!(onbuild.len(), 1, "{n:?}");
+        assert!(
+            onbuild[0].contains("[child 1/2] ONBUILD RUN echo hi"),
+            "{n:?}"
+        );
+        let img: serde_json::Value = serde_json::from_slice(&c.image_config).unwrap();
+        assert!(img["config"].get("OnBuild").is_none());
+    }
+
+    struct WithOnBuild;
+
+    impl ImageResolver for WithOnBuild {
+        fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>> {
+            let config = br#"{"architecture":"amd64","os":"linux","config":{"OnBuild":["RUN echo from-image"]},"rootfs":{"type":"layers","diff_ids":["sha256:11"]}}"#;
+            requests
+                .iter()
+                .map(|r| {
+                    Ok(ResolvedImage {
+                        reference: r.reference.clone(),
+                        digest: format!("sha256:{}", "1".repeat(64)),
+                        config: config.to_vec(),
+                    })
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn image_triggers_run_first_and_are_cleared() {
+        let src = "FROM img\nRUN echo mine\n";
+        let c = convert_dockerfile(src, &ConvertOptions::default(), &WithOnBuild).unwrap();
+        let n = names(&c.definition);
+        assert!(
+            n.iter().any(|s| s == "[2/3] ONBUILD RUN echo from-image"),
+            "{n:?}"
+        );
+        assert!(n.iter().any(|s| s == "[3/3] RUN echo mine"), "{n:?}");
+        let img: serde_json::Value = serde_json::from_slice(&c.image_config).unwrap();
+        assert!(img["config"].get("OnBuild").is_none());
+    }
+}

@@ -428,12 +428,13 @@ impl<'a> Expander<'a> {
                 } else {
                     ch
                 };
-                let modifier = self.src.get(mod_start..self.pos).unwrap_or("").to_owned();
+                let mod_range = mod_start..self.pos;
+                let modifier = self.src.get(mod_range.clone()).unwrap_or("").to_owned();
                 let pattern_mode = op == '#' || op == '%';
                 if colon && pattern_mode {
                     return Err(WordError::new(
                         WordErrorKind::UnsupportedModifier { modifier },
-                        mod_start..self.pos,
+                        mod_range,
                     ));
                 }
                 let word = self.nested(
@@ -447,7 +448,7 @@ impl<'a> Expander<'a> {
                     if self.lx.skip_unset_env {
                         return Ok(format!("${{{name}{modifier}{word}}}"));
                     }
-                    return self.unset_modifier(name, op, colon, word, modifier, start, mod_start);
+                    return self.unset_modifier(name, op, word, modifier, mod_range, start);
                 };
                 let empty = colon && value.is_empty();
                 match op {
@@ -460,7 +461,7 @@ impl<'a> Expander<'a> {
                     '#' | '%' => self.trim(op, &word, &value, start),
                     _ => Err(WordError::new(
                         WordErrorKind::UnsupportedModifier { modifier },
-                        mod_start..mod_start + ch.len_utf8() + op.len_utf8(),
+                        mod_range,
                     )),
                 }
             }
@@ -507,16 +508,14 @@ impl<'a> Expander<'a> {
     }
 
     /// A modifier applied to an unset variable.
-    #[allow(clippy::too_many_arguments)]
     fn unset_modifier(
         &mut self,
         name: &str,
         op: char,
-        colon: bool,
         word: String,
         modifier: String,
+        mod_range: Range<usize>,
         start: usize,
-        mod_start: usize,
     ) -> Result<String, WordError> {
         match op {
             '-' => Ok(word),
@@ -525,7 +524,7 @@ impl<'a> Expander<'a> {
             '#' | '%' => self.trim(op, &word, "", start),
             _ => Err(WordError::new(
                 WordErrorKind::UnsupportedModifier { modifier },
-                mod_start..mod_start + 1 + usize::from(colon) * op.len_utf8(),
+                mod_range,
             )),
         }
     }

@@ -47,9 +47,25 @@ pub fn convert_dockerfile(
     let parsed = crate::syntax::parse(source);
     let mut errors: Vec<Diagnostic> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
     let lowered = crate::ir::lower(&parsed.dockerfile);
-    errors.extend(lowered.errors.iter().map(|e| e.to_diagnostic()));
+    // Upstream only lints duplicate stage names (`DuplicateStageName`) and
+    // converts with the last stage of a name winning; keep it a warning.
+    let mut warnings = Vec::new();
+    for e in &lowered.errors {
+        let d = e.to_diagnostic();
+        if d.code == "duplicate-stage-name" {
+            warnings.push(crate::diagnostic::Diagnostic {
+                severity: crate::diagnostic::Severity::Warning,
+                ..d
+            });
+        } else {
+            errors.push(d);
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
-    convert_ir(&lowered.dockerfile, source, opts, resolver).map_err(|e| vec![e])
+    let mut out = convert_ir(&lowered.dockerfile, source, opts, resolver).map_err(|e| vec![e])?;
+    warnings.append(&mut out.warnings);
+    out.warnings = warnings;
+    Ok(out)
 }

@@ -192,4 +192,18 @@ mod tests {
         let img: serde_json::Value = serde_json::from_slice(&c.image_config).unwrap();
         assert!(img["config"].get("OnBuild").is_none());
     }
+
+    /// Upstream keeps the last stage of a duplicated name (`statesByName` is
+    /// overwritten) and does not fail the conversion; only the
+    /// `DuplicateStageName` lint reports it.
+    #[test]
+    fn duplicate_stage_names_resolve_to_the_last() {
+        let src = "FROM busybox AS a\nRUN echo one\nFROM busybox AS a\nRUN echo two\n\
+                   FROM scratch\nCOPY --from=a /x /x\n";
+        let c = convert_dockerfile(src, &ConvertOptions::default(), &OfflineResolver).unwrap();
+        let n = names(&c.definition);
+        assert!(n.iter().any(|s| s.ends_with("RUN echo two")), "{n:?}");
+        assert!(!n.iter().any(|s| s.ends_with("RUN echo one")), "{n:?}");
+        assert!(c.warnings.iter().any(|w| w.code == "duplicate-stage-name"));
+    }
 }

@@ -3,6 +3,8 @@
 //! Run with `cargo bench -p llb-gen --bench parse` (a plain `harness = false`
 //! binary: it prints the median of several runs).
 
+#![allow(clippy::print_stdout)] // printing the timing is the point
+
 use std::time::{Duration, Instant};
 
 fn generate() -> String {

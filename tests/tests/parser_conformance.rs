@@ -2,6 +2,8 @@
 //! low-level parse of the real-world corpus, read from
 //! `../../shared/conformance` at run time (skipped when absent).
 
+#![allow(clippy::print_stdout)] // the SKIP message goes to the test output
+
 use std::path::{Path, PathBuf};
 
 use llb_gen::diagnostic::{render, SourceFile};

@@ -9,7 +9,7 @@ use crate::text::TextRange;
 
 use super::api::{ConvertOptions, Platform};
 use super::args::{DeclaredArg, EnvList, ProxyArgs};
-use super::expand::{expand_for_display, expand_word, Lookup};
+use super::expand::{expand_for_name, expand_word, Lookup};
 use super::image::Image;
 use super::{copy, run, simple};
 
@@ -131,10 +131,10 @@ impl StageState {
         out
     }
 
-    /// The display text of an instruction: its original line with variables
-    /// expanded (unset kept) and the keyword upper-cased.
+    /// The display text of a COPY/ADD/WORKDIR: its original line expanded
+    /// by the plain lexer and the keyword upper-cased.
     pub fn display_text(&self, ctx: &Ctx<'_>, original: &str) -> String {
-        let expanded = expand_for_display(original, &StateEnv(&self.state), ctx.escape);
+        let expanded = expand_for_name(original, &StateEnv(&self.state), ctx.escape);
         uppercase_cmd(&expanded)
     }
 

@@ -17,15 +17,24 @@ pub fn expand_word(word: &str, env: &dyn Lookup, escape: char) -> Result<String,
     Ok(Lexer::new(escape).process_word(word, env)?.value)
 }
 
-/// Expand for display (progress names): quotes and escapes kept, unset
-/// variables kept literally, errors leave the text unchanged (upstream
-/// `processCmdEnv`).
+/// Expand a RUN line for its progress name: quotes kept, escapes applied,
+/// unset variables kept literally, errors leave the text unchanged
+/// (upstream `processCmdEnv` with `RawQuotes` and `SkipUnsetEnv`).
 pub fn expand_for_display(word: &str, env: &dyn Lookup, escape: char) -> String {
     let mut lx = Lexer::new(escape);
     lx.raw_quotes = true;
-    lx.raw_escapes = true;
     lx.skip_unset_env = true;
     match lx.process_word(word, env) {
+        Ok(e) => e.value,
+        Err(_) => word.to_string(),
+    }
+}
+
+/// Expand a COPY/ADD/WORKDIR line for its progress name: the plain word
+/// lexer (quotes removed, unset variables empty), errors leave the text
+/// unchanged (upstream `processCmdEnv` with the stage's lexer).
+pub fn expand_for_name(word: &str, env: &dyn Lookup, escape: char) -> String {
+    match Lexer::new(escape).process_word(word, env) {
         Ok(e) => e.value,
         Err(_) => word.to_string(),
     }
@@ -72,6 +81,11 @@ mod tests {
             "$A x $A"
         );
         assert_eq!(expand_for_display("echo $A $B", &env, '\\'), "echo x $B");
+        assert_eq!(expand_for_display("a\\b 'q'", &env, '\\'), "ab 'q'");
+        assert_eq!(
+            expand_for_name("COPY [\"a\", \"$B\"]", &env, '\\'),
+            "COPY [a, ]"
+        );
         assert_eq!(expand_words("80 $A", &env, '\\').unwrap(), vec!["80", "x"]);
         assert_eq!(expand_heredoc("'$A' \"$E\"", &env).unwrap(), "'x' \"\"");
     }

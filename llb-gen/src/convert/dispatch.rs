@@ -134,7 +134,7 @@ impl StageState {
     /// The display text of a COPY/ADD/WORKDIR: its original line expanded
     /// by the plain lexer and the keyword upper-cased.
     pub fn display_text(&self, ctx: &Ctx<'_>, original: &str) -> String {
-        let expanded = expand_for_name(original, &StateEnv(&self.state), ctx.escape);
+        let expanded = expand_for_name(original.trim_end(), &StateEnv(&self.state), ctx.escape);
         uppercase_cmd(&expanded)
     }
 

@@ -266,7 +266,15 @@ impl StageGraph {
             }
         }
         self.check_cycles()?;
-        if self.nodes.len() == 1 {
+        // Upstream registers a placeholder state for every RUN mount
+        // (`scratch` when it has no `from`), so a single stage keeps its
+        // display name when any RUN has a mount.
+        let has_mount = df
+            .stages
+            .iter()
+            .flat_map(|s| &s.commands)
+            .any(|c| matches!(&c.instruction, Instruction::Run(r) if !r.mounts.is_empty()));
+        if self.nodes.len() == 1 && !has_mount {
             if let Some(n) = self.nodes.first_mut() {
                 n.display_name.clear();
             }

@@ -1,6 +1,8 @@
 //! Runs the built `llb-gen` binary: conversion output, options, errors, and
 //! byte-for-byte reproducibility.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

@@ -4,6 +4,8 @@
 //! snapshotted. Also pins the Definition digest of a few small graphs and
 //! checks that conversion is deterministic.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

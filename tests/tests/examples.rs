@@ -1,6 +1,8 @@
 //! Every example under `examples/` converts (offline) and its LLB dump is
 //! snapshotted; the multi-stage example once per target.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::path::PathBuf;
 
 use llb_gen::convert::{convert_dockerfile, ConvertOptions, OfflineResolver};

@@ -151,12 +151,12 @@ fn resolve_roots(
                 &mut cmd_total,
                 &format!("FROM {ref_str}"),
             );
-            let mut op = llb::OpOptions::default()
+            // Images referenced only by `--from` have no FROM line: upstream
+            // still sets the description, empty.
+            let op = llb::OpOptions::default()
                 .platform(pb_platform(&platform))
-                .custom_name(name);
-            if node.stage.is_some() {
-                op = op.description("com.docker.dockerfile.v1.command", from_line);
-            }
+                .custom_name(name)
+                .description("com.docker.dockerfile.v1.command", from_line);
             llb::image(
                 &ref_str,
                 llb::ImageOptions {

@@ -223,12 +223,7 @@ pub fn copy(
                 return Err(err("copy-git", "source can't be a git ref for COPY", span));
             }
             let g = parsed.map_err(|e| err("add-git", e, span))?;
-            let op = llb::OpOptions::default()
-                .custom_name(pg_name.clone())
-                .description(
-                    "com.docker.dockerfile.v1.command",
-                    cmd.info.original.clone(),
-                );
+            let op = llb::OpOptions::default().custom_name(pg_name.clone());
             let st = llb::git(llb::GitOptions {
                 host_path: g.host_path,
                 full_url: g.remote,
@@ -263,12 +258,10 @@ pub fn copy(
             } else {
                 base.to_string()
             };
+            // Upstream's `dfCmd(cfg.params)` gets a non-Stringer: empty.
             let op = llb::OpOptions::default()
                 .custom_name(pg_name.clone())
-                .description(
-                    "com.docker.dockerfile.v1.command",
-                    cmd.info.original.clone(),
-                );
+                .description("com.docker.dockerfile.v1.command", String::new());
             let st = llb::http(
                 src,
                 llb::HttpOptions {

@@ -138,7 +138,9 @@ impl StageState {
         uppercase_cmd(&expanded)
     }
 
-    /// Op options shared by RUN/COPY/ADD/WORKDIR ops.
+    /// Op options shared by RUN/COPY/ADD/WORKDIR ops (RUN adds the
+    /// `com.docker.dockerfile.v1.command` description itself; file ops have
+    /// none upstream).
     pub fn op_options(
         &self,
         ctx: &Ctx<'_>,
@@ -147,7 +149,6 @@ impl StageState {
     ) -> llb::OpOptions {
         ctx.location(info)
             .custom_name(name)
-            .description("com.docker.dockerfile.v1.command", info.original.clone())
             .ignore_cache(self.ignore_cache)
     }
 

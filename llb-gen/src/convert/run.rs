@@ -327,6 +327,10 @@ pub fn run(
     let name = d.progress_name(ctx, &text);
     exec.op = d
         .op_options(ctx, &cmd.info, name)
+        .description(
+            "com.docker.dockerfile.v1.command",
+            cmd.info.original.clone(),
+        )
         .platform(pb_platform(&d.platform));
     let history = run_command_string(&args, &d.declared, &StateEnv(&d.state));
     let out = d

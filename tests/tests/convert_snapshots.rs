@@ -160,7 +160,7 @@ fn pinned_definition_digests() {
     let pinned: &[(&str, &str)] = &[
         (
             "from-scratch",
-            "3ba72e7a692da7e6299661470eaae8f386cc7d3883f1cba592bc88af00372332",
+            "dae4e82ebf518d855ca9a592d08a4bb16b2df68da14bef0f81297fd4cee108d4",
         ),
         (
             "from-image-tag",
@@ -168,7 +168,7 @@ fn pinned_definition_digests() {
         ),
         (
             "copy-from",
-            "7868a9540eb595b76fab867e176dc38aaaa0bd5365d0adf71bb4985dedee3eda",
+            "addf9cde04cef3be6d6488f5ad1925ca629682143e064f35fddbfd1da1f3119e",
         ),
         (
             "mount-cache",

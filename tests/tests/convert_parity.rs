@@ -122,6 +122,8 @@ fn real_world_parity() {
     // Op metadata (progress names, descriptions) is not part of op
     // identity; reported separately and asserted on its own.
     let mut names_report = String::new();
+    // Error texts of the files upstream rejects (informational).
+    let mut errors_report = String::new();
     for n in &names {
         // `NAME.Dockerfile`, where NAME may itself end in `.Dockerfile`.
         let stem = n.strip_suffix(".Dockerfile").unwrap_or(n);
@@ -129,8 +131,16 @@ fn real_world_parity() {
         let err_path = dir.join(format!("{stem}.error"));
         let ours = std::panic::catch_unwind(|| convert_dockerfile(&src, &opts, &Fixture));
         if err_path.exists() {
-            if matches!(ours, Ok(Err(_))) {
+            if let Ok(Err(e)) = &ours {
                 errors_ok += 1;
+                let want = std::fs::read_to_string(&err_path).unwrap_or_default();
+                let got = e.first().map(|d| d.message.clone()).unwrap_or_default();
+                if got.trim() != want.trim() {
+                    errors_report.push_str(&format!(
+                        "{stem}: error text: ours {got:?}, upstream {:?}\n",
+                        want.trim()
+                    ));
+                }
             } else {
                 report.push_str(&format!("{stem}: upstream errors, we do not\n"));
             }
@@ -196,7 +206,10 @@ fn real_world_parity() {
     let summary = format!("matched {matched}/{total}; upstream errors reproduced: {errors_ok}\n");
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convert/parity-failures.txt");
     let _ = std::fs::create_dir_all(out.parent().expect("dir"));
-    let _ = std::fs::write(&out, format!("{summary}{report}{names_report}"));
+    let _ = std::fs::write(
+        &out,
+        format!("{summary}{report}{names_report}{errors_report}"),
+    );
     eprintln!("{summary}");
     assert!(matched >= PARITY_FLOOR, "parity regressed: {summary}");
     assert!(

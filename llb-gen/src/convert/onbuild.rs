@@ -206,4 +206,25 @@ mod tests {
         assert!(!n.iter().any(|s| s.ends_with("RUN echo one")), "{n:?}");
         assert!(c.warnings.iter().any(|w| w.code == "duplicate-stage-name"));
     }
+
+    /// A trigger's `--from` dependency is part of the child's graph.
+    #[test]
+    fn stage_trigger_dependencies_are_resolved() {
+        let src = "FROM busybox AS tools\nRUN echo tools > /t\n\
+                   FROM busybox AS base\nONBUILD COPY --from=tools /t /t\nONBUILD ENV A=1\n\
+                   FROM base\nRUN cat /t\n";
+        let c = convert_dockerfile(src, &ConvertOptions::default(), &OfflineResolver).unwrap();
+        let n = names(&c.definition);
+        assert!(
+            n.iter()
+                .any(|s| s == "[stage-2 1/3] ONBUILD COPY --from=tools /t /t"),
+            "{n:?}"
+        );
+        // ENV counts in the total (upstream adds every trigger) but takes no step.
+        assert!(n.iter().any(|s| s == "[stage-2 2/3] RUN cat /t"), "{n:?}");
+        assert!(
+            n.iter().any(|s| s.ends_with("RUN echo tools > /t")),
+            "{n:?}"
+        );
+    }
 }

@@ -9,7 +9,8 @@
 //! the library stays free of I/O and async.
 
 use llb_gen::convert::{ImageRequest, ImageResolver, Platform, ResolvedImage};
-use oci_client::client::{ClientConfig, ClientProtocol, ImageIndexEntry};
+use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::manifest::ImageIndexEntry;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use tokio::runtime::Runtime;

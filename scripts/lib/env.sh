@@ -233,6 +233,7 @@ e2e_env_export() {
   export E2E_REGISTRY="localhost:$E2E_REGISTRY_PORT"
   export E2E_BASE_IMAGE="localhost:$E2E_REGISTRY_PORT/busybox:e2e"
   export E2E_DOCKER_CLI=$DOCKER
+  export E2E_DOCKERD_LOG=$E2E_STATE_DIR/dockerd.log
 }
 
 e2e_env_start() {

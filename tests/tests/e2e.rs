@@ -152,12 +152,13 @@ impl Env {
         let out = self.build_raw(ctx, args);
         if !out.status.success() {
             panic!(
-                "docker build {:?} failed: {}\n--- Dockerfile ---\n{}\n--- output ---\n{}{}",
+                "docker build {:?} failed: {}\n--- Dockerfile ---\n{}\n--- output ---\n{}{}{}",
                 args,
                 out.status,
                 fs::read_to_string(ctx.dir.join("Dockerfile")).unwrap_or_default(),
                 String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+                String::from_utf8_lossy(&out.stderr),
+                daemon_log_tail()
             );
         }
         out
@@ -197,6 +198,18 @@ impl Env {
             .map(str::to_owned)
             .collect()
     }
+}
+
+/// The end of the daemon's log (`E2E_DOCKERD_LOG`): the frontend's stderr lands there, not in
+/// the build output.
+fn daemon_log_tail() -> String {
+    let Some(path) = var("E2E_DOCKERD_LOG") else {
+        return String::new();
+    };
+    let log = fs::read_to_string(&path).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+    format!("\n--- last lines of {path} (frontend stderr goes here) ---\n{tail}\n")
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);

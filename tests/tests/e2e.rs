@@ -888,7 +888,7 @@ CMD ["default", "args"]
         assert!(joined.contains("WORKDIR /srv/app"), "{joined}");
 
         // The image runs with that config.
-        let r = env.run(["run", "--rm", tag]);
+        let r = env.run(["run", "--rm", "--network", "none", tag]);
         assert!(r.status.success(), "{}", text(&r));
         assert_eq!(String::from_utf8_lossy(&r.stdout), "entry default args\n");
         let r = env.run([
@@ -1030,7 +1030,7 @@ RUN echo parent > /parent.txt
         let tag = "e2e-example-hello:latest";
         let base_arg = format!("BASE={}", env.base);
         env.build(&ctx, &["--build-arg", &base_arg, "-t", tag]);
-        let r = env.run(["run", "--rm", tag]);
+        let r = env.run(["run", "--rm", "--network", "none", tag]);
         assert!(r.status.success(), "{}", text(&r));
         let out = String::from_utf8_lossy(&r.stdout);
         eprintln!("{} prints:\n{out}", dir.display());

@@ -894,6 +894,8 @@ CMD ["default", "args"]
         let r = env.run([
             "run",
             "--rm",
+            "--network",
+            "none",
             "--entrypoint",
             "cat",
             tag,

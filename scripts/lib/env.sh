@@ -65,7 +65,7 @@ e2e_install_deps() {
     created_policy=1
   fi
   local rc=0
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  apt-get install -y -qq "${missing[@]}" >/dev/null || rc=$?
   if ((created_policy)); then rm -f "$policy"; fi
   return "$rc"
 }

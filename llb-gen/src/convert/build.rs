@@ -422,21 +422,10 @@ pub fn convert_ir(
     let reachable = g.reachable(target);
     let roots = resolve_roots(df, &g, &reachable, opts, &target_platform, resolver)?;
     let source_map = llb::SourceMap::new(opts.filename.clone(), text.as_bytes().to_vec());
-    // First pass collects the context paths COPY/ADD/bind mounts use; the
-    // second builds the graph on the context source that follows them.
-    let first = dispatch_all(
-        df,
-        &g,
-        &reachable,
-        &roots,
-        target,
-        opts,
-        &globals,
-        main_context(opts, &BTreeSet::new()),
-        &source_map,
-        &triggers,
-    )?;
-    let context = main_context(opts, &first.ctx_paths);
+    // The graph is built once on a placeholder context source; the real one
+    // follows the context paths COPY/ADD/bind mounts used, and is swapped in
+    // when marshaling.
+    let placeholder = main_context(opts, &BTreeSet::new());
     let out = dispatch_all(
         df,
         &g,
@@ -445,17 +434,23 @@ pub fn convert_ir(
         target,
         opts,
         &globals,
-        context,
+        placeholder.clone(),
         &source_map,
         &triggers,
     )?;
-    finalize(out.target, opts, &target_platform)
+    let context = main_context(opts, &out.ctx_paths);
+    let substitutions = match (placeholder.output(), context.output()) {
+        (Some(from), Some(to)) => vec![(from.vertex.clone(), to.vertex.clone())],
+        _ => Vec::new(),
+    };
+    finalize(out.target, opts, &target_platform, substitutions)
 }
 
 fn finalize(
     mut d: StageState,
     opts: &ConvertOptions,
     target_platform: &Platform,
+    substitutions: Vec<(std::sync::Arc<llb::Vertex>, std::sync::Arc<llb::Vertex>)>,
 ) -> Result<Conversion, Diagnostic> {
     if !opts.labels.is_empty() {
         let labels = d.image.config.labels.get_or_insert_with(Default::default);
@@ -481,6 +476,7 @@ fn finalize(
     let mopts = llb::MarshalOptions {
         platform: Some(pb_platform(target_platform)),
         caps,
+        substitutions,
         ..Default::default()
     };
     let definition = d

@@ -63,6 +63,10 @@ pub struct MarshalOptions {
     pub worker_constraints: Vec<String>,
     /// Metadata merged into every op's.
     pub metadata: OpMetadata,
+    /// Vertices marshaled in place of others: `(placeholder, replacement)`.
+    /// Lets a graph be built once on a placeholder (e.g. the build context
+    /// before its followed paths are known) and marshaled with the real op.
+    pub substitutions: Vec<(Arc<Vertex>, Arc<Vertex>)>,
 }
 
 /// `sha256:<hex>` of `bytes`.
@@ -168,10 +172,19 @@ struct Marshaler<'o> {
 }
 
 impl Marshaler<'_> {
+    /// The vertex marshaled for `v` (its substitution, if any).
+    fn actual<'v>(&'v self, v: &'v Arc<Vertex>) -> &'v Arc<Vertex> {
+        self.opts
+            .substitutions
+            .iter()
+            .find(|(from, _)| Arc::ptr_eq(from, v))
+            .map_or(v, |(_, to)| to)
+    }
+
     fn input_of(&self, o: &Output) -> pb::Input {
         let digest = self
             .digests
-            .get(&Arc::as_ptr(&o.vertex))
+            .get(&Arc::as_ptr(self.actual(&o.vertex)))
             .cloned()
             .unwrap_or_default();
         pb::Input {
@@ -182,7 +195,7 @@ impl Marshaler<'_> {
 
     /// Post-order walk without recursion (graphs can be thousands deep).
     fn walk(&mut self, root: &Arc<Vertex>) {
-        let mut stack: Vec<(Arc<Vertex>, bool)> = vec![(root.clone(), false)];
+        let mut stack: Vec<(Arc<Vertex>, bool)> = vec![(self.actual(root).clone(), false)];
         while let Some((v, expanded)) = stack.pop() {
             if self.digests.contains_key(&Arc::as_ptr(&v)) {
                 continue;
@@ -193,8 +206,9 @@ impl Marshaler<'_> {
             }
             stack.push((v.clone(), true));
             for inp in v.inputs().iter().rev() {
-                if !self.digests.contains_key(&Arc::as_ptr(&inp.vertex)) {
-                    stack.push((inp.vertex.clone(), false));
+                let iv = self.actual(&inp.vertex);
+                if !self.digests.contains_key(&Arc::as_ptr(iv)) {
+                    stack.push((iv.clone(), false));
                 }
             }
         }

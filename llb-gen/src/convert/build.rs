@@ -127,6 +127,12 @@ fn resolve_roots(
             let img = Image {
                 architecture: platform.architecture.clone(),
                 os: platform.os.clone(),
+                // As upstream's empty image (`FROM scratch`):
+                // `"rootfs":{"type":"layers","diff_ids":null}`.
+                rootfs: super::image::RootFs {
+                    kind: "layers".into(),
+                    diff_ids: None,
+                },
                 ..Image::default()
             };
             (img, None)

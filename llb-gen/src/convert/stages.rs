@@ -158,12 +158,31 @@ impl StageGraph {
                 .rposition(|n| !n.is_synthetic())
                 .unwrap_or(0)),
             Some(t) => self.find(t).ok_or_else(|| {
+                // No natural location: point at the last stage's FROM.
+                let span = self
+                    .nodes
+                    .iter()
+                    .rev()
+                    .find(|n| !n.is_synthetic())
+                    .map_or(TextRange::empty(0), |n| n.span);
                 let mut d = err(
                     "target-not-found",
                     format!("target stage \"{t}\" could not be found"),
-                    TextRange::empty(0),
+                    span,
                 );
-                if let Some(s) = crate::convert::suggest::closest(t, &self.names()) {
+                let names = self.names();
+                let lower = t.to_ascii_lowercase();
+                let suggestion = crate::convert::suggest::closest(t, &names).or_else(|| {
+                    // A prefix of a stage name (`prod` for `production`).
+                    let mut prefixed = names
+                        .iter()
+                        .filter(|n| n.to_ascii_lowercase().starts_with(&lower));
+                    match (prefixed.next(), prefixed.next()) {
+                        (Some(n), None) => Some(n.clone()),
+                        _ => None,
+                    }
+                });
+                if let Some(s) = suggestion {
                     d = d.with_help(format!("did you mean \"{s}\"?"));
                 }
                 d
@@ -458,6 +477,8 @@ mod tests {
         let e = g.resolve_target(Some("buidl")).unwrap_err();
         assert!(e.message.contains("could not be found"));
         assert_eq!(e.help.as_deref(), Some("did you mean \"build\"?"));
+        let e = g.resolve_target(Some("pro")).unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("did you mean \"prod\"?"));
     }
 
     #[test]

@@ -108,7 +108,7 @@ fn print_dump() {
         return;
     };
     let def = load(&corpus_dir().join(name));
-    println!("{}", llb::dump(&def));
+    eprintln!("{}", llb::dump(&def));
 }
 
 fn shell(cmd: &str) -> Vec<String> {

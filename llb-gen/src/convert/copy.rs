@@ -102,6 +102,37 @@ fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Strin
     Ok(data)
 }
 
+/// `--exclude`, `--parents` and symbolic `--chmod` need copy features that old
+/// daemons (BuildKit v0.8, inside Docker 20.10) silently ignore: fail, naming
+/// the missing capability, instead of building something else.
+fn require_copy_caps(
+    ctx: &Ctx<'_>,
+    c: &ir::Copy,
+    symbolic_chmod: bool,
+    span: crate::text::TextRange,
+) -> Result<(), Diagnostic> {
+    let patterns = llb::caps::FILE_COPY_INCLUDE_EXCLUDE_PATTERNS;
+    let missing = if let Some(w) = c.excludes.first().filter(|_| !ctx.has_cap(patterns)) {
+        Some(("--exclude", patterns, w.span))
+    } else if c.parents && !ctx.has_cap(patterns) {
+        Some(("--parents", patterns, span))
+    } else if symbolic_chmod && !ctx.has_cap(llb::caps::FILE_COPY_MODE_STRING) {
+        let at = c.chmod.as_ref().map_or(span, |w| w.span);
+        Some(("symbolic --chmod", llb::caps::FILE_COPY_MODE_STRING, at))
+    } else {
+        None
+    };
+    match missing {
+        Some((what, cap, at)) => Err(err(
+            "missing-capability",
+            format!("{what} needs the BuildKit capability `{cap}`, which this BuildKit daemon does not have"),
+            at,
+        )
+        .with_help("upgrade BuildKit (Docker 23 or later, or docker buildx), or remove the flag")),
+        None => Ok(()),
+    }
+}
+
 pub fn copy(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
@@ -150,6 +181,7 @@ pub fn copy(
         .filter(|s| !s.is_empty());
     let owner = chown.as_deref().map(super::dispatch::chown_opt);
     let excludes: Vec<String> = c.excludes.iter().map(|w| w.value.clone()).collect();
+    require_copy_caps(ctx, c, !mode_str.is_empty(), span)?;
 
     let heredoc_names: Vec<&str> = c.heredocs.iter().map(|h| h.name.as_str()).collect();
     let mut paths = Vec::new();
@@ -389,5 +421,55 @@ mod tests {
         assert_eq!(parse_chmod("755").unwrap(), (Some(0o755), String::new()));
         assert!(parse_chmod("99999").is_err());
         assert_eq!(parse_chmod("u+x").unwrap(), (Some(0), "u+x".to_string()));
+    }
+
+    /// Caps of a BuildKit v0.8 daemon for file ops: no include/exclude
+    /// patterns, no mode strings.
+    fn old_daemon() -> crate::convert::ConvertOptions {
+        let caps = [
+            llb::caps::FILE_BASE,
+            llb::caps::SOURCE_IMAGE,
+            llb::caps::SOURCE_LOCAL,
+        ];
+        crate::convert::ConvertOptions {
+            llb_caps: Some(caps.iter().map(|c| c.to_string()).collect()),
+            ..Default::default()
+        }
+    }
+
+    fn convert_error(src: &str, opts: &crate::convert::ConvertOptions) -> Diagnostic {
+        let r = crate::convert::convert_dockerfile(src, opts, &crate::convert::OfflineResolver);
+        r.err()
+            .and_then(|mut e| e.pop())
+            .expect("conversion should fail")
+    }
+
+    #[test]
+    fn exclude_without_cap_fails_at_the_flag() {
+        let src = "FROM scratch\nCOPY --exclude=*.md . /app\n";
+        let d = convert_error(src, &old_daemon());
+        assert_eq!(d.code, "missing-capability");
+        assert!(d.message.contains("--exclude"), "{}", d.message);
+        assert!(
+            d.message.contains("file.copy.includeexcludepatterns"),
+            "{}",
+            d.message
+        );
+        assert_eq!(&src[d.span.as_usize()], "*.md");
+    }
+
+    #[test]
+    fn parents_and_symbolic_chmod_without_caps_fail() {
+        let d = convert_error("FROM scratch\nCOPY --parents a/./b /x/\n", &old_daemon());
+        assert!(d.message.contains("--parents"), "{}", d.message);
+        let d = convert_error("FROM scratch\nCOPY --chmod=u+x a /x\n", &old_daemon());
+        assert!(d.message.contains("file.copy.modestring"), "{}", d.message);
+        // Octal modes need no extra capability.
+        let ok = crate::convert::convert_dockerfile(
+            "FROM scratch\nCOPY --chmod=755 a /x\n",
+            &old_daemon(),
+            &crate::convert::OfflineResolver,
+        );
+        assert!(ok.is_ok(), "{:?}", ok.err());
     }
 }

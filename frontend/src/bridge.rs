@@ -7,7 +7,7 @@ use std::time::Duration;
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
-    result, CacheOptionsEntry, PingRequest, ReadFileRequest, ResolveImageConfigRequest,
+    result, CacheOptionsEntry, FileRange, PingRequest, ReadFileRequest, ResolveImageConfigRequest,
     ResolveImageConfigResponse, ReturnRequest, SolveRequest, WarnRequest,
 };
 use llb_gen::pb;
@@ -201,6 +201,18 @@ impl Bridge {
 
     /// Read a whole file from a solved ref.
     pub async fn read_file(&self, reference: &str, path: &str) -> Result<Vec<u8>, tonic::Status> {
+        self.read_file_head(reference, path, None).await
+    }
+
+    /// Read at most `max_len` bytes from the start of a file (`None`: the
+    /// whole file). Bounding the read keeps a huge file from failing on
+    /// the gRPC message limit, so the parser can report it with a location.
+    pub async fn read_file_head(
+        &self,
+        reference: &str,
+        path: &str,
+        max_len: Option<usize>,
+    ) -> Result<Vec<u8>, tonic::Status> {
         if !self.caps.has("readfile") {
             return Err(tonic::Status::unimplemented(format!(
                 "requested feature readfile is not supported by {}",
@@ -210,6 +222,10 @@ impl Bridge {
         let req = ReadFileRequest {
             r#ref: reference.to_string(),
             file_path: path.to_string(),
+            range: max_len.map(|len| FileRange {
+                offset: 0,
+                length: i64::try_from(len).unwrap_or(i64::MAX),
+            }),
             ..ReadFileRequest::default()
         };
         Ok(self.client.clone().read_file(req).await?.into_inner().data)

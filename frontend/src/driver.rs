@@ -173,11 +173,15 @@ async fn read_dockerfile(bridge: &Bridge, fo: &FrontendOptions) -> Result<Loaded
         .solve(source.definition.clone(), &[])
         .await
         .map_err(|e| e.context("failed to resolve dockerfile"))?;
-    let data = match bridge.read_file(&solved.id, &filename).await {
+    // One byte past the limit is enough for the parser to report a
+    // too-large file with a location, and keeps the reply under the gRPC
+    // message limit.
+    let head = Some(llb_gen::limits::Limits::DEFAULT.max_file_bytes + 1);
+    let data = match bridge.read_file_head(&solved.id, &filename, head).await {
         Ok(data) => data,
         Err(first) => match &lower {
             Some(alt) => bridge
-                .read_file(&solved.id, alt)
+                .read_file_head(&solved.id, alt, head)
                 .await
                 .map_err(|_| FrontendError::rpc("failed to read dockerfile", first))?,
             None => return Err(FrontendError::rpc("failed to read dockerfile", first)),

@@ -499,3 +499,40 @@ async fn build_args_and_dockerignore_reach_the_definition() {
     );
     assert_eq!(config["config"]["Labels"]["x"], "y");
 }
+
+/// A Dockerfile past `Limits::max_file_bytes` (and past the 16 MiB gRPC
+/// message limit) is read only up to the limit and answered with one
+/// located error Return, not a transport error or a crash.
+#[tokio::test]
+async fn huge_dockerfile_returns_a_located_limit_error() {
+    let mut dockerfile = String::from("FROM busybox\n");
+    let line = "RUN echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
+    while dockerfile.len() <= 17 << 20 {
+        dockerfile.push_str(line);
+    }
+    let out = run_frontend(Fixture::with_dockerfile(&dockerfile), &[], SESSION).await;
+    assert_clean_protocol(&out);
+    let status = error_of(&out);
+    assert!(
+        status.message.contains("file too large") && status.message.contains("limit 8,388,608"),
+        "{}",
+        status.message
+    );
+    let max = llb_gen::limits::Limits::DEFAULT.max_file_bytes;
+    let line_no = 1 + dockerfile[..max].matches('\n').count();
+    assert!(
+        status.message.contains(&format!("Dockerfile:{line_no}:")),
+        "{}",
+        status.message
+    );
+    let asked: Vec<_> = out
+        .calls
+        .iter()
+        .filter_map(|c| match c {
+            Call::ReadFile(r) if r.file_path == "Dockerfile" => r.range.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked.len(), 1, "{:#?}", out.calls);
+    assert_eq!(asked[0].length, i64::try_from(max + 1).unwrap());
+}

@@ -16,6 +16,7 @@
 //! - [`ir`]: typed instructions (`enum Instruction`), flags, mounts, stages, global ARGs.
 //! - [`convert`]: stage graph, targets, ARG/ENV scoping, instruction lowering, image config and history.
 //! - [`llb`]: the LLB builder (immutable states, ops, deterministic Definition marshaling).
+//! - [`limits`]: the resource policy (file size, instructions, stages, heredocs, expansion).
 //!
 //! The library does no I/O: image configs come in through the
 //! [`convert::ImageResolver`] trait, implemented by the `frontend` binary
@@ -24,6 +25,7 @@
 pub mod convert;
 pub mod diagnostic;
 pub mod ir;
+pub mod limits;
 pub mod llb;
 pub mod syntax;
 pub mod text;

@@ -284,7 +284,18 @@ impl LlbBridge for FakeBridge {
             )));
         };
         match self.fixture.files.get(&(local, req.file_path.clone())) {
-            Some(data) => Ok(Response::new(ReadFileResponse { data: data.clone() })),
+            Some(data) => {
+                // Honour `range` like BuildKit (offset, then at most `length` bytes).
+                let data = match req.range {
+                    Some(r) => {
+                        let lo = usize::try_from(r.offset).unwrap().min(data.len());
+                        let hi = lo.saturating_add(usize::try_from(r.length).unwrap());
+                        data[lo..hi.min(data.len())].to_vec()
+                    }
+                    None => data.clone(),
+                };
+                Ok(Response::new(ReadFileResponse { data }))
+            }
             None => Err(Status::not_found(format!(
                 "open {}: no such file or directory",
                 req.file_path

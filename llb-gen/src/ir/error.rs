@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::diagnostic::Diagnostic;
+use crate::limits::Exceeded;
 use crate::text::TextRange;
 
 /// One problem in an instruction, located by a span.
@@ -99,6 +100,8 @@ pub enum IrErrorKind {
     MountKeyNotAllowed { key: String, mount_type: String },
     /// `RUN --mount=type=secret,from=x`, `id` and `source` on a secret, target `/` ...
     MountInvalid { detail: String },
+    /// 10,001 `FROM` lines (a [`crate::limits::Limits`] bound).
+    LimitExceeded(Exceeded),
 }
 
 impl IrError {
@@ -120,6 +123,7 @@ impl IrError {
         use IrErrorKind as K;
         match &self.kind {
             K::UnknownInstruction { .. } => "unknown-instruction",
+            K::LimitExceeded(e) => e.code(),
             K::NoBuildStage | K::NoStages => "no-stage",
             K::DuplicateStageName { .. } => "duplicate-stage-name",
             K::InvalidStageName { .. } | K::FromArgCount => "invalid-from",
@@ -165,6 +169,7 @@ impl fmt::Display for IrErrorKind {
             K::UnknownInstruction { name } => write!(f, "unknown instruction: {name}"),
             K::NoBuildStage => f.write_str("no build stage in current context"),
             K::NoStages => f.write_str("dockerfile contains no stages to build"),
+            K::LimitExceeded(e) => e.fmt(f),
             K::DuplicateStageName { name } => write!(f, "duplicate stage name `{name}`"),
             K::InvalidStageName { name } => write!(
                 f,

@@ -32,6 +32,7 @@ pub use mount::has_variable_before_end;
 pub use run::{chomp_heredoc, is_heredoc_word, RunScript};
 pub use types::*;
 
+use crate::limits::{Exceeded, Limit, Limits};
 use crate::syntax::ast;
 use crate::text::TextRange;
 use flags::{parse_flags, FlagSpec};
@@ -66,8 +67,15 @@ const INSTRUCTIONS: &[&str] = &[
     "WORKDIR",
 ];
 
-/// Lower a parsed Dockerfile into typed instructions.
+/// Lower a parsed Dockerfile into typed instructions, under
+/// [`Limits::DEFAULT`].
 pub fn lower(file: &ast::Dockerfile) -> Lowered {
+    lower_with_limits(file, &Limits::DEFAULT)
+}
+
+/// [`lower`] under explicit limits: past `max_stages` stages, lowering
+/// stops with one located error.
+pub fn lower_with_limits(file: &ast::Dockerfile, limits: &Limits) -> Lowered {
     let mut errors = Vec::new();
     let mut out = Dockerfile {
         directives: directives(file),
@@ -77,6 +85,13 @@ pub fn lower(file: &ast::Dockerfile) -> Lowered {
     };
     for node in &file.nodes {
         if node.keyword_lower() == "from" {
+            let count = out.stages.len() + 1;
+            if let Some(e) = Exceeded::check(Limit::Stages, count, limits.max_stages) {
+                let help = e.help();
+                let e = IrError::new(IrErrorKind::LimitExceeded(e), node.keyword.span);
+                errors.push(e.with_help(help));
+                break;
+            }
             if let Some(stage) = lower_from(node, out.stages.len(), &out.stages, &mut errors) {
                 out.stages.push(stage);
             }

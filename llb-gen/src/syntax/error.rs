@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::diagnostic::Diagnostic;
+use crate::limits::Exceeded;
 use crate::text::TextRange;
 
 /// Longest physical line upstream accepts (Go's `bufio.Scanner` token limit
@@ -41,6 +42,9 @@ pub enum SyntaxErrorKind {
     InvalidUtf8,
     /// A physical line longer than upstream's limit of 65535 bytes.
     LineTooLong { len: usize },
+    /// A [`crate::limits::Limits`] bound: the file, the number of
+    /// instructions or a heredoc body is too large.
+    LimitExceeded(Exceeded),
 }
 
 impl SyntaxError {
@@ -60,6 +64,7 @@ impl SyntaxError {
             SyntaxErrorKind::RepeatedDirective { .. } => "repeated-directive",
             SyntaxErrorKind::InvalidUtf8 => "invalid-utf8",
             SyntaxErrorKind::LineTooLong { .. } => "line-too-long",
+            SyntaxErrorKind::LimitExceeded(e) => e.code(),
         }
     }
 
@@ -90,6 +95,7 @@ impl SyntaxError {
             SyntaxErrorKind::LineTooLong { .. } => {
                 "split the line with a line continuation (`\\` at the end of the line)".to_string()
             }
+            SyntaxErrorKind::LimitExceeded(e) => e.help().to_string(),
         };
         Some(help)
     }
@@ -139,6 +145,7 @@ impl fmt::Display for SyntaxError {
                 f,
                 "line of {len} bytes is longer than the maximum of {MAX_LINE_BYTES} bytes"
             ),
+            SyntaxErrorKind::LimitExceeded(e) => e.fmt(f),
         }
     }
 }

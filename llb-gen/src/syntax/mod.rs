@@ -27,6 +27,7 @@ mod parser;
 pub use dump::{dump, go_quote};
 pub use error::{SyntaxError, SyntaxErrorKind};
 
+use crate::limits::{Exceeded, Limit, Limits};
 use crate::text::TextRange;
 
 /// The result of parsing: always a tree, plus every error found.
@@ -47,10 +48,33 @@ impl Parsed {
 const BOM: &str = "\u{feff}";
 
 /// Parse Dockerfile text. A leading UTF-8 BOM is skipped (spans still count
-/// its bytes, so they index `text` as given).
+/// its bytes, so they index `text` as given). Uses [`Limits::DEFAULT`].
 pub fn parse(text: &str) -> Parsed {
+    parse_with_limits(text, &Limits::DEFAULT)
+}
+
+/// [`parse`] under explicit resource limits. A file over
+/// `max_file_bytes` is not parsed at all: the result is an empty tree and
+/// one error located at the first byte past the limit.
+pub fn parse_with_limits(text: &str, limits: &Limits) -> Parsed {
+    if let Some(e) = Exceeded::check(Limit::FileBytes, text.len(), limits.max_file_bytes) {
+        let mut at = limits.max_file_bytes;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        return Parsed {
+            dockerfile: ast::Dockerfile {
+                escape: '\\',
+                ..ast::Dockerfile::default()
+            },
+            errors: vec![SyntaxError::new(
+                SyntaxErrorKind::LimitExceeded(e),
+                TextRange::from_usize(at, at),
+            )],
+        };
+    }
     let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let (dockerfile, errors) = parser::parse_text(text, start);
+    let (dockerfile, errors) = parser::parse_text(text, start, limits);
     Parsed { dockerfile, errors }
 }
 

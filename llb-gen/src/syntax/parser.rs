@@ -7,6 +7,7 @@ use super::directives::DirectiveScanner;
 use super::error::{SyntaxError, SyntaxErrorKind, MAX_LINE_BYTES};
 use super::heredoc::heredocs_in_line;
 use super::lexer::{leading_ws_len, trim_continuation, Lines, LogicalLine, PhysLine};
+use crate::limits::{Exceeded, Limit, Limits};
 use crate::text::{Spanned, TextRange};
 
 /// Instructions whose lines may introduce heredocs.
@@ -23,10 +24,15 @@ struct Parser<'a> {
     errors: Vec<SyntaxError>,
     warnings: Vec<ParseWarning>,
     nodes: Vec<Node>,
+    limits: &'a Limits,
 }
 
 /// Parse `text`, whose content starts at byte `start` (after a BOM).
-pub(crate) fn parse_text(text: &str, start: usize) -> (Dockerfile, Vec<SyntaxError>) {
+pub(crate) fn parse_text(
+    text: &str,
+    start: usize,
+    limits: &Limits,
+) -> (Dockerfile, Vec<SyntaxError>) {
     let mut p = Parser {
         text,
         lines: Lines::new(text, start),
@@ -34,6 +40,7 @@ pub(crate) fn parse_text(text: &str, start: usize) -> (Dockerfile, Vec<SyntaxErr
         errors: Vec::new(),
         warnings: Vec::new(),
         nodes: Vec::new(),
+        limits,
     };
     p.run();
     if p.nodes.is_empty() {
@@ -132,6 +139,17 @@ impl Parser<'_> {
                 sub.end_line = node.end_line;
                 sub.span = range(sub.keyword.span.start as usize, last_end);
             }
+            let count = self.nodes.len() + 1;
+            if let Some(e) =
+                Exceeded::check(Limit::Instructions, count, self.limits.max_instructions)
+            {
+                // Stop here: the rest of the file would only cost memory.
+                self.errors.push(SyntaxError::new(
+                    SyntaxErrorKind::LimitExceeded(e),
+                    node.keyword.span,
+                ));
+                return;
+            }
             self.nodes.push(node);
         }
     }
@@ -193,6 +211,14 @@ impl Parser<'_> {
             }
             let body_end = last_end.unwrap_or(self.text.len());
             let body_span = range(body_lo.unwrap_or(body_end), body_end);
+            let max = self.limits.max_heredoc_bytes;
+            if let Some(e) = Exceeded::check(Limit::HeredocBytes, content.len(), max) {
+                self.errors.push(SyntaxError::new(
+                    SyntaxErrorKind::LimitExceeded(e),
+                    word_span,
+                ));
+                content = String::new();
+            }
             if !terminated {
                 self.errors.push(SyntaxError::new(
                     SyntaxErrorKind::UnterminatedHeredoc {

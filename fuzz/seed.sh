@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Copy the seed corpora into fuzz/corpus/<target>/ (gitignored).
+#   parse, convert: BuildKit parser testfiles (+ negative), real-world Dockerfiles, examples/
+#   words:          the left-hand side of every line of BuildKit's shell tables
+#                   (envVarTest, wordsTest), prefixed with a mode byte (see fuzz_targets/words.rs)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+conf=${CONFORMANCE:-$root/../shared/conformance}
+[ -d "$conf" ] || { echo "conformance corpus not found at $conf (set CONFORMANCE=...)" >&2; exit 1; }
+
+for t in parse convert words; do mkdir -p "$here/corpus/$t"; done
+
+n=0
+copy_df() { # copy_df FILE NAME
+    cp "$1" "$here/corpus/parse/$2"
+    cp "$1" "$here/corpus/convert/$2"
+    n=$((n + 1))
+}
+for f in "$conf"/buildkit-parser/testfiles/*/Dockerfile \
+         "$conf"/buildkit-parser/testfiles-negative/*/Dockerfile \
+         "$conf"/buildkit-parser/testfile-line/Dockerfile; do
+    [ -f "$f" ] || continue
+    copy_df "$f" "bk-$(basename "$(dirname "$f")")"
+done
+for f in "$conf"/real-world/*.Dockerfile; do
+    copy_df "$f" "rw-$(basename "$f" .Dockerfile)"
+done
+for f in "$root"/examples/*/Dockerfile; do
+    copy_df "$f" "ex-$(basename "$(dirname "$f")")"
+done
+
+w=0
+for table in envVarTest wordsTest; do
+    i=0
+    while IFS= read -r line; do
+        i=$((i + 1))
+        case "$line" in ''|'#'*) continue ;; esac
+        # Platform prefix (A|, U|, W|) then `input | expected`.
+        line=${line#[AUW]|}
+        input=${line%%|*}
+        input=${input% }
+        printf '%s%s' "@" "$input" > "$here/corpus/words/$table-$i"
+        printf '%s%s' "A" "$input" > "$here/corpus/words/$table-$i-bt"
+        w=$((w + 1))
+    done < "$conf/buildkit-parser/shell/$table"
+done
+echo "seeded $n Dockerfiles (parse, convert) and $w words (x2 modes)"

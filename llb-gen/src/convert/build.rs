@@ -204,35 +204,40 @@ fn prefix_from(display: &str, total: &mut usize, text: &str) -> String {
 fn init_stage(
     g: &StageGraph,
     i: usize,
-    roots: &BTreeMap<usize, Root>,
-    results: &[Option<StageState>],
+    roots: &mut BTreeMap<usize, Root>,
+    results: &mut [Option<Box<StageState>>],
+    children_left: &mut [usize],
+    target: usize,
     opts: &ConvertOptions,
 ) -> Option<StageState> {
     let node = &g.nodes[i];
     let mut d = match node.parent {
         Some(p) => {
-            let mut d = results.get(p)?.clone()?;
+            // The last child takes its parent's result over (see `dispatch_all`).
+            let left = children_left.get_mut(p)?;
+            *left = left.saturating_sub(1);
+            let keep = *left > 0 || p == target;
+            let slot = results.get_mut(p)?;
+            let mut d = *if keep { slot.clone()? } else { slot.take()? };
             d.image.config.on_build = None;
             d.cmd_index = 0;
             d.cmd_set = false;
             d
         }
         None => {
-            let root = roots.get(&i)?;
+            // Each root starts one stage: taken over, not copied.
+            let root = roots.remove(&i)?;
             let has_image_step = !root.state.is_scratch() || node.base_name != SCRATCH;
             StageState {
-                state: root
-                    .state
-                    .clone()
-                    .with_platform(pb_platform(&root.platform)),
-                image: root.image.clone(),
-                platform: root.platform.clone(),
+                state: root.state.with_platform(pb_platform(&root.platform)),
+                image: root.image,
+                platform: root.platform,
                 declared: Vec::new(),
                 display_name: String::new(),
                 cmd_index: usize::from(has_image_step && node.base_name != SCRATCH),
                 cmd_total: 0,
                 cmd_set: false,
-                base_config: root.base_config.clone(),
+                base_config: root.base_config,
                 ignore_cache: false,
                 on_build: false,
             }
@@ -311,10 +316,10 @@ struct Dispatched {
 
 #[allow(clippy::too_many_arguments)]
 fn dispatch_all(
-    df: &ir::Dockerfile,
+    df: &mut ir::Dockerfile,
     g: &StageGraph,
     reachable: &BTreeSet<usize>,
-    roots: &BTreeMap<usize, Root>,
+    mut roots: BTreeMap<usize, Root>,
     target: usize,
     opts: &ConvertOptions,
     globals: &EnvList,
@@ -322,12 +327,23 @@ fn dispatch_all(
     source_map: &std::sync::Arc<llb::SourceMap>,
     triggers: &onbuild::TriggerSet,
 ) -> Result<Dispatched, Diagnostic> {
-    let mut results: Vec<Option<StageState>> = vec![None; g.nodes.len()];
+    // Boxed: most nodes never hold a result (and `StageState` is large).
+    let mut results: Vec<Option<Box<StageState>>> = vec![None; g.nodes.len()];
     let mut done: Vec<Option<llb::State>> = vec![None; g.nodes.len()];
     // Synthetic (image) nodes are ready as soon as they are resolved.
-    for (&i, root) in roots {
+    for (&i, root) in &roots {
         if g.nodes[i].is_synthetic() {
             done[i] = Some(root.state.clone());
+        }
+    }
+    // A stage's result is kept only until its last child stage starts (and
+    // for the target): 500-stage files would otherwise hold every state.
+    let mut children_left = vec![0usize; g.nodes.len()];
+    for &i in reachable {
+        if let (Some(p), Some(_)) = (g.nodes[i].parent, g.nodes[i].stage) {
+            if let Some(n) = children_left.get_mut(p) {
+                *n += 1;
+            }
         }
     }
     let mut ctx_paths = BTreeSet::new();
@@ -336,9 +352,16 @@ fn dispatch_all(
         let Some(stage_idx) = node.stage else {
             continue;
         };
-        let stage = &df.stages[stage_idx];
-        let mut d = init_stage(g, i, roots, &results, opts)
-            .ok_or_else(|| err("stage-order", "base stage was not built", node.span))?;
+        let mut d = init_stage(
+            g,
+            i,
+            &mut roots,
+            &mut results,
+            &mut children_left,
+            target,
+            opts,
+        )
+        .ok_or_else(|| err("stage-order", "base stage was not built", node.span))?;
         let mut ctx = Ctx {
             opts,
             globals,
@@ -355,14 +378,16 @@ fn dispatch_all(
         };
         if node.parent.is_none() {
             let exprs = d.image.config.on_build.take().unwrap_or_default();
-            let image_triggers = onbuild::image_triggers(&exprs, stage)?;
+            let image_triggers = onbuild::image_triggers(&exprs, &df.stages[stage_idx])?;
             d.cmd_total += image_triggers.len();
             d.on_build = true;
             for cmd in &image_triggers {
                 dispatch(&mut d, &mut ctx, cmd, &[])?;
             }
         }
-        for (ci, cmd) in stage.commands.iter().enumerate() {
+        // Instructions are not needed once dispatched: freed stage by stage.
+        let commands = std::mem::take(&mut df.stages[stage_idx].commands);
+        for (ci, cmd) in commands.iter().enumerate() {
             let sources = g.sources.get(&(i, ci)).cloned().unwrap_or_default();
             d.on_build = triggers.contains(&(stage_idx, ci));
             dispatch(&mut d, &mut ctx, cmd, &sources)?;
@@ -370,12 +395,14 @@ fn dispatch_all(
         d.on_build = false;
         ctx_paths.extend(std::mem::take(&mut ctx.ctx_paths));
         done[i] = Some(d.state.clone());
-        results[i] = Some(d);
+        if i == target || children_left[i] > 0 {
+            results[i] = Some(Box::new(d));
+        }
     }
     let target = results
-        .get(target)
-        .cloned()
-        .flatten()
+        .get_mut(target)
+        .and_then(Option::take)
+        .map(|b| *b)
         .ok_or_else(|| err("target", "target stage was not built", TextRange::empty(0)))?;
     Ok(Dispatched { target, ctx_paths })
 }
@@ -387,6 +414,30 @@ pub fn convert_ir(
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
 ) -> Result<Conversion, Diagnostic> {
+    convert_ir_owned(df.clone(), text, opts, resolver)
+}
+
+/// [`convert_ir`] taking the instructions over: they (and the stage graph)
+/// are freed before marshaling, which keeps the peak memory down.
+pub fn convert_ir_owned(
+    df: ir::Dockerfile,
+    text: &str,
+    opts: &ConvertOptions,
+    resolver: &dyn ImageResolver,
+) -> Result<Conversion, Diagnostic> {
+    let (out, substitutions, target_platform) = dispatch_ir(df, text, opts, resolver)?;
+    finalize(out.target, opts, &target_platform, substitutions)
+}
+
+type Substitutions = Vec<(std::sync::Arc<llb::Vertex>, std::sync::Arc<llb::Vertex>)>;
+
+/// Everything up to marshaling: stage graph, image resolution, dispatch.
+fn dispatch_ir(
+    df: ir::Dockerfile,
+    text: &str,
+    opts: &ConvertOptions,
+    resolver: &dyn ImageResolver,
+) -> Result<(Dispatched, Substitutions, Platform), Diagnostic> {
     if df.stages.is_empty() {
         return Err(err(
             "no-stages",
@@ -414,29 +465,33 @@ pub fn convert_ir(
     };
     let globals = default_args(&opts.build_platform, &target_platform, &stage_arg);
     let globals = build_meta_args(globals, &df.meta_args, &opts.build_args, df.escape)?;
-    let g = StageGraph::build(df, &globals, &target_platform)?;
-    let (with_triggers, triggers) = onbuild::apply_stage_triggers(df, &g);
-    let df = &with_triggers;
+    let g = StageGraph::build(&df, &globals, &target_platform)?;
+    // Only copy the instructions when ONBUILD triggers of stages apply.
+    let (mut df, triggers) = if onbuild::has_stage_triggers(&df, &g) {
+        onbuild::apply_stage_triggers(&df, &g)
+    } else {
+        (df, onbuild::TriggerSet::new())
+    };
     let mut g = if triggers.is_empty() {
         g
     } else {
-        StageGraph::build(df, &globals, &target_platform)?
+        StageGraph::build(&df, &globals, &target_platform)?
     };
-    onbuild::fix_totals(df, &mut g, &triggers);
+    onbuild::fix_totals(&df, &mut g, &triggers);
     let target = g.resolve_target(opts.target.as_deref())?;
-    g.add_all_deps(df)?;
+    g.add_all_deps(&df)?;
     let reachable = g.reachable(target);
-    let roots = resolve_roots(df, &g, &reachable, opts, &target_platform, resolver)?;
+    let roots = resolve_roots(&df, &g, &reachable, opts, &target_platform, resolver)?;
     let source_map = llb::SourceMap::new(opts.filename.clone(), text.as_bytes().to_vec());
     // The graph is built once on a placeholder context source; the real one
     // follows the context paths COPY/ADD/bind mounts used, and is swapped in
     // when marshaling.
     let placeholder = main_context(opts, &BTreeSet::new());
     let out = dispatch_all(
-        df,
+        &mut df,
         &g,
         &reachable,
-        &roots,
+        roots,
         target,
         opts,
         &globals,
@@ -449,14 +504,14 @@ pub fn convert_ir(
         (Some(from), Some(to)) => vec![(from.vertex.clone(), to.vertex.clone())],
         _ => Vec::new(),
     };
-    finalize(out.target, opts, &target_platform, substitutions)
+    Ok((out, substitutions, target_platform))
 }
 
 fn finalize(
     mut d: StageState,
     opts: &ConvertOptions,
     target_platform: &Platform,
-    substitutions: Vec<(std::sync::Arc<llb::Vertex>, std::sync::Arc<llb::Vertex>)>,
+    substitutions: Substitutions,
 ) -> Result<Conversion, Diagnostic> {
     if !opts.labels.is_empty() {
         let labels = d.image.config.labels.get_or_insert_with(Default::default);

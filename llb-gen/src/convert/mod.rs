@@ -31,7 +31,7 @@ mod simple;
 pub mod stages;
 mod suggest;
 pub use api::*;
-pub use build::convert_ir;
+pub use build::{convert_ir, convert_ir_owned};
 
 use crate::diagnostic::Diagnostic;
 
@@ -44,9 +44,16 @@ pub fn convert_dockerfile(
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
 ) -> Result<Conversion, Vec<Diagnostic>> {
-    let parsed = crate::syntax::parse(source);
-    let mut errors: Vec<Diagnostic> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
-    let lowered = crate::ir::lower(&parsed.dockerfile);
+    // The syntax tree is dropped once lowered: only the IR is converted.
+    let (mut errors, mut lowered) = {
+        let parsed = crate::syntax::parse(source);
+        let errors: Vec<Diagnostic> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
+        (errors, crate::ir::lower(&parsed.dockerfile))
+    };
+    // Instructions are large; the growth slack of 500 stages adds up.
+    for stage in &mut lowered.dockerfile.stages {
+        stage.commands.shrink_to_fit();
+    }
     // Upstream only lints duplicate stage names (`DuplicateStageName`) and
     // converts with the last stage of a name winning; keep it a warning.
     let mut warnings = Vec::new();
@@ -64,7 +71,8 @@ pub fn convert_dockerfile(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut out = convert_ir(&lowered.dockerfile, source, opts, resolver).map_err(|e| vec![e])?;
+    let mut out =
+        convert_ir_owned(lowered.dockerfile, source, opts, resolver).map_err(|e| vec![e])?;
     warnings.append(&mut out.warnings);
     out.warnings = warnings;
     Ok(out)

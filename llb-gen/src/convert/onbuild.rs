@@ -30,6 +30,22 @@ fn counted(cmd: &ir::Command) -> bool {
     )
 }
 
+/// Whether a stage is based on another stage of the file that has ONBUILD
+/// instructions (otherwise [`apply_stage_triggers`] changes nothing).
+pub fn has_stage_triggers(df: &ir::Dockerfile, g: &StageGraph) -> bool {
+    df.stages.iter().enumerate().any(|(i, _)| {
+        g.nodes
+            .get(i)
+            .and_then(|n| n.parent)
+            .and_then(|p| df.stages.get(p))
+            .is_some_and(|p| {
+                p.commands
+                    .iter()
+                    .any(|c| matches!(c.instruction, Instruction::OnBuild(_)))
+            })
+    })
+}
+
 /// Prepend to every stage based on another stage of the file that stage's
 /// own ONBUILD instructions. Returns the new file and the trigger positions;
 /// `g` must have been built from `df`.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use llb_gen::convert::{self, ConvertOptions, ImageResolver, OfflineResolver};
 use llb_gen::diagnostic::{render_all, SourceFile};
-use prost::Message;
+use llb_gen::pb;
 
 use crate::read_input;
 
@@ -53,7 +53,9 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let path = args.path.clone().unwrap_or_else(|| PathBuf::from("-"));
     let (name, bytes) =
         read_input(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    // Valid UTF-8 (the usual case) is taken over without a copy.
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let opts = options(args, &name)?;
     let conversion = if args.offline {
         convert::convert_dockerfile(&text, &opts, &OfflineResolver)
@@ -61,31 +63,68 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         let resolver = online_resolver()?;
         convert::convert_dockerfile(&text, &opts, resolver.as_ref())
     };
-    let file = SourceFile::new(name, text.clone());
     let conversion = match conversion {
         Ok(c) => c,
         Err(diags) => {
-            eprint!("{}", render_all(&diags, &file));
+            eprint!("{}", render_all(&diags, &SourceFile::new(name, text)));
             return Ok(ExitCode::from(1));
         }
     };
     if !conversion.warnings.is_empty() {
-        eprint!("{}", render_all(&conversion.warnings, &file));
+        eprint!(
+            "{}",
+            render_all(&conversion.warnings, &SourceFile::new(name, text))
+        );
+    } else {
+        drop(text);
     }
     if let Some(out) = &args.image_config {
         write_file(out, &conversion.image_config)?;
     }
-    let output = if args.json {
-        llb_gen::llb::dump(&conversion.definition).into_bytes()
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = if args.json {
+        let dump = llb_gen::llb::dump(&conversion.definition);
+        stdout.write_all(dump.as_bytes())
     } else {
-        conversion.definition.encode_to_vec()
+        write_definition(conversion.definition, &mut stdout)
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&output)
+    written
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the protobuf bytes of `def` field by field (the same bytes as
+/// `encode_to_vec`) without holding the whole encoding in memory; entries
+/// are freed as they are written.
+fn write_definition(mut def: pb::Definition, out: &mut impl Write) -> std::io::Result<()> {
+    use prost::encoding::{btree_map, bytes, message, string};
+    let mut buf = Vec::new();
+    for op in std::mem::take(&mut def.def) {
+        bytes::encode(1, &op, &mut buf);
+        out.write_all(&buf)?;
+        buf.clear();
+    }
+    let mut metadata = std::mem::take(&mut def.metadata);
+    while let Some((k, v)) = metadata.pop_first() {
+        let one = std::collections::BTreeMap::from([(k, v)]);
+        btree_map::encode(
+            string::encode,
+            string::encoded_len,
+            message::encode,
+            message::encoded_len,
+            2,
+            &one,
+            &mut buf,
+        );
+        out.write_all(&buf)?;
+        buf.clear();
+    }
+    if let Some(source) = &def.source {
+        message::encode(3, source, &mut buf);
+        out.write_all(&buf)?;
+    }
+    Ok(())
 }
 
 /// The converter options from the command line.

@@ -529,7 +529,7 @@ async fn huge_dockerfile_returns_a_located_limit_error() {
         .calls
         .iter()
         .filter_map(|c| match c {
-            Call::ReadFile(r) if r.file_path == "Dockerfile" => r.range.clone(),
+            Call::ReadFile(r) if r.file_path == "Dockerfile" => r.range,
             _ => None,
         })
         .collect();

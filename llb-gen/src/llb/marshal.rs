@@ -7,6 +7,7 @@
 //! by [`encode_op`] (Go's field order, `BTreeMap` maps sorted by key), which
 //! is byte-identical to Go's deterministic encoding.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -132,7 +133,7 @@ fn merge_metadata(into: &mut pb::OpMetadata, from: &OpMetadata) {
     if from.ignore_cache {
         into.ignore_cache = true;
     }
-    for (k, v) in &from.description {
+    for (k, v) in from.description.iter() {
         into.description.insert(k.clone(), v.clone());
     }
     if let Some(v) = from.export_cache {
@@ -165,7 +166,6 @@ fn merge_pb_metadata(into: &mut pb::OpMetadata, from: pb::OpMetadata) {
 struct Marshaler<'o> {
     opts: &'o MarshalOptions,
     digests: HashMap<*const Vertex, String>,
-    seen: BTreeSet<String>,
     def: Vec<Vec<u8>>,
     metadata: BTreeMap<String, pb::OpMetadata>,
     sources: SourceMapCollector,
@@ -218,10 +218,15 @@ impl Marshaler<'_> {
         let (dt, md) = self.encode(v);
         let dgst = digest_of(&dt);
         self.digests.insert(Arc::as_ptr(v), dgst.clone());
-        merge_pb_metadata(self.metadata.entry(dgst.clone()).or_default(), md);
         self.sources.add(&dgst, &v.options.locations);
-        if self.seen.insert(dgst) {
-            self.def.push(dt);
+        // `metadata` holds exactly the digests marshaled so far (the
+        // terminal is added after the walk), so a vacant entry is a new op.
+        match self.metadata.entry(dgst) {
+            Entry::Vacant(e) => {
+                e.insert(md);
+                self.def.push(dt);
+            }
+            Entry::Occupied(mut e) => merge_pb_metadata(e.get_mut(), md),
         }
     }
 
@@ -262,7 +267,6 @@ impl State {
         let mut m = Marshaler {
             opts,
             digests: HashMap::new(),
-            seen: BTreeSet::new(),
             def: Vec::new(),
             metadata: BTreeMap::new(),
             sources: SourceMapCollector::default(),

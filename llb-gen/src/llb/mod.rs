@@ -52,8 +52,8 @@ pub use source::{
 };
 pub use source_map::{SourceLocation, SourceMap};
 pub use state::{
-    HostIp, NetMode, OpMetadata, OpOptions, Output, Platform, ProgressGroup, SecurityMode, State,
-    Ulimit, Vertex,
+    Description, HostIp, NetMode, OpMetadata, OpOptions, Output, Platform, ProgressGroup,
+    SecurityMode, State, Ulimit, Vertex,
 };
 
 /// Errors raised while building or marshaling LLB.

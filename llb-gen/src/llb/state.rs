@@ -1,6 +1,5 @@
 //! [`State`], [`Output`], [`Vertex`] and the per-op options shared by every op.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::exec::ExecData;
@@ -40,12 +39,44 @@ pub struct ProgressGroup {
     pub weak: bool,
 }
 
+/// Description entries of one op, sorted by key (a small vector: ops carry
+/// one or two entries, and a B-tree leaf per op cost ~1 MB on large files).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Description(Vec<(String, String)>);
+
+impl Description {
+    /// Sets `key` to `value`, replacing an existing entry.
+    pub fn insert(&mut self, key: String, value: String) {
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+    /// Entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
 /// Per-op metadata (`pb::OpMetadata` without caps, which the builder computes).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OpMetadata {
     pub ignore_cache: bool,
     /// e.g. `llb.customname`, `com.docker.dockerfile.v1.command`.
-    pub description: BTreeMap<String, String>,
+    pub description: Description,
     pub export_cache: Option<bool>,
     pub progress_group: Option<ProgressGroup>,
     /// Extra caps to require, on top of the ones the op itself requires.

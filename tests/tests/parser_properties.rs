@@ -157,7 +157,17 @@ fn huge_inputs_are_bounded() {
     // A 100 MB line (reported and cut at the limit) and 200,000 short lines.
     let mut src = "RUN ".to_string() + &"z".repeat(100_000_000) + "\n";
     src.push_str(&"RUN a\n".repeat(200_000));
+    // Under the default limits (llb_gen::limits) the file is too large.
     let parsed = syntax::parse(&src);
+    assert_eq!(parsed.errors.len(), 1);
+    assert_eq!(parsed.errors[0].code(), "file-too-large");
+    // Without the file and instruction limits, the line limit applies.
+    let unbounded = llb_gen::limits::Limits {
+        max_file_bytes: usize::MAX,
+        max_instructions: usize::MAX,
+        ..llb_gen::limits::Limits::DEFAULT
+    };
+    let parsed = syntax::parse_with_limits(&src, &unbounded);
     assert_eq!(parsed.errors.len(), 1);
     assert_eq!(parsed.errors[0].code(), "line-too-long");
     assert_eq!(parsed.dockerfile.nodes.len(), 200_001);

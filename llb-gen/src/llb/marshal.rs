@@ -276,6 +276,9 @@ impl State {
             inputs: vec![m.input_of(out)],
             ..Default::default()
         };
+        // The vertex digests are only needed for inputs: free them before
+        // the source map and the Definition are assembled (the peak).
+        drop(std::mem::take(&mut m.digests));
         let dt = encode_op(&terminal);
         let dgst = digest_of(&dt);
         let mut md = m.metadata.get(&dgst).cloned().unwrap_or_default();

@@ -94,9 +94,10 @@ impl SourceMapCollector {
         }
     }
 
-    pub(crate) fn marshal(&self, opts: &MarshalOptions) -> Result<pb::Source, LlbError> {
+    /// Consumes the collector: digests and ranges are moved, not copied.
+    pub(crate) fn marshal(self, opts: &MarshalOptions) -> Result<pb::Source, LlbError> {
         let mut source = pb::Source::default();
-        for (i, (map, ranges)) in self.maps.iter().enumerate() {
+        for (i, (map, ranges)) in self.maps.into_iter().enumerate() {
             let definition = match (&map.definition, &map.state) {
                 (Some(d), _) => Some(d.clone()),
                 (None, Some(st)) => Some(st.marshal(opts)?),
@@ -111,12 +112,12 @@ impl SourceMapCollector {
             for (dgst, r) in ranges {
                 source
                     .locations
-                    .entry(dgst.clone())
+                    .entry(dgst)
                     .or_default()
                     .locations
                     .push(pb::Location {
                         source_index: i as i32,
-                        ranges: r.clone(),
+                        ranges: r,
                     });
             }
         }

@@ -326,7 +326,7 @@ impl State {
         if args.is_empty() {
             return Err(LlbError::NoArgs);
         }
-        let mut env = meta.env.clone();
+        let mut env = meta.env.to_vec();
         let mut ssh = opts.ssh;
         for (i, s) in ssh.iter_mut().enumerate() {
             if s.target.is_empty() {

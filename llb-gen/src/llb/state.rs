@@ -211,7 +211,9 @@ impl Output {
 /// Values exec ops read from a state (Go `meta.go` keys).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StateMeta {
-    pub(crate) env: Vec<(String, String)>,
+    /// Shared between states: `WORKDIR`/`USER`/... updates copy only the
+    /// `Arc`; `add_env`/`del_env` copy the list (`Arc::make_mut`).
+    pub(crate) env: Arc<Vec<(String, String)>>,
     pub(crate) dir: String,
     pub(crate) user: String,
     pub(crate) hostname: String,
@@ -331,14 +333,15 @@ impl State {
     pub fn add_env(&self, key: impl Into<String>, value: impl Into<String>) -> State {
         let (key, value) = (key.into(), value.into());
         self.update(|m| {
-            m.env.retain(|(k, _)| *k != key);
-            m.env.push((key, value));
+            let env = Arc::make_mut(&mut m.env);
+            env.retain(|(k, _)| *k != key);
+            env.push((key, value));
         })
     }
 
     /// Removes an environment variable.
     pub fn del_env(&self, key: &str) -> State {
-        self.update(|m| m.env.retain(|(k, _)| k != key))
+        self.update(|m| Arc::make_mut(&mut m.env).retain(|(k, _)| k != key))
     }
 
     /// The value of an environment variable.

@@ -235,7 +235,8 @@ pub(crate) struct MountData {
 #[derive(Debug)]
 pub(crate) struct ExecData {
     pub(crate) args: Vec<String>,
-    pub(crate) env: Vec<(String, String)>,
+    /// Shared with the state's env list unless the op adds to it.
+    pub(crate) env: Arc<Vec<(String, String)>>,
     pub(crate) cwd: String,
     pub(crate) user: String,
     pub(crate) hostname: String,
@@ -326,7 +327,7 @@ impl State {
         if args.is_empty() {
             return Err(LlbError::NoArgs);
         }
-        let mut env = meta.env.to_vec();
+        let mut env = meta.env.clone();
         let mut ssh = opts.ssh;
         for (i, s) in ssh.iter_mut().enumerate() {
             if s.target.is_empty() {
@@ -335,7 +336,7 @@ impl State {
         }
         if let Some(first) = ssh.first() {
             if !env.iter().any(|(k, _)| k == "SSH_AUTH_SOCK") {
-                env.push(("SSH_AUTH_SOCK".into(), first.target.clone()));
+                Arc::make_mut(&mut env).push(("SSH_AUTH_SOCK".into(), first.target.clone()));
             }
         }
         let mut mounts = vec![Mount::bind(ROOT_MOUNT, self.clone()).readonly(opts.readonly_rootfs)];
@@ -435,7 +436,7 @@ impl ExecData {
             .clone()
             .or_else(|| self.state_platform.clone())
             .or_else(|| opts.platform.clone());
-        let mut env = self.env.clone();
+        let mut env = self.env.to_vec();
         if opts.caps.is_known() {
             if opts.caps.supports(caps::EXEC_META_SETS_DEFAULT_PATH) {
                 caps.push(caps::EXEC_META_SETS_DEFAULT_PATH);

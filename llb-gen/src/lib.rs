@@ -10,6 +10,7 @@
 //!
 //! Source code layout:
 //! - [`text`]: byte ranges, spans, line index.
+//! - [`path`]: slash-separated path helpers with Go's `path` semantics.
 //! - [`diagnostic`]: the diagnostic type every stage converts into, and the renderer.
 //! - [`syntax`]: logical lines, directives, comments, heredocs, JSON vs shell form; the AST and its dump.
 //! - [`words`]: shell-word lexer and variable expansion with upstream's semantics.
@@ -27,6 +28,7 @@ pub mod diagnostic;
 pub mod ir;
 pub mod limits;
 pub mod llb;
+pub mod path;
 pub mod syntax;
 pub mod text;
 pub mod words;

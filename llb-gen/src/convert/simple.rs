@@ -113,32 +113,7 @@ pub fn normalize_workdir(current: &str, requested: &str) -> String {
     }
 }
 
-/// Go `path.Clean`.
-pub fn clean(p: &str) -> String {
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let joined = parts.join("/");
-    if rooted {
-        format!("/{joined}")
-    } else if joined.is_empty() {
-        ".".into()
-    } else {
-        joined
-    }
-}
+pub use crate::path::clean;
 
 /// Apply a working directory from the base image (no op, no history).
 pub fn base_workdir(d: &mut StageState, path: &str) {

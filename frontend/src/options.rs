@@ -12,7 +12,9 @@ use llb_gen::convert::{ConvertOptions, Platform, ResolveMode};
 use crate::status::FrontendError;
 
 /// Gateway frontend capabilities we implement (the `frontend.caps` option).
-pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &["moby.buildkit.frontend.contexts"];
+/// Named contexts, subrequests, inputs-only builds and Git query strings are
+/// not implemented yet, so no optional frontend cap is claimed.
+pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &[];
 
 /// A cache import passed to every Solve (`cache-imports`, `cache-from`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,7 +113,11 @@ fn apply(
         fo.local_session_ids
             .insert(name.to_string(), value.to_string());
     } else if let Some(name) = key.strip_prefix("context:") {
-        c.named_contexts.insert(name.to_string(), value.to_string());
+        // The converter does not resolve named contexts yet: refuse rather
+        // than silently building with the Dockerfile's own sources.
+        return Err(FrontendError::unsupported(format!(
+            "named build contexts are not supported by this frontend yet (option `context:{name}={value}`)"
+        )));
     } else {
         match key {
             "target" => c.target = Some(value.to_string()).filter(|v| !v.is_empty()),
@@ -454,7 +460,6 @@ mod tests {
             ("force-network-mode", "none"),
             ("hostname", "h"),
             ("cgroup-parent", "cg"),
-            ("context:base", "docker-image://alpine"),
             ("platform", "linux/arm64,linux/amd64,linux/arm64/v8"),
             ("cmdline", "example/frontend"),
             ("contextsubdir", "sub"),
@@ -485,7 +490,6 @@ mod tests {
         assert_eq!(c.force_network_mode.as_deref(), Some("none"));
         assert_eq!(c.hostname.as_deref(), Some("h"));
         assert_eq!(c.cgroup_parent.as_deref(), Some("cg"));
-        assert_eq!(c.named_contexts["base"], "docker-image://alpine");
         assert_eq!(c.session_id.as_deref(), Some("s1"));
         assert_eq!(
             fo.platforms.iter().map(platform_id).collect::<Vec<_>>(),
@@ -542,6 +546,12 @@ mod tests {
             ),
             ("requestid", "frontend.outline", "frontend.outline"),
             ("context", "https://github.com/x/y.git", "context"),
+            ("context:base", "docker-image://alpine", "context:base"),
+            (
+                "frontend.caps",
+                "moby.buildkit.frontend.contexts",
+                "contexts",
+            ),
         ] {
             match parse(&opts(&[(k, v)]), Platform::linux_amd64(), "") {
                 Ok(_) => panic!("{k}={v} accepted"),

@@ -27,9 +27,42 @@ pub fn clean(p: &str) -> String {
     }
 }
 
+/// Go's `system.NormalizePath(parent, p, keepSlash)` for Unix paths: `p`
+/// made absolute against `parent` and cleaned; with `keep_slash`, a trailing
+/// `/` or `/.` of `p` is kept (it matters for copy destinations).
+pub fn normalize(parent: &str, p: &str, keep_slash: bool) -> String {
+    let mut out = if p.starts_with('/') {
+        clean(p)
+    } else {
+        clean(&format!("/{parent}/{p}"))
+    };
+    if keep_slash {
+        if p.ends_with('/') && !out.ends_with('/') {
+            out.push('/');
+        } else if p.ends_with("/.") {
+            if out != "/" {
+                out.push('/');
+            }
+            out.push('.');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::clean;
+    use super::{clean, normalize};
+
+    #[test]
+    fn normalizes_like_go() {
+        assert_eq!(normalize("/app", "sub/", true), "/app/sub/");
+        assert_eq!(normalize("/app", ".", true), "/app");
+        assert_eq!(normalize("/app", "./", true), "/app/");
+        assert_eq!(normalize("/app", "x/.", true), "/app/x/.");
+        assert_eq!(normalize("/app", "../x", false), "/x");
+        assert_eq!(normalize("/app", "", false), "/app");
+        assert_eq!(normalize("/", "/usr/bin/", false), "/usr/bin");
+    }
 
     #[test]
     fn cleans_like_go() {

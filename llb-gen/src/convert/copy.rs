@@ -8,25 +8,7 @@ use crate::llb;
 use super::dispatch::{err, pb_platform, Ctx, StageState};
 use super::simple::clean;
 
-/// Go `system.NormalizePath(parent, p, keepSlash)` for Unix paths.
-fn normalize_path(parent: &str, p: &str, keep_slash: bool) -> String {
-    let mut out = if p.starts_with('/') {
-        clean(p)
-    } else {
-        clean(&format!("/{parent}/{p}"))
-    };
-    if keep_slash {
-        if p.ends_with('/') && !out.ends_with('/') {
-            out.push('/');
-        } else if p.ends_with("/.") {
-            if out != "/" {
-                out.push('/');
-            }
-            out.push('.');
-        }
-    }
-    out
-}
+use crate::path::normalize as normalize_path;
 
 /// `pathRelativeToWorkingDir`.
 pub fn dest_path(dir: &str, dest: &str) -> String {

@@ -295,24 +295,7 @@ impl State {
     }
 }
 
-/// Go `normalizePath`.
-fn normalize_path(parent: &str, p: &str, keep_slash: bool) -> String {
-    let mut out = clean_path(p);
-    if !out.starts_with('/') {
-        out = join_path(&["/", parent, &out]);
-    }
-    if keep_slash {
-        if p.ends_with('/') && !out.ends_with('/') {
-            out.push('/');
-        } else if p.ends_with("/.") {
-            if out != "/" {
-                out.push('/');
-            }
-            out.push('.');
-        }
-    }
-    out
-}
+use crate::path::normalize as normalize_path;
 
 struct ActionState {
     base: i64,

@@ -238,11 +238,15 @@ impl Bridge {
         reference: &str,
         platform: pb::Platform,
         resolve_mode: &str,
+        log_name: Option<&str>,
     ) -> Result<ResolveImageConfigResponse, tonic::Status> {
         let mut req = ResolveImageConfigRequest {
             r#ref: reference.to_string(),
             platform: Some(platform),
-            log_name: format!("[internal] load metadata for {reference}"),
+            log_name: log_name.map_or_else(
+                || format!("[internal] load metadata for {reference}"),
+                str::to_string,
+            ),
             ..ResolveImageConfigRequest::default()
         };
         if self.caps.has("resolveimage.resolvemode") {

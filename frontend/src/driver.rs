@@ -11,6 +11,7 @@
 //! `google.rpc.Status`.
 
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -122,6 +123,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
         Some(bytes) => parse_dockerignore(&String::from_utf8_lossy(bytes)),
         None => read_context_dockerignore(bridge, &fo).await,
     };
+    fo.convert.local_context_excludes = read_named_context_dockerignores(bridge, &fo).await;
     let conversions = convert_all(bridge, &fo, loaded.text.clone()).await?;
     if let Some((_, first)) = conversions.first() {
         send_warnings(bridge, first, &loaded, &fo.convert.filename).await;
@@ -165,7 +167,7 @@ async fn read_dockerfile(bridge: &Bridge, fo: &FrontendOptions) -> Result<Loaded
         session_id: fo.session_for(&fo.dockerfile_local),
         follow_paths,
         shared_key_hint: fo.dockerfile_local.clone(),
-        custom_name: format!("load build definition from {filename}"),
+        custom_name: format!("[internal] load build definition from {filename}"),
         platform: &fo.convert.build_platform,
     }
     .marshal();
@@ -197,19 +199,56 @@ async fn read_dockerfile(bridge: &Bridge, fo: &FrontendOptions) -> Result<Loaded
 
 /// `.dockerignore` of the main context; missing or unreadable = no patterns.
 async fn read_context_dockerignore(bridge: &Bridge, fo: &FrontendOptions) -> Vec<String> {
+    let shared_key = format!("{}-.dockerignore", fo.context_local);
+    let name = "[internal] load .dockerignore".to_string();
+    read_dockerignore(bridge, fo, &fo.context_local, shared_key, name).await
+}
+
+/// `.dockerignore` of every local directory a `local:<name>` named context
+/// uses (read before converting; upstream reads it when the context is
+/// first used).
+async fn read_named_context_dockerignores(
+    bridge: &Bridge,
+    fo: &FrontendOptions,
+) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for (key, value) in &fo.convert.named_contexts {
+        let Some(local) = value.strip_prefix("local:") else {
+            continue;
+        };
+        if out.contains_key(local) {
+            continue;
+        }
+        let shared_key = format!("context:{key}-.dockerignore");
+        let name = format!("[context {key}] load .dockerignore");
+        let patterns = read_dockerignore(bridge, fo, local, shared_key, name).await;
+        out.insert(local.to_string(), patterns);
+    }
+    out
+}
+
+/// Solve `.dockerignore` alone from a local and parse it; missing or
+/// unreadable = no patterns.
+async fn read_dockerignore(
+    bridge: &Bridge,
+    fo: &FrontendOptions,
+    local: &str,
+    shared_key_hint: String,
+    custom_name: String,
+) -> Vec<String> {
     let source = LocalSource {
-        name: &fo.context_local,
-        session_id: fo.session_for(&fo.context_local),
+        name: local,
+        session_id: fo.session_for(local),
         follow_paths: vec![".dockerignore".into()],
-        shared_key_hint: format!("{}-.dockerignore", fo.context_local),
-        custom_name: "load .dockerignore".into(),
+        shared_key_hint,
+        custom_name,
         platform: &fo.convert.build_platform,
     }
     .marshal();
     let solved = match bridge.solve(source.definition, &[]).await {
         Ok(s) => s,
         Err(e) => {
-            tracing::warn!("cannot load .dockerignore: {}", e.message());
+            tracing::warn!("cannot load .dockerignore of {local}: {}", e.message());
             return Vec::new();
         }
     };

@@ -12,9 +12,9 @@ use llb_gen::convert::{ConvertOptions, Platform, ResolveMode};
 use crate::status::FrontendError;
 
 /// Gateway frontend capabilities we implement (the `frontend.caps` option).
-/// Named contexts, subrequests, inputs-only builds and Git query strings are
-/// not implemented yet, so no optional frontend cap is claimed.
-pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &[];
+/// Subrequests, inputs-only builds and Git query strings are not
+/// implemented yet.
+pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &["moby.buildkit.frontend.contexts"];
 
 /// A cache import passed to every Solve (`cache-imports`, `cache-from`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,11 +113,11 @@ fn apply(
         fo.local_session_ids
             .insert(name.to_string(), value.to_string());
     } else if let Some(name) = key.strip_prefix("context:") {
-        // The converter does not resolve named contexts yet: refuse rather
-        // than silently building with the Dockerfile's own sources.
-        return Err(FrontendError::unsupported(format!(
-            "named build contexts are not supported by this frontend yet (option `context:{name}={value}`)"
-        )));
+        // Parsed by the converter when a name is used (as upstream does).
+        c.named_contexts.insert(name.to_string(), value.to_string());
+    } else if let Some(name) = key.strip_prefix("sharedkey:localdir:") {
+        c.local_shared_keys
+            .insert(name.to_string(), value.to_string());
     } else {
         match key {
             "target" => c.target = Some(value.to_string()).filter(|v| !v.is_empty()),
@@ -546,12 +546,6 @@ mod tests {
             ),
             ("requestid", "frontend.outline", "frontend.outline"),
             ("context", "https://github.com/x/y.git", "context"),
-            ("context:base", "docker-image://alpine", "context:base"),
-            (
-                "frontend.caps",
-                "moby.buildkit.frontend.contexts",
-                "contexts",
-            ),
         ] {
             match parse(&opts(&[(k, v)]), Platform::linux_amd64(), "") {
                 Ok(_) => panic!("{k}={v} accepted"),
@@ -564,6 +558,20 @@ mod tests {
             ""
         )
         .is_ok());
+    }
+
+    #[test]
+    fn named_contexts_and_shared_keys_reach_the_converter() {
+        let fo = parse_ok(&[
+            ("context:base", "docker-image://alpine"),
+            ("context:src::linux/arm64", "local:src"),
+            ("sharedkey:localdir:src::linux/arm64", "k1"),
+            ("frontend.caps", "moby.buildkit.frontend.contexts"),
+        ]);
+        let c = &fo.convert;
+        assert_eq!(c.named_contexts["base"], "docker-image://alpine");
+        assert_eq!(c.named_contexts["src::linux/arm64"], "local:src");
+        assert_eq!(c.local_shared_keys["src::linux/arm64"], "k1");
     }
 
     #[test]

@@ -51,6 +51,7 @@ impl GatewayResolver {
                 &req.reference,
                 pb_platform(&req.platform),
                 self.mode_for(&req),
+                req.log_name.as_deref(),
             )
             .await
             .map(|resp| ResolvedImage {

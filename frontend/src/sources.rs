@@ -21,7 +21,7 @@ pub struct LocalSource<'a> {
     /// Only these paths are transferred.
     pub follow_paths: Vec<String>,
     pub shared_key_hint: String,
-    /// Progress name, shown as `[internal] <name>`.
+    /// Progress name (`[internal] load .dockerignore`).
     pub custom_name: String,
     pub platform: &'a Platform,
 }
@@ -84,7 +84,7 @@ impl LocalSource<'_> {
             pb::OpMetadata {
                 description: BTreeMap::from([(
                     "llb.customname".to_string(),
-                    format!("[internal] {}", self.custom_name),
+                    self.custom_name.clone(),
                 )]),
                 caps,
                 ..pb::OpMetadata::default()
@@ -164,7 +164,7 @@ mod tests {
                 "dockerfile".into(),
             ],
             shared_key_hint: "dockerfile".into(),
-            custom_name: "load build definition from Dockerfile".into(),
+            custom_name: "[internal] load build definition from Dockerfile".into(),
             platform: &platform,
         };
         let def = src.marshal();

@@ -13,7 +13,7 @@ use bollard_buildkit_proto::google::rpc::Status;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::result;
 use bollard_buildkit_proto::pb;
 use prost::Message as _;
-use support::{run_frontend, source_op, Call, Fixture, Outcome, H2_PREFACE};
+use support::{local_name, run_frontend, source_op, Call, Fixture, Outcome, H2_PREFACE};
 
 const SOURCE_TYPE_URL: &str = "github.com/moby/buildkit/errdefs.Source+json";
 const SESSION: &[(&str, &str)] = &[("BUILDKIT_SESSION_ID", "sess-123")];
@@ -535,4 +535,96 @@ async fn huge_dockerfile_returns_a_located_limit_error() {
         .collect();
     assert_eq!(asked.len(), 1, "{:#?}", out.calls);
     assert_eq!(asked[0].length, i64::try_from(max + 1).unwrap());
+}
+
+/// `context:<name>` options: an image context is resolved under its own
+/// progress name and replaces `FROM alpine`; a `local:` context's
+/// `.dockerignore` is read from that local and becomes its excludes; a
+/// context named like a stage replaces the stage (its RUN never appears).
+#[tokio::test]
+async fn named_contexts_replace_images_and_stages() {
+    let mut fixture = Fixture::with_dockerfile(
+        "FROM alpine AS base\nRUN echo on-base\n\
+         FROM busybox AS broken\nRUN exit 1\n\
+         FROM base\nCOPY --from=broken /x /x\nCOPY --from=assets /y /y\n",
+    );
+    fixture.add_file("assetsdir", ".dockerignore", "*.tmp\n");
+    let opts = [
+        ("context:alpine", "docker-image://busybox"),
+        ("context:broken", "docker-image://scratch"),
+        ("context:assets", "local:assetsdir"),
+    ];
+    let out = run_frontend(fixture, &opts, SESSION).await;
+    assert_clean_protocol(&out);
+    let ret = out.the_return();
+    assert!(ret.error.is_none(), "{:#?}", ret.error);
+    let resolves = out.resolves();
+    assert!(
+        resolves
+            .iter()
+            .any(|r| r.r#ref == "docker.io/library/busybox:latest"
+                && r.log_name == "[context alpine] load metadata for busybox"),
+        "{resolves:#?}"
+    );
+    assert!(resolves.iter().all(|r| !r.r#ref.contains("alpine")));
+    let ignore_solve = out
+        .solves()
+        .iter()
+        .filter_map(|s| s.definition.as_ref().and_then(local_name))
+        .any(|l| l == "assetsdir");
+    assert!(
+        ignore_solve,
+        "the .dockerignore of the local context is read"
+    );
+    let def = out.solves().last().unwrap().definition.clone().unwrap();
+    let ops: Vec<pb::Op> = def
+        .def
+        .iter()
+        .map(|b| pb::Op::decode(b.as_slice()).unwrap())
+        .collect();
+    let args: Vec<String> = ops
+        .iter()
+        .filter_map(|o| match &o.op {
+            Some(pb::op::Op::Exec(e)) => e.meta.as_ref().map(|m| m.args.join(" ")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(args, ["/bin/sh -c echo on-base"]);
+    let local = ops
+        .iter()
+        .find_map(|o| match &o.op {
+            Some(pb::op::Op::Source(s)) if s.identifier == "local://assetsdir" => Some(s.clone()),
+            _ => None,
+        })
+        .expect("COPY --from=assets reads the local context");
+    let excludes: Vec<String> =
+        serde_json::from_str(&local.attrs["local.excludepatterns"]).unwrap();
+    assert_eq!(excludes, ["*.tmp"]);
+    assert_eq!(local.attrs["local.sharedkeyhint"], "context:assets-");
+}
+
+/// A bad context value fails the build with the option and the Dockerfile
+/// line that used it.
+#[tokio::test]
+async fn bad_named_context_is_a_located_error() {
+    let out = run_frontend(
+        Fixture::with_dockerfile("FROM busybox\nCOPY --from=assets / /\n"),
+        &[("context:assets", "ftp://example.com/x")],
+        SESSION,
+    )
+    .await;
+    assert_clean_protocol(&out);
+    let status = error_of(&out);
+    assert!(
+        status
+            .message
+            .contains("unsupported context source ftp for assets"),
+        "{}",
+        status.message
+    );
+    let details = source_details(status);
+    assert!(
+        !details.is_empty(),
+        "the error carries the Dockerfile range"
+    );
 }

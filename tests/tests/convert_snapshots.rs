@@ -80,6 +80,35 @@ fn options(name: &str) -> ConvertOptions {
         "proxy-args" => opts.build_args = args(&[("HTTP_PROXY", "http://proxy:3128")]),
         "multistage-target" => opts.target = Some("dev".into()),
         "err-unknown-target" => opts.target = Some("prod".into()),
+        "named-context-image" => {
+            opts.named_contexts = args(&[
+                ("alpine", "docker-image://busybox:1.36"),
+                (
+                    "tools::linux/amd64",
+                    "docker-image://localhost:5000/tools:1",
+                ),
+                ("tools", "docker-image://wrong-platform-key"),
+                ("empty", "docker-image://scratch"),
+            ])
+        }
+        "named-context-stage" => {
+            opts.session_id = Some("sess".into());
+            opts.named_contexts = args(&[
+                ("deps", "local:deps"),
+                ("prebuilt", "docker-image://localhost:5000/prebuilt:2"),
+                ("remote", "https://example.com/files/remote.tar"),
+                (
+                    "source",
+                    "https://github.com/moby/buildkit.git#v0.12.0:frontend",
+                ),
+            ]);
+            opts.local_context_excludes
+                .insert("deps".into(), vec!["*.tmp".into()]);
+            opts.local_shared_keys = args(&[("deps", "abc")]);
+        }
+        "err-named-context-bad" => {
+            opts.named_contexts = args(&[("assets", "unknown://foo"), ("base", "nocolon")])
+        }
         "platform-args" => {
             let p = platform::parse_platform("linux/arm/v7", &opts.build_platform).unwrap();
             opts.target_platform = Some(p);

@@ -66,8 +66,14 @@ pub struct ConvertOptions {
     pub session_id: Option<String>,
     /// `.dockerignore` patterns for the main context.
     pub excludes: Vec<String>,
-    /// `context:<name>` options, value as given.
+    /// `context:<name>[::<platform>]` options (key without `context:`),
+    /// value as given.
     pub named_contexts: BTreeMap<String, String>,
+    /// `.dockerignore` patterns of the local directories named by
+    /// `local:<name>` contexts, by local name (the host reads them).
+    pub local_context_excludes: BTreeMap<String, Vec<String>>,
+    /// `sharedkey:localdir:<key>` options (key without the prefix).
+    pub local_shared_keys: BTreeMap<String, String>,
     /// LLB caps the daemon supports; `None` = assume every cap.
     pub llb_caps: Option<BTreeSet<String>>,
 }
@@ -92,6 +98,8 @@ impl Default for ConvertOptions {
             session_id: None,
             excludes: Vec::new(),
             named_contexts: BTreeMap::new(),
+            local_context_excludes: BTreeMap::new(),
+            local_shared_keys: BTreeMap::new(),
             llb_caps: None,
         }
     }
@@ -104,6 +112,9 @@ pub struct ImageRequest {
     pub reference: String,
     pub platform: Platform,
     pub resolve_mode_pull: bool,
+    /// Progress name of the resolution when it is not upstream's default
+    /// `[internal] load metadata for <reference>` (named contexts).
+    pub log_name: Option<String>,
 }
 
 /// What the resolver answers for an image.

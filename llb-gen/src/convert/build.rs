@@ -10,6 +10,7 @@ use crate::text::TextRange;
 
 use super::api::{Conversion, ConvertOptions, ImageRequest, ImageResolver, Platform, ResolveMode};
 use super::args::{build_meta_args, proxy_from_build_args, EnvList};
+use super::contexts;
 use super::dispatch::{dispatch, err, pb_platform, Ctx, StageState};
 use super::image::{Image, DEFAULT_PATH};
 use super::onbuild;
@@ -35,6 +36,15 @@ fn resolve_mode(m: ResolveMode) -> llb::ResolveMode {
     }
 }
 
+/// A reachable root node waiting for the resolver round.
+enum PendingRoot {
+    /// A base image (`FROM image`, `COPY --from=image`, mount `from=`).
+    Image(usize, Reference, Platform),
+    /// A named context, standing in for an image name or replacing a
+    /// whole stage (`replaces_stage`).
+    Context(usize, Box<contexts::Pending>, Platform, bool),
+}
+
 /// Resolve the base images of every reachable root node in one round.
 fn resolve_roots(
     df: &ir::Dockerfile,
@@ -45,7 +55,19 @@ fn resolve_roots(
     resolver: &dyn ImageResolver,
 ) -> Result<BTreeMap<usize, Root>, Diagnostic> {
     let mut roots = BTreeMap::new();
-    let mut pending: Vec<(usize, Reference, Platform)> = Vec::new();
+    let mut pending: Vec<PendingRoot> = Vec::new();
+    let context_err = |e: String, span| {
+        let bad_value = e.contains("context specifier") || e.contains("context source");
+        let d = err("named-context", e, span);
+        if bad_value {
+            d.with_help(
+                "a named context is docker-image://<ref>, local:<name>, a Git URL, \
+                 http(s)://<url>, oci-layout://<ref> or input:<name>",
+            )
+        } else {
+            d
+        }
+    };
     for &i in reachable {
         let node = &g.nodes[i];
         if node.parent.is_some() {
@@ -55,6 +77,12 @@ fn resolve_roots(
             .platform
             .clone()
             .unwrap_or_else(|| target_platform.clone());
+        if let Some(c) = &node.context {
+            let p = contexts::prepare(c.clone(), &platform, opts)
+                .map_err(|e| context_err(e, node.span))?;
+            pending.push(PendingRoot::Context(i, Box::new(p), platform, true));
+            continue;
+        }
         if node.base_name == SCRATCH {
             let tp = target_platform.clone();
             roots.insert(
@@ -75,14 +103,28 @@ fn resolve_roots(
                 node.span,
             )
         })?;
-        pending.push((i, r, platform));
+        match contexts::lookup_image(&opts.named_contexts, &r, &platform) {
+            Some(c) => {
+                let p =
+                    contexts::prepare(c, &platform, opts).map_err(|e| context_err(e, node.span))?;
+                pending.push(PendingRoot::Context(i, Box::new(p), platform, false));
+            }
+            None => pending.push(PendingRoot::Image(i, r, platform)),
+        }
     }
     let mut requests: Vec<ImageRequest> = Vec::new();
-    for (_, r, p) in &pending {
-        let req = ImageRequest {
-            reference: r.tagged_string(),
-            platform: p.clone(),
-            resolve_mode_pull: opts.resolve_mode == ResolveMode::Pull,
+    for p in &pending {
+        let req = match p {
+            PendingRoot::Image(_, r, p) => ImageRequest {
+                reference: r.tagged_string(),
+                platform: p.clone(),
+                resolve_mode_pull: opts.resolve_mode == ResolveMode::Pull,
+                log_name: None,
+            },
+            PendingRoot::Context(_, c, _, _) => match &c.request {
+                Some(req) => req.clone(),
+                None => continue,
+            },
         };
         if !requests.contains(&req) {
             requests.push(req);
@@ -93,12 +135,33 @@ fn resolve_roots(
     } else {
         resolver.resolve(&requests)
     };
-    for (i, r, platform) in pending {
-        let node = &g.nodes[i];
-        let idx = requests
+    let answer_for = |req: &ImageRequest| {
+        requests
             .iter()
-            .position(|q| q.reference == r.tagged_string() && q.platform == platform);
-        let answer = idx
+            .position(|q| q == req)
+            .and_then(|k| answers.get(k))
+            .cloned()
+    };
+    let mut images = Vec::new();
+    for p in pending {
+        match p {
+            PendingRoot::Image(i, r, platform) => images.push((i, r, platform)),
+            PendingRoot::Context(i, c, platform, replaces_stage) => {
+                let node = &g.nodes[i];
+                let answer = c.request.as_ref().and_then(answer_for);
+                let loaded = contexts::load(&c, answer, &platform, opts)
+                    .map_err(|e| context_err(e, node.span))?;
+                roots.insert(i, context_root(loaded, platform, replaces_stage));
+            }
+        }
+    }
+    for (i, r, platform) in images {
+        let node = &g.nodes[i];
+        let answer = requests
+            .iter()
+            .position(|q| {
+                q.log_name.is_none() && q.reference == r.tagged_string() && q.platform == platform
+            })
             .and_then(|k| answers.get(k))
             .cloned()
             .unwrap_or_else(|| Err("no answer from resolver".into()));
@@ -183,6 +246,35 @@ fn resolve_roots(
         );
     }
     Ok(roots)
+}
+
+/// The root of a node a named context stands for. A context replacing a
+/// whole stage keeps its own config (none for non-images) and takes the
+/// config's platform; one standing in for an image is pinned to the
+/// requested platform and gets an empty image config when it has none.
+fn context_root(loaded: contexts::Loaded, platform: Platform, replaces_stage: bool) -> Root {
+    if replaces_stage {
+        let image = loaded.image.unwrap_or_default();
+        let platform = if image.os.is_empty() || image.architecture.is_empty() {
+            platform
+        } else {
+            contexts::image_platform(&image)
+        };
+        return Root {
+            state: loaded.state,
+            image,
+            base_config: None,
+            platform,
+        };
+    }
+    let image = loaded.image.unwrap_or_else(|| Image::empty(&platform));
+    let base_config = loaded.config.or_else(|| Some(image.to_json()));
+    Root {
+        state: loaded.state.with_platform(pb_platform(&platform)),
+        image,
+        base_config,
+        platform,
+    }
 }
 
 /// Progress name of a FROM (always step 1 of the stage).
@@ -285,6 +377,28 @@ fn init_stage(
     Some(d)
 }
 
+/// The result of a stage replaced by a named context.
+fn context_stage(
+    node: &super::stages::StageNode,
+    i: usize,
+    roots: &mut BTreeMap<usize, Root>,
+) -> Option<StageState> {
+    let root = roots.remove(&i)?;
+    Some(StageState {
+        state: root.state,
+        image: root.image,
+        platform: root.platform,
+        declared: Vec::new(),
+        display_name: node.display_name.clone(),
+        cmd_index: 0,
+        cmd_total: 0,
+        cmd_set: false,
+        base_config: None,
+        ignore_cache: false,
+        on_build: false,
+    })
+}
+
 /// The main build context source.
 fn main_context(opts: &ConvertOptions, paths: &BTreeSet<String>) -> llb::State {
     let follow: Vec<String> = if paths.contains("/") {
@@ -352,6 +466,16 @@ fn dispatch_all(
         let Some(stage_idx) = node.stage else {
             continue;
         };
+        if node.context.is_some() {
+            // Replaced by a named context: nothing of the stage runs.
+            let d = context_stage(node, i, &mut roots)
+                .ok_or_else(|| err("stage-order", "named context was not loaded", node.span))?;
+            done[i] = Some(d.state.clone());
+            if i == target || children_left[i] > 0 {
+                results[i] = Some(Box::new(d));
+            }
+            continue;
+        }
         let mut d = init_stage(
             g,
             i,
@@ -465,7 +589,7 @@ fn dispatch_ir(
     };
     let globals = default_args(&opts.build_platform, &target_platform, &stage_arg);
     let globals = build_meta_args(globals, &df.meta_args, &opts.build_args, df.escape)?;
-    let g = StageGraph::build(&df, &globals, &target_platform)?;
+    let g = StageGraph::build(&df, &globals, &target_platform, &opts.named_contexts)?;
     // Only copy the instructions when ONBUILD triggers of stages apply.
     let (mut df, triggers) = if onbuild::has_stage_triggers(&df, &g) {
         onbuild::apply_stage_triggers(&df, &g)
@@ -475,7 +599,7 @@ fn dispatch_ir(
     let mut g = if triggers.is_empty() {
         g
     } else {
-        StageGraph::build(&df, &globals, &target_platform)?
+        StageGraph::build(&df, &globals, &target_platform, &opts.named_contexts)?
     };
     onbuild::fix_totals(&df, &mut g, &triggers);
     let target = g.resolve_target(opts.target.as_deref())?;

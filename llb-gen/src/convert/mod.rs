@@ -13,11 +13,13 @@
 //! - `platform.rs`: platform parsing/normalization; BUILDPLATFORM/TARGETPLATFORM.
 //! - `reference.rs`: image reference normalization.
 //! - `git.rs`: Git source URLs of ADD.
+//! - `contexts.rs`: named build contexts (`context:<name>` options).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 
 mod api;
 pub mod args;
 mod build;
+mod contexts;
 mod copy;
 mod dispatch;
 pub mod expand;

@@ -2,7 +2,7 @@
 //! and mount `from=` dependencies (with synthetic image states), target
 //! selection, cycle detection and reachability.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, Instruction};
@@ -10,6 +10,7 @@ use crate::text::TextRange;
 
 use super::api::Platform;
 use super::args::EnvList;
+use super::contexts::{self, NamedContext};
 use super::expand::{expand_word, NoEnv};
 use super::platform::parse_platform;
 
@@ -39,6 +40,9 @@ pub struct StageNode {
     pub span: TextRange,
     /// Number of steps that get a `[i/n]` progress prefix.
     pub cmd_total: usize,
+    /// A `context:<name>` option that replaces this whole named stage (its
+    /// instructions are not dispatched).
+    pub context: Option<NamedContext>,
 }
 
 impl StageNode {
@@ -67,6 +71,7 @@ impl StageGraph {
         df: &ir::Dockerfile,
         globals: &EnvList,
         default_platform: &Platform,
+        named_contexts: &BTreeMap<String, String>,
     ) -> Result<Self, Diagnostic> {
         let mut g = StageGraph::default();
         for (i, st) in df.stages.iter().enumerate() {
@@ -107,7 +112,16 @@ impl StageGraph {
                 }
             };
             let name = st.name.as_ref().map(|n| n.value.to_ascii_lowercase());
-            let parent = g.by_name.get(&base_name).copied();
+            // A named context with the stage's name replaces the stage.
+            let context = name.as_deref().and_then(|n| {
+                let p = platform.as_ref().unwrap_or(default_platform);
+                contexts::lookup(named_contexts, n, p)
+            });
+            let parent = if context.is_some() {
+                None
+            } else {
+                g.by_name.get(&base_name).copied()
+            };
             let mut total = usize::from(base_name != SCRATCH && parent.is_none());
             for c in &st.commands {
                 if matches!(
@@ -130,6 +144,7 @@ impl StageGraph {
                 deps: Vec::new(),
                 span,
                 cmd_total: total,
+                context,
             };
             g.nodes.push(node);
             if let Some(n) = name {
@@ -201,6 +216,7 @@ impl StageGraph {
             deps: Vec::new(),
             span,
             cmd_total: 0,
+            context: None,
         });
         self.nodes.len() - 1
     }
@@ -437,7 +453,12 @@ mod tests {
     }
 
     fn graph(d: &Dockerfile) -> Result<StageGraph, Diagnostic> {
-        let mut g = StageGraph::build(d, &EnvList::default(), &Platform::linux_amd64())?;
+        let mut g = StageGraph::build(
+            d,
+            &EnvList::default(),
+            &Platform::linux_amd64(),
+            &BTreeMap::new(),
+        )?;
         g.add_all_deps(d)?;
         Ok(g)
     }

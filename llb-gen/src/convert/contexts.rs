@@ -1,0 +1,423 @@
+//! Named build contexts: the `context:<name>[::<platform>]` options
+//! (buildx `--build-context`, upstream `dockerui/namedcontext.go`).
+//!
+//! A named context stands in for an image name (`FROM alpine`, `COPY
+//! --from=alpine`, mount `from=alpine`) or replaces a whole named stage
+//! (`context:<stage>`). This module finds the option that applies and
+//! parses its value; `build.rs` turns it into a root state.
+
+use std::collections::BTreeMap;
+
+use crate::llb;
+
+use super::api::{ConvertOptions, ImageRequest, Platform, ResolveMode, ResolvedImage};
+use super::dispatch::pb_platform;
+use super::image::Image;
+use super::platform::{format_all, normalize};
+use super::reference::Reference;
+
+/// What a named context points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContextSource {
+    /// `docker-image://<ref>`: the reference as written (without `//`).
+    Image(String),
+    /// `docker-image://scratch`.
+    Scratch,
+    /// A Git URL (`git://`, `git@`, `https://….git`, `ssh://`), whole value.
+    Git(String),
+    /// `http(s)://` that is not a Git remote: one file named `context`.
+    Http(String),
+    /// `local:<name>`: a local directory the client sends in the session.
+    Local(String),
+    /// `oci-layout://<store>@sha256:…`.
+    OciLayout(String),
+    /// `input:<name>`: a frontend input.
+    Input(String),
+}
+
+/// A `context:` option that applies, with the key it was found under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedContext {
+    /// `name` or `name::os/arch` (upstream's `nameWithPlatform`), shown in
+    /// progress names as `[context <key>]`.
+    pub key: String,
+    /// The option value as given.
+    pub value: String,
+}
+
+impl NamedContext {
+    /// Parse the value (upstream does this only when the context is used).
+    pub fn source(&self) -> Result<ContextSource, String> {
+        let v = self.value.as_str();
+        let Some((scheme, rest)) = v.split_once(':') else {
+            return Err(format!("invalid context specifier {v} for {}", self.key));
+        };
+        // `git@host:path` has no scheme (kept for compatibility).
+        let scheme = if scheme.starts_with("git@") {
+            "git"
+        } else {
+            scheme
+        };
+        match scheme {
+            "docker-image" => {
+                let r = rest.strip_prefix("//").unwrap_or(rest);
+                if r == super::stages::SCRATCH {
+                    Ok(ContextSource::Scratch)
+                } else {
+                    Ok(ContextSource::Image(r.to_string()))
+                }
+            }
+            "git" => match super::git::parse_git_ref(v) {
+                Some(Ok(_)) => Ok(ContextSource::Git(v.to_string())),
+                Some(Err(e)) => Err(format!("invalid git context {v}: {e}")),
+                None => Err(format!("invalid git context {v}")),
+            },
+            "http" | "https" => match super::git::parse_git_ref(v) {
+                Some(Ok(_)) => Ok(ContextSource::Git(v.to_string())),
+                Some(Err(e)) => Err(format!("invalid git context {v}: {e}")),
+                None => Ok(ContextSource::Http(v.to_string())),
+            },
+            "local" => Ok(ContextSource::Local(rest.to_string())),
+            "oci-layout" => Ok(ContextSource::OciLayout(
+                rest.strip_prefix("//").unwrap_or(rest).to_string(),
+            )),
+            "input" => Ok(ContextSource::Input(rest.to_string())),
+            other => Err(format!(
+                "unsupported context source {other} for {}",
+                self.key
+            )),
+        }
+    }
+}
+
+/// Names that are never looked up (`namedContextFunc`).
+fn never_looked_up(name: &str) -> bool {
+    name.eq_ignore_ascii_case(super::stages::SCRATCH) || name.eq_ignore_ascii_case("context")
+}
+
+/// Find the option for `name` on `platform`: `context:<name>::<platform>`
+/// first, then `context:<name>`.
+pub fn lookup(
+    contexts: &BTreeMap<String, String>,
+    name: &str,
+    platform: &Platform,
+) -> Option<NamedContext> {
+    if contexts.is_empty() || never_looked_up(name) {
+        return None;
+    }
+    let with_platform = format!("{name}::{}", format_all(&normalize(platform)));
+    [with_platform, name.to_string()]
+        .into_iter()
+        .find_map(|key| {
+            contexts.get(&key).map(|value| NamedContext {
+                key,
+                value: value.clone(),
+            })
+        })
+}
+
+/// The context for an image name (`FROM`, `--from`, mount `from=`): looked
+/// up by the familiar form (`docker.io/library/alpine:latest` → `alpine`).
+pub fn lookup_image(
+    contexts: &BTreeMap<String, String>,
+    reference: &Reference,
+    platform: &Platform,
+) -> Option<NamedContext> {
+    if contexts.is_empty() {
+        return None;
+    }
+    let mut name = reference.familiar_name();
+    if let Some(t) = reference.tag.as_deref().filter(|t| *t != "latest") {
+        name.push(':');
+        name.push_str(t);
+    }
+    if let Some(d) = &reference.digest {
+        if reference.tag.as_deref() == Some("latest") {
+            name.push_str(":latest");
+        }
+        name.push('@');
+        name.push_str(d);
+    }
+    lookup(contexts, &name, platform)
+}
+
+/// A named context about to be loaded: its parsed value and, for
+/// `docker-image://`, the config request for the resolver round.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub context: NamedContext,
+    pub source: ContextSource,
+    pub request: Option<ImageRequest>,
+}
+
+/// Parse the value and prepare what needs resolving.
+pub fn prepare(
+    context: NamedContext,
+    platform: &Platform,
+    opts: &ConvertOptions,
+) -> Result<Pending, String> {
+    let source = context.source()?;
+    let key = &context.key;
+    let request = match &source {
+        ContextSource::Image(raw) => {
+            let r = Reference::parse(raw)
+                .map_err(|e| format!("invalid image reference {raw:?} for {key}: {e}"))?;
+            Some(ImageRequest {
+                reference: r.tagged_string(),
+                platform: platform.clone(),
+                resolve_mode_pull: opts.resolve_mode == ResolveMode::Pull,
+                log_name: Some(format!("[context {key}] load metadata for {raw}")),
+            })
+        }
+        ContextSource::OciLayout(_) => {
+            return Err(format!(
+                "named context {key}: oci-layout:// contexts are not supported by this frontend yet"
+            ))
+        }
+        ContextSource::Input(name) => {
+            return Err(format!(
+                "named context {key}: input:{name} (frontend inputs) is not supported by this frontend yet"
+            ))
+        }
+        _ => None,
+    };
+    Ok(Pending {
+        context,
+        source,
+        request,
+    })
+}
+
+/// A loaded named context: its state and, for images, the config.
+pub struct Loaded {
+    pub state: llb::State,
+    pub image: Option<Image>,
+    pub config: Option<Vec<u8>>,
+}
+
+/// Build the state of a named context (`NamedContext.load`); `answer` is
+/// the resolver's answer to `pending.request`.
+pub fn load(
+    pending: &Pending,
+    answer: Option<Result<ResolvedImage, String>>,
+    platform: &Platform,
+    opts: &ConvertOptions,
+) -> Result<Loaded, String> {
+    let key = &pending.context.key;
+    let value = &pending.context.value;
+    let plain = |state| Loaded {
+        state,
+        image: None,
+        config: None,
+    };
+    Ok(match &pending.source {
+        ContextSource::Scratch => plain(llb::scratch()),
+        ContextSource::Image(raw) => {
+            let resolved = answer
+                .unwrap_or_else(|| Err("no answer from resolver".into()))
+                .map_err(|e| format!("{raw}: {e}"))?;
+            let op = llb::OpOptions::default()
+                .platform(pb_platform(platform))
+                .custom_name(format!("[context {key}] {raw}"));
+            let state = llb::image(
+                &resolved.reference,
+                llb::ImageOptions {
+                    op,
+                    ..Default::default()
+                },
+            );
+            if resolved.config.is_empty() {
+                return Ok(plain(state));
+            }
+            let mut image = Image::from_json(&resolved.config)?;
+            image.created = None;
+            Loaded {
+                state: with_image_config(state, &image),
+                image: Some(image),
+                config: Some(resolved.config),
+            }
+        }
+        ContextSource::Git(url) => {
+            let g = match super::git::parse_git_ref(url) {
+                Some(Ok(g)) => g,
+                Some(Err(e)) => return Err(format!("invalid git context {url}: {e}")),
+                None => return Err(format!("invalid git context {url}")),
+            };
+            plain(llb::git(llb::GitOptions {
+                host_path: g.host_path,
+                full_url: g.remote,
+                ssh: g.ssh,
+                reference: g.reference,
+                subdir: g.subdir,
+                keep_git_dir: g.keep_git_dir.unwrap_or(false),
+                checksum: g.checksum,
+                skip_submodules: g.skip_submodules,
+                mtime: g.mtime,
+                fetch_by_commit: g.fetch_by_commit,
+                op: llb::OpOptions::default()
+                    .custom_name(format!("[internal] load git source {url}")),
+                ..llb::GitOptions::default()
+            }))
+        }
+        ContextSource::Http(url) => plain(llb::http(
+            url,
+            llb::HttpOptions {
+                filename: Some("context".into()),
+                op: llb::OpOptions::default().custom_name(format!("[context {key}] {url}")),
+                ..Default::default()
+            },
+        )),
+        ContextSource::Local(name) => {
+            let shared = opts.local_shared_keys.get(key).map_or("", String::as_str);
+            plain(llb::local(
+                name,
+                llb::LocalOptions {
+                    session_id: opts.session_id.clone(),
+                    exclude_patterns: opts
+                        .local_context_excludes
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_default(),
+                    shared_key_hint: Some(format!("context:{key}-{shared}")),
+                    op: llb::OpOptions::default()
+                        .custom_name(format!("[context {key}] load from client")),
+                    ..Default::default()
+                },
+            ))
+        }
+        ContextSource::OciLayout(_) | ContextSource::Input(_) => {
+            return Err(format!("unsupported context source {value} for {key}"))
+        }
+    })
+}
+
+/// `State.WithImageConfig`: the config's env (where unset), working
+/// directory and platform become the state's.
+fn with_image_config(mut state: llb::State, image: &Image) -> llb::State {
+    for e in image.config.env.iter().flatten() {
+        let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
+        if state.get_env(k).is_none() {
+            state = state.add_env(k, v);
+        }
+    }
+    if !image.config.working_dir.is_empty() {
+        state = state.with_dir(image.config.working_dir.clone());
+    }
+    if !image.architecture.is_empty() && !image.os.is_empty() {
+        state = state.with_platform(pb_platform(&image_platform(image)));
+    }
+    state
+}
+
+/// The platform an image config declares.
+pub fn image_platform(image: &Image) -> Platform {
+    Platform {
+        os: image.os.clone(),
+        architecture: image.architecture.clone(),
+        variant: Some(image.variant.clone()).filter(|v| !v.is_empty()),
+        os_version: Some(image.os_version.clone()).filter(|v| !v.is_empty()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn opts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn amd64() -> Platform {
+        Platform::linux_amd64()
+    }
+
+    #[test]
+    fn platform_key_wins_over_plain_key() {
+        let o = opts(&[("base", "local:a"), ("base::linux/amd64", "local:b")]);
+        let c = lookup(&o, "base", &amd64()).unwrap();
+        assert_eq!(c.key, "base::linux/amd64");
+        assert_eq!(c.source().unwrap(), ContextSource::Local("b".into()));
+        let arm = Platform {
+            architecture: "arm64".into(),
+            ..amd64()
+        };
+        assert_eq!(lookup(&o, "base", &arm).unwrap().key, "base");
+    }
+
+    #[test]
+    fn scratch_and_context_are_never_looked_up() {
+        let o = opts(&[("scratch", "local:a"), ("context", "local:b")]);
+        assert!(lookup(&o, "scratch", &amd64()).is_none());
+        assert!(lookup(&o, "Context", &amd64()).is_none());
+    }
+
+    #[test]
+    fn images_are_looked_up_by_familiar_name() {
+        let o = opts(&[
+            ("alpine", "docker-image://busybox"),
+            ("alpine:3.20", "docker-image://scratch"),
+            ("localhost:5000/app", "local:app"),
+        ]);
+        let find = |r: &str| lookup_image(&o, &Reference::parse(r).unwrap(), &amd64());
+        assert_eq!(find("alpine").unwrap().key, "alpine");
+        assert_eq!(
+            find("docker.io/library/alpine:latest").unwrap().key,
+            "alpine"
+        );
+        assert_eq!(find("alpine:3.20").unwrap().key, "alpine:3.20");
+        assert_eq!(
+            find("localhost:5000/app").unwrap().key,
+            "localhost:5000/app"
+        );
+        assert!(find("alpine:3.19").is_none());
+        assert!(find("debian").is_none());
+    }
+
+    #[test]
+    fn values_parse_like_upstream() {
+        let src = |v: &str| {
+            NamedContext {
+                key: "k".into(),
+                value: v.into(),
+            }
+            .source()
+        };
+        assert_eq!(
+            src("docker-image://alpine:3").unwrap(),
+            ContextSource::Image("alpine:3".into())
+        );
+        assert_eq!(
+            src("docker-image://scratch").unwrap(),
+            ContextSource::Scratch
+        );
+        assert_eq!(
+            src("https://example.com/a.tar").unwrap(),
+            ContextSource::Http("https://example.com/a.tar".into())
+        );
+        assert!(matches!(
+            src("https://github.com/moby/buildkit.git#v0.1").unwrap(),
+            ContextSource::Git(_)
+        ));
+        assert!(matches!(
+            src("git@github.com:moby/buildkit.git").unwrap(),
+            ContextSource::Git(_)
+        ));
+        assert_eq!(
+            src("local:ctx").unwrap(),
+            ContextSource::Local("ctx".into())
+        );
+        assert_eq!(src("input:x").unwrap(), ContextSource::Input("x".into()));
+        assert_eq!(
+            src("nocolon").unwrap_err(),
+            "invalid context specifier nocolon for k"
+        );
+        assert_eq!(
+            src("ftp://x").unwrap_err(),
+            "unsupported context source ftp for k"
+        );
+    }
+}

@@ -90,8 +90,8 @@ pub fn fix_totals(df: &ir::Dockerfile, g: &mut StageGraph, set: &TriggerSet) {
 }
 
 /// Parse the `OnBuild` entries of a base image config. Triggers that need
-/// another stage or image (`COPY --from`, `RUN --mount`) are not supported
-/// for images yet.
+/// another stage or image (`COPY --from`, `RUN --mount from=`) are not
+/// supported for images yet.
 pub fn image_triggers(exprs: &[String], stage: &ir::Stage) -> Result<Vec<ir::Command>, Diagnostic> {
     let mut out = Vec::new();
     for expr in exprs {
@@ -124,10 +124,10 @@ pub fn image_triggers(exprs: &[String], stage: &ir::Stage) -> Result<Vec<ir::Com
         };
         let needs_source = match &cmd.instruction {
             Instruction::Copy(c) => c.from.is_some(),
-            Instruction::Run(r) => r.mounts.iter().any(|m| match m.kind {
-                ir::MountType::Tmpfs => false,
-                ir::MountType::Cache => true,
-                _ => m.from.as_ref().is_some_and(|f| !f.value.is_empty()),
+            // A cache mount without `from` starts empty: no source needed.
+            Instruction::Run(r) => r.mounts.iter().any(|m| {
+                m.kind != ir::MountType::Tmpfs
+                    && m.from.as_ref().is_some_and(|f| !f.value.is_empty())
             }),
             _ => false,
         };
@@ -193,6 +193,64 @@ mod tests {
                 })
                 .collect()
         }
+    }
+
+    /// An image whose config has these ONBUILD triggers (a JSON list).
+    struct Triggers(&'static str);
+
+    impl ImageResolver for Triggers {
+        fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>> {
+            let config = format!(
+                r#"{{"architecture":"amd64","os":"linux","config":{{"OnBuild":{}}},"rootfs":{{"type":"layers","diff_ids":["sha256:11"]}}}}"#,
+                self.0
+            );
+            requests
+                .iter()
+                .map(|r| {
+                    Ok(ResolvedImage {
+                        reference: r.reference.clone(),
+                        digest: format!("sha256:{}", "1".repeat(64)),
+                        config: config.clone().into_bytes(),
+                    })
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn image_trigger_with_a_cache_mount_runs() {
+        let r = Triggers(r#"["RUN --mount=type=cache,target=/c echo cached"]"#);
+        let c = convert_dockerfile(
+            "FROM img
+",
+            &ConvertOptions::default(),
+            &r,
+        )
+        .unwrap();
+        let dump = crate::llb::dump(&c.definition);
+        assert!(dump.contains(r#"mount "/c" CACHE"#), "{dump}");
+        assert!(
+            dump.contains("[2/2] ONBUILD RUN --mount=type=cache,target=/c echo cached"),
+            "{dump}"
+        );
+    }
+
+    #[test]
+    fn image_trigger_needing_another_image_is_a_located_error() {
+        let r = Triggers(r#"["COPY --from=other /a /b"]"#);
+        let e = convert_dockerfile(
+            "FROM img
+",
+            &ConvertOptions::default(),
+            &r,
+        )
+        .unwrap_err();
+        assert!(
+            e[0].message.contains("needs another stage or image"),
+            "{:?}",
+            e[0]
+        );
+        assert_eq!(e[0].span.start, 0);
     }
 
     #[test]

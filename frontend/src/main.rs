@@ -1,16 +1,7 @@
 //! The BuildKit gateway frontend, run by BuildKit from our image (`# syntax=`); it speaks gRPC
-//! over stdin/stdout, so stdout is the wire and logs go to stderr. Modules: `transport`, `env`,
-//! `options`, `bridge`, `sources`, `resolver`, `driver` (the build), `status` (errors -> wire).
+//! over stdin/stdout, so stdout is the wire and logs go to stderr. The build itself lives in the
+//! library (`src/lib.rs`, module `driver`).
 #![deny(clippy::print_stdout, clippy::dbg_macro, clippy::unwrap_used)]
-
-mod bridge;
-mod driver;
-mod env;
-mod options;
-mod resolver;
-mod sources;
-mod status;
-mod transport;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -34,7 +25,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(driver::run_from_environment());
+    let outcome = runtime.block_on(frontend::driver::run_from_environment());
     // The blocking stdin reader never returns before EOF: do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match outcome {

@@ -1,0 +1,26 @@
+//! The BuildKit gateway frontend as a library: the `frontend` binary (`src/main.rs`) is a thin
+//! `main` over [`driver::run_from_environment`], and the test-only forwarding frontend of the
+//! end-to-end suite (`src/bin/e2e-forward.rs`) reuses the transport, environment and error
+//! modules.
+//!
+//! BuildKit runs the binary from our image (`# syntax=`); it speaks gRPC over stdin/stdout, so
+//! stdout is the wire and logs go to stderr.
+//!
+//! Modules:
+//! - `transport`: stdin/stdout as one gRPC channel (one-shot connector);
+//! - `env`: `BUILDKIT_FRONTEND_OPT_<n>` and the other variables BuildKit sets;
+//! - `options`: frontend options to typed settings;
+//! - `bridge`: the `LLBBridge` calls, with BuildKit's capability rules;
+//! - `sources`, `resolver`: local sources, `.dockerignore`, base image configs;
+//! - `driver`: the build, from `Ping` to the one `Return`;
+//! - `status`: errors and their one conversion to a `google.rpc.Status`.
+#![deny(clippy::print_stdout, clippy::dbg_macro, clippy::unwrap_used)]
+
+pub mod bridge;
+pub mod driver;
+pub mod env;
+pub mod options;
+pub mod resolver;
+pub mod sources;
+pub mod status;
+pub mod transport;

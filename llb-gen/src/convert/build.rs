@@ -45,6 +45,10 @@ enum PendingRoot {
     Context(usize, Box<contexts::Pending>, Platform, bool),
 }
 
+/// A `local:` named context of node `.0` and its placeholder vertex, to be
+/// swapped for the source with the paths actually used.
+type LocalRoot = (usize, contexts::LocalContext, std::sync::Arc<llb::Vertex>);
+
 /// Resolve the base images of every reachable root node in one round.
 fn resolve_roots(
     df: &ir::Dockerfile,
@@ -53,8 +57,9 @@ fn resolve_roots(
     opts: &ConvertOptions,
     target_platform: &Platform,
     resolver: &dyn ImageResolver,
-) -> Result<BTreeMap<usize, Root>, Diagnostic> {
+) -> Result<(BTreeMap<usize, Root>, Vec<LocalRoot>), Diagnostic> {
     let mut roots = BTreeMap::new();
+    let mut locals = Vec::new();
     let mut pending: Vec<PendingRoot> = Vec::new();
     let context_err = |e: String, span| {
         let bad_value = e.contains("context specifier") || e.contains("context source");
@@ -151,6 +156,9 @@ fn resolve_roots(
                 let answer = c.request.as_ref().and_then(answer_for);
                 let loaded = contexts::load(&c, answer, &platform, opts)
                     .map_err(|e| context_err(e, node.span))?;
+                if let (Some(l), Some(out)) = (&loaded.local, loaded.state.output()) {
+                    locals.push((i, l.clone(), out.vertex.clone()));
+                }
                 roots.insert(i, context_root(loaded, platform, replaces_stage));
             }
         }
@@ -245,7 +253,7 @@ fn resolve_roots(
             },
         );
     }
-    Ok(roots)
+    Ok((roots, locals))
 }
 
 /// The root of a node a named context stands for. A context replacing a
@@ -399,17 +407,22 @@ fn context_stage(
     })
 }
 
+/// `local.followpaths` for the paths used from a local source (none, i.e.
+/// everything, when `/` is used).
+fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
+    if paths.contains("/") {
+        return Vec::new();
+    }
+    paths
+        .iter()
+        .map(|p| p.trim_start_matches('/').to_string())
+        .map(|p| if p.is_empty() { ".".into() } else { p })
+        .collect()
+}
+
 /// The main build context source.
 fn main_context(opts: &ConvertOptions, paths: &BTreeSet<String>) -> llb::State {
-    let follow: Vec<String> = if paths.contains("/") {
-        Vec::new()
-    } else {
-        paths
-            .iter()
-            .map(|p| p.trim_start_matches('/').to_string())
-            .map(|p| if p.is_empty() { ".".into() } else { p })
-            .collect()
-    };
+    let follow = follow_paths(paths);
     llb::local(
         "context",
         llb::LocalOptions {
@@ -426,6 +439,7 @@ fn main_context(opts: &ConvertOptions, paths: &BTreeSet<String>) -> llb::State {
 struct Dispatched {
     target: StageState,
     ctx_paths: BTreeSet<String>,
+    dep_paths: BTreeMap<usize, BTreeSet<String>>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -461,6 +475,7 @@ fn dispatch_all(
         }
     }
     let mut ctx_paths = BTreeSet::new();
+    let mut dep_paths: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     for &i in reachable {
         let node = &g.nodes[i];
         let Some(stage_idx) = node.stage else {
@@ -493,6 +508,7 @@ fn dispatch_all(
             proxy: proxy_from_build_args(&opts.build_args),
             context: context.clone(),
             ctx_paths: BTreeSet::new(),
+            dep_paths: BTreeMap::new(),
             target_platform: opts
                 .target_platform
                 .clone()
@@ -518,6 +534,9 @@ fn dispatch_all(
         }
         d.on_build = false;
         ctx_paths.extend(std::mem::take(&mut ctx.ctx_paths));
+        for (n, used) in std::mem::take(&mut ctx.dep_paths) {
+            dep_paths.entry(n).or_default().extend(used);
+        }
         done[i] = Some(d.state.clone());
         if i == target || children_left[i] > 0 {
             results[i] = Some(Box::new(d));
@@ -528,7 +547,11 @@ fn dispatch_all(
         .and_then(Option::take)
         .map(|b| *b)
         .ok_or_else(|| err("target", "target stage was not built", TextRange::empty(0)))?;
-    Ok(Dispatched { target, ctx_paths })
+    Ok(Dispatched {
+        target,
+        ctx_paths,
+        dep_paths,
+    })
 }
 
 /// Convert typed instructions.
@@ -605,7 +628,7 @@ fn dispatch_ir(
     let target = g.resolve_target(opts.target.as_deref())?;
     g.add_all_deps(&df)?;
     let reachable = g.reachable(target);
-    let roots = resolve_roots(&df, &g, &reachable, opts, &target_platform, resolver)?;
+    let (roots, locals) = resolve_roots(&df, &g, &reachable, opts, &target_platform, resolver)?;
     let source_map = llb::SourceMap::new(opts.filename.clone(), text.as_bytes().to_vec());
     // The graph is built once on a placeholder context source; the real one
     // follows the context paths COPY/ADD/bind mounts used, and is swapped in
@@ -624,10 +647,25 @@ fn dispatch_ir(
         &triggers,
     )?;
     let context = main_context(opts, &out.ctx_paths);
-    let substitutions = match (placeholder.output(), context.output()) {
+    let mut substitutions = match (placeholder.output(), context.output()) {
         (Some(from), Some(to)) => vec![(from.vertex.clone(), to.vertex.clone())],
         _ => Vec::new(),
     };
+    // `local:` named contexts transfer only what was copied or mounted from
+    // them, unless the whole tree is used (a target or a parent stage).
+    for (i, local, placeholder) in locals {
+        let node = &g.nodes[i];
+        let whole = i == target
+            || (node.stage.is_some() && node.context.is_none())
+            || g.nodes.iter().any(|n| n.parent == Some(i));
+        let paths = match out.dep_paths.get(&i) {
+            Some(used) if !whole => follow_paths(used),
+            _ => Vec::new(),
+        };
+        if let Some(real) = local.state(paths).output() {
+            substitutions.push((placeholder, real.vertex.clone()));
+        }
+    }
     Ok((out, substitutions, target_platform))
 }
 

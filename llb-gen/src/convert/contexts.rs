@@ -193,6 +193,29 @@ pub struct Loaded {
     pub state: llb::State,
     pub image: Option<Image>,
     pub config: Option<Vec<u8>>,
+    /// For `local:` contexts: how to rebuild the source once the paths
+    /// the Dockerfile uses from it are known.
+    pub local: Option<LocalContext>,
+}
+
+/// A `local:` context's source, before its follow paths are known.
+#[derive(Clone, Debug)]
+pub struct LocalContext {
+    pub name: String,
+    pub options: llb::LocalOptions,
+}
+
+impl LocalContext {
+    /// The source transferring only `follow_paths` (all when empty).
+    pub fn state(&self, follow_paths: Vec<String>) -> llb::State {
+        llb::local(
+            &self.name,
+            llb::LocalOptions {
+                follow_paths,
+                ..self.options.clone()
+            },
+        )
+    }
 }
 
 /// Build the state of a named context (`NamedContext.load`); `answer` is
@@ -209,6 +232,7 @@ pub fn load(
         state,
         image: None,
         config: None,
+        local: None,
     };
     Ok(match &pending.source {
         ContextSource::Scratch => plain(llb::scratch()),
@@ -235,6 +259,7 @@ pub fn load(
                 state: with_image_config(state, &image),
                 image: Some(image),
                 config: Some(resolved.config),
+                local: None,
             }
         }
         ContextSource::Git(url) => {
@@ -269,9 +294,9 @@ pub fn load(
         )),
         ContextSource::Local(name) => {
             let shared = opts.local_shared_keys.get(key).map_or("", String::as_str);
-            plain(llb::local(
-                name,
-                llb::LocalOptions {
+            let local = LocalContext {
+                name: name.clone(),
+                options: llb::LocalOptions {
                     session_id: opts.session_id.clone(),
                     exclude_patterns: opts
                         .local_context_excludes
@@ -283,7 +308,12 @@ pub fn load(
                         .custom_name(format!("[context {key}] load from client")),
                     ..Default::default()
                 },
-            ))
+            };
+            Loaded {
+                state: local.state(Vec::new()),
+                local: Some(local),
+                ..plain(llb::scratch())
+            }
         }
         ContextSource::OciLayout(_) | ContextSource::Input(_) => {
             return Err(format!("unsupported context source {value} for {key}"))

@@ -313,8 +313,15 @@ pub fn copy(
             src_path = parent;
         }
         let src_path = normalize_path("/", &src_path, false);
-        if c.from.is_none() {
-            ctx.ctx_paths.insert(clean(&format!("/{src}")));
+        match (&c.from, from) {
+            (None, _) => {
+                ctx.ctx_paths.insert(clean(&format!("/{src}")));
+            }
+            (Some(_), Some(i)) => {
+                let used = ctx.dep_paths.entry(i).or_default();
+                used.insert(clean(&format!("/{src}")));
+            }
+            (Some(_), None) => {}
         }
         let opts = llb::CopyOptions {
             follow_symlinks: true,

@@ -1,6 +1,6 @@
 //! Per-stage state and the per-instruction `match`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, Instruction};
@@ -54,6 +54,9 @@ pub struct Ctx<'a> {
     pub context: llb::State,
     /// Paths of the main context used by COPY/ADD/bind mounts.
     pub ctx_paths: BTreeSet<String>,
+    /// Paths used from other nodes (`COPY --from`, mount `from=`), by
+    /// node: a `local:` named context transfers only those.
+    pub dep_paths: BTreeMap<usize, BTreeSet<String>>,
     #[allow(dead_code)]
     pub target_platform: Platform,
     /// Final states of already-dispatched nodes (by graph index).

@@ -56,8 +56,14 @@ fn mounts(
                     ctx.context.clone()
                 };
                 let sel = rooted(source.as_deref().unwrap_or(""));
-                if from.is_none() {
-                    ctx.ctx_paths.insert(sel.clone());
+                match (from.is_none(), src) {
+                    (true, _) => {
+                        ctx.ctx_paths.insert(sel.clone());
+                    }
+                    (false, Some(i)) => {
+                        ctx.dep_paths.entry(i).or_default().insert(sel.clone());
+                    }
+                    (false, None) => {}
                 }
                 let mut mount = llb::Mount::bind(target, st).readonly(!read_write);
                 if read_write && ctx.has_cap("exec.mount.bind.readwrite-nooutput") {
@@ -86,6 +92,9 @@ fn mounts(
                     CacheSharing::Locked => llb::CacheSharing::Locked,
                 };
                 let sel = rooted(source.as_deref().unwrap_or(""));
+                if let Some(i) = src {
+                    ctx.dep_paths.entry(i).or_default().insert(sel.clone());
+                }
                 let mut selector = None;
                 if sel != "/" {
                     selector = Some(sel);

@@ -21,11 +21,11 @@ use super::stages::{StageGraph, SCRATCH};
 
 /// A resolved root: the llb state and config a stage starts from.
 #[derive(Clone)]
-struct Root {
-    state: llb::State,
-    image: Image,
-    base_config: Option<Vec<u8>>,
-    platform: Platform,
+pub(super) struct Root {
+    pub(super) state: llb::State,
+    pub(super) image: Image,
+    pub(super) base_config: Option<Vec<u8>>,
+    pub(super) platform: Platform,
 }
 
 fn resolve_mode(m: ResolveMode) -> llb::ResolveMode {
@@ -516,21 +516,19 @@ fn dispatch_all(
             done: &done,
             source_map,
         };
-        if node.parent.is_none() {
-            let exprs = d.image.config.on_build.take().unwrap_or_default();
-            let image_triggers = onbuild::image_triggers(&exprs, &df.stages[stage_idx])?;
-            d.cmd_total += image_triggers.len();
-            d.on_build = true;
-            for cmd in &image_triggers {
-                dispatch(&mut d, &mut ctx, cmd, &[])?;
-            }
-        }
         // Instructions are not needed once dispatched: freed stage by stage.
         let commands = std::mem::take(&mut df.stages[stage_idx].commands);
         for (ci, cmd) in commands.iter().enumerate() {
             let sources = g.sources.get(&(i, ci)).cloned().unwrap_or_default();
-            d.on_build = triggers.contains(&(stage_idx, ci));
-            dispatch(&mut d, &mut ctx, cmd, &sources)?;
+            let trigger = triggers.get(&(stage_idx, ci));
+            d.on_build = trigger.is_some();
+            dispatch(&mut d, &mut ctx, cmd, &sources).map_err(|mut e| {
+                // An image's trigger has no place in the file: its FROM line.
+                if trigger == Some(&onbuild::TriggerFrom::Image) {
+                    e.span = cmd.info.span;
+                }
+                e
+            })?;
         }
         d.on_build = false;
         ctx_paths.extend(std::mem::take(&mut ctx.ctx_paths));
@@ -614,7 +612,7 @@ fn dispatch_ir(
     let globals = build_meta_args(globals, &df.meta_args, &opts.build_args, df.escape)?;
     let g = StageGraph::build(&df, &globals, &target_platform, &opts.named_contexts)?;
     // Only copy the instructions when ONBUILD triggers of stages apply.
-    let (mut df, triggers) = if onbuild::has_stage_triggers(&df, &g) {
+    let (mut df, mut triggers) = if onbuild::has_stage_triggers(&df, &g) {
         onbuild::apply_stage_triggers(&df, &g)
     } else {
         (df, onbuild::TriggerSet::new())
@@ -627,8 +625,21 @@ fn dispatch_ir(
     onbuild::fix_totals(&df, &mut g, &triggers);
     let target = g.resolve_target(opts.target.as_deref())?;
     g.add_all_deps(&df)?;
-    let reachable = g.reachable(target);
-    let (roots, locals) = resolve_roots(&df, &g, &reachable, opts, &target_platform, resolver)?;
+    let mut reachable = g.reachable(target);
+    let (mut roots, mut locals) =
+        resolve_roots(&df, &g, &reachable, opts, &target_platform, resolver)?;
+    // ONBUILD triggers of base images become the stage's first commands;
+    // when they copy or mount from other stages or images, those are
+    // resolved in another round (upstream's `resolveStages` loop).
+    while onbuild::apply_image_triggers(&mut df, &mut g, &mut roots, &mut triggers)? {
+        g.check_cycles()?;
+        let now = g.reachable(target);
+        let fresh: BTreeSet<usize> = now.difference(&reachable).copied().collect();
+        let (more, more_locals) = resolve_roots(&df, &g, &fresh, opts, &target_platform, resolver)?;
+        roots.extend(more);
+        locals.extend(more_locals);
+        reachable = now;
+    }
     let source_map = llb::SourceMap::new(opts.filename.clone(), text.as_bytes().to_vec());
     // The graph is built once on a placeholder context source; the real one
     // follows the context paths COPY/ADD/bind mounts used, and is swapped in

@@ -3,16 +3,26 @@
 //! its FROM line and shown as `ONBUILD …` in progress names. The inherited
 //! list is cleared, so triggers do not reach grandchildren.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, Instruction};
 
+use super::build::Root;
 use super::dispatch::err;
 use super::stages::StageGraph;
 
+/// Where a trigger came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerFrom {
+    /// An ONBUILD instruction of a parent stage (its spans are in the file).
+    Stage,
+    /// The `OnBuild` list of a base image config (its spans are not).
+    Image,
+}
+
 /// Commands that are triggers, by (stage index, command index).
-pub type TriggerSet = BTreeSet<(usize, usize)>;
+pub type TriggerSet = BTreeMap<(usize, usize), TriggerFrom>;
 
 /// A trigger command placed at the FROM line of the stage running it.
 fn relocate(mut cmd: ir::Command, stage: &ir::Stage) -> ir::Command {
@@ -67,7 +77,7 @@ pub fn apply_stage_triggers(df: &ir::Dockerfile, g: &StageGraph) -> (ir::Dockerf
                 _ => None,
             })
             .collect();
-        set.extend((0..triggers.len()).map(|ci| (i, ci)));
+        set.extend((0..triggers.len()).map(|ci| ((i, ci), TriggerFrom::Stage)));
         let rest = std::mem::take(&mut stage.commands);
         stage.commands = triggers.into_iter().chain(rest).collect();
     }
@@ -77,7 +87,7 @@ pub fn apply_stage_triggers(df: &ir::Dockerfile, g: &StageGraph) -> (ir::Dockerf
 /// Upstream adds every trigger to the step total; the graph counted only
 /// the ones that produce steps.
 pub fn fix_totals(df: &ir::Dockerfile, g: &mut StageGraph, set: &TriggerSet) {
-    for &(si, ci) in set {
+    for &(si, ci) in set.keys() {
         let uncounted = df
             .stages
             .get(si)
@@ -89,9 +99,55 @@ pub fn fix_totals(df: &ir::Dockerfile, g: &mut StageGraph, set: &TriggerSet) {
     }
 }
 
-/// Parse the `OnBuild` entries of a base image config. Triggers that need
-/// another stage or image (`COPY --from`, `RUN --mount from=`) are not
-/// supported for images yet.
+/// Move the `OnBuild` triggers of each resolved base image in front of its
+/// stage's commands (marked as triggers, counted as steps, with their
+/// `--from`/`from=` dependencies added to the graph). Returns whether a
+/// trigger depends on another stage or image, which may need resolving.
+pub fn apply_image_triggers(
+    df: &mut ir::Dockerfile,
+    g: &mut StageGraph,
+    roots: &mut BTreeMap<usize, Root>,
+    set: &mut TriggerSet,
+) -> Result<bool, Diagnostic> {
+    let mut new_deps = false;
+    for (&i, root) in roots.iter_mut() {
+        let exprs = root.image.config.on_build.take().unwrap_or_default();
+        let node = &g.nodes[i];
+        let (Some(si), None) = (node.stage, &node.context) else {
+            continue;
+        };
+        let Some(stage) = df.stages.get_mut(si) else {
+            continue;
+        };
+        if exprs.is_empty() {
+            continue;
+        }
+        let cmds = image_triggers(&exprs, stage)?;
+        let n = cmds.len();
+        let rest = std::mem::take(&mut stage.commands);
+        stage.commands = cmds.into_iter().chain(rest).collect();
+        // Positions after the new commands move down by `n`.
+        let shifted: TriggerSet = set
+            .iter()
+            .map(|(&(s, c), &f)| {
+                if s == si {
+                    ((s, c + n), f)
+                } else {
+                    ((s, c), f)
+                }
+            })
+            .collect();
+        *set = shifted;
+        set.extend((0..n).map(|c| ((si, c), TriggerFrom::Image)));
+        let deps_before = g.nodes[i].deps.len();
+        g.restage_deps(i, &df.stages[si], df.escape)?;
+        g.nodes[i].cmd_total += n;
+        new_deps |= g.nodes[i].deps.len() > deps_before;
+    }
+    Ok(new_deps)
+}
+
+/// Parse the `OnBuild` entries of a base image config.
 pub fn image_triggers(exprs: &[String], stage: &ir::Stage) -> Result<Vec<ir::Command>, Diagnostic> {
     let mut out = Vec::new();
     for expr in exprs {
@@ -122,20 +178,6 @@ pub fn image_triggers(exprs: &[String], stage: &ir::Stage) -> Result<Vec<ir::Com
         let Some(cmd) = cmds.pop() else {
             continue;
         };
-        let needs_source = match &cmd.instruction {
-            Instruction::Copy(c) => c.from.is_some(),
-            // A cache mount without `from` starts empty: no source needed.
-            Instruction::Run(r) => r.mounts.iter().any(|m| {
-                m.kind != ir::MountType::Tmpfs
-                    && m.from.as_ref().is_some_and(|f| !f.value.is_empty())
-            }),
-            _ => false,
-        };
-        if needs_source {
-            return Err(fail(format!(
-                "ONBUILD trigger {expr:?} of the base image needs another stage or image, which is not supported yet"
-            )));
-        }
         out.push(relocate(cmd, stage));
     }
     Ok(out)
@@ -195,18 +237,23 @@ mod tests {
         }
     }
 
-    /// An image whose config has these ONBUILD triggers (a JSON list).
+    /// The image `img` has these ONBUILD triggers (a JSON list); other
+    /// images have none.
     struct Triggers(&'static str);
 
     impl ImageResolver for Triggers {
         fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>> {
-            let config = format!(
-                r#"{{"architecture":"amd64","os":"linux","config":{{"OnBuild":{}}},"rootfs":{{"type":"layers","diff_ids":["sha256:11"]}}}}"#,
-                self.0
-            );
             requests
                 .iter()
                 .map(|r| {
+                    let on_build = if r.reference.ends_with("/img:latest") {
+                        self.0
+                    } else {
+                        "null"
+                    };
+                    let config = format!(
+                        r#"{{"architecture":"amd64","os":"linux","config":{{"OnBuild":{on_build}}},"rootfs":{{"type":"layers","diff_ids":["sha256:11"]}}}}"#
+                    );
                     Ok(ResolvedImage {
                         reference: r.reference.clone(),
                         digest: format!("sha256:{}", "1".repeat(64)),
@@ -235,22 +282,42 @@ mod tests {
         );
     }
 
+    /// Upstream resolves what image triggers copy from in another round.
     #[test]
-    fn image_trigger_needing_another_image_is_a_located_error() {
-        let r = Triggers(r#"["COPY --from=other /a /b"]"#);
-        let e = convert_dockerfile(
-            "FROM img
-",
-            &ConvertOptions::default(),
-            &r,
-        )
-        .unwrap_err();
+    fn image_trigger_copying_from_an_image_and_a_stage_resolves_them() {
+        let r = Triggers(
+            r#"["COPY --from=tools /t /t","RUN --mount=type=bind,from=assets,target=/a ls /a"]"#,
+        );
+        let src = "FROM busybox AS assets\nRUN echo assets\nFROM img\nRUN echo mine\n";
+        let c = convert_dockerfile(src, &ConvertOptions::default(), &r).unwrap();
+        let dump = crate::llb::dump(&c.definition);
         assert!(
-            e[0].message.contains("needs another stage or image"),
+            dump.contains("docker-image://docker.io/library/tools:latest@sha256:"),
+            "{dump}"
+        );
+        assert!(
+            dump.contains("[stage-1 2/4] ONBUILD COPY --from=tools /t /t"),
+            "{dump}"
+        );
+        assert!(dump.contains("[assets 2/2] RUN echo assets"), "{dump}");
+        assert!(dump.contains("[stage-1 4/4] RUN echo mine"), "{dump}");
+    }
+
+    #[test]
+    fn image_trigger_from_a_later_stage_is_a_located_error() {
+        let r = Triggers(r#"["COPY --from=later /a /b"]"#);
+        let src = "FROM img AS first\nRUN true\nFROM busybox AS later\n";
+        let opts = ConvertOptions {
+            target: Some("first".into()),
+            ..ConvertOptions::default()
+        };
+        let e = convert_dockerfile(src, &opts, &r).unwrap_err();
+        assert!(
+            e[0].message.contains("needs to be defined before"),
             "{:?}",
             e[0]
         );
-        assert_eq!(e[0].span.start, 0);
+        assert_eq!(e[0].span.start, 0, "located at the FROM line");
     }
 
     #[test]

@@ -293,6 +293,21 @@ impl StageGraph {
         Ok(())
     }
 
+    /// Record again the dependencies of every command of node `node`
+    /// (after commands were inserted in front of its stage).
+    pub fn restage_deps(
+        &mut self,
+        node: usize,
+        stage: &ir::Stage,
+        escape: char,
+    ) -> Result<(), Diagnostic> {
+        self.sources.retain(|(n, _), _| *n != node);
+        for (ci, cmd) in stage.commands.iter().enumerate() {
+            self.add_command_deps(node, ci, cmd, escape)?;
+        }
+        Ok(())
+    }
+
     /// Record the dependencies of every command of every real stage.
     pub fn add_all_deps(&mut self, df: &ir::Dockerfile) -> Result<(), Diagnostic> {
         for (i, st) in df.stages.iter().enumerate() {

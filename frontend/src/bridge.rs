@@ -2,7 +2,7 @@
 //! frontend makes, with BuildKit's capability rules applied.
 
 use std::collections::{BTreeSet, HashMap};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
@@ -118,6 +118,7 @@ impl Bridge {
         mut client: LlbBridgeClient<Channel>,
         product: String,
     ) -> Result<Self, FrontendError> {
+        let started = Instant::now();
         let pong = tokio::time::timeout(PING_TIMEOUT, client.ping(PingRequest {}))
             .await
             .map_err(|_| FrontendError::internal("timed out waiting for BuildKit to answer Ping"))?
@@ -127,6 +128,7 @@ impl Bridge {
         tracing::debug!(
             frontend_caps = caps.frontend.len(),
             llb_caps = caps.llb.len(),
+            ms = ms_since(started),
             "ping"
         );
         Ok(Bridge {
@@ -173,13 +175,10 @@ impl Bridge {
                 .collect(),
             ..SolveRequest::default()
         };
-        let resp = self
-            .client
-            .clone()
-            .solve(req)
-            .await
-            .map_err(|s| FrontendError::rpc("", s))?
-            .into_inner();
+        let started = Instant::now();
+        let resp = self.client.clone().solve(req).await;
+        tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "solve");
+        let resp = resp.map_err(|s| FrontendError::rpc("", s))?.into_inner();
         let solved = match resp.result.and_then(|r| r.result) {
             Some(result::Result::Ref(r)) => SolvedRef {
                 id: r.id,
@@ -228,7 +227,10 @@ impl Bridge {
             }),
             ..ReadFileRequest::default()
         };
-        Ok(self.client.clone().read_file(req).await?.into_inner().data)
+        let started = Instant::now();
+        let resp = self.client.clone().read_file(req).await;
+        tracing::debug!(path, ok = resp.is_ok(), ms = ms_since(started), "read_file");
+        Ok(resp?.into_inner().data)
     }
 
     /// Resolve an image's config. `resolve_mode` is sent only when the
@@ -252,12 +254,15 @@ impl Bridge {
         if self.caps.has("resolveimage.resolvemode") {
             req.resolve_mode = resolve_mode.to_string();
         }
-        Ok(self
-            .client
-            .clone()
-            .resolve_image_config(req)
-            .await?
-            .into_inner())
+        let started = Instant::now();
+        let resp = self.client.clone().resolve_image_config(req).await;
+        tracing::debug!(
+            reference,
+            ok = resp.is_ok(),
+            ms = ms_since(started),
+            "resolve_image_config"
+        );
+        Ok(resp?.into_inner())
     }
 
     /// Attach a warning to a vertex (needs `gateway.warnings`; skipped
@@ -273,8 +278,17 @@ impl Bridge {
 
     /// The one final answer.
     pub async fn r#return(&self, req: ReturnRequest) -> Result<(), tonic::Status> {
-        self.client.clone().r#return(req).await.map(|_| ())
+        let started = Instant::now();
+        let resp = self.client.clone().r#return(req).await;
+        tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "return");
+        resp.map(|_| ())
     }
+}
+
+/// Milliseconds since `started`, for the debug-level RPC timings (`FRONTEND_LOG=debug`; the
+/// log lines' own timestamps place each call on the build's timeline).
+fn ms_since(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
 }
 
 /// `pb::Platform` from ours.

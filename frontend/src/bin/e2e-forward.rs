@@ -23,7 +23,7 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context as _;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
@@ -57,8 +57,11 @@ fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(run(start));
-    // The blocking stdin reader never returns before EOF: do not wait for it.
-    runtime.shutdown_timeout(Duration::from_millis(100));
+    // After `Return` there is nothing left to send, and BuildKit waits for this process to exit
+    // before it uses the result. The blocking stdin reader never returns before EOF (BuildKit
+    // keeps the pipe open), so waiting for it (it was `shutdown_timeout(100 ms)`) cost every build
+    // the full 100 ms: drop the runtime without waiting.
+    runtime.shutdown_background();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

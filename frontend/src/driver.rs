@@ -426,6 +426,12 @@ fn make_result(
         if let Some(base) = b.conv.base_image_config {
             metadata.insert(format!("containerimage.base.config{suffix}"), base);
         }
+        if let Some(epoch) = b.conv.source_date_epoch {
+            metadata.insert(
+                format!("source.date.epoch{suffix}"),
+                epoch.to_string().into_bytes(),
+            );
+        }
         refs.push((platform_id(&b.platform), b.solved));
     }
     let result = if multi {

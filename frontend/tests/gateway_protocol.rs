@@ -628,3 +628,23 @@ async fn bad_named_context_is_a_located_error() {
         "the error carries the Dockerfile range"
     );
 }
+
+/// `SOURCE_DATE_EPOCH` reaches the exporter as `source.date.epoch` and
+/// stamps the history.
+#[tokio::test]
+async fn source_date_epoch_is_returned_and_stamps_history() {
+    let out = run_frontend(
+        Fixture::with_dockerfile("FROM busybox\nRUN true\n"),
+        &[("build-arg:SOURCE_DATE_EPOCH", "1700000000")],
+        SESSION,
+    )
+    .await;
+    assert_clean_protocol(&out);
+    let ret = out.the_return();
+    assert!(ret.error.is_none(), "{:#?}", ret.error);
+    let meta = &ret.result.as_ref().unwrap().metadata;
+    assert_eq!(meta["source.date.epoch"], b"1700000000");
+    let config = image_config_of(meta, "containerimage.config");
+    let history = config["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["created"], "2023-11-14T22:13:20Z");
+}

@@ -109,6 +109,7 @@ fn options(name: &str) -> ConvertOptions {
         "err-named-context-bad" => {
             opts.named_contexts = args(&[("assets", "unknown://foo"), ("base", "nocolon")])
         }
+        "source-date-epoch" => opts.build_args = args(&[("SOURCE_DATE_EPOCH", "1700000000")]),
         "platform-args" => {
             let p = platform::parse_platform("linux/arm/v7", &opts.build_platform).unwrap();
             opts.target_platform = Some(p);

@@ -163,6 +163,8 @@ pub struct Conversion {
     pub image_config: Vec<u8>,
     /// The base image's config, untouched (`containerimage.base.config`).
     pub base_image_config: Option<Vec<u8>>,
+    /// `SOURCE_DATE_EPOCH` in Unix seconds (`source.date.epoch`).
+    pub source_date_epoch: Option<i64>,
     /// Warnings (lint findings, parser warnings).
     pub warnings: Vec<Diagnostic>,
 }

@@ -340,6 +340,7 @@ fn init_stage(
                 base_config: root.base_config,
                 ignore_cache: false,
                 on_build: false,
+                epoch: None,
             }
         }
     };
@@ -404,6 +405,7 @@ fn context_stage(
         base_config: None,
         ignore_cache: false,
         on_build: false,
+        epoch: None,
     })
 }
 
@@ -474,6 +476,8 @@ fn dispatch_all(
             }
         }
     }
+    let epoch = super::epoch::resolve(&opts.build_args, globals)
+        .map_err(|e| err("source-date-epoch", e, TextRange::empty(0)))?;
     let mut ctx_paths = BTreeSet::new();
     let mut dep_paths: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     for &i in reachable {
@@ -483,8 +487,9 @@ fn dispatch_all(
         };
         if node.context.is_some() {
             // Replaced by a named context: nothing of the stage runs.
-            let d = context_stage(node, i, &mut roots)
+            let mut d = context_stage(node, i, &mut roots)
                 .ok_or_else(|| err("stage-order", "named context was not loaded", node.span))?;
+            d.epoch = epoch;
             done[i] = Some(d.state.clone());
             if i == target || children_left[i] > 0 {
                 results[i] = Some(Box::new(d));
@@ -501,6 +506,7 @@ fn dispatch_all(
             opts,
         )
         .ok_or_else(|| err("stage-order", "base stage was not built", node.span))?;
+        d.epoch = epoch;
         let mut ctx = Ctx {
             opts,
             globals,
@@ -721,6 +727,7 @@ fn finalize(
         definition,
         image_config: d.image.to_json(),
         base_image_config: d.base_config,
+        source_date_epoch: d.epoch,
         warnings: Vec::new(),
     })
 }

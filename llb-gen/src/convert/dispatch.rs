@@ -33,6 +33,8 @@ pub struct StageState {
     pub ignore_cache: bool,
     /// Whether the current command is an ONBUILD trigger.
     pub on_build: bool,
+    /// `SOURCE_DATE_EPOCH` in Unix seconds.
+    pub epoch: Option<i64>,
 }
 
 /// Lookup over the stage state's env.
@@ -157,7 +159,9 @@ impl StageState {
 
     /// Append a history entry to the image.
     pub fn commit(&mut self, msg: String, with_layer: bool, buildkit_suffix: bool) {
-        self.image.commit(msg, with_layer, buildkit_suffix, None);
+        let created = self.epoch.map(super::epoch::rfc3339);
+        self.image
+            .commit(msg, with_layer, buildkit_suffix, created.as_deref());
     }
 }
 

@@ -22,6 +22,7 @@ mod build;
 mod contexts;
 mod copy;
 mod dispatch;
+mod epoch;
 pub mod expand;
 mod git;
 pub mod image;

@@ -141,7 +141,7 @@ pub fn workdir(
         let opts = llb::MkdirOptions {
             make_parents: true,
             owner,
-            timestamp: None,
+            timestamp: d.epoch.map(|s| s.saturating_mul(1_000_000_000)),
         };
         let text = d.display_text(ctx, &cmd.info.original);
         let name = d.progress_name(ctx, &text);

@@ -118,19 +118,12 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
         tracing::debug!("started as a gateway frontend: `# syntax=` is never forwarded again");
     }
     fo.convert.llb_caps = Some(bridge.caps.llb.clone());
-    // The Dockerfile and the ignore files are read concurrently; the
-    // context's `.dockerignore` counts only without `<Dockerfile>.dockerignore`.
-    let (loaded, context_ignore, named_ignores) = tokio::join!(
-        read_dockerfile(bridge, &fo),
-        read_context_dockerignore(bridge, &fo),
-        read_named_context_dockerignores(bridge, &fo),
-    );
-    let loaded = loaded?;
+    let loaded = read_dockerfile(bridge, &fo).await?;
     fo.convert.excludes = match &loaded.dockerignore {
         Some(bytes) => parse_dockerignore(&String::from_utf8_lossy(bytes)),
-        None => context_ignore,
+        None => read_context_dockerignore(bridge, &fo).await,
     };
-    fo.convert.local_context_excludes = named_ignores;
+    fo.convert.local_context_excludes = read_named_context_dockerignores(bridge, &fo).await;
     let conversions = convert_all(bridge, &fo, loaded.text.clone()).await?;
     if let Some((_, first)) = conversions.first() {
         send_warnings(bridge, first, &loaded, &fo.convert.filename).await;

@@ -576,8 +576,23 @@ pub fn convert_ir_owned(
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
 ) -> Result<Conversion, Diagnostic> {
+    convert_ir_with(df, text, opts, resolver, &mut |st, mopts| st.marshal(mopts))
+}
+
+/// How the target state is marshaled (e.g. straight to a writer).
+pub(super) type MarshalFn<'a> =
+    dyn FnMut(llb::State, &llb::MarshalOptions) -> Result<llb::pb::Definition, llb::LlbError> + 'a;
+
+/// [`convert_ir_owned`] with the target state marshaled by `marshal`.
+pub(super) fn convert_ir_with(
+    df: ir::Dockerfile,
+    text: &str,
+    opts: &ConvertOptions,
+    resolver: &dyn ImageResolver,
+    marshal: &mut MarshalFn<'_>,
+) -> Result<Conversion, Diagnostic> {
     let (out, substitutions, target_platform) = dispatch_ir(df, text, opts, resolver)?;
-    finalize(out.target, opts, &target_platform, substitutions)
+    finalize(out.target, opts, &target_platform, substitutions, marshal)
 }
 
 type Substitutions = Vec<(std::sync::Arc<llb::Vertex>, std::sync::Arc<llb::Vertex>)>;
@@ -691,6 +706,7 @@ fn finalize(
     opts: &ConvertOptions,
     target_platform: &Platform,
     substitutions: Substitutions,
+    marshal: &mut MarshalFn<'_>,
 ) -> Result<Conversion, Diagnostic> {
     if !opts.labels.is_empty() {
         let labels = d.image.config.labels.get_or_insert_with(Default::default);
@@ -719,9 +735,7 @@ fn finalize(
         substitutions,
         ..Default::default()
     };
-    let definition = d
-        .state
-        .marshal(&mopts)
+    let definition = marshal(std::mem::take(&mut d.state), &mopts)
         .map_err(|e| err("marshal", e.to_string(), TextRange::empty(0)))?;
     Ok(Conversion {
         definition,

@@ -37,6 +37,7 @@ pub use api::*;
 pub use build::{convert_ir, convert_ir_owned};
 
 use crate::diagnostic::Diagnostic;
+use crate::llb;
 
 /// Convert Dockerfile text to a Definition and image config.
 ///
@@ -47,16 +48,80 @@ pub fn convert_dockerfile(
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
 ) -> Result<Conversion, Vec<Diagnostic>> {
-    // The syntax tree is dropped once lowered: only the IR is converted.
-    let (mut errors, mut lowered) = {
+    let (dockerfile, warnings) = lower_text(source)?;
+    let marshal = &mut |st: llb::State, mopts: &llb::MarshalOptions| st.marshal(mopts);
+    with_warnings(
+        build::convert_ir_with(dockerfile, source, opts, resolver, marshal),
+        warnings,
+    )
+}
+
+/// [`convert_dockerfile`] writing the protobuf bytes of the Definition to
+/// `out` (the same bytes as `definition.encode_to_vec()`) as the ops are
+/// marshaled, instead of building it: the `definition` of the result is
+/// empty. This keeps the peak memory of large files down (the CLI uses it).
+///
+/// The outer error is a failed write to `out`.
+pub fn convert_dockerfile_to(
+    source: &str,
+    opts: &ConvertOptions,
+    resolver: &dyn ImageResolver,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Result<Conversion, Vec<Diagnostic>>> {
+    let (dockerfile, warnings) = match lower_text(source) {
+        Ok(l) => l,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let mut write_error = None;
+    let marshal = &mut |st: llb::State, mopts: &llb::MarshalOptions| {
+        let mut w = ErrorSlot {
+            out: &mut *out,
+            error: &mut write_error,
+        };
+        st.marshal_to(mopts, &mut w)
+            .map(|()| llb::pb::Definition::default())
+    };
+    let converted = build::convert_ir_with(dockerfile, source, opts, resolver, marshal);
+    match write_error {
+        Some(e) => Err(e),
+        None => Ok(with_warnings(converted, warnings)),
+    }
+}
+
+/// A writer that keeps the first I/O error of `out`.
+struct ErrorSlot<'a> {
+    out: &'a mut dyn std::io::Write,
+    error: &'a mut Option<std::io::Error>,
+}
+
+impl std::io::Write for ErrorSlot<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf).inspect_err(|e| self.keep(e))
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(buf).inspect_err(|e| self.keep(e))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush().inspect_err(|e| self.keep(e))
+    }
+}
+
+impl ErrorSlot<'_> {
+    fn keep(&mut self, e: &std::io::Error) {
+        if self.error.is_none() {
+            *self.error = Some(std::io::Error::new(e.kind(), e.to_string()));
+        }
+    }
+}
+
+/// Parse and lower `source`: the instructions and the warnings found, or
+/// every error. The syntax tree is freed node by node as it is lowered.
+fn lower_text(source: &str) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (mut errors, lowered) = {
         let parsed = crate::syntax::parse(source);
         let errors: Vec<Diagnostic> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
-        (errors, crate::ir::lower(&parsed.dockerfile))
+        (errors, crate::ir::lower_owned(parsed.dockerfile))
     };
-    // Instructions are large; the growth slack of 500 stages adds up.
-    for stage in &mut lowered.dockerfile.stages {
-        stage.commands.shrink_to_fit();
-    }
     // Upstream only lints duplicate stage names (`DuplicateStageName`) and
     // converts with the last stage of a name winning; keep it a warning.
     let mut warnings = Vec::new();
@@ -74,8 +139,15 @@ pub fn convert_dockerfile(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut out =
-        convert_ir_owned(lowered.dockerfile, source, opts, resolver).map_err(|e| vec![e])?;
+    Ok((lowered.dockerfile, warnings))
+}
+
+/// The lowering warnings first, then the conversion's.
+fn with_warnings(
+    converted: Result<Conversion, Diagnostic>,
+    mut warnings: Vec<Diagnostic>,
+) -> Result<Conversion, Vec<Diagnostic>> {
+    let mut out = converted.map_err(|e| vec![e])?;
     warnings.append(&mut out.warnings);
     out.warnings = warnings;
     Ok(out)

@@ -268,3 +268,17 @@ fn mount_with_variables_resolves_later() {
         .resolve(&mut failing, "/")
         .is_err_and(|d| d.message == "bad substitution"));
 }
+
+#[test]
+fn lower_owned_is_lower() {
+    for src in [
+        "ARG A\nFROM alpine AS a\nRUN x\nCOPY --from=a / /\nFROM a\nENV K=v\n",
+        "ARG ONLY=1\n",
+        "RUN before-from\nFROM scratch\n",
+        "",
+    ] {
+        let (a, b) = (lower_src(src), lower_owned(parse(src)));
+        assert_eq!(a.dockerfile, b.dockerfile, "{src:?}");
+        assert_eq!(a.errors, b.errors, "{src:?}");
+    }
+}

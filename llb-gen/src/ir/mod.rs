@@ -76,14 +76,49 @@ pub fn lower(file: &ast::Dockerfile) -> Lowered {
 /// [`lower`] under explicit limits: past `max_stages` stages, lowering
 /// stops with one located error.
 pub fn lower_with_limits(file: &ast::Dockerfile, limits: &Limits) -> Lowered {
-    let mut errors = Vec::new();
-    let mut out = Dockerfile {
+    let out = Dockerfile {
         directives: directives(file),
         meta_args: Vec::new(),
         stages: Vec::new(),
         escape: file.escape,
     };
-    for node in &file.nodes {
+    lower_nodes(out, &file.nodes, file.nodes.iter(), limits)
+}
+
+/// [`lower`] taking the syntax tree over: each node is freed once lowered,
+/// so the tree and the instructions are not both held whole (large files).
+pub fn lower_owned(mut file: ast::Dockerfile) -> Lowered {
+    let out = Dockerfile {
+        directives: directives(&file),
+        meta_args: Vec::new(),
+        stages: Vec::new(),
+        escape: file.escape,
+    };
+    let nodes = std::mem::take(&mut file.nodes);
+    drop(file);
+    let first_span = nodes.first().map(|n| n.span);
+    let all_args = !nodes.is_empty() && nodes.iter().all(|n| n.keyword_lower() == "arg");
+    let mut lowered = lower_nodes(out, &[], nodes, &Limits::DEFAULT);
+    if lowered.dockerfile.stages.is_empty() && all_args {
+        let span = first_span.unwrap_or(TextRange::empty(0));
+        lowered.errors.push(
+            IrError::new(IrErrorKind::NoStages, span).with_help("add a stage with `FROM <image>`"),
+        );
+    }
+    lowered
+}
+
+/// The lowering loop over `nodes`; `all` (the whole file, when borrowed)
+/// decides the only-ARGs error.
+fn lower_nodes<N: std::borrow::Borrow<ast::Node>>(
+    mut out: Dockerfile,
+    all: &[ast::Node],
+    nodes: impl IntoIterator<Item = N>,
+    limits: &Limits,
+) -> Lowered {
+    let mut errors = Vec::new();
+    for node in nodes {
+        let node = node.borrow();
         if node.keyword_lower() == "from" {
             let count = out.stages.len() + 1;
             if let Some(e) = Exceeded::check(Limit::Stages, count, limits.max_stages) {
@@ -93,6 +128,10 @@ pub fn lower_with_limits(file: &ast::Dockerfile, limits: &Limits) -> Lowered {
                 break;
             }
             if let Some(stage) = lower_from(node, out.stages.len(), &out.stages, &mut errors) {
+                // Instructions are large: no growth slack per stage.
+                if let Some(last) = out.stages.last_mut() {
+                    last.commands.shrink_to_fit();
+                }
                 out.stages.push(stage);
             }
             continue;
@@ -116,9 +155,12 @@ pub fn lower_with_limits(file: &ast::Dockerfile, limits: &Limits) -> Lowered {
             ),
         }
     }
-    let only_args = !file.nodes.is_empty() && file.nodes.iter().all(|n| n.keyword_lower() == "arg");
+    if let Some(last) = out.stages.last_mut() {
+        last.commands.shrink_to_fit();
+    }
+    let only_args = !all.is_empty() && all.iter().all(|n| n.keyword_lower() == "arg");
     if out.stages.is_empty() && only_args {
-        let span = file.nodes.first().map_or(TextRange::empty(0), |n| n.span);
+        let span = all.first().map_or(TextRange::empty(0), |n| n.span);
         errors.push(
             IrError::new(IrErrorKind::NoStages, span).with_help("add a stage with `FROM <image>`"),
         );

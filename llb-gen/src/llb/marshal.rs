@@ -9,6 +9,7 @@
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
 use std::sync::Arc;
 
 use prost::Message;
@@ -163,15 +164,141 @@ fn merge_pb_metadata(into: &mut pb::OpMetadata, from: pb::OpMetadata) {
     }
 }
 
-struct Marshaler<'o> {
-    opts: &'o MarshalOptions,
-    digests: HashMap<*const Vertex, String>,
+/// Which kinds of metadata any marshaled op carried (they decide the
+/// terminal op's caps).
+#[derive(Default, Clone, Copy)]
+struct UsedMeta {
+    ignore_cache: bool,
+    description: bool,
+    export_cache: bool,
+}
+
+impl UsedMeta {
+    fn add(&mut self, md: &pb::OpMetadata) {
+        self.ignore_cache |= md.ignore_cache;
+        self.description |= !md.description.is_empty();
+        self.export_cache |= md.export_cache.is_some();
+    }
+}
+
+/// Where marshaled ops go: a [`pb::Definition`] being built, or a writer.
+trait Sink {
+    /// One marshaled op: a new digest adds `dt` and `md`; a digest seen
+    /// before only merges `md` into its metadata.
+    fn op(&mut self, dgst: String, dt: Vec<u8>, md: pb::OpMetadata) -> Result<(), LlbError>;
+    /// Removes and returns the metadata of `dgst`.
+    fn take_metadata(&mut self, dgst: &str) -> Option<pb::OpMetadata>;
+}
+
+/// Builds the `def` and `metadata` fields of a [`pb::Definition`].
+#[derive(Default)]
+struct DefinitionSink {
     def: Vec<Vec<u8>>,
     metadata: BTreeMap<String, pb::OpMetadata>,
+}
+
+impl Sink for DefinitionSink {
+    fn op(&mut self, dgst: String, dt: Vec<u8>, md: pb::OpMetadata) -> Result<(), LlbError> {
+        match self.metadata.entry(dgst) {
+            Entry::Vacant(e) => {
+                e.insert(md);
+                self.def.push(dt);
+            }
+            Entry::Occupied(mut e) => merge_pb_metadata(e.get_mut(), md),
+        }
+        Ok(())
+    }
+    fn take_metadata(&mut self, dgst: &str) -> Option<pb::OpMetadata> {
+        self.metadata.remove(dgst)
+    }
+}
+
+/// Writes each new op's `def` entry (Definition field 1) as soon as it is
+/// marshaled and keeps only the encoded metadata, which Go writes after all
+/// ops in digest order.
+struct WriteSink<'w> {
+    out: &'w mut dyn Write,
+    buf: Vec<u8>,
+    metadata: BTreeMap<String, Vec<u8>>,
+}
+
+impl WriteSink<'_> {
+    fn write_buf(&mut self) -> Result<(), LlbError> {
+        let r = self.out.write_all(&self.buf);
+        self.buf.clear();
+        r.map_err(|e| LlbError::Write(e.to_string()))
+    }
+
+    /// The metadata entries (field 2, sorted by digest) and the source (field 3).
+    fn finish(mut self, source: &pb::Source) -> Result<(), LlbError> {
+        use prost::encoding::{encode_key, encode_varint, message, string, WireType};
+        for (k, v) in std::mem::take(&mut self.metadata) {
+            // A map entry (like prost's `btree_map::encode`): the key, then
+            // the value unless it is the default (empty) message.
+            let value_len = if v.is_empty() {
+                0
+            } else {
+                1 + prost::encoding::encoded_len_varint(v.len() as u64) + v.len()
+            };
+            encode_key(2, WireType::LengthDelimited, &mut self.buf);
+            encode_varint(
+                (string::encoded_len(1, &k) + value_len) as u64,
+                &mut self.buf,
+            );
+            string::encode(1, &k, &mut self.buf);
+            if !v.is_empty() {
+                encode_key(2, WireType::LengthDelimited, &mut self.buf);
+                encode_varint(v.len() as u64, &mut self.buf);
+                self.buf.extend_from_slice(&v);
+            }
+            self.write_buf()?;
+        }
+        message::encode(3, source, &mut self.buf);
+        self.write_buf()
+    }
+}
+
+impl Sink for WriteSink<'_> {
+    fn op(&mut self, dgst: String, dt: Vec<u8>, md: pb::OpMetadata) -> Result<(), LlbError> {
+        match self.metadata.entry(dgst) {
+            Entry::Vacant(e) => {
+                e.insert(md.encode_to_vec());
+                prost::encoding::bytes::encode(1, &dt, &mut self.buf);
+                self.write_buf()
+            }
+            Entry::Occupied(mut e) => {
+                let mut into = pb::OpMetadata::decode(e.get().as_slice()).unwrap_or_default();
+                merge_pb_metadata(&mut into, md);
+                *e.get_mut() = into.encode_to_vec();
+                Ok(())
+            }
+        }
+    }
+    fn take_metadata(&mut self, dgst: &str) -> Option<pb::OpMetadata> {
+        let v = self.metadata.remove(dgst)?;
+        pb::OpMetadata::decode(v.as_slice()).ok()
+    }
+}
+
+struct Marshaler<'o, S> {
+    opts: &'o MarshalOptions,
+    digests: HashMap<*const Vertex, String>,
+    sink: S,
+    used: UsedMeta,
     sources: SourceMapCollector,
 }
 
-impl Marshaler<'_> {
+impl<'o, S: Sink> Marshaler<'o, S> {
+    fn new(opts: &'o MarshalOptions, sink: S) -> Self {
+        Marshaler {
+            opts,
+            digests: HashMap::new(),
+            sink,
+            used: UsedMeta::default(),
+            sources: SourceMapCollector::default(),
+        }
+    }
+
     /// The vertex marshaled for `v` (its substitution, if any).
     fn actual<'v>(&'v self, v: &'v Arc<Vertex>) -> &'v Arc<Vertex> {
         self.opts
@@ -194,14 +321,14 @@ impl Marshaler<'_> {
     }
 
     /// Post-order walk without recursion (graphs can be thousands deep).
-    fn walk(&mut self, root: &Arc<Vertex>) {
+    fn walk(&mut self, root: &Arc<Vertex>) -> Result<(), LlbError> {
         let mut stack: Vec<(Arc<Vertex>, bool)> = vec![(self.actual(root).clone(), false)];
         while let Some((v, expanded)) = stack.pop() {
             if self.digests.contains_key(&Arc::as_ptr(&v)) {
                 continue;
             }
             if expanded {
-                self.marshal_one(&v);
+                self.marshal_one(&v)?;
                 continue;
             }
             stack.push((v.clone(), true));
@@ -212,22 +339,16 @@ impl Marshaler<'_> {
                 }
             }
         }
+        Ok(())
     }
 
-    fn marshal_one(&mut self, v: &Arc<Vertex>) {
+    fn marshal_one(&mut self, v: &Arc<Vertex>) -> Result<(), LlbError> {
         let (dt, md) = self.encode(v);
         let dgst = digest_of(&dt);
         self.digests.insert(Arc::as_ptr(v), dgst.clone());
         self.sources.add(&dgst, &v.options.locations);
-        // `metadata` holds exactly the digests marshaled so far (the
-        // terminal is added after the walk), so a vacant entry is a new op.
-        match self.metadata.entry(dgst) {
-            Entry::Vacant(e) => {
-                e.insert(md);
-                self.def.push(dt);
-            }
-            Entry::Occupied(mut e) => merge_pb_metadata(e.get_mut(), md),
-        }
+        self.used.add(&md);
+        self.sink.op(dgst, dt, md)
     }
 
     fn encode(&self, v: &Vertex) -> (Vec<u8>, pb::OpMetadata) {
@@ -255,6 +376,33 @@ impl Marshaler<'_> {
         }
         (encode_op(&op), md)
     }
+
+    /// Walks the graph of `out` and adds the terminal op `Op{inputs: [out]}`.
+    fn run(&mut self, out: &Output) -> Result<(), LlbError> {
+        self.walk(&out.vertex)?;
+        let terminal = pb::Op {
+            inputs: vec![self.input_of(out)],
+            ..Default::default()
+        };
+        // The vertex digests are only needed for inputs: free them before
+        // the source map and the metadata are assembled (the peak).
+        drop(std::mem::take(&mut self.digests));
+        let dt = encode_op(&terminal);
+        let dgst = digest_of(&dt);
+        let mut md = self.sink.take_metadata(&dgst).unwrap_or_default();
+        md.caps.insert(caps::CONSTRAINTS.into(), true);
+        md.caps.insert(caps::PLATFORM.into(), true);
+        if self.used.ignore_cache {
+            md.caps.insert(caps::META_IGNORE_CACHE.into(), true);
+        }
+        if self.used.description {
+            md.caps.insert(caps::META_DESCRIPTION.into(), true);
+        }
+        if self.used.export_cache {
+            md.caps.insert(caps::META_EXPORT_CACHE.into(), true);
+        }
+        self.sink.op(dgst, dt, md)
+    }
 }
 
 impl State {
@@ -264,44 +412,34 @@ impl State {
         let Some(out) = &self.output else {
             return Ok(pb::Definition::default());
         };
-        let mut m = Marshaler {
-            opts,
-            digests: HashMap::new(),
-            def: Vec::new(),
-            metadata: BTreeMap::new(),
-            sources: SourceMapCollector::default(),
-        };
-        m.walk(&out.vertex);
-        let terminal = pb::Op {
-            inputs: vec![m.input_of(out)],
-            ..Default::default()
-        };
-        // The vertex digests are only needed for inputs: free them before
-        // the source map and the Definition are assembled (the peak).
-        drop(std::mem::take(&mut m.digests));
-        let dt = encode_op(&terminal);
-        let dgst = digest_of(&dt);
-        let mut md = m.metadata.get(&dgst).cloned().unwrap_or_default();
-        md.caps.insert(caps::CONSTRAINTS.into(), true);
-        md.caps.insert(caps::PLATFORM.into(), true);
-        for other in m.metadata.values() {
-            if other.ignore_cache {
-                md.caps.insert(caps::META_IGNORE_CACHE.into(), true);
-            }
-            if !other.description.is_empty() {
-                md.caps.insert(caps::META_DESCRIPTION.into(), true);
-            }
-            if other.export_cache.is_some() {
-                md.caps.insert(caps::META_EXPORT_CACHE.into(), true);
-            }
-        }
-        m.def.push(dt);
-        m.metadata.insert(dgst, md);
+        let mut m = Marshaler::new(opts, DefinitionSink::default());
+        m.run(out)?;
         let source = m.sources.marshal(opts)?;
         Ok(pb::Definition {
-            def: m.def,
-            metadata: m.metadata,
+            def: m.sink.def,
+            metadata: m.sink.metadata,
             source: Some(source),
         })
+    }
+
+    /// Marshals like [`State::marshal`] and writes the protobuf bytes of the
+    /// Definition to `out` (the same bytes as `encode_to_vec`) without
+    /// building it: each op is written as soon as it is marshaled, only the
+    /// encoded metadata is kept, and the graph is dropped before the metadata
+    /// and the source map are written.
+    pub fn marshal_to(self, opts: &MarshalOptions, out: &mut dyn Write) -> Result<(), LlbError> {
+        let Some(output) = self.output else {
+            return Ok(());
+        };
+        let sink = WriteSink {
+            out,
+            buf: Vec::new(),
+            metadata: BTreeMap::new(),
+        };
+        let mut m = Marshaler::new(opts, sink);
+        m.run(&output)?;
+        drop(output);
+        let source = m.sources.marshal(opts)?;
+        m.sink.finish(&source)
     }
 }

@@ -79,6 +79,9 @@ pub enum LlbError {
     /// A source identifier that is empty.
     #[error("source identifier can't be empty")]
     EmptyIdentifier,
+    /// Writing a Definition out failed ([`State::marshal_to`]).
+    #[error("cannot write the definition: {0}")]
+    Write(String),
 }
 
 #[cfg(test)]

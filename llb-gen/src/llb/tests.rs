@@ -289,6 +289,38 @@ fn identical_vertices_marshal_once() {
     assert_eq!(merge_op.inputs.len(), 2, "merge keeps both inputs like Go");
 }
 
+/// `marshal_to` writes exactly the bytes of the built Definition, also when
+/// identical ops with different metadata are merged.
+#[test]
+fn marshal_to_writes_the_encoded_definition() {
+    let named = |name: &str, ignore_cache: bool| {
+        let op = OpOptions::default()
+            .custom_name(name)
+            .ignore_cache(ignore_cache);
+        image(
+            "docker.io/library/alpine:3.23",
+            ImageOptions {
+                op,
+                ..ImageOptions::default()
+            },
+        )
+    };
+    let merged = merge(
+        &[named("a", false), named("b", true), small_graph()],
+        OpOptions::default(),
+    );
+    let opts = MarshalOptions {
+        caps: CapSet::All,
+        ..Default::default()
+    };
+    for st in [small_graph(), merged, State::scratch()] {
+        let def = st.marshal(&opts).expect("marshal");
+        let mut written = Vec::new();
+        st.marshal_to(&opts, &mut written).expect("marshal_to");
+        assert_eq!(written, def.encode_to_vec());
+    }
+}
+
 #[test]
 fn scratch_marshals_to_empty_definition() {
     let def = State::scratch()

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::Args;
 use llb_gen::convert::{self, ConvertOptions, ImageResolver, OfflineResolver};
 use llb_gen::diagnostic::{render_all, SourceFile};
-use llb_gen::pb;
 
 use crate::read_input;
 
@@ -57,13 +56,28 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let opts = options(args, &name)?;
-    let conversion = if args.offline {
-        convert::convert_dockerfile(&text, &opts, &OfflineResolver)
+    let online = if args.offline {
+        None
     } else {
-        let resolver = online_resolver()?;
-        convert::convert_dockerfile(&text, &opts, resolver.as_ref())
+        Some(online_resolver()?)
     };
-    let conversion = match conversion {
+    let resolver: &dyn ImageResolver = match &online {
+        Some(r) => r.as_ref(),
+        None => &OfflineResolver,
+    };
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let conversion = if args.json {
+        convert::convert_dockerfile(&text, &opts, resolver).map(|c| {
+            let dump = llb_gen::llb::dump(&c.definition);
+            (c, dump)
+        })
+    } else {
+        // The Definition is written as its ops are marshaled.
+        convert::convert_dockerfile_to(&text, &opts, resolver, &mut stdout)
+            .map_err(|e| format!("cannot write to stdout: {e}"))?
+            .map(|c| (c, String::new()))
+    };
+    let (conversion, dump) = match conversion {
         Ok(c) => c,
         Err(diags) => {
             eprint!("{}", render_all(&diags, &SourceFile::new(name, text)));
@@ -75,56 +89,15 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
             "{}",
             render_all(&conversion.warnings, &SourceFile::new(name, text))
         );
-    } else {
-        drop(text);
     }
     if let Some(out) = &args.image_config {
         write_file(out, &conversion.image_config)?;
     }
-    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = if args.json {
-        let dump = llb_gen::llb::dump(&conversion.definition);
-        stdout.write_all(dump.as_bytes())
-    } else {
-        write_definition(conversion.definition, &mut stdout)
-    };
-    written
+    stdout
+        .write_all(dump.as_bytes())
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes the protobuf bytes of `def` field by field (the same bytes as
-/// `encode_to_vec`) without holding the whole encoding in memory; entries
-/// are freed as they are written.
-fn write_definition(mut def: pb::Definition, out: &mut impl Write) -> std::io::Result<()> {
-    use prost::encoding::{btree_map, bytes, message, string};
-    let mut buf = Vec::new();
-    for op in std::mem::take(&mut def.def) {
-        bytes::encode(1, &op, &mut buf);
-        out.write_all(&buf)?;
-        buf.clear();
-    }
-    let mut metadata = std::mem::take(&mut def.metadata);
-    while let Some((k, v)) = metadata.pop_first() {
-        let one = std::collections::BTreeMap::from([(k, v)]);
-        btree_map::encode(
-            string::encode,
-            string::encoded_len,
-            message::encode,
-            message::encoded_len,
-            2,
-            &one,
-            &mut buf,
-        );
-        out.write_all(&buf)?;
-        buf.clear();
-    }
-    if let Some(source) = &def.source {
-        message::encode(3, source, &mut buf);
-        out.write_all(&buf)?;
-    }
-    Ok(())
 }
 
 /// The converter options from the command line.

@@ -24,3 +24,15 @@ pub mod resolver;
 pub mod sources;
 pub mod status;
 pub mod transport;
+
+/// Logs to stderr (stdout is the gRPC wire), filtered by `FRONTEND_LOG`
+/// (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FRONTEND_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .init();
+}

@@ -6,13 +6,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FRONTEND_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .init();
+    frontend::init_logging();
     // With FRONTEND_LOG=debug: when the process started and ended on the build's timeline.
     tracing::debug!("frontend started");
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -40,6 +40,14 @@ fn source_details(status: &Status) -> Vec<serde_json::Value> {
 
 /// The invariants of every run: Ping first, exactly one Return, exit 0,
 /// nothing but HTTP/2 on stdout.
+/// The ops of a definition, decoded.
+fn decoded_ops(def: &pb::Definition) -> Vec<pb::Op> {
+    def.def
+        .iter()
+        .map(|b| pb::Op::decode(b.as_slice()).unwrap())
+        .collect()
+}
+
 fn assert_clean_protocol(out: &Outcome) {
     assert!(
         matches!(out.calls.first(), Some(Call::Ping)),
@@ -322,11 +330,7 @@ async fn simple_dockerfile_solves_and_returns_image_config() {
 
     let last = *out.solves().last().unwrap();
     let def = last.definition.clone().unwrap();
-    let ops: Vec<pb::Op> = def
-        .def
-        .iter()
-        .map(|b| pb::Op::decode(b.as_slice()).unwrap())
-        .collect();
+    let ops = decoded_ops(&def);
     assert!(
         ops.iter()
             .any(|o| matches!(o.op, Some(pb::op::Op::Exec(_)))),
@@ -465,11 +469,7 @@ async fn build_args_and_dockerignore_reach_the_definition() {
     let ret = out.the_return();
     assert!(ret.error.is_none(), "{:#?}", ret.error);
     let def = out.solves().last().unwrap().definition.clone().unwrap();
-    let ops: Vec<pb::Op> = def
-        .def
-        .iter()
-        .map(|b| pb::Op::decode(b.as_slice()).unwrap())
-        .collect();
+    let ops = decoded_ops(&def);
     let exec_env: Vec<String> = ops
         .iter()
         .filter_map(|o| match &o.op {
@@ -577,11 +577,7 @@ async fn named_contexts_replace_images_and_stages() {
         "the .dockerignore of the local context is read"
     );
     let def = out.solves().last().unwrap().definition.clone().unwrap();
-    let ops: Vec<pb::Op> = def
-        .def
-        .iter()
-        .map(|b| pb::Op::decode(b.as_slice()).unwrap())
-        .collect();
+    let ops = decoded_ops(&def);
     let args: Vec<String> = ops
         .iter()
         .filter_map(|o| match &o.op {

@@ -39,13 +39,7 @@ const CONTEXT_PREFIX: &str = "build-arg:E2E_CONTEXT_";
 
 fn main() -> ExitCode {
     let start = Instant::now();
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FRONTEND_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .init();
+    frontend::init_logging();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

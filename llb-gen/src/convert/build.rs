@@ -61,16 +61,11 @@ fn resolve_roots(
     let mut roots = BTreeMap::new();
     let mut locals = Vec::new();
     let mut pending: Vec<PendingRoot> = Vec::new();
-    let context_err = |e: String, span| {
-        let bad_value = e.contains("context specifier") || e.contains("context source");
-        let d = err("named-context", e, span);
-        if bad_value {
-            d.with_help(
-                "a named context is docker-image://<ref>, local:<name>, a Git URL, \
-                 http(s)://<url>, oci-layout://<ref> or input:<name>",
-            )
-        } else {
-            d
+    let context_err = |e: contexts::ContextError, span| {
+        let d = err("named-context", e.message, span);
+        match e.help {
+            Some(h) => d.with_help(h),
+            None => d,
         }
     };
     for &i in reachable {
@@ -328,20 +323,10 @@ fn init_stage(
             // Each root starts one stage: taken over, not copied.
             let root = roots.remove(&i)?;
             let has_image_step = !root.state.is_scratch() || node.base_name != SCRATCH;
-            StageState {
-                state: root.state.with_platform(pb_platform(&root.platform)),
-                image: root.image,
-                platform: root.platform,
-                declared: Vec::new(),
-                display_name: String::new(),
-                cmd_index: usize::from(has_image_step && node.base_name != SCRATCH),
-                cmd_total: 0,
-                cmd_set: false,
-                base_config: root.base_config,
-                ignore_cache: false,
-                on_build: false,
-                epoch: None,
-            }
+            let state = root.state.with_platform(pb_platform(&root.platform));
+            let mut d = root_stage(Root { state, ..root });
+            d.cmd_index = usize::from(has_image_step && node.base_name != SCRATCH);
+            d
         }
     };
     d.display_name = node.display_name.clone();
@@ -392,21 +377,28 @@ fn context_stage(
     i: usize,
     roots: &mut BTreeMap<usize, Root>,
 ) -> Option<StageState> {
-    let root = roots.remove(&i)?;
-    Some(StageState {
+    let mut d = root_stage(roots.remove(&i)?);
+    d.display_name = node.display_name.clone();
+    d.base_config = None;
+    Some(d)
+}
+
+/// A stage that starts from a root (nothing dispatched yet).
+fn root_stage(root: Root) -> StageState {
+    StageState {
         state: root.state,
         image: root.image,
         platform: root.platform,
         declared: Vec::new(),
-        display_name: node.display_name.clone(),
+        display_name: String::new(),
         cmd_index: 0,
         cmd_total: 0,
         cmd_set: false,
-        base_config: None,
+        base_config: root.base_config,
         ignore_cache: false,
         on_build: false,
         epoch: None,
-    })
+    }
 }
 
 /// `local.followpaths` for the paths used from a local source (none, i.e.

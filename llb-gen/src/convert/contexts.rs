@@ -23,8 +23,9 @@ pub enum ContextSource {
     Image(String),
     /// `docker-image://scratch`.
     Scratch,
-    /// A Git URL (`git://`, `git@`, `https://….git`, `ssh://`), whole value.
-    Git(String),
+    /// A Git URL (`git://`, `git@`, `https://….git`, `ssh://`): the whole
+    /// value and its parsed form.
+    Git(String, Box<super::git::GitRef>),
     /// `http(s)://` that is not a Git remote: one file named `context`.
     Http(String),
     /// `local:<name>`: a local directory the client sends in the session.
@@ -68,12 +69,12 @@ impl NamedContext {
                 }
             }
             "git" => match super::git::parse_git_ref(v) {
-                Some(Ok(_)) => Ok(ContextSource::Git(v.to_string())),
+                Some(Ok(g)) => Ok(ContextSource::Git(v.to_string(), Box::new(g))),
                 Some(Err(e)) => Err(format!("invalid git context {v}: {e}")),
                 None => Err(format!("invalid git context {v}")),
             },
             "http" | "https" => match super::git::parse_git_ref(v) {
-                Some(Ok(_)) => Ok(ContextSource::Git(v.to_string())),
+                Some(Ok(g)) => Ok(ContextSource::Git(v.to_string(), Box::new(g))),
                 Some(Err(e)) => Err(format!("invalid git context {v}: {e}")),
                 None => Ok(ContextSource::Http(v.to_string())),
             },
@@ -141,6 +142,27 @@ pub fn lookup_image(
     lookup(contexts, &name, platform)
 }
 
+/// Why a named context cannot be used, with a hint when the value itself
+/// is malformed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContextError {
+    pub message: String,
+    pub help: Option<&'static str>,
+}
+
+/// The accepted value forms, shown when a value has none of them.
+const VALUE_FORMS: &str = "a named context is docker-image://<ref>, local:<name>, a Git URL, \
+                           http(s)://<url>, oci-layout://<ref> or input:<name>";
+
+impl From<String> for ContextError {
+    fn from(message: String) -> Self {
+        ContextError {
+            message,
+            help: None,
+        }
+    }
+}
+
 /// A named context about to be loaded: its parsed value and, for
 /// `docker-image://`, the config request for the resolver round.
 #[derive(Clone, Debug)]
@@ -155,8 +177,11 @@ pub fn prepare(
     context: NamedContext,
     platform: &Platform,
     opts: &ConvertOptions,
-) -> Result<Pending, String> {
-    let source = context.source()?;
+) -> Result<Pending, ContextError> {
+    let source = context.source().map_err(|message| ContextError {
+        message,
+        help: Some(VALUE_FORMS),
+    })?;
     let key = &context.key;
     let request = match &source {
         ContextSource::Image(raw) => {
@@ -172,12 +197,14 @@ pub fn prepare(
         ContextSource::OciLayout(_) => {
             return Err(format!(
                 "named context {key}: oci-layout:// contexts are not supported by this frontend yet"
-            ))
+            )
+            .into())
         }
         ContextSource::Input(name) => {
             return Err(format!(
                 "named context {key}: input:{name} (frontend inputs) is not supported by this frontend yet"
-            ))
+            )
+            .into())
         }
         _ => None,
     };
@@ -225,7 +252,7 @@ pub fn load(
     answer: Option<Result<ResolvedImage, String>>,
     platform: &Platform,
     opts: &ConvertOptions,
-) -> Result<Loaded, String> {
+) -> Result<Loaded, ContextError> {
     let key = &pending.context.key;
     let value = &pending.context.value;
     let plain = |state| Loaded {
@@ -262,28 +289,20 @@ pub fn load(
                 local: None,
             }
         }
-        ContextSource::Git(url) => {
-            let g = match super::git::parse_git_ref(url) {
-                Some(Ok(g)) => g,
-                Some(Err(e)) => return Err(format!("invalid git context {url}: {e}")),
-                None => return Err(format!("invalid git context {url}")),
-            };
-            plain(llb::git(llb::GitOptions {
-                host_path: g.host_path,
-                full_url: g.remote,
-                ssh: g.ssh,
-                reference: g.reference,
-                subdir: g.subdir,
-                keep_git_dir: g.keep_git_dir.unwrap_or(false),
-                checksum: g.checksum,
-                skip_submodules: g.skip_submodules,
-                mtime: g.mtime,
-                fetch_by_commit: g.fetch_by_commit,
-                op: llb::OpOptions::default()
-                    .custom_name(format!("[internal] load git source {url}")),
-                ..llb::GitOptions::default()
-            }))
-        }
+        ContextSource::Git(url, g) => plain(llb::git(llb::GitOptions {
+            host_path: g.host_path.clone(),
+            full_url: g.remote.clone(),
+            ssh: g.ssh,
+            reference: g.reference.clone(),
+            subdir: g.subdir.clone(),
+            keep_git_dir: g.keep_git_dir.unwrap_or(false),
+            checksum: g.checksum.clone(),
+            skip_submodules: g.skip_submodules,
+            mtime: g.mtime.clone(),
+            fetch_by_commit: g.fetch_by_commit,
+            op: llb::OpOptions::default().custom_name(format!("[internal] load git source {url}")),
+            ..llb::GitOptions::default()
+        })),
         ContextSource::Http(url) => plain(llb::http(
             url,
             llb::HttpOptions {
@@ -316,7 +335,7 @@ pub fn load(
             }
         }
         ContextSource::OciLayout(_) | ContextSource::Input(_) => {
-            return Err(format!("unsupported context source {value} for {key}"))
+            return Err(format!("unsupported context source {value} for {key}").into())
         }
     })
 }
@@ -430,11 +449,11 @@ mod tests {
         );
         assert!(matches!(
             src("https://github.com/moby/buildkit.git#v0.1").unwrap(),
-            ContextSource::Git(_)
+            ContextSource::Git(..)
         ));
         assert!(matches!(
             src("git@github.com:moby/buildkit.git").unwrap(),
-            ContextSource::Git(_)
+            ContextSource::Git(..)
         ));
         assert_eq!(
             src("local:ctx").unwrap(),

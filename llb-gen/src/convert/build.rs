@@ -653,6 +653,15 @@ fn dispatch_ir(
         locals.extend(more_locals);
         reachable = now;
     }
+    // Stages the target does not need are never dispatched: free their
+    // instructions now rather than after the whole graph is built.
+    for (i, node) in g.nodes.iter().enumerate() {
+        if let (Some(s), false) = (node.stage, reachable.contains(&i)) {
+            if let Some(stage) = df.stages.get_mut(s) {
+                stage.commands = Vec::new();
+            }
+        }
+    }
     let source_map = llb::SourceMap::new(opts.filename.clone(), text.as_bytes().to_vec());
     // The graph is built once on a placeholder context source; the real one
     // follows the context paths COPY/ADD/bind mounts used, and is swapped in

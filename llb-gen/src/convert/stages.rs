@@ -56,6 +56,9 @@ impl StageNode {
 pub struct StageGraph {
     pub nodes: Vec<StageNode>,
     by_name: HashMap<String, usize>,
+    /// Synthetic nodes by image name: one node per image, however often it
+    /// is named (500 cache mounts are one `scratch` node, not 500).
+    synthetic_by_name: HashMap<String, usize>,
     /// For each command of each real stage: the node its `--from` (COPY) or
     /// each mount's `from=` (RUN, one slot per mount) refers to.
     pub sources: HashMap<(usize, usize), Vec<Option<usize>>>,
@@ -206,6 +209,11 @@ impl StageGraph {
     }
 
     fn synthetic(&mut self, base_name: &str, span: TextRange) -> usize {
+        if let Some(&i) = self.synthetic_by_name.get(base_name) {
+            return i;
+        }
+        self.synthetic_by_name
+            .insert(base_name.to_string(), self.nodes.len());
         self.nodes.push(StageNode {
             stage: None,
             name: None,

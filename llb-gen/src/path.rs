@@ -4,6 +4,9 @@
 /// Go's `path.Clean`: lexical clean-up of `.`, `..` and repeated slashes;
 /// `""` becomes `"."`.
 pub fn clean(p: &str) -> String {
+    if is_clean(p) {
+        return p.to_string();
+    }
     let rooted = p.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for seg in p.split('/') {
@@ -19,12 +22,27 @@ pub fn clean(p: &str) -> String {
             s => parts.push(s),
         }
     }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
+    let mut out = String::with_capacity(p.len() + 1);
+    for (i, part) in parts.iter().enumerate() {
+        if rooted || i > 0 {
+            out.push('/');
+        }
+        out.push_str(part);
     }
+    if out.is_empty() {
+        out.push(if rooted { '/' } else { '.' });
+    }
+    out
+}
+
+/// Whether [`clean`] would return `p` unchanged: not empty, no empty, `.`
+/// or `..` segment, no trailing slash (except `/` itself).
+fn is_clean(p: &str) -> bool {
+    if p == "/" {
+        return true;
+    }
+    let body = p.strip_prefix('/').unwrap_or(p);
+    !body.is_empty() && body.split('/').all(|seg| !matches!(seg, "" | "." | ".."))
 }
 
 /// Go's `system.NormalizePath(parent, p, keepSlash)` for Unix paths: `p`
@@ -34,7 +52,12 @@ pub fn normalize(parent: &str, p: &str, keep_slash: bool) -> String {
     let mut out = if p.starts_with('/') {
         clean(p)
     } else {
-        clean(&format!("/{parent}/{p}"))
+        let mut joined = String::with_capacity(parent.len() + p.len() + 2);
+        joined.push('/');
+        joined.push_str(parent);
+        joined.push('/');
+        joined.push_str(p);
+        clean(&joined)
     };
     if keep_slash {
         if p.ends_with('/') && !out.ends_with('/') {
@@ -74,6 +97,13 @@ mod tests {
             ("../../x", "../../x"),
             ("//a//b", "/a/b"),
             ("a/..", "."),
+            ("..", ".."),
+            (".", "."),
+            ("a", "a"),
+            ("/a/b", "/a/b"),
+            ("a/b/", "a/b"),
+            ("/a/.", "/a"),
+            ("/..", "/"),
         ] {
             assert_eq!(clean(input), want, "{input:?}");
         }

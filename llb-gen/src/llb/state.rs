@@ -254,12 +254,17 @@ pub(crate) fn join_path(parts: &[&str]) -> String {
 impl State {
     /// The empty filesystem, with working directory `/`.
     pub fn scratch() -> State {
-        State {
-            output: None,
-            meta: Arc::new(StateMeta {
+        // One shared metadata for every scratch state (500-stage files make
+        // hundreds of them).
+        static SCRATCH_META: std::sync::LazyLock<Arc<StateMeta>> = std::sync::LazyLock::new(|| {
+            Arc::new(StateMeta {
                 dir: "/".into(),
                 ..StateMeta::default()
-            }),
+            })
+        });
+        State {
+            output: None,
+            meta: Arc::clone(&SCRATCH_META),
         }
     }
 
@@ -283,14 +288,15 @@ impl State {
     /// the output's platform when it carries one (Go `WithOutput`).
     pub fn with_output(&self, output: Option<Output>) -> State {
         let platform = output.as_ref().and_then(|o| o.platform().cloned());
-        let mut st = State {
+        let st = State {
             output,
             meta: self.meta.clone(),
         };
-        if let Some(p) = platform {
-            st = st.with_platform(p);
+        match platform {
+            // Already this platform: the metadata is shared, not copied.
+            Some(p) if st.meta.platform.as_ref() != Some(&p) => st.with_platform(p),
+            _ => st,
         }
-        st
     }
 
     fn update(&self, f: impl FnOnce(&mut StateMeta)) -> State {

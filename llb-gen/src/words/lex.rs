@@ -219,6 +219,20 @@ impl<'a> Expander<'a> {
                 if let Some(w) = words.as_deref_mut() {
                     w.add_raw_str(&mut self.word_buf, &v);
                 }
+            } else if words.is_none() && ch != self.lx.escape {
+                // A run of ordinary characters is copied in one piece.
+                let lx = self.lx;
+                let rest = self.src.get(self.pos..).unwrap_or("");
+                let len = rest
+                    .find(|c: char| {
+                        Some(c) == stop
+                            || c == '$'
+                            || c == lx.escape
+                            || ((c == '\'' || c == '"') && !lx.skip_process_quotes)
+                    })
+                    .unwrap_or(rest.len());
+                self.pos += len;
+                self.push(&mut result, &rest[..len])?;
             } else {
                 self.next();
                 let mut c = ch;
@@ -295,6 +309,16 @@ impl<'a> Expander<'a> {
                 Some('$') => {
                     let v = self.dollar()?;
                     self.push(&mut out, &v)?;
+                }
+                Some(c) if c != self.lx.escape => {
+                    // A run of ordinary characters is copied in one piece.
+                    let esc = self.lx.escape;
+                    let rest = self.src.get(self.pos..).unwrap_or("");
+                    let len = rest
+                        .find(|c: char| c == '"' || c == '$' || c == esc)
+                        .unwrap_or(rest.len());
+                    self.pos += len;
+                    self.push(&mut out, &rest[..len])?;
                 }
                 Some(_) => {
                     let Some(mut ch) = self.next() else { continue };

@@ -144,12 +144,30 @@ impl Lexer {
 
     /// Expand one word without splitting it (upstream `ProcessWord`).
     pub fn process_word(&self, word: &str, env: &dyn Env) -> Result<Expansion, WordError> {
+        if self.is_literal(word) {
+            return Ok(Expansion {
+                value: word.to_string(),
+                ..Expansion::default()
+            });
+        }
         let out = lex::Expander::new(self, word, env, false).run()?;
         Ok(Expansion {
             value: out.value,
             matched: out.matched,
             unmatched: out.unmatched,
         })
+    }
+
+    /// Whether `word` expands to itself: no variable, quote or escape
+    /// character (and no byte-order mark to skip). Most words are plain.
+    fn is_literal(&self, word: &str) -> bool {
+        !word.starts_with(BOM)
+            && word.len() <= MAX_OUTPUT
+            && !word.contains(|c: char| {
+                c == '$'
+                    || c == self.escape
+                    || (!self.skip_process_quotes && (c == '\'' || c == '"'))
+            })
     }
 
     /// Expand one word and split the result on unquoted whitespace (upstream

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use llb_gen::convert::Platform;
 use llb_gen::pb;
 use prost::Message as _;
-use sha2::{Digest as _, Sha256};
 
 use crate::bridge::pb_platform;
 
@@ -34,7 +33,7 @@ pub struct LocalDefinition {
 }
 
 fn digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    llb_gen::llb::digest_of(bytes)
 }
 
 impl LocalSource<'_> {

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use super::caps;
 use super::marshal::{InputTable, MarshalOptions, OpParts, Resolver};
 use super::state::{
-    HostIp, NetMode, OpKind, OpOptions, Output, Platform, SecurityMode, State, Ulimit, Vertex,
+    EnvPair, HostIp, NetMode, OpKind, OpOptions, Output, Platform, SecurityMode, State, Ulimit,
+    Vertex,
 };
 use super::LlbError;
 use crate::pb;
@@ -236,7 +237,7 @@ pub(crate) struct MountData {
 pub(crate) struct ExecData {
     pub(crate) args: Vec<String>,
     /// Shared with the state's env list unless the op adds to it.
-    pub(crate) env: Arc<Vec<(String, String)>>,
+    pub(crate) env: Arc<Vec<EnvPair>>,
     pub(crate) cwd: String,
     pub(crate) user: String,
     pub(crate) hostname: String,
@@ -335,8 +336,9 @@ impl State {
             }
         }
         if let Some(first) = ssh.first() {
-            if !env.iter().any(|(k, _)| k == "SSH_AUTH_SOCK") {
-                Arc::make_mut(&mut env).push(("SSH_AUTH_SOCK".into(), first.target.clone()));
+            if !env.iter().any(|(k, _)| &**k == "SSH_AUTH_SOCK") {
+                Arc::make_mut(&mut env)
+                    .push(("SSH_AUTH_SOCK".into(), first.target.as_str().into()));
             }
         }
         let mut mounts = vec![Mount::bind(ROOT_MOUNT, self.clone()).readonly(opts.readonly_rootfs)];
@@ -436,18 +438,21 @@ impl ExecData {
             .clone()
             .or_else(|| self.state_platform.clone())
             .or_else(|| opts.platform.clone());
-        let mut env = self.env.to_vec();
+        // `KEY=value` strings, plus the default PATH when the daemon does not
+        // set one itself.
+        let mut env: Vec<String> = Vec::with_capacity(self.env.len() + 1);
+        env.extend(self.env.iter().map(|(k, v)| env_entry(k, v)));
         if opts.caps.is_known() {
             if opts.caps.supports(caps::EXEC_META_SETS_DEFAULT_PATH) {
                 caps.push(caps::EXEC_META_SETS_DEFAULT_PATH);
-            } else if !env.iter().any(|(k, _)| k == "PATH") {
+            } else if !self.env.iter().any(|(k, _)| &**k == "PATH") {
                 let os = platform.as_ref().map(|p| p.os.as_str()).unwrap_or("linux");
                 let path = if os == "windows" {
                     DEFAULT_PATH_WINDOWS
                 } else {
                     DEFAULT_PATH_LINUX
                 };
-                env.push(("PATH".into(), path.into()));
+                env.push(env_entry("PATH", path));
             }
         }
         if self.valid_exit_codes.is_some() {
@@ -585,7 +590,7 @@ impl ExecData {
 
         let meta = pb::Meta {
             args: self.args.clone(),
-            env: env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            env,
             cwd: self.cwd.clone(),
             user: self.user.clone(),
             proxy_env,
@@ -636,4 +641,13 @@ pub(crate) fn default_platform() -> Platform {
         os: "linux".into(),
         ..Default::default()
     }
+}
+
+/// `KEY=value`, in one allocation.
+fn env_entry(key: &str, value: &str) -> String {
+    let mut s = String::with_capacity(key.len() + 1 + value.len());
+    s.push_str(key);
+    s.push('=');
+    s.push_str(value);
+    s
 }

@@ -73,7 +73,15 @@ pub struct MarshalOptions {
 
 /// `sha256:<hex>` of `bytes`.
 pub fn digest_of(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let sum = Sha256::digest(bytes);
+    let mut s = String::with_capacity(7 + 2 * sum.len());
+    s.push_str("sha256:");
+    for b in sum {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    s
 }
 
 /// Encodes an op exactly like Go's protobuf (protobuf-go orders oneof

@@ -52,7 +52,7 @@ pub use source::{
 };
 pub use source_map::{SourceLocation, SourceMap};
 pub use state::{
-    Description, HostIp, NetMode, OpMetadata, OpOptions, Output, Platform, ProgressGroup,
+    Description, EnvPair, HostIp, NetMode, OpMetadata, OpOptions, Output, Platform, ProgressGroup,
     SecurityMode, State, Ulimit, Vertex,
 };
 

@@ -208,12 +208,16 @@ impl Output {
     }
 }
 
+/// One environment variable of a state. Shared, not copied, when a state's
+/// env list is copied to change it.
+pub type EnvPair = (Arc<str>, Arc<str>);
+
 /// Values exec ops read from a state (Go `meta.go` keys).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StateMeta {
     /// Shared between states: `WORKDIR`/`USER`/... updates copy only the
     /// `Arc`; `add_env`/`del_env` copy the list (`Arc::make_mut`).
-    pub(crate) env: Arc<Vec<(String, String)>>,
+    pub(crate) env: Arc<Vec<EnvPair>>,
     pub(crate) dir: String,
     pub(crate) user: String,
     pub(crate) hostname: String,
@@ -311,17 +315,17 @@ impl State {
     /// Sets an environment variable; an existing one is removed first, so the
     /// variable moves to the end (Go `EnvList.AddOrReplace`).
     pub fn add_env(&self, key: impl Into<String>, value: impl Into<String>) -> State {
-        let (key, value) = (key.into(), value.into());
+        let (key, value): (String, String) = (key.into(), value.into());
         self.update(|m| {
             let env = Arc::make_mut(&mut m.env);
-            env.retain(|(k, _)| *k != key);
-            env.push((key, value));
+            env.retain(|(k, _)| **k != *key);
+            env.push((key.into(), value.into()));
         })
     }
 
     /// Removes an environment variable.
     pub fn del_env(&self, key: &str) -> State {
-        self.update(|m| Arc::make_mut(&mut m.env).retain(|(k, _)| k != key))
+        self.update(|m| Arc::make_mut(&mut m.env).retain(|(k, _)| &**k != key))
     }
 
     /// The value of an environment variable.
@@ -329,12 +333,12 @@ impl State {
         self.meta
             .env
             .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| &**k == key)
+            .map(|(_, v)| &**v)
     }
 
     /// The environment in order.
-    pub fn env(&self) -> &[(String, String)] {
+    pub fn env(&self) -> &[EnvPair] {
         &self.meta.env
     }
 

@@ -118,10 +118,7 @@ fn env_replace_moves_to_end_like_go() {
         .add_env("A", "3");
     assert_eq!(
         st.env(),
-        &[
-            ("B".to_string(), "2".to_string()),
-            ("A".to_string(), "3".to_string())
-        ]
+        &[("B".into(), "2".into()), ("A".into(), "3".into())]
     );
     assert_eq!(st.get_env("A"), Some("3"));
 }

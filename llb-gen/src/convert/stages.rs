@@ -436,7 +436,7 @@ mod tests {
     fn copy_from(from: &str, line: u32) -> Command {
         Command {
             info: info(line),
-            instruction: Instruction::Copy(Copy {
+            instruction: Instruction::Copy(Box::new(Copy {
                 sources: vec![w("/a")],
                 dest: w("/b"),
                 heredocs: vec![],
@@ -450,7 +450,7 @@ mod tests {
                 keep_git_dir: None,
                 checksum: None,
                 unpack: None,
-            }),
+            })),
         }
     }
 

@@ -181,13 +181,16 @@ fn simple_instructions() {
 fn healthcheck() {
     let df = ok("FROM a\nHEALTHCHECK --interval=1m30s --timeout=0 --retries=3 CMD curl x\nHEALTHCHECK NONE\nHEALTHCHECK --bogus NONE\n");
     let cmds = &df.stages[0].commands;
-    let Instruction::Healthcheck(Healthcheck::Cmd {
+    let Instruction::Healthcheck(h) = &cmds[0].instruction else {
+        panic!()
+    };
+    let Healthcheck::Cmd {
         interval,
         timeout,
         retries,
         test,
         ..
-    }) = &cmds[0].instruction
+    } = &**h
     else {
         panic!()
     };
@@ -197,7 +200,7 @@ fn healthcheck() {
     assert!(matches!(test, CommandLine::Shell(w) if w.value == "curl x"));
     assert_eq!(
         cmds[1].instruction,
-        Instruction::Healthcheck(Healthcheck::None)
+        Instruction::Healthcheck(Box::new(Healthcheck::None))
     );
     let m = messages("FROM a\nHEALTHCHECK --interval=5 CMD x\nHEALTHCHECK --timeout=10us CMD x\nHEALTHCHECK --retries=-1 CMD x\nHEALTHCHECK CONNECT x\nHEALTHCHECK NONE x\nHEALTHCHECK CMD\n");
     assert_eq!(m.len(), 6, "{m:?}");

@@ -148,7 +148,7 @@ fn lower_nodes<N: std::borrow::Borrow<ast::Node>>(
                 info: command.info,
                 instruction,
             }),
-            (None, Instruction::Arg(arg)) => out.meta_args.push(arg),
+            (None, Instruction::Arg(arg)) => out.meta_args.push(*arg),
             (None, _) => errors.push(
                 IrError::new(IrErrorKind::NoBuildStage, node.keyword.span)
                     .with_help("start a build stage with `FROM <image>` first"),
@@ -267,15 +267,15 @@ fn lower_from(
 fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Instruction> {
     let keyword = node.keyword_lower();
     Some(match keyword.as_str() {
-        "arg" => Instruction::Arg(ArgInstruction {
+        "arg" => Instruction::Arg(Box::new(ArgInstruction {
             info: info(node),
             args: simple::lower_arg(node, errors),
-        }),
+        })),
         "env" => Instruction::Env(simple::lower_key_values(node, "ENV", errors)),
         "label" => Instruction::Label(simple::lower_key_values(node, "LABEL", errors)),
-        "run" => Instruction::Run(run::lower_run(node, errors)),
-        "copy" => Instruction::Copy(copy::lower_copy(node, false, errors)?),
-        "add" => Instruction::Add(copy::lower_copy(node, true, errors)?),
+        "run" => Instruction::Run(Box::new(run::lower_run(node, errors))),
+        "copy" => Instruction::Copy(Box::new(copy::lower_copy(node, false, errors)?)),
+        "add" => Instruction::Add(Box::new(copy::lower_copy(node, true, errors)?)),
         "workdir" => Instruction::Workdir(simple::lower_single(node, "WORKDIR", errors)?),
         "user" => Instruction::User(simple::lower_single(node, "USER", errors)?),
         "stopsignal" => Instruction::StopSignal(simple::lower_single(node, "STOPSIGNAL", errors)?),
@@ -285,7 +285,9 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
         "cmd" => Instruction::Cmd(simple::lower_cmd(node, "CMD", errors)),
         "entrypoint" => Instruction::Entrypoint(simple::lower_cmd(node, "ENTRYPOINT", errors)),
         "shell" => Instruction::Shell(simple::lower_shell(node, errors)?),
-        "healthcheck" => Instruction::Healthcheck(simple::lower_healthcheck(node, errors)?),
+        "healthcheck" => {
+            Instruction::Healthcheck(Box::new(simple::lower_healthcheck(node, errors)?))
+        }
         "onbuild" => Instruction::OnBuild(lower_onbuild(node, errors)?),
         "from" => {
             // Only reachable for `ONBUILD FROM`, which is rejected earlier.

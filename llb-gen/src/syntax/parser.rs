@@ -50,6 +50,8 @@ pub(crate) fn parse_text(
         ));
     }
     p.errors.sort_by_key(|e| (e.span.start, e.span.end));
+    // The growth slack of a large file's node vector is a quarter of it.
+    p.nodes.shrink_to_fit();
     let file = Dockerfile {
         directives: p.directives.directives,
         escape: p.directives.escape,

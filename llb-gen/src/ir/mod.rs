@@ -32,6 +32,8 @@ pub use mount::has_variable_before_end;
 pub use run::{chomp_heredoc, is_heredoc_word, RunScript};
 pub use types::*;
 
+use std::collections::HashMap;
+
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::syntax::ast;
 use crate::text::TextRange;
@@ -97,7 +99,7 @@ pub fn lower_owned(mut file: ast::Dockerfile) -> Lowered {
     let nodes = std::mem::take(&mut file.nodes);
     drop(file);
     let first_span = nodes.first().map(|n| n.span);
-    let all_args = !nodes.is_empty() && nodes.iter().all(|n| n.keyword_lower() == "arg");
+    let all_args = !nodes.is_empty() && nodes.iter().all(|n| n.keyword_is("arg"));
     let mut lowered = lower_nodes(out, &[], nodes, &Limits::DEFAULT);
     if lowered.dockerfile.stages.is_empty() && all_args {
         let span = first_span.unwrap_or(TextRange::empty(0));
@@ -117,9 +119,11 @@ fn lower_nodes<N: std::borrow::Borrow<ast::Node>>(
     limits: &Limits,
 ) -> Lowered {
     let mut errors = Vec::new();
+    // Stage name -> line of its FROM, for duplicate names.
+    let mut names: HashMap<String, u32> = HashMap::new();
     for node in nodes {
         let node = node.borrow();
-        if node.keyword_lower() == "from" {
+        if node.keyword_is("from") {
             let count = out.stages.len() + 1;
             if let Some(e) = Exceeded::check(Limit::Stages, count, limits.max_stages) {
                 let help = e.help();
@@ -127,7 +131,12 @@ fn lower_nodes<N: std::borrow::Borrow<ast::Node>>(
                 errors.push(e.with_help(help));
                 break;
             }
-            if let Some(stage) = lower_from(node, out.stages.len(), &out.stages, &mut errors) {
+            if let Some(stage) = lower_from(node, out.stages.len(), &names, &mut errors) {
+                if let Some(n) = &stage.name {
+                    names
+                        .entry(n.value.clone())
+                        .or_insert(stage.from.start_line);
+                }
                 // Instructions are large: no growth slack per stage.
                 if let Some(last) = out.stages.last_mut() {
                     last.commands.shrink_to_fit();
@@ -158,7 +167,7 @@ fn lower_nodes<N: std::borrow::Borrow<ast::Node>>(
     if let Some(last) = out.stages.last_mut() {
         last.commands.shrink_to_fit();
     }
-    let only_args = !all.is_empty() && all.iter().all(|n| n.keyword_lower() == "arg");
+    let only_args = !all.is_empty() && all.iter().all(|n| n.keyword_is("arg"));
     if out.stages.is_empty() && only_args {
         let span = all.first().map_or(TextRange::empty(0), |n| n.span);
         errors.push(
@@ -205,7 +214,7 @@ const FROM_FLAGS: &[FlagSpec] = &[FlagSpec::string("platform")];
 fn lower_from(
     node: &ast::Node,
     index: usize,
-    earlier: &[Stage],
+    earlier: &HashMap<String, u32>,
     errors: &mut Vec<IrError>,
 ) -> Option<Stage> {
     let flags = parse_flags("FROM", &node.flags, FROM_FLAGS, &[], errors);
@@ -221,10 +230,7 @@ fn lower_from(
                     },
                     name.span,
                 ));
-            } else if let Some(first) = earlier
-                .iter()
-                .find(|s| s.name.as_ref().is_some_and(|n| n.value == lower))
-            {
+            } else if let Some(first_line) = earlier.get(&lower) {
                 errors.push(
                     IrError::new(
                         IrErrorKind::DuplicateStageName {
@@ -233,8 +239,7 @@ fn lower_from(
                         name.span,
                     )
                     .with_help(format!(
-                        "the stage `{lower}` is first defined on line {}",
-                        first.from.start_line
+                        "the stage `{lower}` is first defined on line {first_line}"
                     )),
                 );
             }
@@ -265,8 +270,17 @@ fn lower_from(
 
 /// Lower one non-FROM instruction; `None` when it is unusable (errors pushed).
 fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Instruction> {
-    let keyword = node.keyword_lower();
-    Some(match keyword.as_str() {
+    ast::with_lowercase(&node.keyword.value, |keyword| {
+        lower_keyword(keyword, node, errors)
+    })
+}
+
+fn lower_keyword(
+    keyword: &str,
+    node: &ast::Node,
+    errors: &mut Vec<IrError>,
+) -> Option<Instruction> {
+    Some(match keyword {
         "arg" => Instruction::Arg(Box::new(ArgInstruction {
             info: info(node),
             args: simple::lower_arg(node, errors),

@@ -143,7 +143,7 @@ fn merge_metadata(into: &mut pb::OpMetadata, from: &OpMetadata) {
         into.ignore_cache = true;
     }
     for (k, v) in from.description.iter() {
-        into.description.insert(k.clone(), v.clone());
+        into.description.insert(k.to_string(), v.clone());
     }
     if let Some(v) = from.export_cache {
         into.export_cache = Some(pb::ExportCache { value: v });

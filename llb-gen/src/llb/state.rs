@@ -1,5 +1,6 @@
 //! [`State`], [`Output`], [`Vertex`] and the per-op options shared by every op.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::exec::ExecData;
@@ -41,13 +42,15 @@ pub struct ProgressGroup {
 
 /// Description entries of one op, sorted by key (a small vector: ops carry
 /// one or two entries, and a B-tree leaf per op cost ~1 MB on large files).
+/// Keys are usually constants (`llb.customname`) and are then not copied.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Description(Vec<(String, String)>);
+pub struct Description(Vec<(Cow<'static, str>, String)>);
 
 impl Description {
     /// Sets `key` to `value`, replacing an existing entry.
-    pub fn insert(&mut self, key: String, value: String) {
-        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: String) {
+        let key = key.into();
+        match self.0.binary_search_by(|(k, _)| (**k).cmp(&*key)) {
             Ok(i) => self.0[i].1 = value,
             Err(i) => self.0.insert(i, (key, value)),
         }
@@ -55,13 +58,13 @@ impl Description {
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&String> {
         self.0
-            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .binary_search_by(|(k, _)| (**k).cmp(key))
             .ok()
             .map(|i| &self.0[i].1)
     }
     /// Entries in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &String)> {
+        self.0.iter().map(|(k, v)| (&**k, v))
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -98,12 +101,16 @@ impl OpOptions {
     pub fn custom_name(mut self, name: impl Into<String>) -> Self {
         self.metadata
             .description
-            .insert("llb.customname".into(), name.into());
+            .insert("llb.customname", name.into());
         self
     }
     /// Adds one description entry.
-    pub fn description(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.metadata.description.insert(key.into(), value.into());
+    pub fn description(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.metadata.description.insert(key, value.into());
         self
     }
     /// Marks the op `ignore_cache`.

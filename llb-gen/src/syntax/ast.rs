@@ -82,6 +82,27 @@ impl Node {
     pub fn keyword_lower(&self) -> String {
         self.keyword.value.to_lowercase()
     }
+
+    /// Whether the keyword is `lower` (given in lower case), compared like
+    /// [`Node::keyword_lower`] but without allocating.
+    pub fn keyword_is(&self, lower: &str) -> bool {
+        with_lowercase(&self.keyword.value, |k| k == lower)
+    }
+}
+
+/// Calls `f` with `s` in lower case (Unicode rules, like `to_lowercase`);
+/// short ASCII words (every keyword) are lowered on the stack.
+pub fn with_lowercase<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 16];
+    if s.is_ascii() && s.len() <= buf.len() {
+        let lowered = &mut buf[..s.len()];
+        lowered.copy_from_slice(s.as_bytes());
+        lowered.make_ascii_lowercase();
+        if let Ok(k) = std::str::from_utf8(lowered) {
+            return f(k);
+        }
+    }
+    f(&s.to_lowercase())
 }
 
 /// A heredoc (`<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF`).

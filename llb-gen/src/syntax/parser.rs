@@ -245,10 +245,11 @@ impl Parser<'_> {
 
 fn can_contain_heredoc(node: &Node) -> bool {
     let target = match &node.sub {
-        Some(sub) if node.keyword_lower() == "onbuild" => sub,
+        Some(sub) if node.keyword_is("onbuild") => sub,
         _ => node,
     };
-    HEREDOC_INSTRUCTIONS.contains(&target.keyword_lower().as_str()) && !target.json
+    !target.json
+        && super::ast::with_lowercase(&target.keyword.value, |k| HEREDOC_INSTRUCTIONS.contains(&k))
 }
 
 fn spanned(line: &LogicalLine, w: Word) -> Spanned<String> {
@@ -266,10 +267,9 @@ fn build_node(
 ) -> Node {
     let text = line.text.as_str();
     let cmd = args::split_command(text, lo, hi);
-    let keyword_lower = cmd.keyword.value.to_lowercase();
     let (rlo, rhi) = (cmd.rest_lo, cmd.rest_hi);
     let mut sub = None;
-    let parsed: Args = match keyword_lower.as_str() {
+    let parsed: Args = super::ast::with_lowercase(&cmd.keyword.value, |k| match k {
         "add" | "copy" | "volume" => args::maybe_json_to_list(text, rlo, rhi),
         "run" | "cmd" | "entrypoint" | "shell" => args::maybe_json(text, rlo, rhi),
         "arg" => args::name_or_name_val(text, rlo, rhi, escape),
@@ -292,7 +292,7 @@ fn build_node(
             }],
             ..Args::default()
         },
-    };
+    });
     for e in parsed.errors {
         errors.push(SyntaxError::new(e.kind, line.map_range(e.lo, e.hi)));
     }

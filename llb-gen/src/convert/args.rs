@@ -114,25 +114,36 @@ pub fn is_non_env_arg(key: &str) -> bool {
 
 /// The `|N k=v ...` prefix of RUN history (`runCommandString`).
 pub fn run_command_string(args: &[String], declared: &[DeclaredArg], env: &dyn Lookup) -> String {
-    let mut tmp: Vec<(String, String)> = Vec::new();
+    let mut tmp: Vec<(&str, &str)> = Vec::with_capacity(declared.len());
     for arg in declared {
         let v = env
             .lookup(&arg.key)
-            .map(str::to_string)
-            .unwrap_or_else(|| arg.value.clone().unwrap_or_default());
-        if let Some(slot) = tmp.iter_mut().find(|(k, _)| *k == arg.key) {
-            slot.1 = v;
-        } else {
-            tmp.push((arg.key.clone(), v));
+            .unwrap_or_else(|| arg.value.as_deref().unwrap_or_default());
+        match tmp.iter_mut().find(|(k, _)| *k == arg.key) {
+            Some(slot) => slot.1 = v,
+            None => tmp.push((&arg.key, v)),
         }
     }
-    let mut parts: Vec<String> = Vec::with_capacity(tmp.len() + args.len() + 1);
+    // The parts joined by single spaces, written into one string.
+    let mut out = String::new();
+    let mut sep = "";
     if !tmp.is_empty() {
-        parts.push(format!("|{}", tmp.len()));
-        parts.extend(tmp.into_iter().map(|(k, v)| format!("{k}={v}")));
+        out.push('|');
+        out.push_str(&tmp.len().to_string());
+        sep = " ";
+        for (k, v) in tmp {
+            out.push_str(sep);
+            out.push_str(k);
+            out.push('=');
+            out.push_str(v);
+        }
     }
-    parts.extend(args.iter().cloned());
-    parts.join(" ")
+    for a in args {
+        out.push_str(sep);
+        out.push_str(a);
+        sep = " ";
+    }
+    out
 }
 
 #[cfg(test)]

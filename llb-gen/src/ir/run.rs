@@ -23,13 +23,15 @@ pub(crate) fn lower_run(node: &Node, errors: &mut Vec<IrError>) -> Run {
     for f in flags.parsed.iter().filter(|f| f.name == "mount") {
         // Re-create the flag word so the mount parser can map offsets.
         let value = f.value.as_ref().map_or("", |v| v.value.as_str());
-        let word = node
-            .flags
-            .iter()
-            .find(|w| w.span == f.span)
-            .cloned()
-            .unwrap_or_else(|| Spanned::new(format!("--mount={value}"), f.span));
-        mounts.push(parse_mount(&word, errors));
+        let made;
+        let word = match node.flags.iter().find(|w| w.span == f.span) {
+            Some(w) => w,
+            None => {
+                made = Spanned::new(format!("--mount={value}"), f.span);
+                &made
+            }
+        };
+        mounts.push(parse_mount(word, errors));
     }
     let network = flags.string("network").and_then(|w| {
         let mode = match w.value.as_str() {

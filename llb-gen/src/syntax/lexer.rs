@@ -98,6 +98,13 @@ impl LogicalLine {
         }
     }
 
+    /// Empty the line for reuse (keeps its buffers), starting at `src_start`.
+    pub fn reset(&mut self, src_start: usize) {
+        self.text.clear();
+        self.segs.clear();
+        self.src_end = src_start;
+    }
+
     /// Append `piece`, which starts at `src_start` in the source.
     pub fn push(&mut self, piece: &str, src_start: usize) {
         if piece.is_empty() {

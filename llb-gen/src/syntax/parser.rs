@@ -84,6 +84,8 @@ impl Parser<'_> {
 
     fn run(&mut self) {
         let mut comments: Vec<String> = Vec::new();
+        // One buffer for every logical line.
+        let mut line = LogicalLine::new(0);
         while let Some(pl) = self.next_line() {
             let text = self.text;
             let raw = &text[pl.start..pl.end];
@@ -114,7 +116,7 @@ impl Parser<'_> {
                 continue;
             }
             let start_line = self.lines.line_no;
-            let mut line = LogicalLine::new(content_lo);
+            line.reset(content_lo);
             line.push(&content[..keep], content_lo);
             let mut last_end = pl.end;
             if continues {

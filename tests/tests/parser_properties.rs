@@ -18,7 +18,7 @@ fn check_span(src: &str, span: TextRange, what: &str) {
 fn check_node(src: &str, n: &Node) {
     check_span(src, n.span, "node");
     check_span(src, n.keyword.span, "keyword");
-    check_span(src, n.rest.span, "rest");
+    check_span(src, n.rest_span, "rest");
     for f in &n.flags {
         check_span(src, f.span, "flag");
     }

@@ -60,8 +60,8 @@ fn tree_node(out: &mut String, src: &str, node: &Node, indent: &str) {
     let _ = writeln!(
         out,
         "{indent}  rest {:?} {}",
-        node.rest.value,
-        at(src, node.rest.span)
+        node.rest().value,
+        at(src, node.rest_span)
     );
     let _ = writeln!(out, "{indent}  original {:?}", node.original);
     if !node.prev_comment.is_empty() {

@@ -164,10 +164,12 @@ pub(crate) fn command_line(node: &Node, skip: usize) -> CommandLine {
             let span = args.last().map_or(first.span, |l| first.span.cover(l.span));
             CommandLine::Shell(Word::new(text.join(" "), span))
         }
-        None if skip == 0 => CommandLine::Shell(node.rest.clone()),
+        None if skip == 0 => {
+            CommandLine::Shell(Word::new(node.rest().value.to_string(), node.rest_span))
+        }
         None => CommandLine::Shell(Word::new(
             String::new(),
-            TextRange::empty(node.rest.span.end),
+            TextRange::empty(node.rest_span.end),
         )),
     }
 }
@@ -186,10 +188,10 @@ pub(crate) fn lower_shell(node: &Node, errors: &mut Vec<IrError>) -> Option<Vec<
         return None;
     }
     if !node.json {
-        let span = if node.rest.value.is_empty() {
+        let span = if node.rest().value.is_empty() {
             node.keyword.span
         } else {
-            node.rest.span
+            node.rest_span
         };
         errors.push(
             IrError::new(

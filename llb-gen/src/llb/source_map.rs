@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::marshal::MarshalOptions;
+use super::marshal::{MarshalOptions, OpDigest};
 use super::state::State;
 use super::LlbError;
 use crate::pb;
@@ -66,7 +66,7 @@ pub struct SourceLocation {
     pub ranges: Vec<pb::Range>,
 }
 
-type RangesByDigest = BTreeMap<String, Vec<pb::Range>>;
+type RangesByDigest = BTreeMap<OpDigest, Vec<pb::Range>>;
 
 /// Collects locations per source map while marshaling.
 #[derive(Default)]
@@ -75,7 +75,7 @@ pub(crate) struct SourceMapCollector {
 }
 
 impl SourceMapCollector {
-    pub(crate) fn add(&mut self, digest: &str, locations: &[SourceLocation]) {
+    pub(crate) fn add(&mut self, digest: OpDigest, locations: &[SourceLocation]) {
         for l in locations {
             let idx = match self
                 .maps
@@ -88,9 +88,7 @@ impl SourceMapCollector {
                     self.maps.len() - 1
                 }
             };
-            self.maps[idx]
-                .1
-                .insert(digest.to_string(), l.ranges.clone());
+            self.maps[idx].1.insert(digest, l.ranges.clone());
         }
     }
 
@@ -112,7 +110,7 @@ impl SourceMapCollector {
             for (dgst, r) in ranges {
                 source
                     .locations
-                    .entry(dgst)
+                    .entry(dgst.to_string())
                     .or_default()
                     .locations
                     .push(pb::Location {

@@ -62,9 +62,10 @@ pub struct Node {
     pub sub: Option<Box<Node>>,
     /// Heredocs introduced on this line, in order.
     pub heredocs: Vec<Heredoc>,
-    /// Text after the keyword and the flags, surrounding whitespace trimmed,
-    /// with continuations joined (what the argument parsers saw).
-    pub rest: Spanned<String>,
+    /// Where [`Node::rest`] is: its span, and its byte range in `original`
+    /// (it is a part of it, so it is not stored twice).
+    pub rest_span: TextRange,
+    pub(crate) rest_in_original: (u32, u32),
     /// The logical line after continuations were joined (`Node.Original`).
     pub original: String,
     /// The whole instruction: first character of the keyword to the end of
@@ -78,6 +79,14 @@ pub struct Node {
 }
 
 impl Node {
+    /// Text after the keyword and the flags, surrounding whitespace trimmed,
+    /// with continuations joined (what the argument parsers saw).
+    pub fn rest(&self) -> Spanned<&str> {
+        let (lo, hi) = self.rest_in_original;
+        let text = self.original.get(lo as usize..hi as usize).unwrap_or("");
+        Spanned::new(text, self.rest_span)
+    }
+
     /// Lower-cased keyword, as used by the dump and for dispatch.
     pub fn keyword_lower(&self) -> String {
         self.keyword.value.to_lowercase()

@@ -298,10 +298,14 @@ fn build_node(
     for e in parsed.errors {
         errors.push(SyntaxError::new(e.kind, line.map_range(e.lo, e.hi)));
     }
-    let rest = Spanned::new(
-        text.get(rlo..rhi).unwrap_or("").to_string(),
-        line.map_range(rlo, rhi),
-    );
+    // The rest is a part of `original` (`lo <= rlo <= rhi <= hi`).
+    let rest_in_original = match (
+        u32::try_from(rlo.saturating_sub(lo)),
+        u32::try_from(rhi.saturating_sub(lo)),
+    ) {
+        (Ok(a), Ok(b)) if rlo >= lo && rhi <= hi => (a, b),
+        _ => (0, 0),
+    };
     let keyword = spanned(line, cmd.keyword);
     Node {
         span: keyword.span,
@@ -311,7 +315,8 @@ fn build_node(
         json: parsed.json,
         sub,
         heredocs: Vec::new(),
-        rest,
+        rest_span: line.map_range(rlo, rhi),
+        rest_in_original,
         original: text.get(lo..hi).unwrap_or("").to_string(),
         start_line: 0,
         end_line: 0,

@@ -112,7 +112,7 @@ pub fn lower_owned(mut file: ast::Dockerfile) -> Lowered {
 
 /// The lowering loop over `nodes`; `all` (the whole file, when borrowed)
 /// decides the only-ARGs error.
-fn lower_nodes<N: std::borrow::Borrow<ast::Node>>(
+fn lower_nodes<N: LowerNode>(
     mut out: Dockerfile,
     all: &[ast::Node],
     nodes: impl IntoIterator<Item = N>,
@@ -121,8 +121,8 @@ fn lower_nodes<N: std::borrow::Borrow<ast::Node>>(
     let mut errors = Vec::new();
     // Stage name -> line of its FROM, for duplicate names.
     let mut names: HashMap<String, u32> = HashMap::new();
-    for node in nodes {
-        let node = node.borrow();
+    for mut owned in nodes {
+        let node = owned.borrow();
         if node.keyword_is("from") {
             let count = out.stages.len() + 1;
             if let Some(e) = Exceeded::check(Limit::Stages, count, limits.max_stages) {
@@ -148,8 +148,16 @@ fn lower_nodes<N: std::borrow::Borrow<ast::Node>>(
         let Some(instruction) = lower_instruction(node, &mut errors) else {
             continue;
         };
+        // Lowered: the node's text moves into the command.
+        let original = owned.take_original();
+        let node = owned.borrow();
         let command = Command {
-            info: info(node),
+            info: CommandInfo {
+                span: node.span,
+                original,
+                start_line: node.start_line,
+                end_line: node.end_line,
+            },
             instruction,
         };
         match (out.stages.last_mut(), command.instruction) {
@@ -191,6 +199,24 @@ fn directives(file: &ast::Dockerfile) -> Directives {
         }
     }
     d
+}
+
+/// A node to lower: owned nodes give their original text away, borrowed
+/// ones copy it.
+trait LowerNode: std::borrow::Borrow<ast::Node> {
+    fn take_original(&mut self) -> String;
+}
+
+impl LowerNode for ast::Node {
+    fn take_original(&mut self) -> String {
+        std::mem::take(&mut self.original)
+    }
+}
+
+impl LowerNode for &ast::Node {
+    fn take_original(&mut self) -> String {
+        self.original.clone()
+    }
 }
 
 fn info(node: &ast::Node) -> CommandInfo {

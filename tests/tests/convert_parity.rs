@@ -1,42 +1,16 @@
 //! Parity with upstream's converter on the real-world corpus
 //! (`../shared/conformance/real-world-llb`), compared structurally.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use llb_gen::convert::{
-    convert_dockerfile, ConvertOptions, ImageRequest, ImageResolver, ResolvedImage,
-};
+use common::Fixture;
+use llb_gen::convert::{convert_dockerfile, ConvertOptions};
 use llb_gen::pb;
 use prost::Message;
 use sha2::{Digest, Sha256};
-
-const FIXTURE_CONFIG: &str = r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:1111111111111111111111111111111111111111111111111111111111111111"]},"history":[{"created_by":"/bin/sh -c #(nop) ADD file:base in / "},{"created_by":"/bin/sh -c #(nop)  CMD [\"/bin/sh\"]","empty_layer":true}]}"#;
-
-/// The resolver described in the corpus README.
-struct Fixture;
-
-impl ImageResolver for Fixture {
-    fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>> {
-        requests
-            .iter()
-            .map(|r| {
-                let (name, digest) = match r.reference.split_once('@') {
-                    Some((_, d)) => (r.reference.clone(), d.to_string()),
-                    None => {
-                        let h = Sha256::digest(format!("fixture:{}", r.reference).as_bytes());
-                        (r.reference.clone(), format!("sha256:{}", hex::encode(h)))
-                    }
-                };
-                Ok(ResolvedImage {
-                    reference: name,
-                    digest,
-                    config: FIXTURE_CONFIG.as_bytes().to_vec(),
-                })
-            })
-            .collect()
-    }
-}
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")

@@ -6,43 +6,16 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use llb_gen::convert::{
-    convert_dockerfile, platform, Conversion, ConvertOptions, ImageRequest, ImageResolver,
-    ResolvedImage,
-};
+use common::Fixture;
+use llb_gen::convert::{convert_dockerfile, platform, Conversion, ConvertOptions};
 use llb_gen::diagnostic::{render_all, Diagnostic, SourceFile};
 use prost::Message;
 use sha2::{Digest, Sha256};
-
-const FIXTURE_CONFIG: &str = r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:1111111111111111111111111111111111111111111111111111111111111111"]},"history":[{"created_by":"/bin/sh -c #(nop) ADD file:base in / "},{"created_by":"/bin/sh -c #(nop)  CMD [\"/bin/sh\"]","empty_layer":true}]}"#;
-
-/// The resolver of `shared/conformance/real-world-llb/README.md`.
-struct Fixture;
-
-impl ImageResolver for Fixture {
-    fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>> {
-        requests
-            .iter()
-            .map(|r| {
-                let digest = match r.reference.split_once('@') {
-                    Some((_, d)) => d.to_string(),
-                    None => {
-                        let h = Sha256::digest(format!("fixture:{}", r.reference).as_bytes());
-                        format!("sha256:{}", hex::encode(h))
-                    }
-                };
-                Ok(ResolvedImage {
-                    reference: r.reference.clone(),
-                    digest,
-                    config: FIXTURE_CONFIG.as_bytes().to_vec(),
-                })
-            })
-            .collect()
-    }
-}
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convert")

@@ -558,9 +558,6 @@ impl ExecData {
             }
             if let Some(target) = &s.target {
                 mounts.push(pb::Mount {
-                    input: -1,
-                    dest: target.clone(),
-                    mount_type: pb::MountType::Secret as i32,
                     secret_opt: Some(pb::SecretOpt {
                         id: s.id.clone(),
                         uid: s.uid,
@@ -568,15 +565,12 @@ impl ExecData {
                         mode: s.mode,
                         optional: s.optional,
                     }),
-                    ..Default::default()
+                    ..session_mount(target, pb::MountType::Secret)
                 });
             }
         }
         for s in &self.ssh {
             mounts.push(pb::Mount {
-                input: -1,
-                dest: s.target.clone(),
-                mount_type: pb::MountType::Ssh as i32,
                 ssh_opt: Some(pb::SshOpt {
                     id: s.id.clone(),
                     uid: s.uid,
@@ -584,7 +578,7 @@ impl ExecData {
                     mode: s.mode,
                     optional: s.optional,
                 }),
-                ..Default::default()
+                ..session_mount(&s.target, pb::MountType::Ssh)
             });
         }
 
@@ -639,6 +633,17 @@ pub(crate) fn default_platform() -> Platform {
     Platform {
         architecture: "amd64".into(),
         os: "linux".into(),
+        ..Default::default()
+    }
+}
+
+/// A secret or ssh mount at `dest`: no input, its data comes from the
+/// client's session.
+fn session_mount(dest: &str, kind: pb::MountType) -> pb::Mount {
+    pb::Mount {
+        input: -1,
+        dest: dest.to_string(),
+        mount_type: kind as i32,
         ..Default::default()
     }
 }

@@ -314,9 +314,7 @@ impl<'a> Expander<'a> {
                     // A run of ordinary characters is copied in one piece.
                     let esc = self.lx.escape;
                     let rest = self.src.get(self.pos..).unwrap_or("");
-                    let len = rest
-                        .find(|c: char| c == '"' || c == '$' || c == esc)
-                        .unwrap_or(rest.len());
+                    let len = rest.find(['"', '$', esc]).unwrap_or(rest.len());
                     self.pos += len;
                     self.push(&mut out, &rest[..len])?;
                 }

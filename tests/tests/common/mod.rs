@@ -1,0 +1,34 @@
+//! What several test files share: the fixture image resolver of
+//! `shared/conformance/real-world-llb/README.md`.
+
+use llb_gen::convert::{ImageRequest, ImageResolver, ResolvedImage};
+use sha2::{Digest, Sha256};
+
+/// The image config every fixture image has.
+pub const FIXTURE_CONFIG: &str = r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:1111111111111111111111111111111111111111111111111111111111111111"]},"history":[{"created_by":"/bin/sh -c #(nop) ADD file:base in / "},{"created_by":"/bin/sh -c #(nop)  CMD [\"/bin/sh\"]","empty_layer":true}]}"#;
+
+/// Resolves every reference to [`FIXTURE_CONFIG`], with the digest the
+/// reference pins or else `sha256("fixture:" + reference)`.
+pub struct Fixture;
+
+impl ImageResolver for Fixture {
+    fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>> {
+        requests
+            .iter()
+            .map(|r| {
+                let digest = match r.reference.split_once('@') {
+                    Some((_, d)) => d.to_string(),
+                    None => {
+                        let h = Sha256::digest(format!("fixture:{}", r.reference).as_bytes());
+                        format!("sha256:{}", hex::encode(h))
+                    }
+                };
+                Ok(ResolvedImage {
+                    reference: r.reference.clone(),
+                    digest,
+                    config: FIXTURE_CONFIG.as_bytes().to_vec(),
+                })
+            })
+            .collect()
+    }
+}

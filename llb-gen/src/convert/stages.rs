@@ -59,6 +59,10 @@ pub struct StageGraph {
     /// Synthetic nodes by image name: one node per image, however often it
     /// is named (500 cache mounts are one `scratch` node, not 500).
     synthetic_by_name: HashMap<String, usize>,
+    /// Upstream's list of states, by index: every stage, then one entry per
+    /// image or scratch use in the order met (each use is a new state
+    /// upstream), so `COPY --from=<n>` numbers them the same way.
+    indexed: Vec<usize>,
     /// For each command of each real stage: the node its `--from` (COPY) or
     /// each mount's `from=` (RUN, one slot per mount) refers to.
     pub sources: HashMap<(usize, usize), Vec<Option<usize>>>,
@@ -150,6 +154,7 @@ impl StageGraph {
                 context,
             };
             g.nodes.push(node);
+            g.indexed.push(i);
             if let Some(n) = name {
                 g.by_name.insert(n, i);
             }
@@ -210,8 +215,10 @@ impl StageGraph {
 
     fn synthetic(&mut self, base_name: &str, span: TextRange) -> usize {
         if let Some(&i) = self.synthetic_by_name.get(base_name) {
+            self.indexed.push(i);
             return i;
         }
+        self.indexed.push(self.nodes.len());
         self.synthetic_by_name
             .insert(base_name.to_string(), self.nodes.len());
         self.nodes.push(StageNode {
@@ -243,7 +250,7 @@ impl StageGraph {
         if let Ok(index) = from.value.parse::<i64>() {
             return usize::try_from(index)
                 .ok()
-                .filter(|i| *i < self.nodes.len())
+                .and_then(|i| self.indexed.get(i).copied())
                 .ok_or_else(|| {
                     err(
                         "invalid-stage-index",
@@ -538,6 +545,38 @@ mod tests {
             .unwrap_err()
             .message
             .starts_with("circular dependency"));
+    }
+
+    #[test]
+    fn image_uses_share_a_node_but_keep_upstream_numbering() {
+        // Upstream adds a state per image use after the stages: index 1 is
+        // the first `alpine` use, index 2 the second; both are one node here.
+        let d = df(vec![stage(
+            0,
+            "busybox",
+            None,
+            vec![
+                copy_from("alpine", 3),
+                copy_from("alpine", 4),
+                copy_from("2", 5),
+                copy_from("3", 6),
+            ],
+        )]);
+        let e = graph(&d).unwrap_err();
+        assert_eq!(e.message, "invalid stage index 3");
+        let d = df(vec![stage(
+            0,
+            "busybox",
+            None,
+            vec![
+                copy_from("alpine", 3),
+                copy_from("alpine", 4),
+                copy_from("2", 5),
+            ],
+        )]);
+        let g = graph(&d).unwrap();
+        assert_eq!(g.nodes.len(), 2, "one node for both uses of alpine");
+        assert_eq!(g.sources.get(&(0, 2)), Some(&vec![Some(1)]));
     }
 
     #[test]

@@ -1310,4 +1310,68 @@ RUN echo parent > /parent.txt
         eprintln!("{} prints:\n{out}", dir.display());
         assert!(!out.trim().is_empty(), "the example prints something");
     }
+
+    /// The `llb-gen` CLI's own output (not the frontend's) builds on the engine: the CLI converts
+    /// examples/hello, resolving its base image from the test registry, and the test-only
+    /// forwarder solves the Definition bytes and returns them with the CLI's image config
+    /// (Docker 20.10 has no `buildctl` to pipe the output into).
+    #[test]
+    fn llb_gen_cli_output_of_example_hello_builds_and_runs() {
+        let env = e2e!();
+        let Some(fw) = env.forwarder() else {
+            return;
+        };
+        let Some(cli) = var("E2E_LLB_GEN") else {
+            let why = "E2E_LLB_GEN (the llb-gen CLI to run) is not set; scripts/test sets it";
+            if var("CI").as_deref() == Some("true") {
+                panic!("CI=true: this case must run, but {why}");
+            }
+            eprintln!("\n!!!!!!!! SKIP: {why} !!!!!!!!\n");
+            return;
+        };
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let example = fs::read_to_string(repo.join("examples/hello/Dockerfile")).unwrap();
+        // The Dockerfile docker reads only starts the forwarder; the CLI reads the example.
+        let ctx = Ctx::with_text("llb-gen-cli", &format!("# syntax={}\n", fw.image));
+        let dockerfile = ctx.write("hello.Dockerfile", &example);
+        let config = ctx.dir.join("image-config.json");
+        let base_arg = format!("BASE={}", env.base);
+        let out = Command::new(&cli)
+            .args(["--build-arg", &base_arg, "--image-config"])
+            .arg(&config)
+            .arg(&dockerfile)
+            .output()
+            .expect("run llb-gen");
+        assert!(
+            out.status.success(),
+            "llb-gen failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "llb-gen wrote no Definition");
+        fs::write(ctx.dir.join("def.pb"), &out.stdout).unwrap();
+        let tag = "e2e-llb-gen-cli-hello:latest";
+        env.build(
+            &ctx,
+            &[
+                "--build-arg",
+                "E2E_DEFINITION=def.pb",
+                "--build-arg",
+                "E2E_IMAGE_CONFIG=image-config.json",
+                "-t",
+                tag,
+            ],
+        );
+        // The image config came from the CLI: its CMD runs without arguments.
+        let r = env.run(["run", "--rm", "--network", "none", tag]);
+        assert!(r.status.success(), "{}", text(&r));
+        let shown = String::from_utf8_lossy(&r.stdout);
+        for line in [
+            "hello, world",
+            "hello from llb-gen",
+            "built by a RUN step",
+            "written by a heredoc",
+        ] {
+            assert!(shown.contains(line), "missing {line:?} in:\n{shown}");
+        }
+    }
 }

@@ -16,6 +16,11 @@
 //!   `context:<name>::<os>/<arch>[/<variant>]` (build-arg names hold letters, digits and `_`);
 //! - `build-arg:E2E_FORWARD_NOOP=1` (profiling): no Solve at all, `Ping` then an empty `Return`,
 //!   which measures the bare cost of starting a frontend container;
+//! - `build-arg:E2E_DEFINITION=<file>` (instead of `E2E_FORWARD_TO`): no other frontend; the file
+//!   (protobuf `pb.Definition` bytes, e.g. `llb-gen`'s output) is read from the `context` local
+//!   and solved as it is, and `build-arg:E2E_IMAGE_CONFIG=<file>` (optional, e.g. `llb-gen
+//!   --image-config`) becomes the result's image config. This is how the suite builds the CLI's
+//!   output on the engine: Docker 20.10 has no `buildctl` to pipe it into;
 //! - these `E2E_` build args themselves are not forwarded.
 //!
 //! `FRONTEND_LOG=debug` logs each step with its time since start (stderr, the daemon's log).
@@ -26,16 +31,25 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
+use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
     self as gw, PingRequest, ReturnRequest, SolveRequest,
 };
+use frontend::bridge::{Bridge, Metadata};
 use frontend::env::GatewayEnv;
+use frontend::sources::LocalSource;
 use frontend::status::FrontendError;
 use frontend::transport;
+use llb_gen::convert::Platform;
+use llb_gen::pb;
+use prost::Message as _;
+use tonic::transport::Channel;
 
 const FORWARD_TO: &str = "build-arg:E2E_FORWARD_TO";
 const NOOP: &str = "build-arg:E2E_FORWARD_NOOP";
 const CONTEXT_PREFIX: &str = "build-arg:E2E_CONTEXT_";
+const DEFINITION: &str = "build-arg:E2E_DEFINITION";
+const IMAGE_CONFIG: &str = "build-arg:E2E_IMAGE_CONFIG";
 
 fn main() -> ExitCode {
     let start = Instant::now();
@@ -87,6 +101,17 @@ async fn run(start: Instant) -> anyhow::Result<()> {
             result: Some(gw::Result::default()),
             error: None,
         }
+    } else if let Some(file) = env.opts.get(DEFINITION) {
+        match solve_definition_file(&client, &env, file, refarray).await {
+            Ok(result) => ReturnRequest {
+                result: Some(result),
+                error: None,
+            },
+            Err(e) => ReturnRequest {
+                result: None,
+                error: Some(e.to_status()),
+            },
+        }
     } else {
         match forwarded_options(&env.opts) {
             Ok(opts) => {
@@ -132,6 +157,69 @@ async fn run(start: Instant) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Definition mode (module docs): read `file` (and the image config) from the `context` local,
+/// solve the definition it holds, and make the result.
+async fn solve_definition_file(
+    client: &LlbBridgeClient<Channel>,
+    env: &GatewayEnv,
+    file: &str,
+    refarray: bool,
+) -> Result<gw::Result, FrontendError> {
+    let bridge = Bridge::connect(client.clone(), env.product.clone()).await?;
+    let config_file = env.opts.get(IMAGE_CONFIG).filter(|f| !f.is_empty());
+    let platform = env
+        .build_platform
+        .clone()
+        .unwrap_or_else(Platform::linux_amd64);
+    let mut follow_paths = vec![file.to_string()];
+    follow_paths.extend(config_file.cloned());
+    let local = LocalSource {
+        name: "context",
+        session_id: &env.session_id,
+        follow_paths,
+        shared_key_hint: "context".into(),
+        custom_name: format!("[e2e-forward] load {file}"),
+        platform: &platform,
+    }
+    .marshal();
+    let files = bridge.solve(local.definition, &[]).await?;
+    let read = |path: String| {
+        let bridge = bridge.clone();
+        let id = files.id.clone();
+        async move {
+            bridge
+                .read_file(&id, &path)
+                .await
+                .map_err(|s| FrontendError::rpc(format!("e2e-forward: reading {path}"), s))
+        }
+    };
+    let bytes = read(file.to_string()).await?;
+    let definition = pb::Definition::decode(bytes.as_slice()).map_err(|e| {
+        FrontendError::invalid(format!("e2e-forward: {file} is not a Definition: {e}"))
+    })?;
+    let solved = bridge.solve(definition, &[]).await?;
+    let mut metadata = Metadata::new();
+    if let Some(config) = config_file {
+        metadata.insert(
+            "containerimage.config".to_string(),
+            read(config.clone()).await?,
+        );
+    }
+    let result = if refarray {
+        gw::result::Result::Ref(gw::Ref {
+            id: solved.id,
+            def: solved.def,
+        })
+    } else {
+        gw::result::Result::RefDeprecated(solved.id)
+    };
+    Ok(gw::Result {
+        metadata,
+        result: Some(result),
+        ..gw::Result::default()
+    })
+}
+
 /// Our options, minus `source`/`cmdline`, with the `E2E_` build args rewritten (module docs).
 fn forwarded_options(opts: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, String> {
     let target = opts
@@ -143,7 +231,13 @@ fn forwarded_options(opts: &BTreeMap<String, String>) -> Result<BTreeMap<String,
         })?;
     let mut out = BTreeMap::new();
     for (key, value) in opts {
-        if key == "source" || key == "cmdline" || key == FORWARD_TO || key == NOOP {
+        if key == "source"
+            || key == "cmdline"
+            || key == FORWARD_TO
+            || key == NOOP
+            || key == DEFINITION
+            || key == IMAGE_CONFIG
+        {
             continue;
         }
         match key.strip_prefix(CONTEXT_PREFIX) {

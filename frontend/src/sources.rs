@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use llb_gen::convert::Platform;
+use llb_gen::llb::digest_of;
 use llb_gen::pb;
 use prost::Message as _;
 
@@ -30,10 +31,6 @@ pub struct LocalSource<'a> {
 pub struct LocalDefinition {
     pub definition: pb::Definition,
     pub head: String,
-}
-
-fn digest(bytes: &[u8]) -> String {
-    llb_gen::llb::digest_of(bytes)
 }
 
 impl LocalSource<'_> {
@@ -68,7 +65,7 @@ impl LocalSource<'_> {
             ..pb::Op::default()
         };
         let source_bytes = source.encode_to_vec();
-        let head = digest(&source_bytes);
+        let head = digest_of(&source_bytes);
         let terminal = pb::Op {
             inputs: vec![pb::Input {
                 digest: head.clone(),
@@ -94,7 +91,7 @@ impl LocalSource<'_> {
             .map(|c| (c.to_string(), true))
             .collect();
         metadata.insert(
-            digest(&terminal_bytes),
+            digest_of(&terminal_bytes),
             pb::OpMetadata {
                 caps: terminal_caps,
                 ..pb::OpMetadata::default()

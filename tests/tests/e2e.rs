@@ -50,6 +50,14 @@ struct Env {
     forward: Option<String>,
 }
 
+/// A case that cannot run here: SKIP loudly, or fail with `CI=true`.
+fn skip_or_fail(why: &str) {
+    if var("CI").as_deref() == Some("true") {
+        panic!("CI=true: this case must run, but {why}");
+    }
+    eprintln!("\n!!!!!!!! SKIP: {why} !!!!!!!!\n");
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -124,11 +132,7 @@ impl Env {
             return None;
         }
         let (Some(image), Some(to)) = (&self.forward, &self.frontend) else {
-            let why = "E2E_FORWARD_IMAGE is not set (scripts/build-forward-image builds it)";
-            if var("CI").as_deref() == Some("true") {
-                panic!("CI=true: this case must run, but {why}");
-            }
-            eprintln!("\n!!!!!!!! SKIP: {why} !!!!!!!!\n");
+            skip_or_fail("E2E_FORWARD_IMAGE is not set (scripts/build-forward-image builds it)");
             return None;
         };
         Some(Forward {
@@ -1322,11 +1326,7 @@ RUN echo parent > /parent.txt
             return;
         };
         let Some(cli) = var("E2E_LLB_GEN") else {
-            let why = "E2E_LLB_GEN (the llb-gen CLI to run) is not set; scripts/test sets it";
-            if var("CI").as_deref() == Some("true") {
-                panic!("CI=true: this case must run, but {why}");
-            }
-            eprintln!("\n!!!!!!!! SKIP: {why} !!!!!!!!\n");
+            skip_or_fail("E2E_LLB_GEN (the llb-gen CLI to run) is not set; scripts/test sets it");
             return;
         };
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();

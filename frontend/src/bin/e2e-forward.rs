@@ -54,29 +54,7 @@ const IMAGE_CONFIG: &str = "build-arg:E2E_IMAGE_CONFIG";
 fn main() -> ExitCode {
     let start = Instant::now();
     frontend::init_logging();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(err) => {
-            tracing::error!("cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let outcome = runtime.block_on(run(start));
-    // After `Return` there is nothing left to send, and BuildKit waits for this process to exit
-    // before it uses the result. The blocking stdin reader never returns before EOF (BuildKit
-    // keeps the pipe open), so waiting for it (it was `shutdown_timeout(100 ms)`) cost every build
-    // the full 100 ms: drop the runtime without waiting.
-    runtime.shutdown_background();
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!("{err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    frontend::run_main(tokio::runtime::Builder::new_current_thread(), run(start))
 }
 
 async fn run(start: Instant) -> anyhow::Result<()> {

@@ -551,29 +551,14 @@ mod tests {
     fn image_uses_share_a_node_but_keep_upstream_numbering() {
         // Upstream adds a state per image use after the stages: index 1 is
         // the first `alpine` use, index 2 the second; both are one node here.
-        let d = df(vec![stage(
-            0,
-            "busybox",
-            None,
-            vec![
-                copy_from("alpine", 3),
-                copy_from("alpine", 4),
-                copy_from("2", 5),
-                copy_from("3", 6),
-            ],
-        )]);
-        let e = graph(&d).unwrap_err();
+        let uses = |last: &[(&str, u32)]| {
+            let mut cmds = vec![copy_from("alpine", 3), copy_from("alpine", 4)];
+            cmds.extend(last.iter().map(|(from, line)| copy_from(from, *line)));
+            df(vec![stage(0, "busybox", None, cmds)])
+        };
+        let e = graph(&uses(&[("2", 5), ("3", 6)])).unwrap_err();
         assert_eq!(e.message, "invalid stage index 3");
-        let d = df(vec![stage(
-            0,
-            "busybox",
-            None,
-            vec![
-                copy_from("alpine", 3),
-                copy_from("alpine", 4),
-                copy_from("2", 5),
-            ],
-        )]);
+        let d = uses(&[("2", 5)]);
         let g = graph(&d).unwrap();
         assert_eq!(g.nodes.len(), 2, "one node for both uses of alpine");
         assert_eq!(g.sources.get(&(0, 2)), Some(&vec![Some(1)]));

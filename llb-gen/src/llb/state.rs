@@ -304,9 +304,8 @@ impl State {
             meta: self.meta.clone(),
         };
         match platform {
-            // Already this platform: the metadata is shared, not copied.
-            Some(p) if st.meta.platform.as_ref() != Some(&p) => st.with_platform(p),
-            _ => st,
+            Some(p) => st.with_platform(p),
+            None => st,
         }
     }
 
@@ -386,6 +385,10 @@ impl State {
 
     /// Sets the platform of the state (used by exec ops without their own).
     pub fn with_platform(&self, platform: Platform) -> State {
+        if self.meta.platform.as_ref() == Some(&platform) {
+            // Already this platform: the metadata is shared, not copied.
+            return self.clone();
+        }
         self.update(|m| m.platform = Some(platform))
     }
 

@@ -164,6 +164,20 @@ impl<'a> Expander<'a> {
         Ok(())
     }
 
+    /// Copy the characters up to the first `special` one (or the end) to
+    /// `buf` in one piece: ordinary text needs no per-character work.
+    fn copy_run(
+        &mut self,
+        buf: &mut String,
+        special: impl FnMut(char) -> bool,
+    ) -> Result<(), WordError> {
+        let src = self.src;
+        let rest = src.get(self.pos..).unwrap_or("");
+        let len = rest.find(special).unwrap_or(rest.len());
+        self.pos += len;
+        self.push(buf, &rest[..len])
+    }
+
     fn push_char(&mut self, buf: &mut String, c: char) -> Result<(), WordError> {
         let mut tmp = [0u8; 4];
         self.push(buf, c.encode_utf8(&mut tmp))
@@ -220,19 +234,13 @@ impl<'a> Expander<'a> {
                     w.add_raw_str(&mut self.word_buf, &v);
                 }
             } else if words.is_none() && ch != self.lx.escape {
-                // A run of ordinary characters is copied in one piece.
                 let lx = self.lx;
-                let rest = self.src.get(self.pos..).unwrap_or("");
-                let len = rest
-                    .find(|c: char| {
-                        Some(c) == stop
-                            || c == '$'
-                            || c == lx.escape
-                            || ((c == '\'' || c == '"') && !lx.skip_process_quotes)
-                    })
-                    .unwrap_or(rest.len());
-                self.pos += len;
-                self.push(&mut result, &rest[..len])?;
+                self.copy_run(&mut result, |c| {
+                    Some(c) == stop
+                        || c == '$'
+                        || c == lx.escape
+                        || ((c == '\'' || c == '"') && !lx.skip_process_quotes)
+                })?;
             } else {
                 self.next();
                 let mut c = ch;
@@ -311,12 +319,8 @@ impl<'a> Expander<'a> {
                     self.push(&mut out, &v)?;
                 }
                 Some(c) if c != self.lx.escape => {
-                    // A run of ordinary characters is copied in one piece.
                     let esc = self.lx.escape;
-                    let rest = self.src.get(self.pos..).unwrap_or("");
-                    let len = rest.find(['"', '$', esc]).unwrap_or(rest.len());
-                    self.pos += len;
-                    self.push(&mut out, &rest[..len])?;
+                    self.copy_run(&mut out, |c| c == '"' || c == '$' || c == esc)?;
                 }
                 Some(_) => {
                     let Some(mut ch) = self.next() else { continue };

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::caps;
 use super::marshal::{InputTable, OpParts, Resolver};
 use super::state::{clean_path, join_path, OpKind, OpOptions, Output, State, Vertex};
+use super::teardown::Edges;
 use crate::pb;
 
 /// A user or group: by numeric id or by name (resolved in the destination).
@@ -161,6 +162,47 @@ enum ActionKind {
 struct Node {
     prev: Option<FileAction>,
     kind: ActionKind,
+}
+
+impl Node {
+    /// Moves this node's edges (the previous action, a copy's input) to
+    /// `edges`, leaving an action that holds none.
+    fn detach_into(&mut self, edges: &mut Edges) {
+        if let Some(prev) = self.prev.take() {
+            edges.action(prev);
+        }
+        let empty = ActionKind::Rm {
+            path: String::new(),
+            opts: RmOptions::default(),
+        };
+        if let ActionKind::Copy { input, .. } = std::mem::replace(&mut self.kind, empty) {
+            match *input {
+                CopyInput::State(st) => edges.state(st),
+                CopyInput::Action(chain, st) => {
+                    edges.action(chain);
+                    edges.state(st);
+                }
+            }
+        }
+    }
+}
+
+/// Iterative, like the vertex's (see `teardown`): a chain of 90,000 actions
+/// must not recurse 90,000 times.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut edges = Edges::default();
+        self.detach_into(&mut edges);
+        edges.release();
+    }
+}
+
+/// Releases one reference to a chain for the teardown: when it is the last,
+/// the node's edges go to `edges` before the node is freed.
+pub(super) fn detach(action: FileAction, edges: &mut Edges) {
+    if let Some(mut node) = Arc::into_inner(action.0) {
+        node.detach_into(edges);
+    }
 }
 
 /// A chain of file actions, applied in order.

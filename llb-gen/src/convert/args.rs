@@ -11,28 +11,24 @@ use super::expand::{expand_word, Lookup};
 /// the old entry and appends the new one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnvList {
-    items: Vec<(String, String)>,
+    items: crate::llb::Env,
 }
 
 impl EnvList {
     pub fn add_or_replace(&mut self, key: &str, value: &str) {
-        self.items.retain(|(k, _)| k != key);
-        self.items.push((key.to_string(), value.to_string()));
+        self.items.set(key, value);
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.items
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.items.get(key)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.items.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.items.iter()
     }
 
     pub fn keys(&self) -> Vec<String> {
-        self.items.iter().map(|(k, _)| k.clone()).collect()
+        self.items.iter().map(|(k, _)| k.to_string()).collect()
     }
 }
 

@@ -8,10 +8,10 @@
 use std::sync::Arc;
 
 use super::caps;
+use super::env::Env;
 use super::marshal::{InputTable, MarshalOptions, OpParts, Resolver};
 use super::state::{
-    EnvPair, HostIp, NetMode, OpKind, OpOptions, Output, Platform, SecurityMode, State, Ulimit,
-    Vertex,
+    HostIp, NetMode, OpKind, OpOptions, Output, Platform, SecurityMode, State, Ulimit, Vertex,
 };
 use super::LlbError;
 use crate::pb;
@@ -237,7 +237,7 @@ pub(crate) struct MountData {
 pub(crate) struct ExecData {
     pub(crate) args: Vec<String>,
     /// Shared with the state's env list unless the op adds to it.
-    pub(crate) env: Arc<Vec<EnvPair>>,
+    pub(crate) env: Env,
     pub(crate) cwd: String,
     pub(crate) user: String,
     pub(crate) hostname: String,
@@ -336,9 +336,8 @@ impl State {
             }
         }
         if let Some(first) = ssh.first() {
-            if !env.iter().any(|(k, _)| &**k == "SSH_AUTH_SOCK") {
-                Arc::make_mut(&mut env)
-                    .push(("SSH_AUTH_SOCK".into(), first.target.as_str().into()));
+            if !env.contains("SSH_AUTH_SOCK") {
+                env.set("SSH_AUTH_SOCK", &first.target);
             }
         }
         let mut mounts = vec![Mount::bind(ROOT_MOUNT, self.clone()).readonly(opts.readonly_rootfs)];
@@ -445,7 +444,7 @@ impl ExecData {
         if opts.caps.is_known() {
             if opts.caps.supports(caps::EXEC_META_SETS_DEFAULT_PATH) {
                 caps.push(caps::EXEC_META_SETS_DEFAULT_PATH);
-            } else if !self.env.iter().any(|(k, _)| &**k == "PATH") {
+            } else if !self.env.contains("PATH") {
                 let os = platform.as_ref().map(|p| p.os.as_str()).unwrap_or("linux");
                 let path = if os == "windows" {
                     DEFAULT_PATH_WINDOWS

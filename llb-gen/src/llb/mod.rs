@@ -24,10 +24,13 @@
 //! - `marshal.rs`: [`MarshalOptions`], depth-first marshaling, digests.
 //! - `source_map.rs`: [`SourceMap`] and per-op source locations.
 //! - `dump.rs`: a readable, deterministic text dump of a Definition.
+//! - `env.rs`: [`Env`], the persistent, ordered environment list of a state.
 //! - `caps.rs`: LLB capability names.
+//! - `teardown.rs`: iterative `Drop` of the graph (no recursion per op).
 
 pub mod caps;
 mod dump;
+mod env;
 mod exec;
 mod file;
 mod marshal;
@@ -35,9 +38,11 @@ mod merge;
 mod source;
 mod source_map;
 mod state;
+mod teardown;
 
 pub use crate::pb;
 pub use dump::dump;
+pub use env::{Env, EnvPair};
 pub use exec::{
     CacheSharing, ContentCache, ExecOptions, ExecState, Mount, ProxyEnv, SecretMount, SshMount,
 };
@@ -52,7 +57,7 @@ pub use source::{
 };
 pub use source_map::{SourceLocation, SourceMap};
 pub use state::{
-    Description, EnvPair, HostIp, NetMode, OpMetadata, OpOptions, Output, Platform, ProgressGroup,
+    Description, HostIp, NetMode, OpMetadata, OpOptions, Output, Platform, ProgressGroup,
     SecurityMode, State, Ulimit, Vertex,
 };
 

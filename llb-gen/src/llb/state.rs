@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use super::env::Env;
 use super::exec::ExecData;
 use super::file::FileData;
 use super::merge::{DiffData, MergeData};
@@ -215,16 +216,11 @@ impl Output {
     }
 }
 
-/// One environment variable of a state. Shared, not copied, when a state's
-/// env list is copied to change it.
-pub type EnvPair = (Arc<str>, Arc<str>);
-
 /// Values exec ops read from a state (Go `meta.go` keys).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StateMeta {
-    /// Shared between states: `WORKDIR`/`USER`/... updates copy only the
-    /// `Arc`; `add_env`/`del_env` copy the list (`Arc::make_mut`).
-    pub(crate) env: Arc<Vec<EnvPair>>,
+    /// Persistent: a copy shares the entries, a change costs O(log n).
+    pub(crate) env: Env,
     pub(crate) dir: String,
     pub(crate) user: String,
     pub(crate) hostname: String,
@@ -322,29 +318,21 @@ impl State {
     /// variable moves to the end (Go `EnvList.AddOrReplace`).
     pub fn add_env(&self, key: impl Into<String>, value: impl Into<String>) -> State {
         let (key, value): (String, String) = (key.into(), value.into());
-        self.update(|m| {
-            let env = Arc::make_mut(&mut m.env);
-            env.retain(|(k, _)| **k != *key);
-            env.push((key.into(), value.into()));
-        })
+        self.update(|m| m.env.set(&key, &value))
     }
 
     /// Removes an environment variable.
     pub fn del_env(&self, key: &str) -> State {
-        self.update(|m| Arc::make_mut(&mut m.env).retain(|(k, _)| &**k != key))
+        self.update(|m| m.env.remove(key))
     }
 
     /// The value of an environment variable.
     pub fn get_env(&self, key: &str) -> Option<&str> {
-        self.meta
-            .env
-            .iter()
-            .find(|(k, _)| &**k == key)
-            .map(|(_, v)| &**v)
+        self.meta.env.get(key)
     }
 
     /// The environment in order.
-    pub fn env(&self) -> &[EnvPair] {
+    pub fn env(&self) -> &Env {
         &self.meta.env
     }
 

@@ -117,8 +117,8 @@ fn env_replace_moves_to_end_like_go() {
         .add_env("B", "2")
         .add_env("A", "3");
     assert_eq!(
-        st.env(),
-        &[("B".into(), "2".into()), ("A".into(), "3".into())]
+        st.env().iter().collect::<Vec<_>>(),
+        [("B", "2"), ("A", "3")]
     );
     assert_eq!(st.get_env("A"), Some("3"));
 }

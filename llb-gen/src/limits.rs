@@ -10,12 +10,13 @@
 //! | [`Limits::max_instructions`] | 100,000 | `syntax` (parser loop) | The 500-stage benchmark has ~7,000; each instruction costs a few hundred bytes of AST/IR and at most a few LLB ops. Parsing stops at the limit. |
 //! | [`Limits::max_stages`] | 10,000 | `ir::lower` | 20x the 500-stage benchmark; the stage graph and the Definition grow with the stages. |
 //! | [`Limits::max_heredoc_bytes`] | 4 MiB per body | `syntax` (heredoc reader) | A heredoc becomes file data inside the LLB Definition, which travels in one `Solve` request (16 MiB gRPC limit); larger files belong in the build context. |
+//! | [`Limits::max_definition_bytes`] | 16 MiB | `llb` marshaling (checked op by op), and the image config | BuildKit receives the Definition in one `Solve` request (and the image config in one `Return`), and its gRPC servers take at most 16 MiB in one message: a larger result could never be built, so conversion fails at the instruction that crosses the limit instead of producing gigabytes. |
 //! | [`Limits::MAX_LINE_BYTES`] | 65,535 | `syntax` (physical lines) | Upstream's `bufio.Scanner` limit; the line is reported and cut. |
 //! | [`Limits::MAX_EXPANSION_BYTES`] | 16 MiB | `words` | Bounds `${a//x/yyyy}`-style blow-ups per word. |
 //! | [`Limits::MAX_EXPANSION_DEPTH`] | 128 | `words` | `${a:-${b:-…}}` nesting; bounds recursion. |
 //! | [`Limits::MAX_JSON_DEPTH`] | 128 | `serde_json` (exec form, image configs) | serde_json's recursion limit: deeper JSON is not JSON to us (exec form falls back to shell form, a config is rejected). |
 //!
-//! The first four are fields (a host can lower them, e.g. for a service
+//! The first five are fields (a host can lower them, e.g. for a service
 //! that converts untrusted files); the last four are fixed and owned by the
 //! module that enforces them, re-exported here so the policy reads in one
 //! place.
@@ -34,6 +35,8 @@ pub struct Limits {
     pub max_stages: usize,
     /// Largest heredoc body, in bytes.
     pub max_heredoc_bytes: usize,
+    /// Largest LLB Definition (and image config), in bytes.
+    pub max_definition_bytes: usize,
 }
 
 impl Limits {
@@ -43,6 +46,7 @@ impl Limits {
         max_instructions: 100_000,
         max_stages: 10_000,
         max_heredoc_bytes: 4 * 1024 * 1024,
+        max_definition_bytes: 16 * 1024 * 1024,
     };
     /// Longest physical line (fixed; `syntax::error::MAX_LINE_BYTES`).
     pub const MAX_LINE_BYTES: usize = crate::syntax::error::MAX_LINE_BYTES;
@@ -68,6 +72,7 @@ pub enum Limit {
     Instructions,
     Stages,
     HeredocBytes,
+    DefinitionBytes,
 }
 
 /// A limit that an input exceeded: `actual` is the count (or size) at the
@@ -92,6 +97,7 @@ impl Exceeded {
             Limit::Instructions => "too-many-instructions",
             Limit::Stages => "too-many-stages",
             Limit::HeredocBytes => "heredoc-too-large",
+            Limit::DefinitionBytes => "definition-too-large",
         }
     }
 
@@ -104,6 +110,10 @@ impl Exceeded {
             Limit::Instructions => "split the build into several Dockerfiles",
             Limit::Stages => "split the build into several Dockerfiles",
             Limit::HeredocBytes => "put large files in the build context and COPY them",
+            Limit::DefinitionBytes => {
+                "BuildKit takes at most 16 MiB in one message; look for values repeated \
+                 into every step (a large ENV is copied into each RUN)"
+            }
         }
     }
 }
@@ -116,6 +126,10 @@ impl fmt::Display for Exceeded {
             Limit::Instructions => write!(f, "too many instructions: {a} (limit {m})"),
             Limit::Stages => write!(f, "too many stages: {a} (limit {m})"),
             Limit::HeredocBytes => write!(f, "heredoc too large: {a} bytes (limit {m} bytes)"),
+            Limit::DefinitionBytes => write!(
+                f,
+                "the build definition would be larger than {m} bytes ({a} bytes or more at this instruction)"
+            ),
         }
     }
 }

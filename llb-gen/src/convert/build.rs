@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir;
+use crate::limits::{grouped, Exceeded, Limit, Limits};
 use crate::llb;
 use crate::text::TextRange;
 
@@ -398,6 +399,7 @@ fn root_stage(root: Root) -> StageState {
         ignore_cache: false,
         on_build: false,
         epoch: None,
+        grown: Default::default(),
     }
 }
 
@@ -520,13 +522,15 @@ fn dispatch_all(
             let sources = g.sources.get(&(i, ci)).cloned().unwrap_or_default();
             let trigger = triggers.get(&(stage_idx, ci));
             d.on_build = trigger.is_some();
-            dispatch(&mut d, &mut ctx, cmd, &sources).map_err(|mut e| {
-                // An image's trigger has no place in the file: its FROM line.
-                if trigger == Some(&onbuild::TriggerFrom::Image) {
-                    e.span = cmd.info.span;
-                }
-                e
-            })?;
+            dispatch(&mut d, &mut ctx, cmd, &sources)
+                .and_then(|()| d.check_growth(cmd.info.span))
+                .map_err(|mut e| {
+                    // An image's trigger has no place in the file: its FROM line.
+                    if trigger == Some(&onbuild::TriggerFrom::Image) {
+                        e.span = cmd.info.span;
+                    }
+                    e
+                })?;
         }
         d.on_build = false;
         ctx_paths.extend(std::mem::take(&mut ctx.ctx_paths));
@@ -702,6 +706,26 @@ fn dispatch_ir(
     Ok((out, substitutions, target_platform))
 }
 
+/// A located diagnostic for a marshaling error: a Definition over the
+/// limit points at the instruction whose op crossed it.
+fn marshal_error(e: llb::LlbError, opts: &ConvertOptions) -> Diagnostic {
+    match e {
+        llb::LlbError::TooLarge { limit, size, at } => {
+            let span = match at {
+                Some((file, r)) if file == opts.filename => TextRange::from_usize(r.start, r.end),
+                _ => TextRange::empty(0),
+            };
+            let e = Exceeded {
+                limit: Limit::DefinitionBytes,
+                actual: size,
+                max: limit,
+            };
+            err(e.code(), e.to_string(), span).with_help(e.help())
+        }
+        e => err("marshal", e.to_string(), TextRange::empty(0)),
+    }
+}
+
 fn finalize(
     mut d: StageState,
     opts: &ConvertOptions,
@@ -734,13 +758,24 @@ fn finalize(
         platform: Some(pb_platform(target_platform)),
         caps,
         substitutions,
+        max_bytes: Some(Limits::DEFAULT.max_definition_bytes),
         ..Default::default()
     };
-    let definition = marshal(std::mem::take(&mut d.state), &mopts)
-        .map_err(|e| err("marshal", e.to_string(), TextRange::empty(0)))?;
+    let definition =
+        marshal(std::mem::take(&mut d.state), &mopts).map_err(|e| marshal_error(e, opts))?;
+    let image_config = d.image.to_json();
+    let max = Limits::DEFAULT.max_definition_bytes;
+    if let Some(e) = Exceeded::check(Limit::DefinitionBytes, image_config.len(), max) {
+        let msg = format!(
+            "the image config would be larger than {} bytes ({} bytes)",
+            grouped(max),
+            grouped(e.actual)
+        );
+        return Err(err(e.code(), msg, TextRange::empty(0)).with_help(e.help()));
+    }
     Ok(Conversion {
         definition,
-        image_config: d.image.to_json(),
+        image_config,
         base_image_config: d.base_config,
         source_date_epoch: d.epoch,
         warnings: Vec::new(),

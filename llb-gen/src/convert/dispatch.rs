@@ -35,6 +35,10 @@ pub struct StageState {
     pub on_build: bool,
     /// `SOURCE_DATE_EPOCH` in Unix seconds.
     pub epoch: Option<i64>,
+    /// Bytes this stage (with its parent stages) has produced: expanded
+    /// words and history entries. They end up in the image config, which
+    /// must fit one gRPC message; checked after each instruction.
+    pub grown: std::cell::Cell<usize>,
 }
 
 /// Lookup over the stage state's env.
@@ -112,8 +116,36 @@ pub fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagn
 impl StageState {
     /// Expand a word against the stage env.
     pub fn expand(&self, ctx: &Ctx<'_>, w: &ir::Word) -> Result<String, Diagnostic> {
-        expand_word(&w.value, &StateEnv(&self.state), ctx.escape)
-            .map_err(|e| super::expand::word_error(&e, w.span))
+        let out = expand_word(&w.value, &StateEnv(&self.state), ctx.escape)
+            .map_err(|e| super::expand::word_error(&e, w.span))?;
+        self.grow(out.len());
+        Ok(out)
+    }
+
+    /// Counts `bytes` towards [`StageState::grown`].
+    pub fn grow(&self, bytes: usize) {
+        self.grown.set(self.grown.get().saturating_add(bytes));
+    }
+
+    /// An error when the stage has produced more than the image config can
+    /// carry, located at the instruction that crossed the limit.
+    pub fn check_growth(&self, span: TextRange) -> Result<(), Diagnostic> {
+        let max = crate::limits::Limits::DEFAULT.max_definition_bytes;
+        match crate::limits::Exceeded::check(
+            crate::limits::Limit::DefinitionBytes,
+            self.grown.get(),
+            max,
+        ) {
+            None => Ok(()),
+            Some(e) => {
+                let msg = format!(
+                    "this stage's values (expanded words and history) total more than {} bytes: \
+                     its image config could not be sent to BuildKit",
+                    crate::limits::grouped(max)
+                );
+                Err(err(e.code(), msg, span).with_help(e.help()))
+            }
+        }
     }
 
     /// `[stage i/n] NAME` (Go `prefixCommand`); advances the step counter.
@@ -159,6 +191,7 @@ impl StageState {
 
     /// Append a history entry to the image.
     pub fn commit(&mut self, msg: String, with_layer: bool, buildkit_suffix: bool) {
+        self.grow(msg.len());
         let created = self.epoch.map(super::epoch::rfc3339);
         self.image
             .commit(msg, with_layer, buildkit_suffix, created.as_deref());

@@ -69,6 +69,11 @@ pub struct MarshalOptions {
     /// Lets a graph be built once on a placeholder (e.g. the build context
     /// before its followed paths are known) and marshaled with the real op.
     pub substitutions: Vec<(Arc<Vertex>, Arc<Vertex>)>,
+    /// Largest Definition to produce, in bytes; `None` = no limit. Checked
+    /// as each op is added (an upper estimate of its share: op bytes,
+    /// metadata, source locations and source files), so a graph that would
+    /// marshal to gigabytes fails at its first op past the limit.
+    pub max_bytes: Option<usize>,
 }
 
 /// `sha256:<hex>` of `bytes`.
@@ -309,6 +314,8 @@ impl Sink for WriteSink<'_> {
 
 struct Marshaler<'o, S> {
     opts: &'o MarshalOptions,
+    /// Upper estimate of the Definition's size so far.
+    size: usize,
     digests: HashMap<*const Vertex, OpDigest>,
     sink: S,
     used: UsedMeta,
@@ -319,6 +326,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
     fn new(opts: &'o MarshalOptions, sink: S) -> Self {
         Marshaler {
             opts,
+            size: 0,
             digests: HashMap::new(),
             sink,
             used: UsedMeta::default(),
@@ -371,11 +379,36 @@ impl<'o, S: Sink> Marshaler<'o, S> {
 
     fn marshal_one(&mut self, v: &Arc<Vertex>) -> Result<(), LlbError> {
         let (dt, md) = self.encode(v);
+        self.account(v, &dt, &md)?;
         let dgst = OpDigest::of(&dt);
         self.digests.insert(Arc::as_ptr(v), dgst);
         self.sources.add(dgst, &v.options.locations);
         self.used.add(&md);
         self.sink.op(dgst, dt, md)
+    }
+
+    /// Adds the share of one op to the size estimate; fails past the limit.
+    fn account(&mut self, v: &Vertex, dt: &[u8], md: &pb::OpMetadata) -> Result<(), LlbError> {
+        // Each entry: tag and length prefix (at most 11 bytes), the digest
+        // text as the key of metadata and source locations (71 bytes each).
+        const ENTRY: usize = 11 + 71;
+        let mut cost = dt.len() + 11 + ENTRY + md.encoded_len();
+        for l in &v.options.locations {
+            cost += ENTRY + 32 * l.ranges.len() + self.sources.new_file_cost(&l.source);
+        }
+        self.size = self.size.saturating_add(cost);
+        match self.opts.max_bytes {
+            Some(limit) if self.size > limit => Err(LlbError::TooLarge {
+                limit,
+                size: self.size,
+                at: v
+                    .options
+                    .locations
+                    .first()
+                    .map(|l| (l.source.filename.clone(), l.byte_range())),
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn encode(&self, v: &Vertex) -> (Vec<u8>, pb::OpMetadata) {

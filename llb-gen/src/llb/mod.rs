@@ -84,6 +84,15 @@ pub enum LlbError {
     /// A source identifier that is empty.
     #[error("source identifier can't be empty")]
     EmptyIdentifier,
+    /// The Definition would be larger than [`MarshalOptions::max_bytes`].
+    /// `at` is the first source location of the op that crossed it: the
+    /// file name and the byte range of its lines in that file.
+    #[error("the LLB definition would be larger than {} bytes (BuildKit takes at most that much in one message): {} bytes when this op was added", crate::limits::grouped(*limit), crate::limits::grouped(*size))]
+    TooLarge {
+        limit: usize,
+        size: usize,
+        at: Option<(String, std::ops::Range<usize>)>,
+    },
     /// Writing a Definition out failed ([`State::marshal_to`]).
     #[error("cannot write the definition: {0}")]
     Write(String),

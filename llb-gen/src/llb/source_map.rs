@@ -74,7 +74,49 @@ pub(crate) struct SourceMapCollector {
     maps: Vec<(Arc<SourceMap>, RangesByDigest)>,
 }
 
+impl SourceLocation {
+    /// The byte range in the file's data of the lines this location covers
+    /// (from the start of its first line to the end of its last).
+    pub fn byte_range(&self) -> std::ops::Range<usize> {
+        let lines = |f: fn(&pb::Range) -> Option<&pb::Position>| {
+            self.ranges.iter().filter_map(f).map(|p| p.line)
+        };
+        let first = lines(|r| r.start.as_ref()).min().unwrap_or(1);
+        let last = lines(|r| r.end.as_ref()).max().unwrap_or(first);
+        let data = &self.source.data;
+        let start_of = |line: i32| {
+            let skip = usize::try_from(line.saturating_sub(1)).unwrap_or(0);
+            if skip == 0 {
+                return 0;
+            }
+            data.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .nth(skip - 1)
+                .map_or(data.len(), |(i, _)| i + 1)
+        };
+        let start = start_of(first);
+        let end = start_of(last.saturating_add(1));
+        let end = if end > start && data.get(end - 1) == Some(&b'\n') {
+            end - 1
+        } else {
+            end
+        };
+        start..end.max(start)
+    }
+}
+
 impl SourceMapCollector {
+    /// What `source` adds to the Definition if no op used it yet: its
+    /// `SourceInfo` (file name and data, the loading definition aside).
+    pub(crate) fn new_file_cost(&self, source: &Arc<SourceMap>) -> usize {
+        if self.maps.iter().any(|(m, _)| Arc::ptr_eq(m, source)) {
+            0
+        } else {
+            source.data.len() + source.filename.len() + source.language.len() + 32
+        }
+    }
+
     pub(crate) fn add(&mut self, digest: OpDigest, locations: &[SourceLocation]) {
         for l in locations {
             let idx = match self

@@ -65,19 +65,20 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         Some(r) => r.as_ref(),
         None => &OfflineResolver,
     };
-    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    // The whole output is made before any of it is written: a failure
+    // (a limit, an unwritable --image-config) leaves stdout empty, never a
+    // truncated Definition that `buildctl` could still read. The Definition
+    // is at most 16 MiB (`Limits::max_definition_bytes`).
+    let mut out = Vec::new();
     let conversion = if args.json {
-        convert::convert_dockerfile(&text, &opts, resolver).map(|c| {
-            let dump = llb_gen::llb::dump(&c.definition);
-            (c, dump)
-        })
+        convert::convert_dockerfile(&text, &opts, resolver)
+            .inspect(|c| out = llb_gen::llb::dump(&c.definition).into_bytes())
     } else {
-        // The Definition is written as its ops are marshaled.
-        convert::convert_dockerfile_to(&text, &opts, resolver, &mut stdout)
-            .map_err(|e| format!("cannot write to stdout: {e}"))?
-            .map(|c| (c, String::new()))
+        // Marshaled op by op into `out`, without a `pb::Definition` copy.
+        convert::convert_dockerfile_to(&text, &opts, resolver, &mut out)
+            .map_err(|e| format!("cannot write the definition: {e}"))?
     };
-    let (conversion, dump) = match conversion {
+    let conversion = match conversion {
         Ok(c) => c,
         Err(diags) => {
             eprint!("{}", render_all(&diags, &SourceFile::new(name, text)));
@@ -90,11 +91,12 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
             render_all(&conversion.warnings, &SourceFile::new(name, text))
         );
     }
-    if let Some(out) = &args.image_config {
-        write_file(out, &conversion.image_config)?;
+    if let Some(path) = &args.image_config {
+        write_file(path, &conversion.image_config)?;
     }
+    let mut stdout = std::io::stdout().lock();
     stdout
-        .write_all(dump.as_bytes())
+        .write_all(&out)
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     Ok(ExitCode::SUCCESS)

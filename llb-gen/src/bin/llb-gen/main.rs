@@ -50,12 +50,16 @@ fn main() -> ExitCode {
 }
 
 /// Read `path` (or stdin for `-`) as bytes; the display name for diagnostics.
+/// Reads at most one byte more than the file size limit: enough for the
+/// parser to report the limit, whatever the input (`/dev/zero` included).
 pub(crate) fn read_input(path: &Path) -> std::io::Result<(String, Vec<u8>)> {
+    let cap = llb_gen::limits::Limits::DEFAULT.max_file_bytes as u64 + 1;
+    let mut buf = Vec::new();
     if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf)?;
+        std::io::stdin().lock().take(cap).read_to_end(&mut buf)?;
         Ok(("<stdin>".to_string(), buf))
     } else {
-        Ok((path.display().to_string(), std::fs::read(path)?))
+        std::fs::File::open(path)?.take(cap).read_to_end(&mut buf)?;
+        Ok((path.display().to_string(), buf))
     }
 }

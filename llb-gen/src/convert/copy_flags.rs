@@ -97,28 +97,37 @@ const CHECKSUM_HELP: &str = "write `sha256:` and 64 lowercase hex digits (`sha38
 /// The error names the problem like upstream's digest parser (format, length
 /// or algorithm).
 pub fn check_checksum(s: &str) -> Result<(), (String, &'static str)> {
-    let fail = |what: String| Err((format!("invalid checksum '{s}': {what}"), CHECKSUM_HELP));
+    // Upstream's words first, then what this value got wrong.
+    let fail = |kind: &str, detail: String| {
+        Err((
+            format!("{kind} in --checksum '{s}': {detail}"),
+            CHECKSUM_HELP,
+        ))
+    };
+    const FORMAT: &str = "invalid checksum digest format";
     let Some((alg, hex)) = s
         .split_once(':')
         .filter(|(a, h)| !a.is_empty() && !h.is_empty())
     else {
-        return fail("invalid checksum digest format, expected `<algorithm>:<hex>`".into());
+        return fail(FORMAT, "expected `<algorithm>:<hex>`".into());
     };
     let Some(&(_, size)) = DIGEST_ALGORITHMS.iter().find(|(name, _)| *name == alg) else {
         if !digest_shaped(alg, hex) {
-            return fail("invalid checksum digest format".into());
+            return fail(FORMAT, format!("`{alg}` is not an algorithm name"));
         }
-        return fail(format!("unsupported digest algorithm `{alg}`"));
+        return fail(
+            "unsupported digest algorithm",
+            format!("`{alg}`, expected sha256, sha384 or sha512"),
+        );
     };
     if hex.len() != size * 2 {
-        return fail(format!(
-            "invalid checksum digest length: {alg} takes {} hex digits, found {}",
-            size * 2,
-            hex.len()
-        ));
+        return fail(
+            "invalid checksum digest length",
+            format!("{alg} takes {} hex digits, found {}", size * 2, hex.len()),
+        );
     }
     if !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return fail("invalid checksum digest format, expected lowercase hex digits".into());
+        return fail(FORMAT, "expected lowercase hex digits".into());
     }
     Ok(())
 }
@@ -207,7 +216,10 @@ mod tests {
         assert!(check_checksum(&format!("sha384:{}", hex(96))).is_ok());
         assert!(check_checksum(&format!("sha512:{}", hex(128))).is_ok());
         let cases = [
-            ("md5:abc", "unsupported digest algorithm `md5`"),
+            (
+                "md5:abc",
+                "unsupported digest algorithm in --checksum 'md5:abc': `md5`",
+            ),
             ("a.b:c", "unsupported digest algorithm"),
             (
                 &format!("blake3:{}", hex(64)),

@@ -238,3 +238,100 @@ fn parse_ast_still_works() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("(from \"busybox\")"), "{text}");
 }
+
+/// Values upstream rejects fail with `<stdin>:line:col` at the value and
+/// say what was expected.
+#[test]
+fn values_upstream_rejects_fail_at_their_location() {
+    let long = "a".repeat(248);
+    let cases: Vec<(String, &[&str], &str, &str)> = vec![
+        (
+            "FROM scratch\nCOPY --chmod=u+q a b\n".into(),
+            &[],
+            "<stdin>:2:14",
+            "invalid chmod parameter: 'u+q': found `q` at offset 2, expected a permission letter",
+        ),
+        (
+            "FROM scratch\nADD --chmod=-1 a b\n".into(),
+            &[],
+            "<stdin>:2:13",
+            "found `1` at offset 1, expected a permission letter",
+        ),
+        (
+            "FROM scratch\nADD --checksum=md5:abc https://example.com/f /f\n".into(),
+            &[],
+            "<stdin>:2:16",
+            "unsupported digest algorithm in --checksum 'md5:abc': `md5`, expected sha256",
+        ),
+        (
+            "FROM scratch\nADD --checksum=sha256:xyz https://example.com/f /f\n".into(),
+            &[],
+            "<stdin>:2:16",
+            "invalid checksum digest length in --checksum 'sha256:xyz': sha256 takes 64 hex digits, found 3",
+        ),
+        (
+            format!("FROM scratch\nCOPY --from={long} a b\n"),
+            &[],
+            "<stdin>:2:13",
+            "repository name must not be more than 255 characters (this one has 256)",
+        ),
+        (
+            "FROM scratch\nSTOPSIGNAL SIGRTMIN+99\n".into(),
+            &[],
+            "<stdin>:2:12",
+            "invalid signal: SIGRTMIN+99",
+        ),
+        (
+            "ARG SOURCE_DATE_EPOCH=253402300800\nFROM scratch\n".into(),
+            &[],
+            "<stdin>:1:23",
+            "SOURCE_DATE_EPOCH 253402300800 (the ARG default) is out of range",
+        ),
+        (
+            "ARG SOURCE_DATE_EPOCH\nFROM scratch\n".into(),
+            &["--build-arg", "SOURCE_DATE_EPOCH=-62167219201"],
+            "<stdin>:1:5",
+            "SOURCE_DATE_EPOCH -62167219201 (the build arg) is out of range",
+        ),
+    ];
+    for (df, extra, loc, message) in cases {
+        let mut args = vec!["--offline"];
+        args.extend_from_slice(extra);
+        let out = run(&args, Some(&df));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{df}\n{err}");
+        assert!(err.contains(loc), "expected {loc} for {df}:\n{err}");
+        assert!(
+            err.contains(message),
+            "expected {message:?} for {df}:\n{err}"
+        );
+    }
+}
+
+/// Values we used to reject and upstream accepts.
+#[test]
+fn values_upstream_accepts_convert() {
+    let dump = |df: &str| String::from_utf8(ok(&["--offline", "--json"], Some(df))).unwrap();
+    let with_from = dump("FROM scratch\nCOPY --from= a b\n");
+    let without = dump("FROM scratch\nCOPY a b\n");
+    assert!(with_from.contains("[1/1] COPY --from= a b"), "{with_from}");
+    assert_eq!(
+        with_from
+            .replace("COPY --from= a b", "COPY a b")
+            .replace("30 bytes", "22 bytes"),
+        without,
+        "an empty --from copies from the context"
+    );
+
+    let dir = std::env::temp_dir().join(format!("llb-gen-cli-signal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("config.json");
+    let c = cfg.to_str().unwrap();
+    ok(
+        &["--offline", "--image-config", c],
+        Some("FROM scratch\nSTOPSIGNAL 65\n"),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap();
+    assert_eq!(json["config"]["StopSignal"], "65");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

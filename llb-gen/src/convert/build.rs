@@ -470,8 +470,7 @@ fn dispatch_all(
             }
         }
     }
-    let epoch = super::epoch::resolve(&opts.build_args, globals)
-        .map_err(|e| err("source-date-epoch", e, TextRange::empty(0)))?;
+    let epoch = super::epoch::resolve(&opts.build_args, globals, &df.meta_args)?;
     let mut ctx_paths = BTreeSet::new();
     let mut dep_paths: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     for &i in reachable {

@@ -5,6 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::ir;
 use crate::llb;
 
+use super::copy_flags::{check_checksum, parse_chmod};
 use super::dispatch::{err, pb_platform, Ctx, StageState};
 use super::simple::clean;
 
@@ -43,31 +44,6 @@ fn is_git_url(src: &str) -> bool {
 
 fn is_http(src: &str) -> bool {
     (src.starts_with("http://") || src.starts_with("https://")) && !is_git_url(src)
-}
-
-/// Parsed `--chmod`: octal mode or a symbolic string.
-fn parse_chmod(s: &str) -> Result<(Option<i32>, String), String> {
-    let non_octal = || {
-        format!("invalid chmod parameter: '{s}'. it should be octal string and between 0 and 07777")
-    };
-    if let Ok(v) = u32::from_str_radix(s, 8) {
-        if v > 0o7777 {
-            return Err(non_octal());
-        }
-        return Ok((i32::try_from(v).ok(), String::new()));
-    }
-    if s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(non_octal());
-    }
-    let valid = s.split(',').all(|clause| {
-        let ops = clause.trim_start_matches(['u', 'g', 'o', 'a']);
-        !ops.is_empty() && ops.starts_with(['+', '-', '='])
-    });
-    if !valid {
-        return Err(format!("invalid chmod parameter: '{s}'"));
-    }
-    // Go's `ChmodOpt{ModeStr: s}` leaves `Mode` at 0, which is marshalled.
-    Ok((Some(0), s.to_string()))
 }
 
 fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<String, Diagnostic> {
@@ -115,6 +91,21 @@ fn require_copy_caps(
     }
 }
 
+/// The digest of an HTTP(S) source's `--checksum` (Git sources take a
+/// commit instead, checked when fetched), at the flag's value.
+fn check_http_checksum(
+    c: &ir::Copy,
+    checksum: Option<&str>,
+    paths: &[String],
+    span: crate::text::TextRange,
+) -> Result<(), Diagnostic> {
+    let Some(value) = checksum.filter(|_| paths.iter().any(|p| is_http(p))) else {
+        return Ok(());
+    };
+    let at = c.checksum.as_ref().map_or(span, |w| w.span);
+    check_checksum(value).map_err(|(message, help)| err("checksum", message, at).with_help(help))
+}
+
 pub fn copy(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
@@ -151,9 +142,11 @@ pub fn copy(
         .map(|w| d.expand(ctx, w))
         .transpose()?
         .filter(|s| !s.is_empty());
-    let (mode, mode_str) = match &chmod {
-        Some(s) => parse_chmod(s).map_err(|e| err("chmod", e, span))?,
-        None => (None, String::new()),
+    let (mode, mode_str) = match (&chmod, &c.chmod) {
+        (Some(s), Some(w)) => {
+            parse_chmod(s).map_err(|e| err("chmod", e.message, w.span).with_help(e.help))?
+        }
+        _ => (None, String::new()),
     };
     let checksum = c
         .checksum
@@ -199,6 +192,7 @@ pub fn copy(
                 span,
             ));
         }
+        check_http_checksum(c, checksum.as_deref(), &paths, span)?;
     }
 
     let mut msg = String::from(if is_add { "ADD" } else { "COPY" });
@@ -405,13 +399,6 @@ mod tests {
         assert_eq!(dest_path("/", "/usr/bin/"), "/usr/bin/");
     }
 
-    #[test]
-    fn chmod_values() {
-        assert_eq!(parse_chmod("755").unwrap(), (Some(0o755), String::new()));
-        assert!(parse_chmod("99999").is_err());
-        assert_eq!(parse_chmod("u+x").unwrap(), (Some(0), "u+x".to_string()));
-    }
-
     /// Caps of a BuildKit v0.8 daemon for file ops: no include/exclude
     /// patterns, no mode strings.
     fn old_daemon() -> crate::convert::ConvertOptions {
@@ -445,6 +432,49 @@ mod tests {
             d.message
         );
         assert_eq!(&src[d.span.as_usize()], "*.md");
+    }
+
+    fn default_error(src: &str) -> Diagnostic {
+        convert_error(src, &crate::convert::ConvertOptions::default())
+    }
+
+    #[test]
+    fn bad_chmod_fails_at_the_flag_value() {
+        for (src, value) in [
+            ("FROM scratch\nCOPY --chmod=u+q a /x\n", "u+q"),
+            ("FROM scratch\nADD --chmod=-1 a /x\n", "-1"),
+            ("FROM scratch\nCOPY --chmod=64a a /x\n", "64a"),
+        ] {
+            let d = default_error(src);
+            assert_eq!(d.code, "chmod");
+            assert_eq!(&src[d.span.as_usize()], value, "{src}");
+            assert!(d
+                .message
+                .starts_with(&format!("invalid chmod parameter: '{value}'")));
+        }
+    }
+
+    #[test]
+    fn bad_http_checksum_fails_at_the_flag_value() {
+        let src = "FROM scratch\nADD --checksum=md5:abc https://example.com/x /z\n";
+        let d = default_error(src);
+        assert_eq!(d.code, "checksum");
+        assert_eq!(&src[d.span.as_usize()], "md5:abc");
+        assert!(
+            d.message.contains("unsupported digest algorithm"),
+            "{}",
+            d.message
+        );
+        let src = "FROM scratch\nADD --checksum=sha256:xyz https://example.com/x /z\n";
+        assert!(default_error(src).message.contains("digest length"));
+        // Git sources take a commit, checked when fetched.
+        let git = "FROM scratch\nADD --checksum=md5:abc https://github.com/moby/buildkit.git#v0.10.1 /z\n";
+        let ok = crate::convert::convert_dockerfile(
+            git,
+            &crate::convert::ConvertOptions::default(),
+            &crate::convert::OfflineResolver,
+        );
+        assert!(ok.is_ok(), "{:?}", ok.err());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - `args.rs`: ARG/ENV scoping, build-arg merging, history strings of RUN.
 //! - `dispatch.rs`: per-stage state and the `match` on `Instruction`.
 //! - `run.rs`, `copy.rs`, `simple.rs`: lowering of each instruction family.
+//! - `copy_flags.rs`: `--chmod` and `--checksum` values of COPY/ADD.
 //! - `expand.rs`: the adapter over variable expansion.
 //! - `image.rs`: OCI image config and history.
 //! - `platform.rs`: platform parsing/normalization; BUILDPLATFORM/TARGETPLATFORM.
@@ -21,6 +22,7 @@ pub mod args;
 mod build;
 mod contexts;
 mod copy;
+mod copy_flags;
 mod dispatch;
 mod epoch;
 pub mod expand;

@@ -1,6 +1,10 @@
 //! Image references normalized like `distribution/reference`
 //! (`ParseNormalizedNamed` + `TagNameOnly`).
 
+/// The longest repository path (after the domain, counting an implicit
+/// `library/`), as `distribution/reference` allows.
+const NAME_MAX: usize = 255;
+
 /// A parsed, normalized reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reference {
@@ -58,6 +62,12 @@ impl Reference {
                 }
                 return Err(invalid());
             }
+        }
+        if path.len() > NAME_MAX {
+            return Err(format!(
+                "repository name must not be more than {NAME_MAX} characters (this one has {})",
+                path.len()
+            ));
         }
         Ok(Reference {
             name: format!("{domain}/{path}"),
@@ -174,10 +184,40 @@ mod tests {
         );
         assert_eq!(n("docker:-dind"), "invalid reference format");
         assert_eq!(n("Alpine"), "repository name must be lowercase");
+        let long = |n: usize| "a".repeat(n);
+        // `library/` counts: 247 + 8 = 255.
+        assert!(Reference::parse(&long(247)).is_ok());
+        assert!(n(&long(248)).starts_with("repository name must not be more than 255 characters"));
+        assert!(Reference::parse(&format!("localhost:5000/{}", long(255))).is_ok());
+        assert!(n(&format!("localhost:5000/{}:tag", long(256))).contains("has 256"));
+        assert!(Reference::parse(&format!("{}/{}", long(100), long(154))).is_ok());
+        assert!(n(&format!("{}/{}", long(100), long(155))).contains("has 256"));
         let d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
         assert_eq!(
             n(&format!("alpine@{d}")),
             format!("docker.io/library/alpine@{d}")
         );
+    }
+
+    #[test]
+    fn long_names_fail_where_they_are_written() {
+        let name = "a".repeat(248);
+        let sources = [
+            format!("FROM {name}\n"),
+            format!("FROM scratch\nCOPY --from={name} a b\n"),
+            format!("FROM scratch\nRUN --mount=from={name} true\n"),
+        ];
+        for src in sources {
+            let opts = crate::convert::ConvertOptions::default();
+            let r =
+                crate::convert::convert_dockerfile(&src, &opts, &crate::convert::OfflineResolver);
+            let d = r.err().and_then(|mut e| e.pop()).unwrap();
+            assert!(
+                d.message.contains("must not be more than 255"),
+                "{}",
+                d.message
+            );
+            assert!(src[d.span.as_usize()].contains(&name), "{src}");
+        }
     }
 }

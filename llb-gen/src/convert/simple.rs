@@ -268,29 +268,43 @@ pub fn parse_port_spec(raw: &str) -> Result<Vec<String>, String> {
     Ok((start..=end).map(|p| format!("{p}/{proto}")).collect())
 }
 
+const SIGNAL_HELP: &str = "expected a signal name (`SIGTERM`, `KILL`, `SIGRTMIN+1` to \
+     `SIGRTMIN+15`, `SIGRTMAX-14` to `SIGRTMAX-1`) or a non-zero number";
+
 pub fn stop_signal(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Result<(), Diagnostic> {
     let s = d.expand(ctx, w)?;
     if !valid_signal(&s) {
-        return Err(err("stopsignal", format!("Invalid signal: {s}"), w.span));
+        return Err(
+            err("stopsignal", format!("invalid signal: {s}"), w.span).with_help(SIGNAL_HELP)
+        );
     }
     d.image.config.stop_signal = s.clone();
     d.commit(format!("STOPSIGNAL {s}"), false, false);
     Ok(())
 }
 
+/// Upstream's `signal.ParseSignal` on Linux: any non-zero 64-bit number, or
+/// a name of its signal table, case-insensitive, `SIG` optional.
 fn valid_signal(s: &str) -> bool {
-    if let Ok(n) = s.parse::<u32>() {
-        return n != 0 && n < 65;
+    if let Ok(n) = s.parse::<i64>() {
+        return n != 0;
     }
-    let name = s.to_ascii_uppercase();
-    let name = name.strip_prefix("SIG").unwrap_or(&name);
+    let upper = s.to_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
     const NAMES: &[&str] = &[
         "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT",
         "KILL", "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM",
         "TRAP", "TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ",
         "RTMIN", "RTMAX",
     ];
-    NAMES.contains(&name) || name.starts_with("RTMIN+") || name.starts_with("RTMAX-")
+    // The table spells the real-time offsets out: RTMIN+1..=15, RTMAX-14..=1.
+    let offset_in = |rest: Option<&str>, max: u8| {
+        rest.and_then(|r| r.parse::<u8>().ok().filter(|n| n.to_string() == r))
+            .is_some_and(|n| (1..=max).contains(&n))
+    };
+    NAMES.contains(&name)
+        || offset_in(name.strip_prefix("RTMIN+"), 15)
+        || offset_in(name.strip_prefix("RTMAX-"), 14)
 }
 
 pub fn cmd(d: &mut StageState, c: &CommandLine) {
@@ -370,6 +384,21 @@ mod tests {
             vec!["8080/tcp"]
         );
         assert!(parse_port_spec("80/foo").is_err());
+    }
+
+    #[test]
+    fn signals_like_upstream() {
+        let ok = "SIGKILL kill Sigterm SIGCLD SIGRTMIN RTMAX SIGRTMIN+15 rtmin+3 SIGRTMAX-14 \
+                  RTMAX-1 65 -1 +9 09 999999 9223372036854775807";
+        for s in ok.split_whitespace() {
+            assert!(valid_signal(s), "{s}");
+        }
+        let bad = "SIGRTMIN+99 SIGRTMIN+16 SIGRTMIN+0 SIGRTMIN+03 SIGRTMAX-15 SIGRTMAX+1 \
+                   SIGRTMIN-1 0 -0 00 9223372036854775808 SIGFOO SIG SIGSIGKILL SIGUNUSED 9x";
+        for s in bad.split_whitespace() {
+            assert!(!valid_signal(s), "{s}");
+        }
+        assert!(!valid_signal(""));
     }
 
     #[test]

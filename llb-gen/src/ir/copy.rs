@@ -62,7 +62,11 @@ pub(crate) fn lower_copy(node: &Node, is_add: bool, errors: &mut Vec<IrError>) -
         (COPY_FLAGS, COPY_FOREIGN)
     };
     let flags = parse_flags(name, &node.flags, specs, foreign, errors);
-    let from = flags.string("from").cloned();
+    // An empty `--from=` is no `--from` at all, as upstream.
+    let from = flags
+        .string("from")
+        .filter(|w| !w.value.is_empty())
+        .cloned();
     if let Some(f) = &from {
         if has_variable_before_end(&f.value) {
             errors.push(IrError::new(

@@ -93,6 +93,17 @@ fn copy_and_add() {
 }
 
 #[test]
+fn empty_copy_from_is_no_from() {
+    let df = ok("FROM a\nCOPY --from= a b\nCOPY --from=\"\" a b\n");
+    for cmd in &df.stages[0].commands {
+        let Instruction::Copy(c) = &cmd.instruction else {
+            panic!()
+        };
+        assert!(c.from.is_none(), "{}", cmd.info.original);
+    }
+}
+
+#[test]
 fn heredoc_copy_source() {
     let df = ok("FROM a\nCOPY <<EOF /x\nhello\nEOF\n");
     let Instruction::Copy(c) = &df.stages[0].commands[0].instruction else {

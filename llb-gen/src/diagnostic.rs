@@ -117,15 +117,19 @@ fn shown(c: char, out: &mut String) {
     }
 }
 
-/// `s` with control characters escaped, cut at `max` characters.
+/// `s` with control characters escaped; past `max` characters only the
+/// first and the last part are kept, around a count of what was cut.
 fn shown_text(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max));
+    let count = s.chars().count();
+    let tail = max / 4;
+    let mut out = String::with_capacity(s.len().min(max * 2));
     for (i, c) in s.chars().enumerate() {
-        if i == max {
-            let _ = write!(out, "… ({} more characters)", s.chars().count() - max);
-            break;
+        if count > max && i == max - tail {
+            let _ = write!(out, "…({} characters)…", count - max);
         }
-        shown(c, &mut out);
+        if count <= max || i < max - tail || i >= count - tail {
+            shown(c, &mut out);
+        }
     }
     out
 }

@@ -36,6 +36,9 @@ pub enum SyntaxErrorKind {
     UnterminatedHeredoc { name: String },
     /// `# escape=x`: only `\` and `` ` `` are allowed.
     InvalidEscape { value: String },
+    /// `# check=skip`: the value is not `skip=...;error=...` (the payload
+    /// says what is wrong).
+    InvalidCheck { problem: String },
     /// The same parser directive (`syntax`, `escape`, `check`) twice.
     RepeatedDirective { key: String },
     /// The input is not UTF-8; the span is the first bad byte.
@@ -61,6 +64,7 @@ impl SyntaxError {
             SyntaxErrorKind::JsonNotString => "json-not-string",
             SyntaxErrorKind::UnterminatedHeredoc { .. } => "unterminated-heredoc",
             SyntaxErrorKind::InvalidEscape { .. } => "invalid-escape",
+            SyntaxErrorKind::InvalidCheck { .. } => "invalid-check",
             SyntaxErrorKind::RepeatedDirective { .. } => "repeated-directive",
             SyntaxErrorKind::InvalidUtf8 => "invalid-utf8",
             SyntaxErrorKind::LineTooLong { .. } => "line-too-long",
@@ -87,6 +91,9 @@ impl SyntaxError {
             }
             SyntaxErrorKind::InvalidEscape { .. } => {
                 "the escape character is either a backslash (the default) or a backtick".to_string()
+            }
+            SyntaxErrorKind::InvalidCheck { .. } => {
+                "the form is `# check=skip=<rules|all>;error=<true|false>` (`experimental=<rules|all>` too)".to_string()
             }
             SyntaxErrorKind::RepeatedDirective { key } => {
                 format!("remove this line; the first `{key}` directive is used")
@@ -131,6 +138,9 @@ impl fmt::Display for SyntaxError {
                 f,
                 "unterminated heredoc `{name}`: expected a line `{name}` before the end of the file"
             ),
+            SyntaxErrorKind::InvalidCheck { problem } => {
+                write!(f, "invalid check directive: {problem}")
+            }
             SyntaxErrorKind::InvalidEscape { value } => write!(
                 f,
                 "invalid escape directive value `{value}`: expected `\\` or `` ` ``"

@@ -70,7 +70,10 @@ fn parse_chmod(s: &str) -> Result<(Option<i32>, String), String> {
     Ok((Some(0), s.to_string()))
 }
 
-fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<String, Diagnostic> {
+fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Vec<u8>, Diagnostic> {
+    if let Some(bytes) = h.literal_data() {
+        return Ok(bytes);
+    }
     let mut data = if h.chomp {
         ir::chomp_heredoc(&h.content)
     } else {
@@ -81,7 +84,7 @@ fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Strin
         data = super::expand::expand_heredoc(&data, &env)
             .map_err(|e| super::expand::word_error(&e, h.body_span))?;
     }
-    Ok(data)
+    Ok(data.into_bytes())
 }
 
 /// `--exclude`, `--parents` and symbolic `--chmod` need copy features that old

@@ -21,7 +21,7 @@ use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
     self as gw, result, ReturnRequest, WarnRequest,
 };
 use futures_util::FutureExt as _;
-use llb_gen::convert::{convert_dockerfile, Conversion, Platform};
+use llb_gen::convert::{convert_dockerfile_bytes, Conversion, Platform};
 use llb_gen::diagnostic::SourceFile;
 use llb_gen::pb;
 use serde_json::json;
@@ -124,7 +124,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
         None => read_context_dockerignore(bridge, &fo).await,
     };
     fo.convert.local_context_excludes = read_named_context_dockerignores(bridge, &fo).await;
-    let conversions = convert_all(bridge, &fo, loaded.text.clone()).await?;
+    let conversions = convert_all(bridge, &fo, loaded.data.clone()).await?;
     if let Some((_, first)) = conversions.first() {
         send_warnings(bridge, first, &loaded, &fo.convert.filename).await;
     }
@@ -144,9 +144,9 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     make_result(bridge, &fo, built)
 }
 
-/// The Dockerfile text and what came with it from the `dockerfile` local.
+/// The Dockerfile's bytes and what came with it from the `dockerfile` local.
 struct Loaded {
-    text: String,
+    data: Vec<u8>,
     dockerignore: Option<Vec<u8>>,
     source: LocalDefinition,
 }
@@ -191,10 +191,16 @@ async fn read_dockerfile(bridge: &Bridge, fo: &FrontendOptions) -> Result<Loaded
     };
     let dockerignore = bridge.read_file(&solved.id, &ignore_name).await.ok();
     Ok(Loaded {
-        text: String::from_utf8_lossy(&data).into_owned(),
+        data,
         dockerignore,
         source,
     })
+}
+
+/// The Dockerfile as diagnostics are rendered: its spans index the bytes,
+/// and the text has `?` for bytes that are not UTF-8.
+fn dockerfile_source(filename: impl Into<String>, data: &[u8]) -> SourceFile {
+    SourceFile::new(filename, llb_gen::syntax::source_text(data))
 }
 
 /// `.dockerignore` of the main context; missing or unreadable = no patterns.
@@ -263,7 +269,7 @@ async fn read_dockerignore(
 async fn convert_all(
     bridge: &Bridge,
     fo: &FrontendOptions,
-    text: String,
+    data: Vec<u8>,
 ) -> Result<Vec<(Option<Platform>, Conversion)>, FrontendError> {
     let requested: Vec<Option<Platform>> = if fo.platforms.is_empty() {
         vec![None]
@@ -285,11 +291,11 @@ async fn convert_all(
                     target_platform: platform.clone(),
                     ..base.clone()
                 };
-                match convert_dockerfile(&text, &opts, &*resolver) {
+                match convert_dockerfile_bytes(&data, &opts, &*resolver) {
                     Ok(conv) => out.push((platform, conv)),
                     Err(diagnostics) => {
                         return Err(FrontendError::Dockerfile {
-                            file: Box::new(SourceFile::new(filename, text)),
+                            file: Box::new(dockerfile_source(filename, &data)),
                             diagnostics,
                         })
                     }
@@ -322,7 +328,7 @@ async fn send_warnings(bridge: &Bridge, conv: &Conversion, loaded: &Loaded, file
     if conv.warnings.is_empty() {
         return;
     }
-    let file = SourceFile::new(filename, loaded.text.clone());
+    let file = dockerfile_source(filename, &loaded.data);
     for d in &conv.warnings {
         let (start, end) = file.line_span(d.span);
         let pos = |line: u32| {
@@ -340,7 +346,7 @@ async fn send_warnings(bridge: &Bridge, conv: &Conversion, loaded: &Loaded, file
                 url: String::new(),
                 info: Some(pb::SourceInfo {
                     filename: filename.to_string(),
-                    data: loaded.text.clone().into_bytes(),
+                    data: loaded.data.clone(),
                     definition: Some(loaded.source.definition.clone()),
                     language: "Dockerfile".into(),
                 }),

@@ -3,21 +3,20 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use llb_gen::convert::{convert_dockerfile, ConvertOptions, OfflineResolver};
+use llb_gen::convert::{convert_dockerfile_bytes, ConvertOptions, OfflineResolver};
 
 fuzz_target!(|data: &[u8]| {
-    let text = llb_gen::syntax::source_text(data);
     let opts = ConvertOptions::default();
-    match convert_dockerfile(&text, &opts, &OfflineResolver) {
+    match convert_dockerfile_bytes(data, &opts, &OfflineResolver) {
         // An empty Definition is valid (a `FROM scratch` target, as upstream).
         Ok(_) => {}
         Err(diags) => {
             for d in diags {
                 assert!(
-                    (d.span.end as usize) <= text.len(),
+                    (d.span.end as usize) <= data.len(),
                     "diagnostic {:?} outside input of {} bytes: {}",
                     d.span,
-                    text.len(),
+                    data.len(),
                     d.message
                 );
             }

@@ -23,6 +23,10 @@ fn hello() -> PathBuf {
 }
 
 fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    run_bytes(args, stdin.unwrap_or_default().as_bytes())
+}
+
+fn run_bytes(args: &[&str], stdin: &[u8]) -> Output {
     let mut cmd = bin();
     cmd.args(args)
         .stdin(Stdio::piped())
@@ -30,9 +34,7 @@ fn run(args: &[&str], stdin: Option<&str>) -> Output {
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
+    input.write_all(stdin).unwrap();
     drop(input);
     child.wait_with_output().unwrap()
 }
@@ -334,4 +336,97 @@ fn values_upstream_accepts_convert() {
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap();
     assert_eq!(json["config"]["StopSignal"], "65");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Exit code 1 and the rendered diagnostics of a failed run.
+fn failure(args: &[&str], stdin: &[u8]) -> String {
+    let out = run_bytes(args, stdin);
+    assert_eq!(out.status.code(), Some(1), "llb-gen {args:?} did not fail");
+    assert!(out.stdout.is_empty());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The data of every mkfile action of a Definition.
+fn mkfile_data(def: &pb::Definition) -> Vec<Vec<u8>> {
+    let actions = ops(def).into_iter().filter_map(|op| match op.op {
+        Some(pb::op::Op::File(f)) => Some(f.actions),
+        _ => None,
+    });
+    let data = actions.flatten().filter_map(|a| match a.action {
+        Some(pb::file_action::Action::Mkfile(m)) => Some(m.data),
+        _ => None,
+    });
+    data.collect()
+}
+
+#[test]
+fn literal_heredoc_keeps_bytes_that_are_not_utf8() {
+    let df = b"FROM scratch\nCOPY <<\"EOF\" /etc/motd\ncaf\xe9\nEOF\n";
+    let out = run_bytes(&["--offline"], df);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mkfile_data(&decode(&out.stdout)), [b"caf\xe9\n".to_vec()]);
+    // The source map carries the file as it was read.
+    let def = decode(&out.stdout);
+    let infos = def.source.map(|s| s.infos).unwrap_or_default();
+    assert_eq!(infos[0].data, df.to_vec());
+}
+
+#[test]
+fn invalid_utf8_is_one_located_error() {
+    let df = b"FROM scratch\nRUN <<EOF\necho caf\xe9 \xe9\nEOF\nFROBNICATE\n";
+    let err = failure(&["--offline"], df);
+    assert!(err.contains("<stdin>:3:9"), "{err}");
+    assert!(err.contains("byte 0xE9"), "{err}");
+    assert!(err.contains("save it as UTF-8"), "{err}");
+    assert_eq!(err.matches("invalid UTF-8").count(), 1, "{err}");
+    // Errors after the bad bytes keep their place.
+    assert!(err.contains("<stdin>:5:1"), "{err}");
+}
+
+#[test]
+fn parse_locates_errors_after_invalid_bytes() {
+    let df = b"FROM scratch\n# caf\xe9\xe9\nENV a=\xe9\xe9\xe9 b\n";
+    let err = failure(&["parse", "-"], df);
+    assert!(err.contains("<stdin>:3:7"), "{err}");
+    assert!(err.contains("<stdin>:3:11"), "{err}");
+    assert_eq!(err.matches("error:").count(), 2, "{err}");
+}
+
+#[test]
+fn utf16_file_is_one_error() {
+    let text = "FROM scratch\nRUN echo hi\nRUN echo there\n";
+    let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
+    let df: Vec<u8> = units.flat_map(u16::to_le_bytes).collect();
+    for args in [&["--offline"][..], &["parse", "-"][..]] {
+        let err = failure(args, &df);
+        assert_eq!(err.matches("error:").count(), 1, "{err}");
+        assert!(err.contains("UTF-16"), "{err}");
+    }
+}
+
+#[test]
+fn heredoc_with_blanks_after_the_marker_converts() {
+    let df = "FROM scratch\nRUN cat << EOF > /etc/app.conf\nhello\nEOF\n";
+    let def = decode(&ok(&["--offline"], Some(df)));
+    let text = text_of(&def);
+    assert!(
+        text.contains("cat << EOF > /etc/app.conf\\nhello\\nEOF"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rejected_heredoc_words_are_one_located_error_each() {
+    let err = failure(&["parse", "-"], b"FROM scratch\nRUN <<\"\"\nhello\n\n");
+    assert!(err.contains("<stdin>:2:5"), "{err}");
+    assert!(err.contains("empty heredoc terminator"), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    let df = b"FROM scratch\nRUN cat <<- EOF\n\thello\n\tEOF\n";
+    let err = failure(&["--offline"], df);
+    assert!(err.contains("<stdin>:2:9"), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
 }

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use llb_gen::convert::{convert_dockerfile, ConvertOptions, OfflineResolver};
+use llb_gen::convert::{convert_dockerfile_bytes, ConvertOptions, OfflineResolver};
 use llb_gen::words::Lexer;
 
 /// `fuzz_targets/parse.rs`: no panic, spans inside the input.
@@ -45,12 +45,11 @@ fn check_words(data: &[u8]) {
 
 /// `fuzz_targets/convert.rs`: no panic, diagnostics inside the input.
 fn check_convert(data: &[u8]) -> bool {
-    let text = llb_gen::syntax::source_text(data);
-    match convert_dockerfile(&text, &ConvertOptions::default(), &OfflineResolver) {
+    match convert_dockerfile_bytes(data, &ConvertOptions::default(), &OfflineResolver) {
         Ok(_) => true,
         Err(diags) => {
             for d in diags {
-                assert!((d.span.end as usize) <= text.len(), "{d:?}");
+                assert!((d.span.end as usize) <= data.len(), "{d:?}");
             }
             false
         }

@@ -571,7 +571,9 @@ pub fn convert_ir_owned(
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
 ) -> Result<Conversion, Diagnostic> {
-    convert_ir_with(df, text, opts, resolver, &mut |st, mopts| st.marshal(mopts))
+    convert_ir_with(df, text.as_bytes(), opts, resolver, &mut |st, mopts| {
+        st.marshal(mopts)
+    })
 }
 
 /// How the target state is marshaled (e.g. straight to a writer).
@@ -581,7 +583,7 @@ pub(super) type MarshalFn<'a> =
 /// [`convert_ir_owned`] with the target state marshaled by `marshal`.
 pub(super) fn convert_ir_with(
     df: ir::Dockerfile,
-    text: &str,
+    text: &[u8],
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
     marshal: &mut MarshalFn<'_>,
@@ -595,7 +597,7 @@ type Substitutions = Vec<(std::sync::Arc<llb::Vertex>, std::sync::Arc<llb::Verte
 /// Everything up to marshaling: stage graph, image resolution, dispatch.
 fn dispatch_ir(
     df: ir::Dockerfile,
-    text: &str,
+    text: &[u8],
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
 ) -> Result<(Dispatched, Substitutions, Platform), Diagnostic> {
@@ -665,7 +667,7 @@ fn dispatch_ir(
             }
         }
     }
-    let source_map = llb::SourceMap::new(opts.filename.clone(), text.as_bytes().to_vec());
+    let source_map = llb::SourceMap::new(opts.filename.clone(), text.to_vec());
     // The graph is built once on a placeholder context source; the real one
     // follows the context paths COPY/ADD/bind mounts used, and is swapped in
     // when marshaling.

@@ -46,7 +46,10 @@ fn is_http(src: &str) -> bool {
     (src.starts_with("http://") || src.starts_with("https://")) && !is_git_url(src)
 }
 
-fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<String, Diagnostic> {
+fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Vec<u8>, Diagnostic> {
+    if let Some(bytes) = h.literal_data() {
+        return Ok(bytes);
+    }
     let mut data = if h.chomp {
         ir::chomp_heredoc(&h.content)
     } else {
@@ -57,7 +60,7 @@ fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Strin
         data = super::expand::expand_heredoc(&data, &env)
             .map_err(|e| super::expand::word_error(&e, h.body_span))?;
     }
-    Ok(data)
+    Ok(data.into_bytes())
 }
 
 /// `--exclude`, `--parents` and symbolic `--chmod` need copy features that old

@@ -50,6 +50,18 @@ pub fn convert_dockerfile(
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
 ) -> Result<Conversion, Vec<Diagnostic>> {
+    convert_dockerfile_bytes(source.as_bytes(), opts, resolver)
+}
+
+/// [`convert_dockerfile`] on the file's bytes as read (see
+/// [`crate::syntax::parse_bytes`] for bytes that are not UTF-8). The
+/// diagnostics index `source`; render them against
+/// [`crate::syntax::source_text`].
+pub fn convert_dockerfile_bytes(
+    source: &[u8],
+    opts: &ConvertOptions,
+    resolver: &dyn ImageResolver,
+) -> Result<Conversion, Vec<Diagnostic>> {
     let (dockerfile, warnings) = lower_text(source)?;
     let marshal = &mut |st: llb::State, mopts: &llb::MarshalOptions| st.marshal(mopts);
     with_warnings(
@@ -66,6 +78,17 @@ pub fn convert_dockerfile(
 /// The outer error is a failed write to `out`.
 pub fn convert_dockerfile_to(
     source: &str,
+    opts: &ConvertOptions,
+    resolver: &dyn ImageResolver,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Result<Conversion, Vec<Diagnostic>>> {
+    convert_dockerfile_bytes_to(source.as_bytes(), opts, resolver, out)
+}
+
+/// [`convert_dockerfile_to`] on the file's bytes as read (see
+/// [`convert_dockerfile_bytes`]).
+pub fn convert_dockerfile_bytes_to(
+    source: &[u8],
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
     out: &mut dyn std::io::Write,
@@ -118,9 +141,9 @@ impl ErrorSlot<'_> {
 
 /// Parse and lower `source`: the instructions and the warnings found, or
 /// every error. The syntax tree is freed node by node as it is lowered.
-fn lower_text(source: &str) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
+fn lower_text(source: &[u8]) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (mut errors, lowered) = {
-        let parsed = crate::syntax::parse(source);
+        let parsed = crate::syntax::parse_bytes(source);
         let errors: Vec<Diagnostic> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
         (errors, crate::ir::lower_owned(parsed.dockerfile))
     };

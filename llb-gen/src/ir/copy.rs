@@ -96,10 +96,11 @@ pub(crate) fn lower_copy(node: &Node, is_add: bool, errors: &mut Vec<IrError>) -
             dest.span,
         ));
     }
+    let heredocs = named_heredocs(node, &sources);
     Some(Copy {
         sources,
         dest,
-        heredocs: node.heredocs.clone(),
+        heredocs,
         json: node.json,
         from,
         chown: flags.string("chown").cloned(),
@@ -111,4 +112,15 @@ pub(crate) fn lower_copy(node: &Node, is_add: bool, errors: &mut Vec<IrError>) -
         checksum: flags.string("checksum").cloned(),
         unpack: flags.bool("unpack"),
     })
+}
+
+/// The heredocs that a source word introduces. Upstream reads each source
+/// that is a heredoc word as one, so in `COPY << EOF /x` (whose sources
+/// are `<<` and `EOF`) the body is read but not used.
+fn named_heredocs(
+    node: &Node,
+    sources: &[crate::text::Spanned<String>],
+) -> Vec<crate::syntax::ast::Heredoc> {
+    let named = |h: &&crate::syntax::ast::Heredoc| sources.iter().any(|s| s.span == h.word_span);
+    node.heredocs.iter().filter(named).cloned().collect()
 }

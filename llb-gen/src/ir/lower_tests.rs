@@ -104,6 +104,18 @@ fn empty_copy_from_is_no_from() {
 }
 
 #[test]
+fn split_heredoc_word_is_no_copy_source() {
+    // `<< EOF` is a heredoc for the parser (its body is read), but the
+    // sources are the two words `<<` and `EOF`, as upstream reads them.
+    let df = ok("FROM a\nCOPY << EOF /x\nhello\nEOF\n");
+    let Instruction::Copy(c) = &df.stages[0].commands[0].instruction else {
+        panic!()
+    };
+    assert!(c.heredocs.is_empty());
+    assert_eq!(c.sources.len(), 2);
+}
+
+#[test]
 fn heredoc_copy_source() {
     let df = ok("FROM a\nCOPY <<EOF /x\nhello\nEOF\n");
     let Instruction::Copy(c) = &df.stages[0].commands[0].instruction else {

@@ -128,8 +128,30 @@ pub struct Heredoc {
     pub chomp: bool,
     /// Raw body lines with their newlines (tabs not stripped).
     pub content: String,
+    /// The exact bytes of the body when they are not UTF-8. Only a COPY/ADD
+    /// heredoc whose terminator is quoted (its body is written as it is)
+    /// may hold such bytes; `content` is then their lossy decoding.
+    pub literal_bytes: Option<Vec<u8>>,
     /// The `<<WORD` token on the instruction line.
     pub word_span: TextRange,
     /// The body and the terminator line.
     pub body_span: TextRange,
+}
+
+impl Heredoc {
+    /// The data a literal heredoc writes when its body is not UTF-8: its
+    /// bytes, leading tabs of every line stripped for `<<-`. `None` when the
+    /// body is text (use `content`).
+    pub fn literal_data(&self) -> Option<Vec<u8>> {
+        let bytes = self.literal_bytes.as_deref()?;
+        if !self.chomp {
+            return Some(bytes.to_vec());
+        }
+        let lines = bytes.split_inclusive(|&b| b == b'\n');
+        let chomped = lines.flat_map(|l| {
+            let tabs = l.iter().take_while(|&&b| b == b'\t').count();
+            &l[tabs..]
+        });
+        Some(chomped.copied().collect())
+    }
 }

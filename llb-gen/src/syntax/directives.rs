@@ -49,15 +49,60 @@ fn match_directive(line: &str) -> Option<RawDirective> {
     let after_eq = after_ws.strip_prefix('=')?;
     let value = after_eq.trim_start_matches(is_go_re_space);
     let value = value.trim_end_matches(is_go_re_space);
-    if value.is_empty() {
-        return None;
-    }
     let value_lo = line.len() - after_eq.trim_start_matches(is_go_re_space).len();
+    if value.is_empty() {
+        // Upstream's value takes at least one char: after `=` and blanks
+        // only, it is the last blank (`# escape= ` is an escape of ` `).
+        let last = after_eq.chars().next_back()?;
+        return Some(RawDirective {
+            key,
+            value_lo: line.len() - last.len_utf8(),
+            value_hi: line.len(),
+        });
+    }
     Some(RawDirective {
         key,
         value_lo,
         value_hi: value_lo + value.len(),
     })
+}
+
+/// What is wrong with a `# check=` value, and where (a byte range in it).
+/// Upstream reads the value up to its first space as up to three
+/// `;`-separated `key=value` options: `skip` and `experimental` (a rule
+/// list or `all`) and `error` (a Go boolean).
+fn check_problem(value: &str) -> Option<(String, usize, usize)> {
+    let first = value.split(' ').next().unwrap_or("");
+    let mut lo = first.len() - first.trim_start().len();
+    let options = first.trim();
+    if options.is_empty() {
+        return None;
+    }
+    for part in options.splitn(3, ';') {
+        if let Some(problem) = option_problem(part) {
+            return Some((problem, lo, lo + part.len()));
+        }
+        lo += part.len() + 1;
+    }
+    None
+}
+
+/// What is wrong with one `key=value` option of `# check=`.
+fn option_problem(part: &str) -> Option<String> {
+    let Some((key, value)) = part.split_once('=') else {
+        return Some(format!("expected `key=value`, found `{part}`"));
+    };
+    match key.trim() {
+        "skip" | "experimental" => None,
+        "error" => match value.trim() {
+            "1" | "t" | "T" | "TRUE" | "true" | "True" => None,
+            "0" | "f" | "F" | "FALSE" | "false" | "False" => None,
+            v => Some(format!("`error` expects `true` or `false`, found `{v}`")),
+        },
+        k => Some(format!(
+            "unknown option `{k}`: expected `skip`, `experimental` or `error`"
+        )),
+    }
 }
 
 impl DirectiveScanner {
@@ -98,6 +143,15 @@ impl DirectiveScanner {
             ));
             return true;
         }
+        if raw.key == "check" {
+            if let Some((problem, lo, hi)) = check_problem(value) {
+                let at = offset + raw.value_lo;
+                errors.push(SyntaxError::new(
+                    SyntaxErrorKind::InvalidCheck { problem },
+                    TextRange::from_usize(at + lo, at + hi),
+                ));
+            }
+        }
         if raw.key == "escape" {
             match value {
                 "\\" => self.escape = '\\',
@@ -129,9 +183,56 @@ mod tests {
         let d = match_directive("# escape = `  ").map(|d| (d.key, d.value_lo, d.value_hi));
         assert_eq!(d, Some(("escape".to_string(), 11, 12)));
         assert!(match_directive("#escape=").is_none());
+        // A value of blanks only is its last blank, as upstream reads it.
+        let d = match_directive("# escape= \t").map(|d| (d.value_lo, d.value_hi));
+        assert_eq!(d, Some((10, 11)));
         assert!(match_directive("# 1x=y").is_none());
         assert!(match_directive("# foo bar").is_none());
         let d = match_directive("#SYNTAX=docker/dockerfile:1").map(|d| d.key);
         assert_eq!(d.as_deref(), Some("syntax"));
+    }
+
+    fn scan(line: &str) -> Vec<(String, String)> {
+        let mut errors = Vec::new();
+        let span = TextRange::from_usize(0, line.len());
+        DirectiveScanner::new().check(line, 0, span, &mut errors);
+        let text = |e: &SyntaxError| line[e.span.as_usize()].to_string();
+        errors.iter().map(|e| (e.to_string(), text(e))).collect()
+    }
+
+    #[test]
+    fn escape_of_blanks_is_invalid() {
+        let e = scan("# escape=\t");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].1, "\t");
+        assert!(e[0].0.contains("invalid escape"), "{e:?}");
+        assert_eq!(scan("# escape= ")[0].1, " ");
+        assert!(scan("# escape=\t`").is_empty());
+        assert_eq!(scan("# escape=``")[0].1, "``");
+    }
+
+    #[test]
+    fn check_values() {
+        for ok in [
+            "# check=skip=all",
+            "# check=skip=A,B;error=true",
+            "# check=error=TRUE",
+            "# check=experimental=all;skip=all;error=0",
+            "# check=skip=all error=maybe",
+            "# check=skip=",
+            "# check=skip=all;error=true;experimental=x;y",
+        ] {
+            assert!(scan(ok).is_empty(), "{ok}");
+        }
+        let bad = |line: &str| scan(line).pop().map(|(_, at)| at);
+        assert_eq!(bad("# check=skip").as_deref(), Some("skip"));
+        assert_eq!(bad("# check=error=maybe").as_deref(), Some("error=maybe"));
+        assert_eq!(bad("# check=foo=bar").as_deref(), Some("foo=bar"));
+        assert_eq!(bad("# check=skip =all ").as_deref(), Some("skip"));
+        assert_eq!(bad("# check=skip=all;").as_deref(), Some(""));
+        assert_eq!(bad("# check=skip=all;error=").as_deref(), Some("error="));
+        assert!(bad("# check=skip=all;error=true;error=x;y").is_some());
+        let e = scan("# check=foo=bar");
+        assert!(e[0].0.contains("unknown option `foo`"), "{e:?}");
     }
 }

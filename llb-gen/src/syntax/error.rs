@@ -34,12 +34,26 @@ pub enum SyntaxErrorKind {
     JsonNotString,
     /// `RUN <<EOF` without a line `EOF` before the end of the file.
     UnterminatedHeredoc { name: String },
+    /// `RUN <<""`: a heredoc word with an empty terminator.
+    EmptyHeredocName,
+    /// `RUN <<- EOF`: upstream takes no blank after `<<-` (the body lines
+    /// would be read as instructions).
+    BlankAfterHeredocChomp { name: String },
     /// `# escape=x`: only `\` and `` ` `` are allowed.
     InvalidEscape { value: String },
+    /// `# check=skip`: the value is not `skip=...;error=...` (the payload
+    /// says what is wrong).
+    InvalidCheck { problem: String },
     /// The same parser directive (`syntax`, `escape`, `check`) twice.
     RepeatedDirective { key: String },
-    /// The input is not UTF-8; the span is the first bad byte.
-    InvalidUtf8,
+    /// Bytes that are not UTF-8 where text is needed; the span is the first
+    /// bad byte, the payload its value.
+    InvalidUtf8 { byte: u8 },
+    /// The file looks like UTF-16 (a byte-order mark, or NUL bytes between
+    /// ASCII letters); nothing is parsed.
+    Utf16File { big_endian: bool },
+    /// The file has a NUL byte near its start: not a text file.
+    BinaryFile,
     /// A physical line longer than upstream's limit of 65535 bytes.
     LineTooLong { len: usize },
     /// A [`crate::limits::Limits`] bound: the file, the number of
@@ -60,9 +74,14 @@ impl SyntaxError {
             SyntaxErrorKind::MissingEquals { .. } => "missing-equals",
             SyntaxErrorKind::JsonNotString => "json-not-string",
             SyntaxErrorKind::UnterminatedHeredoc { .. } => "unterminated-heredoc",
+            SyntaxErrorKind::EmptyHeredocName => "empty-heredoc-name",
+            SyntaxErrorKind::BlankAfterHeredocChomp { .. } => "blank-after-heredoc-chomp",
             SyntaxErrorKind::InvalidEscape { .. } => "invalid-escape",
+            SyntaxErrorKind::InvalidCheck { .. } => "invalid-check",
             SyntaxErrorKind::RepeatedDirective { .. } => "repeated-directive",
-            SyntaxErrorKind::InvalidUtf8 => "invalid-utf8",
+            SyntaxErrorKind::InvalidUtf8 { .. } => "invalid-utf8",
+            SyntaxErrorKind::Utf16File { .. } => "utf16-file",
+            SyntaxErrorKind::BinaryFile => "binary-file",
             SyntaxErrorKind::LineTooLong { .. } => "line-too-long",
             SyntaxErrorKind::LimitExceeded(e) => e.code(),
         }
@@ -85,13 +104,30 @@ impl SyntaxError {
             SyntaxErrorKind::UnterminatedHeredoc { name } => {
                 format!("the terminator line must be exactly `{name}`, without blanks around it (after `<<-`, leading tabs are allowed)")
             }
+            SyntaxErrorKind::EmptyHeredocName => {
+                "name the terminator, e.g. `<<EOF`, and end the body with a line `EOF`; BuildKit does not read `<<\"\"` as a heredoc".to_string()
+            }
+            SyntaxErrorKind::BlankAfterHeredocChomp { name } => {
+                format!("write `<<-{name}`; BuildKit reads `<<- {name}` as no heredoc and the body lines as instructions")
+            }
             SyntaxErrorKind::InvalidEscape { .. } => {
                 "the escape character is either a backslash (the default) or a backtick".to_string()
+            }
+            SyntaxErrorKind::InvalidCheck { .. } => {
+                "the form is `# check=skip=<rules|all>;error=<true|false>` (`experimental=<rules|all>` too)".to_string()
             }
             SyntaxErrorKind::RepeatedDirective { key } => {
                 format!("remove this line; the first `{key}` directive is used")
             }
-            SyntaxErrorKind::InvalidUtf8 => "save the file as UTF-8".to_string(),
+            SyntaxErrorKind::InvalidUtf8 { .. } => {
+                "the file may be in a legacy encoding such as Latin-1 or Windows-1252: save it as UTF-8 (only the body of a COPY/ADD heredoc with a quoted terminator, `<<\"EOF\"`, and comments may hold other bytes)".to_string()
+            }
+            SyntaxErrorKind::Utf16File { .. } => {
+                "the file looks like UTF-16; save it as UTF-8".to_string()
+            }
+            SyntaxErrorKind::BinaryFile => {
+                "check that the path names the Dockerfile, not a binary file".to_string()
+            }
             SyntaxErrorKind::LineTooLong { .. } => {
                 "split the line with a line continuation (`\\` at the end of the line)".to_string()
             }
@@ -131,6 +167,16 @@ impl fmt::Display for SyntaxError {
                 f,
                 "unterminated heredoc `{name}`: expected a line `{name}` before the end of the file"
             ),
+            SyntaxErrorKind::EmptyHeredocName => {
+                write!(f, "empty heredoc terminator: expected a word after `<<`")
+            }
+            SyntaxErrorKind::BlankAfterHeredocChomp { name } => write!(
+                f,
+                "blank after `<<-`: expected the terminator right after it, as in `<<-{name}`"
+            ),
+            SyntaxErrorKind::InvalidCheck { problem } => {
+                write!(f, "invalid check directive: {problem}")
+            }
             SyntaxErrorKind::InvalidEscape { value } => write!(
                 f,
                 "invalid escape directive value `{value}`: expected `\\` or `` ` ``"
@@ -138,8 +184,21 @@ impl fmt::Display for SyntaxError {
             SyntaxErrorKind::RepeatedDirective { key } => {
                 write!(f, "only one `{key}` parser directive can be used")
             }
-            SyntaxErrorKind::InvalidUtf8 => {
-                write!(f, "invalid UTF-8: expected a UTF-8 encoded Dockerfile")
+            SyntaxErrorKind::InvalidUtf8 { byte } => {
+                write!(f, "invalid UTF-8 (byte 0x{byte:02X}): expected UTF-8 text")
+            }
+            SyntaxErrorKind::Utf16File { big_endian } => {
+                let order = if *big_endian { "big" } else { "little" };
+                write!(
+                    f,
+                    "the file is UTF-16 ({order}-endian): expected UTF-8 text"
+                )
+            }
+            SyntaxErrorKind::BinaryFile => {
+                write!(
+                    f,
+                    "NUL byte: expected a text file, this looks like a binary file"
+                )
             }
             SyntaxErrorKind::LineTooLong { len } => write!(
                 f,

@@ -10,6 +10,9 @@ pub(crate) struct PhysLine {
     pub start: usize,
     /// End of the content: trailing `\r`/`\n` bytes removed.
     pub end: usize,
+    /// Where the content is cut: `end`, or less for a line over the size
+    /// limit (set by the parser).
+    pub cut: usize,
     /// Start of the next line (after the `\n`), or the end of the text.
     pub next: usize,
 }
@@ -51,7 +54,12 @@ impl Iterator for Lines<'_> {
         }
         self.pos = next;
         self.line_no = self.line_no.saturating_add(1);
-        Some(PhysLine { start, end, next })
+        Some(PhysLine {
+            start,
+            end,
+            cut: end,
+            next,
+        })
     }
 }
 

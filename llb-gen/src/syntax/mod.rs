@@ -6,6 +6,7 @@
 //! dumped in upstream's test format with [`dump::dump`].
 //!
 //! Source code layout:
+//! - `encoding`: UTF-16/binary files, bytes that are not UTF-8.
 //! - `lexer`: physical lines, continuation trimming, logical lines with an
 //!   offset map back to the source.
 //! - `directives`: `# syntax=` / `# escape=` / `# check=`.
@@ -19,10 +20,13 @@ mod args;
 pub mod ast;
 mod directives;
 pub mod dump;
+mod encoding;
 pub mod error;
 mod heredoc;
 mod lexer;
 mod parser;
+#[cfg(test)]
+mod tests;
 
 pub use dump::{dump, go_quote};
 pub use error::{SyntaxError, SyntaxErrorKind};
@@ -57,65 +61,76 @@ pub fn parse(text: &str) -> Parsed {
 /// `max_file_bytes` is not parsed at all: the result is an empty tree and
 /// one error located at the first byte past the limit.
 pub fn parse_with_limits(text: &str, limits: &Limits) -> Parsed {
-    if let Some(e) = Exceeded::check(Limit::FileBytes, text.len(), limits.max_file_bytes) {
-        let mut at = limits.max_file_bytes;
-        while !text.is_char_boundary(at) {
-            at -= 1;
-        }
-        return Parsed {
-            dockerfile: ast::Dockerfile {
-                escape: '\\',
-                ..ast::Dockerfile::default()
-            },
-            errors: vec![SyntaxError::new(
-                SyntaxErrorKind::LimitExceeded(e),
-                TextRange::from_usize(at, at),
-            )],
-        };
-    }
-    let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let (dockerfile, errors) = parser::parse_text(text, start, limits);
-    Parsed { dockerfile, errors }
+    parse_source(text.as_bytes(), text, &[], limits)
 }
 
-/// Parse raw bytes. Invalid UTF-8 is reported once, at the first bad byte;
-/// every invalid byte is then read as `?` (one byte each, so the offsets of
-/// every span still index `bytes`) and the rest of the file is parsed.
+/// Parse raw bytes (what the CLI and the frontend read).
+///
+/// A UTF-16 or binary file gets one error and an empty tree. Otherwise
+/// every byte of an invalid UTF-8 sequence is read as `?`, one byte each,
+/// so every span indexes `bytes` (render diagnostics against
+/// [`source_text`]). Such bytes may stay in comment lines and in the body
+/// of a COPY/ADD heredoc with a quoted terminator, whose exact bytes are
+/// kept in [`ast::Heredoc::literal_bytes`]; the first one anywhere else is
+/// reported, once.
 pub fn parse_bytes(bytes: &[u8]) -> Parsed {
-    let Err(first) = std::str::from_utf8(bytes) else {
-        return parse(std::str::from_utf8(bytes).unwrap_or_default());
-    };
-    let first_bad = first.valid_up_to();
-    let first_len = first.error_len().unwrap_or(bytes.len() - first_bad).max(1);
-    let text = source_text(bytes);
-    let mut parsed = parse(&text);
-    parsed.errors.push(SyntaxError::new(
-        SyntaxErrorKind::InvalidUtf8,
-        TextRange::from_usize(first_bad, first_bad + first_len),
-    ));
-    parsed.errors.sort_by_key(|e| (e.span.start, e.span.end));
-    parsed
+    parse_bytes_with_limits(bytes, &Limits::DEFAULT)
+}
+
+/// [`parse_bytes`] under explicit resource limits.
+pub fn parse_bytes_with_limits(bytes: &[u8], limits: &Limits) -> Parsed {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_source(bytes, text, &[], limits),
+        Err(_) => {
+            let (text, invalid) = encoding::placeholder_text(bytes);
+            parse_source(bytes, &text, &invalid, limits)
+        }
+    }
 }
 
 /// The text that the spans of [`parse_bytes`] index: `bytes` with every byte
 /// of an invalid UTF-8 sequence replaced by `?` (same length). Use it to
 /// build the `SourceFile` that renders the diagnostics.
 pub fn source_text(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    let mut rest = bytes;
-    loop {
-        match std::str::from_utf8(rest) {
-            Ok(s) => {
-                out.push_str(s);
-                return out;
-            }
-            Err(e) => {
-                let good = e.valid_up_to();
-                out.push_str(std::str::from_utf8(&rest[..good]).unwrap_or_default());
-                let bad = e.error_len().unwrap_or(rest.len() - good);
-                out.extend(std::iter::repeat_n('?', bad));
-                rest = &rest[good + bad..];
-            }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => encoding::placeholder_text(bytes).0,
+    }
+}
+
+/// Parse `text`, which is `bytes` with `?` for the `invalid` sequences.
+fn parse_source(bytes: &[u8], text: &str, invalid: &[(usize, usize)], limits: &Limits) -> Parsed {
+    if let Some(e) = Exceeded::check(Limit::FileBytes, text.len(), limits.max_file_bytes) {
+        let mut at = limits.max_file_bytes;
+        while !text.is_char_boundary(at) {
+            at -= 1;
         }
+        let kind = SyntaxErrorKind::LimitExceeded(e);
+        return unparsed(SyntaxError::new(kind, TextRange::from_usize(at, at)));
+    }
+    if let Some(e) = encoding::sniff(bytes) {
+        return unparsed(e);
+    }
+    let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    let out = parser::parse_text(text, bytes, start, limits);
+    let mut errors = out.errors;
+    if let Some(e) = encoding::invalid_utf8_error(bytes, invalid, &out.opaque) {
+        errors.push(e);
+        errors.sort_by_key(|e| (e.span.start, e.span.end));
+    }
+    Parsed {
+        dockerfile: out.dockerfile,
+        errors,
+    }
+}
+
+/// An empty tree and the one error that kept the file from being parsed.
+fn unparsed(error: SyntaxError) -> Parsed {
+    Parsed {
+        dockerfile: ast::Dockerfile {
+            escape: '\\',
+            ..ast::Dockerfile::default()
+        },
+        errors: vec![error],
     }
 }

@@ -5,7 +5,7 @@ use super::args::{self, Args, Word};
 use super::ast::{Dockerfile, Heredoc, Node, ParseWarning};
 use super::directives::DirectiveScanner;
 use super::error::{SyntaxError, SyntaxErrorKind, MAX_LINE_BYTES};
-use super::heredoc::heredocs_in_line;
+use super::heredoc::{heredocs_in_line, HeredocIssue, HeredocWord};
 use super::lexer::{leading_ws_len, trim_continuation, Lines, LogicalLine, PhysLine};
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::text::{Spanned, TextRange};
@@ -19,28 +19,49 @@ fn range(lo: usize, hi: usize) -> TextRange {
 
 struct Parser<'a> {
     text: &'a str,
+    /// The source as given: `text`, except where `text` has a `?` in place
+    /// of a byte that is not UTF-8.
+    bytes: &'a [u8],
+    /// Whether `bytes` differs from `text` anywhere.
+    has_invalid: bool,
     lines: Lines<'a>,
     directives: DirectiveScanner,
     errors: Vec<SyntaxError>,
     warnings: Vec<ParseWarning>,
     nodes: Vec<Node>,
     limits: &'a Limits,
+    /// Where bytes that are not UTF-8 do no harm, in source order: comment
+    /// lines and the bodies of literal COPY/ADD heredocs.
+    opaque: Vec<TextRange>,
+    /// The current logical line without the cuts of over-long lines, when a
+    /// piece of it was cut (so heredocs past a cut are still found).
+    uncut: Option<String>,
+}
+
+/// What [`parse_text`] found.
+pub(crate) struct Output {
+    pub dockerfile: Dockerfile,
+    pub errors: Vec<SyntaxError>,
+    /// The ranges where bytes that are not UTF-8 are allowed.
+    pub opaque: Vec<TextRange>,
 }
 
 /// Parse `text`, whose content starts at byte `start` (after a BOM).
-pub(crate) fn parse_text(
-    text: &str,
-    start: usize,
-    limits: &Limits,
-) -> (Dockerfile, Vec<SyntaxError>) {
+/// `bytes` is the source as given, the same length as `text`: equal to it,
+/// or with bytes that are not UTF-8 where `text` has a `?`.
+pub(crate) fn parse_text(text: &str, bytes: &[u8], start: usize, limits: &Limits) -> Output {
     let mut p = Parser {
         text,
+        bytes,
+        has_invalid: text.as_bytes() != bytes,
         lines: Lines::new(text, start),
         directives: DirectiveScanner::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
         nodes: Vec::new(),
         limits,
+        opaque: Vec::new(),
+        uncut: None,
     };
     p.run();
     if p.nodes.is_empty() {
@@ -52,18 +73,31 @@ pub(crate) fn parse_text(
     p.errors.sort_by_key(|e| (e.span.start, e.span.end));
     // The growth slack of a large file's node vector is a quarter of it.
     p.nodes.shrink_to_fit();
-    let file = Dockerfile {
+    let dockerfile = Dockerfile {
         directives: p.directives.directives,
         escape: p.directives.escape,
         nodes: p.nodes,
         warnings: p.warnings,
     };
-    (file, p.errors)
+    Output {
+        dockerfile,
+        errors: p.errors,
+        opaque: p.opaque,
+    }
+}
+
+/// A heredoc body as read: `lo..hi` is its content, `last_end` the end of
+/// the last line read (the terminator when there is one).
+struct Body {
+    lo: Option<usize>,
+    hi: usize,
+    last_end: Option<usize>,
+    terminated: bool,
 }
 
 impl Parser<'_> {
-    /// The next physical line. A line over the size limit is reported and
-    /// cut at the limit, which bounds the memory of every node.
+    /// The next physical line. A line over the size limit is reported once
+    /// and cut at the limit (`cut`), which bounds the memory of every node.
     fn next_line(&mut self) -> Option<PhysLine> {
         let mut pl = self.lines.next()?;
         if pl.end - pl.start > MAX_LINE_BYTES {
@@ -77,7 +111,7 @@ impl Parser<'_> {
             while !self.text.is_char_boundary(cut) {
                 cut -= 1;
             }
-            pl.end = cut;
+            pl.cut = cut;
         }
         Some(pl)
     }
@@ -88,9 +122,9 @@ impl Parser<'_> {
         let mut line = LogicalLine::new(0);
         while let Some(pl) = self.next_line() {
             let text = self.text;
-            let raw = &text[pl.start..pl.end];
+            let raw = &text[pl.start..pl.cut];
             let content_lo = pl.start + leading_ws_len(raw);
-            let content = &text[content_lo..pl.end];
+            let content = &text[content_lo..pl.cut];
             let is_directive = self.directives.check(
                 content,
                 content_lo,
@@ -99,50 +133,14 @@ impl Parser<'_> {
             );
             if content.starts_with('#') {
                 if !is_directive {
-                    // Upstream drops the first byte of the line, then trims.
-                    let mut chars = raw.chars();
-                    chars.next();
-                    let comment = chars.as_str().trim();
-                    if comment.is_empty() {
-                        comments.clear();
-                    } else {
-                        comments.push(comment.to_string());
-                    }
+                    self.comment(pl, &mut comments);
                 }
                 continue;
             }
-            let (keep, continues) = trim_continuation(content, self.directives.escape);
-            if !continues && keep == 0 {
+            let Some(mut node) = self.instruction(pl, content_lo, &mut line) else {
                 continue;
-            }
-            let start_line = self.lines.line_no;
-            line.reset(content_lo);
-            line.push(&content[..keep], content_lo);
-            let mut last_end = pl.end;
-            if continues {
-                last_end = self.continuation(&mut line).unwrap_or(last_end);
-            }
-            let mut node = build_node(
-                &line,
-                0,
-                line.text.len(),
-                self.directives.escape,
-                &mut self.errors,
-            );
+            };
             node.prev_comment = std::mem::take(&mut comments);
-            if can_contain_heredoc(&node) {
-                if let Some(end) = self.read_heredocs(&mut node, &line) {
-                    last_end = end;
-                }
-            }
-            node.start_line = start_line;
-            node.end_line = self.lines.line_no;
-            node.span = range(line.map(0).min(node.keyword.span.start as usize), last_end);
-            if let Some(sub) = node.sub.as_deref_mut() {
-                sub.start_line = start_line;
-                sub.end_line = node.end_line;
-                sub.span = range(sub.keyword.span.start as usize, last_end);
-            }
             let count = self.nodes.len() + 1;
             if let Some(e) =
                 Exceeded::check(Limit::Instructions, count, self.limits.max_instructions)
@@ -158,6 +156,74 @@ impl Parser<'_> {
         }
     }
 
+    /// A comment line: kept for the next instruction. Its bytes need not be
+    /// UTF-8 (upstream never reads them as text).
+    fn comment(&mut self, pl: PhysLine, comments: &mut Vec<String>) {
+        self.opaque.push(range(pl.start, pl.end));
+        let raw = String::from_utf8_lossy(&self.bytes[pl.start..pl.cut]);
+        // Upstream drops the first byte of the line, then trims.
+        let mut chars = raw.chars();
+        chars.next();
+        let comment = chars.as_str().trim();
+        if comment.is_empty() {
+            comments.clear();
+        } else {
+            comments.push(comment.to_string());
+        }
+    }
+
+    /// The instruction starting on `pl` (content from `content_lo`), with
+    /// its continuation lines and heredoc bodies; `None` for a blank line.
+    fn instruction(
+        &mut self,
+        pl: PhysLine,
+        content_lo: usize,
+        line: &mut LogicalLine,
+    ) -> Option<Node> {
+        let content = &self.text[content_lo..pl.end];
+        let (keep, continues) = trim_continuation(content, self.directives.escape);
+        if !continues && keep == 0 {
+            return None;
+        }
+        let start_line = self.lines.line_no;
+        line.reset(content_lo);
+        self.uncut = None;
+        self.push_piece(line, content_lo, content_lo + keep, pl.cut);
+        let mut last_end = pl.end;
+        if continues {
+            last_end = self.continuation(line).unwrap_or(last_end);
+        }
+        let escape = self.directives.escape;
+        let mut node = build_node(line, 0, line.text.len(), escape, &mut self.errors);
+        if can_contain_heredoc(&node) {
+            if let Some(end) = self.read_heredocs(&mut node, line) {
+                last_end = end;
+            }
+        }
+        node.start_line = start_line;
+        node.end_line = self.lines.line_no;
+        node.span = range(line.map(0).min(node.keyword.span.start as usize), last_end);
+        if let Some(sub) = node.sub.as_deref_mut() {
+            sub.start_line = start_line;
+            sub.end_line = node.end_line;
+            sub.span = range(sub.keyword.span.start as usize, last_end);
+        }
+        Some(node)
+    }
+
+    /// Append `text[lo..hi]` to `line`, cut at `cut`. Once a piece is cut,
+    /// `self.uncut` follows the line without the cuts.
+    fn push_piece(&mut self, line: &mut LogicalLine, lo: usize, hi: usize, cut: usize) {
+        let kept_hi = hi.min(cut).max(lo);
+        if kept_hi < hi && self.uncut.is_none() {
+            self.uncut = Some(line.text.clone());
+        }
+        line.push(&self.text[lo..kept_hi], lo);
+        if let Some(uncut) = &mut self.uncut {
+            uncut.push_str(&self.text[lo..hi]);
+        }
+    }
+
     /// Append continuation lines to `line`; returns the end of the last
     /// physical line consumed.
     fn continuation(&mut self, line: &mut LogicalLine) -> Option<usize> {
@@ -169,6 +235,7 @@ impl Parser<'_> {
             let raw = &self.text[pl.start..pl.end];
             let trimmed = raw.trim_start();
             if trimmed.starts_with('#') {
+                self.opaque.push(range(pl.start, pl.end));
                 continue;
             }
             if trimmed.is_empty() {
@@ -176,7 +243,7 @@ impl Parser<'_> {
                 continue;
             }
             let (keep, continues) = trim_continuation(raw, escape);
-            line.push(&raw[..keep], pl.start);
+            self.push_piece(line, pl.start, pl.start + keep, pl.cut);
             if !continues {
                 break;
             }
@@ -194,36 +261,22 @@ impl Parser<'_> {
     /// Read the bodies of the heredocs on `line`; returns the end of the last
     /// line consumed.
     fn read_heredocs(&mut self, node: &mut Node, line: &LogicalLine) -> Option<usize> {
+        let words = heredocs_in_line(self.uncut.as_deref().unwrap_or(&line.text));
+        let keeps_bytes = ["copy", "add"].iter().any(|k| node.keyword_is(k));
         let mut last_end = None;
-        for word in heredocs_in_line(&line.text) {
+        for word in words {
             let word_span = line.map_range(word.lo, word.hi);
-            let mut content = String::new();
-            let mut body_lo: Option<usize> = None;
-            let mut terminated = false;
-            while let Some(pl) = self.next_line() {
-                body_lo.get_or_insert(pl.start);
-                last_end = Some(pl.end);
-                let mut candidate = &self.text[pl.start..pl.end];
-                if word.chomp {
-                    candidate = candidate.trim_start_matches('\t');
-                }
-                if candidate == word.name {
-                    terminated = true;
-                    break;
-                }
-                content.push_str(&self.text[pl.start..pl.next]);
+            let body = self.read_body(&word);
+            last_end = body.last_end.or(last_end);
+            let body_end = body.last_end.unwrap_or(self.text.len());
+            let lo = body.lo.unwrap_or(body_end);
+            if let Some(issue) = word.issue {
+                // The body is consumed (its lines are no instructions) but
+                // there is no heredoc.
+                self.errors.push(issue_error(issue, &word.name, word_span));
+                continue;
             }
-            let body_end = last_end.unwrap_or(self.text.len());
-            let body_span = range(body_lo.unwrap_or(body_end), body_end);
-            let max = self.limits.max_heredoc_bytes;
-            if let Some(e) = Exceeded::check(Limit::HeredocBytes, content.len(), max) {
-                self.errors.push(SyntaxError::new(
-                    SyntaxErrorKind::LimitExceeded(e),
-                    word_span,
-                ));
-                content = String::new();
-            }
-            if !terminated {
+            if !body.terminated {
                 self.errors.push(SyntaxError::new(
                     SyntaxErrorKind::UnterminatedHeredoc {
                         name: word.name.clone(),
@@ -231,18 +284,86 @@ impl Parser<'_> {
                     word_span,
                 ));
             }
+            let literal = keeps_bytes && !word.expand;
+            let (content, literal_bytes) = self.body_content(lo, body.hi, literal, word_span);
             node.heredocs.push(Heredoc {
                 name: word.name,
                 file_descriptor: word.file_descriptor,
                 expand: word.expand,
                 chomp: word.chomp,
                 content,
+                literal_bytes,
                 word_span,
-                body_span,
+                body_span: range(lo, body_end),
             });
         }
         last_end
     }
+
+    /// Read the lines of one heredoc body up to its terminator line.
+    fn read_body(&mut self, word: &HeredocWord) -> Body {
+        let mut body = Body {
+            lo: None,
+            hi: self.text.len(),
+            last_end: None,
+            terminated: false,
+        };
+        while let Some(pl) = self.next_line() {
+            body.lo.get_or_insert(pl.start);
+            body.last_end = Some(pl.end);
+            let mut candidate = &self.bytes[pl.start..pl.end];
+            if word.chomp {
+                let tabs = candidate.iter().take_while(|&&b| b == b'\t').count();
+                candidate = &candidate[tabs..];
+            }
+            if candidate == word.name.as_bytes() {
+                body.hi = pl.start;
+                body.terminated = true;
+                return body;
+            }
+            body.hi = pl.next;
+        }
+        body
+    }
+
+    /// The content of the body `lo..hi`, and its exact bytes when they are
+    /// not UTF-8 and `literal` allows that (the content is then decoded
+    /// lossily). Empty when over the size limit.
+    fn body_content(
+        &mut self,
+        lo: usize,
+        hi: usize,
+        literal: bool,
+        word_span: TextRange,
+    ) -> (String, Option<Vec<u8>>) {
+        let hi = hi.max(lo);
+        let max = self.limits.max_heredoc_bytes;
+        if let Some(e) = Exceeded::check(Limit::HeredocBytes, hi - lo, max) {
+            self.errors.push(SyntaxError::new(
+                SyntaxErrorKind::LimitExceeded(e),
+                word_span,
+            ));
+            return (String::new(), None);
+        }
+        let bytes = &self.bytes[lo..hi];
+        if literal && self.has_invalid && std::str::from_utf8(bytes).is_err() {
+            self.opaque.push(range(lo, hi));
+            let content = String::from_utf8_lossy(bytes).into_owned();
+            return (content, Some(bytes.to_vec()));
+        }
+        (self.text[lo..hi].to_string(), None)
+    }
+}
+
+/// The error for a heredoc word upstream does not take as a heredoc.
+fn issue_error(issue: HeredocIssue, name: &str, span: TextRange) -> SyntaxError {
+    let kind = match issue {
+        HeredocIssue::EmptyName => SyntaxErrorKind::EmptyHeredocName,
+        HeredocIssue::BlankAfterChomp => SyntaxErrorKind::BlankAfterHeredocChomp {
+            name: name.to_string(),
+        },
+    };
+    SyntaxError::new(kind, span)
 }
 
 fn can_contain_heredoc(node: &Node) -> bool {

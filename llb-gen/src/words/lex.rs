@@ -233,6 +233,17 @@ impl<'a> Expander<'a> {
                 if let Some(w) = words.as_deref_mut() {
                     w.add_raw_str(&mut self.word_buf, &v);
                 }
+            } else if words.is_some()
+                && self
+                    .src
+                    .get(self.pos..)
+                    .is_some_and(|r| r.starts_with("<<"))
+            {
+                let v = self.heredoc_marker();
+                self.push(&mut result, v)?;
+                if let Some(w) = words.as_deref_mut() {
+                    w.add_raw_str(&mut self.word_buf, v);
+                }
             } else if words.is_none() && ch != self.lx.escape {
                 let lx = self.lx;
                 self.copy_run(&mut result, |c| {
@@ -268,6 +279,18 @@ impl<'a> Expander<'a> {
             Some(_) => Err(StopError::Missing),
             None => Ok(result),
         }
+    }
+
+    /// An unquoted `<<` and the blanks after it, which stay in the word
+    /// (`<< EOF` is one word, as upstream splits it for heredocs).
+    fn heredoc_marker(&mut self) -> &'a str {
+        let src = self.src;
+        let start = self.pos;
+        self.pos += 2;
+        while let Some(c) = self.peek().filter(|c| c.is_whitespace()) {
+            self.pos += c.len_utf8();
+        }
+        &src[start..self.pos]
     }
 
     fn single_quote(&mut self) -> Result<String, WordError> {

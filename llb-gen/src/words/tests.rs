@@ -549,3 +549,18 @@ fn output_is_capped() {
     let r = lx.process_word("${B%%*x*x*x*y}", &e).map(|x| x.value.len());
     assert_eq!(r.ok(), Some(1 << 20));
 }
+
+#[test]
+fn blanks_after_heredoc_marker_stay_in_the_word() {
+    let lx = Lexer::new('\\');
+    assert_eq!(words(&lx, "<< EOF", &[]), ["<< EOF"]);
+    assert_eq!(
+        words(&lx, "cat <<\t EOF > f", &[]),
+        ["cat", "<<\t EOF", ">", "f"]
+    );
+    assert_eq!(words(&lx, "<<- EOF", &[]), ["<<-", "EOF"]);
+    assert_eq!(words(&lx, "a <b < c", &[]), ["a", "<b", "<", "c"]);
+    assert_eq!(words(&lx, "'<< 'EOF", &[]), ["<< EOF"]);
+    assert_eq!(words(&lx, "\\<< EOF", &[]), ["<<", "EOF"]);
+    assert_eq!(ok("<<  EOF", &[]), "<<  EOF");
+}

@@ -52,9 +52,6 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let path = args.path.clone().unwrap_or_else(|| PathBuf::from("-"));
     let (name, bytes) =
         read_input(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    // Valid UTF-8 (the usual case) is taken over without a copy.
-    let text = String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let opts = options(args, &name)?;
     let online = if args.offline {
         None
@@ -71,25 +68,25 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     // is at most 16 MiB (`Limits::max_definition_bytes`).
     let mut out = Vec::new();
     let conversion = if args.json {
-        convert::convert_dockerfile(&text, &opts, resolver)
+        convert::convert_dockerfile_bytes(&bytes, &opts, resolver)
             .inspect(|c| out = llb_gen::llb::dump(&c.definition).into_bytes())
     } else {
         // Marshaled op by op into `out`, without a `pb::Definition` copy.
-        convert::convert_dockerfile_to(&text, &opts, resolver, &mut out)
+        convert::convert_dockerfile_bytes_to(&bytes, &opts, resolver, &mut out)
             .map_err(|e| format!("cannot write the definition: {e}"))?
     };
+    // Diagnostics index the bytes; their text has `?` for bytes that are
+    // not UTF-8, so lines and columns count the bytes as read.
+    let source = || SourceFile::new(name, llb_gen::syntax::source_text(&bytes));
     let conversion = match conversion {
         Ok(c) => c,
         Err(diags) => {
-            eprint!("{}", render_all(&diags, &SourceFile::new(name, text)));
+            eprint!("{}", render_all(&diags, &source()));
             return Ok(ExitCode::from(1));
         }
     };
     if !conversion.warnings.is_empty() {
-        eprint!(
-            "{}",
-            render_all(&conversion.warnings, &SourceFile::new(name, text))
-        );
+        eprint!("{}", render_all(&conversion.warnings, &source()));
     }
     if let Some(path) = &args.image_config {
         write_file(path, &conversion.image_config)?;

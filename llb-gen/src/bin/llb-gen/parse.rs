@@ -19,7 +19,9 @@ pub(crate) fn run_parse(path: &Path, ast: bool) -> ExitCode {
     };
     let parsed = syntax::parse_bytes(&bytes);
     if !parsed.errors.is_empty() {
-        let file = SourceFile::new(name, String::from_utf8_lossy(&bytes).into_owned());
+        // Spans index `bytes`: render against the text with `?` for bytes
+        // that are not UTF-8, so lines and columns count the bytes.
+        let file = SourceFile::new(name, syntax::source_text(&bytes));
         let mut err = std::io::stderr().lock();
         for (i, e) in parsed.errors.iter().enumerate() {
             let sep = if i == 0 { "" } else { "\n" };

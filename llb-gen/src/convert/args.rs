@@ -111,13 +111,18 @@ pub fn is_non_env_arg(key: &str) -> bool {
 /// The `|N k=v ...` prefix of RUN history (`runCommandString`).
 pub fn run_command_string(args: &[String], declared: &[DeclaredArg], env: &dyn Lookup) -> String {
     let mut tmp: Vec<(&str, &str)> = Vec::with_capacity(declared.len());
+    // Where each key sits in `tmp` (a scan per ARG was quadratic).
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for arg in declared {
         let v = env
             .lookup(&arg.key)
             .unwrap_or_else(|| arg.value.as_deref().unwrap_or_default());
-        match tmp.iter_mut().find(|(k, _)| *k == arg.key) {
-            Some(slot) => slot.1 = v,
-            None => tmp.push((&arg.key, v)),
+        match at.get(arg.key.as_str()) {
+            Some(&i) => tmp[i].1 = v,
+            None => {
+                at.insert(&arg.key, tmp.len());
+                tmp.push((&arg.key, v));
+            }
         }
     }
     // The parts joined by single spaces, written into one string.

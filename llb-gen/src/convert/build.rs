@@ -349,7 +349,7 @@ fn init_stage(
     }
     for e in d.image.config.env.clone().unwrap_or_default() {
         let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
-        d.state = d.state.add_env(k, v);
+        d.state = std::mem::take(&mut d.state).set_env(k, v);
     }
     if let Some(h) = &opts.hostname {
         d.state = d.state.with_hostname(h.clone());

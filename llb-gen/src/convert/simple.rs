@@ -53,7 +53,7 @@ pub fn arg(
         };
         if let Some(v) = &value {
             if !is_non_env_arg(&key) {
-                d.state = d.state.add_env(key.clone(), v.clone());
+                d.state = std::mem::take(&mut d.state).set_env(&key, v);
             }
         }
         commit.push(match &value {
@@ -81,7 +81,7 @@ pub fn env(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<()
     let mut msg = String::from("ENV");
     for (k, v) in pairs {
         msg.push_str(&format!(" {k}={v}"));
-        d.state = d.state.add_env(k.clone(), v.clone());
+        d.state = std::mem::take(&mut d.state).set_env(&k, &v);
         d.image.add_env(&k, &v);
     }
     d.commit(msg, false, false);

@@ -9,7 +9,7 @@ root=$(cd "$here/.." && pwd)
 conf=${CONFORMANCE:-$root/../shared/conformance}
 [ -d "$conf" ] || { echo "conformance corpus not found at $conf (set CONFORMANCE=...)" >&2; exit 1; }
 
-for t in parse convert words; do mkdir -p "$here/corpus/$t"; done
+for t in parse convert words convert_large; do mkdir -p "$here/corpus/$t"; done
 
 n=0
 copy_df() { # copy_df FILE NAME
@@ -45,4 +45,17 @@ for table in envVarTest wordsTest; do
         w=$((w + 1))
     done < "$conf/buildkit-parser/shell/$table"
 done
-echo "seeded $n Dockerfiles (parse, convert) and $w words (x2 modes)"
+# convert_large: a repeat count (2 bytes, little endian), then head NUL body NUL tail.
+large() { # large NAME COUNT HEAD BODY TAIL
+    { printf "\\x$(printf %02x $(($2 & 255)))\\x$(printf %02x $(($2 >> 8)))"
+      printf '%s\0%s\0%s' "$3" "$4" "$5"; } > "$here/corpus/convert_large/$1"
+}
+large run-chain 45000 $'FROM busybox\n' $'RUN true\n' ''
+large copy-chain 60000 $'FROM busybox\n' $'COPY a b\n' ''
+large workdir-chain 30000 $'FROM busybox\n' $'WORKDIR x\n' $'RUN pwd\n'
+large env-doubling 30 $'FROM busybox\nENV a=xxxxxxxxxxxxxxxx\n' $'ENV a=$a$a\n' $'RUN true\nRUN true\n'
+large env-wide 50000 $'FROM busybox\n' $'ENV V$V=x$V\n' $'RUN true\n'
+large arg-wide 50000 $'ARG G=1\nFROM busybox\n' $'ARG A$G=x\n' $'RUN true\n'
+large stage-chain 5000 $'FROM busybox AS s\n' $'FROM s AS s\nRUN true\n' ''
+large heredoc-wide 20000 $'FROM busybox\nRUN <<EOF\n' $'echo hi\n' $'EOF\n'
+echo "seeded $n Dockerfiles (parse, convert), $w words (x2 modes) and 8 large-input programs (convert_large)"

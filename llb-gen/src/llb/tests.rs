@@ -34,15 +34,18 @@ fn mounts_run() -> ExecState {
         .run(ExecOptions {
             args: vec!["true".into()],
             mounts: vec![
-                Mount::bind("/z", ctx.clone()),
-                Mount::bind("/a", ctx.clone()).readonly(true),
-                Mount::cache("/c", "ns//c", CacheSharing::Locked),
-                Mount::tmpfs("/dev/shm", 64 << 20),
-                Mount::bind("/m", ctx).no_output(true).selector("sub"),
-                Mount::bind("/out", State::scratch()),
+                BindMount::new("/z", ctx.clone()).into(),
+                SshMount::default().into(),
+                BindMount::new("/a", ctx.clone()).readonly(true).into(),
+                CacheMount::new("/c", "ns//c", CacheSharing::Locked).into(),
+                SecretMount::file("tok", "/run/secrets/tok").into(),
+                TmpfsMount::new("/dev/shm", 64 << 20).into(),
+                BindMount::new("/m", ctx)
+                    .no_output(true)
+                    .selector("sub")
+                    .into(),
+                BindMount::new("/out", State::scratch()).into(),
             ],
-            secrets: vec![SecretMount::file("tok", "/run/secrets/tok")],
-            ssh: vec![SshMount::default()],
             ..Default::default()
         })
         .expect("run")
@@ -214,7 +217,7 @@ fn small_graph() -> State {
         .with_dir("/src")
         .run(ExecOptions {
             args: vec!["/bin/sh".into(), "-c".into(), "make".into()],
-            mounts: vec![Mount::bind("/src", ctx.clone()).readonly(true)],
+            mounts: vec![BindMount::new("/src", ctx.clone()).readonly(true).into()],
             op: OpOptions::default()
                 .custom_name("[2/3] RUN make")
                 .location(src.location(2..=2)),

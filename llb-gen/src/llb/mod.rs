@@ -55,8 +55,8 @@ pub use mount::{
     BindMount, CacheMount, CacheSharing, ContentCache, Mount, SecretMount, SshMount, TmpfsMount,
 };
 pub use source::{
-    git, http, image, local, oci_layout, scratch, GitOptions, HttpOptions, ImageOptions,
-    LocalDiffer, LocalOptions, OciLayoutOptions, ResolveMode,
+    git, http, image, local, local_later, oci_layout, scratch, FollowPathsSlot, GitOptions,
+    HttpOptions, ImageOptions, LocalDiffer, LocalOptions, OciLayoutOptions, ResolveMode,
 };
 pub use source_map::{SourceLocation, SourceMap};
 pub use state::{
@@ -81,6 +81,10 @@ pub enum LlbError {
     /// `ExecState::get_mount` with a target that is not mounted.
     #[error("no mount at {0}")]
     NoSuchMount(String),
+    /// A source made by [`local_later`] marshaled before its
+    /// [`FollowPathsSlot`] was filled.
+    #[error("{0}: marshaled before its follow paths were set")]
+    FollowPathsUnset(String),
     /// A source identifier that is empty.
     #[error("source identifier can't be empty")]
     EmptyIdentifier,

@@ -336,3 +336,56 @@ fn exec_without_args_is_an_error() {
         Some(LlbError::NoArgs)
     );
 }
+
+/// A copy of the context into scratch, on `ctx`.
+fn copy_of(ctx: &State) -> State {
+    State::scratch().file(
+        FileAction::copy(
+            CopyInput::State(ctx.clone()),
+            "/go.mod",
+            "/go.mod",
+            CopyOptions::default(),
+        ),
+        OpOptions::default(),
+    )
+}
+
+#[test]
+fn local_later_marshals_like_local_with_the_paths_filled_in() {
+    let opts = |follow_paths: Vec<String>| LocalOptions {
+        session_id: Some("sess".into()),
+        follow_paths,
+        shared_key_hint: Some("context".into()),
+        ..Default::default()
+    };
+    let paths = vec!["go.mod".to_string(), "<weird>&".to_string()];
+    let now = copy_of(&local("context", opts(paths.clone())));
+    // `follow_paths` of the options is not used by `local_later`.
+    let (ctx, slot) = local_later("context", opts(vec!["ignored".into()]));
+    let later = copy_of(&ctx);
+    slot.fill(paths);
+    let marshal = MarshalOptions::default();
+    assert_eq!(
+        later.marshal(&marshal).expect("later"),
+        now.marshal(&marshal).expect("now")
+    );
+    // Empty: the whole directory, no attribute and no cap.
+    let (ctx, slot) = local_later("context", opts(Vec::new()));
+    slot.fill(Vec::new());
+    assert_eq!(
+        copy_of(&ctx).marshal(&marshal).expect("later"),
+        copy_of(&local("context", opts(Vec::new())))
+            .marshal(&marshal)
+            .expect("now")
+    );
+}
+
+#[test]
+fn local_later_without_its_paths_does_not_marshal() {
+    let (ctx, _unfilled) = local_later("context", LocalOptions::default());
+    let st = copy_of(&ctx);
+    assert_eq!(
+        st.marshal(&MarshalOptions::default()).err(),
+        Some(LlbError::FollowPathsUnset("local://context".into()))
+    );
+}

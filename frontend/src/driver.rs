@@ -170,7 +170,7 @@ async fn read_dockerfile(bridge: &Bridge, fo: &FrontendOptions) -> Result<Loaded
         custom_name: format!("[internal] load build definition from {filename}"),
         platform: &fo.convert.build_platform,
     }
-    .marshal();
+    .marshal()?;
     let solved = bridge
         .solve(source.definition.clone(), &[])
         .await
@@ -251,7 +251,14 @@ async fn read_dockerignore(
         platform: &fo.convert.build_platform,
     }
     .marshal();
-    let solved = match bridge.solve(source.definition, &[]).await {
+    let solved = match source {
+        Ok(source) => bridge.solve(source.definition, &[]).await,
+        Err(e) => {
+            tracing::warn!("cannot load .dockerignore of {local}: {e:?}");
+            return Vec::new();
+        }
+    };
+    let solved = match solved {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!("cannot load .dockerignore of {local}: {}", e.message());

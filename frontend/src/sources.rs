@@ -1,16 +1,15 @@
 //! The small LLB definitions the frontend solves itself: the `dockerfile`
 //! local (Dockerfile plus `<name>.dockerignore`) and the context's
-//! `.dockerignore`, marshalled like the Go client (`client/llb`): one source
-//! op, then the terminal op whose only input is that source.
-
-use std::collections::BTreeMap;
+//! `.dockerignore`. Built and marshalled with the `llb` builder, like the Go
+//! client (`client/llb`): one source op, then the terminal op whose only
+//! input is that source.
 
 use llb_gen::convert::Platform;
-use llb_gen::llb::digest_of;
+use llb_gen::llb;
 use llb_gen::pb;
-use prost::Message as _;
 
 use crate::bridge::pb_platform;
+use crate::status::FrontendError;
 
 /// A local source to load a few files from.
 #[derive(Clone, Debug)]
@@ -23,6 +22,8 @@ pub struct LocalSource<'a> {
     pub shared_key_hint: String,
     /// Progress name (`[internal] load .dockerignore`).
     pub custom_name: String,
+    /// The platform marshaling runs with. Like Go's, the local source op
+    /// itself carries none (only image and OCI-layout sources do).
     pub platform: &'a Platform,
 }
 
@@ -34,77 +35,43 @@ pub struct LocalDefinition {
 }
 
 impl LocalSource<'_> {
-    pub fn marshal(&self) -> LocalDefinition {
-        let mut attrs = BTreeMap::new();
-        let mut caps = BTreeMap::from([("source.local".to_string(), true)]);
-        if !self.follow_paths.is_empty() {
-            let json = serde_json::to_string(&self.follow_paths).unwrap_or_else(|_| "[]".into());
-            attrs.insert("local.followpaths".to_string(), json);
-            caps.insert("source.local.followpaths".to_string(), true);
-        }
-        if !self.session_id.is_empty() {
-            attrs.insert("local.session".to_string(), self.session_id.to_string());
-            caps.insert("source.local.sessionid".to_string(), true);
-        }
-        if !self.shared_key_hint.is_empty() {
-            attrs.insert(
-                "local.sharedkeyhint".to_string(),
-                self.shared_key_hint.clone(),
-            );
-            caps.insert("source.local.sharedkeyhint".to_string(), true);
-        }
-        // Differ "none", not required: no cap, older daemons ignore it.
-        attrs.insert("local.differ".to_string(), "none".to_string());
-        let source = pb::Op {
-            op: Some(pb::op::Op::Source(pb::SourceOp {
-                identifier: format!("local://{}", self.name),
-                attrs,
-            })),
+    /// The source as a builder state.
+    fn state(&self) -> llb::State {
+        llb::local(
+            self.name,
+            llb::LocalOptions {
+                session_id: Some(self.session_id.to_string()),
+                follow_paths: self.follow_paths.clone(),
+                shared_key_hint: Some(self.shared_key_hint.clone()),
+                // Differ "none", not required: no cap, older daemons ignore it.
+                differ: Some((llb::LocalDiffer::None, false)),
+                op: llb::OpOptions::default().custom_name(self.custom_name.clone()),
+                ..llb::LocalOptions::default()
+            },
+        )
+    }
+
+    /// Marshals the source and its terminal op.
+    pub fn marshal(&self) -> Result<LocalDefinition, FrontendError> {
+        let opts = llb::MarshalOptions {
             platform: Some(pb_platform(self.platform)),
-            constraints: Some(pb::WorkerConstraints::default()),
-            ..pb::Op::default()
+            ..llb::MarshalOptions::default()
         };
-        let source_bytes = source.encode_to_vec();
-        let head = digest_of(&source_bytes);
-        let terminal = pb::Op {
-            inputs: vec![pb::Input {
-                digest: head.clone(),
-                index: 0,
-            }],
-            ..pb::Op::default()
+        let definition = self
+            .state()
+            .marshal(&opts)
+            .map_err(|e| FrontendError::internal(format!("local {}: {e}", self.name)))?;
+        // Depth-first: the source op comes first, the terminal op last.
+        let head = match definition.def.as_slice() {
+            [source, _terminal] => llb::digest_of(source),
+            _ => {
+                return Err(FrontendError::internal(format!(
+                    "local {}: expected a source and a terminal op",
+                    self.name
+                )))
+            }
         };
-        let terminal_bytes = terminal.encode_to_vec();
-        let mut metadata = BTreeMap::new();
-        metadata.insert(
-            head.clone(),
-            pb::OpMetadata {
-                description: BTreeMap::from([(
-                    "llb.customname".to_string(),
-                    self.custom_name.clone(),
-                )]),
-                caps,
-                ..pb::OpMetadata::default()
-            },
-        );
-        let terminal_caps = ["constraints", "platform", "meta.description"]
-            .into_iter()
-            .map(|c| (c.to_string(), true))
-            .collect();
-        metadata.insert(
-            digest_of(&terminal_bytes),
-            pb::OpMetadata {
-                caps: terminal_caps,
-                ..pb::OpMetadata::default()
-            },
-        );
-        LocalDefinition {
-            definition: pb::Definition {
-                def: vec![source_bytes, terminal_bytes],
-                metadata,
-                source: None,
-            },
-            head,
-        }
+        Ok(LocalDefinition { definition, head })
     }
 }
 
@@ -146,12 +113,14 @@ use llb_gen::path::clean as clean_path;
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use prost::Message as _;
+
     use super::*;
 
-    #[test]
-    fn dockerfile_local_definition() {
-        let platform = Platform::linux_amd64();
-        let src = LocalSource {
+    fn dockerfile_source(platform: &Platform) -> LocalSource<'_> {
+        LocalSource {
             name: "dockerfile",
             session_id: "sess",
             follow_paths: vec![
@@ -161,28 +130,95 @@ mod tests {
             ],
             shared_key_hint: "dockerfile".into(),
             custom_name: "[internal] load build definition from Dockerfile".into(),
-            platform: &platform,
-        };
-        let def = src.marshal();
+            platform,
+        }
+    }
+
+    /// The attributes of [`dockerfile_source`].
+    fn dockerfile_attrs() -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (
+                "local.followpaths".to_string(),
+                r#"["Dockerfile","Dockerfile.dockerignore","dockerfile"]"#.to_string(),
+            ),
+            ("local.session".to_string(), "sess".to_string()),
+            ("local.sharedkeyhint".to_string(), "dockerfile".to_string()),
+            ("local.differ".to_string(), "none".to_string()),
+        ])
+    }
+
+    #[test]
+    fn dockerfile_local_definition() {
+        let platform = Platform::linux_amd64();
+        let src = dockerfile_source(&platform);
+        let def = src.marshal().unwrap();
         assert_eq!(def.definition.def.len(), 2);
-        let op = pb::Op::decode(def.definition.def[0].as_slice()).unwrap_or_default();
+        let op = pb::Op::decode(def.definition.def[0].as_slice()).unwrap();
+        // Like Go's, a local source op carries no platform.
+        assert_eq!(op.platform, None);
         let Some(pb::op::Op::Source(s)) = op.op else {
             panic!("not a source op")
         };
         assert_eq!(s.identifier, "local://dockerfile");
         assert_eq!(
-            s.attrs["local.followpaths"],
-            r#"["Dockerfile","Dockerfile.dockerignore","dockerfile"]"#
+            s.attrs.into_iter().collect::<BTreeMap<_, _>>(),
+            dockerfile_attrs()
         );
-        assert_eq!(s.attrs["local.session"], "sess");
-        assert_eq!(s.attrs["local.sharedkeyhint"], "dockerfile");
-        let term = pb::Op::decode(def.definition.def[1].as_slice()).unwrap_or_default();
+        let term = pb::Op::decode(def.definition.def[1].as_slice()).unwrap();
         assert_eq!(term.inputs[0].digest, def.head);
-        assert!(def.definition.metadata[&def.head]
-            .caps
-            .contains_key("source.local.followpaths"));
+        let md = &def.definition.metadata[&def.head];
+        let caps: Vec<&str> = md.caps.keys().map(String::as_str).collect();
+        assert_eq!(
+            caps,
+            [
+                "source.local",
+                "source.local.followpaths",
+                "source.local.sessionid",
+                "source.local.sharedkeyhint"
+            ]
+        );
+        assert_eq!(
+            md.description["llb.customname"],
+            "[internal] load build definition from Dockerfile"
+        );
         // Same input, same bytes.
-        assert_eq!(src.marshal().definition, def.definition);
+        assert_eq!(src.marshal().unwrap().definition, def.definition);
+    }
+
+    /// The source op is laid out like Go's (no platform; `constraints`
+    /// before the `op` oneof, as `llb::encode_op` writes it). The op built
+    /// by hand and encoded by prost before had another digest: it carried
+    /// the platform and wrote the oneof first.
+    #[test]
+    fn head_is_the_digest_go_gives() {
+        let platform = Platform::linux_amd64();
+        let def = dockerfile_source(&platform).marshal().unwrap();
+        let source = pb::op::Op::Source(pb::SourceOp {
+            identifier: "local://dockerfile".into(),
+            attrs: dockerfile_attrs().into_iter().collect(),
+        });
+        let go_layout = pb::Op {
+            constraints: Some(pb::WorkerConstraints::default()),
+            op: Some(source.clone()),
+            ..pb::Op::default()
+        };
+        assert_eq!(def.head, llb::digest_of(&llb::encode_op(&go_layout)));
+        assert_eq!(
+            def.head,
+            "sha256:13413802ba89967a55346baa63d192cc6505e8d43d8fdd6b351bfd30b5d91ab0"
+        );
+        let by_hand = pb::Op {
+            platform: Some(pb_platform(&platform)),
+            constraints: Some(pb::WorkerConstraints::default()),
+            op: Some(source),
+            ..pb::Op::default()
+        };
+        let old = llb::digest_of(&by_hand.encode_to_vec());
+        assert_eq!(
+            old,
+            "sha256:e28f8738ad1a37929f3f9175ccf87bce8273a833d4ee9366ff9e3a31fc134e5a"
+        );
+        assert_ne!(def.head, old);
     }
 
     #[test]

@@ -281,8 +281,9 @@ fn builder_matches_upstream_workdir_bind_and_cache_mounts() {
             args: shell("golangci-lint run"),
             env: vec![("GOLANGCI_LINT_VERSION".into(), "v2.8.0".into())],
             mounts: vec![
-                llb::Mount::bind(dir, context).readonly(true),
-                llb::Mount::cache("/root/.cache", "//root/.cache", llb::CacheSharing::Shared),
+                llb::BindMount::new(dir, context).readonly(true).into(),
+                llb::CacheMount::new("/root/.cache", "//root/.cache", llb::CacheSharing::Shared)
+                    .into(),
             ],
             op: named(raw, &format!("[stage-0 5/5] {raw}")),
             ..Default::default()

@@ -159,7 +159,7 @@ async fn solve_definition_file(
         custom_name: format!("[e2e-forward] load {file}"),
         platform: &platform,
     }
-    .marshal();
+    .marshal()?;
     let files = bridge.solve(local.definition, &[]).await?;
     let read = |path: String| {
         let bridge = bridge.clone();

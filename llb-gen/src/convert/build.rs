@@ -46,9 +46,9 @@ enum PendingRoot {
     Context(usize, Box<contexts::Pending>, Platform, bool),
 }
 
-/// A `local:` named context of node `.0` and its placeholder vertex, to be
-/// swapped for the source with the paths actually used.
-type LocalRoot = (usize, contexts::LocalContext, std::sync::Arc<llb::Vertex>);
+/// A `local:` named context of node `.0`: its follow paths, to be filled
+/// in with the paths actually used.
+type LocalRoot = (usize, llb::FollowPathsSlot);
 
 /// Resolve the base images of every reachable root node in one round.
 fn resolve_roots(
@@ -150,10 +150,10 @@ fn resolve_roots(
             PendingRoot::Context(i, c, platform, replaces_stage) => {
                 let node = &g.nodes[i];
                 let answer = c.request.as_ref().and_then(answer_for);
-                let loaded = contexts::load(&c, answer, &platform, opts)
+                let mut loaded = contexts::load(&c, answer, &platform, opts)
                     .map_err(|e| context_err(e, node.span))?;
-                if let (Some(l), Some(out)) = (&loaded.local, loaded.state.output()) {
-                    locals.push((i, l.clone(), out.vertex.clone()));
+                if let Some(follow_paths) = loaded.local.take() {
+                    locals.push((i, follow_paths));
                 }
                 roots.insert(i, context_root(loaded, platform, replaces_stage));
             }
@@ -416,15 +416,14 @@ fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
         .collect()
 }
 
-/// The main build context source.
-fn main_context(opts: &ConvertOptions, paths: &BTreeSet<String>) -> llb::State {
-    let follow = follow_paths(paths);
-    llb::local(
+/// The main build context source; its follow paths are filled in once
+/// dispatch knows them.
+fn main_context(opts: &ConvertOptions) -> (llb::State, llb::FollowPathsSlot) {
+    llb::local_later(
         "context",
         llb::LocalOptions {
             session_id: opts.session_id.clone(),
             exclude_patterns: opts.excludes.clone(),
-            follow_paths: follow,
             shared_key_hint: Some("context".into()),
             op: llb::OpOptions::default().custom_name("[internal] load build context"),
             ..Default::default()
@@ -588,11 +587,9 @@ pub(super) fn convert_ir_with(
     resolver: &dyn ImageResolver,
     marshal: &mut MarshalFn<'_>,
 ) -> Result<Conversion, Diagnostic> {
-    let (out, substitutions, target_platform) = dispatch_ir(df, text, opts, resolver)?;
-    finalize(out.target, opts, &target_platform, substitutions, marshal)
+    let (out, target_platform) = dispatch_ir(df, text, opts, resolver)?;
+    finalize(out.target, opts, &target_platform, marshal)
 }
-
-type Substitutions = Vec<(std::sync::Arc<llb::Vertex>, std::sync::Arc<llb::Vertex>)>;
 
 /// Everything up to marshaling: stage graph, image resolution, dispatch.
 fn dispatch_ir(
@@ -600,7 +597,7 @@ fn dispatch_ir(
     text: &[u8],
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
-) -> Result<(Dispatched, Substitutions, Platform), Diagnostic> {
+) -> Result<(Dispatched, Platform), Diagnostic> {
     if df.stages.is_empty() {
         return Err(err(
             "no-stages",
@@ -668,10 +665,9 @@ fn dispatch_ir(
         }
     }
     let source_map = llb::SourceMap::new(opts.filename.clone(), text.to_vec());
-    // The graph is built once on a placeholder context source; the real one
-    // follows the context paths COPY/ADD/bind mounts used, and is swapped in
-    // when marshaling.
-    let placeholder = main_context(opts, &BTreeSet::new());
+    // The context source follows the paths COPY/ADD/bind mounts used: they
+    // are known after dispatch, and filled in before marshaling.
+    let (context, context_paths) = main_context(opts);
     let out = dispatch_all(
         &mut df,
         &g,
@@ -680,18 +676,14 @@ fn dispatch_ir(
         target,
         opts,
         &globals,
-        placeholder.clone(),
+        context,
         &source_map,
         &triggers,
     )?;
-    let context = main_context(opts, &out.ctx_paths);
-    let mut substitutions = match (placeholder.output(), context.output()) {
-        (Some(from), Some(to)) => vec![(from.vertex.clone(), to.vertex.clone())],
-        _ => Vec::new(),
-    };
+    context_paths.fill(follow_paths(&out.ctx_paths));
     // `local:` named contexts transfer only what was copied or mounted from
     // them, unless the whole tree is used (a target or a parent stage).
-    for (i, local, placeholder) in locals {
+    for (i, slot) in locals {
         let node = &g.nodes[i];
         let whole = i == target
             || (node.stage.is_some() && node.context.is_none())
@@ -700,11 +692,9 @@ fn dispatch_ir(
             Some(used) if !whole => follow_paths(used),
             _ => Vec::new(),
         };
-        if let Some(real) = local.state(paths).output() {
-            substitutions.push((placeholder, real.vertex.clone()));
-        }
+        slot.fill(paths);
     }
-    Ok((out, substitutions, target_platform))
+    Ok((out, target_platform))
 }
 
 /// A located diagnostic for a marshaling error: a Definition over the
@@ -731,7 +721,6 @@ fn finalize(
     mut d: StageState,
     opts: &ConvertOptions,
     target_platform: &Platform,
-    substitutions: Substitutions,
     marshal: &mut MarshalFn<'_>,
 ) -> Result<Conversion, Diagnostic> {
     if !opts.labels.is_empty() {
@@ -758,7 +747,6 @@ fn finalize(
     let mopts = llb::MarshalOptions {
         platform: Some(pb_platform(target_platform)),
         caps,
-        substitutions,
         max_bytes: Some(Limits::DEFAULT.max_definition_bytes),
         ..Default::default()
     };

@@ -220,29 +220,9 @@ pub struct Loaded {
     pub state: llb::State,
     pub image: Option<Image>,
     pub config: Option<Vec<u8>>,
-    /// For `local:` contexts: how to rebuild the source once the paths
-    /// the Dockerfile uses from it are known.
-    pub local: Option<LocalContext>,
-}
-
-/// A `local:` context's source, before its follow paths are known.
-#[derive(Clone, Debug)]
-pub struct LocalContext {
-    pub name: String,
-    pub options: llb::LocalOptions,
-}
-
-impl LocalContext {
-    /// The source transferring only `follow_paths` (all when empty).
-    pub fn state(&self, follow_paths: Vec<String>) -> llb::State {
-        llb::local(
-            &self.name,
-            llb::LocalOptions {
-                follow_paths,
-                ..self.options.clone()
-            },
-        )
-    }
+    /// For `local:` contexts: the follow paths of the source, to fill in
+    /// once the paths the Dockerfile uses from it are known.
+    pub local: Option<llb::FollowPathsSlot>,
 }
 
 /// Build the state of a named context (`NamedContext.load`); `answer` is
@@ -313,9 +293,9 @@ pub fn load(
         )),
         ContextSource::Local(name) => {
             let shared = opts.local_shared_keys.get(key).map_or("", String::as_str);
-            let local = LocalContext {
-                name: name.clone(),
-                options: llb::LocalOptions {
+            let (state, follow_paths) = llb::local_later(
+                name,
+                llb::LocalOptions {
                     session_id: opts.session_id.clone(),
                     exclude_patterns: opts
                         .local_context_excludes
@@ -327,10 +307,10 @@ pub fn load(
                         .custom_name(format!("[context {key}] load from client")),
                     ..Default::default()
                 },
-            };
+            );
             Loaded {
-                state: local.state(Vec::new()),
-                local: Some(local),
+                state,
+                local: Some(follow_paths),
                 ..plain(llb::scratch())
             }
         }

@@ -70,10 +70,37 @@ pub fn convert_dockerfile_bytes(
     )
 }
 
+/// The result of a conversion that wrote its Definition to a writer
+/// ([`convert_dockerfile_to`]): everything of a [`Conversion`] but the
+/// definition.
+#[derive(Clone, Debug)]
+pub struct StreamedConversion {
+    /// The OCI image config JSON of the result (`containerimage.config`).
+    pub image_config: Vec<u8>,
+    /// The base image's config, untouched (`containerimage.base.config`).
+    pub base_image_config: Option<Vec<u8>>,
+    /// `SOURCE_DATE_EPOCH` in Unix seconds (`source.date.epoch`).
+    pub source_date_epoch: Option<i64>,
+    /// Warnings (lint findings, parser warnings).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl From<Conversion> for StreamedConversion {
+    /// Drops the definition (for a caller that has used it already).
+    fn from(c: Conversion) -> Self {
+        StreamedConversion {
+            image_config: c.image_config,
+            base_image_config: c.base_image_config,
+            source_date_epoch: c.source_date_epoch,
+            warnings: c.warnings,
+        }
+    }
+}
+
 /// [`convert_dockerfile`] writing the protobuf bytes of the Definition to
 /// `out` (the same bytes as `definition.encode_to_vec()`) as the ops are
-/// marshaled, instead of building it: the `definition` of the result is
-/// empty. This keeps the peak memory of large files down (the CLI uses it).
+/// marshaled, instead of building it. This keeps the peak memory of large
+/// files down (the CLI uses it).
 ///
 /// The outer error is a failed write to `out`.
 pub fn convert_dockerfile_to(
@@ -81,7 +108,7 @@ pub fn convert_dockerfile_to(
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
     out: &mut dyn std::io::Write,
-) -> std::io::Result<Result<Conversion, Vec<Diagnostic>>> {
+) -> std::io::Result<Result<StreamedConversion, Vec<Diagnostic>>> {
     convert_dockerfile_bytes_to(source.as_bytes(), opts, resolver, out)
 }
 
@@ -92,7 +119,7 @@ pub fn convert_dockerfile_bytes_to(
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
     out: &mut dyn std::io::Write,
-) -> std::io::Result<Result<Conversion, Vec<Diagnostic>>> {
+) -> std::io::Result<Result<StreamedConversion, Vec<Diagnostic>>> {
     let (dockerfile, warnings) = match lower_text(source) {
         Ok(l) => l,
         Err(errors) => return Ok(Err(errors)),
@@ -103,13 +130,14 @@ pub fn convert_dockerfile_bytes_to(
             out: &mut *out,
             error: &mut write_error,
         };
+        // Written: the pipeline's Definition stays empty and is dropped.
         st.marshal_to(mopts, &mut w)
             .map(|()| llb::pb::Definition::default())
     };
     let converted = build::convert_ir_with(dockerfile, source, opts, resolver, marshal);
     match write_error {
         Some(e) => Err(e),
-        None => Ok(with_warnings(converted, warnings)),
+        None => Ok(with_warnings(converted, warnings).map(StreamedConversion::from)),
     }
 }
 
@@ -176,4 +204,27 @@ fn with_warnings(
     warnings.append(&mut out.warnings);
     out.warnings = warnings;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message as _;
+
+    use super::*;
+
+    #[test]
+    fn streamed_conversion_writes_the_definition_and_keeps_the_rest() {
+        let text = "FROM alpine\nCOPY go.mod /\nRUN --mount=type=secret,id=a make\n";
+        let opts = ConvertOptions::default();
+        let built = convert_dockerfile(text, &opts, &OfflineResolver).unwrap();
+        let mut written = Vec::new();
+        let streamed = convert_dockerfile_to(text, &opts, &OfflineResolver, &mut written)
+            .unwrap()
+            .unwrap();
+        assert_eq!(written, built.definition.encode_to_vec());
+        assert_eq!(streamed.image_config, built.image_config);
+        assert_eq!(streamed.base_image_config, built.base_image_config);
+        assert_eq!(streamed.source_date_epoch, built.source_date_epoch);
+        assert_eq!(streamed.warnings.len(), built.warnings.len());
+    }
 }

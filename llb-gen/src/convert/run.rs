@@ -65,14 +65,14 @@ fn mounts(
                     }
                     (false, None) => {}
                 }
-                let mut mount = llb::Mount::bind(target, st).readonly(!read_write);
+                let mut mount = llb::BindMount::new(target, st).readonly(!read_write);
                 if read_write && ctx.has_cap("exec.mount.bind.readwrite-nooutput") {
                     mount = mount.no_output(true);
                 }
                 if sel != "/" {
                     mount = mount.selector(sel);
                 }
-                exec.mounts.push(mount);
+                exec.mounts.push(mount.into());
             }
             MountSpec::Cache {
                 id,
@@ -112,17 +112,17 @@ fn mounts(
                     );
                     selector = Some("/cache".to_string());
                 }
-                let mut mount = llb::Mount::cache(target, format!("{ns}/{id}"), sharing)
+                let mut mount = llb::CacheMount::new(target, format!("{ns}/{id}"), sharing)
                     .from(st)
                     .readonly(read_only);
                 if let Some(s) = selector {
                     mount = mount.selector(s);
                 }
-                exec.mounts.push(mount);
+                exec.mounts.push(mount.into());
             }
             MountSpec::Tmpfs { target, size } => {
                 let size = size.and_then(|s| i64::try_from(s).ok()).unwrap_or(0);
-                exec.mounts.push(llb::Mount::tmpfs(target, size));
+                exec.mounts.push(llb::TmpfsMount::new(target, size).into());
             }
             MountSpec::Secret {
                 id,
@@ -133,7 +133,7 @@ fn mounts(
                 uid,
                 gid,
             } => {
-                exec.secrets.push(llb::SecretMount {
+                exec.mounts.push(llb::Mount::Secret(llb::SecretMount {
                     id,
                     target,
                     env,
@@ -141,7 +141,7 @@ fn mounts(
                     gid,
                     mode,
                     optional: !required,
-                });
+                }));
             }
             MountSpec::Ssh {
                 id,
@@ -157,14 +157,14 @@ fn mounts(
                     f.key == ir::MountKey::Id
                         && f.value.as_ref().is_some_and(|v| !v.value.is_empty())
                 });
-                exec.ssh.push(llb::SshMount {
+                exec.mounts.push(llb::Mount::Ssh(llb::SshMount {
                     id: if written { id } else { String::new() },
                     target: target.unwrap_or_default(),
                     uid,
                     gid,
                     mode,
                     optional: !required,
-                });
+                }));
             }
         }
     }
@@ -258,9 +258,10 @@ pub fn run(
                     op,
                 );
                 exec.mounts.push(
-                    llb::Mount::bind("/dev/pipes/", st)
+                    llb::BindMount::new("/dev/pipes/", st)
                         .readonly(true)
-                        .selector("/"),
+                        .selector("/")
+                        .into(),
                 );
                 with_shell(d, &[format!("/dev/pipes/{name}")])
             } else {
@@ -310,10 +311,9 @@ pub fn run(
     }
     if ctx.has_cap("exec.mount.tmpfs.size") {
         if let Some(size) = ctx.opts.shm_size.filter(|s| *s > 0) {
-            exec.mounts.push(llb::Mount::tmpfs(
-                "/dev/shm",
-                i64::try_from(size).unwrap_or(i64::MAX),
-            ));
+            exec.mounts.push(
+                llb::TmpfsMount::new("/dev/shm", i64::try_from(size).unwrap_or(i64::MAX)).into(),
+            );
         }
     }
     if ctx.has_cap("exec.meta.cgroup.parent") {

@@ -65,10 +65,6 @@ pub struct MarshalOptions {
     pub worker_constraints: Vec<String>,
     /// Metadata merged into every op's.
     pub metadata: OpMetadata,
-    /// Vertices marshaled in place of others: `(placeholder, replacement)`.
-    /// Lets a graph be built once on a placeholder (e.g. the build context
-    /// before its followed paths are known) and marshaled with the real op.
-    pub substitutions: Vec<(Arc<Vertex>, Arc<Vertex>)>,
     /// Largest Definition to produce, in bytes; `None` = no limit. Checked
     /// as each op is added (an upper estimate of its share: op bytes,
     /// metadata, source locations and source files), so a graph that would
@@ -334,19 +330,10 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         }
     }
 
-    /// The vertex marshaled for `v` (its substitution, if any).
-    fn actual<'v>(&'v self, v: &'v Arc<Vertex>) -> &'v Arc<Vertex> {
-        self.opts
-            .substitutions
-            .iter()
-            .find(|(from, _)| Arc::ptr_eq(from, v))
-            .map_or(v, |(_, to)| to)
-    }
-
     fn input_of(&self, o: &Output) -> pb::Input {
         let digest = self
             .digests
-            .get(&Arc::as_ptr(self.actual(&o.vertex)))
+            .get(&Arc::as_ptr(&o.vertex))
             .map(OpDigest::to_string)
             .unwrap_or_default();
         pb::Input {
@@ -357,7 +344,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
 
     /// Post-order walk without recursion (graphs can be thousands deep).
     fn walk(&mut self, root: &Arc<Vertex>) -> Result<(), LlbError> {
-        let mut stack: Vec<(Arc<Vertex>, bool)> = vec![(self.actual(root).clone(), false)];
+        let mut stack: Vec<(Arc<Vertex>, bool)> = vec![(root.clone(), false)];
         while let Some((v, expanded)) = stack.pop() {
             if self.digests.contains_key(&Arc::as_ptr(&v)) {
                 continue;
@@ -368,9 +355,8 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             }
             stack.push((v.clone(), true));
             for inp in v.inputs().iter().rev() {
-                let iv = self.actual(&inp.vertex);
-                if !self.digests.contains_key(&Arc::as_ptr(iv)) {
-                    stack.push((iv.clone(), false));
+                if !self.digests.contains_key(&Arc::as_ptr(&inp.vertex)) {
+                    stack.push((inp.vertex.clone(), false));
                 }
             }
         }
@@ -378,7 +364,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
     }
 
     fn marshal_one(&mut self, v: &Arc<Vertex>) -> Result<(), LlbError> {
-        let (dt, md) = self.encode(v);
+        let (dt, md) = self.encode(v)?;
         self.account(v, &dt, &md)?;
         let dgst = OpDigest::of(&dt);
         self.digests.insert(Arc::as_ptr(v), dgst);
@@ -411,10 +397,10 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         }
     }
 
-    fn encode(&self, v: &Vertex) -> (Vec<u8>, pb::OpMetadata) {
+    fn encode(&self, v: &Vertex) -> Result<(Vec<u8>, pb::OpMetadata), LlbError> {
         let resolve = |o: &Output| self.input_of(o);
         let parts = match &v.kind {
-            OpKind::Source(s) => s.to_parts(&v.options, self.opts),
+            OpKind::Source(s) => s.to_parts(&v.options, self.opts)?,
             OpKind::Exec(e) => e.to_parts(&v.options, self.opts, &resolve),
             OpKind::File(f) => f.to_parts(&resolve),
             OpKind::Merge(m) => m.to_parts(&resolve),
@@ -434,7 +420,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         for c in parts.caps {
             md.caps.insert(c.to_string(), true);
         }
-        (encode_op(&op), md)
+        Ok((encode_op(&op), md))
     }
 
     /// Walks the graph of `out` and adds the terminal op `Op{inputs: [out]}`.

@@ -18,7 +18,8 @@
 //! Source code layout:
 //! - `mod.rs`: [`State`], [`Output`], [`Vertex`], per-op [`OpOptions`].
 //! - `source.rs`: image, local, git, http, oci-layout sources and scratch.
-//! - `exec.rs`: exec ops, mounts, secrets, ssh; [`ExecState`].
+//! - `exec.rs`: exec ops and [`ExecState`].
+//! - `mount.rs`: the [`Mount`] kinds: bind, cache, tmpfs, secret, ssh.
 //! - `file.rs`: file-op action chains ([`FileAction`]).
 //! - `merge.rs`: merge and diff ops.
 //! - `marshal.rs`: [`MarshalOptions`], depth-first marshaling, digests.
@@ -35,6 +36,7 @@ mod exec;
 mod file;
 mod marshal;
 mod merge;
+mod mount;
 mod source;
 mod source_map;
 mod state;
@@ -43,17 +45,18 @@ mod teardown;
 pub use crate::pb;
 pub use dump::dump;
 pub use env::{Env, EnvPair};
-pub use exec::{
-    CacheSharing, ContentCache, ExecOptions, ExecState, Mount, ProxyEnv, SecretMount, SshMount,
-};
+pub use exec::{ExecOptions, ExecState, ProxyEnv};
 pub use file::{
     ChownOpt, CopyInput, CopyOptions, FileAction, MkdirOptions, MkfileOptions, RmOptions, UserOpt,
 };
 pub use marshal::{digest_of, encode_op, CapSet, MarshalOptions};
 pub use merge::{diff, merge};
+pub use mount::{
+    BindMount, CacheMount, CacheSharing, ContentCache, Mount, SecretMount, SshMount, TmpfsMount,
+};
 pub use source::{
-    git, http, image, local, oci_layout, scratch, GitOptions, HttpOptions, ImageOptions,
-    LocalDiffer, LocalOptions, OciLayoutOptions, ResolveMode,
+    git, http, image, local, local_later, oci_layout, scratch, FollowPathsSlot, GitOptions,
+    HttpOptions, ImageOptions, LocalDiffer, LocalOptions, OciLayoutOptions, ResolveMode,
 };
 pub use source_map::{SourceLocation, SourceMap};
 pub use state::{
@@ -78,9 +81,10 @@ pub enum LlbError {
     /// `ExecState::get_mount` with a target that is not mounted.
     #[error("no mount at {0}")]
     NoSuchMount(String),
-    /// A tmpfs mount with a source state.
-    #[error("tmpfs mounts must use scratch")]
-    TmpfsWithSource,
+    /// A source made by [`local_later`] marshaled before its
+    /// [`FollowPathsSlot`] was filled.
+    #[error("{0}: marshaled before its follow paths were set")]
+    FollowPathsUnset(String),
     /// A source identifier that is empty.
     #[error("source identifier can't be empty")]
     EmptyIdentifier,

@@ -2,11 +2,13 @@
 //! files, OCI layouts, and scratch (`client/llb/source.go`).
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use super::caps;
 use super::exec::default_platform;
 use super::marshal::{MarshalOptions, OpParts};
 use super::state::{OpKind, OpOptions, Output, Platform, State, Vertex};
+use super::LlbError;
 use crate::pb;
 
 /// The payload of a source op.
@@ -15,6 +17,9 @@ pub(crate) struct SourceData {
     pub(crate) identifier: String,
     pub(crate) attrs: BTreeMap<String, String>,
     pub(crate) caps: Vec<&'static str>,
+    /// `local.followpaths` given after the op was built ([`local_later`]);
+    /// read when marshaling.
+    pub(crate) later_follow_paths: Option<Arc<OnceLock<Vec<String>>>>,
 }
 
 impl SourceData {
@@ -95,6 +100,7 @@ pub fn image(reference: &str, opts: ImageOptions) -> State {
         identifier: format!("docker-image://{reference}"),
         attrs,
         caps,
+        later_follow_paths: None,
     };
     source_state(data, opts.op)
 }
@@ -124,6 +130,46 @@ pub struct LocalOptions {
 
 /// A directory on the client, `local://<name>`.
 pub fn local(name: &str, opts: LocalOptions) -> State {
+    let (data, op) = local_data(name, opts);
+    source_state(data, op)
+}
+
+/// The paths a source made by [`local_later`] transfers
+/// (`local.followpaths`), given once the graph that uses the source is
+/// built: the converter knows which paths COPY, ADD and bind mounts take
+/// from the build context only after it dispatched every instruction.
+/// Marshaling the source before [`FollowPathsSlot::fill`] is an error.
+#[derive(Debug)]
+pub struct FollowPathsSlot(Arc<OnceLock<Vec<String>>>);
+
+impl FollowPathsSlot {
+    /// Sets the follow paths of the source; empty means the whole directory.
+    pub fn fill(self, paths: Vec<String>) {
+        // The slot is the only writer and `fill` consumes it: the cell is
+        // still empty here.
+        self.0.get_or_init(|| paths);
+    }
+}
+
+/// [`local`] whose follow paths are given later through the returned slot
+/// (`opts.follow_paths` is not used). The state can be used in the graph
+/// right away; marshaling reads the paths.
+pub fn local_later(name: &str, opts: LocalOptions) -> (State, FollowPathsSlot) {
+    let opts = LocalOptions {
+        follow_paths: Vec::new(),
+        ..opts
+    };
+    let (data, op) = local_data(name, opts);
+    let cell = Arc::new(OnceLock::new());
+    let data = SourceData {
+        later_follow_paths: Some(Arc::clone(&cell)),
+        ..data
+    };
+    (source_state(data, op), FollowPathsSlot(cell))
+}
+
+/// The source op of [`local`] and its per-op options.
+fn local_data(name: &str, opts: LocalOptions) -> (SourceData, OpOptions) {
     let mut attrs = BTreeMap::new();
     let mut caps = Vec::new();
     if let Some(s) = opts.session_id.filter(|s| !s.is_empty()) {
@@ -170,8 +216,9 @@ pub fn local(name: &str, opts: LocalOptions) -> State {
         identifier: format!("local://{name}"),
         attrs,
         caps,
+        later_follow_paths: None,
     };
-    source_state(data, opts.op)
+    (data, opts.op)
 }
 
 /// Options of [`git`]. The caller parses the URL (see the Git URL grammar);
@@ -295,6 +342,7 @@ pub fn git(opts: GitOptions) -> State {
             identifier: id,
             attrs,
             caps,
+            later_follow_paths: None,
         },
         opts.op,
     )
@@ -349,6 +397,7 @@ pub fn http(url: &str, opts: HttpOptions) -> State {
             identifier: url.to_string(),
             attrs,
             caps,
+            later_follow_paths: None,
         },
         opts.op,
     )
@@ -379,6 +428,7 @@ pub fn oci_layout(reference: &str, opts: OciLayoutOptions) -> State {
         identifier: format!("oci-layout://{reference}"),
         attrs,
         caps: vec![caps::SOURCE_OCI_LAYOUT],
+        later_follow_paths: None,
     };
     source_state(data, opts.op)
 }
@@ -413,9 +463,22 @@ pub(crate) fn go_json_strings(items: &[String]) -> String {
 }
 
 impl SourceData {
-    pub(crate) fn to_parts(&self, op: &OpOptions, opts: &MarshalOptions) -> OpParts {
+    pub(crate) fn to_parts(
+        &self,
+        op: &OpOptions,
+        opts: &MarshalOptions,
+    ) -> Result<OpParts, LlbError> {
         let mut attrs = self.attrs.clone();
         let mut caps = self.caps.clone();
+        if let Some(cell) = &self.later_follow_paths {
+            let paths = cell
+                .get()
+                .ok_or_else(|| LlbError::FollowPathsUnset(self.identifier.clone()))?;
+            if !paths.is_empty() {
+                attrs.insert("local.followpaths".into(), go_json_strings(paths));
+                caps.push(caps::SOURCE_LOCAL_FOLLOW_PATHS);
+            }
+        }
         if self.is_local() && !attrs.contains_key("local.session") {
             if let Some(id) = &opts.local_unique_id {
                 attrs.insert("local.unique".into(), id.clone());
@@ -432,7 +495,7 @@ impl SourceData {
         } else {
             None
         };
-        OpParts {
+        Ok(OpParts {
             inputs: Vec::new(),
             op: pb::op::Op::Source(pb::SourceOp {
                 identifier: self.identifier.clone(),
@@ -440,7 +503,7 @@ impl SourceData {
             }),
             platform,
             caps,
-        }
+        })
     }
 }
 

@@ -51,7 +51,9 @@ impl Edges {
             OpKind::Exec(exec) => {
                 let exec = *exec;
                 for m in exec.mounts {
-                    self.state(m.mount.source);
+                    if let Some(source) = m.mount.into_source() {
+                        self.state(source);
+                    }
                 }
             }
             OpKind::File(f) => {
@@ -122,10 +124,10 @@ mod tests {
         on_small_stack(|| {
             let mut st = scratch();
             for _ in 0..DEPTH {
-                let cache = Mount::cache("/c", "id", CacheSharing::Shared).from(st.clone());
+                let cache = CacheMount::new("/c", "id", CacheSharing::Shared).from(st.clone());
                 let opts = ExecOptions {
                     args: vec!["true".into()],
-                    mounts: vec![cache],
+                    mounts: vec![cache.into()],
                     ..ExecOptions::default()
                 };
                 st = st.run(opts).expect("run").root();

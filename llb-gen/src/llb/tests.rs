@@ -34,15 +34,18 @@ fn mounts_run() -> ExecState {
         .run(ExecOptions {
             args: vec!["true".into()],
             mounts: vec![
-                Mount::bind("/z", ctx.clone()),
-                Mount::bind("/a", ctx.clone()).readonly(true),
-                Mount::cache("/c", "ns//c", CacheSharing::Locked),
-                Mount::tmpfs("/dev/shm", 64 << 20),
-                Mount::bind("/m", ctx).no_output(true).selector("sub"),
-                Mount::bind("/out", State::scratch()),
+                BindMount::new("/z", ctx.clone()).into(),
+                SshMount::default().into(),
+                BindMount::new("/a", ctx.clone()).readonly(true).into(),
+                CacheMount::new("/c", "ns//c", CacheSharing::Locked).into(),
+                SecretMount::file("tok", "/run/secrets/tok").into(),
+                TmpfsMount::new("/dev/shm", 64 << 20).into(),
+                BindMount::new("/m", ctx)
+                    .no_output(true)
+                    .selector("sub")
+                    .into(),
+                BindMount::new("/out", State::scratch()).into(),
             ],
-            secrets: vec![SecretMount::file("tok", "/run/secrets/tok")],
-            ssh: vec![SshMount::default()],
             ..Default::default()
         })
         .expect("run")
@@ -214,7 +217,7 @@ fn small_graph() -> State {
         .with_dir("/src")
         .run(ExecOptions {
             args: vec!["/bin/sh".into(), "-c".into(), "make".into()],
-            mounts: vec![Mount::bind("/src", ctx.clone()).readonly(true)],
+            mounts: vec![BindMount::new("/src", ctx.clone()).readonly(true).into()],
             op: OpOptions::default()
                 .custom_name("[2/3] RUN make")
                 .location(src.location(2..=2)),
@@ -331,5 +334,58 @@ fn exec_without_args_is_an_error() {
     assert_eq!(
         alpine().run(ExecOptions::default()).err(),
         Some(LlbError::NoArgs)
+    );
+}
+
+/// A copy of the context into scratch, on `ctx`.
+fn copy_of(ctx: &State) -> State {
+    State::scratch().file(
+        FileAction::copy(
+            CopyInput::State(ctx.clone()),
+            "/go.mod",
+            "/go.mod",
+            CopyOptions::default(),
+        ),
+        OpOptions::default(),
+    )
+}
+
+#[test]
+fn local_later_marshals_like_local_with_the_paths_filled_in() {
+    let opts = |follow_paths: Vec<String>| LocalOptions {
+        session_id: Some("sess".into()),
+        follow_paths,
+        shared_key_hint: Some("context".into()),
+        ..Default::default()
+    };
+    let paths = vec!["go.mod".to_string(), "<weird>&".to_string()];
+    let now = copy_of(&local("context", opts(paths.clone())));
+    // `follow_paths` of the options is not used by `local_later`.
+    let (ctx, slot) = local_later("context", opts(vec!["ignored".into()]));
+    let later = copy_of(&ctx);
+    slot.fill(paths);
+    let marshal = MarshalOptions::default();
+    assert_eq!(
+        later.marshal(&marshal).expect("later"),
+        now.marshal(&marshal).expect("now")
+    );
+    // Empty: the whole directory, no attribute and no cap.
+    let (ctx, slot) = local_later("context", opts(Vec::new()));
+    slot.fill(Vec::new());
+    assert_eq!(
+        copy_of(&ctx).marshal(&marshal).expect("later"),
+        copy_of(&local("context", opts(Vec::new())))
+            .marshal(&marshal)
+            .expect("now")
+    );
+}
+
+#[test]
+fn local_later_without_its_paths_does_not_marshal() {
+    let (ctx, _unfilled) = local_later("context", LocalOptions::default());
+    let st = copy_of(&ctx);
+    assert_eq!(
+        st.marshal(&MarshalOptions::default()).err(),
+        Some(LlbError::FollowPathsUnset("local://context".into()))
     );
 }

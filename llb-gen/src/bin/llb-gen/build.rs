@@ -68,8 +68,10 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     // is at most 16 MiB (`Limits::max_definition_bytes`).
     let mut out = Vec::new();
     let conversion = if args.json {
-        convert::convert_dockerfile_bytes(&bytes, &opts, resolver)
-            .inspect(|c| out = llb_gen::llb::dump(&c.definition).into_bytes())
+        convert::convert_dockerfile_bytes(&bytes, &opts, resolver).map(|c| {
+            out = llb_gen::llb::dump(&c.definition).into_bytes();
+            convert::StreamedConversion::from(c)
+        })
     } else {
         // Marshaled op by op into `out`, without a `pb::Definition` copy.
         convert::convert_dockerfile_bytes_to(&bytes, &opts, resolver, &mut out)

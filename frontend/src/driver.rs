@@ -3,17 +3,18 @@
 //! 1. `Ping` for caps; options from the environment;
 //! 2. solve the `dockerfile` local and `ReadFile` the Dockerfile (and
 //!    `<filename>.dockerignore`, else the context's `.dockerignore`);
-//! 3. convert (on a blocking thread; base images resolved through
-//!    `ResolveImageConfig`, concurrently per round), once per platform;
+//! 3. convert, once per platform: the converter's pure steps run on a
+//!    blocking thread, and each round of its requests (base image configs
+//!    through `ResolveImageConfig`, `.dockerignore` files of the context and
+//!    of `local:` contexts on first use) is answered concurrently by
+//!    [`GatewayHost`];
 //! 4. `Solve` each definition and `Return` the refs with the image configs.
 //!
 //! Every failure, panics included, ends in exactly one `Return` carrying a
 //! `google.rpc.Status`.
 
 use std::any::Any;
-use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
@@ -21,17 +22,19 @@ use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
     self as gw, result, ReturnRequest, WarnRequest,
 };
 use futures_util::FutureExt as _;
-use llb_gen::convert::{convert_dockerfile_bytes, Conversion, Platform};
+use llb_gen::convert::{Conversion, Converter, Platform, Step};
+use llb_gen::diagnostic::Diagnostic;
 use llb_gen::diagnostic::SourceFile;
+use llb_gen::limits::Limits;
 use llb_gen::pb;
 use serde_json::json;
 use tonic::transport::Channel;
 
 use crate::bridge::{Bridge, Metadata, SolvedRef};
 use crate::env::GatewayEnv;
+use crate::host::GatewayHost;
 use crate::options::{self, platform_id, FrontendOptions};
-use crate::resolver::GatewayResolver;
-use crate::sources::{parse_dockerignore, LocalDefinition, LocalSource};
+use crate::sources::{LocalDefinition, LocalSource};
 use crate::status::FrontendError;
 use crate::transport;
 
@@ -118,13 +121,9 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
         tracing::debug!("started as a gateway frontend: `# syntax=` is never forwarded again");
     }
     fo.convert.llb_caps = Some(bridge.caps.llb.clone());
-    let loaded = read_dockerfile(bridge, &fo).await?;
-    fo.convert.excludes = match &loaded.dockerignore {
-        Some(bytes) => parse_dockerignore(&String::from_utf8_lossy(bytes)),
-        None => read_context_dockerignore(bridge, &fo).await,
-    };
-    fo.convert.local_context_excludes = read_named_context_dockerignores(bridge, &fo).await;
-    let conversions = convert_all(bridge, &fo, loaded.data.clone()).await?;
+    let mut loaded = read_dockerfile(bridge, &fo).await?;
+    let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.take());
+    let conversions = convert_all(&mut host, &fo, &loaded.data).await?;
     if let Some((_, first)) = conversions.first() {
         send_warnings(bridge, first, &loaded, &fo.convert.filename).await;
     }
@@ -203,122 +202,84 @@ fn dockerfile_source(filename: impl Into<String>, data: &[u8]) -> SourceFile {
     SourceFile::new(filename, llb_gen::syntax::source_text(data))
 }
 
-/// `.dockerignore` of the main context; missing or unreadable = no patterns.
-async fn read_context_dockerignore(bridge: &Bridge, fo: &FrontendOptions) -> Vec<String> {
-    let shared_key = format!("{}-.dockerignore", fo.context_local);
-    let name = "[internal] load .dockerignore".to_string();
-    read_dockerignore(bridge, fo, &fo.context_local, shared_key, name).await
-}
-
-/// `.dockerignore` of every local directory a `local:<name>` named context
-/// uses (read before converting; upstream reads it when the context is
-/// first used).
-async fn read_named_context_dockerignores(
-    bridge: &Bridge,
-    fo: &FrontendOptions,
-) -> BTreeMap<String, Vec<String>> {
-    let mut out = BTreeMap::new();
-    for (key, value) in &fo.convert.named_contexts {
-        let Some(local) = value.strip_prefix("local:") else {
-            continue;
-        };
-        if out.contains_key(local) {
-            continue;
-        }
-        let shared_key = format!("context:{key}-.dockerignore");
-        let name = format!("[context {key}] load .dockerignore");
-        let patterns = read_dockerignore(bridge, fo, local, shared_key, name).await;
-        out.insert(local.to_string(), patterns);
-    }
-    out
-}
-
-/// Solve `.dockerignore` alone from a local and parse it; missing or
-/// unreadable = no patterns.
-async fn read_dockerignore(
-    bridge: &Bridge,
-    fo: &FrontendOptions,
-    local: &str,
-    shared_key_hint: String,
-    custom_name: String,
-) -> Vec<String> {
-    let source = LocalSource {
-        name: local,
-        session_id: fo.session_for(local),
-        follow_paths: vec![".dockerignore".into()],
-        shared_key_hint,
-        custom_name,
-        platform: &fo.convert.build_platform,
-    }
-    .marshal();
-    let solved = match source {
-        Ok(source) => bridge.solve(source.definition, &[]).await,
-        Err(e) => {
-            tracing::warn!("cannot load .dockerignore of {local}: {e:?}");
-            return Vec::new();
-        }
-    };
-    let solved = match solved {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!("cannot load .dockerignore of {local}: {}", e.message());
-            return Vec::new();
-        }
-    };
-    match bridge.read_file(&solved.id, ".dockerignore").await {
-        Ok(bytes) => parse_dockerignore(&String::from_utf8_lossy(&bytes)),
-        Err(_) => Vec::new(),
-    }
-}
-
-/// Convert once per requested platform (or once, implicit) on a blocking
-/// thread; a panic in the converter becomes an error.
+/// Convert once per requested platform (or once, implicit), all with the
+/// same host: what one platform resolved or read is not asked again.
 async fn convert_all(
-    bridge: &Bridge,
+    host: &mut GatewayHost<'_>,
     fo: &FrontendOptions,
-    data: Vec<u8>,
+    data: &[u8],
 ) -> Result<Vec<(Option<Platform>, Conversion)>, FrontendError> {
     let requested: Vec<Option<Platform>> = if fo.platforms.is_empty() {
         vec![None]
     } else {
         fo.platforms.iter().cloned().map(Some).collect()
     };
-    let resolver = Arc::new(GatewayResolver::new(
-        bridge.clone(),
-        tokio::runtime::Handle::current(),
-        fo.convert.resolve_mode,
-    ));
-    let base = fo.convert.clone();
-    let filename = fo.convert.filename.clone();
-    let job = tokio::task::spawn_blocking(move || {
-        catch_unwind(AssertUnwindSafe(|| {
-            let mut out = Vec::new();
-            for platform in requested {
-                let opts = llb_gen::convert::ConvertOptions {
-                    target_platform: platform.clone(),
-                    ..base.clone()
-                };
-                match convert_dockerfile_bytes(&data, &opts, &*resolver) {
-                    Ok(conv) => out.push((platform, conv)),
-                    Err(diagnostics) => {
-                        return Err(FrontendError::Dockerfile {
-                            file: Box::new(dockerfile_source(filename, &data)),
-                            diagnostics,
-                        })
-                    }
+    let mut out = Vec::new();
+    for platform in requested {
+        let opts = llb_gen::convert::ConvertOptions {
+            target_platform: platform.clone(),
+            ..fo.convert.clone()
+        };
+        let converter = Converter::new(data, opts, Limits::DEFAULT);
+        let conv =
+            drive(converter, host)
+                .await
+                .map_err(|diagnostics| FrontendError::Dockerfile {
+                    file: Box::new(dockerfile_source(fo.convert.filename.clone(), data)),
+                    diagnostics,
+                })?;
+        out.push((platform, conv?));
+    }
+    Ok(out)
+}
+
+/// Drives one conversion: its pure steps run on a blocking thread (they
+/// can take a while on large files), its requests are answered by `host`.
+/// The outer error is the Dockerfile's diagnostics, the inner one a
+/// failure of the frontend itself (a panic in the converter).
+async fn drive(
+    mut converter: Converter,
+    host: &mut GatewayHost<'_>,
+) -> Result<Result<Conversion, FrontendError>, Vec<Diagnostic>> {
+    loop {
+        let stepped = blocking(move || {
+            let step = converter.step();
+            (converter, step)
+        })
+        .await;
+        let step;
+        (converter, step) = match stepped {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        match step {
+            Step::Need(requests) => {
+                let answers = host.answer(&requests).await;
+                converter.answer(answers);
+            }
+            Step::Ready(ready) => {
+                return match blocking(move || ready.marshal()).await {
+                    Ok(Ok(conv)) => Ok(Ok(conv)),
+                    Ok(Err(diagnostics)) => Err(diagnostics),
+                    Err(e) => Ok(Err(e)),
                 }
             }
-            Ok(out)
-        }))
-        .unwrap_or_else(|panic| {
-            Err(FrontendError::internal(format!(
-                "converter panicked: {}",
-                panic_message(&*panic)
-            )))
-        })
-    });
+            Step::Failed(diagnostics) => return Err(diagnostics),
+        }
+    }
+}
+
+/// Runs `f` on a blocking thread; a panic becomes an internal error.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, FrontendError> {
+    let job = tokio::task::spawn_blocking(move || catch_unwind(AssertUnwindSafe(f)));
     match job.await {
-        Ok(result) => result,
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(panic)) => Err(FrontendError::internal(format!(
+            "converter panicked: {}",
+            panic_message(&*panic)
+        ))),
         Err(join) if join.is_panic() => Err(FrontendError::internal(format!(
             "converter panicked: {}",
             panic_message(&*join.into_panic())

@@ -11,7 +11,7 @@
 //! - `env`: `BUILDKIT_FRONTEND_OPT_<n>` and the other variables BuildKit sets;
 //! - `options`: frontend options to typed settings;
 //! - `bridge`: the `LLBBridge` calls, with BuildKit's capability rules;
-//! - `sources`, `resolver`: local sources, `.dockerignore`, base image configs;
+//! - `sources`, `host`: local sources; the converter's host (base image configs, files);
 //! - `driver`: the build, from `Ping` to the one `Return`;
 //! - `status`: errors and their one conversion to a `google.rpc.Status`.
 #![deny(clippy::print_stdout, clippy::dbg_macro, clippy::unwrap_used)]
@@ -19,8 +19,8 @@
 pub mod bridge;
 pub mod driver;
 pub mod env;
+pub mod host;
 pub mod options;
-pub mod resolver;
 pub mod sources;
 pub mod status;
 pub mod transport;

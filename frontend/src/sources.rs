@@ -75,42 +75,6 @@ impl LocalSource<'_> {
     }
 }
 
-/// Parse `.dockerignore` text into patterns (moby's `ignorefile.ReadAll`):
-/// comments and blank lines dropped, whitespace trimmed, paths cleaned, a
-/// leading `/` removed; `!` exceptions kept.
-pub fn parse_dockerignore(text: &str) -> Vec<String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut out = Vec::new();
-    for line in text.lines() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let mut pattern = line.trim();
-        if pattern.is_empty() {
-            continue;
-        }
-        let invert = pattern.starts_with('!');
-        if invert {
-            pattern = pattern[1..].trim();
-        }
-        if pattern.is_empty() {
-            continue;
-        }
-        let mut cleaned = clean_path(pattern);
-        if cleaned.len() > 1 && cleaned.starts_with('/') {
-            cleaned.remove(0);
-        }
-        out.push(if invert {
-            format!("!{cleaned}")
-        } else {
-            cleaned
-        });
-    }
-    out
-}
-
-use llb_gen::path::clean as clean_path;
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -219,14 +183,5 @@ mod tests {
             "sha256:e28f8738ad1a37929f3f9175ccf87bce8273a833d4ee9366ff9e3a31fc134e5a"
         );
         assert_ne!(def.head, old);
-    }
-
-    #[test]
-    fn dockerignore_patterns() {
-        let text = "\u{feff}# comment\n\n  node_modules  \n/build/\n!keep/../keep.txt\n./a//b\n/\n";
-        assert_eq!(
-            parse_dockerignore(text),
-            ["node_modules", "build", "!keep.txt", "a/b", "/"]
-        );
     }
 }

@@ -11,9 +11,10 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::Fixture;
-use llb_gen::convert::{convert_dockerfile, platform, Conversion, ConvertOptions};
+use common::FixtureHost;
+use llb_gen::convert::{convert_with_host, platform, Conversion, ConvertOptions};
 use llb_gen::diagnostic::{render_all, Diagnostic, SourceFile};
+use llb_gen::limits::Limits;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
@@ -75,8 +76,6 @@ fn options(name: &str) -> ConvertOptions {
                     "https://github.com/moby/buildkit.git#v0.12.0:frontend",
                 ),
             ]);
-            opts.local_context_excludes
-                .insert("deps".into(), vec!["*.tmp".into()]);
             opts.local_shared_keys = args(&[("deps", "abc")]);
         }
         "err-named-context-bad" => {
@@ -96,8 +95,23 @@ fn source(name: &str) -> String {
     std::fs::read_to_string(fixtures_dir().join(format!("{name}.Dockerfile"))).unwrap()
 }
 
+/// The files a fixture's host has (most have none).
+fn host(name: &str) -> FixtureHost {
+    match name {
+        "named-context-stage" => {
+            FixtureHost::default().with_local_file("deps", ".dockerignore", "*.tmp\n")
+        }
+        _ => FixtureHost::default(),
+    }
+}
+
 fn convert(name: &str) -> Result<Conversion, Vec<Diagnostic>> {
-    convert_dockerfile(&source(name), &options(name), &Fixture)
+    convert_with_host(
+        source(name).as_bytes(),
+        &options(name),
+        Limits::DEFAULT,
+        &mut host(name),
+    )
 }
 
 fn rendered(name: &str, diags: &[Diagnostic]) -> String {

@@ -64,14 +64,9 @@ pub struct ConvertOptions {
     pub cgroup_parent: Option<String>,
     /// Session id for local sources (`BUILDKIT_SESSION_ID`).
     pub session_id: Option<String>,
-    /// `.dockerignore` patterns for the main context.
-    pub excludes: Vec<String>,
     /// `context:<name>[::<platform>]` options (key without `context:`),
     /// value as given.
     pub named_contexts: BTreeMap<String, String>,
-    /// `.dockerignore` patterns of the local directories named by
-    /// `local:<name>` contexts, by local name (the host reads them).
-    pub local_context_excludes: BTreeMap<String, Vec<String>>,
     /// `sharedkey:localdir:<key>` options (key without the prefix).
     pub local_shared_keys: BTreeMap<String, String>,
     /// LLB caps the daemon supports; `None` = assume every cap.
@@ -96,9 +91,7 @@ impl Default for ConvertOptions {
             ulimits: Vec::new(),
             cgroup_parent: None,
             session_id: None,
-            excludes: Vec::new(),
             named_contexts: BTreeMap::new(),
-            local_context_excludes: BTreeMap::new(),
             local_shared_keys: BTreeMap::new(),
             llb_caps: None,
         }

@@ -1,5 +1,6 @@
-//! The conversion pipeline over typed instructions: globals, stage graph,
-//! base-image resolution (one resolver round), dispatch, finalization.
+//! Dispatch of the reachable stages and finalization (image config,
+//! marshaling). The phases before it are in `session.rs`, base-image
+//! resolution in `resolve.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,14 +10,12 @@ use crate::limits::{grouped, Exceeded, Limit, Limits};
 use crate::llb;
 use crate::text::TextRange;
 
-use super::api::{Conversion, ConvertOptions, ImageRequest, ImageResolver, Platform, ResolveMode};
-use super::args::{build_meta_args, proxy_from_build_args, EnvList};
-use super::contexts;
+use super::api::{Conversion, ConvertOptions, Platform};
+use super::args::{proxy_from_build_args, EnvList};
 use super::dispatch::{dispatch, err, pb_platform, Ctx, StageState};
 use super::image::{Image, DEFAULT_PATH};
 use super::onbuild;
-use super::platform::default_args;
-use super::reference::Reference;
+use super::resolve::LocalRoot;
 use super::simple::base_workdir;
 use super::stages::{StageGraph, SCRATCH};
 
@@ -29,260 +28,8 @@ pub(super) struct Root {
     pub(super) platform: Platform,
 }
 
-fn resolve_mode(m: ResolveMode) -> llb::ResolveMode {
-    match m {
-        ResolveMode::Default => llb::ResolveMode::Default,
-        ResolveMode::Pull => llb::ResolveMode::ForcePull,
-        ResolveMode::Local => llb::ResolveMode::PreferLocal,
-    }
-}
-
-/// A reachable root node waiting for the resolver round.
-enum PendingRoot {
-    /// A base image (`FROM image`, `COPY --from=image`, mount `from=`).
-    Image(usize, Reference, Platform),
-    /// A named context, standing in for an image name or replacing a
-    /// whole stage (`replaces_stage`).
-    Context(usize, Box<contexts::Pending>, Platform, bool),
-}
-
-/// A `local:` named context of node `.0`: its follow paths, to be filled
-/// in with the paths actually used.
-type LocalRoot = (usize, llb::FollowPathsSlot);
-
-/// Resolve the base images of every reachable root node in one round.
-fn resolve_roots(
-    df: &ir::Dockerfile,
-    g: &StageGraph,
-    reachable: &BTreeSet<usize>,
-    opts: &ConvertOptions,
-    target_platform: &Platform,
-    resolver: &dyn ImageResolver,
-) -> Result<(BTreeMap<usize, Root>, Vec<LocalRoot>), Diagnostic> {
-    let mut roots = BTreeMap::new();
-    let mut locals = Vec::new();
-    let mut pending: Vec<PendingRoot> = Vec::new();
-    let context_err = |e: contexts::ContextError, span| {
-        let d = err("named-context", e.message, span);
-        match e.help {
-            Some(h) => d.with_help(h),
-            None => d,
-        }
-    };
-    for &i in reachable {
-        let node = &g.nodes[i];
-        if node.parent.is_some() {
-            continue;
-        }
-        let platform = node
-            .platform
-            .clone()
-            .unwrap_or_else(|| target_platform.clone());
-        if let Some(c) = &node.context {
-            let p = contexts::prepare(c.clone(), &platform, opts)
-                .map_err(|e| context_err(e, node.span))?;
-            pending.push(PendingRoot::Context(i, Box::new(p), platform, true));
-            continue;
-        }
-        if node.base_name == SCRATCH {
-            let tp = target_platform.clone();
-            roots.insert(
-                i,
-                Root {
-                    state: llb::scratch(),
-                    image: Image::empty(&tp),
-                    base_config: None,
-                    platform: tp,
-                },
-            );
-            continue;
-        }
-        let r = Reference::parse(&node.base_name).map_err(|e| {
-            err(
-                "invalid-reference",
-                format!("failed to parse stage name \"{}\": {e}", node.base_name),
-                node.span,
-            )
-        })?;
-        match contexts::lookup_image(&opts.named_contexts, &r, &platform) {
-            Some(c) => {
-                let p =
-                    contexts::prepare(c, &platform, opts).map_err(|e| context_err(e, node.span))?;
-                pending.push(PendingRoot::Context(i, Box::new(p), platform, false));
-            }
-            None => pending.push(PendingRoot::Image(i, r, platform)),
-        }
-    }
-    let mut requests: Vec<ImageRequest> = Vec::new();
-    for p in &pending {
-        let req = match p {
-            PendingRoot::Image(_, r, p) => ImageRequest {
-                reference: r.tagged_string(),
-                platform: p.clone(),
-                resolve_mode_pull: opts.resolve_mode == ResolveMode::Pull,
-                log_name: None,
-            },
-            PendingRoot::Context(_, c, _, _) => match &c.request {
-                Some(req) => req.clone(),
-                None => continue,
-            },
-        };
-        if !requests.contains(&req) {
-            requests.push(req);
-        }
-    }
-    let answers = if requests.is_empty() {
-        Vec::new()
-    } else {
-        resolver.resolve(&requests)
-    };
-    let answer_for = |req: &ImageRequest| {
-        requests
-            .iter()
-            .position(|q| q == req)
-            .and_then(|k| answers.get(k))
-            .cloned()
-    };
-    let mut images = Vec::new();
-    for p in pending {
-        match p {
-            PendingRoot::Image(i, r, platform) => images.push((i, r, platform)),
-            PendingRoot::Context(i, c, platform, replaces_stage) => {
-                let node = &g.nodes[i];
-                let answer = c.request.as_ref().and_then(answer_for);
-                let mut loaded = contexts::load(&c, answer, &platform, opts)
-                    .map_err(|e| context_err(e, node.span))?;
-                if let Some(follow_paths) = loaded.local.take() {
-                    locals.push((i, follow_paths));
-                }
-                roots.insert(i, context_root(loaded, platform, replaces_stage));
-            }
-        }
-    }
-    for (i, r, platform) in images {
-        let node = &g.nodes[i];
-        let answer = requests
-            .iter()
-            .position(|q| {
-                q.log_name.is_none() && q.reference == r.tagged_string() && q.platform == platform
-            })
-            .and_then(|k| answers.get(k))
-            .cloned()
-            .unwrap_or_else(|| Err("no answer from resolver".into()));
-        let resolved = answer.map_err(|e| {
-            let mut d = err(
-                "resolve-image",
-                format!("{}: {e}", node.base_name),
-                node.span,
-            );
-            if let Some(s) = super::suggest::closest(&node.base_name, &g.names()) {
-                d = d.with_help(format!("did you mean \"{s}\"?"));
-            }
-            d
-        })?;
-        let mut reference = if resolved.reference != r.tagged_string() {
-            Reference::parse(&resolved.reference)
-                .map_err(|e| err("invalid-reference", e, node.span))?
-        } else {
-            r.clone()
-        };
-        if !resolved.digest.is_empty() {
-            reference = reference.with_digest(&resolved.digest);
-        }
-        let ref_str = reference.tagged_string();
-        let (mut image, base_config) = if resolved.config.is_empty() {
-            let img = Image {
-                architecture: platform.architecture.clone(),
-                os: platform.os.clone(),
-                // As upstream's empty image (`FROM scratch`):
-                // `"rootfs":{"type":"layers","diff_ids":null}`.
-                rootfs: super::image::RootFs {
-                    kind: "layers".into(),
-                    diff_ids: None,
-                },
-                ..Image::default()
-            };
-            (img, None)
-        } else {
-            let img = Image::from_json(&resolved.config)
-                .map_err(|e| err("image-config", e, node.span))?;
-            (img, Some(resolved.config.clone()))
-        };
-        image.created = None;
-        let scratch = base_config.is_some() && image.has_no_layers();
-        let state = if scratch {
-            llb::scratch()
-        } else {
-            let from_line = node
-                .stage
-                .and_then(|s| df.stages.get(s))
-                .map(|s| s.from.original.clone())
-                .unwrap_or_default();
-            let mut cmd_total = node.cmd_total;
-            let name = prefix_from(
-                &node.display_name,
-                &mut cmd_total,
-                &format!("FROM {ref_str}"),
-            );
-            // Images referenced only by `--from` have no FROM line: upstream
-            // still sets the description, empty.
-            let op = llb::OpOptions::default()
-                .platform(pb_platform(&platform))
-                .custom_name(name)
-                .description("com.docker.dockerfile.v1.command", from_line);
-            llb::image(
-                &ref_str,
-                llb::ImageOptions {
-                    resolve_mode: resolve_mode(opts.resolve_mode),
-                    op,
-                    ..Default::default()
-                },
-            )
-        };
-        roots.insert(
-            i,
-            Root {
-                state,
-                image,
-                base_config,
-                platform,
-            },
-        );
-    }
-    Ok((roots, locals))
-}
-
-/// The root of a node a named context stands for. A context replacing a
-/// whole stage keeps its own config (none for non-images) and takes the
-/// config's platform; one standing in for an image is pinned to the
-/// requested platform and gets an empty image config when it has none.
-fn context_root(loaded: contexts::Loaded, platform: Platform, replaces_stage: bool) -> Root {
-    if replaces_stage {
-        let image = loaded.image.unwrap_or_default();
-        let platform = if image.os.is_empty() || image.architecture.is_empty() {
-            platform
-        } else {
-            contexts::image_platform(&image)
-        };
-        return Root {
-            state: loaded.state,
-            image,
-            base_config: None,
-            platform,
-        };
-    }
-    let image = loaded.image.unwrap_or_else(|| Image::empty(&platform));
-    let base_config = loaded.config.or_else(|| Some(image.to_json()));
-    Root {
-        state: loaded.state.with_platform(pb_platform(&platform)),
-        image,
-        base_config,
-        platform,
-    }
-}
-
 /// Progress name of a FROM (always step 1 of the stage).
-fn prefix_from(display: &str, total: &mut usize, text: &str) -> String {
+pub(super) fn prefix_from(display: &str, total: &mut usize, text: &str) -> String {
     if *total == 0 {
         return text.to_string();
     }
@@ -418,12 +165,15 @@ fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
 
 /// The main build context source; its follow paths are filled in once
 /// dispatch knows them.
-fn main_context(opts: &ConvertOptions) -> (llb::State, llb::FollowPathsSlot) {
+fn main_context(
+    opts: &ConvertOptions,
+    excludes: Vec<String>,
+) -> (llb::State, llb::FollowPathsSlot) {
     llb::local_later(
         "context",
         llb::LocalOptions {
             session_id: opts.session_id.clone(),
-            exclude_patterns: opts.excludes.clone(),
+            exclude_patterns: excludes,
             shared_key_hint: Some("context".into()),
             op: llb::OpOptions::default().custom_name("[internal] load build context"),
             ..Default::default()
@@ -440,16 +190,20 @@ struct Dispatched {
 #[allow(clippy::too_many_arguments)]
 fn dispatch_all(
     df: &mut ir::Dockerfile,
-    g: &StageGraph,
-    reachable: &BTreeSet<usize>,
+    graph: &Graph<'_>,
     mut roots: BTreeMap<usize, Root>,
-    target: usize,
     opts: &ConvertOptions,
-    globals: &EnvList,
     context: llb::State,
     source_map: &std::sync::Arc<llb::SourceMap>,
-    triggers: &onbuild::TriggerSet,
+    limits: &Limits,
 ) -> Result<Dispatched, Diagnostic> {
+    let Graph {
+        g,
+        reachable,
+        target,
+        globals,
+        triggers,
+    } = *graph;
     // Boxed: most nodes never hold a result (and `StageState` is large).
     let mut results: Vec<Option<Box<StageState>>> = vec![None; g.nodes.len()];
     let mut done: Vec<Option<llb::State>> = vec![None; g.nodes.len()];
@@ -521,7 +275,7 @@ fn dispatch_all(
             let trigger = triggers.get(&(stage_idx, ci));
             d.on_build = trigger.is_some();
             dispatch(&mut d, &mut ctx, cmd, &sources)
-                .and_then(|()| d.check_growth(cmd.info.span))
+                .and_then(|()| d.check_growth(cmd.info.span, limits.max_definition_bytes))
                 .map_err(|mut e| {
                     // An image's trigger has no place in the file: its FROM line.
                     if trigger == Some(&onbuild::TriggerFrom::Image) {
@@ -552,109 +306,49 @@ fn dispatch_all(
     })
 }
 
-/// Convert typed instructions.
-pub fn convert_ir(
-    df: &ir::Dockerfile,
-    text: &str,
-    opts: &ConvertOptions,
-    resolver: &dyn ImageResolver,
-) -> Result<Conversion, Diagnostic> {
-    convert_ir_owned(df.clone(), text, opts, resolver)
-}
-
-/// [`convert_ir`] taking the instructions over: they (and the stage graph)
-/// are freed before marshaling, which keeps the peak memory down.
-pub fn convert_ir_owned(
-    df: ir::Dockerfile,
-    text: &str,
-    opts: &ConvertOptions,
-    resolver: &dyn ImageResolver,
-) -> Result<Conversion, Diagnostic> {
-    convert_ir_with(df, text.as_bytes(), opts, resolver, &mut |st, mopts| {
-        st.marshal(mopts)
-    })
-}
-
 /// How the target state is marshaled (e.g. straight to a writer).
 pub(super) type MarshalFn<'a> =
     dyn FnMut(llb::State, &llb::MarshalOptions) -> Result<llb::pb::Definition, llb::LlbError> + 'a;
 
-/// [`convert_ir_owned`] with the target state marshaled by `marshal`.
-pub(super) fn convert_ir_with(
-    df: ir::Dockerfile,
-    text: &[u8],
-    opts: &ConvertOptions,
-    resolver: &dyn ImageResolver,
-    marshal: &mut MarshalFn<'_>,
-) -> Result<Conversion, Diagnostic> {
-    let (out, target_platform) = dispatch_ir(df, text, opts, resolver)?;
-    finalize(out.target, opts, &target_platform, marshal)
+/// The stage graph as dispatch reads it.
+pub(super) struct Graph<'a> {
+    pub(super) g: &'a StageGraph,
+    pub(super) reachable: &'a BTreeSet<usize>,
+    pub(super) target: usize,
+    pub(super) globals: &'a EnvList,
+    pub(super) triggers: &'a onbuild::TriggerSet,
 }
 
-/// Everything up to marshaling: stage graph, image resolution, dispatch.
-fn dispatch_ir(
-    df: ir::Dockerfile,
+/// What resolution produced for dispatch.
+pub(super) struct Resolved {
+    pub(super) roots: BTreeMap<usize, Root>,
+    /// `local:` contexts whose follow paths are known after dispatch.
+    pub(super) locals: Vec<LocalRoot>,
+    /// The build context's `.dockerignore` patterns.
+    pub(super) context_excludes: Vec<String>,
+}
+
+/// Dispatches every stage the target reaches, from the resolved roots, and
+/// fills in the follow paths of the local sources: the target's state.
+pub(super) fn dispatch_reachable(
+    df: &mut ir::Dockerfile,
+    graph: &Graph<'_>,
+    resolved: Resolved,
     text: &[u8],
     opts: &ConvertOptions,
-    resolver: &dyn ImageResolver,
-) -> Result<(Dispatched, Platform), Diagnostic> {
-    if df.stages.is_empty() {
-        return Err(err(
-            "no-stages",
-            "dockerfile contains no stages to build",
-            TextRange::empty(0),
-        ));
-    }
-    let target_platform = opts
-        .target_platform
-        .clone()
-        .unwrap_or_else(|| opts.build_platform.clone());
-    let target_name = match opts.target.as_deref().filter(|t| !t.is_empty()) {
-        Some(t) => t.to_string(),
-        None => df
-            .stages
-            .last()
-            .and_then(|s| s.name.as_ref())
-            .map(|n| n.value.clone())
-            .unwrap_or_default(),
-    };
-    let stage_arg = if target_name.is_empty() {
-        "default".to_string()
-    } else {
-        target_name
-    };
-    let globals = default_args(&opts.build_platform, &target_platform, &stage_arg);
-    let globals = build_meta_args(globals, &df.meta_args, &opts.build_args, df.escape)?;
-    let g = StageGraph::build(&df, &globals, &target_platform, &opts.named_contexts)?;
-    // Only copy the instructions when ONBUILD triggers of stages apply.
-    let (mut df, mut triggers) = if onbuild::has_stage_triggers(&df, &g) {
-        onbuild::apply_stage_triggers(&df, &g)
-    } else {
-        (df, onbuild::TriggerSet::new())
-    };
-    let mut g = if triggers.is_empty() {
-        g
-    } else {
-        StageGraph::build(&df, &globals, &target_platform, &opts.named_contexts)?
-    };
-    onbuild::fix_totals(&df, &mut g, &triggers);
-    let target = g.resolve_target(opts.target.as_deref())?;
-    g.add_all_deps(&df)?;
-    let mut reachable = g.reachable(target);
-    let (mut roots, mut locals) =
-        resolve_roots(&df, &g, &reachable, opts, &target_platform, resolver)?;
-    // ONBUILD triggers of base images become the stage's first commands;
-    // when they copy or mount from other stages or images, those are
-    // resolved in another round (upstream's `resolveStages` loop).
-    while onbuild::apply_image_triggers(&mut df, &mut g, &mut roots, &mut triggers)? {
-        g.check_cycles()?;
-        let now = g.reachable(target);
-        let fresh: BTreeSet<usize> = now.difference(&reachable).copied().collect();
-        let (more, more_locals) = resolve_roots(&df, &g, &fresh, opts, &target_platform, resolver)?;
-        roots.extend(more);
-        locals.extend(more_locals);
-        reachable = now;
-    }
+    limits: &Limits,
+) -> Result<StageState, Diagnostic> {
+    let Resolved {
+        roots,
+        locals,
+        context_excludes,
+    } = resolved;
+    let Graph {
+        g,
+        reachable,
+        target,
+        ..
+    } = *graph;
     // Stages the target does not need are never dispatched: free their
     // instructions now rather than after the whole graph is built.
     for (i, node) in g.nodes.iter().enumerate() {
@@ -667,19 +361,8 @@ fn dispatch_ir(
     let source_map = llb::SourceMap::new(opts.filename.clone(), text.to_vec());
     // The context source follows the paths COPY/ADD/bind mounts used: they
     // are known after dispatch, and filled in before marshaling.
-    let (context, context_paths) = main_context(opts);
-    let out = dispatch_all(
-        &mut df,
-        &g,
-        &reachable,
-        roots,
-        target,
-        opts,
-        &globals,
-        context,
-        &source_map,
-        &triggers,
-    )?;
+    let (context, context_paths) = main_context(opts, context_excludes);
+    let out = dispatch_all(df, graph, roots, opts, context, &source_map, limits)?;
     context_paths.fill(follow_paths(&out.ctx_paths));
     // `local:` named contexts transfer only what was copied or mounted from
     // them, unless the whole tree is used (a target or a parent stage).
@@ -694,7 +377,7 @@ fn dispatch_ir(
         };
         slot.fill(paths);
     }
-    Ok((out, target_platform))
+    Ok(out.target)
 }
 
 /// A located diagnostic for a marshaling error: a Definition over the
@@ -717,10 +400,11 @@ fn marshal_error(e: llb::LlbError, opts: &ConvertOptions) -> Diagnostic {
     }
 }
 
-fn finalize(
+pub(super) fn finalize(
     mut d: StageState,
     opts: &ConvertOptions,
     target_platform: &Platform,
+    limits: &Limits,
     marshal: &mut MarshalFn<'_>,
 ) -> Result<Conversion, Diagnostic> {
     if !opts.labels.is_empty() {
@@ -747,13 +431,13 @@ fn finalize(
     let mopts = llb::MarshalOptions {
         platform: Some(pb_platform(target_platform)),
         caps,
-        max_bytes: Some(Limits::DEFAULT.max_definition_bytes),
+        max_bytes: Some(limits.max_definition_bytes),
         ..Default::default()
     };
     let definition =
         marshal(std::mem::take(&mut d.state), &mopts).map_err(|e| marshal_error(e, opts))?;
     let image_config = d.image.to_json();
-    let max = Limits::DEFAULT.max_definition_bytes;
+    let max = limits.max_definition_bytes;
     if let Some(e) = Exceeded::check(Limit::DefinitionBytes, image_config.len(), max) {
         let msg = format!(
             "the image config would be larger than {} bytes ({} bytes)",

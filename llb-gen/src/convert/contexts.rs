@@ -170,6 +170,9 @@ pub struct Pending {
     pub context: NamedContext,
     pub source: ContextSource,
     pub request: Option<ImageRequest>,
+    /// For a `local:` context: the patterns of its `.dockerignore`, which
+    /// the host was asked for when the context was first used.
+    pub local_excludes: Vec<String>,
 }
 
 /// Parse the value and prepare what needs resolving.
@@ -212,6 +215,7 @@ pub fn prepare(
         context,
         source,
         request,
+        local_excludes: Vec::new(),
     })
 }
 
@@ -297,11 +301,7 @@ pub fn load(
                 name,
                 llb::LocalOptions {
                     session_id: opts.session_id.clone(),
-                    exclude_patterns: opts
-                        .local_context_excludes
-                        .get(name)
-                        .cloned()
-                        .unwrap_or_default(),
+                    exclude_patterns: pending.local_excludes.clone(),
                     shared_key_hint: Some(format!("context:{key}-{shared}")),
                     op: llb::OpOptions::default()
                         .custom_name(format!("[context {key}] load from client")),

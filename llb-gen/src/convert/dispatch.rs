@@ -129,8 +129,7 @@ impl StageState {
 
     /// An error when the stage has produced more than the image config can
     /// carry, located at the instruction that crossed the limit.
-    pub fn check_growth(&self, span: TextRange) -> Result<(), Diagnostic> {
-        let max = crate::limits::Limits::DEFAULT.max_definition_bytes;
+    pub fn check_growth(&self, span: TextRange, max: usize) -> Result<(), Diagnostic> {
         match crate::limits::Exceeded::check(
             crate::limits::Limit::DefinitionBytes,
             self.grown.get(),

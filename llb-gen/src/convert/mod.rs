@@ -3,7 +3,11 @@
 //!
 //! Source code layout:
 //! - `api.rs`: the public entry types (options, resolver trait, result).
-//! - `build.rs`: the pipeline: globals, stage graph, one resolver round, dispatch, finalization.
+//! - `session.rs`: the [`Converter`] state machine the host drives (sans-IO), its phases and
+//!   requests, and the blocking loop over it.
+//! - `resolve.rs`: one round of base-image resolution (roots, requests, answers).
+//! - `build.rs`: dispatch of the reachable stages, finalization.
+//! - `dockerignore.rs`: `.dockerignore` patterns.
 //! - `stages.rs`: stage graph, target resolution, reachability, `--from` dependencies.
 //! - `args.rs`: ARG/ENV scoping, build-arg merging, history strings of RUN.
 //! - `dispatch.rs`: per-stage state and the `match` on `Instruction`.
@@ -24,6 +28,7 @@ mod contexts;
 mod copy;
 mod copy_flags;
 mod dispatch;
+pub mod dockerignore;
 mod epoch;
 pub mod expand;
 mod git;
@@ -31,15 +36,21 @@ pub mod image;
 mod onbuild;
 pub mod platform;
 pub mod reference;
+mod resolve;
 mod run;
+mod session;
 mod simple;
 pub mod stages;
 mod suggest;
 pub use api::*;
-pub use build::{convert_ir, convert_ir_owned};
+pub use resolve::ImageAnswer;
+pub use session::{
+    convert_with_host, run_to_ready, Answers, Converter, FileAnswer, FileRequest, FileSource, Host,
+    Ready, Requests, ResolverHost, Step,
+};
 
 use crate::diagnostic::Diagnostic;
-use crate::llb;
+use crate::limits::Limits;
 
 /// Convert Dockerfile text to a Definition and image config.
 ///
@@ -62,12 +73,7 @@ pub fn convert_dockerfile_bytes(
     opts: &ConvertOptions,
     resolver: &dyn ImageResolver,
 ) -> Result<Conversion, Vec<Diagnostic>> {
-    let (dockerfile, warnings) = lower_text(source)?;
-    let marshal = &mut |st: llb::State, mopts: &llb::MarshalOptions| st.marshal(mopts);
-    with_warnings(
-        build::convert_ir_with(dockerfile, source, opts, resolver, marshal),
-        warnings,
-    )
+    convert_with_host(source, opts, Limits::DEFAULT, &mut ResolverHost(resolver))
 }
 
 /// The result of a conversion that wrote its Definition to a writer
@@ -120,31 +126,17 @@ pub fn convert_dockerfile_bytes_to(
     resolver: &dyn ImageResolver,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<Result<StreamedConversion, Vec<Diagnostic>>> {
-    let (dockerfile, warnings) = match lower_text(source) {
-        Ok(l) => l,
-        Err(errors) => return Ok(Err(errors)),
-    };
-    let mut write_error = None;
-    let marshal = &mut |st: llb::State, mopts: &llb::MarshalOptions| {
-        let mut w = ErrorSlot {
-            out: &mut *out,
-            error: &mut write_error,
-        };
-        // Written: the pipeline's Definition stays empty and is dropped.
-        st.marshal_to(mopts, &mut w)
-            .map(|()| llb::pb::Definition::default())
-    };
-    let converted = build::convert_ir_with(dockerfile, source, opts, resolver, marshal);
-    match write_error {
-        Some(e) => Err(e),
-        None => Ok(with_warnings(converted, warnings).map(StreamedConversion::from)),
+    let mut converter = Converter::new(source, opts.clone(), Limits::DEFAULT);
+    match run_to_ready(&mut converter, &mut ResolverHost(resolver)) {
+        Ok(ready) => ready.marshal_to(out),
+        Err(diags) => Ok(Err(diags)),
     }
 }
 
 /// A writer that keeps the first I/O error of `out`.
-struct ErrorSlot<'a> {
-    out: &'a mut dyn std::io::Write,
-    error: &'a mut Option<std::io::Error>,
+pub(super) struct ErrorSlot<'a> {
+    pub(super) out: &'a mut dyn std::io::Write,
+    pub(super) error: &'a mut Option<std::io::Error>,
 }
 
 impl std::io::Write for ErrorSlot<'_> {
@@ -169,11 +161,17 @@ impl ErrorSlot<'_> {
 
 /// Parse and lower `source`: the instructions and the warnings found, or
 /// every error. The syntax tree is freed node by node as it is lowered.
-fn lower_text(source: &[u8]) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
+fn lower_text(
+    source: &[u8],
+    limits: &Limits,
+) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (mut errors, lowered) = {
-        let parsed = crate::syntax::parse_bytes(source);
+        let parsed = crate::syntax::parse_bytes_with_limits(source, limits);
         let errors: Vec<Diagnostic> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
-        (errors, crate::ir::lower_owned(parsed.dockerfile))
+        (
+            errors,
+            crate::ir::lower_owned_with_limits(parsed.dockerfile, limits),
+        )
     };
     // Upstream only lints duplicate stage names (`DuplicateStageName`) and
     // converts with the last stage of a name winning; keep it a warning.
@@ -193,17 +191,6 @@ fn lower_text(source: &[u8]) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>),
         return Err(errors);
     }
     Ok((lowered.dockerfile, warnings))
-}
-
-/// The lowering warnings first, then the conversion's.
-fn with_warnings(
-    converted: Result<Conversion, Diagnostic>,
-    mut warnings: Vec<Diagnostic>,
-) -> Result<Conversion, Vec<Diagnostic>> {
-    let mut out = converted.map_err(|e| vec![e])?;
-    warnings.append(&mut out.warnings);
-    out.warnings = warnings;
-    Ok(out)
 }
 
 #[cfg(test)]

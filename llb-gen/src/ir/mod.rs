@@ -89,7 +89,12 @@ pub fn lower_with_limits(file: &ast::Dockerfile, limits: &Limits) -> Lowered {
 
 /// [`lower`] taking the syntax tree over: each node is freed once lowered,
 /// so the tree and the instructions are not both held whole (large files).
-pub fn lower_owned(mut file: ast::Dockerfile) -> Lowered {
+pub fn lower_owned(file: ast::Dockerfile) -> Lowered {
+    lower_owned_with_limits(file, &Limits::DEFAULT)
+}
+
+/// [`lower_owned`] under explicit limits.
+pub fn lower_owned_with_limits(mut file: ast::Dockerfile, limits: &Limits) -> Lowered {
     let out = Dockerfile {
         directives: directives(&file),
         meta_args: Vec::new(),
@@ -100,7 +105,7 @@ pub fn lower_owned(mut file: ast::Dockerfile) -> Lowered {
     drop(file);
     let first_span = nodes.first().map(|n| n.span);
     let all_args = !nodes.is_empty() && nodes.iter().all(|n| n.keyword_is("arg"));
-    let mut lowered = lower_nodes(out, &[], nodes, &Limits::DEFAULT);
+    let mut lowered = lower_nodes(out, &[], nodes, limits);
     if lowered.dockerfile.stages.is_empty() && all_args {
         let span = first_span.unwrap_or(TextRange::empty(0));
         lowered.errors.push(

@@ -1,7 +1,14 @@
 //! What several test files share: the fixture image resolver of
 //! `shared/conformance/real-world-llb/README.md`.
 
-use llb_gen::convert::{ImageRequest, ImageResolver, ResolvedImage};
+#![allow(dead_code)] // each test binary uses part of it
+
+use std::collections::BTreeMap;
+
+use llb_gen::convert::{
+    FileAnswer, FileRequest, FileSource, Host, ImageAnswer, ImageRequest, ImageResolver,
+    ResolvedImage,
+};
 use sha2::{Digest, Sha256};
 
 /// The image config every fixture image has.
@@ -29,6 +36,36 @@ impl ImageResolver for Fixture {
                     config: FIXTURE_CONFIG.as_bytes().to_vec(),
                 })
             })
+            .collect()
+    }
+}
+
+/// The converter's host for fixtures: images from [`Fixture`], files from
+/// a table (a file not in it does not exist).
+#[derive(Default)]
+pub struct FixtureHost {
+    pub files: BTreeMap<(FileSource, String), Vec<u8>>,
+}
+
+impl FixtureHost {
+    /// A host whose `local:<local>` directory has `path` with `text`.
+    pub fn with_local_file(mut self, local: &str, path: &str, text: &str) -> Self {
+        self.files.insert(
+            (FileSource::Local(local.into()), path.into()),
+            text.as_bytes().to_vec(),
+        );
+        self
+    }
+}
+
+impl Host for FixtureHost {
+    fn resolve_images(&mut self, requests: &[ImageRequest]) -> Vec<ImageAnswer> {
+        Fixture.resolve(requests)
+    }
+    fn read_files(&mut self, requests: &[FileRequest]) -> Vec<FileAnswer> {
+        requests
+            .iter()
+            .map(|r| Ok(self.files.get(&(r.source.clone(), r.path.clone())).cloned()))
             .collect()
     }
 }

@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use std::collections::BTreeMap;
+
 use llb_gen::convert::{self, ConvertOptions, ImageResolver, OfflineResolver};
 use llb_gen::diagnostic::{render_all, SourceFile};
+use llb_gen::limits::Limits;
 
 use crate::read_input;
 
@@ -33,6 +36,67 @@ pub(crate) struct BuildArgs {
     /// Do not contact registries: base images get an empty config.
     #[arg(long)]
     offline: bool,
+    /// The build context directory: its `.dockerignore` applies to the
+    /// context source (as `buildctl --local context=DIR`). Without it no
+    /// context `.dockerignore` is read.
+    #[arg(long, value_name = "DIR")]
+    context: Option<PathBuf>,
+    /// A named build context, as BuildKit's `context:NAME` option:
+    /// `docker-image://REF`, `local:DIR_NAME` (with `--local`), a Git or
+    /// HTTP(S) URL (repeatable).
+    #[arg(long = "build-context", value_name = "NAME=VALUE")]
+    build_contexts: Vec<String>,
+    /// The directory of a `local:<NAME>` named context, whose
+    /// `.dockerignore` is read when the context is used (repeatable).
+    #[arg(long = "local", value_name = "NAME=DIR")]
+    locals: Vec<String>,
+}
+
+/// Answers the converter from disk (files) and `resolver` (images).
+struct DiskHost<'a> {
+    resolver: &'a dyn ImageResolver,
+    /// Whether the Dockerfile is a file (not stdin): its `filename` is the
+    /// path as given, so files beside it are asked for by paths relative to
+    /// the working directory, or absolute.
+    dockerfile_is_file: bool,
+    context: Option<PathBuf>,
+    locals: BTreeMap<String, PathBuf>,
+}
+
+impl convert::Host for DiskHost<'_> {
+    fn resolve_images(&mut self, requests: &[convert::ImageRequest]) -> Vec<convert::ImageAnswer> {
+        self.resolver.resolve(requests)
+    }
+
+    fn read_files(&mut self, requests: &[convert::FileRequest]) -> Vec<convert::FileAnswer> {
+        requests.iter().map(|r| self.read(r)).collect()
+    }
+}
+
+impl DiskHost<'_> {
+    fn read(&self, r: &convert::FileRequest) -> convert::FileAnswer {
+        let dir = match &r.source {
+            convert::FileSource::Dockerfile if self.dockerfile_is_file => {
+                return read_if_exists(Path::new(&r.path));
+            }
+            convert::FileSource::Dockerfile => None,
+            convert::FileSource::Context => self.context.as_ref(),
+            convert::FileSource::Local(name) => self.locals.get(name),
+            _ => None,
+        };
+        let Some(dir) = dir else {
+            return Ok(None);
+        };
+        read_if_exists(&dir.join(r.path.trim_start_matches('/')))
+    }
+}
+
+fn read_if_exists(path: &Path) -> convert::FileAnswer {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
 /// Exit code for usage and I/O errors (diagnostics exit with 1).
@@ -66,16 +130,24 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     // (a limit, an unwritable --image-config) leaves stdout empty, never a
     // truncated Definition that `buildctl` could still read. The Definition
     // is at most 16 MiB (`Limits::max_definition_bytes`).
+    let mut host = DiskHost {
+        resolver,
+        dockerfile_is_file: path.as_os_str() != "-",
+        context: args.context.clone(),
+        locals: locals(&args.locals)?,
+    };
+    let mut converter = convert::Converter::new(bytes.as_slice(), opts, Limits::DEFAULT);
     let mut out = Vec::new();
-    let conversion = if args.json {
-        convert::convert_dockerfile_bytes(&bytes, &opts, resolver).map(|c| {
+    let conversion = match convert::run_to_ready(&mut converter, &mut host) {
+        Err(diags) => Err(diags),
+        Ok(ready) if args.json => ready.marshal().map(|c| {
             out = llb_gen::llb::dump(&c.definition).into_bytes();
             convert::StreamedConversion::from(c)
-        })
-    } else {
+        }),
         // Marshaled op by op into `out`, without a `pb::Definition` copy.
-        convert::convert_dockerfile_bytes_to(&bytes, &opts, resolver, &mut out)
-            .map_err(|e| format!("cannot write the definition: {e}"))?
+        Ok(ready) => ready
+            .marshal_to(&mut out)
+            .map_err(|e| format!("cannot write the definition: {e}"))?,
     };
     // Diagnostics index the bytes; their text has `?` for bytes that are
     // not UTF-8, so lines and columns count the bytes as read.
@@ -101,6 +173,20 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--local NAME=DIR` options.
+fn locals(specs: &[String]) -> Result<BTreeMap<String, PathBuf>, String> {
+    let mut out = BTreeMap::new();
+    for spec in specs {
+        match spec.split_once('=') {
+            Some((name, dir)) if !name.is_empty() && !dir.is_empty() => {
+                out.insert(name.to_string(), PathBuf::from(dir));
+            }
+            _ => return Err(format!("--local {spec:?}: expected NAME=DIR")),
+        }
+    }
+    Ok(out)
+}
+
 /// The converter options from the command line.
 fn options(args: &BuildArgs, filename: &str) -> Result<ConvertOptions, String> {
     let mut opts = ConvertOptions {
@@ -116,6 +202,14 @@ fn options(args: &BuildArgs, filename: &str) -> Result<ConvertOptions, String> {
             return Err(format!("--build-arg {kv:?}: empty name"));
         }
         opts.build_args.insert(k.to_string(), v.to_string());
+    }
+    for kv in &args.build_contexts {
+        match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() && !v.is_empty() => {
+                opts.named_contexts.insert(k.to_string(), v.to_string());
+            }
+            _ => return Err(format!("--build-context {kv:?}: expected NAME=VALUE")),
+        }
     }
     if let Some(spec) = &args.platform {
         let p = convert::platform::parse_platform(spec, &opts.build_platform)

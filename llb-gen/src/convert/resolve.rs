@@ -1,0 +1,332 @@
+//! Base-image resolution, one round at a time: the roots a set of stage
+//! graph nodes start from, what the host is asked for them (image configs,
+//! and the `.dockerignore` of a `local:` context the first time one is
+//! used, as upstream), and the roots made from its answers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::Diagnostic;
+use crate::ir;
+use crate::llb;
+
+use super::api::{ConvertOptions, ImageRequest, Platform, ResolveMode, ResolvedImage};
+use super::build::{prefix_from, Root};
+use super::contexts::{self, ContextSource};
+use super::dispatch::{err, pb_platform};
+use super::image::Image;
+use super::reference::Reference;
+use super::stages::{StageGraph, SCRATCH};
+
+/// The host's answer to one image request.
+pub type ImageAnswer = Result<ResolvedImage, String>;
+
+fn resolve_mode(m: ResolveMode) -> llb::ResolveMode {
+    match m {
+        ResolveMode::Default => llb::ResolveMode::Default,
+        ResolveMode::Pull => llb::ResolveMode::ForcePull,
+        ResolveMode::Local => llb::ResolveMode::PreferLocal,
+    }
+}
+
+/// A reachable root node waiting for the resolver round.
+enum PendingRoot {
+    /// A base image (`FROM image`, `COPY --from=image`, mount `from=`).
+    Image(usize, Reference, Platform),
+    /// A named context, standing in for an image name or replacing a
+    /// whole stage (`replaces_stage`).
+    Context(usize, Box<contexts::Pending>, Platform, bool),
+}
+
+/// A `local:` named context of node `.0`: its follow paths, to be filled
+/// in with the paths actually used.
+pub(super) type LocalRoot = (usize, llb::FollowPathsSlot);
+
+/// One resolution round: the roots still to resolve and what it asks for.
+pub(super) struct Round {
+    pending: Vec<PendingRoot>,
+    /// Roots that need no answer (`scratch`).
+    ready: BTreeMap<usize, Root>,
+    /// Image configs to resolve, each once.
+    pub(super) images: Vec<ImageRequest>,
+    /// Local directories (of `local:` contexts) whose `.dockerignore` is
+    /// needed and not known yet.
+    pub(super) ignores: Vec<String>,
+}
+
+fn context_err(e: contexts::ContextError, span: crate::text::TextRange) -> Diagnostic {
+    let d = err("named-context", e.message, span);
+    match e.help {
+        Some(h) => d.with_help(h),
+        None => d,
+    }
+}
+
+impl Round {
+    /// The round for the root nodes among `nodes` (stages with a parent
+    /// stage have no root of their own). `known` are the `.dockerignore`
+    /// patterns of local directories answered in earlier rounds.
+    pub(super) fn new(
+        g: &StageGraph,
+        nodes: &BTreeSet<usize>,
+        opts: &ConvertOptions,
+        target_platform: &Platform,
+        known: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Round, Diagnostic> {
+        let reachable = nodes;
+        let mut roots = BTreeMap::new();
+        let mut pending: Vec<PendingRoot> = Vec::new();
+        for &i in reachable {
+            let node = &g.nodes[i];
+            if node.parent.is_some() {
+                continue;
+            }
+            let platform = node
+                .platform
+                .clone()
+                .unwrap_or_else(|| target_platform.clone());
+            if let Some(c) = &node.context {
+                let p = contexts::prepare(c.clone(), &platform, opts)
+                    .map_err(|e| context_err(e, node.span))?;
+                pending.push(PendingRoot::Context(i, Box::new(p), platform, true));
+                continue;
+            }
+            if node.base_name == SCRATCH {
+                let tp = target_platform.clone();
+                roots.insert(
+                    i,
+                    Root {
+                        state: llb::scratch(),
+                        image: Image::empty(&tp),
+                        base_config: None,
+                        platform: tp,
+                    },
+                );
+                continue;
+            }
+            let r = Reference::parse(&node.base_name).map_err(|e| {
+                err(
+                    "invalid-reference",
+                    format!("failed to parse stage name \"{}\": {e}", node.base_name),
+                    node.span,
+                )
+            })?;
+            match contexts::lookup_image(&opts.named_contexts, &r, &platform) {
+                Some(c) => {
+                    let p = contexts::prepare(c, &platform, opts)
+                        .map_err(|e| context_err(e, node.span))?;
+                    pending.push(PendingRoot::Context(i, Box::new(p), platform, false));
+                }
+                None => pending.push(PendingRoot::Image(i, r, platform)),
+            }
+        }
+        let images = image_requests(&pending, opts);
+        let mut ignores: Vec<String> = Vec::new();
+        for p in &pending {
+            if let PendingRoot::Context(_, c, _, _) = p {
+                if let ContextSource::Local(name) = &c.source {
+                    if !known.contains_key(name) && !ignores.contains(name) {
+                        ignores.push(name.clone());
+                    }
+                }
+            }
+        }
+        Ok(Round {
+            pending,
+            ready: roots,
+            images,
+            ignores,
+        })
+    }
+
+    /// The roots made from the answers to [`Round::images`] (same order)
+    /// and the `.dockerignore` patterns of every local directory (this
+    /// round's and earlier ones), with the `local:` contexts whose follow
+    /// paths are filled in after dispatch.
+    pub(super) fn finish(
+        self,
+        df: &ir::Dockerfile,
+        g: &StageGraph,
+        opts: &ConvertOptions,
+        answers: &[ImageAnswer],
+        ignores: &BTreeMap<String, Vec<String>>,
+    ) -> Result<(BTreeMap<usize, Root>, Vec<LocalRoot>), Diagnostic> {
+        let Round {
+            pending,
+            ready: mut roots,
+            images: requests,
+            ..
+        } = self;
+        let mut locals = Vec::new();
+        let answer_for = |req: &ImageRequest| {
+            requests
+                .iter()
+                .position(|q| q == req)
+                .and_then(|k| answers.get(k))
+                .cloned()
+        };
+        let mut images = Vec::new();
+        for p in pending {
+            match p {
+                PendingRoot::Image(i, r, platform) => images.push((i, r, platform)),
+                PendingRoot::Context(i, mut c, platform, replaces_stage) => {
+                    let node = &g.nodes[i];
+                    if let ContextSource::Local(name) = &c.source {
+                        c.local_excludes = ignores.get(name).cloned().unwrap_or_default();
+                    }
+                    let answer = c.request.as_ref().and_then(answer_for);
+                    let mut loaded = contexts::load(&c, answer, &platform, opts)
+                        .map_err(|e| context_err(e, node.span))?;
+                    if let Some(follow_paths) = loaded.local.take() {
+                        locals.push((i, follow_paths));
+                    }
+                    roots.insert(i, context_root(loaded, platform, replaces_stage));
+                }
+            }
+        }
+        for (i, r, platform) in images {
+            let node = &g.nodes[i];
+            let answer = requests
+                .iter()
+                .position(|q| {
+                    q.log_name.is_none()
+                        && q.reference == r.tagged_string()
+                        && q.platform == platform
+                })
+                .and_then(|k| answers.get(k))
+                .cloned()
+                .unwrap_or_else(|| Err("no answer from resolver".into()));
+            let resolved = answer.map_err(|e| {
+                let mut d = err(
+                    "resolve-image",
+                    format!("{}: {e}", node.base_name),
+                    node.span,
+                );
+                if let Some(s) = super::suggest::closest(&node.base_name, &g.names()) {
+                    d = d.with_help(format!("did you mean \"{s}\"?"));
+                }
+                d
+            })?;
+            let mut reference = if resolved.reference != r.tagged_string() {
+                Reference::parse(&resolved.reference)
+                    .map_err(|e| err("invalid-reference", e, node.span))?
+            } else {
+                r.clone()
+            };
+            if !resolved.digest.is_empty() {
+                reference = reference.with_digest(&resolved.digest);
+            }
+            let ref_str = reference.tagged_string();
+            let (mut image, base_config) = if resolved.config.is_empty() {
+                let img = Image {
+                    architecture: platform.architecture.clone(),
+                    os: platform.os.clone(),
+                    // As upstream's empty image (`FROM scratch`):
+                    // `"rootfs":{"type":"layers","diff_ids":null}`.
+                    rootfs: super::image::RootFs {
+                        kind: "layers".into(),
+                        diff_ids: None,
+                    },
+                    ..Image::default()
+                };
+                (img, None)
+            } else {
+                let img = Image::from_json(&resolved.config)
+                    .map_err(|e| err("image-config", e, node.span))?;
+                (img, Some(resolved.config.clone()))
+            };
+            image.created = None;
+            let scratch = base_config.is_some() && image.has_no_layers();
+            let state = if scratch {
+                llb::scratch()
+            } else {
+                let from_line = node
+                    .stage
+                    .and_then(|s| df.stages.get(s))
+                    .map(|s| s.from.original.clone())
+                    .unwrap_or_default();
+                let mut cmd_total = node.cmd_total;
+                let name = prefix_from(
+                    &node.display_name,
+                    &mut cmd_total,
+                    &format!("FROM {ref_str}"),
+                );
+                // Images referenced only by `--from` have no FROM line: upstream
+                // still sets the description, empty.
+                let op = llb::OpOptions::default()
+                    .platform(pb_platform(&platform))
+                    .custom_name(name)
+                    .description("com.docker.dockerfile.v1.command", from_line);
+                llb::image(
+                    &ref_str,
+                    llb::ImageOptions {
+                        resolve_mode: resolve_mode(opts.resolve_mode),
+                        op,
+                        ..Default::default()
+                    },
+                )
+            };
+            roots.insert(
+                i,
+                Root {
+                    state,
+                    image,
+                    base_config,
+                    platform,
+                },
+            );
+        }
+        Ok((roots, locals))
+    }
+}
+
+/// The image configs `pending` needs, each once, in order.
+fn image_requests(pending: &[PendingRoot], opts: &ConvertOptions) -> Vec<ImageRequest> {
+    let mut requests: Vec<ImageRequest> = Vec::new();
+    for p in pending {
+        let req = match p {
+            PendingRoot::Image(_, r, p) => ImageRequest {
+                reference: r.tagged_string(),
+                platform: p.clone(),
+                resolve_mode_pull: opts.resolve_mode == ResolveMode::Pull,
+                log_name: None,
+            },
+            PendingRoot::Context(_, c, _, _) => match &c.request {
+                Some(req) => req.clone(),
+                None => continue,
+            },
+        };
+        if !requests.contains(&req) {
+            requests.push(req);
+        }
+    }
+    requests
+}
+
+/// The root of a node a named context stands for. A context replacing a
+/// whole stage keeps its own config (none for non-images) and takes the
+/// config's platform; one standing in for an image is pinned to the
+/// requested platform and gets an empty image config when it has none.
+fn context_root(loaded: contexts::Loaded, platform: Platform, replaces_stage: bool) -> Root {
+    if replaces_stage {
+        let image = loaded.image.unwrap_or_default();
+        let platform = if image.os.is_empty() || image.architecture.is_empty() {
+            platform
+        } else {
+            contexts::image_platform(&image)
+        };
+        return Root {
+            state: loaded.state,
+            image,
+            base_config: None,
+            platform,
+        };
+    }
+    let image = loaded.image.unwrap_or_else(|| Image::empty(&platform));
+    let base_config = loaded.config.or_else(|| Some(image.to_json()));
+    Root {
+        state: loaded.state.with_platform(pb_platform(&platform)),
+        image,
+        base_config,
+        platform,
+    }
+}

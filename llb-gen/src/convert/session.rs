@@ -1,0 +1,584 @@
+//! The converter as a state machine that its host drives (sans-IO).
+//!
+//! Conversion needs things only the host can get: image configs from a
+//! registry or BuildKit, and files (`.dockerignore` of the build context or
+//! of a `local:` named context the first time it is used). The
+//! [`Converter`] never does I/O: [`Converter::step`] runs the pure phases
+//! until it needs something, and returns the requests of one round as a
+//! batch ([`Requests`]) that the host may answer concurrently; the host
+//! hands the answers back with [`Converter::answer`] and steps again. The
+//! frontend answers over gRPC, the CLI from disk and registries, tests from
+//! tables. [`convert_with_host`] is the blocking loop on top.
+//!
+//! The phases, in the order `step` runs them:
+//! 1. parse and lower (`syntax`, `ir`), under the caller's [`Limits`];
+//! 2. expand the meta args, build the stage graph (with ONBUILD triggers of
+//!    stages), select the target, find what it reaches ([`Plan::new`]);
+//! 3. resolve the roots of the reachable nodes: one round of requests
+//!    ([`Round`]), plus the build context's `.dockerignore` in the first;
+//! 4. apply ONBUILD triggers of base images; the nodes they add are
+//!    resolved in further rounds (upstream's `resolveStages` loop);
+//! 5. dispatch every reachable stage, fill in the follow paths of local
+//!    sources; the result is [`Ready`], which marshals to a Definition or
+//!    straight to a writer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::Diagnostic;
+use crate::ir;
+use crate::limits::Limits;
+use crate::text::TextRange;
+
+use super::api::{Conversion, ConvertOptions, ImageRequest, ImageResolver, Platform};
+use super::args::{build_meta_args, EnvList};
+use super::build::{self, Root};
+use super::dispatch::err;
+use super::onbuild;
+use super::platform::default_args;
+use super::resolve::{ImageAnswer, LocalRoot, Round};
+use super::stages::StageGraph;
+
+/// Where a requested file is read from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum FileSource {
+    /// The directory the Dockerfile came from (the `dockerfile` local).
+    Dockerfile,
+    /// The main build context (the `context` local).
+    Context,
+    /// A client directory of a `local:<name>` named context.
+    Local(String),
+}
+
+/// A file the converter needs: `path` inside `source`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileRequest {
+    pub source: FileSource,
+    pub path: String,
+}
+
+/// The host's answer to one file request: the bytes, `Ok(None)` when there
+/// is no such file, or why it could not be read.
+pub type FileAnswer = Result<Option<Vec<u8>>, String>;
+
+/// What the converter needs before it can go on. Independent requests of
+/// one round come together so that the host can run them concurrently.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Requests {
+    pub images: Vec<ImageRequest>,
+    pub files: Vec<FileRequest>,
+}
+
+impl Requests {
+    pub fn is_empty(&self) -> bool {
+        self.images.is_empty() && self.files.is_empty()
+    }
+}
+
+/// The answers to [`Requests`], each list in the order of its requests.
+#[derive(Clone, Debug, Default)]
+pub struct Answers {
+    pub images: Vec<ImageAnswer>,
+    pub files: Vec<FileAnswer>,
+}
+
+/// What [`Converter::step`] returns.
+pub enum Step {
+    /// Answer these with [`Converter::answer`], then step again.
+    Need(Requests),
+    /// Conversion succeeded up to marshaling.
+    Ready(Box<Ready>),
+    /// Conversion failed: every diagnostic, located in the source.
+    Failed(Vec<Diagnostic>),
+}
+
+/// What a requested file is for.
+#[derive(Clone, Debug)]
+enum IgnoreFile {
+    /// `<Dockerfile>.dockerignore` beside the Dockerfile (wins).
+    Dockerfile,
+    /// `.dockerignore` of the build context.
+    Context,
+    /// `.dockerignore` of a local directory of a `local:` context.
+    Local(String),
+}
+
+/// Everything known between the phases: the instructions, the stage graph
+/// and what has been resolved so far.
+pub(super) struct Plan {
+    df: ir::Dockerfile,
+    g: StageGraph,
+    triggers: onbuild::TriggerSet,
+    target: usize,
+    reachable: BTreeSet<usize>,
+    globals: EnvList,
+    target_platform: Platform,
+    roots: BTreeMap<usize, Root>,
+    locals: Vec<LocalRoot>,
+    /// The build context's `.dockerignore` patterns, once known.
+    context_excludes: Option<Vec<String>>,
+    /// `<Dockerfile>.dockerignore` was asked for.
+    asked_dockerfile_ignore: bool,
+    /// `.dockerignore` patterns of local directories, by directory.
+    local_excludes: BTreeMap<String, Vec<String>>,
+}
+
+impl Plan {
+    /// Phase 2: meta args, stage graph (with ONBUILD triggers of stages),
+    /// target and the nodes it reaches.
+    fn new(df: ir::Dockerfile, opts: &ConvertOptions) -> Result<Plan, Diagnostic> {
+        if df.stages.is_empty() {
+            return Err(err(
+                "no-stages",
+                "dockerfile contains no stages to build",
+                TextRange::empty(0),
+            ));
+        }
+        let target_platform = opts
+            .target_platform
+            .clone()
+            .unwrap_or_else(|| opts.build_platform.clone());
+        let globals = default_args(
+            &opts.build_platform,
+            &target_platform,
+            &stage_arg(&df, opts),
+        );
+        let globals = build_meta_args(globals, &df.meta_args, &opts.build_args, df.escape)?;
+        let g = StageGraph::build(&df, &globals, &target_platform, &opts.named_contexts)?;
+        // Only copy the instructions when ONBUILD triggers of stages apply.
+        let (df, triggers) = if onbuild::has_stage_triggers(&df, &g) {
+            onbuild::apply_stage_triggers(&df, &g)
+        } else {
+            (df, onbuild::TriggerSet::new())
+        };
+        let mut g = if triggers.is_empty() {
+            g
+        } else {
+            StageGraph::build(&df, &globals, &target_platform, &opts.named_contexts)?
+        };
+        onbuild::fix_totals(&df, &mut g, &triggers);
+        let target = g.resolve_target(opts.target.as_deref())?;
+        g.add_all_deps(&df)?;
+        let reachable = g.reachable(target);
+        Ok(Plan {
+            df,
+            g,
+            triggers,
+            target,
+            reachable,
+            globals,
+            target_platform,
+            roots: BTreeMap::new(),
+            locals: Vec::new(),
+            context_excludes: None,
+            asked_dockerfile_ignore: false,
+            local_excludes: BTreeMap::new(),
+        })
+    }
+
+    /// Phase 4, one step: applies the ONBUILD triggers of the base images
+    /// resolved so far. The nodes they newly reach need another round.
+    fn apply_image_triggers(&mut self) -> Result<Option<BTreeSet<usize>>, Diagnostic> {
+        let changed = onbuild::apply_image_triggers(
+            &mut self.df,
+            &mut self.g,
+            &mut self.roots,
+            &mut self.triggers,
+        )?;
+        if !changed {
+            return Ok(None);
+        }
+        self.g.check_cycles()?;
+        let now = self.g.reachable(self.target);
+        let fresh = now.difference(&self.reachable).copied().collect();
+        self.reachable = now;
+        Ok(Some(fresh))
+    }
+
+    /// Phase 5: dispatch and fill in the follow paths.
+    fn dispatch(
+        self,
+        source: &[u8],
+        opts: &ConvertOptions,
+        limits: &Limits,
+    ) -> Result<Ready, Diagnostic> {
+        let Plan {
+            mut df,
+            g,
+            triggers,
+            target,
+            reachable,
+            globals,
+            target_platform,
+            roots,
+            locals,
+            context_excludes,
+            ..
+        } = self;
+        let graph = build::Graph {
+            g: &g,
+            reachable: &reachable,
+            target,
+            globals: &globals,
+            triggers: &triggers,
+        };
+        let resolved = build::Resolved {
+            roots,
+            locals,
+            context_excludes: context_excludes.unwrap_or_default(),
+        };
+        let target_state =
+            build::dispatch_reachable(&mut df, &graph, resolved, source, opts, limits)?;
+        Ok(Ready {
+            target: target_state,
+            target_platform,
+            opts: opts.clone(),
+            limits: *limits,
+            warnings: Vec::new(),
+        })
+    }
+}
+
+/// `TARGETSTAGE`'s value: the target, else the last stage's name, else
+/// `default`.
+fn stage_arg(df: &ir::Dockerfile, opts: &ConvertOptions) -> String {
+    let named = match opts.target.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => Some(t.to_string()),
+        None => df
+            .stages
+            .last()
+            .and_then(|s| s.name.as_ref())
+            .map(|n| n.value.clone()),
+    };
+    named
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "default".into())
+}
+
+/// A conversion that is dispatched and waits to be marshaled.
+pub struct Ready {
+    target: super::dispatch::StageState,
+    target_platform: Platform,
+    opts: ConvertOptions,
+    limits: Limits,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Ready {
+    /// Marshals the Definition.
+    pub fn marshal(self) -> Result<Conversion, Vec<Diagnostic>> {
+        let mut marshal =
+            |st: crate::llb::State, mopts: &crate::llb::MarshalOptions| st.marshal(mopts);
+        let mut conv = build::finalize(
+            self.target,
+            &self.opts,
+            &self.target_platform,
+            &self.limits,
+            &mut marshal,
+        )
+        .map_err(|e| vec![e])?;
+        conv.warnings = self.warnings;
+        Ok(conv)
+    }
+
+    /// Marshals the Definition straight to `out`, op by op (the same bytes
+    /// as `definition.encode_to_vec()`), without building it. The outer
+    /// error is a failed write.
+    pub fn marshal_to(
+        self,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<Result<super::StreamedConversion, Vec<Diagnostic>>> {
+        let mut write_error = None;
+        let mut marshal = |st: crate::llb::State, mopts: &crate::llb::MarshalOptions| {
+            let mut w = super::ErrorSlot {
+                out: &mut *out,
+                error: &mut write_error,
+            };
+            st.marshal_to(mopts, &mut w)
+                .map(|()| crate::llb::pb::Definition::default())
+        };
+        let converted = build::finalize(
+            self.target,
+            &self.opts,
+            &self.target_platform,
+            &self.limits,
+            &mut marshal,
+        );
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        Ok(match converted {
+            Ok(mut conv) => {
+                conv.warnings = self.warnings;
+                Ok(super::StreamedConversion::from(conv))
+            }
+            Err(e) => Err(vec![e]),
+        })
+    }
+
+    /// Warnings found so far (parser and lint findings).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+}
+
+enum Phase {
+    /// Nothing done yet.
+    Start,
+    /// A round was asked for; waiting for [`Converter::answer`].
+    Waiting(Box<Plan>, Round, Requests, Vec<IgnoreFile>),
+    /// The answers of the round are in.
+    Answered(Box<Plan>, Round, Answers, Vec<IgnoreFile>),
+    /// Ready or failed was returned.
+    Finished,
+}
+
+/// A conversion in progress. See the module docs.
+pub struct Converter {
+    source: Vec<u8>,
+    opts: ConvertOptions,
+    limits: Limits,
+    warnings: Vec<Diagnostic>,
+    phase: Phase,
+}
+
+impl Converter {
+    /// A conversion of the Dockerfile `source` (its bytes as read) with
+    /// `opts`, under `limits`.
+    pub fn new(source: impl Into<Vec<u8>>, opts: ConvertOptions, limits: Limits) -> Converter {
+        Converter {
+            source: source.into(),
+            opts,
+            limits,
+            warnings: Vec::new(),
+            phase: Phase::Start,
+        }
+    }
+
+    /// The Dockerfile's bytes (diagnostics index them).
+    pub fn source(&self) -> &[u8] {
+        &self.source
+    }
+
+    /// Runs until the converter needs answers, is ready, or fails.
+    pub fn step(&mut self) -> Step {
+        match self.advance() {
+            Ok(step) => step,
+            Err(d) => {
+                self.phase = Phase::Finished;
+                Step::Failed(d)
+            }
+        }
+    }
+
+    /// The answers to the last [`Step::Need`]. Answers given at another
+    /// time are ignored: the next step fails with an error saying so.
+    pub fn answer(&mut self, answers: Answers) {
+        self.phase = match std::mem::replace(&mut self.phase, Phase::Finished) {
+            Phase::Waiting(plan, round, _, uses) => Phase::Answered(plan, round, answers, uses),
+            _ => Phase::Finished,
+        };
+    }
+
+    fn advance(&mut self) -> Result<Step, Vec<Diagnostic>> {
+        match std::mem::replace(&mut self.phase, Phase::Finished) {
+            Phase::Start => {
+                let (df, warnings) = super::lower_text(&self.source, &self.limits)?;
+                self.warnings = warnings;
+                let plan = Plan::new(df, &self.opts).map_err(|e| vec![e])?;
+                let nodes = plan.reachable.clone();
+                self.ask(Box::new(plan), &nodes, Vec::new())
+            }
+            Phase::Waiting(plan, round, requests, uses) => {
+                // Stepped again without answers: ask again.
+                self.phase = Phase::Waiting(plan, round, requests.clone(), uses);
+                Ok(Step::Need(requests))
+            }
+            Phase::Answered(plan, round, answers, uses) => self.resume(plan, round, answers, uses),
+            Phase::Finished => Err(vec![err(
+                "converter-finished",
+                "the conversion has already finished (or was answered out of turn)",
+                TextRange::empty(0),
+            )]),
+        }
+    }
+
+    /// Asks for the round of `nodes` and the files in `uses`, plus, the
+    /// first time, `<Dockerfile>.dockerignore` (which, when it exists,
+    /// stands for the build context's); a round that needs nothing is
+    /// finished at once.
+    fn ask(
+        &mut self,
+        mut plan: Box<Plan>,
+        nodes: &BTreeSet<usize>,
+        mut uses: Vec<IgnoreFile>,
+    ) -> Result<Step, Vec<Diagnostic>> {
+        let round = Round::new(
+            &plan.g,
+            nodes,
+            &self.opts,
+            &plan.target_platform,
+            &plan.local_excludes,
+        )
+        .map_err(|e| vec![e])?;
+        if !plan.asked_dockerfile_ignore {
+            plan.asked_dockerfile_ignore = true;
+            uses.push(IgnoreFile::Dockerfile);
+        }
+        uses.extend(round.ignores.iter().cloned().map(IgnoreFile::Local));
+        let requests = Requests {
+            images: round.images.clone(),
+            files: uses.iter().map(|u| self.file_request(u)).collect(),
+        };
+        if requests.is_empty() {
+            return self.resume(plan, round, Answers::default(), uses);
+        }
+        self.phase = Phase::Waiting(plan, round, requests.clone(), uses);
+        Ok(Step::Need(requests))
+    }
+
+    /// The request for a file use.
+    fn file_request(&self, u: &IgnoreFile) -> FileRequest {
+        let (source, path) = match u {
+            IgnoreFile::Dockerfile => (
+                FileSource::Dockerfile,
+                format!("{}.dockerignore", self.opts.filename),
+            ),
+            IgnoreFile::Context => (FileSource::Context, ".dockerignore".into()),
+            IgnoreFile::Local(name) => (FileSource::Local(name.clone()), ".dockerignore".into()),
+        };
+        FileRequest { source, path }
+    }
+
+    /// Takes a round's answers in, then goes on to the next round or to
+    /// dispatch.
+    fn resume(
+        &mut self,
+        mut plan: Box<Plan>,
+        round: Round,
+        answers: Answers,
+        uses: Vec<IgnoreFile>,
+    ) -> Result<Step, Vec<Diagnostic>> {
+        take_files(&mut plan, &uses, answers.files).map_err(|e| vec![e])?;
+        let (roots, locals) = round
+            .finish(
+                &plan.df,
+                &plan.g,
+                &self.opts,
+                &answers.images,
+                &plan.local_excludes,
+            )
+            .map_err(|e| vec![e])?;
+        plan.roots.extend(roots);
+        plan.locals.extend(locals);
+        if let Some(fresh) = plan.apply_image_triggers().map_err(|e| vec![e])? {
+            return self.ask(plan, &fresh, Vec::new());
+        }
+        if plan.context_excludes.is_none() {
+            // No `<Dockerfile>.dockerignore`: the build context's applies.
+            return self.ask(plan, &BTreeSet::new(), vec![IgnoreFile::Context]);
+        }
+        let mut ready = plan
+            .dispatch(&self.source, &self.opts, &self.limits)
+            .map_err(|e| vec![e])?;
+        ready.warnings = std::mem::take(&mut self.warnings);
+        Ok(Step::Ready(Box::new(ready)))
+    }
+}
+
+/// Files answered for a round: `.dockerignore` patterns where they belong.
+fn take_files(
+    plan: &mut Plan,
+    uses: &[IgnoreFile],
+    answers: Vec<FileAnswer>,
+) -> Result<(), Diagnostic> {
+    let mut answers = answers.into_iter();
+    for u in uses {
+        let answer = answers.next().unwrap_or(Ok(None));
+        let bytes = answer.map_err(|e| {
+            err(
+                "read-file",
+                format!("cannot read the .dockerignore {}: {e}", describe(u)),
+                TextRange::empty(0),
+            )
+        })?;
+        let patterns = bytes.map(|b| super::dockerignore::parse(&String::from_utf8_lossy(&b)));
+        match u {
+            IgnoreFile::Dockerfile => plan.context_excludes = patterns,
+            IgnoreFile::Context => plan.context_excludes = Some(patterns.unwrap_or_default()),
+            IgnoreFile::Local(name) => {
+                plan.local_excludes
+                    .insert(name.clone(), patterns.unwrap_or_default());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn describe(u: &IgnoreFile) -> String {
+    match u {
+        IgnoreFile::Dockerfile => "beside the Dockerfile".into(),
+        IgnoreFile::Context => "of the build context".into(),
+        IgnoreFile::Local(name) => format!("of the local directory {name:?}"),
+    }
+}
+
+/// The host of [`convert_with_host`]: answers a round's requests, in order.
+pub trait Host {
+    fn resolve_images(&mut self, requests: &[ImageRequest]) -> Vec<ImageAnswer>;
+    fn read_files(&mut self, requests: &[FileRequest]) -> Vec<FileAnswer>;
+}
+
+/// An [`ImageResolver`] as a host that has no files: every file request is
+/// answered "no such file" (no `.dockerignore` anywhere).
+pub struct ResolverHost<'a>(pub &'a dyn ImageResolver);
+
+impl Host for ResolverHost<'_> {
+    fn resolve_images(&mut self, requests: &[ImageRequest]) -> Vec<ImageAnswer> {
+        self.0.resolve(requests)
+    }
+    fn read_files(&mut self, requests: &[FileRequest]) -> Vec<FileAnswer> {
+        requests.iter().map(|_| Ok(None)).collect()
+    }
+}
+
+/// Drives `converter` with `host` until it is ready or fails (the
+/// blocking loop over [`Converter::step`]).
+pub fn run_to_ready(
+    converter: &mut Converter,
+    host: &mut dyn Host,
+) -> Result<Box<Ready>, Vec<Diagnostic>> {
+    loop {
+        match converter.step() {
+            Step::Need(req) => {
+                let answers = Answers {
+                    images: if req.images.is_empty() {
+                        Vec::new()
+                    } else {
+                        host.resolve_images(&req.images)
+                    },
+                    files: if req.files.is_empty() {
+                        Vec::new()
+                    } else {
+                        host.read_files(&req.files)
+                    },
+                };
+                converter.answer(answers);
+            }
+            Step::Ready(ready) => return Ok(ready),
+            Step::Failed(diags) => return Err(diags),
+        }
+    }
+}
+
+/// Converts `source` with `opts` under `limits`, asking `host` for what it
+/// needs: the blocking convenience over [`Converter`].
+pub fn convert_with_host(
+    source: &[u8],
+    opts: &ConvertOptions,
+    limits: Limits,
+    host: &mut dyn Host,
+) -> Result<Conversion, Vec<Diagnostic>> {
+    let mut converter = Converter::new(source, opts.clone(), limits);
+    run_to_ready(&mut converter, host)?.marshal()
+}

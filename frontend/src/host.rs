@@ -17,6 +17,18 @@ use crate::bridge::{pb_platform, Bridge};
 use crate::options::FrontendOptions;
 use crate::sources::LocalSource;
 
+/// The requests in `wanted` not answered yet, each once.
+fn missing<K: Ord + Clone, V>(wanted: &[K], known: &BTreeMap<K, V>) -> Vec<K> {
+    let mut out: Vec<K> = wanted
+        .iter()
+        .filter(|k| !known.contains_key(k))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 pub struct GatewayHost<'a> {
     bridge: &'a Bridge,
     fo: &'a FrontendOptions,
@@ -43,22 +55,8 @@ impl<'a> GatewayHost<'a> {
 
     /// Answers one round: what is not known yet is fetched concurrently.
     pub async fn answer(&mut self, req: &Requests) -> Answers {
-        let mut images: Vec<ImageRequest> = req
-            .images
-            .iter()
-            .filter(|r| !self.images.contains_key(r))
-            .cloned()
-            .collect();
-        images.sort();
-        images.dedup();
-        let mut files: Vec<FileRequest> = req
-            .files
-            .iter()
-            .filter(|r| !self.files.contains_key(r))
-            .cloned()
-            .collect();
-        files.sort();
-        files.dedup();
+        let images = missing(&req.images, &self.images);
+        let files = missing(&req.files, &self.files);
         tracing::debug!(
             images = images.len(),
             files = files.len(),

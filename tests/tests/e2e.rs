@@ -10,7 +10,7 @@
 //! - `E2E_REGISTRY`        e.g. `localhost:5000` (for the ONBUILD case, which pushes a parent)
 //! - `E2E_DOCKER_CLI`      optional, default `/usr/bin/docker` (Debian's 20.10 client)
 //! - `E2E_FORWARD_IMAGE`   e.g. `localhost:5000/forward:e2e`, the test-only forwarding frontend
-//!   (`frontend/src/bin/e2e-forward.rs`, `scripts/build-forward-image`): the cases that need
+//!   (`tests/e2e-forward`, `scripts/build-image e2e-forward`): the cases that need
 //!   frontend options `docker build` cannot send (`context:<name>=...`) build through it
 //! - `E2E_SYNTAX=builtin`  test-only: no `# syntax=` line, the engine's built-in frontend
 //!   (BuildKit v0.8 in Docker 20.10) builds the same Dockerfiles. This checks the harness and
@@ -80,7 +80,7 @@ fn env() -> Option<Env> {
     if !missing.is_empty() {
         let why = format!(
             "end-to-end environment not configured (missing {}); run scripts/test, or \
-             scripts/e2e-env start + scripts/build-frontend-image",
+             scripts/e2e-env start + scripts/build-image frontend",
             missing.join(", ")
         );
         if var("CI").as_deref() == Some("true") {
@@ -132,7 +132,9 @@ impl Env {
             return None;
         }
         let (Some(image), Some(to)) = (&self.forward, &self.frontend) else {
-            skip_or_fail("E2E_FORWARD_IMAGE is not set (scripts/build-forward-image builds it)");
+            skip_or_fail(
+                "E2E_FORWARD_IMAGE is not set (scripts/build-image e2e-forward builds it)",
+            );
             return None;
         };
         Some(Forward {

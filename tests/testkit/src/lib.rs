@@ -52,7 +52,7 @@ pub fn loud(message: &str) {
 
 fn absent_message(suite: &str, dir: &Path) -> String {
     format!(
-        "SKIP {suite}: conformance corpus not found at {} (set {CONFORMANCE_DIR}, or put it at \
+        "{suite}: conformance corpus not found at {} (set {CONFORMANCE_DIR}, or put it at \
          ../shared/conformance next to the repository)",
         dir.display()
     )
@@ -68,9 +68,9 @@ pub fn conformance(suite: &str) -> Option<PathBuf> {
     }
     let message = absent_message(suite, &dir);
     if is_ci() {
-        panic!("CI=true: the conformance corpus is required. {message}");
+        panic!("CI=true, and the corpus is required: {message}");
     }
-    loud(&message);
+    loud(&format!("SKIP {message}"));
     None
 }
 
@@ -85,13 +85,13 @@ pub fn corpus_trials(suite: &str, make: impl FnOnce(&Path) -> Vec<Trial>) -> Vec
     let message = absent_message(suite, &dir);
     let ci = is_ci();
     if !ci {
-        loud(&message);
+        loud(&format!("SKIP {message}"));
     }
     vec![Trial::ignorable_test(
         format!("{suite}::conformance_corpus"),
         move || {
             if ci {
-                Err(format!("CI=true: the conformance corpus is required. {message}").into())
+                Err(format!("CI=true, and the corpus is required: {message}").into())
             } else {
                 Ok(Completion::ignored_with("conformance corpus absent"))
             }

@@ -1,7 +1,7 @@
 //! The BuildKit gateway frontend as a library: the `frontend` binary (`src/main.rs`) is a thin
 //! `main` over [`driver::run_from_environment`], and the test-only forwarding frontend of the
-//! end-to-end suite (`src/bin/e2e-forward.rs`) reuses the transport, environment and error
-//! modules.
+//! end-to-end suite (its own crate, `tests/e2e-forward`) reuses the transport, environment and
+//! error modules.
 //!
 //! BuildKit runs the binary from our image (`# syntax=`); it speaks gRPC over stdin/stdout, so
 //! stdout is the wire and logs go to stderr.

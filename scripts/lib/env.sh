@@ -1,30 +1,50 @@
 # shellcheck shell=bash
-# Private end-to-end test environment: a dockerd of our own (data root, exec root and socket in a
-# state directory), Debian's docker-registry on 127.0.0.1:$E2E_REGISTRY_PORT, and a busybox base
-# image imported from Debian's busybox-static and pushed to that registry.
+# Private end-to-end test environment, two engines:
+#
+# - Docker 20.10 (Debian's docker.io, BuildKit v0.8): a dockerd of our own (data root, exec root
+#   and socket in a state directory);
+# - the current BuildKit: buildkitd from ../shared/engines (its own root and unix socket in the
+#   state directory, OCI worker with host networking), reached through `docker buildx build` with
+#   a remote-driver builder and through `buildctl`; the buildx plugin is installed into a
+#   DOCKER_CONFIG inside the state directory (never ~/.docker);
+#
+# plus Debian's docker-registry on 127.0.0.1:$E2E_REGISTRY_PORT and a busybox base image imported
+# from Debian's busybox-static and pushed to that registry.
 #
 # Source this file, then call:
-#   e2e_env_start   start (or reuse) dockerd + registry, import/push the base image, export vars
+#   e2e_env_start   start (or reuse) dockerd + registry + buildkitd, push the base image, export
 #   e2e_env_stop    stop exactly the processes recorded in $E2E_STATE_DIR, remove the directory
-#   e2e_env_trap    install an EXIT trap that stops what THIS shell started (a dockerd or
-#                   registry that e2e_env_start found running and reused is left alone)
-#   e2e_install_deps  apt-get install docker.io docker-registry busybox-static (only if missing)
+#   e2e_env_trap    install an EXIT trap that stops what THIS shell started (a daemon or registry
+#                   that e2e_env_start found running and reused is left alone)
+#   e2e_install_deps  apt-get install docker.io docker-registry busybox-static ... (if missing)
 #
 # Variables (all optional on input; exported after e2e_env_start):
 #   E2E_STATE_DIR       state directory (default /tmp/llbgen-e2e); holds every PID we started
 #   E2E_REGISTRY_PORT   loopback registry port (default 5000)
+#   E2E_ENGINES         the engines' directory (default ../shared/engines next to the repository);
+#                       absent: the current engine is SKIPPED loudly, or an error with CI=true
+#   E2E_ENGINES_CACHE   where `$E2E_ENGINES/unpack` unpacks them (default: unpack's own default)
 #   E2E_DOCKER_HOST     unix://$E2E_STATE_DIR/docker.sock  (also exported as DOCKER_HOST)
 #   E2E_REGISTRY        localhost:$E2E_REGISTRY_PORT
 #   E2E_BASE_IMAGE      localhost:$E2E_REGISTRY_PORT/busybox:e2e
+#   E2E_DOCKER_CONFIG   $E2E_STATE_DIR/docker-config, with the buildx plugin (also DOCKER_CONFIG)
+#   E2E_BUILDKIT_HOST   unix://$E2E_STATE_DIR/buildkitd.sock (only when the current engine runs)
+#   E2E_BUILDCTL        the buildctl binary (idem)
+#   E2E_BUILDX_BUILDER  the remote-driver builder on that buildkitd (idem)
 #   DOCKER              the docker client to use (default /usr/bin/docker, Debian's 20.10 client)
 #
 # Network hygiene: dockerd runs with --iptables=false --ip-masq=false --ip-forward=false and listens
-# only on its unix socket; the registry listens on 127.0.0.1 only. Nothing here downloads anything
-# except e2e_install_deps (Debian packages through apt-get).
+# only on its unix socket; buildkitd listens only on its unix socket; the registry listens on
+# 127.0.0.1 only. Nothing here downloads anything except e2e_install_deps (Debian packages through
+# apt-get).
 
 : "${E2E_STATE_DIR:=/tmp/llbgen-e2e}"
 : "${E2E_REGISTRY_PORT:=5000}"
 : "${DOCKER:=/usr/bin/docker}"
+E2E_REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+: "${E2E_ENGINES:=$E2E_REPO_ROOT/../shared/engines}"
+# The name of the buildx builder (remote driver) on our buildkitd, inside our DOCKER_CONFIG.
+E2E_BUILDX_BUILDER=llbgen-current
 
 e2e_log() { printf '[e2e-env] %s\n' "$*" >&2; }
 e2e_die() {
@@ -47,6 +67,12 @@ e2e_install_deps() {
   busybox_is_static || missing+=(busybox-static)
   command -v ssh-agent >/dev/null || missing+=(openssh-client)
   command -v curl >/dev/null || missing+=(curl)
+  # The current engine: buildkitd's OCI worker runs runc (docker.io pulls it in too), and the
+  # engines are .tar.xz archives.
+  command -v runc >/dev/null || missing+=(runc)
+  command -v xz >/dev/null || missing+=(xz-utils)
+  # scripts/test lints scripts/ with it.
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
   if ((${#missing[@]} == 0)); then
     return 0
   fi
@@ -85,7 +111,10 @@ busybox_is_static() {
 
 }
 
-e2e_docker() { DOCKER_HOST="unix://$E2E_STATE_DIR/docker.sock" "$DOCKER" "$@"; }
+e2e_docker() {
+  DOCKER_HOST="unix://$E2E_STATE_DIR/docker.sock" DOCKER_CONFIG="$E2E_STATE_DIR/docker-config" \
+    "$DOCKER" "$@"
+}
 
 e2e_start_dockerd() {
   local dir=$E2E_STATE_DIR
@@ -226,6 +255,130 @@ e2e_push_base_image() {
   }
 }
 
+
+# ---- the current engine: buildkitd + buildctl + the buildx plugin from $E2E_ENGINES ----
+
+# Are the engines there? (The directory of archives, with its unpack script.)
+e2e_engines_present() {
+  [[ -x $E2E_ENGINES/unpack ]]
+}
+
+e2e_buildctl() { "$E2E_BUILDCTL" --addr "unix://$E2E_STATE_DIR/buildkitd.sock" "$@"; }
+
+e2e_start_buildkitd() {
+  local dir=$E2E_STATE_DIR bin
+  # Unpacks once (checking SHA256SUMS) and prints the directory of the binaries.
+  bin=$("$E2E_ENGINES/unpack" ${E2E_ENGINES_CACHE:+"$E2E_ENGINES_CACHE"}) || {
+    e2e_die "unpacking the engines from $E2E_ENGINES failed"
+    return 1
+  }
+  E2E_BUILDCTL=$bin/buildctl
+  if e2e_pid_alive "$dir/buildkitd.pid" && e2e_buildctl debug workers >/dev/null 2>&1; then
+    e2e_log "reusing buildkitd (pid $(<"$dir/buildkitd.pid"), socket $dir/buildkitd.sock)"
+    E2E_OWN_BUILDKITD=0
+    return 0
+  fi
+  mkdir -p "$dir/buildkit"
+  # Everything of its own under the state dir (the OTEL socket would default to /run/buildkit,
+  # shared with any other buildkitd); only the OCI worker (a containerd worker could find a system
+  # containerd); the loopback registry over plain HTTP.
+  cat >"$dir/buildkitd.toml" <<TOML
+root = "$dir/buildkit"
+
+[grpc]
+  address = ["unix://$dir/buildkitd.sock"]
+
+[otel]
+  socketPath = "$dir/buildkitd-otel.sock"
+
+[cdi]
+  disabled = true
+
+[worker.oci]
+  enabled = true
+
+[worker.containerd]
+  enabled = false
+
+[registry."localhost:$E2E_REGISTRY_PORT"]
+  http = true
+  insecure = true
+
+[registry."127.0.0.1:$E2E_REGISTRY_PORT"]
+  http = true
+  insecure = true
+TOML
+  e2e_log "starting buildkitd (socket $dir/buildkitd.sock, log $dir/buildkitd.log)"
+  # $! is buildkitd itself, so buildkitd.pid is exactly the process we started.
+  "$bin/buildkitd" --config "$dir/buildkitd.toml" --root "$dir/buildkit" \
+    --addr "unix://$dir/buildkitd.sock" --oci-worker-net=host \
+    >"$dir/buildkitd.log" 2>&1 </dev/null &
+  echo $! >"$dir/buildkitd.pid"
+  E2E_OWN_BUILDKITD=1
+  local i
+  for ((i = 0; i < 120; i++)); do
+    if e2e_buildctl debug workers >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! e2e_pid_alive "$dir/buildkitd.pid"; then
+      tail -n 30 "$dir/buildkitd.log" >&2 || true
+      e2e_die "buildkitd exited during start-up (log above)"
+      return 1
+    fi
+    sleep 0.5
+  done
+  tail -n 30 "$dir/buildkitd.log" >&2 || true
+  e2e_die "buildkitd did not answer on $dir/buildkitd.sock within 60 s"
+}
+
+# The buildx plugin in our DOCKER_CONFIG, and a remote-driver builder on our buildkitd.
+e2e_setup_buildx() {
+  local dir=$E2E_STATE_DIR bin
+  bin=$(dirname "$E2E_BUILDCTL")
+  mkdir -p "$dir/docker-config/cli-plugins"
+  install -m 0755 "$bin/docker-buildx" "$dir/docker-config/cli-plugins/docker-buildx"
+  if ! e2e_docker buildx inspect "$E2E_BUILDX_BUILDER" >/dev/null 2>&1; then
+    e2e_docker buildx create --name "$E2E_BUILDX_BUILDER" --driver remote \
+      "unix://$dir/buildkitd.sock" >/dev/null || {
+      e2e_die "docker buildx create --driver remote failed"
+      return 1
+    }
+  fi
+  e2e_docker buildx inspect --bootstrap "$E2E_BUILDX_BUILDER" >"$dir/buildx-inspect.log" 2>&1 || {
+    cat "$dir/buildx-inspect.log" >&2
+    e2e_die "the buildx builder $E2E_BUILDX_BUILDER does not answer"
+    return 1
+  }
+  local version
+  version=$(e2e_buildctl --version | awk '{print $3}')
+  e2e_log "buildx builders: $E2E_BUILDX_BUILDER (remote, BuildKit $version) and default (docker driver, Docker's BuildKit v0.8)"
+}
+
+# For a shell that did not start it (`scripts/e2e-env env`): is our buildkitd running?
+e2e_detect_current_engine() {
+  E2E_CURRENT_ENGINE=0
+  if e2e_engines_present && e2e_pid_alive "$E2E_STATE_DIR/buildkitd.pid"; then
+    E2E_BUILDCTL=$("$E2E_ENGINES/unpack" ${E2E_ENGINES_CACHE:+"$E2E_ENGINES_CACHE"})/buildctl
+    E2E_CURRENT_ENGINE=1
+  fi
+}
+
+# Start the current engine, or say loudly why not (with CI=true that is an error).
+e2e_start_current_engine() {
+  E2E_CURRENT_ENGINE=0
+  if ! e2e_engines_present; then
+    if [[ ${CI:-} == true ]]; then
+      e2e_die "CI=true: the current engine must run, but there are no engines (buildkitd, buildctl, buildx) at $E2E_ENGINES"
+      return 1
+    fi
+    e2e_log "!!!! SKIP: no engines at $E2E_ENGINES: the current BuildKit and buildx do not run (set E2E_ENGINES)"
+    return 0
+  fi
+  e2e_start_buildkitd || return 1
+  e2e_setup_buildx || return 1
+  E2E_CURRENT_ENGINE=1
+}
+
 e2e_env_export() {
   export E2E_STATE_DIR E2E_REGISTRY_PORT DOCKER
   export E2E_DOCKER_HOST="unix://$E2E_STATE_DIR/docker.sock"
@@ -234,6 +387,14 @@ e2e_env_export() {
   export E2E_BASE_IMAGE="localhost:$E2E_REGISTRY_PORT/busybox:e2e"
   export E2E_DOCKER_CLI=$DOCKER
   export E2E_DOCKERD_LOG=$E2E_STATE_DIR/dockerd.log
+  # Our own client configuration (buildx plugin and builders), for every docker command.
+  export E2E_DOCKER_CONFIG=$E2E_STATE_DIR/docker-config
+  export DOCKER_CONFIG=$E2E_DOCKER_CONFIG
+  if [[ ${E2E_CURRENT_ENGINE:-0} == 1 ]]; then
+    export E2E_BUILDKIT_HOST="unix://$E2E_STATE_DIR/buildkitd.sock"
+    export E2E_BUILDCTL E2E_BUILDX_BUILDER
+    export E2E_BUILDKITD_LOG=$E2E_STATE_DIR/buildkitd.log
+  fi
 }
 
 e2e_env_start() {
@@ -241,12 +402,15 @@ e2e_env_start() {
     e2e_die "the end-to-end environment needs root (it runs its own dockerd)"
     return 1
   fi
-  mkdir -p "$E2E_STATE_DIR"
+  mkdir -p "$E2E_STATE_DIR/docker-config"
   e2e_start_dockerd
   e2e_start_registry
+  e2e_start_current_engine
   e2e_env_export
   e2e_push_base_image
-  e2e_log "ready: DOCKER_HOST=$E2E_DOCKER_HOST base image $E2E_BASE_IMAGE"
+  local current="not running (no engines)"
+  if [[ $E2E_CURRENT_ENGINE == 1 ]]; then current=$E2E_BUILDKIT_HOST; fi
+  e2e_log "ready: DOCKER_HOST=$E2E_DOCKER_HOST, base image $E2E_BASE_IMAGE, current BuildKit $current"
 }
 
 # Stop the process whose PID is in $1 (TERM, then KILL after $2 seconds).
@@ -274,6 +438,7 @@ e2e_env_stop() {
   local dir=$E2E_STATE_DIR
   [[ -d $dir ]] || return 0
   e2e_log "stopping the environment in $dir"
+  e2e_stop_pidfile "$dir/buildkitd.pid" 30
   # dockerd stops its own containerd (started under $dir/exec) when it exits on TERM.
   e2e_stop_pidfile "$dir/dockerd.pid" 30
   e2e_stop_pidfile "$dir/registry.pid" 10
@@ -287,9 +452,13 @@ e2e_env_stop() {
   fi
 }
 
-# Stop only what this shell's e2e_env_start started.
+# Stop only what this shell's e2e_env_start started (all of it, state dir included, when the
+# daemons and the registry were all ours).
 e2e_env_stop_owned() {
   local rc=$?
+  if [[ ${E2E_OWN_BUILDKITD:-0} == 1 ]]; then
+    e2e_stop_pidfile "$E2E_STATE_DIR/buildkitd.pid" 30
+  fi
   if [[ ${E2E_OWN_DOCKERD:-0} == 1 && ${E2E_OWN_REGISTRY:-0} == 1 ]]; then
     e2e_env_stop
   elif [[ ${E2E_OWN_DOCKERD:-0} == 1 ]]; then

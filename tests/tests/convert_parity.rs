@@ -1,20 +1,21 @@
-//! Parity with upstream's converter on the real-world corpus
-//! (`../shared/conformance/real-world-llb`), compared structurally.
+//! Parity with upstream's converter on the real-world corpus (`real-world/*.Dockerfile` against
+//! `real-world-llb/`, in the conformance corpus; see `testkit` for where it is and what happens
+//! when it is absent), compared structurally. One test per real-world file: its ops and image
+//! config match upstream's and so does the op metadata, or, where upstream rejects the file
+//! (`NAME.error`), we reject it too. Error texts that differ from upstream's are printed, not
+//! asserted.
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::Fixture;
 use llb_gen::convert::{convert_dockerfile, ConvertOptions};
 use llb_gen::pb;
 use prost::Message;
 use sha2::{Digest, Sha256};
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
-}
+use testkit::{Failed, Trial};
 
 /// A canonical, digest-free rendering of the op producing `digest`.
 fn canon(
@@ -80,120 +81,111 @@ fn structure(def: &pb::Definition) -> String {
     }
 }
 
-#[test]
-fn real_world_parity() {
-    let dir = corpus().join("real-world-llb");
-    let src_dir = corpus().join("real-world");
-    let mut names: Vec<String> = std::fs::read_dir(&src_dir)
-        .expect("corpus")
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".Dockerfile"))
-        .collect();
-    names.sort();
-    let opts = ConvertOptions::default();
-    let (mut total, mut matched, mut errors_ok) = (0, 0, 0);
-    let mut report = String::new();
-    // Op metadata (progress names, descriptions) is not part of op
-    // identity; reported separately and asserted on its own.
-    let mut names_report = String::new();
-    // Error texts of the files upstream rejects (informational).
-    let mut errors_report = String::new();
-    for n in &names {
-        // `NAME.Dockerfile`, where NAME may itself end in `.Dockerfile`.
-        let stem = n.strip_suffix(".Dockerfile").unwrap_or(n);
-        let src = std::fs::read_to_string(src_dir.join(n)).unwrap_or_default();
-        let err_path = dir.join(format!("{stem}.error"));
-        let ours = std::panic::catch_unwind(|| convert_dockerfile(&src, &opts, &Fixture));
-        if err_path.exists() {
-            if let Ok(Err(e)) = &ours {
-                errors_ok += 1;
-                let want = std::fs::read_to_string(&err_path).unwrap_or_default();
-                let got = e.first().map(|d| d.message.clone()).unwrap_or_default();
-                if got.trim() != want.trim() {
-                    errors_report.push_str(&format!(
-                        "{stem}: error text: ours {got:?}, upstream {:?}\n",
-                        want.trim()
-                    ));
-                }
-            } else {
-                report.push_str(&format!("{stem}: upstream errors, we do not\n"));
-            }
-            continue;
+fn main() {
+    testkit::run(testkit::corpus_trials("real_world_parity", |corpus| {
+        let files = testkit::files_ending(&corpus.join("real-world"), ".Dockerfile");
+        let mut trials = vec![corpus_shape(corpus, files.len())];
+        trials.extend(files.into_iter().map(|path| {
+            // `NAME.Dockerfile`, where NAME may itself end in `.Dockerfile`.
+            let stem = testkit::stem(&path, ".Dockerfile");
+            let llb_dir = corpus.join("real-world-llb");
+            Trial::test(format!("real_world_parity::{stem}"), move || {
+                parity(&path, &llb_dir, &stem)
+            })
+        }));
+        trials
+    }))
+}
+
+/// The corpus holds what the per-file tests expect: at least [`PARITY_FLOOR`] Definitions to
+/// match and exactly [`UPSTREAM_ERRORS`] files upstream rejects, one or the other per file.
+fn corpus_shape(corpus: &Path, files: usize) -> Trial {
+    let dir = corpus.join("real-world-llb");
+    Trial::test("real_world_parity::corpus_shape", move || {
+        let defs = testkit::files_ending(&dir, ".def").len();
+        let errors = testkit::files_ending(&dir, ".error").len();
+        if defs < PARITY_FLOOR || errors != UPSTREAM_ERRORS || defs + errors != files {
+            return Err(format!(
+                "{files} real-world files, {defs} upstream Definitions (at least {PARITY_FLOOR} \
+                 expected), {errors} upstream errors ({UPSTREAM_ERRORS} expected)"
+            )
+            .into());
         }
-        let Ok(def_bytes) = std::fs::read(dir.join(format!("{stem}.def"))) else {
-            continue;
+        Ok(())
+    })
+}
+
+/// One real-world file against upstream's result for it.
+fn parity(path: &Path, dir: &Path, stem: &str) -> Result<(), Failed> {
+    let src = std::fs::read_to_string(path).unwrap_or_default();
+    let ours = convert_dockerfile(&src, &ConvertOptions::default(), &Fixture);
+    let err_path = dir.join(format!("{stem}.error"));
+    if err_path.exists() {
+        let Err(e) = ours else {
+            return Err("upstream rejects this file, we convert it".into());
         };
-        total += 1;
-        let want = pb::Definition::decode(def_bytes.as_slice()).expect("def");
-        let want_img: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(dir.join(format!("{stem}.image.json"))).unwrap_or_default(),
-        )
-        .unwrap_or_default();
-        let reason = match ours {
-            Err(_) => "panic".to_string(),
-            Ok(Err(e)) => format!(
-                "error: {}",
-                e.first().map(|d| d.message.clone()).unwrap_or_default()
-            ),
-            Ok(Ok(c)) => {
-                let img: serde_json::Value =
-                    serde_json::from_slice(&c.image_config).unwrap_or_default();
-                let (a, b) = (structure(&c.definition), structure(&want));
-                if a != b {
-                    let pos = a
-                        .bytes()
-                        .zip(b.bytes())
-                        .position(|(x, y)| x != y)
-                        .unwrap_or(0);
-                    let lo = pos.saturating_sub(60);
-                    format!(
-                        "ops differ: ours …{}… upstream …{}…",
-                        a.get(lo..(pos + 80).min(a.len())).unwrap_or(""),
-                        b.get(lo..(pos + 80).min(b.len())).unwrap_or("")
-                    )
-                } else if img != want_img {
-                    if let Ok(d) = std::env::var("PARITY_DUMP") {
-                        let _ = std::fs::write(
-                            Path::new(&d).join(format!("{stem}.image.json")),
-                            &c.image_config,
-                        );
-                    }
-                    "image config differs".to_string()
-                } else {
-                    matched += 1;
-                    // The source maps are not compared: the oracle's ranges
-                    // are all empty and it lists every op.
-                    let (ours, theirs) = (metadata_view(&c.definition), metadata_view(&want));
-                    if ours != theirs {
-                        let only_ours = ours.iter().find(|a| !theirs.contains(a));
-                        let only_theirs = theirs.iter().find(|b| !ours.contains(b));
-                        let first =
-                            format!("only ours {only_ours:?}; only upstream {only_theirs:?}");
-                        names_report.push_str(&format!("{stem}: metadata differs: {first}\n"));
-                    }
-                    continue;
-                }
-            }
-        };
-        report.push_str(&format!("{stem}: {}\n", reason.replace('\n', " ")));
+        let want = std::fs::read_to_string(&err_path).unwrap_or_default();
+        let got = e.first().map(|d| d.message.clone()).unwrap_or_default();
+        if got.trim() != want.trim() {
+            // Informational: the condition matches, the wording may not.
+            eprintln!(
+                "{stem}: error text: ours {got:?}, upstream {:?}",
+                want.trim()
+            );
+        }
+        return Ok(());
     }
-    let summary = format!("matched {matched}/{total}; upstream errors reproduced: {errors_ok}\n");
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convert/parity-failures.txt");
-    let _ = std::fs::create_dir_all(out.parent().expect("dir"));
-    let _ = std::fs::write(
-        &out,
-        format!("{summary}{report}{names_report}{errors_report}"),
-    );
-    eprintln!("{summary}");
-    assert!(matched >= PARITY_FLOOR, "parity regressed: {summary}");
-    assert!(
-        names_report.is_empty(),
-        "op metadata differs from upstream:\n{names_report}"
-    );
-    assert_eq!(
-        errors_ok, UPSTREAM_ERRORS,
-        "every file upstream rejects must be rejected by us too: {summary}"
-    );
+    let def_bytes = std::fs::read(dir.join(format!("{stem}.def")))
+        .map_err(|e| format!("corpus incomplete: neither {stem}.def nor {stem}.error: {e}"))?;
+    let want = pb::Definition::decode(def_bytes.as_slice()).expect("def");
+    let want_img: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join(format!("{stem}.image.json"))).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let c = ours.map_err(|e| {
+        format!(
+            "error: {}",
+            e.first().map(|d| d.message.clone()).unwrap_or_default()
+        )
+    })?;
+    let (a, b) = (structure(&c.definition), structure(&want));
+    if a != b {
+        let pos = a
+            .bytes()
+            .zip(b.bytes())
+            .position(|(x, y)| x != y)
+            .unwrap_or(0);
+        let lo = pos.saturating_sub(60);
+        return Err(format!(
+            "ops differ: ours …{}… upstream …{}…",
+            a.get(lo..(pos + 80).min(a.len())).unwrap_or(""),
+            b.get(lo..(pos + 80).min(b.len())).unwrap_or("")
+        )
+        .into());
+    }
+    let img: serde_json::Value = serde_json::from_slice(&c.image_config).unwrap_or_default();
+    if img != want_img {
+        if let Ok(d) = std::env::var("PARITY_DUMP") {
+            let _ = std::fs::write(
+                Path::new(&d).join(format!("{stem}.image.json")),
+                &c.image_config,
+            );
+        }
+        return Err("image config differs (PARITY_DUMP=<dir> writes ours there)".into());
+    }
+    // Op metadata (progress names, descriptions) is not part of op identity, but must match
+    // too. The source maps are not compared: the oracle's ranges are all empty and it lists
+    // every op.
+    let (ours, theirs) = (metadata_view(&c.definition), metadata_view(&want));
+    if ours != theirs {
+        let only_ours = ours.iter().find(|a| !theirs.contains(a));
+        let only_theirs = theirs.iter().find(|b| !ours.contains(b));
+        return Err(format!(
+            "op metadata differs: only ours {only_ours:?}; only upstream {only_theirs:?}"
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Number of real-world files whose ops and image config match upstream exactly.

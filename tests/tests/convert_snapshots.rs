@@ -1,14 +1,14 @@
 //! Converter snapshots: every fixture in `tests/fixtures/convert/*.Dockerfile`
 //! is converted with the corpus' fixture resolver and its `llb::dump` plus
 //! image config (or, for `err-*` fixtures, its rendered diagnostics) is
-//! snapshotted. Also pins the Definition digest of a few small graphs and
-//! checks that conversion is deterministic.
+//! snapshotted, one test per fixture, with the options its header pragmas
+//! give. Also pins the Definition digest of a few small graphs and checks
+//! that conversion is deterministic.
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::FixtureHost;
@@ -17,6 +17,7 @@ use llb_gen::diagnostic::{render_all, Diagnostic, SourceFile};
 use llb_gen::limits::Limits;
 use prost::Message;
 use sha2::{Digest, Sha256};
+use testkit::{Failed, Trial};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convert")
@@ -24,69 +25,54 @@ fn fixtures_dir() -> PathBuf {
 
 /// Fixture names (file stems), sorted.
 fn fixtures() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter_map(|n| n.strip_suffix(".Dockerfile").map(str::to_string))
-        .collect();
-    names.sort();
-    names
-}
-
-fn args(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
+    testkit::files_ending(&fixtures_dir(), ".Dockerfile")
         .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .map(|p| testkit::stem(p, ".Dockerfile"))
         .collect()
 }
 
-/// The options a fixture is converted with (most use the defaults).
-fn options(name: &str) -> ConvertOptions {
+/// `NAME=VALUE` of a pragma, as a map entry.
+fn pair(key: &str, value: &str) -> (String, String) {
+    match value.split_once('=') {
+        Some((k, v)) => (k.to_string(), v.to_string()),
+        None => panic!("`# test: {key} {value}`: expected NAME=VALUE"),
+    }
+}
+
+/// The options a fixture is converted with: the defaults, changed by the fixture's header
+/// pragmas (`# test: KEY VALUE` lines at its top):
+///
+/// - `build-arg NAME=VALUE`, `context NAME=VALUE` (a named context), `target STAGE`,
+///   `platform OS/ARCH[/VARIANT]` (the target platform), `session-id ID`,
+///   `context-exclude NAME PATTERN` (a `.dockerignore` line of local context NAME),
+///   `shared-key NAME=KEY` (the shared key hint of local context NAME).
+fn options(name: &str, text: &str) -> ConvertOptions {
     let mut opts = ConvertOptions {
         filename: format!("{name}.Dockerfile"),
         ..ConvertOptions::default()
     };
-    match name {
-        "build-args" => opts.build_args = args(&[("A", "override"), ("B", "set")]),
-        "build-arg-override" => {
-            opts.build_args = args(&[("BASE", "busybox:1.36"), ("MESSAGE", "from-test")])
+    for (key, value) in testkit::header_pragmas(text) {
+        match key.as_str() {
+            "build-arg" => {
+                opts.build_args.extend([pair(&key, &value)]);
+            }
+            "context" => {
+                opts.named_contexts.extend([pair(&key, &value)]);
+            }
+            "target" => opts.target = Some(value),
+            "platform" => {
+                let p = platform::parse_platform(&value, &opts.build_platform)
+                    .unwrap_or_else(|e| panic!("{name}: `# test: platform {value}`: {e:?}"));
+                opts.target_platform = Some(p);
+            }
+            "session-id" => opts.session_id = Some(value),
+            // Files of the host, not options: see `host`.
+            "context-exclude" => {}
+            "shared-key" => {
+                opts.local_shared_keys.extend([pair(&key, &value)]);
+            }
+            other => panic!("{name}: unknown pragma `# test: {other}`"),
         }
-        "proxy-args" => opts.build_args = args(&[("HTTP_PROXY", "http://proxy:3128")]),
-        "multistage-target" => opts.target = Some("dev".into()),
-        "err-unknown-target" => opts.target = Some("prod".into()),
-        "named-context-image" => {
-            opts.named_contexts = args(&[
-                ("alpine", "docker-image://busybox:1.36"),
-                (
-                    "tools::linux/amd64",
-                    "docker-image://localhost:5000/tools:1",
-                ),
-                ("tools", "docker-image://wrong-platform-key"),
-                ("empty", "docker-image://scratch"),
-            ])
-        }
-        "named-context-stage" => {
-            opts.session_id = Some("sess".into());
-            opts.named_contexts = args(&[
-                ("deps", "local:deps"),
-                ("prebuilt", "docker-image://localhost:5000/prebuilt:2"),
-                ("remote", "https://example.com/files/remote.tar"),
-                (
-                    "source",
-                    "https://github.com/moby/buildkit.git#v0.12.0:frontend",
-                ),
-            ]);
-            opts.local_shared_keys = args(&[("deps", "abc")]);
-        }
-        "err-named-context-bad" => {
-            opts.named_contexts = args(&[("assets", "unknown://foo"), ("base", "nocolon")])
-        }
-        "source-date-epoch" => opts.build_args = args(&[("SOURCE_DATE_EPOCH", "1700000000")]),
-        "platform-args" => {
-            let p = platform::parse_platform("linux/arm/v7", &opts.build_platform).unwrap();
-            opts.target_platform = Some(p);
-        }
-        _ => {}
     }
     opts
 }
@@ -95,22 +81,35 @@ fn source(name: &str) -> String {
     std::fs::read_to_string(fixtures_dir().join(format!("{name}.Dockerfile"))).unwrap()
 }
 
-/// The files a fixture's host has (most have none).
-fn host(name: &str) -> FixtureHost {
-    match name {
-        "named-context-stage" => {
-            FixtureHost::default().with_local_file("deps", ".dockerignore", "*.tmp\n")
+/// The files a fixture's host has: the `.dockerignore` of each local
+/// context its `context-exclude NAME PATTERN` pragmas name (the converter
+/// asks for it when the context is first used).
+fn host(text: &str) -> FixtureHost {
+    let mut ignores: std::collections::BTreeMap<String, String> = Default::default();
+    for (key, value) in testkit::header_pragmas(text) {
+        if key == "context-exclude" {
+            let (ctx, pattern) = value
+                .split_once(' ')
+                .unwrap_or_else(|| panic!("`# test: context-exclude {value}`: NAME PATTERN"));
+            let file = ignores.entry(ctx.to_string()).or_default();
+            file.push_str(pattern.trim());
+            file.push('\n');
         }
-        _ => FixtureHost::default(),
     }
+    ignores
+        .iter()
+        .fold(FixtureHost::default(), |h, (ctx, file)| {
+            h.with_local_file(ctx, ".dockerignore", file)
+        })
 }
 
 fn convert(name: &str) -> Result<Conversion, Vec<Diagnostic>> {
+    let text = source(name);
     convert_with_host(
-        source(name).as_bytes(),
-        &options(name),
+        text.as_bytes(),
+        &options(name, &text),
         Limits::DEFAULT,
-        &mut host(name),
+        &mut host(&text),
     )
 }
 
@@ -126,7 +125,34 @@ fn pretty_json(bytes: &[u8]) -> String {
     serde_json::to_string_pretty(&v).unwrap()
 }
 
-#[test]
+fn main() {
+    let mut trials = vec![
+        Trial::test("fixture_count", || {
+            fixture_count();
+            Ok(())
+        }),
+        Trial::test("pinned_definition_digests", || {
+            pinned_definition_digests();
+            Ok(())
+        }),
+        Trial::test("conversion_is_deterministic", || {
+            conversion_is_deterministic();
+            Ok(())
+        }),
+    ];
+    // One test per fixture: `conversion::NAME`, or `error::err-NAME` for the `err-` ones.
+    for name in fixtures() {
+        trials.push(if name.starts_with("err-") {
+            Trial::test(format!("error::{name}"), move || error_snapshot(&name))
+        } else {
+            Trial::test(format!("conversion::{name}"), move || {
+                conversion_snapshot(&name)
+            })
+        });
+    }
+    testkit::run(trials)
+}
+
 fn fixture_count() {
     let names = fixtures();
     let ok = names.iter().filter(|n| !n.starts_with("err-")).count();
@@ -134,33 +160,29 @@ fn fixture_count() {
     assert!(names.len() - ok >= 8, "{} error fixtures", names.len() - ok);
 }
 
-#[test]
-fn conversion_snapshots() {
-    for name in fixtures().iter().filter(|n| !n.starts_with("err-")) {
-        let c = match convert(name) {
-            Ok(c) => c,
-            Err(d) => panic!("{name} failed:\n{}", rendered(name, &d)),
-        };
-        let mut snap = llb_gen::llb::dump(&c.definition);
-        snap.push_str("\n--- image config ---\n");
-        snap.push_str(&pretty_json(&c.image_config));
-        if !c.warnings.is_empty() {
-            snap.push_str("\n--- warnings ---\n");
-            snap.push_str(&rendered(name, &c.warnings));
-        }
-        insta::assert_snapshot!(name.as_str(), snap);
+fn conversion_snapshot(name: &str) -> Result<(), Failed> {
+    let c = convert(name).map_err(|d| format!("{name} failed:\n{}", rendered(name, &d)))?;
+    let mut snap = llb_gen::llb::dump(&c.definition);
+    snap.push_str("\n--- image config ---\n");
+    snap.push_str(&pretty_json(&c.image_config));
+    if !c.warnings.is_empty() {
+        snap.push_str("\n--- warnings ---\n");
+        snap.push_str(&rendered(name, &c.warnings));
     }
+    insta::assert_snapshot!(name, snap);
+    Ok(())
 }
 
-#[test]
-fn error_snapshots() {
-    for name in fixtures().iter().filter(|n| n.starts_with("err-")) {
-        match convert(name) {
-            Ok(c) => panic!(
-                "{name} converted but should fail:\n{}",
-                llb_gen::llb::dump(&c.definition)
-            ),
-            Err(d) => insta::assert_snapshot!(name.as_str(), rendered(name, &d)),
+fn error_snapshot(name: &str) -> Result<(), Failed> {
+    match convert(name) {
+        Ok(c) => Err(format!(
+            "{name} converted but should fail:\n{}",
+            llb_gen::llb::dump(&c.definition)
+        )
+        .into()),
+        Err(d) => {
+            insta::assert_snapshot!(name, rendered(name, &d));
+            Ok(())
         }
     }
 }
@@ -172,7 +194,6 @@ fn definition_sha256(name: &str) -> String {
 
 /// Literal digests of the marshaled Definition of small graphs: any change to
 /// op encoding, metadata or source maps shows up here.
-#[test]
 fn pinned_definition_digests() {
     let pinned: &[(&str, &str)] = &[
         (
@@ -214,7 +235,6 @@ fn pinned_definition_digests() {
     }
 }
 
-#[test]
 fn conversion_is_deterministic() {
     for name in [
         "mount-multiple",

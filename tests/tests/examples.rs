@@ -1,5 +1,6 @@
 //! Every example under `examples/` converts (offline) and its LLB dump is
-//! snapshotted; the multi-stage example once per target.
+//! snapshotted; the multi-stage example once per target. One test per
+//! example and target (`convert::NAME`, `convert::NAME@TARGET`).
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
@@ -7,6 +8,7 @@ use std::path::PathBuf;
 
 use llb_gen::convert::{convert_dockerfile, ConvertOptions, OfflineResolver};
 use llb_gen::diagnostic::{render_all, SourceFile};
+use testkit::Trial;
 
 /// (example, targets; `None` = the default target).
 const EXAMPLES: &[(&str, &[Option<&str>])] = &[
@@ -57,7 +59,6 @@ fn convert(name: &str, target: Option<&str>) -> String {
     }
 }
 
-#[test]
 fn every_example_is_listed() {
     let mut on_disk: Vec<String> = std::fs::read_dir(examples_dir())
         .unwrap()
@@ -77,15 +78,22 @@ fn every_example_is_listed() {
     }
 }
 
-#[test]
-fn examples_convert() {
+fn main() {
+    let mut trials = vec![Trial::test("every_example_is_listed", || {
+        every_example_is_listed();
+        Ok(())
+    })];
     for (name, targets) in EXAMPLES {
         for target in *targets {
             let snap = match target {
                 Some(t) => format!("{name}@{t}"),
                 None => name.to_string(),
             };
-            insta::assert_snapshot!(snap, convert(name, *target));
+            trials.push(Trial::test(format!("convert::{snap}"), move || {
+                insta::assert_snapshot!(snap, convert(name, *target));
+                Ok(())
+            }));
         }
     }
+    testkit::run(trials)
 }

@@ -3,14 +3,15 @@
 //! Each input that ever failed a target is kept in `tests/fixtures/fuzz/`
 //! (named `<target>-<what>.Dockerfile`) or inline below, and replayed here
 //! through the same checks the fuzz targets make, so the crash stays fixed
-//! without needing nightly or libFuzzer.
+//! without needing nightly or libFuzzer. One test per fixture file.
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use llb_gen::convert::{convert_dockerfile_bytes, ConvertOptions, OfflineResolver};
 use llb_gen::words::Lexer;
+use testkit::Trial;
 
 /// `fuzz_targets/parse.rs`: no panic, spans inside the input.
 fn check_parse(data: &[u8]) {
@@ -56,36 +57,40 @@ fn check_convert(data: &[u8]) -> bool {
     }
 }
 
-fn fixtures() -> Vec<(String, Vec<u8>)> {
+fn main() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/fuzz");
-    let mut out: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-#[test]
-fn every_fixture_passes_every_target() {
-    let cases = fixtures();
-    assert!(!cases.is_empty());
-    for (name, data) in cases {
-        eprintln!("replaying {name}");
+    let files = testkit::entries(&dir, Path::is_file);
+    let count = files.len();
+    let mut trials = vec![
+        Trial::test("fixture_count", move || {
+            if count == 0 {
+                return Err("no fuzz regression fixtures".into());
+            }
+            Ok(())
+        }),
+        Trial::test("scratch_target_converts_to_an_empty_definition", || {
+            scratch_target_converts_to_an_empty_definition();
+            Ok(())
+        }),
+        Trial::test("edge_inputs_do_not_panic", || {
+            edge_inputs_do_not_panic();
+            Ok(())
+        }),
+    ];
+    // One test per fixture (whatever its extension), through every target's checks.
+    trials.extend(testkit::file_trials("fixture", &files, "", |path, _| {
+        let data = std::fs::read(path).unwrap();
         check_parse(&data);
         check_words(&data);
         check_convert(&data);
-    }
+        Ok(())
+    }));
+    testkit::run(trials)
 }
 
 /// Found by the convert target (a harness bug, not a converter bug): a
 /// `FROM scratch` target converts to a Definition without ops, as
 /// upstream's; the target no longer asserts a non-empty Definition.
-#[test]
 fn scratch_target_converts_to_an_empty_definition() {
     let data = b"ARG GO_IMAGE=golang:latest\nFROM ${GO_IMAGE} AS go\nFROM scratch\n";
     assert!(check_convert(data));
@@ -93,7 +98,6 @@ fn scratch_target_converts_to_an_empty_definition() {
 
 /// Small inputs at the edges the targets exercise most: lone escapes,
 /// unterminated expansions and heredocs, invalid UTF-8, a BOM.
-#[test]
 fn edge_inputs_do_not_panic() {
     let cases: [&[u8]; 12] = [
         b"",

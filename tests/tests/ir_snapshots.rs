@@ -1,29 +1,62 @@
 //! Snapshot tests for the `ir` stage: typed trees of valid fixtures, rendered
-//! diagnostics of malformed ones, and the real-world corpus lowering cleanly.
+//! diagnostics of malformed ones, and the real-world corpus (the conformance
+//! corpus, see `testkit`) lowering cleanly. One test per file.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use llb_gen::diagnostic::{render_all, Diagnostic, SourceFile};
 use llb_gen::{ir, syntax};
+use testkit::{Failed, Trial};
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/ir")
         .join(kind);
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "Dockerfile"))
-        .collect();
-    files.sort();
-    files
+    testkit::files_ending(&dir, ".Dockerfile")
 }
 
-fn stem(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
+fn main() {
+    let ok = fixtures("ok");
+    let err = fixtures("err");
+    let count = err.len();
+    let mut trials = vec![Trial::test("err_fixture_count", move || {
+        if count < 20 {
+            return Err(format!("expected at least 20 error fixtures, found {count}").into());
+        }
+        Ok(())
+    })];
+    trials.extend(testkit::file_trials("ok", &ok, ".Dockerfile", ok_fixture));
+    trials.extend(testkit::file_trials(
+        "err",
+        &err,
+        ".Dockerfile",
+        err_fixture,
+    ));
+    trials.extend(testkit::corpus_trials(
+        "real_world_lowers_cleanly",
+        |corpus| {
+            let files = testkit::files_ending(&corpus.join("real-world"), ".Dockerfile");
+            let count = files.len();
+            let mut trials = vec![Trial::test(
+                "real_world_lowers_cleanly::corpus_shape",
+                move || {
+                    if count == 0 {
+                        return Err("no real-world Dockerfiles in the corpus".into());
+                    }
+                    Ok(())
+                },
+            )];
+            trials.extend(testkit::file_trials(
+                "real_world_lowers_cleanly",
+                &files,
+                ".Dockerfile",
+                real_world_lowers_cleanly,
+            ));
+            trials
+        },
+    ));
+    testkit::run(trials)
 }
 
 /// Parse and lower `text`; every parse and ir diagnostic, in that order.
@@ -35,84 +68,49 @@ fn lower_text(text: &str) -> (ir::Lowered, Vec<Diagnostic>) {
     (lowered, diags)
 }
 
-#[test]
-fn ok_fixtures() {
-    for path in fixtures("ok") {
-        let text = fs::read_to_string(&path).unwrap_or_default();
-        let (lowered, diags) = lower_text(&text);
-        let file = SourceFile::new("Dockerfile", text.clone());
-        assert!(
-            diags.is_empty(),
-            "{}:\n{}",
-            path.display(),
-            render_all(&diags, &file)
-        );
-        insta::assert_snapshot!(
-            format!("ok_{}", stem(&path)),
-            format!("{:#?}", lowered.dockerfile)
-        );
+fn ok_fixture(path: &Path, stem: &str) -> Result<(), Failed> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let (lowered, diags) = lower_text(&text);
+    let file = SourceFile::new("Dockerfile", text.clone());
+    if !diags.is_empty() {
+        return Err(format!("{}:\n{}", path.display(), render_all(&diags, &file)).into());
     }
+    insta::assert_snapshot!(format!("ok_{stem}"), format!("{:#?}", lowered.dockerfile));
+    Ok(())
 }
 
-#[test]
-fn err_fixtures() {
-    let files = fixtures("err");
-    assert!(files.len() >= 20, "expected at least 20 error fixtures");
-    for path in files {
-        let text = fs::read_to_string(&path).unwrap_or_default();
-        let (_, diags) = lower_text(&text);
-        assert!(!diags.is_empty(), "{} has no errors", path.display());
-        let file = SourceFile::new("Dockerfile", text.clone());
-        let rendered = format!("{text}\n----\n{}", render_all(&diags, &file));
-        insta::assert_snapshot!(format!("err_{}", stem(&path)), rendered);
+fn err_fixture(path: &Path, stem: &str) -> Result<(), Failed> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let (_, diags) = lower_text(&text);
+    if diags.is_empty() {
+        return Err(format!("{} has no errors", path.display()).into());
     }
+    let file = SourceFile::new("Dockerfile", text.clone());
+    let rendered = format!("{text}\n----\n{}", render_all(&diags, &file));
+    insta::assert_snapshot!(format!("err_{stem}"), rendered);
+    Ok(())
 }
 
-fn conformance_dir() -> Option<PathBuf> {
-    let candidates = [
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"),
-        PathBuf::from("/work/shared/conformance"),
-    ];
-    candidates
-        .into_iter()
-        .find(|p| p.join("real-world").is_dir())
-}
-
-/// Every real-world Dockerfile lowers without ir errors. The files that the
+/// A real-world Dockerfile lowers without ir errors. The files that the
 /// upstream converter rejects (`real-world-llb/*.error`) fail for reasons
 /// found at conversion time (blank base name after expansion, a relative
 /// mount target that resolves to `/`, an invalid image reference), so they
 /// must lower cleanly too; their names are printed for the record.
-#[test]
-fn real_world_lowers_cleanly() {
-    let Some(dir) = conformance_dir() else {
-        eprintln!("skipping: ../shared/conformance/real-world not found");
-        return;
-    };
-    let mut files: Vec<PathBuf> = fs::read_dir(dir.join("real-world"))
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "Dockerfile"));
-    files.sort();
-    assert!(!files.is_empty());
-    let mut failures = Vec::new();
-    for path in &files {
-        let text = fs::read_to_string(path).unwrap_or_default();
-        let parsed = syntax::parse(&text);
-        let lowered = ir::lower(&parsed.dockerfile);
-        let name = stem(path);
-        if dir
-            .join("real-world-llb")
-            .join(format!("{name}.error"))
-            .exists()
-        {
-            eprintln!("{name}: rejected upstream at conversion time");
-        }
-        if !lowered.errors.is_empty() {
-            let file = SourceFile::new(name.clone(), text.clone());
-            let diags: Vec<Diagnostic> = lowered.errors.iter().map(|e| e.to_diagnostic()).collect();
-            failures.push(render_all(&diags, &file));
-        }
+fn real_world_lowers_cleanly(path: &Path, name: &str) -> Result<(), Failed> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let parsed = syntax::parse(&text);
+    let lowered = ir::lower(&parsed.dockerfile);
+    let llb_dir = path
+        .parent()
+        .and_then(Path::parent)
+        .map(|c| c.join("real-world-llb"));
+    if llb_dir.is_some_and(|d| d.join(format!("{name}.error")).exists()) {
+        eprintln!("{name}: rejected upstream at conversion time");
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    if !lowered.errors.is_empty() {
+        let file = SourceFile::new(name.to_string(), text.clone());
+        let diags: Vec<Diagnostic> = lowered.errors.iter().map(|e| e.to_diagnostic()).collect();
+        return Err(render_all(&diags, &file).into());
+    }
+    Ok(())
 }

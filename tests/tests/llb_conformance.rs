@@ -1,38 +1,77 @@
 //! LLB encoding conformance against Definitions emitted by upstream BuildKit's
-//! Go converter (`../shared/conformance/real-world-llb/*.def`).
+//! Go converter (`real-world-llb/*.def` in the conformance corpus; see `testkit`
+//! for where it is and what happens when it is absent).
 //!
 //! 1. Encoding oracle: every op decodes with prost and re-encodes to the exact
-//!    same bytes, and digests line up with inputs, metadata and source map.
+//!    same bytes, and digests line up with inputs, metadata and source map
+//!    (one test per Definition file).
 //! 2. Builder parity: a few real-world graphs rebuilt with `llb_gen::llb` give
 //!    the same op bytes as upstream.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use llb_gen::llb::{self, digest_of};
 use llb_gen::pb;
 use prost::Message;
+use testkit::{Failed, Trial};
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/real-world-llb")
-}
-
-fn def_files() -> Option<Vec<PathBuf>> {
-    let dir = corpus_dir();
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "SKIP: {} not found; LLB conformance corpus absent",
-            dir.display()
+fn main() {
+    let trials = testkit::corpus_trials("llb_conformance", |corpus| {
+        let dir = corpus.join("real-world-llb");
+        let files = testkit::files_ending(&dir, ".def");
+        let count = files.len();
+        let mut trials = vec![Trial::test("corpus_shape", move || {
+            if count == 0 {
+                return Err("no .def files in the corpus".into());
+            }
+            Ok(())
+        })];
+        let builders: [(&str, BuilderCheck); 3] = [
+            (
+                "builder_matches_upstream_from_and_run",
+                builder_matches_upstream_from_and_run,
+            ),
+            (
+                "builder_matches_upstream_heredoc_copy_and_copy_from",
+                builder_matches_upstream_heredoc_copy_and_copy_from,
+            ),
+            (
+                "builder_matches_upstream_workdir_bind_and_cache_mounts",
+                builder_matches_upstream_workdir_bind_and_cache_mounts,
+            ),
+        ];
+        for (name, check) in builders {
+            let dir = dir.clone();
+            trials.push(Trial::test(name, move || {
+                check(&dir);
+                Ok(())
+            }));
+        }
+        // Prints the dump of one corpus file: LLB_DUMP=<name> cargo test -- --ignored --nocapture
+        let dump_dir = dir.clone();
+        trials.push(
+            Trial::test("print_dump", move || {
+                if let Ok(name) = std::env::var("LLB_DUMP") {
+                    eprintln!("{}", llb::dump(&load(&dump_dir.join(name))));
+                }
+                Ok(())
+            })
+            .with_ignored_flag(true),
         );
-        return None;
-    };
-    let mut files: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "def"))
-        .collect();
-    files.sort();
-    Some(files)
+        trials.extend(testkit::file_trials(
+            "reencodes_byte_for_byte",
+            &files,
+            ".def",
+            upstream_ops_reencode_byte_for_byte,
+        ));
+        trials
+    });
+    testkit::run(trials)
 }
+
+/// A builder-parity check, given the corpus' `real-world-llb` directory.
+type BuilderCheck = fn(&Path);
 
 fn load(path: &Path) -> pb::Definition {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
@@ -40,75 +79,59 @@ fn load(path: &Path) -> pb::Definition {
         .unwrap_or_else(|e| panic!("decode {}: {e}", path.display()))
 }
 
-#[test]
-fn every_upstream_op_reencodes_byte_for_byte() {
-    let Some(files) = def_files() else { return };
-    assert!(!files.is_empty(), "no .def files in the corpus");
-    let mut ops = 0usize;
-    for path in &files {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let def = load(path);
-        let mut digests = BTreeSet::new();
-        for (i, bytes) in def.def.iter().enumerate() {
-            let op =
-                pb::Op::decode(bytes.as_slice()).unwrap_or_else(|e| panic!("{name} op {i}: {e}"));
-            let again = llb::encode_op(&op);
-            assert_eq!(
-                &again, bytes,
-                "{name} op {i}: prost re-encoding differs from Go's bytes"
+/// Every op of one upstream Definition re-encodes to Go's bytes; inputs, metadata and source
+/// locations point at ops of the Definition.
+fn upstream_ops_reencode_byte_for_byte(path: &Path, _: &str) -> Result<(), Failed> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let def = load(path);
+    let mut digests = BTreeSet::new();
+    for (i, bytes) in def.def.iter().enumerate() {
+        let op = pb::Op::decode(bytes.as_slice()).unwrap_or_else(|e| panic!("{name} op {i}: {e}"));
+        let again = llb::encode_op(&op);
+        assert_eq!(
+            &again, bytes,
+            "{name} op {i}: prost re-encoding differs from Go's bytes"
+        );
+        for inp in &op.inputs {
+            assert!(
+                digests.contains(&inp.digest),
+                "{name} op {i}: input {} is not an earlier op",
+                inp.digest
             );
-            for inp in &op.inputs {
-                assert!(
-                    digests.contains(&inp.digest),
-                    "{name} op {i}: input {} is not an earlier op",
-                    inp.digest
-                );
-            }
-            let is_last = i + 1 == def.def.len();
-            assert_eq!(
-                op.op.is_none(),
-                is_last,
-                "{name} op {i}: only the last op is the terminal"
-            );
-            if !is_last {
-                assert!(
-                    op.constraints.is_some(),
-                    "{name} op {i}: non-terminal op without constraints"
-                );
-            }
-            digests.insert(digest_of(bytes));
-            ops += 1;
         }
-        assert_eq!(digests.len(), def.def.len(), "{name}: duplicate ops in def");
-        for k in def.metadata.keys() {
+        let is_last = i + 1 == def.def.len();
+        assert_eq!(
+            op.op.is_none(),
+            is_last,
+            "{name} op {i}: only the last op is the terminal"
+        );
+        if !is_last {
+            assert!(
+                op.constraints.is_some(),
+                "{name} op {i}: non-terminal op without constraints"
+            );
+        }
+        digests.insert(digest_of(bytes));
+    }
+    assert_eq!(digests.len(), def.def.len(), "{name}: duplicate ops in def");
+    for k in def.metadata.keys() {
+        assert!(
+            digests.contains(k),
+            "{name}: metadata key {k} is not an op digest"
+        );
+    }
+    if let Some(src) = &def.source {
+        for k in src.locations.keys() {
             assert!(
                 digests.contains(k),
-                "{name}: metadata key {k} is not an op digest"
+                "{name}: source location key {k} is not an op digest"
             );
         }
-        if let Some(src) = &def.source {
-            for k in src.locations.keys() {
-                assert!(
-                    digests.contains(k),
-                    "{name}: source location key {k} is not an op digest"
-                );
-            }
-        }
     }
-    eprintln!("checked {ops} ops in {} definitions", files.len());
-}
-
-#[test]
-#[ignore = "prints the dump of one corpus file: LLB_DUMP=<name> cargo test -- --ignored --nocapture"]
-fn print_dump() {
-    let Ok(name) = std::env::var("LLB_DUMP") else {
-        return;
-    };
-    let def = load(&corpus_dir().join(name));
-    eprintln!("{}", llb::dump(&def));
+    Ok(())
 }
 
 fn shell(cmd: &str) -> Vec<String> {
@@ -143,20 +166,14 @@ fn all_caps() -> llb::MarshalOptions {
     }
 }
 
-fn assert_same_definition(name: &str, ours: &pb::Definition) {
-    let path = corpus_dir().join(name);
-    if !path.exists() {
-        eprintln!("SKIP: {} not found", path.display());
-        return;
-    }
-    let theirs = load(&path);
+fn assert_same_definition(dir: &Path, name: &str, ours: &pb::Definition) {
+    let theirs = load(&dir.join(name));
     assert_eq!(llb::dump(ours), llb::dump(&theirs), "{name}: dumps differ");
     assert_eq!(ours.def, theirs.def, "{name}: op bytes differ");
     assert_eq!(ours.metadata, theirs.metadata, "{name}: metadata differs");
 }
 
-#[test]
-fn builder_matches_upstream_from_and_run() {
+fn builder_matches_upstream_from_and_run(llb_dir: &Path) {
     // FROM ${IMAGE}:${TAG} / RUN echo "SUCCESS"
     let img = "docker.io/library/666:666@sha256:2839395ff6e4852ffb888567aff1782b2beca0ca8ecbdcc93c289b85037ed9d8";
     let st = base_image(img, "FROM ${IMAGE}:${TAG}", &format!("[1/2] FROM {img}"));
@@ -169,13 +186,13 @@ fn builder_matches_upstream_from_and_run() {
         .expect("run");
     let def = run.root().marshal(&all_caps()).expect("marshal");
     assert_same_definition(
+        llb_dir,
         "docker__compose__pkg__e2e__fixtures__build-test__multi-args__Dockerfile.def",
         &def,
     );
 }
 
-#[test]
-fn builder_matches_upstream_heredoc_copy_and_copy_from() {
+fn builder_matches_upstream_heredoc_copy_and_copy_from(llb_dir: &Path) {
     let img = "docker.io/library/alpine:latest@sha256:653c9b1b7d19424275968364d99662381f847ec1b8457cdd4fd609453884000e";
     let base = base_image(
         img,
@@ -217,13 +234,13 @@ fn builder_matches_upstream_heredoc_copy_and_copy_from() {
     );
     let def = last.marshal(&all_caps()).expect("marshal");
     assert_same_definition(
+        llb_dir,
         "docker__buildkit-syft-scanner__examples__alpine__Dockerfile.def",
         &def,
     );
 }
 
-#[test]
-fn builder_matches_upstream_workdir_bind_and_cache_mounts() {
+fn builder_matches_upstream_workdir_bind_and_cache_mounts(llb_dir: &Path) {
     let img = "docker.io/library/golang:1.26-alpine3.23@sha256:2a0c24d87dffdeeff4221fcb47546b49691672da287c53846602a5ffb9b6426d";
     let st = base_image(
         img,
@@ -295,6 +312,7 @@ fn builder_matches_upstream_workdir_bind_and_cache_mounts() {
     };
     let def = run.root().marshal(&opts).expect("marshal");
     assert_same_definition(
+        llb_dir,
         "tonistiigi__binfmt__hack__dockerfiles__lint.Dockerfile.def",
         &def,
     );

@@ -1,83 +1,121 @@
 //! Parser conformance: BuildKit's parser test files and the expected
-//! low-level parse of the real-world corpus, read from
-//! `../../shared/conformance` at run time (skipped when absent).
-
-#![allow(clippy::print_stdout)] // the SKIP message goes to the test output
+//! low-level parse of the real-world corpus, read from the conformance corpus
+//! at run time (see `testkit` for where it is and what happens when it is
+//! absent). One test per case directory or file.
 
 use std::path::{Path, PathBuf};
 
 use llb_gen::diagnostic::{render, SourceFile};
 use llb_gen::syntax::{self, ast::Node};
 use serde_json::Value;
+use testkit::{Failed, Trial};
 
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("SKIP: conformance data not found at {}", dir.display());
-        None
-    }
+fn dirs(dir: &Path) -> Vec<PathBuf> {
+    testkit::entries(dir, Path::is_dir)
 }
 
-fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    v.sort();
-    v
+fn main() {
+    let trials = testkit::corpus_trials("parser_conformance", |root| {
+        let parser = root.join("buildkit-parser");
+        let positive = dirs(&parser.join("testfiles"));
+        let negative = dirs(&parser.join("testfiles-negative"));
+        let real_world = testkit::files_ending(&root.join("real-world"), ".Dockerfile");
+        let mut trials = vec![corpus_shape(
+            root,
+            positive.len(),
+            negative.len(),
+            real_world.len(),
+        )];
+        let line = parser.join("testfile-line/Dockerfile");
+        trials.push(Trial::test("buildkit_testfile_line_ranges", move || {
+            buildkit_testfile_line_ranges(&line);
+            Ok(())
+        }));
+        trials.extend(testkit::file_trials(
+            "buildkit_testfiles_dump_byte_for_byte",
+            &positive,
+            "",
+            buildkit_testfile_dumps_byte_for_byte,
+        ));
+        trials.extend(testkit::file_trials(
+            "buildkit_negative_testfiles_are_rejected",
+            &negative,
+            "",
+            buildkit_negative_testfile_is_rejected,
+        ));
+        let ast_dir = root.join("real-world-ast");
+        trials.extend(real_world.into_iter().map(|path| {
+            let stem = testkit::stem(&path, ".Dockerfile");
+            let json = ast_dir.join(format!("{stem}.json"));
+            Trial::test(
+                format!("real_world_matches_upstream_parse::{stem}"),
+                move || real_world_matches_upstream_parse(&path, &json),
+            )
+        }));
+        trials
+    });
+    testkit::run(trials)
 }
 
-#[test]
-fn buildkit_testfiles_dump_byte_for_byte() {
-    let Some(root) = conformance_dir() else {
-        return;
-    };
-    let mut failures = Vec::new();
-    let cases = sorted_dirs(&root.join("buildkit-parser/testfiles"));
-    assert_eq!(cases.len(), 33, "expected 33 cases");
-    for case in &cases {
-        let input = std::fs::read(case.join("Dockerfile")).expect("Dockerfile");
-        let want = std::fs::read_to_string(case.join("result")).expect("result");
-        let parsed = syntax::parse_bytes(&input);
-        let got = format!("{}\n", syntax::dump(&parsed.dockerfile));
-        if !parsed.errors.is_empty() || got != want {
-            failures.push(format!(
-                "{}: errors {:?}\n--- got\n{got}--- want\n{want}",
-                case.display(),
-                parsed.errors
-            ));
+/// The corpus has the cases the per-case tests expect, and its expected real-world parse has
+/// the heredoc bodies they compare (counted from the JSON, independently of our parser).
+fn corpus_shape(root: &Path, positive: usize, negative: usize, real_world: usize) -> Trial {
+    let ast_dir = root.join("real-world-ast");
+    Trial::test("corpus_shape", move || {
+        if positive != 33 || negative != 4 || real_world < 278 {
+            return Err(format!(
+                "expected 33 parser cases, 4 negative cases and at least 278 real-world files; \
+                 found {positive}, {negative} and {real_world}"
+            )
+            .into());
         }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-#[test]
-fn buildkit_negative_testfiles_are_rejected() {
-    let Some(root) = conformance_dir() else {
-        return;
-    };
-    let cases = sorted_dirs(&root.join("buildkit-parser/testfiles-negative"));
-    assert_eq!(cases.len(), 4);
-    for case in &cases {
-        let input = std::fs::read(case.join("Dockerfile")).expect("Dockerfile");
-        let parsed = syntax::parse_bytes(&input);
-        assert!(!parsed.errors.is_empty(), "{} parsed", case.display());
-        let file = SourceFile::new("Dockerfile", syntax::source_text(&input));
-        for e in &parsed.errors {
-            let text = render(&e.to_diagnostic(), &file);
-            assert!(text.starts_with("error: "), "{text}");
+        let mut heredocs = 0;
+        for json in testkit::files_ending(&ast_dir, ".json") {
+            let want: Value = serde_json::from_slice(&std::fs::read(&json).expect("json"))
+                .unwrap_or_else(|e| panic!("{}: {e}", json.display()));
+            for instr in want["instructions"].as_array().into_iter().flatten() {
+                heredocs += instr["heredocs"].as_array().map_or(0, Vec::len);
+            }
         }
-    }
+        if heredocs != 176 {
+            return Err(format!("{heredocs} heredoc bodies to compare, expected 176").into());
+        }
+        Ok(())
+    })
 }
 
-#[test]
-fn buildkit_testfile_line_ranges() {
-    let Some(root) = conformance_dir() else {
-        return;
-    };
-    let input = std::fs::read(root.join("buildkit-parser/testfile-line/Dockerfile")).expect("file");
+fn buildkit_testfile_dumps_byte_for_byte(case: &Path, _: &str) -> Result<(), Failed> {
+    let input = std::fs::read(case.join("Dockerfile")).expect("Dockerfile");
+    let want = std::fs::read_to_string(case.join("result")).expect("result");
+    let parsed = syntax::parse_bytes(&input);
+    let got = format!("{}\n", syntax::dump(&parsed.dockerfile));
+    if !parsed.errors.is_empty() || got != want {
+        return Err(format!(
+            "{}: errors {:?}\n--- got\n{got}--- want\n{want}",
+            case.display(),
+            parsed.errors
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn buildkit_negative_testfile_is_rejected(case: &Path, _: &str) -> Result<(), Failed> {
+    let input = std::fs::read(case.join("Dockerfile")).expect("Dockerfile");
+    let parsed = syntax::parse_bytes(&input);
+    if parsed.errors.is_empty() {
+        return Err(format!("{} parsed", case.display()).into());
+    }
+    let file = SourceFile::new("Dockerfile", syntax::source_text(&input));
+    for e in &parsed.errors {
+        let text = render(&e.to_diagnostic(), &file);
+        assert!(text.starts_with("error: "), "{text}");
+    }
+    Ok(())
+}
+
+fn buildkit_testfile_line_ranges(path: &Path) {
+    let input = std::fs::read(path).expect("file");
     let parsed = syntax::parse_bytes(&input);
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
     let nodes = &parsed.dockerfile.nodes;
@@ -202,67 +240,42 @@ fn compare_node(node: &Node, want: &Value, with_lines: bool) -> Vec<String> {
     diffs
 }
 
-#[test]
-fn real_world_corpus_matches_upstream_parse() {
-    let Some(root) = conformance_dir() else {
-        return;
-    };
-    let mut files: Vec<PathBuf> = sorted_dirs(&root.join("real-world"))
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "Dockerfile"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 278, "only {} real-world files", files.len());
-    let mut failures = Vec::new();
-    let mut heredocs = 0;
-    for path in &files {
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
-        let json_path = root.join("real-world-ast").join(format!("{stem}.json"));
-        let want: Value = serde_json::from_slice(&std::fs::read(&json_path).expect("json"))
-            .unwrap_or_else(|e| panic!("{}: {e}", json_path.display()));
-        let input = std::fs::read(path).expect("Dockerfile");
-        let parsed = syntax::parse_bytes(&input);
-        let df = &parsed.dockerfile;
-        let mut diffs = Vec::new();
-        if !parsed.errors.is_empty() {
-            diffs.push(format!("errors: {:?}", parsed.errors));
-        }
-        let dump = format!("{}\n", syntax::dump(df));
-        if dump != want["dump"].as_str().unwrap_or_default() {
-            diffs.push(format!("dump differs:\n{dump}"));
-        }
-        let esc = df.escape.to_string();
-        if esc != want["escape_token"].as_str().unwrap_or_default() {
-            diffs.push(format!("escape {esc}"));
-        }
-        let first = df.nodes.first().map_or(0, |n| u64::from(n.start_line));
-        let last = df.nodes.last().map_or(0, |n| u64::from(n.end_line));
-        if (Some(first), Some(last)) != (want["start_line"].as_u64(), want["end_line"].as_u64()) {
-            diffs.push(format!("file lines {first}..{last}"));
-        }
-        let w_instrs = want["instructions"].as_array().cloned().unwrap_or_default();
-        if w_instrs.len() != df.nodes.len() {
-            diffs.push(format!("{} nodes, want {}", df.nodes.len(), w_instrs.len()));
-        }
-        for (i, (node, w)) in df.nodes.iter().zip(&w_instrs).enumerate() {
-            heredocs += w["heredocs"].as_array().map_or(0, Vec::len);
-            for d in compare_node(node, w, true) {
-                diffs.push(format!("node {i} (line {}): {d}", node.start_line));
-            }
-        }
-        if !diffs.is_empty() {
-            failures.push(format!("{}:\n  {}", path.display(), diffs.join("\n  ")));
+/// One real-world file: our parse matches upstream's (`real-world-ast/NAME.json`): the dump,
+/// the escape token, the line range, and each instruction with its heredocs.
+fn real_world_matches_upstream_parse(path: &Path, json_path: &Path) -> Result<(), Failed> {
+    let want: Value = serde_json::from_slice(&std::fs::read(json_path).expect("json"))
+        .unwrap_or_else(|e| panic!("{}: {e}", json_path.display()));
+    let input = std::fs::read(path).expect("Dockerfile");
+    let parsed = syntax::parse_bytes(&input);
+    let df = &parsed.dockerfile;
+    let mut diffs = Vec::new();
+    if !parsed.errors.is_empty() {
+        diffs.push(format!("errors: {:?}", parsed.errors));
+    }
+    let dump = format!("{}\n", syntax::dump(df));
+    if dump != want["dump"].as_str().unwrap_or_default() {
+        diffs.push(format!("dump differs:\n{dump}"));
+    }
+    let esc = df.escape.to_string();
+    if esc != want["escape_token"].as_str().unwrap_or_default() {
+        diffs.push(format!("escape {esc}"));
+    }
+    let first = df.nodes.first().map_or(0, |n| u64::from(n.start_line));
+    let last = df.nodes.last().map_or(0, |n| u64::from(n.end_line));
+    if (Some(first), Some(last)) != (want["start_line"].as_u64(), want["end_line"].as_u64()) {
+        diffs.push(format!("file lines {first}..{last}"));
+    }
+    let w_instrs = want["instructions"].as_array().cloned().unwrap_or_default();
+    if w_instrs.len() != df.nodes.len() {
+        diffs.push(format!("{} nodes, want {}", df.nodes.len(), w_instrs.len()));
+    }
+    for (i, (node, w)) in df.nodes.iter().zip(&w_instrs).enumerate() {
+        for d in compare_node(node, w, true) {
+            diffs.push(format!("node {i} (line {}): {d}", node.start_line));
         }
     }
-    assert_eq!(heredocs, 176, "heredoc bodies compared");
-    assert!(
-        failures.is_empty(),
-        "{} of {} files differ:\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n")
-    );
+    if !diffs.is_empty() {
+        return Err(format!("{}:\n  {}", path.display(), diffs.join("\n  ")).into());
+    }
+    Ok(())
 }

@@ -1,9 +1,11 @@
 //! Snapshot tests of the syntax layer: a readable AST dump with spans for
 //! `tests/fixtures/parse/ok/*.Dockerfile`, and the rendered diagnostics for
-//! `tests/fixtures/parse/err/*.Dockerfile` (one snapshot per file).
+//! `tests/fixtures/parse/err/*.Dockerfile` (one test and one snapshot per file).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+use testkit::{Failed, Trial};
 
 use llb_gen::diagnostic::{render, render_all, SourceFile};
 use llb_gen::syntax::{self, ast::Node};
@@ -13,20 +15,40 @@ fn fixtures(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/parse")
         .join(kind);
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "Dockerfile"))
-        .collect();
-    v.sort();
-    v
+    testkit::files_ending(&dir, ".Dockerfile")
 }
 
-fn stem(p: &Path) -> String {
-    p.file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default()
-        .to_string()
+fn main() {
+    let ok = fixtures("ok");
+    let err = fixtures("err");
+    let mut trials = vec![
+        Trial::test("fixture_count", {
+            let (ok, err) = (ok.len(), err.len());
+            move || {
+                if ok < 4 || err < 20 {
+                    return Err(format!("only {ok} ok and {err} error fixtures").into());
+                }
+                Ok(())
+            }
+        }),
+        Trial::test("over_long_line_is_a_located_error", || {
+            over_long_line_is_a_located_error();
+            Ok(())
+        }),
+    ];
+    trials.extend(testkit::file_trials(
+        "ast",
+        &ok,
+        ".Dockerfile",
+        ast_snapshot,
+    ));
+    trials.extend(testkit::file_trials(
+        "diagnostics",
+        &err,
+        ".Dockerfile",
+        diagnostic_snapshot,
+    ));
+    testkit::run(trials)
 }
 
 /// `@start..end "source text"` for a span.
@@ -121,21 +143,14 @@ fn tree(src: &str) -> String {
     out
 }
 
-#[test]
-fn ast_snapshots() {
-    let files = fixtures("ok");
-    assert!(files.len() >= 4);
-    for path in files {
-        let src = std::fs::read_to_string(&path).expect("utf-8 fixture");
-        let parsed = syntax::parse(&src);
-        assert!(
-            parsed.errors.is_empty(),
-            "{}: {:?}",
-            path.display(),
-            parsed.errors
-        );
-        insta::assert_snapshot!(format!("ast_{}", stem(&path)), tree(&src));
+fn ast_snapshot(path: &Path, stem: &str) -> Result<(), Failed> {
+    let src = std::fs::read_to_string(path).expect("utf-8 fixture");
+    let parsed = syntax::parse(&src);
+    if !parsed.errors.is_empty() {
+        return Err(format!("{}: {:?}", path.display(), parsed.errors).into());
     }
+    insta::assert_snapshot!(format!("ast_{stem}"), tree(&src));
+    Ok(())
 }
 
 fn rendered_errors(name: &str, bytes: &[u8]) -> String {
@@ -146,21 +161,13 @@ fn rendered_errors(name: &str, bytes: &[u8]) -> String {
     render_all(&diags, &file)
 }
 
-#[test]
-fn diagnostic_snapshots() {
-    let files = fixtures("err");
-    assert!(files.len() >= 20, "only {} error fixtures", files.len());
-    for path in files {
-        let bytes = std::fs::read(&path).expect("fixture");
-        let name = format!("{}.Dockerfile", stem(&path));
-        insta::assert_snapshot!(
-            format!("err_{}", stem(&path)),
-            rendered_errors(&name, &bytes)
-        );
-    }
+fn diagnostic_snapshot(path: &Path, stem: &str) -> Result<(), Failed> {
+    let bytes = std::fs::read(path).expect("fixture");
+    let name = format!("{stem}.Dockerfile");
+    insta::assert_snapshot!(format!("err_{stem}"), rendered_errors(&name, &bytes));
+    Ok(())
 }
 
-#[test]
 fn over_long_line_is_a_located_error() {
     let long = "x".repeat(70_000);
     let src = format!("FROM alpine\nRUN echo {long}\nRUN echo ok\n");

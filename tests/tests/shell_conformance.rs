@@ -1,23 +1,16 @@
 //! Upstream BuildKit's shell-lexer tables (`shell/envVarTest`,
 //! `shell/wordsTest`), run with the harness rules of upstream's
-//! `TestShellParser4EnvVars` / `TestShellParser4Words` (Unix semantics).
+//! `TestShellParser4EnvVars` / `TestShellParser4Words` (Unix semantics), from
+//! the conformance corpus (see `testkit`). One test per table file.
 
 use std::path::PathBuf;
 
 use llb_gen::words::Lexer;
 
+/// The tables' directory in the conformance corpus, or `None` (after a loud SKIP; a failure
+/// with `CI=true`) when the corpus is absent.
 fn shell_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/buildkit-parser/shell");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: {} not found; the shell conformance tables are not available",
-            dir.display()
-        );
-        None
-    }
+    testkit::conformance("shell_conformance").map(|c| c.join("buildkit-parser/shell"))
 }
 
 fn read(dir: &std::path::Path, name: &str) -> String {

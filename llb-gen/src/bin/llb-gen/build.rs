@@ -137,11 +137,11 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         locals: locals(&args.locals)?,
     };
     let mut converter = convert::Converter::new(bytes.as_slice(), opts, Limits::DEFAULT);
-    let mut out = Vec::new();
+    let mut out = Chunks::default();
     let conversion = match convert::run_to_ready(&mut converter, &mut host) {
         Err(diags) => Err(diags),
         Ok(ready) if args.json => ready.marshal().map(|c| {
-            out = llb_gen::llb::dump(&c.definition).into_bytes();
+            out.0.push(llb_gen::llb::dump(&c.definition).into_bytes());
             convert::StreamedConversion::from(c)
         }),
         // Marshaled op by op into `out`, without a `pb::Definition` copy.
@@ -166,11 +166,38 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         write_file(path, &conversion.image_config)?;
     }
     let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&out)
+    out.0
+        .iter()
+        .try_for_each(|chunk| stdout.write_all(chunk))
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The output, held until the conversion has succeeded, in chunks of 64 KiB:
+/// a growing `Vec` would hold up to twice the Definition while it doubles.
+#[derive(Default)]
+struct Chunks(Vec<Vec<u8>>);
+
+impl Write for Chunks {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        const CHUNK: usize = 64 << 10;
+        let mut rest = buf;
+        while !rest.is_empty() {
+            if self.0.last().is_none_or(|c| c.len() == CHUNK) {
+                self.0.push(Vec::with_capacity(CHUNK));
+            }
+            if let Some(last) = self.0.last_mut() {
+                let n = rest.len().min(CHUNK - last.len());
+                last.extend_from_slice(&rest[..n]);
+                rest = &rest[n..];
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// `--local NAME=DIR` options.

@@ -232,7 +232,7 @@ fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
 fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
     Err(
         "this llb-gen was built without registry support: pass --offline, \
-         or rebuild with `cargo build -p llb-gen --features registry`"
+         or rebuild with `cargo build -p llb-gen-cli --features registry`"
             .to_string(),
     )
 }

@@ -18,6 +18,8 @@
 //! - [`convert`]: stage graph, targets, ARG/ENV scoping, instruction lowering, image config and history.
 //! - [`llb`]: the LLB builder (immutable states, ops, deterministic Definition marshaling).
 //! - [`limits`]: the resource policy (file size, instructions, stages, heredocs, expansion).
+//! - [`options`]: the frontend options (`build-arg:*`, `platform`, `context:*`, ...) to
+//!   [`convert::ConvertOptions`], for any host.
 //!
 //! The library does no I/O: image configs come in through the
 //! [`convert::ImageResolver`] trait, implemented by the `frontend` binary
@@ -28,6 +30,7 @@ pub mod diagnostic;
 pub mod ir;
 pub mod limits;
 pub mod llb;
+pub mod options;
 pub mod path;
 pub mod syntax;
 pub mod text;

@@ -42,10 +42,8 @@ fn args(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 /// The options a fixture is converted with (most use the defaults).
 fn options(name: &str) -> ConvertOptions {
-    let mut opts = ConvertOptions {
-        filename: format!("{name}.Dockerfile"),
-        ..ConvertOptions::default()
-    };
+    let mut opts = ConvertOptions::default();
+    opts.filename = format!("{name}.Dockerfile");
     match name {
         "build-args" => opts.build_args = args(&[("A", "override"), ("B", "set")]),
         "build-arg-override" => {

@@ -34,7 +34,10 @@ pub enum ResolveMode {
     Local,
 }
 
-/// Everything a build request can set (the frontend options, typed).
+/// Everything a build request can set (the frontend options, typed; see
+/// [`crate::options::parse`]). Non-exhaustive: start from
+/// [`ConvertOptions::default`] and assign the fields to change.
+#[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct ConvertOptions {
     /// Dockerfile name as shown in errors and progress (`filename` option).

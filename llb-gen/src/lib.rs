@@ -25,13 +25,15 @@
 //! [`convert::ImageResolver`] trait, implemented by the `frontend` binary
 //! (gateway RPCs) and by the CLI (registry or offline).
 
+#![warn(unreachable_pub)]
+
 pub mod convert;
 pub mod diagnostic;
 pub mod ir;
 pub mod limits;
 pub mod llb;
 pub mod options;
-pub mod path;
+pub(crate) mod path;
 pub mod syntax;
 pub mod text;
 pub mod words;

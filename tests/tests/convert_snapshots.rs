@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::FixtureHost;
-use llb_gen::convert::{convert_with_host, platform, Conversion, ConvertOptions};
+use llb_gen::convert::{convert_with_host, Conversion, ConvertOptions};
 use llb_gen::diagnostic::{render_all, Diagnostic, SourceFile};
 use llb_gen::limits::Limits;
+use llb_gen::options::parse_platform;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
@@ -81,7 +82,7 @@ fn options(name: &str) -> ConvertOptions {
         }
         "source-date-epoch" => opts.build_args = args(&[("SOURCE_DATE_EPOCH", "1700000000")]),
         "platform-args" => {
-            let p = platform::parse_platform("linux/arm/v7", &opts.build_platform).unwrap();
+            let p = parse_platform("linux/arm/v7", &opts.build_platform).unwrap();
             opts.target_platform = Some(p);
         }
         _ => {}

@@ -22,25 +22,25 @@
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 
 mod api;
-pub mod args;
+pub(crate) mod args;
 mod build;
 mod contexts;
 mod copy;
 mod copy_flags;
 mod dispatch;
-pub mod dockerignore;
+pub(crate) mod dockerignore;
 mod epoch;
-pub mod expand;
+pub(crate) mod expand;
 mod git;
-pub mod image;
+pub(crate) mod image;
 mod onbuild;
-pub mod platform;
-pub mod reference;
+pub(crate) mod platform;
+pub(crate) mod reference;
 mod resolve;
 mod run;
 mod session;
 mod simple;
-pub mod stages;
+pub(crate) mod stages;
 mod suggest;
 pub use api::*;
 pub use resolve::ImageAnswer;

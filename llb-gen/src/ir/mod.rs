@@ -19,13 +19,13 @@
 
 mod copy;
 mod error;
-pub mod flags;
+pub(crate) mod flags;
 mod mount;
 mod run;
 mod simple;
-pub mod suggest;
+pub(crate) mod suggest;
 mod types;
-pub mod values;
+pub(crate) mod values;
 
 pub use error::{Arity, IrError, IrErrorKind};
 pub use mount::has_variable_before_end;

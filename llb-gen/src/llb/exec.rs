@@ -18,7 +18,7 @@ use super::LlbError;
 use crate::pb;
 
 /// The root mount target.
-pub const ROOT_MOUNT: &str = "/";
+pub(super) const ROOT_MOUNT: &str = "/";
 
 /// Proxy variables passed outside the cache key (`Meta.proxy_env`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -46,7 +46,7 @@ impl SourceMap {
 }
 
 /// A `pb::Range` from line `start` to line `end`, character 0.
-pub fn line_range(start: i32, end: i32) -> pb::Range {
+pub(super) fn line_range(start: i32, end: i32) -> pb::Range {
     pb::Range {
         start: Some(pb::Position {
             line: start,

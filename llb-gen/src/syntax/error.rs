@@ -8,7 +8,7 @@ use crate::text::TextRange;
 
 /// Longest physical line upstream accepts (Go's `bufio.Scanner` token limit
 /// minus the newline).
-pub const MAX_LINE_BYTES: usize = 64 * 1024 - 1;
+pub(crate) const MAX_LINE_BYTES: usize = 64 * 1024 - 1;
 
 /// One problem found by the line parser.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -19,9 +19,9 @@
 mod args;
 pub mod ast;
 mod directives;
-pub mod dump;
+mod dump;
 mod encoding;
-pub mod error;
+pub(crate) mod error;
 mod heredoc;
 mod lexer;
 mod parser;

@@ -89,6 +89,7 @@ impl MountKey {
 }
 
 impl MountType {
+    /// The name as written in `type=`.
     pub fn name(self) -> &'static str {
         match self {
             MountType::Bind => "bind",

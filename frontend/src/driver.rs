@@ -33,10 +33,11 @@ use tonic::transport::Channel;
 use crate::bridge::{Bridge, Metadata, SolvedRef};
 use crate::env::GatewayEnv;
 use crate::host::GatewayHost;
-use crate::options::{self, platform_id, FrontendOptions};
+use crate::options::{self, BuildOptions};
 use crate::sources::{LocalDefinition, LocalSource};
 use crate::status::FrontendError;
 use crate::transport;
+use llb_gen::options::{format_platform as platform_id, normalize_platform};
 
 /// Connect over stdio and run the build described by the environment.
 pub async fn run_from_environment() -> anyhow::Result<()> {
@@ -106,7 +107,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 
 /// The default build platform when no worker is listed.
 fn host_platform() -> Platform {
-    options::normalize_platform(Platform {
+    normalize_platform(&Platform {
         os: "linux".into(),
         architecture: std::env::consts::ARCH.into(),
         variant: None,
@@ -150,7 +151,7 @@ struct Loaded {
     source: LocalDefinition,
 }
 
-async fn read_dockerfile(bridge: &Bridge, fo: &FrontendOptions) -> Result<Loaded, FrontendError> {
+async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, FrontendError> {
     let filename = fo.convert.filename.clone();
     let ignore_name = format!("{filename}.dockerignore");
     // `dockerfile` is accepted for `Dockerfile` (moby/moby#10858).
@@ -206,7 +207,7 @@ fn dockerfile_source(filename: impl Into<String>, data: &[u8]) -> SourceFile {
 /// same host: what one platform resolved or read is not asked again.
 async fn convert_all(
     host: &mut GatewayHost<'_>,
-    fo: &FrontendOptions,
+    fo: &BuildOptions,
     data: &[u8],
 ) -> Result<Vec<(Option<Platform>, Conversion)>, FrontendError> {
     let requested: Vec<Option<Platform>> = if fo.platforms.is_empty() {
@@ -216,10 +217,7 @@ async fn convert_all(
     };
     let mut out = Vec::new();
     for platform in requested {
-        let opts = llb_gen::convert::ConvertOptions {
-            target_platform: platform.clone(),
-            ..fo.convert.clone()
-        };
+        let opts = fo.convert_options_for(platform.clone());
         let converter = Converter::new(data, opts, Limits::DEFAULT);
         let conv =
             drive(converter, host)
@@ -338,7 +336,7 @@ fn image_platform(config: &[u8], build: &Platform) -> Platform {
             .map(String::from)
     };
     match (field("os"), field("architecture")) {
-        (Some(os), Some(architecture)) => options::normalize_platform(Platform {
+        (Some(os), Some(architecture)) => normalize_platform(&Platform {
             os,
             architecture,
             variant: field("variant"),
@@ -369,7 +367,7 @@ fn platform_json(p: &Platform) -> serde_json::Value {
 /// per-platform image configs and `refs.platforms` (upstream 5.9).
 fn make_result(
     bridge: &Bridge,
-    fo: &FrontendOptions,
+    fo: &BuildOptions,
     built: Vec<Built>,
 ) -> Result<gw::Result, FrontendError> {
     let multi = fo.is_multi_platform();

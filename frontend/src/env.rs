@@ -91,7 +91,7 @@ fn first_worker_platform(json: &str) -> Option<Platform> {
     if p.os.is_empty() || p.architecture.is_empty() {
         return None;
     }
-    Some(crate::options::normalize_platform(Platform {
+    Some(llb_gen::options::normalize_platform(&Platform {
         os: p.os,
         architecture: p.architecture,
         variant: Some(p.variant).filter(|v| !v.is_empty()),

@@ -14,7 +14,7 @@ use llb_gen::convert::{
 };
 
 use crate::bridge::{pb_platform, Bridge};
-use crate::options::FrontendOptions;
+use crate::options::BuildOptions;
 use crate::sources::LocalSource;
 
 /// The requests in `wanted` not answered yet, each once.
@@ -31,7 +31,7 @@ fn missing<K: Ord + Clone, V>(wanted: &[K], known: &BTreeMap<K, V>) -> Vec<K> {
 
 pub struct GatewayHost<'a> {
     bridge: &'a Bridge,
-    fo: &'a FrontendOptions,
+    fo: &'a BuildOptions,
     /// `<Dockerfile>.dockerignore`, read together with the Dockerfile.
     dockerfile_ignore: Option<Vec<u8>>,
     images: BTreeMap<ImageRequest, ImageAnswer>,
@@ -41,7 +41,7 @@ pub struct GatewayHost<'a> {
 impl<'a> GatewayHost<'a> {
     pub fn new(
         bridge: &'a Bridge,
-        fo: &'a FrontendOptions,
+        fo: &'a BuildOptions,
         dockerfile_ignore: Option<Vec<u8>>,
     ) -> Self {
         GatewayHost {

@@ -17,24 +17,32 @@ use std::fmt::Write as _;
 
 use crate::text::{LineIndex, TextRange};
 
+/// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// The build goes on.
     Warning,
+    /// The build fails.
     Error,
 }
 
 /// One problem found in a Dockerfile, located by a byte span.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Warning or error.
     pub severity: Severity,
     /// A short stable identifier, e.g. `unterminated-heredoc`.
     pub code: &'static str,
+    /// What is wrong, one line.
     pub message: String,
+    /// Where, in bytes of the source.
     pub span: TextRange,
+    /// Advice, e.g. a "did you mean" suggestion.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error with `code` and `message` at `span`.
     pub fn error(code: &'static str, message: impl Into<String>, span: TextRange) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -45,6 +53,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning with `code` and `message` at `span`.
     pub fn warning(code: &'static str, message: impl Into<String>, span: TextRange) -> Self {
         Diagnostic {
             severity: Severity::Warning,
@@ -55,6 +64,7 @@ impl Diagnostic {
         }
     }
 
+    /// The same diagnostic with a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -64,12 +74,16 @@ impl Diagnostic {
 /// A named source text with its line index.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
+    /// The file's name as shown (`Dockerfile`, `<stdin>`).
     pub name: String,
+    /// Its text.
     pub text: String,
+    /// Where its lines start.
     pub lines: LineIndex,
 }
 
 impl SourceFile {
+    /// A source file named `name` with `text`, its lines indexed.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
         let lines = LineIndex::new(&text);
@@ -175,7 +189,7 @@ fn frame_line(content: &str, carets: Option<(usize, usize)>) -> (String, Option<
 }
 
 /// Render one diagnostic as a code frame with `file:line:col`, the lines the
-/// span covers (at most [`MAX_SHOWN_LINES`]) and carets under the span.
+/// span covers (at most 6) and carets under the span.
 /// Long lines are cut around the span, control characters are escaped.
 pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
     let text = &file.text;

@@ -1,16 +1,21 @@
-//! `llb-gen`: Dockerfile (a superset of the upstream language) to BuildKit LLB.
+//! `llb-gen`: Dockerfile to BuildKit LLB, as a library: the parser, the
+//! converter and the LLB builder, with no I/O.
 //!
 //! The pipeline has one representation per stage and typed boundaries:
 //!
 //! ```text
 //! text --syntax--> ast::Dockerfile --ir--> ir::Dockerfile --convert--> llb::State graph --llb--> pb::Definition
-//!                        |                                      |
-//!                      words (shell-word lexing and ${VAR} expansion, used by ir and convert)
+//!                                                              |
+//!                                        words (shell-word lexing and ${VAR} expansion)
 //! ```
+//!
+//! The entry points, each with an example: [`syntax::parse`], [`ir::lower`],
+//! [`convert::convert_dockerfile`], the [`convert::Converter`] state machine,
+//! [`options::parse`] for a frontend's key/value options, and the [`llb`]
+//! builder.
 //!
 //! Source code layout:
 //! - [`text`]: byte ranges, spans, line index.
-//! - [`path`]: slash-separated path helpers with Go's `path` semantics.
 //! - [`diagnostic`]: the diagnostic type every stage converts into, and the renderer.
 //! - [`syntax`]: logical lines, directives, comments, heredocs, JSON vs shell form; the AST and its dump.
 //! - [`words`]: shell-word lexer and variable expansion with upstream's semantics.
@@ -18,17 +23,25 @@
 //! - [`convert`]: stage graph, targets, ARG/ENV scoping, instruction lowering, image config and history.
 //! - [`llb`]: the LLB builder (immutable states, ops, deterministic Definition marshaling).
 //! - [`limits`]: the resource policy (file size, instructions, stages, heredocs, expansion).
+//! - [`options`]: the frontend options (`build-arg:*`, `platform`, `context:*`, ...) to
+//!   [`convert::ConvertOptions`], for any host.
 //!
-//! The library does no I/O: image configs come in through the
-//! [`convert::ImageResolver`] trait, implemented by the `frontend` binary
-//! (gateway RPCs) and by the CLI (registry or offline).
+//! The library does no I/O: the [`convert::Converter`] asks its host for
+//! image configs and files, and the host answers (the `frontend` over
+//! gateway RPCs, the `llb-gen` CLI from disk and registries, tests from
+//! tables). [`convert::convert_dockerfile`] is a blocking loop over it with
+//! an [`convert::ImageResolver`].
+
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
 
 pub mod convert;
 pub mod diagnostic;
 pub mod ir;
 pub mod limits;
 pub mod llb;
-pub mod path;
+pub mod options;
+pub(crate) mod path;
 pub mod syntax;
 pub mod text;
 pub mod words;

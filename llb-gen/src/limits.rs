@@ -68,10 +68,15 @@ impl Default for Limits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Limit {
+    /// The size of the Dockerfile ([`Limits::max_file_bytes`]).
     FileBytes,
+    /// The number of instructions ([`Limits::max_instructions`]).
     Instructions,
+    /// The number of stages ([`Limits::max_stages`]).
     Stages,
+    /// The size of one heredoc body ([`Limits::max_heredoc_bytes`]).
     HeredocBytes,
+    /// The size of the Definition ([`Limits::max_definition_bytes`]).
     DefinitionBytes,
 }
 
@@ -79,8 +84,11 @@ pub enum Limit {
 /// point where the check failed, `max` the limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Exceeded {
+    /// Which limit.
     pub limit: Limit,
+    /// The count or size when the check failed.
     pub actual: usize,
+    /// The limit's value.
     pub max: usize,
 }
 

@@ -3,7 +3,7 @@
 
 /// Go's `path.Clean`: lexical clean-up of `.`, `..` and repeated slashes;
 /// `""` becomes `"."`.
-pub fn clean(p: &str) -> String {
+pub(crate) fn clean(p: &str) -> String {
     if is_clean(p) {
         return p.to_string();
     }
@@ -48,7 +48,7 @@ fn is_clean(p: &str) -> bool {
 /// Go's `system.NormalizePath(parent, p, keepSlash)` for Unix paths: `p`
 /// made absolute against `parent` and cleaned; with `keep_slash`, a trailing
 /// `/` or `/.` of `p` is kept (it matters for copy destinations).
-pub fn normalize(parent: &str, p: &str, keep_slash: bool) -> String {
+pub(crate) fn normalize(parent: &str, p: &str, keep_slash: bool) -> String {
     let mut out = if p.starts_with('/') {
         clean(p)
     } else {

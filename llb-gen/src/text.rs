@@ -9,7 +9,9 @@ use std::fmt;
 /// A half-open byte range `[start, end)` into one source file.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TextRange {
+    /// First byte.
     pub start: u32,
+    /// One past the last byte.
     pub end: u32,
 }
 
@@ -36,10 +38,12 @@ impl TextRange {
         TextRange::new(clamp(start), clamp(end))
     }
 
+    /// The length in bytes.
     pub fn len(&self) -> u32 {
         self.end - self.start
     }
 
+    /// True for an empty range.
     pub fn is_empty(&self) -> bool {
         self.start == self.end
     }
@@ -49,10 +53,12 @@ impl TextRange {
         TextRange::new(self.start.min(other.start), self.end.max(other.end))
     }
 
+    /// True when `offset` is inside (`start <= offset < end`).
     pub fn contains(&self, offset: u32) -> bool {
         self.start <= offset && offset < self.end
     }
 
+    /// As a `usize` range, to slice the source.
     pub fn as_usize(&self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -67,11 +73,14 @@ impl fmt::Debug for TextRange {
 /// A value with the span it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spanned<T> {
+    /// The value.
     pub value: T,
+    /// Where it was written.
     pub span: TextRange,
 }
 
 impl<T> Spanned<T> {
+    /// `value` from `span`.
     pub fn new(value: T, span: TextRange) -> Self {
         Spanned { value, span }
     }
@@ -80,7 +89,9 @@ impl<T> Spanned<T> {
 /// A 1-based line and a 1-based column counted in characters (not bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LineCol {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub col: u32,
 }
 
@@ -92,6 +103,7 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// The index of `text`'s lines.
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0u32];
         for (i, b) in text.bytes().enumerate() {
@@ -124,6 +136,7 @@ impl LineIndex {
         TextRange::new(start, end)
     }
 
+    /// The number of lines.
     pub fn line_count(&self) -> usize {
         self.starts.len()
     }

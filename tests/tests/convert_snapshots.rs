@@ -12,9 +12,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::FixtureHost;
-use llb_gen::convert::{convert_with_host, platform, Conversion, ConvertOptions};
+use llb_gen::convert::{convert_with_host, Conversion, ConvertOptions};
 use llb_gen::diagnostic::{render_all, Diagnostic, SourceFile};
 use llb_gen::limits::Limits;
+use llb_gen::options::parse_platform;
 use prost::Message;
 use sha2::{Digest, Sha256};
 use testkit::{Failed, Trial};
@@ -47,10 +48,8 @@ fn pair(key: &str, value: &str) -> (String, String) {
 ///   `context-exclude NAME PATTERN` (a `.dockerignore` line of local context NAME),
 ///   `shared-key NAME=KEY` (the shared key hint of local context NAME).
 fn options(name: &str, text: &str) -> ConvertOptions {
-    let mut opts = ConvertOptions {
-        filename: format!("{name}.Dockerfile"),
-        ..ConvertOptions::default()
-    };
+    let mut opts = ConvertOptions::default();
+    opts.filename = format!("{name}.Dockerfile");
     for (key, value) in testkit::header_pragmas(text) {
         match key.as_str() {
             "build-arg" => {
@@ -61,7 +60,7 @@ fn options(name: &str, text: &str) -> ConvertOptions {
             }
             "target" => opts.target = Some(value),
             "platform" => {
-                let p = platform::parse_platform(&value, &opts.build_platform)
+                let p = parse_platform(&value, &opts.build_platform)
                     .unwrap_or_else(|e| panic!("{name}: `# test: platform {value}`: {e:?}"));
                 opts.target_platform = Some(p);
             }

@@ -39,11 +39,9 @@ fn examples_dir() -> PathBuf {
 fn convert(name: &str, target: Option<&str>) -> String {
     let path = examples_dir().join(name).join("Dockerfile");
     let text = std::fs::read_to_string(&path).unwrap();
-    let opts = ConvertOptions {
-        filename: format!("examples/{name}/Dockerfile"),
-        target: target.map(str::to_string),
-        ..ConvertOptions::default()
-    };
+    let mut opts = ConvertOptions::default();
+    opts.filename = format!("examples/{name}/Dockerfile");
+    opts.target = target.map(str::to_string);
     match convert_dockerfile(&text, &opts, &OfflineResolver) {
         Ok(c) => {
             let config = String::from_utf8(c.image_config).unwrap();

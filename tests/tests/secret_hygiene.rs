@@ -29,11 +29,9 @@ RUN --mount=type=ssh,id=deploy,required=true ssh -T git@example.invalid || true
 const SECRET_IDS: [&str; 3] = ["npmrc", "aws", "github_token"];
 
 fn convert() -> Conversion {
-    let opts = ConvertOptions {
-        build_args: BTreeMap::from([("VERSION".into(), "1.2.3-public".into())]),
-        labels: BTreeMap::from([("org.example.team".into(), "platform".into())]),
-        ..ConvertOptions::default()
-    };
+    let mut opts = ConvertOptions::default();
+    opts.build_args = BTreeMap::from([("VERSION".into(), "1.2.3-public".into())]);
+    opts.labels = BTreeMap::from([("org.example.team".into(), "platform".into())]);
     match convert_dockerfile(DOCKERFILE, &opts, &OfflineResolver) {
         Ok(c) => c,
         Err(e) => panic!("{e:#?}"),

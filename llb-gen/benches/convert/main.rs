@@ -1,14 +1,12 @@
 //! `cargo bench -p llb-gen --bench convert`: parse and convert time of a
-//! synthetic 500-stage Dockerfile, and the peak RSS of the `llb-gen` CLI on
-//! it (measured with `/usr/bin/time -v` when available).
+//! synthetic 500-stage Dockerfile. The CLI's peak RSS on the same file is
+//! measured by `scripts/bench` (the CLI is the `llb-gen-cli` crate).
 //!
 //! `cargo bench -p llb-gen --bench convert -- --write PATH` only writes the
 //! synthetic Dockerfile.
 
 mod synthetic;
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use llb_gen::convert::{convert_dockerfile, ConvertOptions, OfflineResolver};
@@ -62,41 +60,4 @@ fn main() {
         "convert_dockerfile, offline, incl. parse ({ROUNDS} rounds): {}",
         summary(convert)
     );
-    peak_rss(&text);
-}
-
-/// Runs the CLI once on the file under `/usr/bin/time -v`.
-fn peak_rss(text: &str) {
-    let path: PathBuf = std::env::temp_dir().join(format!(
-        "llb-gen-synthetic-{}.Dockerfile",
-        std::process::id()
-    ));
-    std::fs::write(&path, text).expect("write synthetic Dockerfile");
-    let bin = env!("CARGO_BIN_EXE_llb-gen");
-    let t = Instant::now();
-    let out = Command::new("/usr/bin/time")
-        .args(["-v", bin, "--offline"])
-        .arg(&path)
-        .output();
-    let wall = t.elapsed();
-    let _ = std::fs::remove_file(&path);
-    match out {
-        Ok(out) if out.status.success() => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let rss = stderr
-                .lines()
-                .find_map(|l| {
-                    l.trim()
-                        .strip_prefix("Maximum resident set size (kbytes): ")
-                })
-                .unwrap_or("?");
-            eprintln!(
-                "llb-gen --offline (CLI, whole process): {:.1} ms wall, peak RSS {rss} KiB, {} bytes of LLB",
-                wall.as_secs_f64() * 1e3,
-                out.stdout.len()
-            );
-        }
-        Ok(out) => eprintln!("llb-gen failed: {}", String::from_utf8_lossy(&out.stderr)),
-        Err(e) => eprintln!("/usr/bin/time not available ({e}); peak RSS not measured"),
-    }
 }

@@ -8,13 +8,18 @@ use crate::pb;
 /// An OCI platform (`os/arch[/variant]`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Platform {
+    /// The operating system (`linux`, `windows`).
     pub os: String,
+    /// The CPU architecture (`amd64`, `arm64`).
     pub architecture: String,
+    /// The CPU variant (`v7` of `arm`).
     pub variant: Option<String>,
+    /// The OS version (`10.0.17763` of `windows(10.0.17763)`).
     pub os_version: Option<String>,
 }
 
 impl Platform {
+    /// `linux/amd64`.
     pub fn linux_amd64() -> Self {
         Platform {
             os: "linux".into(),
@@ -28,19 +33,26 @@ impl Platform {
 /// How base images are resolved (`image-resolve-mode`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ResolveMode {
+    /// `default`: the daemon's default policy.
     #[default]
     Default,
+    /// `pull`: always ask the registry.
     Pull,
+    /// `local`: prefer a local image.
     Local,
 }
 
-/// Everything a build request can set (the frontend options, typed).
+/// Everything a build request can set (the frontend options, typed; see
+/// [`crate::options::parse`]). Non-exhaustive: start from
+/// [`ConvertOptions::default`] and assign the fields to change.
+#[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct ConvertOptions {
     /// Dockerfile name as shown in errors and progress (`filename` option).
     pub filename: String,
     /// Stage to build (`target`); `None` = the last stage.
     pub target: Option<String>,
+    /// `build-arg:*` options: values of ARGs and of the automatic proxy args.
     pub build_args: BTreeMap<String, String>,
     /// `label:*` options, added to the final image config.
     pub labels: BTreeMap<String, String>,
@@ -49,11 +61,13 @@ pub struct ConvertOptions {
     /// Requested target platform (`platform` option); `None` = implicit
     /// (equal to the build platform).
     pub target_platform: Option<Platform>,
+    /// `image-resolve-mode`.
     pub resolve_mode: ResolveMode,
     /// `no-cache`: `Some(empty)` = every stage, `Some(names)` = those stages.
     pub no_cache: Option<BTreeSet<String>>,
     /// `force-network-mode` (`none`, `host`, `sandbox`).
     pub force_network_mode: Option<String>,
+    /// `hostname`: the hostname of RUN containers.
     pub hostname: Option<String>,
     /// `add-hosts`: (host, ip) pairs.
     pub extra_hosts: Vec<(String, String)>,
@@ -61,6 +75,7 @@ pub struct ConvertOptions {
     pub shm_size: Option<u64>,
     /// `ulimit`: (name, soft, hard).
     pub ulimits: Vec<(String, i64, i64)>,
+    /// `cgroup-parent`: the cgroup parent of RUN containers.
     pub cgroup_parent: Option<String>,
     /// Session id for local sources (`BUILDKIT_SESSION_ID`).
     pub session_id: Option<String>,
@@ -99,11 +114,14 @@ impl Default for ConvertOptions {
 }
 
 /// One base image whose config is needed.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ImageRequest {
     /// Normalised reference, e.g. `docker.io/library/alpine:3.23`.
     pub reference: String,
+    /// The platform whose config is wanted.
     pub platform: Platform,
+    /// `image-resolve-mode=pull`: ask the registry even for a local image.
     pub resolve_mode_pull: bool,
     /// Progress name of the resolution when it is not upstream's default
     /// `[internal] load metadata for <reference>` (named contexts).
@@ -124,6 +142,7 @@ pub struct ResolvedImage {
 /// Resolves image configs. Gets all the images of one round at once so the
 /// host can resolve them concurrently.
 pub trait ImageResolver {
+    /// One answer per request, in order: the image, or why it could not be resolved.
     fn resolve(&self, requests: &[ImageRequest]) -> Vec<Result<ResolvedImage, String>>;
 }
 
@@ -148,6 +167,7 @@ impl ImageResolver for OfflineResolver {
 }
 
 /// The result of a conversion.
+#[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct Conversion {
     /// The LLB definition of the target (terminal op last).

@@ -10,25 +10,22 @@ use super::expand::{expand_word, Lookup};
 /// An ordered list of `key=value` (Go `llb.EnvList`): setting a key removes
 /// the old entry and appends the new one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct EnvList {
+pub(crate) struct EnvList {
     items: crate::llb::Env,
 }
 
 impl EnvList {
-    pub fn add_or_replace(&mut self, key: &str, value: &str) {
+    pub(crate) fn add_or_replace(&mut self, key: &str, value: &str) {
         self.items.set(key, value);
     }
 
-    pub fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.items.get(key)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.items.iter()
-    }
-
-    pub fn keys(&self) -> Vec<String> {
-        self.items.iter().map(|(k, _)| k.to_string()).collect()
     }
 }
 
@@ -40,14 +37,14 @@ impl Lookup for EnvList {
 
 /// One declared build arg in a stage (`instructions.KeyValuePairOptional`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeclaredArg {
+pub(crate) struct DeclaredArg {
     pub key: String,
     pub value: Option<String>,
 }
 
 /// Evaluate the ARGs before the first FROM: a build-arg wins, else the
 /// default is expanded against the globals so far (`buildMetaArgs`).
-pub fn build_meta_args(
+pub(crate) fn build_meta_args(
     mut globals: EnvList,
     meta: &[ArgInstruction],
     build_args: &BTreeMap<String, String>,
@@ -77,7 +74,7 @@ pub fn build_meta_args(
 /// Proxy settings taken from build args whether declared or not
 /// (`proxyEnvFromBuildArgs`); keys matched case-insensitively, in key order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProxyArgs {
+pub(crate) struct ProxyArgs {
     pub http_proxy: String,
     pub https_proxy: String,
     pub ftp_proxy: String,
@@ -85,7 +82,7 @@ pub struct ProxyArgs {
     pub all_proxy: String,
 }
 
-pub fn proxy_from_build_args(args: &BTreeMap<String, String>) -> Option<ProxyArgs> {
+pub(crate) fn proxy_from_build_args(args: &BTreeMap<String, String>) -> Option<ProxyArgs> {
     let mut pe = ProxyArgs::default();
     let mut set = false;
     for (k, v) in args {
@@ -104,12 +101,16 @@ pub fn proxy_from_build_args(args: &BTreeMap<String, String>) -> Option<ProxyArg
 }
 
 /// Args that are declared but never put into the env.
-pub fn is_non_env_arg(key: &str) -> bool {
+pub(crate) fn is_non_env_arg(key: &str) -> bool {
     key == "BUILDKIT_SBOM_SCAN_CONTEXT" || key == "BUILDKIT_SBOM_SCAN_STAGE"
 }
 
 /// The `|N k=v ...` prefix of RUN history (`runCommandString`).
-pub fn run_command_string(args: &[String], declared: &[DeclaredArg], env: &dyn Lookup) -> String {
+pub(crate) fn run_command_string(
+    args: &[String],
+    declared: &[DeclaredArg],
+    env: &dyn Lookup,
+) -> String {
     let mut tmp: Vec<(&str, &str)> = Vec::with_capacity(declared.len());
     // Where each key sits in `tmp` (a scan per ARG was quadratic).
     let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();

@@ -18,7 +18,7 @@ use super::reference::Reference;
 
 /// What a named context points at.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ContextSource {
+pub(crate) enum ContextSource {
     /// `docker-image://<ref>`: the reference as written (without `//`).
     Image(String),
     /// `docker-image://scratch`.
@@ -38,7 +38,7 @@ pub enum ContextSource {
 
 /// A `context:` option that applies, with the key it was found under.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NamedContext {
+pub(crate) struct NamedContext {
     /// `name` or `name::os/arch` (upstream's `nameWithPlatform`), shown in
     /// progress names as `[context <key>]`.
     pub key: String,
@@ -48,7 +48,7 @@ pub struct NamedContext {
 
 impl NamedContext {
     /// Parse the value (upstream does this only when the context is used).
-    pub fn source(&self) -> Result<ContextSource, String> {
+    pub(crate) fn source(&self) -> Result<ContextSource, String> {
         let v = self.value.as_str();
         let Some((scheme, rest)) = v.split_once(':') else {
             return Err(format!("invalid context specifier {v} for {}", self.key));
@@ -98,7 +98,7 @@ fn never_looked_up(name: &str) -> bool {
 
 /// Find the option for `name` on `platform`: `context:<name>::<platform>`
 /// first, then `context:<name>`.
-pub fn lookup(
+pub(super) fn lookup(
     contexts: &BTreeMap<String, String>,
     name: &str,
     platform: &Platform,
@@ -119,7 +119,7 @@ pub fn lookup(
 
 /// The context for an image name (`FROM`, `--from`, mount `from=`): looked
 /// up by the familiar form (`docker.io/library/alpine:latest` → `alpine`).
-pub fn lookup_image(
+pub(super) fn lookup_image(
     contexts: &BTreeMap<String, String>,
     reference: &Reference,
     platform: &Platform,
@@ -145,7 +145,7 @@ pub fn lookup_image(
 /// Why a named context cannot be used, with a hint when the value itself
 /// is malformed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ContextError {
+pub(super) struct ContextError {
     pub message: String,
     pub help: Option<&'static str>,
 }
@@ -166,7 +166,7 @@ impl From<String> for ContextError {
 /// A named context about to be loaded: its parsed value and, for
 /// `docker-image://`, the config request for the resolver round.
 #[derive(Clone, Debug)]
-pub struct Pending {
+pub(super) struct Pending {
     pub context: NamedContext,
     pub source: ContextSource,
     pub request: Option<ImageRequest>,
@@ -176,7 +176,7 @@ pub struct Pending {
 }
 
 /// Parse the value and prepare what needs resolving.
-pub fn prepare(
+pub(super) fn prepare(
     context: NamedContext,
     platform: &Platform,
     opts: &ConvertOptions,
@@ -220,7 +220,7 @@ pub fn prepare(
 }
 
 /// A loaded named context: its state and, for images, the config.
-pub struct Loaded {
+pub(super) struct Loaded {
     pub state: llb::State,
     pub image: Option<Image>,
     pub config: Option<Vec<u8>>,
@@ -231,7 +231,7 @@ pub struct Loaded {
 
 /// Build the state of a named context (`NamedContext.load`); `answer` is
 /// the resolver's answer to `pending.request`.
-pub fn load(
+pub(super) fn load(
     pending: &Pending,
     answer: Option<Result<ResolvedImage, String>>,
     platform: &Platform,
@@ -339,7 +339,7 @@ fn with_image_config(mut state: llb::State, image: &Image) -> llb::State {
 }
 
 /// The platform an image config declares.
-pub fn image_platform(image: &Image) -> Platform {
+pub(super) fn image_platform(image: &Image) -> Platform {
     Platform {
         os: image.os.clone(),
         architecture: image.architecture.clone(),

@@ -12,7 +12,7 @@ use super::simple::clean;
 use crate::path::normalize as normalize_path;
 
 /// `pathRelativeToWorkingDir`.
-pub fn dest_path(dir: &str, dest: &str) -> String {
+pub(super) fn dest_path(dir: &str, dest: &str) -> String {
     if dest.starts_with('/') {
         return normalize_path("/", dest, true);
     }
@@ -109,7 +109,7 @@ fn check_http_checksum(
     check_checksum(value).map_err(|(message, help)| err("checksum", message, at).with_help(help))
 }
 
-pub fn copy(
+pub(super) fn copy(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     cmd: &ir::Command,

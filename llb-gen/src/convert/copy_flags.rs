@@ -4,7 +4,7 @@
 
 /// A `--chmod` value rejected by [`parse_chmod`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChmodError {
+pub(super) struct ChmodError {
     pub message: String,
     pub help: &'static str,
 }
@@ -18,7 +18,7 @@ const CHMOD_HELP: &str = "write an octal mode from 0 to 7777 (`755`) or a symbol
 /// A value that starts with a digit must be octal and at most `07777`;
 /// anything else must follow the symbolic grammar (`u+q`, `-1`, `u+x,` and
 /// `rwx` are rejected, like upstream).
-pub fn parse_chmod(s: &str) -> Result<(Option<i32>, String), ChmodError> {
+pub(super) fn parse_chmod(s: &str) -> Result<(Option<i32>, String), ChmodError> {
     if s.starts_with(|c: char| c.is_ascii_digit()) {
         let octal = s.bytes().all(|b| matches!(b, b'0'..=b'7'));
         return match u32::from_str_radix(s, 8) {
@@ -96,7 +96,7 @@ const CHECKSUM_HELP: &str = "write `sha256:` and 64 lowercase hex digits (`sha38
 /// algorithm one of sha256, sha384, sha512 and the hex of its exact length.
 /// The error names the problem like upstream's digest parser (format, length
 /// or algorithm).
-pub fn check_checksum(s: &str) -> Result<(), (String, &'static str)> {
+pub(super) fn check_checksum(s: &str) -> Result<(), (String, &'static str)> {
     // Upstream's words first, then what this value got wrong.
     let fail = |kind: &str, detail: String| {
         Err((

@@ -16,7 +16,7 @@ use super::{copy, run, simple};
 /// What one stage has built so far (Go `dispatchState`, trimmed to what
 /// dispatch needs).
 #[derive(Clone, Debug)]
-pub struct StageState {
+pub(super) struct StageState {
     pub state: llb::State,
     pub image: Image,
     pub platform: Platform,
@@ -42,7 +42,7 @@ pub struct StageState {
 }
 
 /// Lookup over the stage state's env.
-pub struct StateEnv<'a>(pub &'a llb::State);
+pub(super) struct StateEnv<'a>(pub &'a llb::State);
 
 impl Lookup for StateEnv<'_> {
     fn lookup(&self, key: &str) -> Option<&str> {
@@ -51,7 +51,7 @@ impl Lookup for StateEnv<'_> {
 }
 
 /// Everything shared by all stages during dispatch.
-pub struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     pub opts: &'a ConvertOptions,
     pub globals: &'a EnvList,
     pub escape: char,
@@ -71,12 +71,12 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn has_cap(&self, cap: &str) -> bool {
+    pub(super) fn has_cap(&self, cap: &str) -> bool {
         self.opts.llb_caps.as_ref().is_none_or(|c| c.contains(cap))
     }
 
     /// Source locations of an instruction (one range per line, character 0).
-    pub fn location(&self, info: &ir::CommandInfo) -> llb::OpOptions {
+    pub(super) fn location(&self, info: &ir::CommandInfo) -> llb::OpOptions {
         let start = i32::try_from(info.start_line).unwrap_or(i32::MAX);
         let end = i32::try_from(info.end_line).unwrap_or(i32::MAX);
         llb::OpOptions::default().location(self.source_map.location(start..=end))
@@ -84,7 +84,7 @@ impl Ctx<'_> {
 }
 
 /// Convert our platform to the proto one.
-pub fn pb_platform(p: &Platform) -> llb::Platform {
+pub(super) fn pb_platform(p: &Platform) -> llb::Platform {
     llb::Platform {
         architecture: p.architecture.clone(),
         os: p.os.clone(),
@@ -97,7 +97,7 @@ pub fn pb_platform(p: &Platform) -> llb::Platform {
 /// Go `llb.WithUser`: like [`llb::ChownOpt::parse`], but an empty name is
 /// marshalled as id 0 (Go's `UserOpt` with an empty name and uid 0), e.g.
 /// `--chown=${UNSET}:${UNSET}`.
-pub fn chown_opt(spec: &str) -> llb::ChownOpt {
+pub(super) fn chown_opt(spec: &str) -> llb::ChownOpt {
     let fix = |u: Option<llb::UserOpt>| match u {
         Some(llb::UserOpt::Name(n)) if n.is_empty() => Some(llb::UserOpt::Id(0)),
         other => other,
@@ -109,13 +109,13 @@ pub fn chown_opt(spec: &str) -> llb::ChownOpt {
     }
 }
 
-pub fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnostic {
+pub(super) fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnostic {
     Diagnostic::error(code, msg, span)
 }
 
 impl StageState {
     /// Expand a word against the stage env.
-    pub fn expand(&self, ctx: &Ctx<'_>, w: &ir::Word) -> Result<String, Diagnostic> {
+    pub(super) fn expand(&self, ctx: &Ctx<'_>, w: &ir::Word) -> Result<String, Diagnostic> {
         let out = expand_word(&w.value, &StateEnv(&self.state), ctx.escape)
             .map_err(|e| super::expand::word_error(&e, w.span))?;
         self.grow(out.len());
@@ -123,13 +123,13 @@ impl StageState {
     }
 
     /// Counts `bytes` towards [`StageState::grown`].
-    pub fn grow(&self, bytes: usize) {
+    pub(super) fn grow(&self, bytes: usize) {
         self.grown.set(self.grown.get().saturating_add(bytes));
     }
 
     /// An error when the stage has produced more than the image config can
     /// carry, located at the instruction that crossed the limit.
-    pub fn check_growth(&self, span: TextRange, max: usize) -> Result<(), Diagnostic> {
+    pub(super) fn check_growth(&self, span: TextRange, max: usize) -> Result<(), Diagnostic> {
         match crate::limits::Exceeded::check(
             crate::limits::Limit::DefinitionBytes,
             self.grown.get(),
@@ -148,7 +148,7 @@ impl StageState {
     }
 
     /// `[stage i/n] NAME` (Go `prefixCommand`); advances the step counter.
-    pub fn progress_name(&mut self, _ctx: &Ctx<'_>, text: &str) -> String {
+    pub(super) fn progress_name(&mut self, _ctx: &Ctx<'_>, text: &str) -> String {
         if self.cmd_total == 0 {
             return text.to_string();
         }
@@ -169,7 +169,7 @@ impl StageState {
 
     /// The display text of a COPY/ADD/WORKDIR: its original line expanded
     /// by the plain lexer and the keyword upper-cased.
-    pub fn display_text(&self, ctx: &Ctx<'_>, original: &str) -> String {
+    pub(super) fn display_text(&self, ctx: &Ctx<'_>, original: &str) -> String {
         let expanded = expand_for_name(original.trim_end(), &StateEnv(&self.state), ctx.escape);
         uppercase_cmd(&expanded)
     }
@@ -177,7 +177,7 @@ impl StageState {
     /// Op options shared by RUN/COPY/ADD/WORKDIR ops (RUN adds the
     /// `com.docker.dockerfile.v1.command` description itself; file ops have
     /// none upstream).
-    pub fn op_options(
+    pub(super) fn op_options(
         &self,
         ctx: &Ctx<'_>,
         info: &ir::CommandInfo,
@@ -189,7 +189,7 @@ impl StageState {
     }
 
     /// Append a history entry to the image.
-    pub fn commit(&mut self, msg: String, with_layer: bool, buildkit_suffix: bool) {
+    pub(super) fn commit(&mut self, msg: String, with_layer: bool, buildkit_suffix: bool) {
         self.grow(msg.len());
         let created = self.epoch.map(super::epoch::rfc3339);
         self.image
@@ -205,7 +205,7 @@ fn uppercase_cmd(s: &str) -> String {
 }
 
 /// Dispatch one command.
-pub fn dispatch(
+pub(super) fn dispatch(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     cmd: &ir::Command,

@@ -3,7 +3,7 @@
 /// Parse `.dockerignore` text into patterns (moby's `ignorefile.ReadAll`):
 /// comments and blank lines dropped, whitespace trimmed, paths cleaned, a
 /// leading `/` removed; `!` exceptions kept.
-pub fn parse(text: &str) -> Vec<String> {
+pub(crate) fn parse(text: &str) -> Vec<String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     for line in text.lines() {

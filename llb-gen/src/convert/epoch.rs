@@ -11,7 +11,7 @@ use crate::text::TextRange;
 use super::args::EnvList;
 use super::dispatch::err;
 
-pub const KEY: &str = "SOURCE_DATE_EPOCH";
+pub(super) const KEY: &str = "SOURCE_DATE_EPOCH";
 
 /// The first and last second whose RFC 3339 form has a four-digit year
 /// (0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z): upstream cannot write
@@ -21,7 +21,7 @@ const MAX: i64 = 253_402_300_799;
 
 /// The epoch in Unix seconds, if set. A bad value is reported at the
 /// global ARG that gave it (its default, or its name for a build arg).
-pub fn resolve(
+pub(super) fn resolve(
     build_args: &BTreeMap<String, String>,
     globals: &EnvList,
     meta: &[ArgInstruction],
@@ -86,7 +86,7 @@ fn value_span(meta: &[ArgInstruction], from_build_arg: bool) -> TextRange {
 }
 
 /// RFC 3339 in UTC, as Go marshals `time.Unix(secs, 0).UTC()`.
-pub fn rfc3339(secs: i64) -> String {
+pub(super) fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);

@@ -7,20 +7,20 @@ use crate::text::TextRange;
 use crate::words::{Lexer, WordError};
 
 /// Where expansion looks variables up (the lexer's environment trait).
-pub use crate::words::Env as Lookup;
+pub(crate) use crate::words::Env as Lookup;
 
 /// No variables at all.
-pub use crate::words::EmptyEnv as NoEnv;
+pub(crate) use crate::words::EmptyEnv as NoEnv;
 
 /// Expand one word (quotes removed, escapes applied; upstream `ProcessWord`).
-pub fn expand_word(word: &str, env: &dyn Lookup, escape: char) -> Result<String, WordError> {
+pub(crate) fn expand_word(word: &str, env: &dyn Lookup, escape: char) -> Result<String, WordError> {
     Ok(Lexer::new(escape).process_word(word, env)?.value)
 }
 
 /// Expand a RUN line for its progress name: quotes kept, escapes applied,
 /// unset variables kept literally, errors leave the text unchanged
 /// (upstream `processCmdEnv` with `RawQuotes` and `SkipUnsetEnv`).
-pub fn expand_for_display(word: &str, env: &dyn Lookup, escape: char) -> String {
+pub(crate) fn expand_for_display(word: &str, env: &dyn Lookup, escape: char) -> String {
     let mut lx = Lexer::new(escape);
     lx.raw_quotes = true;
     lx.skip_unset_env = true;
@@ -33,7 +33,7 @@ pub fn expand_for_display(word: &str, env: &dyn Lookup, escape: char) -> String 
 /// Expand a COPY/ADD/WORKDIR line for its progress name: the plain word
 /// lexer (quotes removed, unset variables empty), errors leave the text
 /// unchanged (upstream `processCmdEnv` with the stage's lexer).
-pub fn expand_for_name(word: &str, env: &dyn Lookup, escape: char) -> String {
+pub(crate) fn expand_for_name(word: &str, env: &dyn Lookup, escape: char) -> String {
     match Lexer::new(escape).process_word(word, env) {
         Ok(e) => e.value,
         Err(_) => word.to_string(),
@@ -43,7 +43,7 @@ pub fn expand_for_name(word: &str, env: &dyn Lookup, escape: char) -> String {
 /// Expand a COPY/ADD heredoc body with an unquoted delimiter: quotes are
 /// ordinary characters and `\` is the escape whatever the file's escape
 /// directive says (upstream `ExpandRaw` lexer with `SkipProcessQuotes`).
-pub fn expand_heredoc(body: &str, env: &dyn Lookup) -> Result<String, WordError> {
+pub(crate) fn expand_heredoc(body: &str, env: &dyn Lookup) -> Result<String, WordError> {
     let mut lx = Lexer::new('\\');
     lx.skip_process_quotes = true;
     Ok(lx.process_word(body, env)?.value)
@@ -51,12 +51,16 @@ pub fn expand_heredoc(body: &str, env: &dyn Lookup) -> Result<String, WordError>
 
 /// Expand and split into words on unquoted whitespace (upstream
 /// `ProcessWords`).
-pub fn expand_words(word: &str, env: &dyn Lookup, escape: char) -> Result<Vec<String>, WordError> {
+pub(crate) fn expand_words(
+    word: &str,
+    env: &dyn Lookup,
+    escape: char,
+) -> Result<Vec<String>, WordError> {
     Ok(Lexer::new(escape).process_words(word, env)?.0)
 }
 
 /// A located diagnostic for an expansion error in the word at `span`.
-pub fn word_error(e: &WordError, span: TextRange) -> Diagnostic {
+pub(crate) fn word_error(e: &WordError, span: TextRange) -> Diagnostic {
     e.to_diagnostic(span)
 }
 

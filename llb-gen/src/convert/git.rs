@@ -2,7 +2,7 @@
 
 /// A parsed Git source.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GitRef {
+pub(crate) struct GitRef {
     /// The remote without query and fragment (`git.fullurl`).
     pub remote: String,
     /// `host/path` of the remote (the source identifier).
@@ -19,7 +19,7 @@ pub struct GitRef {
 }
 
 /// `Some` when `src` is a Git URL (then `Err` when its query is invalid).
-pub fn parse_git_ref(src: &str) -> Option<Result<GitRef, String>> {
+pub(super) fn parse_git_ref(src: &str) -> Option<Result<GitRef, String>> {
     if src.starts_with("./") || src.starts_with("../") {
         return None;
     }

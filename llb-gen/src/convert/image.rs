@@ -9,18 +9,19 @@ use serde::{Deserialize, Serialize};
 use super::api::Platform;
 
 /// The comment on every history entry the Dockerfile frontend adds.
-pub const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
+pub(crate) const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
 
 /// Default `PATH` for non-Windows images.
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const DEFAULT_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// An empty JSON object (`struct{}` values of `ExposedPorts` / `Volumes`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Empty {}
+pub(crate) struct Empty {}
 
 /// `dockerspec.DockerOCIImage`: unknown fields are dropped like Go does.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Image {
+pub(crate) struct Image {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub created: Option<String>,
     #[serde(skip_serializing_if = "String::is_empty", default)]
@@ -108,7 +109,7 @@ fn env_key(entry: &str) -> &str {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RootFs {
+pub(crate) struct RootFs {
     #[serde(rename = "type", default)]
     pub kind: String,
     #[serde(default)]
@@ -116,7 +117,7 @@ pub struct RootFs {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct History {
+pub(crate) struct History {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub created: Option<String>,
     #[serde(skip_serializing_if = "String::is_empty", default)]
@@ -146,7 +147,7 @@ fn is_false(b: &bool) -> bool {
 /// `dockerspec.DockerOCIImageConfig` (OCI `ImageConfig` plus Docker's
 /// Healthcheck/OnBuild/Shell).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImageConfig {
+pub(crate) struct ImageConfig {
     #[serde(rename = "User", skip_serializing_if = "String::is_empty", default)]
     pub user: String,
     #[serde(rename = "ExposedPorts", skip_serializing_if = "no_entries", default)]
@@ -189,7 +190,7 @@ pub struct ImageConfig {
 
 /// `HealthcheckConfig`; durations in nanoseconds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HealthConfig {
+pub(crate) struct HealthConfig {
     #[serde(rename = "Test", skip_serializing_if = "no_items", default)]
     pub test: Option<Vec<String>>,
     #[serde(rename = "Interval", skip_serializing_if = "is_zero", default)]
@@ -214,12 +215,12 @@ fn is_zero_i32(v: &i32) -> bool {
 
 impl Image {
     /// Parse a base image config; unknown fields are ignored.
-    pub fn from_json(bytes: &[u8]) -> Result<Image, String> {
+    pub(crate) fn from_json(bytes: &[u8]) -> Result<Image, String> {
         serde_json::from_slice(bytes).map_err(|e| format!("failed to parse image config: {e}"))
     }
 
     /// The config upstream uses for `FROM scratch` (`emptyImage`).
-    pub fn empty(platform: &Platform) -> Image {
+    pub(crate) fn empty(platform: &Platform) -> Image {
         let mut img = Image {
             architecture: platform.architecture.clone(),
             os: platform.os.clone(),
@@ -239,12 +240,12 @@ impl Image {
     }
 
     /// JSON bytes as upstream marshals them (compact).
-    pub fn to_json(&self) -> Vec<u8> {
+    pub(crate) fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
 
     /// True when the config has no layers (treated like scratch).
-    pub fn has_no_layers(&self) -> bool {
+    pub(crate) fn has_no_layers(&self) -> bool {
         let no_diffs = self.rootfs.diff_ids.as_ref().is_none_or(|d| d.is_empty());
         no_diffs
             && self
@@ -255,7 +256,7 @@ impl Image {
 
     /// Append a history entry (`commitToHistory`). `buildkit_suffix` adds
     /// ` # buildkit` (RUN, COPY, ADD).
-    pub fn commit(
+    pub(crate) fn commit(
         &mut self,
         msg: String,
         with_layer: bool,
@@ -277,7 +278,7 @@ impl Image {
     }
 
     /// Set or replace `k` in the config env, keeping its position (`addEnv`).
-    pub fn add_env(&mut self, key: &str, value: &str) {
+    pub(crate) fn add_env(&mut self, key: &str, value: &str) {
         let env = self.config.env.get_or_insert_with(Vec::new);
         let entry = format!("{key}={value}");
         match self.env_index.find(env, key) {
@@ -290,7 +291,7 @@ impl Image {
     }
 
     /// The value of `key` in the config env.
-    pub fn env_get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn env_get(&self, key: &str) -> Option<&str> {
         self.config.env.as_ref()?.iter().find_map(|e| {
             let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
             (k == key).then_some(v)
@@ -299,20 +300,20 @@ impl Image {
 }
 
 /// Go's `%q` of a string slice: `["a" "b"]`.
-pub fn go_quote_list(items: &[String]) -> String {
+pub(crate) fn go_quote_list(items: &[String]) -> String {
     let parts: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
     format!("[{}]", parts.join(" "))
 }
 
 /// Go's `%v` of a string slice: `[a b]`.
-pub fn go_list(items: &[String]) -> String {
+pub(crate) fn go_list(items: &[String]) -> String {
     format!("[{}]", items.join(" "))
 }
 
-pub use crate::syntax::go_quote;
+pub(crate) use crate::syntax::go_quote;
 
 /// Go's `time.Duration.String()`.
-pub fn go_duration(d: i64) -> String {
+pub(crate) fn go_duration(d: i64) -> String {
     if d == 0 {
         return "0s".into();
     }
@@ -363,12 +364,12 @@ fn frac(v: u64, div: u64) -> String {
 }
 
 /// Nanoseconds of a duration, saturating.
-pub fn nanos(d: Option<Duration>) -> i64 {
+pub(crate) fn nanos(d: Option<Duration>) -> i64 {
     d.map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// History text of a healthcheck (Go `%+v` of `HealthcheckConfig`).
-pub fn healthcheck_history(h: &HealthConfig) -> String {
+pub(crate) fn healthcheck_history(h: &HealthConfig) -> String {
     let test = h.test.clone().unwrap_or_default();
     format!(
         "HEALTHCHECK {{Test:{} Interval:{} Timeout:{} StartPeriod:{} StartInterval:{} Retries:{}}}",

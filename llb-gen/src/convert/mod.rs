@@ -22,25 +22,25 @@
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 
 mod api;
-pub mod args;
+pub(crate) mod args;
 mod build;
 mod contexts;
 mod copy;
 mod copy_flags;
 mod dispatch;
-pub mod dockerignore;
+pub(crate) mod dockerignore;
 mod epoch;
-pub mod expand;
+pub(crate) mod expand;
 mod git;
-pub mod image;
+pub(crate) mod image;
 mod onbuild;
-pub mod platform;
-pub mod reference;
+pub(crate) mod platform;
+pub(crate) mod reference;
 mod resolve;
 mod run;
 mod session;
 mod simple;
-pub mod stages;
+pub(crate) mod stages;
 mod suggest;
 pub use api::*;
 pub use resolve::ImageAnswer;
@@ -55,7 +55,23 @@ use crate::limits::Limits;
 /// Convert Dockerfile text to a Definition and image config.
 ///
 /// Errors are every diagnostic found (parse, typing and conversion), each
-/// located in `source`.
+/// located in `source`. Base images are resolved by `resolver`; no file is
+/// read (no `.dockerignore`): for those, drive a [`Converter`].
+///
+/// ```rust
+/// use llb_gen::convert::{convert_dockerfile, ConvertOptions, OfflineResolver};
+///
+/// let mut opts = ConvertOptions::default();
+/// opts.build_args.insert("VERSION".into(), "1.2".into());
+/// let text = "FROM alpine:3.23\nARG VERSION\nRUN echo $VERSION > /v\n";
+/// let conversion = convert_dockerfile(text, &opts, &OfflineResolver).unwrap();
+/// // The protobuf of the LLB graph, and the image config of the result.
+/// assert!(conversion.definition.def.len() >= 3);
+/// assert!(!conversion.image_config.is_empty());
+///
+/// let err = convert_dockerfile("FORM alpine\n", &opts, &OfflineResolver).unwrap_err();
+/// assert_eq!(err[0].code, "unknown-instruction");
+/// ```
 pub fn convert_dockerfile(
     source: &str,
     opts: &ConvertOptions,
@@ -79,6 +95,7 @@ pub fn convert_dockerfile_bytes(
 /// The result of a conversion that wrote its Definition to a writer
 /// ([`convert_dockerfile_to`]): everything of a [`Conversion`] but the
 /// definition.
+#[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct StreamedConversion {
     /// The OCI image config JSON of the result (`containerimage.config`).

@@ -14,7 +14,7 @@ use super::stages::StageGraph;
 
 /// Where a trigger came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TriggerFrom {
+pub(super) enum TriggerFrom {
     /// An ONBUILD instruction of a parent stage (its spans are in the file).
     Stage,
     /// The `OnBuild` list of a base image config (its spans are not).
@@ -22,7 +22,7 @@ pub enum TriggerFrom {
 }
 
 /// Commands that are triggers, by (stage index, command index).
-pub type TriggerSet = BTreeMap<(usize, usize), TriggerFrom>;
+pub(super) type TriggerSet = BTreeMap<(usize, usize), TriggerFrom>;
 
 /// A trigger command placed at the FROM line of the stage running it.
 fn relocate(mut cmd: ir::Command, stage: &ir::Stage) -> ir::Command {
@@ -42,7 +42,7 @@ fn counted(cmd: &ir::Command) -> bool {
 
 /// Whether a stage is based on another stage of the file that has ONBUILD
 /// instructions (otherwise [`apply_stage_triggers`] changes nothing).
-pub fn has_stage_triggers(df: &ir::Dockerfile, g: &StageGraph) -> bool {
+pub(super) fn has_stage_triggers(df: &ir::Dockerfile, g: &StageGraph) -> bool {
     df.stages.iter().enumerate().any(|(i, _)| {
         g.nodes
             .get(i)
@@ -59,7 +59,10 @@ pub fn has_stage_triggers(df: &ir::Dockerfile, g: &StageGraph) -> bool {
 /// Prepend to every stage based on another stage of the file that stage's
 /// own ONBUILD instructions. Returns the new file and the trigger positions;
 /// `g` must have been built from `df`.
-pub fn apply_stage_triggers(df: &ir::Dockerfile, g: &StageGraph) -> (ir::Dockerfile, TriggerSet) {
+pub(super) fn apply_stage_triggers(
+    df: &ir::Dockerfile,
+    g: &StageGraph,
+) -> (ir::Dockerfile, TriggerSet) {
     let mut out = df.clone();
     let mut set = TriggerSet::new();
     for (i, stage) in out.stages.iter_mut().enumerate() {
@@ -86,7 +89,7 @@ pub fn apply_stage_triggers(df: &ir::Dockerfile, g: &StageGraph) -> (ir::Dockerf
 
 /// Upstream adds every trigger to the step total; the graph counted only
 /// the ones that produce steps.
-pub fn fix_totals(df: &ir::Dockerfile, g: &mut StageGraph, set: &TriggerSet) {
+pub(super) fn fix_totals(df: &ir::Dockerfile, g: &mut StageGraph, set: &TriggerSet) {
     for &(si, ci) in set.keys() {
         let uncounted = df
             .stages
@@ -103,7 +106,7 @@ pub fn fix_totals(df: &ir::Dockerfile, g: &mut StageGraph, set: &TriggerSet) {
 /// stage's commands (marked as triggers, counted as steps, with their
 /// `--from`/`from=` dependencies added to the graph). Returns whether a
 /// trigger depends on another stage or image, which may need resolving.
-pub fn apply_image_triggers(
+pub(super) fn apply_image_triggers(
     df: &mut ir::Dockerfile,
     g: &mut StageGraph,
     roots: &mut BTreeMap<usize, Root>,
@@ -148,7 +151,10 @@ pub fn apply_image_triggers(
 }
 
 /// Parse the `OnBuild` entries of a base image config.
-pub fn image_triggers(exprs: &[String], stage: &ir::Stage) -> Result<Vec<ir::Command>, Diagnostic> {
+pub(super) fn image_triggers(
+    exprs: &[String],
+    stage: &ir::Stage,
+) -> Result<Vec<ir::Command>, Diagnostic> {
     let mut out = Vec::new();
     for expr in exprs {
         let fail = |msg: String| err("onbuild-trigger", msg, stage.from.span);

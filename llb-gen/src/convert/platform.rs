@@ -203,7 +203,7 @@ pub fn format(p: &Platform) -> String {
 }
 
 /// `os[(osversion)]/arch[/variant]` (containerd `platforms.FormatAll`).
-pub fn format_all(p: &Platform) -> String {
+pub(crate) fn format_all(p: &Platform) -> String {
     let mut s = p.os.clone();
     if let Some(v) = p.os_version.as_deref().filter(|v| !v.is_empty()) {
         s.push_str(&format!("({v})"));
@@ -229,7 +229,7 @@ pub fn normalize(p: &Platform) -> Platform {
 }
 
 /// The automatic platform args and `TARGETSTAGE`, in upstream's order.
-pub fn default_args(build: &Platform, target: &Platform, target_stage: &str) -> EnvList {
+pub(crate) fn default_args(build: &Platform, target: &Platform, target_stage: &str) -> EnvList {
     let mut env = EnvList::default();
     let b = normalize(build);
     let t = normalize(target);

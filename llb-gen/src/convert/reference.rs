@@ -7,7 +7,7 @@ const NAME_MAX: usize = 255;
 
 /// A parsed, normalized reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reference {
+pub(crate) struct Reference {
     /// `docker.io/library/alpine`.
     pub name: String,
     pub tag: Option<String>,
@@ -16,7 +16,7 @@ pub struct Reference {
 
 impl Reference {
     /// Parse and normalize; adds `docker.io/` and `library/` like Docker.
-    pub fn parse(s: &str) -> Result<Reference, String> {
+    pub(crate) fn parse(s: &str) -> Result<Reference, String> {
         let invalid = || "invalid reference format".to_string();
         if s.is_empty() {
             return Err(invalid());
@@ -77,7 +77,7 @@ impl Reference {
     }
 
     /// `name[:tag][@digest]`, adding `:latest` when there is neither.
-    pub fn tagged_string(&self) -> String {
+    pub(crate) fn tagged_string(&self) -> String {
         let mut s = self.name.clone();
         match (&self.tag, &self.digest) {
             (Some(t), _) => {
@@ -95,7 +95,7 @@ impl Reference {
     }
 
     /// The same reference with `digest` pinned.
-    pub fn with_digest(&self, digest: &str) -> Reference {
+    pub(crate) fn with_digest(&self, digest: &str) -> Reference {
         let mut r = self.clone();
         if self.tag.is_none() && self.digest.is_none() {
             r.tag = Some("latest".into());
@@ -105,7 +105,7 @@ impl Reference {
     }
 
     /// The familiar form (`alpine`, `user/app:1`) used for named contexts.
-    pub fn familiar_name(&self) -> String {
+    pub(crate) fn familiar_name(&self) -> String {
         let n = self.name.strip_prefix("docker.io/").unwrap_or(&self.name);
         n.strip_prefix("library/").unwrap_or(n).to_string()
     }

@@ -206,7 +206,7 @@ impl super::expand::Lookup for Masked<'_> {
     }
 }
 
-pub fn run(
+pub(super) fn run(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     cmd: &ir::Command,

@@ -53,7 +53,9 @@ pub enum FileSource {
 /// A file the converter needs: `path` inside `source`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileRequest {
+    /// Where the file is.
     pub source: FileSource,
+    /// Its path there.
     pub path: String,
 }
 
@@ -63,13 +65,17 @@ pub type FileAnswer = Result<Option<Vec<u8>>, String>;
 
 /// What the converter needs before it can go on. Independent requests of
 /// one round come together so that the host can run them concurrently.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Requests {
+    /// Image configs to resolve.
     pub images: Vec<ImageRequest>,
+    /// Files to read.
     pub files: Vec<FileRequest>,
 }
 
 impl Requests {
+    /// True when nothing is asked.
     pub fn is_empty(&self) -> bool {
         self.images.is_empty() && self.files.is_empty()
     }
@@ -78,7 +84,9 @@ impl Requests {
 /// The answers to [`Requests`], each list in the order of its requests.
 #[derive(Clone, Debug, Default)]
 pub struct Answers {
+    /// One answer per image request, in order.
     pub images: Vec<ImageAnswer>,
+    /// One answer per file request, in order.
     pub files: Vec<FileAnswer>,
 }
 
@@ -333,7 +341,40 @@ enum Phase {
     Finished,
 }
 
-/// A conversion in progress. See the module docs.
+/// A conversion in progress: the host calls [`Converter::step`] until it
+/// returns [`Step::Ready`] or [`Step::Failed`], and answers each
+/// [`Step::Need`] with [`Converter::answer`]. See the module docs.
+///
+/// ```rust
+/// use llb_gen::convert::{Answers, ConvertOptions, Converter, ResolvedImage, Step};
+/// use llb_gen::limits::Limits;
+///
+/// let text = "FROM alpine:3.23\nCOPY . /src\nRUN make -C /src\n";
+/// let mut converter = Converter::new(text, ConvertOptions::default(), Limits::DEFAULT);
+/// let ready = loop {
+///     match converter.step() {
+///         Step::Need(requests) => {
+///             // A real host resolves the images and reads the files, each
+///             // round's requests concurrently if it likes.
+///             let mut answers = Answers::default();
+///             for image in &requests.images {
+///                 answers.images.push(Ok(ResolvedImage {
+///                     reference: image.reference.clone(),
+///                     digest: String::new(),
+///                     config: br#"{"config":{"Env":["PATH=/bin"]}}"#.to_vec(),
+///                 }));
+///             }
+///             // No `.dockerignore` anywhere.
+///             answers.files = requests.files.iter().map(|_| Ok(None)).collect();
+///             converter.answer(answers);
+///         }
+///         Step::Ready(ready) => break ready,
+///         Step::Failed(diagnostics) => panic!("{diagnostics:?}"),
+///     }
+/// };
+/// let conversion = ready.marshal().unwrap();
+/// assert!(!conversion.definition.def.is_empty());
+/// ```
 pub struct Converter {
     source: Vec<u8>,
     opts: ConvertOptions,
@@ -525,7 +566,9 @@ fn describe(u: &IgnoreFile) -> String {
 
 /// The host of [`convert_with_host`]: answers a round's requests, in order.
 pub trait Host {
+    /// Resolves the image configs of one round, one answer per request.
     fn resolve_images(&mut self, requests: &[ImageRequest]) -> Vec<ImageAnswer>;
+    /// Reads the files of one round, one answer per request.
     fn read_files(&mut self, requests: &[FileRequest]) -> Vec<FileAnswer>;
 }
 

@@ -11,7 +11,7 @@ use super::dispatch::{err, Ctx, StageState};
 use super::image::{go_list, go_quote_list, healthcheck_history, nanos, Empty, HealthConfig};
 
 /// The default shell of an image's OS.
-pub fn default_shell(os: &str) -> Vec<String> {
+pub(super) fn default_shell(os: &str) -> Vec<String> {
     if os == "windows" {
         vec!["cmd".into(), "/S".into(), "/C".into()]
     } else {
@@ -20,7 +20,7 @@ pub fn default_shell(os: &str) -> Vec<String> {
 }
 
 /// `withShell`: the image's SHELL (or the default) plus the joined command.
-pub fn with_shell(d: &StageState, args: &[String]) -> Vec<String> {
+pub(super) fn with_shell(d: &StageState, args: &[String]) -> Vec<String> {
     let mut shell = match &d.image.config.shell {
         Some(s) if !s.is_empty() => s.clone(),
         _ => default_shell(&d.image.os),
@@ -30,14 +30,14 @@ pub fn with_shell(d: &StageState, args: &[String]) -> Vec<String> {
 }
 
 /// argv of a CMD/ENTRYPOINT/RUN command line (shell form goes through the shell).
-pub fn command_args(d: &StageState, c: &CommandLine) -> Vec<String> {
+pub(super) fn command_args(d: &StageState, c: &CommandLine) -> Vec<String> {
     match c {
         CommandLine::Exec(words) => words.iter().map(|w| w.value.clone()).collect(),
         CommandLine::Shell(w) => with_shell(d, std::slice::from_ref(&w.value)),
     }
 }
 
-pub fn arg(
+pub(super) fn arg(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     a: &ir::ArgInstruction,
@@ -76,7 +76,11 @@ fn expand_pairs(
         .collect()
 }
 
-pub fn env(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<(), Diagnostic> {
+pub(super) fn env(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    kvs: &[KeyValue],
+) -> Result<(), Diagnostic> {
     let pairs = expand_pairs(d, ctx, kvs)?;
     let mut msg = String::from("ENV");
     for (k, v) in pairs {
@@ -88,7 +92,11 @@ pub fn env(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<()
     Ok(())
 }
 
-pub fn label(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<(), Diagnostic> {
+pub(super) fn label(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    kvs: &[KeyValue],
+) -> Result<(), Diagnostic> {
     let pairs = expand_pairs(d, ctx, kvs)?;
     let mut msg = String::from("LABEL");
     let labels = d.image.config.labels.get_or_insert_with(Default::default);
@@ -103,7 +111,7 @@ pub fn label(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<
 /// `system.NormalizeWorkdir` for Unix paths: an absolute path is kept as
 /// written (a trailing `/` survives into the exec cwd and the config), a
 /// relative one is joined to the current directory and cleaned.
-pub fn normalize_workdir(current: &str, requested: &str) -> String {
+pub(super) fn normalize_workdir(current: &str, requested: &str) -> String {
     if requested.starts_with('/') {
         requested.to_string()
     } else if requested.is_empty() && current.starts_with('/') {
@@ -113,16 +121,16 @@ pub fn normalize_workdir(current: &str, requested: &str) -> String {
     }
 }
 
-pub use crate::path::clean;
+pub(super) use crate::path::clean;
 
 /// Apply a working directory from the base image (no op, no history).
-pub fn base_workdir(d: &mut StageState, path: &str) {
+pub(super) fn base_workdir(d: &mut StageState, path: &str) {
     let wd = normalize_workdir(&d.image.config.working_dir, path);
     d.image.config.working_dir = wd.clone();
     d.state = d.state.with_dir(wd);
 }
 
-pub fn workdir(
+pub(super) fn workdir(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     cmd: &ir::Command,
@@ -156,7 +164,7 @@ pub fn workdir(
     Ok(())
 }
 
-pub fn user(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Result<(), Diagnostic> {
+pub(super) fn user(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Result<(), Diagnostic> {
     let u = d.expand(ctx, w)?;
     d.state = d.state.with_user(u.clone());
     d.image.config.user = u.clone();
@@ -164,7 +172,7 @@ pub fn user(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Result<(), D
     Ok(())
 }
 
-pub fn volume(
+pub(super) fn volume(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     vols: &[ir::Word],
@@ -190,7 +198,7 @@ pub fn volume(
     Ok(())
 }
 
-pub fn expose(
+pub(super) fn expose(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     ports: &[ir::Word],
@@ -243,7 +251,7 @@ fn parse_port_range(s: &str) -> Result<(u64, u64), String> {
 }
 
 /// `[ip:]host:container[/proto]` → `port/proto` entries.
-pub fn parse_port_spec(raw: &str) -> Result<Vec<String>, String> {
+pub(super) fn parse_port_spec(raw: &str) -> Result<Vec<String>, String> {
     let parts: Vec<&str> = raw.split(':').collect();
     let container = parts.last().copied().unwrap_or("");
     let host = if parts.len() >= 2 {
@@ -271,7 +279,11 @@ pub fn parse_port_spec(raw: &str) -> Result<Vec<String>, String> {
 const SIGNAL_HELP: &str = "expected a signal name (`SIGTERM`, `KILL`, `SIGRTMIN+1` to \
      `SIGRTMIN+15`, `SIGRTMAX-14` to `SIGRTMAX-1`) or a non-zero number";
 
-pub fn stop_signal(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Result<(), Diagnostic> {
+pub(super) fn stop_signal(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    w: &ir::Word,
+) -> Result<(), Diagnostic> {
     let s = d.expand(ctx, w)?;
     if !valid_signal(&s) {
         return Err(
@@ -307,7 +319,7 @@ fn valid_signal(s: &str) -> bool {
         || offset_in(name.strip_prefix("RTMAX-"), 14)
 }
 
-pub fn cmd(d: &mut StageState, c: &CommandLine) {
+pub(super) fn cmd(d: &mut StageState, c: &CommandLine) {
     let args = command_args(d, c);
     d.commit(format!("CMD {}", go_quote_list(&args)), false, false);
     d.image.config.cmd = Some(args);
@@ -315,7 +327,7 @@ pub fn cmd(d: &mut StageState, c: &CommandLine) {
     d.cmd_set = true;
 }
 
-pub fn entrypoint(d: &mut StageState, c: &CommandLine) {
+pub(super) fn entrypoint(d: &mut StageState, c: &CommandLine) {
     let args = command_args(d, c);
     d.commit(format!("ENTRYPOINT {}", go_quote_list(&args)), false, false);
     d.image.config.entrypoint = Some(args);
@@ -324,13 +336,13 @@ pub fn entrypoint(d: &mut StageState, c: &CommandLine) {
     }
 }
 
-pub fn shell(d: &mut StageState, s: &[ir::Word]) {
+pub(super) fn shell(d: &mut StageState, s: &[ir::Word]) {
     let v: Vec<String> = s.iter().map(|w| w.value.clone()).collect();
     d.commit(format!("SHELL {}", go_list(&v)), false, false);
     d.image.config.shell = Some(v);
 }
 
-pub fn healthcheck(d: &mut StageState, h: &Healthcheck) {
+pub(super) fn healthcheck(d: &mut StageState, h: &Healthcheck) {
     let cfg = match h {
         Healthcheck::None => HealthConfig {
             test: Some(vec!["NONE".into()]),

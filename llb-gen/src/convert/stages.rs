@@ -15,12 +15,12 @@ use super::expand::{expand_word, NoEnv};
 use super::platform::parse_platform;
 
 /// The name of the empty image.
-pub const SCRATCH: &str = "scratch";
+pub(crate) const SCRATCH: &str = "scratch";
 
 /// One node of the graph: a Dockerfile stage, or a synthetic state standing
 /// for an image (or scratch) named by `COPY --from` / mount `from=`.
 #[derive(Clone, Debug)]
-pub struct StageNode {
+pub(crate) struct StageNode {
     /// Index into `Dockerfile::stages`; `None` for synthetic states.
     pub stage: Option<usize>,
     /// `AS name` (lower-case) of a real stage.
@@ -46,14 +46,14 @@ pub struct StageNode {
 }
 
 impl StageNode {
-    pub fn is_synthetic(&self) -> bool {
+    pub(crate) fn is_synthetic(&self) -> bool {
         self.stage.is_none()
     }
 }
 
 /// Every node plus the name index.
 #[derive(Clone, Debug, Default)]
-pub struct StageGraph {
+pub(crate) struct StageGraph {
     pub nodes: Vec<StageNode>,
     by_name: HashMap<String, usize>,
     /// Synthetic nodes by image name: one node per image, however often it
@@ -74,7 +74,7 @@ fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnosti
 
 impl StageGraph {
     /// Expand base names and platforms, and link `FROM <stage>`.
-    pub fn build(
+    pub(crate) fn build(
         df: &ir::Dockerfile,
         globals: &EnvList,
         default_platform: &Platform,
@@ -163,17 +163,17 @@ impl StageGraph {
     }
 
     /// Find a stage by name, case-insensitively.
-    pub fn find(&self, name: &str) -> Option<usize> {
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
         self.by_name.get(&name.to_ascii_lowercase()).copied()
     }
 
     /// Names of real stages (for suggestions).
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         self.nodes.iter().filter_map(|n| n.name.clone()).collect()
     }
 
     /// The target stage: `--target` (case-insensitive) or the last stage.
-    pub fn resolve_target(&self, target: Option<&str>) -> Result<usize, Diagnostic> {
+    pub(crate) fn resolve_target(&self, target: Option<&str>) -> Result<usize, Diagnostic> {
         match target.filter(|t| !t.is_empty()) {
             None => Ok(self
                 .nodes
@@ -237,7 +237,11 @@ impl StageGraph {
     }
 
     /// Resolve a `COPY --from` value to a node (`toCommand`).
-    pub fn copy_source(&mut self, from: &ir::Word, escape: char) -> Result<usize, Diagnostic> {
+    pub(crate) fn copy_source(
+        &mut self,
+        from: &ir::Word,
+        escape: char,
+    ) -> Result<usize, Diagnostic> {
         let expanded = expand_word(&from.value, &NoEnv, escape)
             .map_err(|e| super::expand::word_error(&e, from.span))?;
         if expanded != from.value {
@@ -282,7 +286,7 @@ impl StageGraph {
     }
 
     /// Record the dependencies of one command of node `node`.
-    pub fn add_command_deps(
+    pub(crate) fn add_command_deps(
         &mut self,
         node: usize,
         cmd_index: usize,
@@ -310,7 +314,7 @@ impl StageGraph {
 
     /// Record again the dependencies of every command of node `node`
     /// (after commands were inserted in front of its stage).
-    pub fn restage_deps(
+    pub(crate) fn restage_deps(
         &mut self,
         node: usize,
         stage: &ir::Stage,
@@ -324,7 +328,7 @@ impl StageGraph {
     }
 
     /// Record the dependencies of every command of every real stage.
-    pub fn add_all_deps(&mut self, df: &ir::Dockerfile) -> Result<(), Diagnostic> {
+    pub(crate) fn add_all_deps(&mut self, df: &ir::Dockerfile) -> Result<(), Diagnostic> {
         for (i, st) in df.stages.iter().enumerate() {
             for (ci, cmd) in st.commands.iter().enumerate() {
                 self.add_command_deps(i, ci, cmd, df.escape)?;
@@ -349,7 +353,7 @@ impl StageGraph {
 
     /// `circular dependency detected on stage: x`, located at the
     /// instructions that form the cycle.
-    pub fn check_cycles(&self) -> Result<(), Diagnostic> {
+    pub(crate) fn check_cycles(&self) -> Result<(), Diagnostic> {
         let mut visited = vec![false; self.nodes.len()];
         let mut on_path = vec![false; self.nodes.len()];
         for start in 0..self.nodes.len() {
@@ -402,7 +406,7 @@ impl StageGraph {
     }
 
     /// Every node reachable from `target` through parents and deps.
-    pub fn reachable(&self, target: usize) -> BTreeSet<usize> {
+    pub(crate) fn reachable(&self, target: usize) -> BTreeSet<usize> {
         let mut seen = BTreeSet::new();
         let mut stack = vec![target];
         while let Some(n) = stack.pop() {

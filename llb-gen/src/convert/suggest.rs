@@ -4,7 +4,7 @@
 
 /// The candidate closest to `word` (case-insensitive), if it is close enough
 /// to be a plausible typo.
-pub fn closest(word: &str, candidates: &[String]) -> Option<String> {
+pub(super) fn closest(word: &str, candidates: &[String]) -> Option<String> {
     match crate::ir::suggest::nearest(word, candidates.iter().map(String::as_str), 2)? {
         (0, _) => None,
         (_, c) => Some(c.to_string()),

@@ -9,7 +9,9 @@ use crate::text::TextRange;
 /// One problem in an instruction, located by a span.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IrError {
+    /// What went wrong.
     pub kind: IrErrorKind,
+    /// Where: the word, flag or instruction at fault.
     pub span: TextRange,
     /// Extra advice, e.g. a "did you mean" suggestion.
     pub help: Option<String>,
@@ -18,7 +20,9 @@ pub struct IrError {
 /// How many arguments an instruction wants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arity {
+    /// Exactly one argument (`WORKDIR`, `USER`).
     ExactlyOne,
+    /// At least one argument (`VOLUME`, `EXPOSE`).
     AtLeastOne,
     /// COPY/ADD: at least one source and a destination.
     SourcesAndDest,
@@ -29,82 +33,172 @@ pub enum Arity {
 #[non_exhaustive]
 pub enum IrErrorKind {
     /// `FORM alpine`.
-    UnknownInstruction { name: String },
+    UnknownInstruction {
+        /// The name as written.
+        name: String,
+    },
     /// `RUN x` before any `FROM`.
     NoBuildStage,
     /// A file with only `ARG`s.
     NoStages,
     /// `FROM a AS x` twice.
-    DuplicateStageName { name: String },
+    DuplicateStageName {
+        /// The name as written.
+        name: String,
+    },
     /// `FROM a AS 1x`.
-    InvalidStageName { name: String },
+    InvalidStageName {
+        /// The name as written.
+        name: String,
+    },
     /// `FROM a b`.
     FromArgCount,
     /// `COPY --form=a x y`.
-    UnknownFlag { instruction: String, flag: String },
+    UnknownFlag {
+        /// The instruction keyword (`COPY`, `WORKDIR`, ...).
+        instruction: String,
+        /// The flag name, without the dashes.
+        flag: String,
+    },
     /// `COPY --from=a --from=b x y`.
-    DuplicateFlag { flag: String },
+    DuplicateFlag {
+        /// The flag name, without the dashes.
+        flag: String,
+    },
     /// `COPY --from x y` (string flag without `=`), `--link=` (bool flag with `=` and nothing).
-    FlagMissingValue { flag: String },
+    FlagMissingValue {
+        /// The flag name, without the dashes.
+        flag: String,
+    },
     /// `COPY --link=1 x y`.
-    InvalidBoolFlag { flag: String, value: String },
+    InvalidBoolFlag {
+        /// The flag name, without the dashes.
+        flag: String,
+        /// The value as written.
+        value: String,
+    },
     /// `RUN --network=bridge x`.
     InvalidFlagValue {
+        /// The flag name, without the dashes.
         flag: String,
+        /// The value as written.
         value: String,
+        /// What the flag or key accepts, for the message.
         expected: String,
     },
     /// `ADD --from=a x y`, `COPY --checksum=... x y`.
-    FlagNotSupported { instruction: String, flag: String },
+    FlagNotSupported {
+        /// The instruction keyword (`COPY`, `WORKDIR`, ...).
+        instruction: String,
+        /// The flag name, without the dashes.
+        flag: String,
+    },
     /// `COPY --from=$X a b`, `RUN --mount=from=$X ...`.
-    VariableInFrom { what: String },
+    VariableInFrom {
+        /// Where the variable is (`` `COPY --from` ``, `` `RUN --mount=from` ``).
+        what: String,
+    },
     /// `WORKDIR a b`, `COPY onlyone`.
-    ArgCount { instruction: String, arity: Arity },
+    ArgCount {
+        /// The instruction keyword (`COPY`, `WORKDIR`, ...).
+        instruction: String,
+        /// How many arguments it wants.
+        arity: Arity,
+    },
     /// `ARG =x`, `ENV =x`.
-    BlankName { instruction: String },
+    BlankName {
+        /// The instruction keyword (`COPY`, `WORKDIR`, ...).
+        instruction: String,
+    },
     /// `VOLUME [""]`.
     EmptyVolume,
     /// `SHELL /bin/sh -c`.
-    NotJson { instruction: String },
+    NotJson {
+        /// The instruction keyword (`COPY`, `WORKDIR`, ...).
+        instruction: String,
+    },
     /// `COPY a <<EOF`.
-    HeredocNotAllowed { instruction: String, role: String },
+    HeredocNotAllowed {
+        /// The instruction keyword (`COPY`, `WORKDIR`, ...).
+        instruction: String,
+        /// What the heredoc stands for there (`a destination`).
+        role: String,
+    },
     /// `HEALTHCHECK NONE x`.
     HealthcheckNoneArgs,
     /// `HEALTHCHECK CMD`.
     HealthcheckMissingCommand,
     /// `HEALTHCHECK FOO x`.
-    HealthcheckUnknownType { word: String },
+    HealthcheckUnknownType {
+        /// The word after `HEALTHCHECK`.
+        word: String,
+    },
     /// `HEALTHCHECK --interval=5 CMD x`.
-    InvalidDuration { flag: String, value: String },
+    InvalidDuration {
+        /// The flag name, without the dashes.
+        flag: String,
+        /// The value as written.
+        value: String,
+    },
     /// `HEALTHCHECK --interval=1us CMD x`.
-    DurationTooShort { flag: String },
+    DurationTooShort {
+        /// The flag name, without the dashes.
+        flag: String,
+    },
     /// `HEALTHCHECK --retries=-1 CMD x`.
-    InvalidRetries { value: String },
+    InvalidRetries {
+        /// The value as written.
+        value: String,
+    },
     /// `ONBUILD ONBUILD RUN x`.
     OnbuildChain,
     /// `ONBUILD FROM x`, `ONBUILD MAINTAINER x`.
-    OnbuildForbidden { instruction: String },
+    OnbuildForbidden {
+        /// The instruction keyword (`COPY`, `WORKDIR`, ...).
+        instruction: String,
+    },
     /// `RUN --mount=type=cache,"target x` (bad CSV quoting) or `--mount=`.
-    MountSyntax { detail: String },
+    MountSyntax {
+        /// What is wrong, for the message.
+        detail: String,
+    },
     /// `RUN --mount=tagret=/x`.
-    MountUnknownKey { key: String },
+    MountUnknownKey {
+        /// The key as written.
+        key: String,
+    },
     /// `RUN --mount=target /x`.
-    MountMissingValue { key: String },
+    MountMissingValue {
+        /// The key as written.
+        key: String,
+    },
     /// `RUN --mount=type=cache,mode=abc`.
     MountInvalidValue {
+        /// The key as written.
         key: String,
+        /// The value as written.
         value: String,
+        /// What the flag or key accepts, for the message.
         expected: String,
     },
     /// `RUN --mount=required,type=secret` (still a bind mount when `required` is read).
-    MountKeyNotAllowed { key: String, mount_type: String },
+    MountKeyNotAllowed {
+        /// The key as written.
+        key: String,
+        /// The mount type the key does not apply to.
+        mount_type: String,
+    },
     /// `RUN --mount=type=secret,from=x`, `id` and `source` on a secret, target `/` ...
-    MountInvalid { detail: String },
+    MountInvalid {
+        /// What is wrong, for the message.
+        detail: String,
+    },
     /// 10,001 `FROM` lines (a [`crate::limits::Limits`] bound).
     LimitExceeded(Exceeded),
 }
 
 impl IrError {
+    /// An error of `kind` at `span`, without help.
     pub fn new(kind: IrErrorKind, span: TextRange) -> Self {
         IrError {
             kind,
@@ -113,6 +207,7 @@ impl IrError {
         }
     }
 
+    /// The same error with a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -153,6 +248,7 @@ impl IrError {
         }
     }
 
+    /// The diagnostic for rendering: code, message, span and help.
     pub fn to_diagnostic(&self) -> Diagnostic {
         let d = Diagnostic::error(self.code(), self.kind.to_string(), self.span);
         match &self.help {

@@ -8,7 +8,7 @@ use crate::text::{Spanned, TextRange};
 
 /// What values a flag takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlagKind {
+pub(crate) enum FlagKind {
     /// `--link`, `--link=true`, `--link=false` (case-insensitive).
     Bool,
     /// `--from=<value>`, at most once.
@@ -19,25 +19,25 @@ pub enum FlagKind {
 
 /// A flag an instruction accepts.
 #[derive(Clone, Copy, Debug)]
-pub struct FlagSpec {
+pub(crate) struct FlagSpec {
     pub name: &'static str,
     pub kind: FlagKind,
 }
 
 impl FlagSpec {
-    pub const fn bool(name: &'static str) -> Self {
+    pub(crate) const fn bool(name: &'static str) -> Self {
         FlagSpec {
             name,
             kind: FlagKind::Bool,
         }
     }
-    pub const fn string(name: &'static str) -> Self {
+    pub(crate) const fn string(name: &'static str) -> Self {
         FlagSpec {
             name,
             kind: FlagKind::String,
         }
     }
-    pub const fn strings(name: &'static str) -> Self {
+    pub(crate) const fn strings(name: &'static str) -> Self {
         FlagSpec {
             name,
             kind: FlagKind::Strings,
@@ -48,14 +48,14 @@ impl FlagSpec {
 /// A flag known to a sibling instruction but not to this one (e.g. `ADD
 /// --from`): reported as "not supported" with a hint instead of "unknown".
 #[derive(Clone, Copy, Debug)]
-pub struct ForeignFlag {
+pub(crate) struct ForeignFlag {
     pub name: &'static str,
     pub help: &'static str,
 }
 
 /// One flag occurrence that parsed successfully.
 #[derive(Clone, Debug)]
-pub struct ParsedFlag {
+pub(crate) struct ParsedFlag {
     pub name: &'static str,
     /// The value after `=` (string flags); for bool flags the written value if any.
     pub value: Option<Word>,
@@ -67,13 +67,13 @@ pub struct ParsedFlag {
 
 /// The flags of one instruction.
 #[derive(Clone, Debug, Default)]
-pub struct Flags {
+pub(crate) struct Flags {
     pub parsed: Vec<ParsedFlag>,
 }
 
 impl Flags {
     /// The value of a string flag.
-    pub fn string(&self, name: &str) -> Option<&Word> {
+    pub(crate) fn string(&self, name: &str) -> Option<&Word> {
         self.parsed
             .iter()
             .rev()
@@ -82,7 +82,7 @@ impl Flags {
     }
 
     /// All values of a repeatable flag, in order.
-    pub fn strings(&self, name: &str) -> Vec<Word> {
+    pub(crate) fn strings(&self, name: &str) -> Vec<Word> {
         self.parsed
             .iter()
             .filter(|f| f.name == name)
@@ -91,7 +91,7 @@ impl Flags {
     }
 
     /// The value of a bool flag, `None` when absent.
-    pub fn bool(&self, name: &str) -> Option<bool> {
+    pub(crate) fn bool(&self, name: &str) -> Option<bool> {
         self.parsed
             .iter()
             .rev()
@@ -100,7 +100,7 @@ impl Flags {
     }
 
     /// The occurrence of a flag (last one).
-    pub fn get(&self, name: &str) -> Option<&ParsedFlag> {
+    pub(crate) fn get(&self, name: &str) -> Option<&ParsedFlag> {
         self.parsed.iter().rev().find(|f| f.name == name)
     }
 }
@@ -108,7 +108,7 @@ impl Flags {
 /// The span of `text[range]` inside a word whose (unquoted) text is
 /// `word.value`. Precise when quote removal did not change the word's length;
 /// otherwise the whole word.
-pub fn sub_span(word: &Spanned<String>, range: std::ops::Range<usize>) -> TextRange {
+pub(crate) fn sub_span(word: &Spanned<String>, range: std::ops::Range<usize>) -> TextRange {
     if word.span.len() as usize == word.value.len() && range.end <= word.value.len() {
         let start = word.span.start as usize + range.start;
         let end = word.span.start as usize + range.end;
@@ -120,7 +120,7 @@ pub fn sub_span(word: &Spanned<String>, range: std::ops::Range<usize>) -> TextRa
 
 /// Parse `flags` against `specs`, pushing one error per bad flag and keeping
 /// the good ones.
-pub fn parse_flags(
+pub(crate) fn parse_flags(
     instruction: &str,
     flags: &[Spanned<String>],
     specs: &[FlagSpec],

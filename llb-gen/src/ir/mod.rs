@@ -1,6 +1,6 @@
 //! Typed instructions: the meaning of a parsed Dockerfile.
 //!
-//! [`lower`] turns the raw [`ast::Dockerfile`](crate::syntax::ast::Dockerfile)
+//! [`lower`] turns the raw [`ast::Dockerfile`]
 //! into an [`ir::Dockerfile`](Dockerfile): global ARGs, stages and one
 //! [`Instruction`] per line with typed flags, like upstream's
 //! `frontend/dockerfile/instructions` package. It never stops at the first
@@ -19,13 +19,13 @@
 
 mod copy;
 mod error;
-pub mod flags;
+pub(crate) mod flags;
 mod mount;
 mod run;
 mod simple;
-pub mod suggest;
+pub(crate) mod suggest;
 mod types;
-pub mod values;
+pub(crate) mod values;
 
 pub use error::{Arity, IrError, IrErrorKind};
 pub use mount::has_variable_before_end;
@@ -43,7 +43,9 @@ use simple::arg_count;
 /// The result of [`lower`]: the best-effort typed tree and every error found.
 #[derive(Clone, Debug)]
 pub struct Lowered {
+    /// The typed instructions; best effort when there are errors.
     pub dockerfile: Dockerfile,
+    /// Every error, in source order.
     pub errors: Vec<IrError>,
 }
 
@@ -71,6 +73,24 @@ const INSTRUCTIONS: &[&str] = &[
 
 /// Lower a parsed Dockerfile into typed instructions, under
 /// [`Limits::DEFAULT`].
+///
+/// ```rust
+/// use llb_gen::ir::{self, Instruction};
+///
+/// let parsed = llb_gen::syntax::parse("FROM golang AS build\nRUN --mount=type=cache,target=/root/.cache go build\n");
+/// let lowered = ir::lower(&parsed.dockerfile);
+/// assert!(lowered.errors.is_empty());
+/// let stage = &lowered.dockerfile.stages[0];
+/// assert_eq!(stage.name.as_ref().map(|n| n.value.as_str()), Some("build"));
+/// match &stage.commands[0].instruction {
+///     Instruction::Run(run) => assert_eq!(run.mounts[0].kind, ir::MountType::Cache),
+///     other => panic!("{other:?}"),
+/// }
+///
+/// let bad = ir::lower(&llb_gen::syntax::parse("FROM a\nCOPY --form=x a b\n").dockerfile);
+/// assert_eq!(bad.errors[0].code(), "unknown-flag");
+/// assert_eq!(bad.errors[0].help.as_deref(), Some("did you mean `--from`?"));
+/// ```
 pub fn lower(file: &ast::Dockerfile) -> Lowered {
     lower_with_limits(file, &Limits::DEFAULT)
 }

@@ -89,6 +89,7 @@ impl MountKey {
 }
 
 impl MountType {
+    /// The name as written in `type=`.
     pub fn name(self) -> &'static str {
         match self {
             MountType::Bind => "bind",
@@ -199,7 +200,7 @@ fn split_csv(s: &str) -> Result<Vec<CsvField>, String> {
 /// that need a value, `from` with a variable) are pushed to `errors`; value
 /// checks that need expansion are left to [`Mount::resolve`], which is run
 /// here already when the mount contains no `$`.
-pub fn parse_mount(flag: &Spanned<String>, errors: &mut Vec<IrError>) -> Mount {
+pub(super) fn parse_mount(flag: &Spanned<String>, errors: &mut Vec<IrError>) -> Mount {
     let prefix = "--mount=".len();
     let csv = flag.value.get(prefix..).unwrap_or("");
     let mut mount = Mount {

@@ -92,8 +92,11 @@ pub enum RunScript {
     /// and runs that (on non-Windows images); otherwise the body is the
     /// shell command.
     Heredoc {
+        /// The heredoc's terminator word.
         name: String,
+        /// Its body.
         body: String,
+        /// The body starts with `#!`.
         shebang: bool,
     },
     /// Heredocs inside a longer command: the command line, then for each

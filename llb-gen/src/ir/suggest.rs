@@ -5,12 +5,12 @@
 /// product of two lengths per candidate: a 2,000-character `--target`
 /// against 9,000 long stage names took 46 s before this cap. Nobody types
 /// a longer name by hand.
-pub const MAX_SUGGEST_CHARS: usize = 128;
+pub(crate) const MAX_SUGGEST_CHARS: usize = 128;
 
 /// The candidate closest to `input` (case-insensitive), if it is close enough
 /// to be a plausible typo: at most one edit for short words, about a third of
 /// the word for longer ones. Transpositions count as one edit.
-pub fn suggest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
     nearest(input, candidates.iter().copied(), 1).map(|(_, c)| c)
 }
 
@@ -19,7 +19,7 @@ pub fn suggest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
 /// in another case, which wins at once). `None` for an empty or overlong
 /// input. Candidates whose length alone rules them out are skipped, and
 /// each distance stops as soon as it exceeds the best one so far.
-pub fn nearest<'a>(
+pub(crate) fn nearest<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
     min_allowed: usize,
@@ -57,7 +57,8 @@ pub fn nearest<'a>(
 }
 
 /// Optimal string alignment distance (Levenshtein plus adjacent swaps).
-pub fn edit_distance(a: &str, b: &str) -> usize {
+#[cfg(test)]
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     bounded_distance(&a, &b, usize::MAX).unwrap_or(usize::MAX)

@@ -7,7 +7,7 @@ use std::time::Duration;
 /// Go's `time.ParseDuration` for non-negative results. `Err(())` for syntax
 /// errors; a negative duration is returned as `Ok(None)`.
 #[allow(clippy::result_unit_err)]
-pub fn parse_go_duration(s: &str) -> Result<Option<Duration>, ()> {
+pub(crate) fn parse_go_duration(s: &str) -> Result<Option<Duration>, ()> {
     let (neg, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -67,7 +67,7 @@ pub fn parse_go_duration(s: &str) -> Result<Option<Duration>, ()> {
 }
 
 /// docker/go-units `RAMInBytes`: `64m`, `1.5g`, `512 KiB`, `100` (binary units).
-pub fn ram_in_bytes(s: &str) -> Option<u64> {
+pub(crate) fn ram_in_bytes(s: &str) -> Option<u64> {
     let num_len = s
         .bytes()
         .take_while(|b| b.is_ascii_digit() || *b == b'.')
@@ -111,7 +111,7 @@ pub fn ram_in_bytes(s: &str) -> Option<u64> {
 }
 
 /// Go's `strconv.ParseBool`.
-pub fn parse_go_bool(s: &str) -> Option<bool> {
+pub(crate) fn parse_go_bool(s: &str) -> Option<bool> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
@@ -119,10 +119,10 @@ pub fn parse_go_bool(s: &str) -> Option<bool> {
     }
 }
 
-pub use crate::path::clean as clean_path;
+pub(crate) use crate::path::clean as clean_path;
 
 /// Go's `path.Base`.
-pub fn base_name(p: &str) -> String {
+pub(crate) fn base_name(p: &str) -> String {
     if p.is_empty() {
         return ".".to_string();
     }
@@ -134,7 +134,7 @@ pub fn base_name(p: &str) -> String {
 }
 
 /// Go's `path.Join` of two elements (cleaned; empty elements ignored).
-pub fn join_path(a: &str, b: &str) -> String {
+pub(crate) fn join_path(a: &str, b: &str) -> String {
     match (a.is_empty(), b.is_empty()) {
         (true, true) => String::new(),
         (true, false) => clean_path(b),

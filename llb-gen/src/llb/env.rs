@@ -70,10 +70,12 @@ impl Env {
         self.order.values().map(|(k, v)| (&**k, &**v))
     }
 
+    /// The number of variables.
     pub fn len(&self) -> usize {
         self.order.size()
     }
 
+    /// True when no variable is set.
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }

@@ -18,15 +18,20 @@ use super::LlbError;
 use crate::pb;
 
 /// The root mount target.
-pub const ROOT_MOUNT: &str = "/";
+pub(super) const ROOT_MOUNT: &str = "/";
 
 /// Proxy variables passed outside the cache key (`Meta.proxy_env`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProxyEnv {
+    /// `HTTP_PROXY`.
     pub http_proxy: String,
+    /// `HTTPS_PROXY`.
     pub https_proxy: String,
+    /// `FTP_PROXY`.
     pub ftp_proxy: String,
+    /// `NO_PROXY`.
     pub no_proxy: String,
+    /// `ALL_PROXY`.
     pub all_proxy: String,
 }
 
@@ -41,20 +46,29 @@ pub struct ExecOptions {
     pub env: Vec<(String, String)>,
     /// Working directory (relative joins the state's).
     pub cwd: Option<String>,
+    /// The user to run as (`user[:group]`); else the state's.
     pub user: Option<String>,
+    /// The container's hostname; else the state's.
     pub hostname: Option<String>,
+    /// The network mode; else the state's.
     pub network: Option<NetMode>,
+    /// The security mode; else the state's.
     pub security: Option<SecurityMode>,
     /// Appended to the state's.
     pub extra_hosts: Vec<HostIp>,
     /// Appended to the state's.
     pub ulimits: Vec<Ulimit>,
+    /// The cgroup parent (cap `exec.meta.cgroup.parent`).
     pub cgroup_parent: Option<String>,
+    /// Exit codes that count as success (default: 0 only).
     pub valid_exit_codes: Option<Vec<i32>>,
+    /// Proxy variables kept out of the cache key.
     pub proxy_env: Option<ProxyEnv>,
+    /// Mount the root filesystem read-only.
     pub readonly_rootfs: bool,
     /// Every mount but the root one (see [`Mount`]).
     pub mounts: Vec<Mount>,
+    /// Platform, constraints, metadata and source locations of the op.
     pub op: OpOptions,
 }
 

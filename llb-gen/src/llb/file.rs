@@ -18,14 +18,18 @@ use crate::pb;
 /// A user or group: by numeric id or by name (resolved in the destination).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserOpt {
+    /// A numeric id.
     Id(u32),
+    /// A name, looked up in the destination's `/etc/passwd` or `/etc/group`.
     Name(String),
 }
 
 /// Owner of created files.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ChownOpt {
+    /// The owning user; unset keeps the default (root).
     pub user: Option<UserOpt>,
+    /// The owning group; unset: the user's.
     pub group: Option<UserOpt>,
 }
 
@@ -76,7 +80,9 @@ impl ChownOpt {
 /// Options of a mkdir action.
 #[derive(Debug, Clone, Default)]
 pub struct MkdirOptions {
+    /// Create missing parent directories (`mkdir -p`).
     pub make_parents: bool,
+    /// The owner of the created directories.
     pub owner: Option<ChownOpt>,
     /// Unix nanoseconds; `None` = unset (`-1`).
     pub timestamp: Option<i64>,
@@ -85,14 +91,18 @@ pub struct MkdirOptions {
 /// Options of a mkfile action.
 #[derive(Debug, Clone, Default)]
 pub struct MkfileOptions {
+    /// The owner of the file.
     pub owner: Option<ChownOpt>,
+    /// Unix nanoseconds; `None` = unset (`-1`).
     pub timestamp: Option<i64>,
 }
 
 /// Options of an rm action.
 #[derive(Debug, Clone, Default)]
 pub struct RmOptions {
+    /// A missing path is not an error.
     pub allow_not_found: bool,
+    /// The path may hold wildcards.
     pub allow_wildcard: bool,
 }
 
@@ -103,16 +113,27 @@ pub struct CopyOptions {
     pub mode: Option<i32>,
     /// Symbolic chmod string (cap `file.copy.modestring`, add it yourself).
     pub mode_str: String,
+    /// Copy what a symlink source points to.
     pub follow_symlinks: bool,
+    /// Copy a directory's contents, not the directory.
     pub dir_copy_contents: bool,
+    /// Unpack a source archive (ADD).
     pub attempt_unpack: bool,
+    /// Create the destination's missing parents.
     pub create_dest_path: bool,
+    /// The source may hold wildcards.
     pub allow_wildcard: bool,
+    /// A wildcard that matches nothing is not an error.
     pub allow_empty_wildcard: bool,
+    /// Replace an existing destination even when it is a directory.
     pub always_replace_existing_dest_paths: bool,
+    /// Only copy what matches (`--include`-style patterns).
     pub include_patterns: Vec<String>,
+    /// Skip what matches (`COPY --exclude`).
     pub exclude_patterns: Vec<String>,
+    /// Paths that must exist in the source.
     pub required_paths: Vec<String>,
+    /// The owner of the copied files (`--chown`).
     pub owner: Option<ChownOpt>,
     /// Unix nanoseconds; `None` = unset (`-1`).
     pub timestamp: Option<i64>,

@@ -8,11 +8,23 @@
 //! working directory, user, platform, network ... Every method returns a new
 //! `State`; cloning one is an `Arc` clone.
 //!
-//! ```text
-//! let st = llb::image("docker.io/library/alpine:3.23", ImageOptions::default())
+//! ```rust
+//! use llb_gen::llb::{self, ExecOptions, FileAction, ImageOptions, MarshalOptions, MkdirOptions};
+//!
+//! let base = llb::image("docker.io/library/alpine:3.23", ImageOptions::default())
+//!     .add_env("PATH", "/usr/bin:/bin")
 //!     .with_dir("/src");
-//! let run = st.run(ExecOptions::args(["/bin/sh", "-c", "make"]))?;
-//! let def = run.root().marshal(&MarshalOptions::default())?;
+//! let prepared = base.file(
+//!     FileAction::mkdir("/out", 0o755, MkdirOptions::default()),
+//!     Default::default(),
+//! );
+//! let run = prepared.run(ExecOptions::args(["/bin/sh", "-c", "make > /out/log"]))?;
+//! let definition = run.root().marshal(&MarshalOptions::default())?;
+//! // Three ops (image, file, exec) and the terminal op; the same bytes as
+//! // Go's `llb` package would marshal.
+//! assert_eq!(definition.def.len(), 4);
+//! print!("{}", llb::dump(&definition));
+//! # Ok::<(), llb_gen::llb::LlbError>(())
 //! ```
 //!
 //! Source code layout:
@@ -75,7 +87,9 @@ pub enum LlbError {
     /// read-write with no output.
     #[error("mount {target} ({reason}) can't be used as a parent")]
     MountHasNoOutput {
+        /// The mount's target.
         target: String,
+        /// Why it has none (tmpfs, cache, no output).
         reason: &'static str,
     },
     /// `ExecState::get_mount` with a target that is not mounted.
@@ -93,8 +107,11 @@ pub enum LlbError {
     /// file name and the byte range of its lines in that file.
     #[error("the LLB definition would be larger than {} bytes (BuildKit takes at most that much in one message): {} bytes when this op was added", crate::limits::grouped(*limit), crate::limits::grouped(*size))]
     TooLarge {
+        /// The limit in bytes.
         limit: usize,
+        /// The size it would have.
         size: usize,
+        /// Where in the sources the op that crossed it is written.
         at: Option<(String, std::ops::Range<usize>)>,
     },
     /// Writing a Definition out failed ([`State::marshal_to`]).

@@ -9,18 +9,24 @@ use crate::pb;
 /// Sharing mode of a cache mount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CacheSharing {
+    /// Concurrent users share it.
     #[default]
     Shared,
+    /// A concurrent user gets a new one.
     Private,
+    /// A concurrent user waits.
     Locked,
 }
 
 /// Content-cache mode of a bind mount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ContentCache {
+    /// The daemon decides.
     #[default]
     Default,
+    /// Use the content cache.
     On,
+    /// Do not use it.
     Off,
 }
 
@@ -30,24 +36,32 @@ pub enum ContentCache {
 /// is built; secret and ssh mounts follow in the order given.
 #[derive(Debug, Clone)]
 pub enum Mount {
+    /// A state mounted at a target.
     Bind(BindMount),
+    /// A persistent cache directory.
     Cache(CacheMount),
+    /// An in-memory file system.
     Tmpfs(TmpfsMount),
+    /// A secret file or variable.
     Secret(SecretMount),
+    /// An SSH agent socket.
     Ssh(SshMount),
 }
 
 /// A state mounted at a target (`--mount=type=bind`, the root filesystem).
 #[derive(Debug, Clone)]
 pub struct BindMount {
+    /// Where it is mounted.
     pub target: String,
     /// The mounted state; scratch means no input.
     pub source: State,
     /// Sub-path of the source (`exec.mount.selector`).
     pub selector: String,
+    /// Read-only.
     pub readonly: bool,
     /// Writable but its changes are discarded (Go `ForceNoOutput`).
     pub no_output: bool,
+    /// The content-cache mode.
     pub content_cache: ContentCache,
 }
 
@@ -89,14 +103,17 @@ impl BindMount {
 /// output of its own.
 #[derive(Debug, Clone)]
 pub struct CacheMount {
+    /// Where it is mounted.
     pub target: String,
     /// The cache id; empty makes it a plain mount of `source`.
     pub id: String,
+    /// How concurrent users share it.
     pub sharing: CacheSharing,
     /// The initial contents; scratch means an empty cache.
     pub source: State,
     /// Sub-path of the source.
     pub selector: String,
+    /// Read-only.
     pub readonly: bool,
 }
 
@@ -136,6 +153,7 @@ impl CacheMount {
 /// An in-memory filesystem (`--mount=type=tmpfs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TmpfsMount {
+    /// Where it is mounted.
     pub target: String,
     /// Size limit in bytes; 0 means no limit.
     pub size: i64,
@@ -154,15 +172,19 @@ impl TmpfsMount {
 /// A secret given to an exec op as a file and/or an environment variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretMount {
+    /// The secret's id in the client's session.
     pub id: String,
     /// File target; `None` for env-only secrets.
     pub target: Option<String>,
     /// Environment variable name (`ExecOp.secretenv`).
     pub env: Option<String>,
+    /// The file's owner.
     pub uid: u32,
+    /// The file's group.
     pub gid: u32,
     /// Default 0o400.
     pub mode: u32,
+    /// A missing secret is not an error.
     pub optional: bool,
 }
 
@@ -184,13 +206,17 @@ impl SecretMount {
 /// An SSH agent socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SshMount {
+    /// The agent's id in the client's session (empty: `default`).
     pub id: String,
     /// Empty = `/run/buildkit/ssh_agent.<N>`, N counting the ssh mounts.
     pub target: String,
+    /// The socket's owner.
     pub uid: u32,
+    /// The socket's group.
     pub gid: u32,
     /// Default 0o600.
     pub mode: u32,
+    /// A missing agent is not an error.
     pub optional: bool,
 }
 

@@ -59,9 +59,11 @@ pub enum ResolveMode {
 /// Options of [`image`].
 #[derive(Debug, Clone, Default)]
 pub struct ImageOptions {
+    /// `image.resolvemode`: how the daemon finds the image.
     pub resolve_mode: ResolveMode,
     /// `image.recordtype`, e.g. `internal`.
     pub record_type: Option<String>,
+    /// `image.layerlimit`: use only the first layers.
     pub layer_limit: Option<i32>,
     /// `image.checksum`.
     pub checksum: Option<String>,
@@ -119,12 +121,17 @@ pub enum LocalDiffer {
 pub struct LocalOptions {
     /// `local.session`; without it marshaling adds `local.unique`.
     pub session_id: Option<String>,
+    /// `local.includepattern`: only transfer what matches.
     pub include_patterns: Vec<String>,
+    /// `local.excludepatterns`: skip what matches (`.dockerignore`).
     pub exclude_patterns: Vec<String>,
+    /// `local.followpaths`: only transfer these paths.
     pub follow_paths: Vec<String>,
+    /// `local.sharedkeyhint`: the key under which transfers are cached.
     pub shared_key_hint: Option<String>,
     /// The differ and whether it is required (then cap `source.local.differ`).
     pub differ: Option<(LocalDiffer, bool)>,
+    /// Platform, constraints, metadata and source locations of the op.
     pub op: OpOptions,
 }
 
@@ -231,8 +238,11 @@ pub struct GitOptions {
     pub full_url: String,
     /// Whether the remote is an SSH remote (adds known hosts and the ssh socket).
     pub ssh: bool,
+    /// The branch, tag or commit to check out (empty: the default branch).
     pub reference: String,
+    /// The sub-directory of the repository to use.
     pub subdir: String,
+    /// `git.keepgitdir`: keep the `.git` directory.
     pub keep_git_dir: bool,
     /// `git.authtokensecret` (default `GIT_AUTH_TOKEN`).
     pub auth_token_secret: String,
@@ -240,12 +250,19 @@ pub struct GitOptions {
     pub auth_header_secret: String,
     /// Whether the auth secrets were set explicitly (then cap `source.git.httpauth`).
     pub explicit_auth: bool,
+    /// `git.knownsshhosts`: the SSH known hosts to trust.
     pub known_ssh_hosts: Option<String>,
+    /// `git.mountsshsock`: the SSH agent id to use.
     pub mount_ssh_sock: Option<String>,
+    /// `git.checksum`: the commit the reference must resolve to.
     pub checksum: Option<String>,
+    /// `git.skipsubmodules`: do not fetch submodules.
     pub skip_submodules: bool,
+    /// `git.mtime`: how the checked-out files' times are set.
     pub mtime: Option<String>,
+    /// `git.fetchbycommit`: fetch the commit itself, not the reference.
     pub fetch_by_commit: bool,
+    /// Platform, constraints, metadata and source locations of the op.
     pub op: OpOptions,
 }
 
@@ -357,10 +374,13 @@ pub struct HttpOptions {
     pub filename: Option<String>,
     /// `http.perm` (written as `0` + octal; `0` = unset).
     pub perm: u32,
+    /// `http.uid`: the file's owner.
     pub uid: u32,
+    /// `http.gid`: the file's group.
     pub gid: u32,
     /// `http.authheadersecret`.
     pub auth_header_secret: Option<String>,
+    /// Platform, constraints, metadata and source locations of the op.
     pub op: OpOptions,
 }
 
@@ -406,9 +426,13 @@ pub fn http(url: &str, opts: HttpOptions) -> State {
 /// Options of [`oci_layout`].
 #[derive(Debug, Clone, Default)]
 pub struct OciLayoutOptions {
+    /// `oci.session`: the session holding the layout.
     pub session_id: Option<String>,
+    /// `oci.store`: the content store's id in that session.
     pub store_id: Option<String>,
+    /// `oci.layerlimit`: use only the first layers.
     pub layer_limit: Option<i32>,
+    /// Platform, constraints, metadata and source locations of the op.
     pub op: OpOptions,
 }
 

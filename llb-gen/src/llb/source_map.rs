@@ -14,7 +14,9 @@ use crate::pb;
 /// point at the same `Arc` share one `SourceInfo` entry.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
+    /// The file's name as shown to users.
     pub filename: String,
+    /// The file's contents.
     pub data: Vec<u8>,
     /// e.g. `Dockerfile`.
     pub language: String,
@@ -46,7 +48,7 @@ impl SourceMap {
 }
 
 /// A `pb::Range` from line `start` to line `end`, character 0.
-pub fn line_range(start: i32, end: i32) -> pb::Range {
+pub(super) fn line_range(start: i32, end: i32) -> pb::Range {
     pb::Range {
         start: Some(pb::Position {
             line: start,
@@ -62,7 +64,9 @@ pub fn line_range(start: i32, end: i32) -> pb::Range {
 /// Ranges of one op in one source file.
 #[derive(Debug, Clone)]
 pub struct SourceLocation {
+    /// The file.
     pub source: Arc<SourceMap>,
+    /// The op's ranges in it.
     pub ranges: Vec<pb::Range>,
 }
 

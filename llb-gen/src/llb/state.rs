@@ -21,23 +21,31 @@ pub type SecurityMode = pb::SecurityMode;
 /// One `--add-host` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostIp {
+    /// The host name.
     pub host: String,
+    /// Its address.
     pub ip: String,
 }
 
 /// One `--ulimit` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ulimit {
+    /// The resource (`nofile`, `nproc`, ...).
     pub name: String,
+    /// The soft limit.
     pub soft: i64,
+    /// The hard limit.
     pub hard: i64,
 }
 
 /// A progress group (`OpMetadata.progress_group`), e.g. for `COPY --link`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProgressGroup {
+    /// The group's id.
     pub id: String,
+    /// The group's name in progress output.
     pub name: String,
+    /// A weak group (ops may also show alone).
     pub weak: bool,
 }
 
@@ -67,9 +75,11 @@ impl Description {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &String)> {
         self.0.iter().map(|(k, v)| (&**k, v))
     }
+    /// True when there is no entry.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// The number of entries.
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -78,10 +88,13 @@ impl Description {
 /// Per-op metadata (`pb::OpMetadata` without caps, which the builder computes).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OpMetadata {
+    /// Run the op even when a cached result exists (`no-cache`).
     pub ignore_cache: bool,
     /// e.g. `llb.customname`, `com.docker.dockerfile.v1.command`.
     pub description: Description,
+    /// Whether the op's result is exported to the cache (`None`: default).
     pub export_cache: Option<bool>,
+    /// The progress group the op belongs to.
     pub progress_group: Option<ProgressGroup>,
     /// Extra caps to require, on top of the ones the op itself requires.
     pub caps: Vec<String>,
@@ -91,9 +104,13 @@ pub struct OpMetadata {
 /// filters, metadata and source locations.
 #[derive(Debug, Clone, Default)]
 pub struct OpOptions {
+    /// The platform of the op; else the state's.
     pub platform: Option<Platform>,
+    /// Worker filters.
     pub worker_constraints: Vec<String>,
+    /// The op's metadata.
     pub metadata: OpMetadata,
+    /// Where in the sources the op comes from.
     pub locations: Vec<SourceLocation>,
 }
 
@@ -196,7 +213,9 @@ impl Vertex {
 /// One output of a vertex.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// The vertex.
     pub vertex: Arc<Vertex>,
+    /// The output's index among the vertex's outputs.
     pub index: i64,
 }
 

@@ -37,7 +37,9 @@ pub struct Directive {
 pub struct ParseWarning {
     /// Short stable code, e.g. `NoEmptyContinuation`.
     pub code: &'static str,
+    /// What is wrong, one line.
     pub message: String,
+    /// Where.
     pub span: TextRange,
 }
 
@@ -73,6 +75,7 @@ pub struct Node {
     pub span: TextRange,
     /// 1-based first and last physical line, as upstream reports them.
     pub start_line: u32,
+    /// 1-based last physical line.
     pub end_line: u32,
     /// Comment lines since the previous instruction (`#` dropped, trimmed).
     pub prev_comment: Vec<String>,

@@ -106,7 +106,7 @@ fn option_problem(part: &str) -> Option<String> {
 }
 
 impl DirectiveScanner {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         DirectiveScanner {
             done: false,
             escape: '\\',
@@ -116,7 +116,7 @@ impl DirectiveScanner {
 
     /// Look at one line (leading whitespace and newline removed) that starts
     /// at `offset` in the source. Returns true when it is a directive line.
-    pub fn check(
+    pub(super) fn check(
         &mut self,
         line: &str,
         offset: usize,

@@ -75,7 +75,7 @@ pub fn go_quote(s: &str) -> String {
 }
 
 /// One instruction as upstream's `Node.Dump()` renders it (without parens).
-pub fn dump_node(node: &Node) -> String {
+pub(super) fn dump_node(node: &Node) -> String {
     let mut s = node.keyword_lower();
     if !node.flags.is_empty() {
         let flags: Vec<String> = node.flags.iter().map(|f| go_quote(&f.value)).collect();

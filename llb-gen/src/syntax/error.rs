@@ -8,11 +8,12 @@ use crate::text::TextRange;
 
 /// Longest physical line upstream accepts (Go's `bufio.Scanner` token limit
 /// minus the newline).
-pub const MAX_LINE_BYTES: usize = 64 * 1024 - 1;
+pub(crate) const MAX_LINE_BYTES: usize = 64 * 1024 - 1;
 
 /// One problem found by the line parser.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// What went wrong.
     pub kind: SyntaxErrorKind,
     /// Where the problem is, in bytes of the original source.
     pub span: TextRange,
@@ -27,41 +28,74 @@ pub enum SyntaxErrorKind {
     NoInstructions,
     /// `ENV PATH` / `LABEL key`: the legacy `KEY value` form without a value.
     /// The payload is the upper-cased instruction (`ENV` or `LABEL`).
-    MissingValue { instruction: String },
+    MissingValue {
+        /// The upper-cased instruction.
+        instruction: String,
+    },
     /// `ENV a=1 b`: in the `key=value` form every word needs an `=`.
-    MissingEquals { instruction: String, word: String },
+    MissingEquals {
+        /// The upper-cased instruction.
+        instruction: String,
+        /// The word without `=`.
+        word: String,
+    },
     /// `CMD ["echo", ["x"]]`: a valid JSON array with a non-string element.
     JsonNotString,
     /// `RUN <<EOF` without a line `EOF` before the end of the file.
-    UnterminatedHeredoc { name: String },
+    UnterminatedHeredoc {
+        /// The heredoc terminator word.
+        name: String,
+    },
     /// `RUN <<""`: a heredoc word with an empty terminator.
     EmptyHeredocName,
     /// `RUN <<- EOF`: upstream takes no blank after `<<-` (the body lines
     /// would be read as instructions).
-    BlankAfterHeredocChomp { name: String },
+    BlankAfterHeredocChomp {
+        /// The heredoc terminator word.
+        name: String,
+    },
     /// `# escape=x`: only `\` and `` ` `` are allowed.
-    InvalidEscape { value: String },
+    InvalidEscape {
+        /// The value as written.
+        value: String,
+    },
     /// `# check=skip`: the value is not `skip=...;error=...` (the payload
     /// says what is wrong).
-    InvalidCheck { problem: String },
+    InvalidCheck {
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The same parser directive (`syntax`, `escape`, `check`) twice.
-    RepeatedDirective { key: String },
+    RepeatedDirective {
+        /// The directive.
+        key: String,
+    },
     /// Bytes that are not UTF-8 where text is needed; the span is the first
     /// bad byte, the payload its value.
-    InvalidUtf8 { byte: u8 },
+    InvalidUtf8 {
+        /// The first invalid byte.
+        byte: u8,
+    },
     /// The file looks like UTF-16 (a byte-order mark, or NUL bytes between
     /// ASCII letters); nothing is parsed.
-    Utf16File { big_endian: bool },
+    Utf16File {
+        /// Big-endian (`FE FF`) rather than little-endian.
+        big_endian: bool,
+    },
     /// The file has a NUL byte near its start: not a text file.
     BinaryFile,
     /// A physical line longer than upstream's limit of 65535 bytes.
-    LineTooLong { len: usize },
+    LineTooLong {
+        /// The line's length in bytes.
+        len: usize,
+    },
     /// A [`crate::limits::Limits`] bound: the file, the number of
     /// instructions or a heredoc body is too large.
     LimitExceeded(Exceeded),
 }
 
 impl SyntaxError {
+    /// An error of `kind` at `span`.
     pub fn new(kind: SyntaxErrorKind, span: TextRange) -> Self {
         SyntaxError { kind, span }
     }

@@ -26,7 +26,7 @@ pub(crate) struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    pub fn new(text: &'a str, start: usize) -> Self {
+    pub(super) fn new(text: &'a str, start: usize) -> Self {
         Lines {
             text,
             pos: start.min(text.len()),
@@ -98,7 +98,7 @@ pub(crate) struct LogicalLine {
 }
 
 impl LogicalLine {
-    pub fn new(src_start: usize) -> Self {
+    pub(super) fn new(src_start: usize) -> Self {
         LogicalLine {
             text: String::new(),
             segs: Vec::new(),
@@ -107,14 +107,14 @@ impl LogicalLine {
     }
 
     /// Empty the line for reuse (keeps its buffers), starting at `src_start`.
-    pub fn reset(&mut self, src_start: usize) {
+    pub(super) fn reset(&mut self, src_start: usize) {
         self.text.clear();
         self.segs.clear();
         self.src_end = src_start;
     }
 
     /// Append `piece`, which starts at `src_start` in the source.
-    pub fn push(&mut self, piece: &str, src_start: usize) {
+    pub(super) fn push(&mut self, piece: &str, src_start: usize) {
         if piece.is_empty() {
             return;
         }
@@ -124,7 +124,7 @@ impl LogicalLine {
     }
 
     /// Source offset of logical offset `off` (start side).
-    pub fn map(&self, off: usize) -> usize {
+    pub(super) fn map(&self, off: usize) -> usize {
         if off >= self.text.len() {
             return self.src_end;
         }
@@ -139,7 +139,7 @@ impl LogicalLine {
     }
 
     /// Source range of the logical range `lo..hi`.
-    pub fn map_range(&self, lo: usize, hi: usize) -> TextRange {
+    pub(super) fn map_range(&self, lo: usize, hi: usize) -> TextRange {
         let start = self.map(lo);
         if hi <= lo {
             return TextRange::from_usize(start, start);

@@ -14,14 +14,14 @@
 //! - `heredoc`: heredoc words on an instruction line.
 //! - `parser`: the loop tying these together.
 //! - [`dump`]: upstream's `Node.Dump()` format and a Go-compatible quoter.
-//! - [`error`]: [`SyntaxError`] and its diagnostics.
+//! - `error`: [`SyntaxError`] and its diagnostics.
 
 mod args;
 pub mod ast;
 mod directives;
-pub mod dump;
+mod dump;
 mod encoding;
-pub mod error;
+pub(crate) mod error;
 mod heredoc;
 mod lexer;
 mod parser;
@@ -37,6 +37,7 @@ use crate::text::TextRange;
 /// The result of parsing: always a tree, plus every error found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Parsed {
+    /// The tree: every instruction that could be read.
     pub dockerfile: ast::Dockerfile,
     /// Errors in source order; empty when the file is valid.
     pub errors: Vec<SyntaxError>,
@@ -53,6 +54,24 @@ const BOM: &str = "\u{feff}";
 
 /// Parse Dockerfile text. A leading UTF-8 BOM is skipped (spans still count
 /// its bytes, so they index `text` as given). Uses [`Limits::DEFAULT`].
+///
+/// The tree is always returned, with every error found:
+///
+/// ```rust
+/// let text = "# syntax=docker/dockerfile:1\nFROM alpine AS base\nRUN echo \\\n  hi\n";
+/// let parsed = llb_gen::syntax::parse(text);
+/// assert!(parsed.errors.is_empty());
+/// let run = &parsed.dockerfile.nodes[1];
+/// assert_eq!(run.keyword.value, "RUN");
+/// assert_eq!((run.start_line, run.end_line), (3, 4));
+/// // Spans are byte ranges into `text`.
+/// assert_eq!(&text[run.keyword.span.as_usize()], "RUN");
+/// // Upstream's parser test format.
+/// assert!(llb_gen::syntax::dump(&parsed.dockerfile).contains("(run \"echo   hi\")"));
+///
+/// let broken = llb_gen::syntax::parse("FROM a\nRUN <<EOF\nno end\n");
+/// assert_eq!(broken.errors[0].code(), "unterminated-heredoc");
+/// ```
 pub fn parse(text: &str) -> Parsed {
     parse_with_limits(text, &Limits::DEFAULT)
 }

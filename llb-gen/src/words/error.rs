@@ -18,19 +18,41 @@ pub enum WordErrorKind {
     MissingPatternEnd,
     /// A modifier upstream does not support, e.g. `${a:=b}`, `${a:1:2}`,
     /// `${#a}`, `${a:#p}`, `${.}`.
-    UnsupportedModifier { modifier: String },
+    UnsupportedModifier {
+        /// The modifier as written.
+        modifier: String,
+    },
     /// `${a?msg}` with `a` unset, or `${a:?msg}` with `a` unset or empty.
     /// `msg` is the expanded message or upstream's default text.
-    UnsetOrEmpty { name: String, msg: String },
+    UnsetOrEmpty {
+        /// The variable.
+        name: String,
+        /// The message to show.
+        msg: String,
+    },
     /// A `'` or `"` quote that is never closed, e.g. `a"b`.
-    UnterminatedQuote { quote: char },
+    UnterminatedQuote {
+        /// The opening quote.
+        quote: char,
+    },
     /// A `#`/`%`/`/` pattern with an escape other than `\*`, `\?`, `\\`,
     /// `\}` or `\/`, e.g. `${a#\x}`.
-    InvalidPattern { pattern: String, reason: String },
+    InvalidPattern {
+        /// The pattern as written.
+        pattern: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `${…}` nested deeper than the limit.
-    TooDeeplyNested { limit: usize },
+    TooDeeplyNested {
+        /// The limit.
+        limit: usize,
+    },
     /// The expanded text would be larger than the limit (bytes).
-    OutputTooLarge { limit: usize },
+    OutputTooLarge {
+        /// The limit.
+        limit: usize,
+    },
     /// Matching a `#`/`%`/`/` pattern took more steps than the limit.
     PatternTooComplex,
 }
@@ -38,6 +60,7 @@ pub enum WordErrorKind {
 /// An expansion error located by a byte range inside the input word.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WordError {
+    /// What went wrong.
     pub kind: WordErrorKind,
     /// Byte offsets inside the word that was processed.
     pub range: Range<usize>,

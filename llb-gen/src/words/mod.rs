@@ -109,6 +109,7 @@ impl Env for EmptyEnv {
 /// The result of expanding one word.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Expansion {
+    /// The expanded text.
     pub value: String,
     /// Variables that were looked up and found.
     pub matched: BTreeSet<String>,
@@ -132,6 +133,7 @@ pub struct Lexer {
 }
 
 impl Lexer {
+    /// A lexer with `escape` and every option off (upstream's defaults).
     pub fn new(escape: char) -> Self {
         Lexer {
             escape,

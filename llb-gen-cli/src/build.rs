@@ -214,35 +214,45 @@ fn locals(specs: &[String]) -> Result<BTreeMap<String, PathBuf>, String> {
     Ok(out)
 }
 
-/// The converter options from the command line.
+/// The converter options from the command line, given to the library's
+/// option parser as the frontend options they stand for (`build-arg:K`,
+/// `context:NAME`, `platform`).
 fn options(args: &BuildArgs, filename: &str) -> Result<ConvertOptions, String> {
-    let mut opts = ConvertOptions {
-        filename: filename.to_string(),
-        target: args.target.clone(),
-        ..ConvertOptions::default()
-    };
-    for kv in &args.build_args {
-        let (k, v) = kv
+    let mut kv = BTreeMap::new();
+    for spec in &args.build_args {
+        let (k, v) = spec
             .split_once('=')
-            .ok_or_else(|| format!("--build-arg {kv:?}: expected KEY=VALUE"))?;
+            .ok_or_else(|| format!("--build-arg {spec:?}: expected KEY=VALUE"))?;
         if k.is_empty() {
-            return Err(format!("--build-arg {kv:?}: empty name"));
+            return Err(format!("--build-arg {spec:?}: empty name"));
         }
-        opts.build_args.insert(k.to_string(), v.to_string());
+        kv.insert(format!("build-arg:{k}"), v.to_string());
     }
-    for kv in &args.build_contexts {
-        match kv.split_once('=') {
+    for spec in &args.build_contexts {
+        match spec.split_once('=') {
             Some((k, v)) if !k.is_empty() && !v.is_empty() => {
-                opts.named_contexts.insert(k.to_string(), v.to_string());
+                kv.insert(format!("context:{k}"), v.to_string());
             }
-            _ => return Err(format!("--build-context {kv:?}: expected NAME=VALUE")),
+            _ => return Err(format!("--build-context {spec:?}: expected NAME=VALUE")),
         }
     }
     if let Some(spec) = &args.platform {
-        let p = convert::platform::parse_platform(spec, &opts.build_platform)
-            .map_err(|e| format!("--platform {spec:?}: {e}"))?;
-        opts.target_platform = Some(p);
+        kv.insert("platform".to_string(), spec.clone());
     }
+    let mut base = ConvertOptions::default();
+    base.filename = filename.to_string();
+    // Build args and contexts are taken as they are: only the platform can
+    // be refused.
+    let parsed = llb_gen::options::parse(&kv, base).map_err(|e| match &args.platform {
+        Some(spec) => format!("--platform {spec:?}: {e}"),
+        None => e.to_string(),
+    })?;
+    let mut platforms = parsed.platforms.iter().cloned();
+    let mut opts = parsed.convert_options_for(platforms.next());
+    if platforms.next().is_some() {
+        return Err("--platform: one platform at a time".to_string());
+    }
+    opts.target.clone_from(&args.target);
     Ok(opts)
 }
 
@@ -259,7 +269,7 @@ fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
 fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
     Err(
         "this llb-gen was built without registry support: pass --offline, \
-         or rebuild with `cargo build -p llb-gen --features registry`"
+         or rebuild with `cargo build -p llb-gen-cli --features registry`"
             .to_string(),
     )
 }

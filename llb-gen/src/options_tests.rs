@@ -1,0 +1,302 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::*;
+
+fn opts(list: &[(&str, &str)]) -> BTreeMap<String, String> {
+    list.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn base(build: Platform) -> ConvertOptions {
+    ConvertOptions {
+        build_platform: build,
+        session_id: Some("s1".into()),
+        ..ConvertOptions::default()
+    }
+}
+
+fn parse_on(list: &[(&str, &str)], build: Platform) -> Result<BuildOptions, OptionsError> {
+    parse(&opts(list), base(build))
+}
+
+fn parse_ok(list: &[(&str, &str)]) -> BuildOptions {
+    match parse_on(list, Platform::linux_amd64()) {
+        Ok(b) => b,
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
+
+fn linux(arch: &str, variant: Option<&str>) -> Platform {
+    Platform {
+        os: "linux".into(),
+        architecture: arch.into(),
+        variant: variant.map(String::from),
+        os_version: None,
+    }
+}
+
+#[test]
+fn typed_options() {
+    let b = parse_ok(&[
+        ("target", "build"),
+        ("build-arg:FOO", "a=b"),
+        ("label:org.x", "y"),
+        ("filename", "ci/Dockerfile"),
+        ("no-cache", "a,b"),
+        ("add-hosts", "Example.com=10.0.0.1,other:::1"),
+        ("shm-size", "1024"),
+        ("ulimit", "nofile=1024:2048,nproc=10"),
+        ("image-resolve-mode", "pull"),
+        ("force-network-mode", "none"),
+        ("hostname", "h"),
+        ("cgroup-parent", "cg"),
+        ("platform", "linux/arm64,linux/amd64,linux/arm64/v8"),
+        ("cmdline", "example/frontend"),
+        ("contextsubdir", "sub"),
+        ("some-future-option", "x"),
+    ]);
+    let c = &b.convert;
+    assert_eq!(c.target.as_deref(), Some("build"));
+    assert_eq!(c.build_args["FOO"], "a=b");
+    assert_eq!(c.labels["org.x"], "y");
+    assert_eq!(c.filename, "ci/Dockerfile");
+    assert_eq!(
+        c.no_cache,
+        Some(BTreeSet::from(["a".to_string(), "b".to_string()]))
+    );
+    assert_eq!(
+        c.extra_hosts,
+        vec![
+            ("example.com".into(), "10.0.0.1".into()),
+            ("other".into(), "::1".into())
+        ]
+    );
+    assert_eq!(c.shm_size, Some(1024));
+    assert_eq!(
+        c.ulimits,
+        vec![("nofile".into(), 1024, 2048), ("nproc".into(), 10, 10)]
+    );
+    assert_eq!(c.resolve_mode, ResolveMode::Pull);
+    assert_eq!(c.force_network_mode.as_deref(), Some("none"));
+    assert_eq!(c.hostname.as_deref(), Some("h"));
+    assert_eq!(c.cgroup_parent.as_deref(), Some("cg"));
+    assert_eq!(c.session_id.as_deref(), Some("s1"));
+    assert_eq!(c.target_platform, None);
+    assert_eq!(
+        b.platforms.iter().map(format_platform).collect::<Vec<_>>(),
+        ["linux/arm64", "linux/amd64"]
+    );
+    assert!(b.is_multi_platform());
+    assert!(b.launched_as_gateway);
+    assert_eq!(b.ignored, ["contextsubdir", "some-future-option"]);
+}
+
+#[test]
+fn defaults_without_options() {
+    let b = parse_ok(&[]);
+    assert_eq!(b.convert.no_cache, None);
+    assert_eq!(b.convert.filename, "Dockerfile");
+    assert_eq!(b.dockerfile_local, "dockerfile");
+    assert_eq!(b.context_local, "context");
+    assert!(b.platforms.is_empty());
+    assert!(!b.is_multi_platform());
+    assert!(!b.launched_as_gateway);
+    assert_eq!(b.session_for("dockerfile"), "s1");
+}
+
+#[test]
+fn empty_values_keep_the_defaults() {
+    let b = parse_ok(&[("filename", ""), ("target", ""), ("dockerfilekey", "")]);
+    assert_eq!(b.convert.filename, "Dockerfile");
+    assert_eq!(b.convert.target, None);
+    assert_eq!(b.dockerfile_local, "dockerfile");
+}
+
+#[test]
+fn no_cache_empty_means_all_stages() {
+    assert_eq!(
+        parse_ok(&[("no-cache", "")]).convert.no_cache,
+        Some(BTreeSet::new())
+    );
+}
+
+#[test]
+fn cache_imports_win_over_cache_from() {
+    let b = parse_ok(&[("cache-from", "r/a,r/b")]);
+    assert_eq!(b.cache_imports.len(), 2);
+    assert_eq!(b.cache_imports[1].kind, "registry");
+    assert_eq!(b.cache_imports[1].attrs["ref"], "r/b");
+    let b = parse_ok(&[
+        ("cache-from", "r/a"),
+        (
+            "cache-imports",
+            r#"[{"Type":"local","Attrs":{"src":"/c"}}]"#,
+        ),
+    ]);
+    assert_eq!(
+        b.cache_imports,
+        vec![CacheImport::new(
+            "local",
+            BTreeMap::from([("src".into(), "/c".into())])
+        )]
+    );
+}
+
+#[test]
+fn refused_options_name_themselves() {
+    use OptionsErrorKind::{Invalid, Unsupported};
+    for (k, v, kind, needle) in [
+        (
+            "override-copy-image",
+            "x",
+            Unsupported,
+            "override-copy-image",
+        ),
+        ("gateway-devel", "1", Unsupported, "gateway-devel"),
+        (
+            "image-resolve-mode",
+            "sometimes",
+            Invalid,
+            "image-resolve-mode",
+        ),
+        ("force-network-mode", "bridge", Invalid, "netmode"),
+        ("add-hosts", "h=notanip", Invalid, "notanip"),
+        ("add-hosts", "justahost", Invalid, "justahost"),
+        ("ulimit", "bogus=1", Invalid, "bogus"),
+        ("ulimit", "nofile=10:5", Invalid, "10 > 5"),
+        ("shm-size", "1g", Invalid, "shm-size"),
+        ("multi-platform", "maybe", Invalid, "multi-platform"),
+        ("cache-imports", "{", Invalid, "cache-imports"),
+        ("platform", "linux//x", Invalid, "linux//x"),
+        ("platform", "linux/*", Invalid, "linux/*"),
+        ("platform", "plan10", Invalid, "plan10"),
+        (
+            "frontend.caps",
+            "moby.buildkit.frontend.inputs",
+            Unsupported,
+            "moby.buildkit.frontend.inputs",
+        ),
+        (
+            "requestid",
+            "frontend.outline",
+            Unsupported,
+            "frontend.outline",
+        ),
+        (
+            "context",
+            "https://github.com/x/y.git",
+            Unsupported,
+            "context",
+        ),
+        ("contextkey", "x", Unsupported, "contextkey"),
+    ] {
+        match parse_on(&[(k, v)], Platform::linux_amd64()) {
+            Ok(_) => panic!("{k}={v} accepted"),
+            Err(e) => {
+                assert_eq!(e.kind(), kind, "{k}={v}: {e}");
+                assert!(e.message().contains(needle), "{k}={v}: {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn forwarded_caps_and_empty_requests_are_accepted() {
+    let b = parse_ok(&[
+        ("frontend.caps", "moby.buildkit.frontend.inputs+forward"),
+        ("requestid", ""),
+    ]);
+    assert_eq!(b.ignored, ["requestid"]);
+}
+
+#[test]
+fn named_contexts_shared_keys_and_sessions() {
+    let b = parse_ok(&[
+        ("context:base", "docker-image://alpine"),
+        ("context:src::linux/arm64", "local:src"),
+        ("sharedkey:localdir:src::linux/arm64", "k1"),
+        ("local-sessionid:src", "s2"),
+        ("frontend.caps", "moby.buildkit.frontend.contexts"),
+    ]);
+    let c = &b.convert;
+    assert_eq!(c.named_contexts["base"], "docker-image://alpine");
+    assert_eq!(c.named_contexts["src::linux/arm64"], "local:src");
+    assert_eq!(c.local_shared_keys["src::linux/arm64"], "k1");
+    assert_eq!(b.session_for("src"), "s2");
+    assert_eq!(b.session_for("context"), "s1");
+}
+
+#[test]
+fn multi_platform_false_with_two_platforms_fails() {
+    let two = ("platform", "linux/amd64,linux/arm64");
+    assert!(parse_on(&[two, ("multi-platform", "false")], Platform::linux_amd64()).is_err());
+    assert!(
+        parse_ok(&[("platform", "linux/amd64"), ("multi-platform", "true")]).is_multi_platform()
+    );
+    assert!(!parse_ok(&[("platform", "linux/amd64")]).is_multi_platform());
+}
+
+#[test]
+fn convert_options_per_platform() {
+    let b = parse_ok(&[("platform", "linux/arm64"), ("target", "t")]);
+    let c = b.convert_options_for(Some(b.platforms[0].clone()));
+    assert_eq!(c.target_platform, Some(linux("arm64", None)));
+    assert_eq!(c.target.as_deref(), Some("t"));
+}
+
+#[test]
+fn platforms_are_normalized() {
+    let ids = |value: &str| {
+        parse_platforms(value, &Platform::linux_amd64())
+            .map(|ps| ps.iter().map(format_platform).collect::<Vec<_>>().join(","))
+            .unwrap_or_else(|e| e.to_string())
+    };
+    assert_eq!(ids("linux/x86_64"), "linux/amd64");
+    assert_eq!(ids("linux/aarch64/v8"), "linux/arm64");
+    assert_eq!(ids("linux/arm"), "linux/arm/v7");
+    assert_eq!(ids("linux/armhf"), "linux/arm/v7");
+    assert_eq!(ids("arm64"), "linux/arm64");
+    assert_eq!(ids("arm"), "linux/arm/v7");
+    assert_eq!(ids("Linux/AMD64"), "linux/amd64");
+    assert_eq!(ids(" linux/arm64 , ,linux/arm64"), "linux/arm64");
+    // containerd accepts any OS in the two-part form.
+    assert_eq!(ids("plan10/amd64"), "plan10/amd64");
+}
+
+#[test]
+fn os_version_is_kept() {
+    let ps = parse_platforms("windows(10.0.17763)/amd64", &Platform::linux_amd64()).unwrap();
+    assert_eq!(ps[0].os, "windows");
+    assert_eq!(ps[0].os_version.as_deref(), Some("10.0.17763"));
+}
+
+/// containerd's `platforms.Parse`: a bare OS takes the host's (here: the
+/// build platform's) architecture, a bare architecture its OS.
+#[test]
+fn a_bare_os_takes_the_build_architecture() {
+    let arm64 = linux("arm64", None);
+    let first = |value: &str, build: &Platform| parse_platforms(value, build).unwrap().remove(0);
+    assert_eq!(first("linux", &arm64), arm64);
+    assert_eq!(
+        first("linux", &Platform::linux_amd64()),
+        linux("amd64", None)
+    );
+    assert_eq!(first("windows", &arm64).architecture, "arm64");
+    assert_eq!(
+        first("linux", &linux("arm", Some("v6"))),
+        linux("arm", Some("v6"))
+    );
+    assert_eq!(
+        first("linux", &linux("arm", Some("v7"))),
+        linux("arm", Some("v7"))
+    );
+    let freebsd = Platform {
+        os: "freebsd".into(),
+        ..Platform::linux_amd64()
+    };
+    assert_eq!(first("riscv64", &freebsd).os, "freebsd");
+    // The same through `parse`, where the build platform is the base's.
+    let b = parse_on(&[("platform", "linux")], arm64.clone()).unwrap();
+    assert_eq!(b.platforms, [arm64]);
+}

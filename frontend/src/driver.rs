@@ -121,7 +121,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     if fo.launched_as_gateway {
         tracing::debug!("started as a gateway frontend: `# syntax=` is never forwarded again");
     }
-    fo.convert.llb_caps = Some(bridge.caps.llb.clone());
+    fo.convert.llb_caps = llb_gen::llb::CapSet::Only(bridge.caps.llb.clone());
     let mut loaded = read_dockerfile(bridge, &fo).await?;
     let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.take());
     let conversions = convert_all(&mut host, &fo, &loaded.data).await?;

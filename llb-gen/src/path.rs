@@ -45,6 +45,35 @@ fn is_clean(p: &str) -> bool {
     !body.is_empty() && body.split('/').all(|seg| !matches!(seg, "" | "." | ".."))
 }
 
+/// Go's `path.Join`: the non-empty elements joined with `/` and cleaned;
+/// `""` when every element is empty.
+pub(crate) fn join(parts: &[&str]) -> String {
+    let mut joined = String::new();
+    for p in parts.iter().filter(|p| !p.is_empty()) {
+        if !joined.is_empty() {
+            joined.push('/');
+        }
+        joined.push_str(p);
+    }
+    if joined.is_empty() {
+        joined
+    } else {
+        clean(&joined)
+    }
+}
+
+/// Go's `path.Base`: the last element (`.` for `""`, `/` for slashes only).
+pub(crate) fn base(p: &str) -> String {
+    if p.is_empty() {
+        return ".".to_string();
+    }
+    let trimmed = p.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".to_string();
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
 /// Go's `system.NormalizePath(parent, p, keepSlash)` for Unix paths: `p`
 /// made absolute against `parent` and cleaned; with `keep_slash`, a trailing
 /// `/` or `/.` of `p` is kept (it matters for copy destinations).
@@ -74,7 +103,19 @@ pub(crate) fn normalize(parent: &str, p: &str, keep_slash: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{clean, normalize};
+    use super::{base, clean, join, normalize};
+
+    #[test]
+    fn joins_and_bases_like_go() {
+        assert_eq!(join(&["/app", "."]), "/app");
+        assert_eq!(join(&["/", "."]), "/");
+        assert_eq!(join(&["", "a", "", "b/../c"]), "a/c");
+        assert_eq!(join(&["", ""]), "");
+        assert_eq!(base("/run/secrets/x"), "x");
+        assert_eq!(base("x/"), "x");
+        assert_eq!(base("/"), "/");
+        assert_eq!(base(""), ".");
+    }
 
     #[test]
     fn normalizes_like_go() {

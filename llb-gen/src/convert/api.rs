@@ -84,8 +84,8 @@ pub struct ConvertOptions {
     pub named_contexts: BTreeMap<String, String>,
     /// `sharedkey:localdir:<key>` options (key without the prefix).
     pub local_shared_keys: BTreeMap<String, String>,
-    /// LLB caps the daemon supports; `None` = assume every cap.
-    pub llb_caps: Option<BTreeSet<String>>,
+    /// LLB caps the daemon supports (default: every cap).
+    pub llb_caps: crate::llb::CapSet,
 }
 
 impl Default for ConvertOptions {
@@ -108,7 +108,7 @@ impl Default for ConvertOptions {
             session_id: None,
             named_contexts: BTreeMap::new(),
             local_shared_keys: BTreeMap::new(),
-            llb_caps: None,
+            llb_caps: crate::llb::CapSet::All,
         }
     }
 }

@@ -424,10 +424,7 @@ pub(super) fn finalize(
             d.image.os_version = tp.os_version.clone().unwrap_or_default();
         }
     }
-    let caps = match &opts.llb_caps {
-        None => llb::CapSet::All,
-        Some(set) => llb::CapSet::Only(set.clone()),
-    };
+    let caps = opts.llb_caps.clone();
     let mopts = llb::MarshalOptions {
         platform: Some(pb_platform(target_platform)),
         caps,

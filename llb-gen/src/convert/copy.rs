@@ -411,7 +411,7 @@ mod tests {
             llb::caps::SOURCE_LOCAL,
         ];
         crate::convert::ConvertOptions {
-            llb_caps: Some(caps.iter().map(|c| c.to_string()).collect()),
+            llb_caps: crate::llb::CapSet::Only(caps.iter().map(|c| c.to_string()).collect()),
             ..Default::default()
         }
     }

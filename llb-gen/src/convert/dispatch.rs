@@ -72,7 +72,7 @@ pub(super) struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub(super) fn has_cap(&self, cap: &str) -> bool {
-        self.opts.llb_caps.as_ref().is_none_or(|c| c.contains(cap))
+        self.opts.llb_caps.supports(cap)
     }
 
     /// Source locations of an instruction (one range per line, character 0).

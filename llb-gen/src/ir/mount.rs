@@ -7,8 +7,9 @@ use crate::diagnostic::Diagnostic;
 use crate::ir::error::{IrError, IrErrorKind};
 use crate::ir::flags::sub_span;
 use crate::ir::suggest::suggest;
-use crate::ir::values::{base_name, clean_path, join_path, parse_go_bool, ram_in_bytes};
+use crate::ir::values::{parse_go_bool, ram_in_bytes};
 use crate::ir::{CacheSharing, Mount, MountField, MountKey, MountSpec, MountType, Word};
+use crate::path::{base as base_name, clean as clean_path};
 use crate::text::{Spanned, TextRange};
 
 /// Every key `--mount` accepts, for suggestions.
@@ -560,7 +561,7 @@ fn mount_target(
     let absolute = clean_path(raw).starts_with('/');
     let resolved = match (absolute, workdir) {
         (true, _) => raw.to_string(),
-        (false, Some(dir)) => join_path(&join_path("/", dir), raw),
+        (false, Some(dir)) => crate::path::join(&[&crate::path::join(&["/", dir]), raw]),
         (false, None) => return Ok(raw.to_string()),
     };
     if clean_path(&resolved) == "/" {

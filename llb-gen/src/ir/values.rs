@@ -119,30 +119,6 @@ pub(crate) fn parse_go_bool(s: &str) -> Option<bool> {
     }
 }
 
-pub(crate) use crate::path::clean as clean_path;
-
-/// Go's `path.Base`.
-pub(crate) fn base_name(p: &str) -> String {
-    if p.is_empty() {
-        return ".".to_string();
-    }
-    let trimmed = p.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return "/".to_string();
-    }
-    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
-}
-
-/// Go's `path.Join` of two elements (cleaned; empty elements ignored).
-pub(crate) fn join_path(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => String::new(),
-        (true, false) => clean_path(b),
-        (false, true) => clean_path(a),
-        (false, false) => clean_path(&format!("{a}/{b}")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,18 +148,5 @@ mod tests {
         assert_eq!(ram_in_bytes("10x"), None);
         assert_eq!(ram_in_bytes("m"), None);
         assert_eq!(ram_in_bytes(""), None);
-    }
-
-    #[test]
-    fn paths() {
-        assert_eq!(clean_path("/root/.cache/"), "/root/.cache");
-        assert_eq!(clean_path("a/../../b"), "../b");
-        assert_eq!(clean_path("/.."), "/");
-        assert_eq!(clean_path(""), ".");
-        assert_eq!(base_name("/run/secrets/x"), "x");
-        assert_eq!(base_name("x/"), "x");
-        assert_eq!(base_name("/"), "/");
-        assert_eq!(join_path("/app", "."), "/app");
-        assert_eq!(join_path("/", "."), "/");
     }
 }

@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use super::caps;
 use super::marshal::{InputTable, OpParts, Resolver};
-use super::state::{clean_path, join_path, OpKind, OpOptions, Output, State, Vertex};
+use super::state::{OpKind, OpOptions, Output, State, Vertex};
 use super::teardown::Edges;
+use crate::path::{clean as clean_path, join as join_path};
 use crate::pb;
 
 /// A user or group: by numeric id or by name (resolved in the destination).

@@ -266,17 +266,6 @@ impl Default for State {
     }
 }
 
-pub(crate) use crate::path::clean as clean_path;
-
-/// `path.Join` of Go.
-pub(crate) fn join_path(parts: &[&str]) -> String {
-    let non_empty: Vec<&str> = parts.iter().copied().filter(|p| !p.is_empty()).collect();
-    if non_empty.is_empty() {
-        return String::new();
-    }
-    clean_path(&non_empty.join("/"))
-}
-
 impl State {
     /// The empty filesystem, with working directory `/`.
     pub fn scratch() -> State {
@@ -372,7 +361,7 @@ impl State {
             m.dir = if dir.starts_with('/') {
                 dir
             } else {
-                join_path(&["/", &m.dir, &dir])
+                crate::path::join(&["/", &m.dir, &dir])
             };
         })
     }

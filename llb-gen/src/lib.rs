@@ -12,6 +12,7 @@
 //! - [`text`]: byte ranges, spans, line index.
 //! - [`path`]: slash-separated path helpers with Go's `path` semantics.
 //! - [`diagnostic`]: the diagnostic type every stage converts into, and the renderer.
+//! - [`codes`]: the catalogue of diagnostic codes, one documentation page each.
 //! - [`syntax`]: logical lines, directives, comments, heredocs, JSON vs shell form; the AST and its dump.
 //! - [`words`]: shell-word lexer and variable expansion with upstream's semantics.
 //! - [`ir`]: typed instructions (`enum Instruction`), flags, mounts, stages, global ARGs.
@@ -23,6 +24,7 @@
 //! [`convert::ImageResolver`] trait, implemented by the `frontend` binary
 //! (gateway RPCs) and by the CLI (registry or offline).
 
+pub mod codes;
 pub mod convert;
 pub mod diagnostic;
 pub mod ir;

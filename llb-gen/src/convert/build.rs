@@ -4,15 +4,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir;
-use crate::limits::{grouped, Exceeded, Limit, Limits};
+use crate::limits::{Exceeded, Limit, Limits};
 use crate::llb;
 use crate::text::TextRange;
 
 use super::api::{Conversion, ConvertOptions, Platform};
 use super::args::{proxy_from_build_args, EnvList};
-use super::dispatch::{dispatch, err, pb_platform, Ctx, StageState};
+use super::dispatch::{dispatch, pb_platform, Ctx, StageState};
 use super::image::{Image, DEFAULT_PATH};
 use super::onbuild;
 use super::resolve::LocalRoot;
@@ -196,7 +196,7 @@ fn dispatch_all(
     context: llb::State,
     source_map: &std::sync::Arc<llb::SourceMap>,
     limits: &Limits,
-) -> Result<Dispatched, Diagnostic> {
+) -> Result<Dispatched, Error> {
     let Graph {
         g,
         reachable,
@@ -233,8 +233,14 @@ fn dispatch_all(
         };
         if node.context.is_some() {
             // Replaced by a named context: nothing of the stage runs.
-            let mut d = context_stage(node, i, &mut roots)
-                .ok_or_else(|| err("stage-order", "named context was not loaded", node.span))?;
+            let mut d = context_stage(node, i, &mut roots).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotBuilt {
+                        what: "named context was not loaded",
+                    },
+                    node.span,
+                )
+            })?;
             d.epoch = epoch;
             done[i] = Some(d.state.clone());
             if i == target || children_left[i] > 0 {
@@ -251,7 +257,14 @@ fn dispatch_all(
             target,
             opts,
         )
-        .ok_or_else(|| err("stage-order", "base stage was not built", node.span))?;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotBuilt {
+                    what: "base stage was not built",
+                },
+                node.span,
+            )
+        })?;
         d.epoch = epoch;
         let mut ctx = Ctx {
             opts,
@@ -276,12 +289,13 @@ fn dispatch_all(
             d.on_build = trigger.is_some();
             dispatch(&mut d, &mut ctx, cmd, &sources)
                 .and_then(|()| d.check_growth(cmd.info.span, limits.max_definition_bytes))
-                .map_err(|mut e| {
+                .map_err(|e| {
                     // An image's trigger has no place in the file: its FROM line.
                     if trigger == Some(&onbuild::TriggerFrom::Image) {
-                        e.span = cmd.info.span;
+                        e.relocated(cmd.info.span)
+                    } else {
+                        e
                     }
-                    e
                 })?;
         }
         d.on_build = false;
@@ -298,7 +312,14 @@ fn dispatch_all(
         .get_mut(target)
         .and_then(Option::take)
         .map(|b| *b)
-        .ok_or_else(|| err("target", "target stage was not built", TextRange::empty(0)))?;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotBuilt {
+                    what: "target stage was not built",
+                },
+                TextRange::empty(0),
+            )
+        })?;
     Ok(Dispatched {
         target,
         ctx_paths,
@@ -337,7 +358,7 @@ pub(super) fn dispatch_reachable(
     text: &[u8],
     opts: &ConvertOptions,
     limits: &Limits,
-) -> Result<StageState, Diagnostic> {
+) -> Result<StageState, Error> {
     let Resolved {
         roots,
         locals,
@@ -382,7 +403,7 @@ pub(super) fn dispatch_reachable(
 
 /// A located diagnostic for a marshaling error: a Definition over the
 /// limit points at the instruction whose op crossed it.
-fn marshal_error(e: llb::LlbError, opts: &ConvertOptions) -> Diagnostic {
+fn marshal_error(e: llb::LlbError, opts: &ConvertOptions) -> Error {
     match e {
         llb::LlbError::TooLarge { limit, size, at } => {
             let span = match at {
@@ -394,9 +415,14 @@ fn marshal_error(e: llb::LlbError, opts: &ConvertOptions) -> Diagnostic {
                 actual: size,
                 max: limit,
             };
-            err(e.code(), e.to_string(), span).with_help(e.help())
+            Error::new(ErrorKind::DefinitionTooLarge(e), span).with_help(e.help())
         }
-        e => err("marshal", e.to_string(), TextRange::empty(0)),
+        e => Error::new(
+            ErrorKind::Marshal {
+                reason: e.to_string(),
+            },
+            TextRange::empty(0),
+        ),
     }
 }
 
@@ -406,7 +432,7 @@ pub(super) fn finalize(
     target_platform: &Platform,
     limits: &Limits,
     marshal: &mut MarshalFn<'_>,
-) -> Result<Conversion, Diagnostic> {
+) -> Result<Conversion, Error> {
     if !opts.labels.is_empty() {
         let labels = d.image.config.labels.get_or_insert_with(Default::default);
         for (k, v) in &opts.labels {
@@ -439,12 +465,9 @@ pub(super) fn finalize(
     let image_config = d.image.to_json();
     let max = limits.max_definition_bytes;
     if let Some(e) = Exceeded::check(Limit::DefinitionBytes, image_config.len(), max) {
-        let msg = format!(
-            "the image config would be larger than {} bytes ({} bytes)",
-            grouped(max),
-            grouped(e.actual)
+        return Err(
+            Error::new(ErrorKind::ImageConfigTooLarge(e), TextRange::empty(0)).with_help(e.help()),
         );
-        return Err(err(e.code(), msg, TextRange::empty(0)).with_help(e.help()));
     }
     Ok(Conversion {
         definition,

@@ -1,12 +1,12 @@
 //! COPY/ADD → one FileOp with chained copy actions (or a MergeOp for
 //! `--link`), with local, HTTP and inline (heredoc) sources.
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir;
 use crate::llb;
 
 use super::copy_flags::{check_checksum, parse_chmod};
-use super::dispatch::{err, pb_platform, Ctx, StageState};
+use super::dispatch::{pb_platform, Ctx, StageState};
 use super::simple::clean;
 
 use crate::path::normalize as normalize_path;
@@ -46,7 +46,7 @@ fn is_http(src: &str) -> bool {
     (src.starts_with("http://") || src.starts_with("https://")) && !is_git_url(src)
 }
 
-fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Vec<u8>, Diagnostic> {
+fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Vec<u8>, Error> {
     if let Some(bytes) = h.literal_data() {
         return Ok(bytes);
     }
@@ -57,8 +57,8 @@ fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Vec<u
     };
     if h.expand {
         let env = super::dispatch::StateEnv(&d.state);
-        data = super::expand::expand_heredoc(&data, &env)
-            .map_err(|e| super::expand::word_error(&e, h.body_span))?;
+        data =
+            super::expand::expand_heredoc(&data, &env).map_err(|e| Error::word(e, h.body_span))?;
     }
     Ok(data.into_bytes())
 }
@@ -71,7 +71,7 @@ fn require_copy_caps(
     c: &ir::Copy,
     symbolic_chmod: bool,
     span: crate::text::TextRange,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     let patterns = llb::caps::FILE_COPY_INCLUDE_EXCLUDE_PATTERNS;
     let missing = if let Some(w) = c.excludes.first().filter(|_| !ctx.has_cap(patterns)) {
         Some(("--exclude", patterns, w.span))
@@ -84,12 +84,10 @@ fn require_copy_caps(
         None
     };
     match missing {
-        Some((what, cap, at)) => Err(err(
-            "missing-capability",
-            format!("{what} needs the BuildKit capability `{cap}`, which this BuildKit daemon does not have"),
-            at,
-        )
-        .with_help("upgrade BuildKit (Docker 23 or later, or docker buildx), or remove the flag")),
+        Some((what, cap, at)) => Err(Error::new(ErrorKind::MissingCapability { what, cap }, at)
+            .with_help(
+                "upgrade BuildKit (Docker 23 or later, or docker buildx), or remove the flag",
+            )),
         None => Ok(()),
     }
 }
@@ -101,12 +99,14 @@ fn check_http_checksum(
     checksum: Option<&str>,
     paths: &[String],
     span: crate::text::TextRange,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     let Some(value) = checksum.filter(|_| paths.iter().any(|p| is_http(p))) else {
         return Ok(());
     };
     let at = c.checksum.as_ref().map_or(span, |w| w.span);
-    check_checksum(value).map_err(|(message, help)| err("checksum", message, at).with_help(help))
+    check_checksum(value).map_err(|(message, help)| {
+        Error::new(ErrorKind::InvalidChecksum { message }, at).with_help(help)
+    })
 }
 
 pub fn copy(
@@ -116,16 +116,15 @@ pub fn copy(
     c: &ir::Copy,
     is_add: bool,
     from: Option<usize>,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     let span = cmd.info.span;
     let source_state = match (&c.from, from) {
         (Some(f), Some(i)) => ctx.done.get(i).cloned().flatten().ok_or_else(|| {
-            err(
-                "stage-order",
-                format!(
-                    "cannot copy from stage \"{}\", it needs to be defined before current stage \"{}\"",
-                    f.value, d.display_name
-                ),
+            Error::new(
+                ErrorKind::CopyFromLaterStage {
+                    from: f.value.clone(),
+                    current: d.display_name.clone(),
+                },
                 f.span,
             )
         })?,
@@ -146,9 +145,9 @@ pub fn copy(
         .transpose()?
         .filter(|s| !s.is_empty());
     let (mode, mode_str) = match (&chmod, &c.chmod) {
-        (Some(s), Some(w)) => {
-            parse_chmod(s).map_err(|e| err("chmod", e.message, w.span).with_help(e.help))?
-        }
+        (Some(s), Some(w)) => parse_chmod(s).map_err(|e| {
+            Error::new(ErrorKind::InvalidChmod { message: e.message }, w.span).with_help(e.help)
+        })?,
         _ => (None, String::new()),
     };
     let checksum = c
@@ -175,25 +174,13 @@ pub fn copy(
     }
     if checksum.is_some() {
         if !is_add {
-            return Err(err(
-                "checksum",
-                "checksum can't be specified for COPY",
-                span,
-            ));
+            return Err(Error::new(ErrorKind::ChecksumOnCopy, span));
         }
         if paths.len() != 1 {
-            return Err(err(
-                "checksum",
-                "checksum can't be specified for multiple sources",
-                span,
-            ));
+            return Err(Error::new(ErrorKind::ChecksumMultipleSources, span));
         }
         if !paths.iter().all(|p| is_http(p) || is_git_url(p)) {
-            return Err(err(
-                "checksum",
-                "checksum requires HTTP(S) or Git sources",
-                span,
-            ));
+            return Err(Error::new(ErrorKind::ChecksumSourceKind, span));
         }
         check_http_checksum(c, checksum.as_deref(), &paths, span)?;
     }
@@ -231,9 +218,10 @@ pub fn copy(
         msg.push_str(&format!(" {src}"));
         if let Some(parsed) = super::git::parse_git_ref(src) {
             if !is_add {
-                return Err(err("copy-git", "source can't be a git ref for COPY", span));
+                return Err(Error::new(ErrorKind::GitSourceInCopy, span));
             }
-            let g = parsed.map_err(|e| err("add-git", e, span))?;
+            let g = parsed
+                .map_err(|reason| Error::new(ErrorKind::InvalidGitSource { reason }, span))?;
             let op = llb::OpOptions::default().custom_name(pg_name.clone());
             let st = llb::git(llb::GitOptions {
                 host_path: g.host_path,
@@ -259,7 +247,7 @@ pub fn copy(
         }
         if is_http(src) {
             if !is_add {
-                return Err(err("copy-url", "source can't be a URL for COPY", span));
+                return Err(Error::new(ErrorKind::UrlSourceInCopy, span));
             }
             let path = src.split(['?', '#']).next().unwrap_or(src);
             let after_host = path.splitn(4, '/').nth(3).unwrap_or("");
@@ -359,7 +347,7 @@ pub fn copy(
     }
     msg.push_str(&format!(" {dest_raw}"));
     let Some(action) = chain else {
-        return Err(err("copy", "no source files were specified", span));
+        return Err(Error::new(ErrorKind::NoSources, span));
     };
     let op = d.op_options(ctx, &cmd.info, pg_name.clone());
     if c.link && chmod.is_none() && ctx.has_cap("mergeop") {
@@ -416,7 +404,10 @@ mod tests {
         }
     }
 
-    fn convert_error(src: &str, opts: &crate::convert::ConvertOptions) -> Diagnostic {
+    fn convert_error(
+        src: &str,
+        opts: &crate::convert::ConvertOptions,
+    ) -> crate::diagnostic::Diagnostic {
         let r = crate::convert::convert_dockerfile(src, opts, &crate::convert::OfflineResolver);
         r.err()
             .and_then(|mut e| e.pop())
@@ -437,7 +428,7 @@ mod tests {
         assert_eq!(&src[d.span.as_usize()], "*.md");
     }
 
-    fn default_error(src: &str) -> Diagnostic {
+    fn default_error(src: &str) -> crate::diagnostic::Diagnostic {
         convert_error(src, &crate::convert::ConvertOptions::default())
     }
 

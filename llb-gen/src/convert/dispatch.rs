@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir::{self, Instruction};
 use crate::llb;
 use crate::text::TextRange;
@@ -109,15 +109,11 @@ pub fn chown_opt(spec: &str) -> llb::ChownOpt {
     }
 }
 
-pub fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnostic {
-    Diagnostic::error(code, msg, span)
-}
-
 impl StageState {
     /// Expand a word against the stage env.
-    pub fn expand(&self, ctx: &Ctx<'_>, w: &ir::Word) -> Result<String, Diagnostic> {
+    pub fn expand(&self, ctx: &Ctx<'_>, w: &ir::Word) -> Result<String, Error> {
         let out = expand_word(&w.value, &StateEnv(&self.state), ctx.escape)
-            .map_err(|e| super::expand::word_error(&e, w.span))?;
+            .map_err(|e| Error::word(e, w.span))?;
         self.grow(out.len());
         Ok(out)
     }
@@ -129,21 +125,14 @@ impl StageState {
 
     /// An error when the stage has produced more than the image config can
     /// carry, located at the instruction that crossed the limit.
-    pub fn check_growth(&self, span: TextRange, max: usize) -> Result<(), Diagnostic> {
+    pub fn check_growth(&self, span: TextRange, max: usize) -> Result<(), Error> {
         match crate::limits::Exceeded::check(
             crate::limits::Limit::DefinitionBytes,
             self.grown.get(),
             max,
         ) {
             None => Ok(()),
-            Some(e) => {
-                let msg = format!(
-                    "this stage's values (expanded words and history) total more than {} bytes: \
-                     its image config could not be sent to BuildKit",
-                    crate::limits::grouped(max)
-                );
-                Err(err(e.code(), msg, span).with_help(e.help()))
-            }
+            Some(e) => Err(Error::new(ErrorKind::StageTooLarge(e), span).with_help(e.help())),
         }
     }
 
@@ -210,7 +199,7 @@ pub fn dispatch(
     ctx: &mut Ctx<'_>,
     cmd: &ir::Command,
     sources: &[Option<usize>],
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     match &cmd.instruction {
         Instruction::Arg(a) => simple::arg(d, ctx, a),
         Instruction::Env(kvs) => simple::env(d, ctx, kvs),

@@ -2,8 +2,6 @@
 //! shell-word lexer ([`crate::words`]) with upstream's lexer settings for each
 //! use (plain words, display text, heredoc bodies, word splitting).
 
-use crate::diagnostic::Diagnostic;
-use crate::text::TextRange;
 use crate::words::{Lexer, WordError};
 
 /// Where expansion looks variables up (the lexer's environment trait).
@@ -55,11 +53,6 @@ pub fn expand_words(word: &str, env: &dyn Lookup, escape: char) -> Result<Vec<St
     Ok(Lexer::new(escape).process_words(word, env)?.0)
 }
 
-/// A located diagnostic for an expansion error in the word at `span`.
-pub fn word_error(e: &WordError, span: TextRange) -> Diagnostic {
-    e.to_diagnostic(span)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -94,7 +87,7 @@ mod tests {
     fn errors_are_located() {
         let env = EnvList::default();
         let e = expand_word("a${B:?missing}", &env, '\\').unwrap_err();
-        let d = word_error(&e, TextRange::new(10, 24));
+        let d = crate::convert::Error::word(e, crate::text::TextRange::new(10, 24)).to_diagnostic();
         assert!(d.message.contains("missing"));
         assert!(d.span.start >= 10 && d.span.end <= 24);
     }

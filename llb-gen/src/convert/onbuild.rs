@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir::{self, Instruction};
 
 use super::build::Root;
-use super::dispatch::err;
+
 use super::stages::StageGraph;
 
 /// Where a trigger came from.
@@ -108,7 +108,7 @@ pub fn apply_image_triggers(
     g: &mut StageGraph,
     roots: &mut BTreeMap<usize, Root>,
     set: &mut TriggerSet,
-) -> Result<bool, Diagnostic> {
+) -> Result<bool, Error> {
     let mut new_deps = false;
     for (&i, root) in roots.iter_mut() {
         let exprs = root.image.config.on_build.take().unwrap_or_default();
@@ -148,10 +148,11 @@ pub fn apply_image_triggers(
 }
 
 /// Parse the `OnBuild` entries of a base image config.
-pub fn image_triggers(exprs: &[String], stage: &ir::Stage) -> Result<Vec<ir::Command>, Diagnostic> {
+pub fn image_triggers(exprs: &[String], stage: &ir::Stage) -> Result<Vec<ir::Command>, Error> {
     let mut out = Vec::new();
     for expr in exprs {
-        let fail = |msg: String| err("onbuild-trigger", msg, stage.from.span);
+        let fail =
+            |message: String| Error::new(ErrorKind::OnbuildTrigger { message }, stage.from.span);
         let parsed = crate::syntax::parse(&format!("FROM scratch\n{expr}\n"));
         if let Some(e) = parsed.errors.first() {
             return Err(fail(format!(

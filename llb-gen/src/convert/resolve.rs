@@ -5,14 +5,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir;
 use crate::llb;
 
 use super::api::{ConvertOptions, ImageRequest, Platform, ResolveMode, ResolvedImage};
 use super::build::{prefix_from, Root};
 use super::contexts::{self, ContextSource};
-use super::dispatch::{err, pb_platform};
+use super::dispatch::pb_platform;
 use super::image::Image;
 use super::reference::Reference;
 use super::stages::{StageGraph, SCRATCH};
@@ -53,8 +53,8 @@ pub(super) struct Round {
     pub(super) ignores: Vec<String>,
 }
 
-fn context_err(e: contexts::ContextError, span: crate::text::TextRange) -> Diagnostic {
-    let d = err("named-context", e.message, span);
+fn context_err(e: contexts::ContextError, span: crate::text::TextRange) -> Error {
+    let d = Error::new(ErrorKind::NamedContext { message: e.message }, span);
     match e.help {
         Some(h) => d.with_help(h),
         None => d,
@@ -71,7 +71,7 @@ impl Round {
         opts: &ConvertOptions,
         target_platform: &Platform,
         known: &BTreeMap<String, Vec<String>>,
-    ) -> Result<Round, Diagnostic> {
+    ) -> Result<Round, Error> {
         let reachable = nodes;
         let mut roots = BTreeMap::new();
         let mut pending: Vec<PendingRoot> = Vec::new();
@@ -103,10 +103,12 @@ impl Round {
                 );
                 continue;
             }
-            let r = Reference::parse(&node.base_name).map_err(|e| {
-                err(
-                    "invalid-reference",
-                    format!("failed to parse stage name \"{}\": {e}", node.base_name),
+            let r = Reference::parse(&node.base_name).map_err(|reason| {
+                Error::new(
+                    ErrorKind::InvalidBaseReference {
+                        base: node.base_name.clone(),
+                        reason,
+                    },
                     node.span,
                 )
             })?;
@@ -149,7 +151,7 @@ impl Round {
         opts: &ConvertOptions,
         answers: &[ImageAnswer],
         ignores: &BTreeMap<String, Vec<String>>,
-    ) -> Result<(BTreeMap<usize, Root>, Vec<LocalRoot>), Diagnostic> {
+    ) -> Result<(BTreeMap<usize, Root>, Vec<LocalRoot>), Error> {
         let Round {
             pending,
             ready: mut roots,
@@ -195,10 +197,12 @@ impl Round {
                 .and_then(|k| answers.get(k))
                 .cloned()
                 .unwrap_or_else(|| Err("no answer from resolver".into()));
-            let resolved = answer.map_err(|e| {
-                let mut d = err(
-                    "resolve-image",
-                    format!("{}: {e}", node.base_name),
+            let resolved = answer.map_err(|reason| {
+                let mut d = Error::new(
+                    ErrorKind::ResolveImage {
+                        base: node.base_name.clone(),
+                        reason: reason.to_string(),
+                    },
                     node.span,
                 );
                 if let Some(s) = super::suggest::closest(&node.base_name, &g.names()) {
@@ -207,8 +211,9 @@ impl Round {
                 d
             })?;
             let mut reference = if resolved.reference != r.tagged_string() {
-                Reference::parse(&resolved.reference)
-                    .map_err(|e| err("invalid-reference", e, node.span))?
+                Reference::parse(&resolved.reference).map_err(|reason| {
+                    Error::new(ErrorKind::InvalidResolvedReference { reason }, node.span)
+                })?
             } else {
                 r.clone()
             };
@@ -231,7 +236,7 @@ impl Round {
                 (img, None)
             } else {
                 let img = Image::from_json(&resolved.config)
-                    .map_err(|e| err("image-config", e, node.span))?;
+                    .map_err(|reason| Error::new(ErrorKind::ImageConfig { reason }, node.span))?;
                 (img, Some(resolved.config.clone()))
             };
             image.created = None;

@@ -1,12 +1,12 @@
 //! RUN → ExecOp: argv (shell form, heredocs), mounts, network/security,
 //! request-wide exec options, progress name and history.
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir::{self, CacheSharing, MountSpec, NetworkMode, RunScript, SecurityMode};
 use crate::llb;
 
 use super::args::run_command_string;
-use super::dispatch::{err, pb_platform, Ctx, StageState, StateEnv};
+use super::dispatch::{pb_platform, Ctx, StageState, StateEnv};
 use super::simple::{clean, command_args, with_shell};
 
 /// Go `path.Join("/", p)`.
@@ -26,7 +26,7 @@ fn mounts(
     r: &ir::Run,
     sources: &[Option<usize>],
     exec: &mut llb::ExecOptions,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     let ns = ctx
         .opts
         .build_args
@@ -38,9 +38,9 @@ fn mounts(
         let src = sources.get(i).copied().flatten();
         let env = StateEnv(&d.state);
         let escape = ctx.escape;
-        let mut expand = |w: &ir::Word| -> Result<String, Diagnostic> {
+        let mut expand = |w: &ir::Word| -> Result<String, Error> {
             super::expand::expand_word(&w.value, &env, escape)
-                .map_err(|e| super::expand::word_error(&e, w.span))
+                .map_err(|e| super::Error::word(e, w.span))
         };
         let spec = m.resolve(&mut expand, &workdir)?;
         match spec {
@@ -212,21 +212,13 @@ pub fn run(
     cmd: &ir::Command,
     r: &ir::Run,
     sources: &[Option<usize>],
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     if !r.devices.is_empty() {
-        return Err(err(
-            "run-device",
-            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later",
-            cmd.info.span,
-        ));
+        return Err(Error::new(ErrorKind::RunDevice, cmd.info.span));
     }
     for src in sources.iter().flatten() {
         if ctx.done.get(*src).is_none_or(Option::is_none) {
-            return Err(err(
-                "stage-order",
-                "mount source stage needs to be defined before current stage",
-                cmd.info.span,
-            ));
+            return Err(Error::new(ErrorKind::MountFromLaterStage, cmd.info.span));
         }
     }
     let mut exec = llb::ExecOptions::default();
@@ -342,10 +334,14 @@ pub fn run(
         )
         .platform(pb_platform(&d.platform));
     let history = run_command_string(&args, &d.declared, &StateEnv(&d.state));
-    let out = d
-        .state
-        .run(exec)
-        .map_err(|e| err("run", e.to_string(), cmd.info.span))?;
+    let out = d.state.run(exec).map_err(|e| {
+        Error::new(
+            ErrorKind::Run {
+                reason: e.to_string(),
+            },
+            cmd.info.span,
+        )
+    })?;
     d.state = out.root();
     d.commit(format!("RUN {history}"), true, true);
     Ok(())

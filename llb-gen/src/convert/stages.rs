@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir::{self, Instruction};
 use crate::text::TextRange;
 
@@ -68,10 +68,6 @@ pub struct StageGraph {
     pub sources: HashMap<(usize, usize), Vec<Option<usize>>>,
 }
 
-fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnostic {
-    Diagnostic::error(code, msg, span)
-}
-
 impl StageGraph {
     /// Expand base names and platforms, and link `FROM <stage>`.
     pub fn build(
@@ -79,40 +75,39 @@ impl StageGraph {
         globals: &EnvList,
         default_platform: &Platform,
         named_contexts: &BTreeMap<String, String>,
-    ) -> Result<Self, Diagnostic> {
+    ) -> Result<Self, Error> {
         let mut g = StageGraph::default();
         for (i, st) in df.stages.iter().enumerate() {
             let span = st.from.span;
             let base_name = expand_word(&st.base.value, globals, df.escape)
-                .map_err(|e| super::expand::word_error(&e, st.base.span))?;
+                .map_err(|e| super::Error::word(e, st.base.span))?;
             if base_name.is_empty() {
-                return Err(err(
-                    "blank-base-name",
-                    format!("base name ({}) should not be blank", st.base.value),
+                return Err(Error::new(
+                    ErrorKind::BlankBaseName {
+                        base: st.base.value.clone(),
+                    },
                     st.base.span,
                 ));
             }
             let platform = match &st.platform {
                 None => None,
                 Some(p) => {
-                    let v = expand_word(&p.value, globals, df.escape).map_err(|e| {
-                        err(
-                            "platform-expand",
-                            format!("failed to process arguments for platform: {e}"),
-                            p.span,
-                        )
-                    })?;
+                    let v = expand_word(&p.value, globals, df.escape)
+                        .map_err(|e| Error::new(ErrorKind::PlatformExpand(e), p.span))?;
                     if v.is_empty() {
-                        return Err(err(
-                            "invalid-platform",
-                            format!("empty platform value from expression {}", p.value),
+                        return Err(Error::new(
+                            ErrorKind::EmptyPlatform {
+                                expression: p.value.clone(),
+                            },
                             p.span,
                         ));
                     }
-                    Some(parse_platform(&v, default_platform).map_err(|e| {
-                        err(
-                            "invalid-platform",
-                            format!("failed to parse platform {}: {e}", p.value),
+                    Some(parse_platform(&v, default_platform).map_err(|reason| {
+                        Error::new(
+                            ErrorKind::InvalidPlatform {
+                                expression: p.value.clone(),
+                                reason,
+                            },
                             p.span,
                         )
                     })?)
@@ -173,7 +168,7 @@ impl StageGraph {
     }
 
     /// The target stage: `--target` (case-insensitive) or the last stage.
-    pub fn resolve_target(&self, target: Option<&str>) -> Result<usize, Diagnostic> {
+    pub fn resolve_target(&self, target: Option<&str>) -> Result<usize, Error> {
         match target.filter(|t| !t.is_empty()) {
             None => Ok(self
                 .nodes
@@ -188,9 +183,10 @@ impl StageGraph {
                     .rev()
                     .find(|n| !n.is_synthetic())
                     .map_or(TextRange::empty(0), |n| n.span);
-                let mut d = err(
-                    "target-not-found",
-                    format!("target stage \"{t}\" could not be found"),
+                let mut d = Error::new(
+                    ErrorKind::TargetNotFound {
+                        target: t.to_string(),
+                    },
                     span,
                 );
                 let names = self.names();
@@ -237,27 +233,17 @@ impl StageGraph {
     }
 
     /// Resolve a `COPY --from` value to a node (`toCommand`).
-    pub fn copy_source(&mut self, from: &ir::Word, escape: char) -> Result<usize, Diagnostic> {
+    pub fn copy_source(&mut self, from: &ir::Word, escape: char) -> Result<usize, Error> {
         let expanded = expand_word(&from.value, &NoEnv, escape)
-            .map_err(|e| super::expand::word_error(&e, from.span))?;
+            .map_err(|e| super::Error::word(e, from.span))?;
         if expanded != from.value {
-            return Err(err(
-                "copy-from-expansion",
-                "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
-                from.span,
-            ));
+            return Err(Error::new(ErrorKind::CopyFromExpansion, from.span));
         }
         if let Ok(index) = from.value.parse::<i64>() {
             return usize::try_from(index)
                 .ok()
                 .and_then(|i| self.indexed.get(i).copied())
-                .ok_or_else(|| {
-                    err(
-                        "invalid-stage-index",
-                        format!("invalid stage index {index}"),
-                        from.span,
-                    )
-                });
+                .ok_or_else(|| Error::new(ErrorKind::InvalidStageIndex { index }, from.span));
         }
         Ok(match self.find(&from.value) {
             Some(i) => i,
@@ -288,7 +274,7 @@ impl StageGraph {
         cmd_index: usize,
         cmd: &ir::Command,
         escape: char,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<(), Error> {
         let sources: Vec<Option<usize>> = match &cmd.instruction {
             Instruction::Copy(c) => match &c.from {
                 Some(f) => vec![Some(self.copy_source(f, escape)?)],
@@ -315,7 +301,7 @@ impl StageGraph {
         node: usize,
         stage: &ir::Stage,
         escape: char,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<(), Error> {
         self.sources.retain(|(n, _), _| *n != node);
         for (ci, cmd) in stage.commands.iter().enumerate() {
             self.add_command_deps(node, ci, cmd, escape)?;
@@ -324,7 +310,7 @@ impl StageGraph {
     }
 
     /// Record the dependencies of every command of every real stage.
-    pub fn add_all_deps(&mut self, df: &ir::Dockerfile) -> Result<(), Diagnostic> {
+    pub fn add_all_deps(&mut self, df: &ir::Dockerfile) -> Result<(), Error> {
         for (i, st) in df.stages.iter().enumerate() {
             for (ci, cmd) in st.commands.iter().enumerate() {
                 self.add_command_deps(i, ci, cmd, df.escape)?;
@@ -349,7 +335,7 @@ impl StageGraph {
 
     /// `circular dependency detected on stage: x`, located at the
     /// instructions that form the cycle.
-    pub fn check_cycles(&self) -> Result<(), Diagnostic> {
+    pub fn check_cycles(&self) -> Result<(), Error> {
         let mut visited = vec![false; self.nodes.len()];
         let mut on_path = vec![false; self.nodes.len()];
         for start in 0..self.nodes.len() {
@@ -361,11 +347,7 @@ impl StageGraph {
                     .get(start)
                     .map(|n| n.display_name.clone())
                     .unwrap_or_default();
-                let mut d = err(
-                    "circular-dependency",
-                    format!("circular dependency detected on stage: {name}"),
-                    span,
-                );
+                let mut d = Error::new(ErrorKind::CircularDependency { stage: name }, span);
                 if trail.len() > 1 {
                     d = d.with_help(format!(
                         "the cycle goes through {} instructions",
@@ -482,7 +464,7 @@ mod tests {
         }
     }
 
-    fn graph(d: &Dockerfile) -> Result<StageGraph, Diagnostic> {
+    fn graph(d: &Dockerfile) -> Result<StageGraph, Error> {
         let mut g = StageGraph::build(
             d,
             &EnvList::default(),
@@ -525,17 +507,17 @@ mod tests {
         ]);
         let g = graph(&d).unwrap();
         assert_eq!(g.resolve_target(Some("BUILD")).unwrap(), 0);
-        let e = g.resolve_target(Some("buidl")).unwrap_err();
+        let e = g.resolve_target(Some("buidl")).unwrap_err().to_diagnostic();
         assert!(e.message.contains("could not be found"));
         assert_eq!(e.help.as_deref(), Some("did you mean \"build\"?"));
-        let e = g.resolve_target(Some("pro")).unwrap_err();
+        let e = g.resolve_target(Some("pro")).unwrap_err().to_diagnostic();
         assert_eq!(e.help.as_deref(), Some("did you mean \"prod\"?"));
     }
 
     #[test]
     fn self_copy_and_cycles_are_errors() {
         let d = df(vec![stage(0, "alpine", Some("a"), vec![copy_from("a", 3)])]);
-        let e = graph(&d).unwrap_err();
+        let e = graph(&d).unwrap_err().to_diagnostic();
         assert_eq!(e.message, "circular dependency detected on stage: a");
         let d = df(vec![
             stage(0, "alpine", Some("a"), vec![copy_from("b", 3)]),
@@ -543,6 +525,7 @@ mod tests {
         ]);
         assert!(graph(&d)
             .unwrap_err()
+            .to_diagnostic()
             .message
             .starts_with("circular dependency"));
     }
@@ -556,7 +539,9 @@ mod tests {
             cmds.extend(last.iter().map(|(from, line)| copy_from(from, *line)));
             df(vec![stage(0, "busybox", None, cmds)])
         };
-        let e = graph(&uses(&[("2", 5), ("3", 6)])).unwrap_err();
+        let e = graph(&uses(&[("2", 5), ("3", 6)]))
+            .unwrap_err()
+            .to_diagnostic();
         assert_eq!(e.message, "invalid stage index 3");
         let d = uses(&[("2", 5)]);
         let g = graph(&d).unwrap();
@@ -567,10 +552,14 @@ mod tests {
     #[test]
     fn bad_index_and_expansion_in_from() {
         let d = df(vec![stage(0, "alpine", None, vec![copy_from("7", 3)])]);
-        assert_eq!(graph(&d).unwrap_err().message, "invalid stage index 7");
+        assert_eq!(
+            graph(&d).unwrap_err().to_diagnostic().message,
+            "invalid stage index 7"
+        );
         let d = df(vec![stage(0, "alpine", None, vec![copy_from("$X", 3)])]);
         assert!(graph(&d)
             .unwrap_err()
+            .to_diagnostic()
             .message
             .starts_with("variable expansion is not supported"));
     }
@@ -579,7 +568,7 @@ mod tests {
     fn blank_base_name() {
         let d = df(vec![stage(0, "$NOPE", None, vec![])]);
         assert_eq!(
-            graph(&d).unwrap_err().message,
+            graph(&d).unwrap_err().to_diagnostic().message,
             "base name ($NOPE) should not be blank"
         );
     }

@@ -276,23 +276,24 @@ fn mount_with_variables_resolves_later() {
     let Instruction::Run(r) = &df.stages[0].commands[0].instruction else {
         panic!()
     };
-    let mut expand = |w: &Word| -> Result<String, crate::diagnostic::Diagnostic> {
+    let mut expand = |w: &Word| -> Result<String, IrError> {
         Ok(w.value.replace("$HOME", "/root").replace("${ID}", "pip"))
     };
     let spec = r.mounts[0].resolve(&mut expand, "/");
     assert!(
         matches!(spec, Ok(MountSpec::Cache { ref id, ref target, .. }) if id == "pip" && target == "/root/.cache")
     );
-    let mut failing = |w: &Word| -> Result<String, crate::diagnostic::Diagnostic> {
-        Err(crate::diagnostic::Diagnostic::error(
-            "x",
-            "bad substitution",
+    let mut failing = |w: &Word| -> Result<String, IrError> {
+        Err(IrError::new(
+            IrErrorKind::MountInvalid {
+                detail: "bad substitution".into(),
+            },
             w.span,
         ))
     };
     assert!(r.mounts[0]
         .resolve(&mut failing, "/")
-        .is_err_and(|d| d.message == "bad substitution"));
+        .is_err_and(|e| e.to_string() == "bad substitution"));
 }
 
 #[test]

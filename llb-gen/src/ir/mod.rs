@@ -124,8 +124,8 @@ fn lower_nodes<N: LowerNode>(
     limits: &Limits,
 ) -> Lowered {
     let mut errors = Vec::new();
-    // Stage name -> line of its FROM, for duplicate names.
-    let mut names: HashMap<String, u32> = HashMap::new();
+    // Stage name -> the span of its first definition, for duplicate names.
+    let mut names: HashMap<String, TextRange> = HashMap::new();
     for mut owned in nodes {
         let node = owned.borrow();
         if node.keyword_is("from") {
@@ -138,9 +138,7 @@ fn lower_nodes<N: LowerNode>(
             }
             if let Some(stage) = lower_from(node, out.stages.len(), &names, &mut errors) {
                 if let Some(n) = &stage.name {
-                    names
-                        .entry(n.value.clone())
-                        .or_insert(stage.from.start_line);
+                    names.entry(n.value.clone()).or_insert(n.span);
                 }
                 // Instructions are large: no growth slack per stage.
                 if let Some(last) = out.stages.last_mut() {
@@ -245,7 +243,7 @@ const FROM_FLAGS: &[FlagSpec] = &[FlagSpec::string("platform")];
 fn lower_from(
     node: &ast::Node,
     index: usize,
-    earlier: &HashMap<String, u32>,
+    earlier: &HashMap<String, TextRange>,
     errors: &mut Vec<IrError>,
 ) -> Option<Stage> {
     let flags = parse_flags("FROM", &node.flags, FROM_FLAGS, &[], errors);
@@ -261,18 +259,14 @@ fn lower_from(
                     },
                     name.span,
                 ));
-            } else if let Some(first_line) = earlier.get(&lower) {
-                errors.push(
-                    IrError::new(
-                        IrErrorKind::DuplicateStageName {
-                            name: lower.clone(),
-                        },
-                        name.span,
-                    )
-                    .with_help(format!(
-                        "the stage `{lower}` is first defined on line {first_line}"
-                    )),
-                );
+            } else if let Some(first) = earlier.get(&lower) {
+                errors.push(IrError::new(
+                    IrErrorKind::DuplicateStageName {
+                        name: lower.clone(),
+                        first: *first,
+                    },
+                    name.span,
+                ));
             }
             Some(Word::new(lower, name.span))
         }

@@ -4,6 +4,8 @@
 //! can be dumped in the exact text format of BuildKit's parser test files, but
 //! every piece carries a byte span into the original source.
 
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
 use crate::text::{Spanned, TextRange};
 
 /// A parsed Dockerfile: directives, instructions and parser warnings.
@@ -35,10 +37,17 @@ pub struct Directive {
 /// A non-fatal parser finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseWarning {
-    /// Short stable code, e.g. `NoEmptyContinuation`.
-    pub code: &'static str,
+    /// The condition, e.g. [`Code::NoEmptyContinuation`].
+    pub code: Code,
     pub message: String,
     pub span: TextRange,
+}
+
+impl ParseWarning {
+    /// The warning shown to users.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::warning(self.code, self.message.clone(), self.span)
+    }
 }
 
 /// One instruction (one logical line plus any heredoc bodies).

@@ -7,6 +7,7 @@ use super::directives::DirectiveScanner;
 use super::error::{SyntaxError, SyntaxErrorKind, MAX_LINE_BYTES};
 use super::heredoc::{heredocs_in_line, HeredocIssue, HeredocWord};
 use super::lexer::{leading_ws_len, trim_continuation, Lines, LogicalLine, PhysLine};
+use crate::codes::Code;
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::text::{Spanned, TextRange};
 
@@ -250,7 +251,7 @@ impl Parser<'_> {
         }
         if let Some(span) = empty {
             self.warnings.push(ParseWarning {
-                code: "NoEmptyContinuation",
+                code: Code::NoEmptyContinuation,
                 message: "empty continuation line: a blank line inside an instruction continued with a line-continuation character".to_string(),
                 span,
             });

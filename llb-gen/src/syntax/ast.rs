@@ -4,6 +4,7 @@
 //! can be dumped in the exact text format of BuildKit's parser test files, but
 //! every piece carries a byte span into the original source.
 
+use super::Keyword;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::text::{Spanned, TextRange};
@@ -55,6 +56,8 @@ impl ParseWarning {
 pub struct Node {
     /// The instruction word exactly as written (`RUN`, `Run`, `frobnicate`).
     pub keyword: Spanned<String>,
+    /// The instruction `keyword` names; `None` for an unknown word.
+    pub kind: Option<Keyword>,
     /// Leading `--flag[=value]` words with quotes removed and escapes applied,
     /// e.g. `--mount=type=cache,target=/x`. A bare `--` is not included.
     pub flags: Vec<Spanned<String>>,
@@ -96,15 +99,14 @@ impl Node {
         Spanned::new(text, self.rest_span)
     }
 
-    /// Lower-cased keyword, as used by the dump and for dispatch.
+    /// Lower-cased keyword as written, as used by the dump.
     pub fn keyword_lower(&self) -> String {
         self.keyword.value.to_lowercase()
     }
 
-    /// Whether the keyword is `lower` (given in lower case), compared like
-    /// [`Node::keyword_lower`] but without allocating.
-    pub fn keyword_is(&self, lower: &str) -> bool {
-        with_lowercase(&self.keyword.value, |k| k == lower)
+    /// Whether the node is the instruction `k`.
+    pub fn is(&self, k: Keyword) -> bool {
+        self.kind == Some(k)
     }
 }
 

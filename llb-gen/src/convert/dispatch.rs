@@ -205,10 +205,8 @@ pub fn dispatch(
         Instruction::Env(kvs) => simple::env(d, ctx, kvs),
         Instruction::Label(kvs) => simple::label(d, ctx, kvs),
         Instruction::Run(r) => run::run(d, ctx, cmd, r, sources),
-        Instruction::Copy(c) => {
-            copy::copy(d, ctx, cmd, c, false, sources.first().copied().flatten())
-        }
-        Instruction::Add(c) => copy::copy(d, ctx, cmd, c, true, None),
+        Instruction::Copy(c) => copy::copy(d, ctx, cmd, c, sources.first().copied().flatten()),
+        Instruction::Add(a) => copy::add(d, ctx, cmd, a),
         Instruction::Workdir(w) => simple::workdir(d, ctx, cmd, w),
         Instruction::User(w) => simple::user(d, ctx, w),
         Instruction::Volume(v) => simple::volume(d, ctx, v, cmd.info.span),

@@ -96,8 +96,6 @@ pub enum ErrorKind {
         what: &'static str,
         cap: &'static str,
     },
-    /// `COPY --checksum=sha256:... a b`.
-    ChecksumOnCopy,
     /// `ADD --checksum=sha256:... https://a/x https://b/y /`.
     ChecksumMultipleSources,
     /// `ADD --checksum=sha256:... local.txt /`.
@@ -220,10 +218,9 @@ impl Error {
             K::Marshal { .. } => Code::Marshal,
             K::DefinitionTooLarge(e) | K::ImageConfigTooLarge(e) | K::StageTooLarge(e) => e.code(),
             K::MissingCapability { .. } => Code::MissingCapability,
-            K::ChecksumOnCopy
-            | K::ChecksumMultipleSources
-            | K::ChecksumSourceKind
-            | K::InvalidChecksum { .. } => Code::Checksum,
+            K::ChecksumMultipleSources | K::ChecksumSourceKind | K::InvalidChecksum { .. } => {
+                Code::Checksum
+            }
             K::InvalidChmod { .. } => Code::Chmod,
             K::NoSources => Code::Copy,
             K::GitSourceInCopy => Code::CopyGit,
@@ -345,7 +342,6 @@ impl fmt::Display for ErrorKind {
                 f,
                 "{what} needs the BuildKit capability `{cap}`, which this BuildKit daemon does not have"
             ),
-            K::ChecksumOnCopy => f.write_str("checksum can't be specified for COPY"),
             K::ChecksumMultipleSources => {
                 f.write_str("checksum can't be specified for multiple sources")
             }

@@ -425,20 +425,19 @@ mod tests {
     fn copy_from(from: &str, line: u32) -> Command {
         Command {
             info: info(line),
-            instruction: Instruction::Copy(Box::new(Copy {
-                sources: vec![w("/a")],
-                dest: w("/b"),
-                heredocs: vec![],
-                json: false,
+            instruction: Instruction::Copy(Box::new(CopyInstruction {
+                common: CopyCommon {
+                    sources: vec![w("/a")],
+                    dest: w("/b"),
+                    heredocs: vec![],
+                    json: false,
+                    chown: None,
+                    chmod: None,
+                    link: false,
+                    excludes: vec![],
+                },
                 from: Some(w(from)),
-                chown: None,
-                chmod: None,
-                link: false,
                 parents: false,
-                excludes: vec![],
-                keep_git_dir: None,
-                checksum: None,
-                unpack: None,
             })),
         }
     }

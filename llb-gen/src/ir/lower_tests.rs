@@ -75,10 +75,10 @@ fn copy_and_add() {
     let Instruction::Copy(c) = &cmds[0].instruction else {
         panic!()
     };
-    assert!(c.link && c.parents);
-    assert_eq!(c.excludes.len(), 2);
-    assert_eq!(c.sources.len(), 2);
-    assert_eq!(c.dest.value, "/d/");
+    assert!(c.common.link && c.parents);
+    assert_eq!(c.common.excludes.len(), 2);
+    assert_eq!(c.common.sources.len(), 2);
+    assert_eq!(c.common.dest.value, "/d/");
     let Instruction::Add(a) = &cmds[1].instruction else {
         panic!()
     };
@@ -111,8 +111,8 @@ fn split_heredoc_word_is_no_copy_source() {
     let Instruction::Copy(c) = &df.stages[0].commands[0].instruction else {
         panic!()
     };
-    assert!(c.heredocs.is_empty());
-    assert_eq!(c.sources.len(), 2);
+    assert!(c.common.heredocs.is_empty());
+    assert_eq!(c.common.sources.len(), 2);
 }
 
 #[test]
@@ -121,8 +121,8 @@ fn heredoc_copy_source() {
     let Instruction::Copy(c) = &df.stages[0].commands[0].instruction else {
         panic!()
     };
-    assert_eq!(c.sources[0].value, "<<EOF");
-    assert_eq!(c.heredocs[0].content, "hello\n");
+    assert_eq!(c.common.sources[0].value, "<<EOF");
+    assert_eq!(c.common.heredocs[0].content, "hello\n");
 }
 
 #[test]

@@ -286,8 +286,8 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
         K::Env => Instruction::Env(simple::lower_key_values(node, K::Env, errors)),
         K::Label => Instruction::Label(simple::lower_key_values(node, K::Label, errors)),
         K::Run => Instruction::Run(Box::new(run::lower_run(node, errors))),
-        K::Copy => Instruction::Copy(Box::new(copy::lower_copy(node, false, errors)?)),
-        K::Add => Instruction::Add(Box::new(copy::lower_copy(node, true, errors)?)),
+        K::Copy => Instruction::Copy(Box::new(copy::lower_copy(node, errors)?)),
+        K::Add => Instruction::Add(Box::new(copy::lower_add(node, errors)?)),
         K::Workdir => Instruction::Workdir(simple::lower_single(node, K::Workdir, errors)?),
         K::User => Instruction::User(simple::lower_single(node, K::User, errors)?),
         K::Stopsignal => {

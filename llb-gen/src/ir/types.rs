@@ -81,8 +81,8 @@ pub enum Instruction {
     Env(Vec<KeyValue>),
     Label(Vec<KeyValue>),
     Run(Box<Run>),
-    Copy(Box<Copy>),
-    Add(Box<Copy>),
+    Copy(Box<CopyInstruction>),
+    Add(Box<AddInstruction>),
     Workdir(Word),
     User(Word),
     Volume(Vec<Word>),
@@ -251,10 +251,9 @@ pub enum MountSpec {
     },
 }
 
-/// COPY and ADD share one shape; flags the instruction does not accept are
-/// rejected by `ir` and stay at their defaults.
+/// What COPY and ADD share: sources, destination and the flags both take.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Copy {
+pub struct CopyCommon {
     /// Sources as written (raw, expanded by the converter). Heredoc sources
     /// appear here as their `<<WORD` token and in `heredocs`.
     pub sources: Vec<Word>,
@@ -262,19 +261,28 @@ pub struct Copy {
     pub heredocs: Vec<Heredoc>,
     /// True when the paths were given in JSON form.
     pub json: bool,
-    /// COPY only: `--from`, never expanded.
-    pub from: Option<Word>,
     pub chown: Option<Word>,
     pub chmod: Option<Word>,
     pub link: bool,
-    /// COPY only.
-    pub parents: bool,
     pub excludes: Vec<Word>,
-    /// ADD only.
+}
+
+/// `COPY [--from=<stage>] [--parents] <src>... <dest>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyInstruction {
+    pub common: CopyCommon,
+    /// `--from`, never expanded.
+    pub from: Option<Word>,
+    pub parents: bool,
+}
+
+/// `ADD [--checksum=<digest>] [--keep-git-dir] [--unpack] <src>... <dest>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddInstruction {
+    pub common: CopyCommon,
     pub keep_git_dir: Option<bool>,
-    /// ADD only (expanded by the converter).
+    /// Expanded by the converter.
     pub checksum: Option<Word>,
-    /// ADD only.
     pub unpack: Option<bool>,
 }
 

@@ -70,7 +70,32 @@ pub struct Ctx<'a> {
     pub source_map: &'a std::sync::Arc<llb::SourceMap>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The context of one stage's dispatch: no paths used yet.
+    pub fn new(
+        opts: &'a ConvertOptions,
+        globals: &'a EnvList,
+        escape: char,
+        (context, source_map): (&llb::State, &'a std::sync::Arc<llb::SourceMap>),
+        done: &'a [Option<llb::State>],
+    ) -> Self {
+        Ctx {
+            opts,
+            globals,
+            escape,
+            proxy: super::args::proxy_from_build_args(&opts.build_args),
+            context: context.clone(),
+            ctx_paths: BTreeSet::new(),
+            dep_paths: BTreeMap::new(),
+            target_platform: opts
+                .target_platform
+                .clone()
+                .unwrap_or_else(|| opts.build_platform.clone()),
+            done,
+            source_map,
+        }
+    }
+
     pub fn has_cap(&self, cap: &str) -> bool {
         self.opts.llb_caps.as_ref().is_none_or(|c| c.contains(cap))
     }

@@ -10,7 +10,7 @@ use crate::ir::{self, Instruction};
 
 use super::build::Root;
 
-use super::stages::StageGraph;
+use super::stages::{StageGraph, StageId};
 
 /// Where a trigger came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,8 +21,8 @@ pub enum TriggerFrom {
     Image,
 }
 
-/// Commands that are triggers, by (stage index, command index).
-pub type TriggerSet = BTreeMap<(usize, usize), TriggerFrom>;
+/// Commands that are triggers, by stage and command index.
+pub type TriggerSet = BTreeMap<(StageId, usize), TriggerFrom>;
 
 /// A trigger command placed at the FROM line of the stage running it.
 fn relocate(mut cmd: ir::Command, stage: &ir::Stage) -> ir::Command {
@@ -77,7 +77,7 @@ pub fn apply_stage_triggers(df: &ir::Dockerfile, g: &StageGraph) -> (ir::Dockerf
                 _ => None,
             })
             .collect();
-        set.extend((0..triggers.len()).map(|ci| ((i, ci), TriggerFrom::Stage)));
+        set.extend((0..triggers.len()).map(|ci| ((StageId(i), ci), TriggerFrom::Stage)));
         let rest = std::mem::take(&mut stage.commands);
         stage.commands = triggers.into_iter().chain(rest).collect();
     }
@@ -90,10 +90,10 @@ pub fn fix_totals(df: &ir::Dockerfile, g: &mut StageGraph, set: &TriggerSet) {
     for &(si, ci) in set.keys() {
         let uncounted = df
             .stages
-            .get(si)
+            .get(si.0)
             .and_then(|s| s.commands.get(ci))
             .is_some_and(|c| !counted(c));
-        if let (true, Some(n)) = (uncounted, g.nodes.get_mut(si)) {
+        if let (true, Some(n)) = (uncounted, g.nodes.get_mut(si.node().0)) {
             n.cmd_total += 1;
         }
     }
@@ -130,7 +130,7 @@ pub fn apply_image_triggers(
         let shifted: TriggerSet = set
             .iter()
             .map(|(&(s, c), &f)| {
-                if s == si {
+                if s == StageId(si) {
                     ((s, c + n), f)
                 } else {
                     ((s, c), f)
@@ -138,7 +138,7 @@ pub fn apply_image_triggers(
             })
             .collect();
         *set = shifted;
-        set.extend((0..n).map(|c| ((si, c), TriggerFrom::Image)));
+        set.extend((0..n).map(|c| ((StageId(si), c), TriggerFrom::Image)));
         let deps_before = g.nodes[i].deps.len();
         g.restage_deps(i, &df.stages[si], df.escape)?;
         g.nodes[i].cmd_total += n;

@@ -17,6 +17,23 @@ use super::platform::parse_platform;
 /// The name of the empty image.
 pub const SCRATCH: &str = "scratch";
 
+/// The index of a node in [`StageGraph::nodes`]: a stage, or an image (or
+/// scratch) use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub usize);
+
+/// The index of a stage in `ir::Dockerfile::stages`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StageId(pub usize);
+
+impl StageId {
+    /// The stage's node: [`StageGraph::build`] adds the stages first, in
+    /// order, so stage `i` is node `i`.
+    pub fn node(self) -> NodeId {
+        NodeId(self.0)
+    }
+}
+
 /// One node of the graph: a Dockerfile stage, or a synthetic state standing
 /// for an image (or scratch) named by `COPY --from` / mount `from=`.
 #[derive(Clone, Debug)]
@@ -65,7 +82,7 @@ pub struct StageGraph {
     indexed: Vec<usize>,
     /// For each command of each real stage: the node its `--from` (COPY) or
     /// each mount's `from=` (RUN, one slot per mount) refers to.
-    pub sources: HashMap<(usize, usize), Vec<Option<usize>>>,
+    pub sources: HashMap<(NodeId, usize), Vec<Option<usize>>>,
 }
 
 impl StageGraph {
@@ -290,7 +307,7 @@ impl StageGraph {
                 }
             }
         }
-        self.sources.insert((node, cmd_index), sources);
+        self.sources.insert((NodeId(node), cmd_index), sources);
         Ok(())
     }
 
@@ -302,7 +319,7 @@ impl StageGraph {
         stage: &ir::Stage,
         escape: char,
     ) -> Result<(), Error> {
-        self.sources.retain(|(n, _), _| *n != node);
+        self.sources.retain(|(n, _), _| *n != NodeId(node));
         for (ci, cmd) in stage.commands.iter().enumerate() {
             self.add_command_deps(node, ci, cmd, escape)?;
         }
@@ -545,7 +562,7 @@ mod tests {
         let d = uses(&[("2", 5)]);
         let g = graph(&d).unwrap();
         assert_eq!(g.nodes.len(), 2, "one node for both uses of alpine");
-        assert_eq!(g.sources.get(&(0, 2)), Some(&vec![Some(1)]));
+        assert_eq!(g.sources.get(&(NodeId(0), 2)), Some(&vec![Some(1)]));
     }
 
     #[test]

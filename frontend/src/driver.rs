@@ -297,18 +297,33 @@ async fn send_warnings(bridge: &Bridge, conv: &Conversion, loaded: &Loaded, file
     let file = dockerfile_source(filename, &loaded.data);
     for d in &conv.warnings {
         let (start, end) = file.line_span(d.span);
-        let pos = |line: u32| {
-            Some(pb::Position {
-                line: i32::try_from(line).unwrap_or(i32::MAX),
-                character: 0,
-            })
+        let range = |(start, end): (u32, u32)| {
+            let pos = |line: u32| {
+                Some(pb::Position {
+                    line: i32::try_from(line).unwrap_or(i32::MAX),
+                    character: 0,
+                })
+            };
+            pb::Range {
+                start: pos(start),
+                end: pos(end),
+            }
         };
+        // A label (`first defined here`) is a second range and a detail line.
+        let mut ranges = vec![range((start, end))];
+        let mut detail = Vec::new();
+        if let Some(label) = &d.label {
+            let lines = file.line_span(label.span);
+            ranges.push(range(lines));
+            detail.push(format!("{} (line {})", label.message, lines.0).into_bytes());
+        }
+        detail.extend(d.help.iter().map(|h| h.clone().into_bytes()));
         bridge
             .warn(WarnRequest {
                 digest: loaded.source.head.clone(),
                 level: 1,
                 short: format!("{}: {} (line {start})", d.code, d.message).into_bytes(),
-                detail: d.help.iter().map(|h| h.clone().into_bytes()).collect(),
+                detail,
                 url: String::new(),
                 info: Some(pb::SourceInfo {
                     filename: filename.to_string(),
@@ -316,10 +331,7 @@ async fn send_warnings(bridge: &Bridge, conv: &Conversion, loaded: &Loaded, file
                     definition: Some(loaded.source.definition.clone()),
                     language: "Dockerfile".into(),
                 }),
-                ranges: vec![pb::Range {
-                    start: pos(start),
-                    end: pos(end),
-                }],
+                ranges,
             })
             .await;
     }

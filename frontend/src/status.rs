@@ -181,7 +181,7 @@ mod tests {
         let file = SourceFile::new("Dockerfile", text);
         let at = text.find("FOO").unwrap_or_default();
         let d = Diagnostic::error(
-            "unknown-instruction",
+            llb_gen::codes::Code::UnknownInstruction,
             "unknown instruction: FOO",
             TextRange::from_usize(at, at + 3),
         );

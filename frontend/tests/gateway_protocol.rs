@@ -644,3 +644,41 @@ async fn source_date_epoch_is_returned_and_stamps_history() {
     let history = config["history"].as_array().unwrap();
     assert_eq!(history.last().unwrap()["created"], "2023-11-14T22:13:20Z");
 }
+
+#[tokio::test]
+async fn parser_and_lowering_warnings_go_through_warn() {
+    let dockerfile = "FROM busybox AS a\nRUN echo \\\n\n  hi\nFROM busybox AS a\n";
+    let out = run_frontend(Fixture::with_dockerfile(dockerfile), &[], SESSION).await;
+    assert_clean_protocol(&out);
+    assert!(out.the_return().error.is_none(), "stderr:\n{}", out.stderr);
+    let warns: Vec<_> = out
+        .calls
+        .iter()
+        .filter_map(|c| match c {
+            Call::Warn(w) => Some(w),
+            _ => None,
+        })
+        .collect();
+    let short: Vec<String> = warns
+        .iter()
+        .map(|w| String::from_utf8_lossy(&w.short).into_owned())
+        .collect();
+    assert_eq!(warns.len(), 2, "{short:?}");
+    assert!(
+        short[0].starts_with("no-empty-continuation: empty continuation line")
+            && short[0].ends_with("(line 3)"),
+        "{short:?}"
+    );
+    assert!(
+        short[1].starts_with("duplicate-stage-name: duplicate stage name `a`"),
+        "{short:?}"
+    );
+    // The first definition is a second range and a detail line.
+    let lines: Vec<_> = warns[1]
+        .ranges
+        .iter()
+        .map(|r| r.start.as_ref().map(|p| p.line))
+        .collect();
+    assert_eq!(lines, [Some(5), Some(1)]);
+    assert_eq!(warns[1].detail, [b"first defined here (line 1)".to_vec()]);
+}

@@ -1,8 +1,9 @@
 //! Diagnostics shared by every stage, and the plain-text code-frame renderer.
 //!
 //! Each stage has its own error type (`syntax::SyntaxError`, `words::WordError`,
-//! `ir::IrError`, `convert::ConvertError`); each converts into a [`Diagnostic`]
-//! so that all of them render the same way:
+//! `ir::IrError`, `convert::Error`); each converts into a [`Diagnostic`]
+//! whose [`Code`] comes from the catalogue in [`crate::codes`], so that all
+//! of them render the same way:
 //!
 //! ```text
 //! error: expected `=` after mount option `target`
@@ -15,6 +16,7 @@
 
 use std::fmt::Write as _;
 
+pub use crate::codes::Code;
 use crate::text::{LineIndex, TextRange};
 
 /// How bad a diagnostic is.
@@ -31,42 +33,68 @@ pub enum Severity {
 pub struct Diagnostic {
     /// Warning or error.
     pub severity: Severity,
-    /// A short stable identifier, e.g. `unterminated-heredoc`.
-    pub code: &'static str,
+    /// The condition, from the catalogue (`unterminated-heredoc`).
+    pub code: Code,
     /// What is wrong, one line.
     pub message: String,
     /// Where, in bytes of the source.
     pub span: TextRange,
+    /// A second place that explains the first, e.g. where a duplicated
+    /// stage name was first defined.
+    pub label: Option<Label>,
     /// Advice, e.g. a "did you mean" suggestion.
     pub help: Option<String>,
 }
 
+/// A secondary span with a short text, shown under its own code frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    /// Where, in bytes of the source.
+    pub span: TextRange,
+    /// E.g. `first defined here`.
+    pub message: String,
+}
+
 impl Diagnostic {
-    /// An error with `code` and `message` at `span`.
-    pub fn error(code: &'static str, message: impl Into<String>, span: TextRange) -> Self {
+    /// A diagnostic of `severity` with `code` and `message` at `span`.
+    pub fn new(
+        severity: Severity,
+        code: Code,
+        message: impl Into<String>,
+        span: TextRange,
+    ) -> Self {
         Diagnostic {
-            severity: Severity::Error,
+            severity,
             code,
             message: message.into(),
             span,
+            label: None,
             help: None,
         }
     }
 
+    /// An error with `code` and `message` at `span`.
+    pub fn error(code: Code, message: impl Into<String>, span: TextRange) -> Self {
+        Diagnostic::new(Severity::Error, code, message, span)
+    }
+
     /// A warning with `code` and `message` at `span`.
-    pub fn warning(code: &'static str, message: impl Into<String>, span: TextRange) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            code,
-            message: message.into(),
-            span,
-            help: None,
-        }
+    pub fn warning(code: Code, message: impl Into<String>, span: TextRange) -> Self {
+        Diagnostic::new(Severity::Warning, code, message, span)
     }
 
     /// The same diagnostic with a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a second place that explains the first (shown in a frame of its own).
+    pub fn with_label(mut self, span: TextRange, message: impl Into<String>) -> Self {
+        self.label = Some(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
 }
@@ -149,9 +177,13 @@ fn shown_text(s: &str, max: usize) -> String {
 }
 
 /// One source line as shown and, when `carets` (start and count, in
-/// characters of the line) is given, the caret line under it. Long lines
-/// are cut to a window around the carets.
-fn frame_line(content: &str, carets: Option<(usize, usize)>) -> (String, Option<String>) {
+/// characters of the line) is given, the marker line under it (`mark`
+/// repeated). Long lines are cut to a window around the carets.
+fn frame_line(
+    content: &str,
+    carets: Option<(usize, usize)>,
+    mark: char,
+) -> (String, Option<String>) {
     let len = content.chars().count();
     let (lo, hi) = match carets {
         _ if len <= MAX_SHOWN_COLS => (0, len),
@@ -173,7 +205,7 @@ fn frame_line(content: &str, carets: Option<(usize, usize)>) -> (String, Option<
         shown(c, &mut line);
         let width = line.chars().count() - before;
         let under = carets.is_some_and(|(start, n)| i >= start && i < start + n.max(1));
-        marks.extend(std::iter::repeat_n(if under { '^' } else { ' ' }, width));
+        marks.extend(std::iter::repeat_n(if under { mark } else { ' ' }, width));
     }
     if hi < len {
         line.push('…');
@@ -183,14 +215,72 @@ fn frame_line(content: &str, carets: Option<(usize, usize)>) -> (String, Option<
     };
     if start >= hi {
         // An empty span at the end of the line: one caret after it.
-        marks.push('^');
+        marks.push(mark);
     }
     (line, Some(marks.trim_end().to_string()))
 }
 
+/// The first and last line (0-based) a span covers, and the last one shown.
+fn frame_lines(span: TextRange, file: &SourceFile) -> (usize, usize, usize) {
+    let first = file.lines.line_of(span.start);
+    let last_off = if span.is_empty() {
+        span.end
+    } else {
+        span.end - 1
+    };
+    let last = file.lines.line_of(last_off).max(first);
+    (first, last, last.min(first + MAX_SHOWN_LINES - 1))
+}
+
+/// The source lines `span` covers (at most [`MAX_SHOWN_LINES`]), each with
+/// `mark` under the part of the span on it; `note` follows the marks of the
+/// first marked line. `width` is the width of the line-number column.
+fn write_frame(
+    out: &mut String,
+    file: &SourceFile,
+    span: TextRange,
+    (mark, note): (char, Option<&str>),
+    width: usize,
+) {
+    let text = &file.text;
+    let pad = " ".repeat(width);
+    let (first, last, shown_last) = frame_lines(span, file);
+    let mut note = note.map(|n| shown_text(n, MAX_MESSAGE_CHARS));
+    for line in first..=shown_last {
+        let range = file.lines.line_range(line, text);
+        let content = text.get(range.as_usize()).unwrap_or("");
+        // Carets under the part of the span that lies on this line.
+        let lo = span.start.max(range.start);
+        let hi = span.end.min(range.end);
+        let before = text
+            .get(range.start as usize..lo as usize)
+            .map_or(0, |s| s.chars().count());
+        let under = text
+            .get(lo as usize..hi.max(lo) as usize)
+            .map_or(0, |s| s.chars().count());
+        let carets = (under > 0 || (span.is_empty() && line == first)).then_some((before, under));
+        let (shown_line, marks) = frame_line(content, carets, mark);
+        let _ = writeln!(out, "{:>width$} | {shown_line}", line + 1);
+        if let Some(marks) = marks {
+            match note.take() {
+                Some(n) => {
+                    let _ = writeln!(out, "{pad} | {marks} {n}");
+                }
+                None => {
+                    let _ = writeln!(out, "{pad} | {marks}");
+                }
+            }
+        }
+    }
+    if shown_last < last {
+        let _ = writeln!(out, "{pad} | ... ({} more lines)", last - shown_last);
+    }
+}
+
 /// Render one diagnostic as a code frame with `file:line:col`, the lines the
-/// span covers (at most 6) and carets under the span.
-/// Long lines are cut around the span, control characters are escaped.
+/// span covers (at most 6) and carets under the span; a
+/// [`Label`] follows in a frame of its own, marked with `-`. Long lines are
+/// cut around the span, control characters are escaped.
 pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
     let text = &file.text;
     let mut out = String::new();
@@ -205,39 +295,28 @@ pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
     );
     let start = file.lines.line_col(diag.span.start, text);
     let _ = writeln!(out, " --> {}:{}:{}", file.name, start.line, start.col);
-    let first = file.lines.line_of(diag.span.start);
-    let last_off = if diag.span.is_empty() {
-        diag.span.end
-    } else {
-        diag.span.end - 1
-    };
-    let last = file.lines.line_of(last_off).max(first);
-    let shown_last = last.min(first + MAX_SHOWN_LINES - 1);
-    let width = (shown_last + 1).to_string().len();
+    let label_last = diag
+        .label
+        .as_ref()
+        .map_or(0, |l| frame_lines(l.span, file).2);
+    let width = (frame_lines(diag.span, file).2.max(label_last) + 1)
+        .to_string()
+        .len();
     let pad = " ".repeat(width);
     let _ = writeln!(out, "{pad} |");
-    for line in first..=shown_last {
-        let range = file.lines.line_range(line, text);
-        let content = text.get(range.as_usize()).unwrap_or("");
-        // Carets under the part of the span that lies on this line.
-        let lo = diag.span.start.max(range.start);
-        let hi = diag.span.end.min(range.end);
-        let before = text
-            .get(range.start as usize..lo as usize)
-            .map_or(0, |s| s.chars().count());
-        let under = text
-            .get(lo as usize..hi.max(lo) as usize)
-            .map_or(0, |s| s.chars().count());
-        let carets =
-            (under > 0 || (diag.span.is_empty() && line == first)).then_some((before, under));
-        let (shown_line, marks) = frame_line(content, carets);
-        let _ = writeln!(out, "{:>width$} | {shown_line}", line + 1);
-        if let Some(marks) = marks {
-            let _ = writeln!(out, "{pad} | {marks}");
-        }
-    }
-    if shown_last < last {
-        let _ = writeln!(out, "{pad} | ... ({} more lines)", last - shown_last);
+    write_frame(&mut out, file, diag.span, ('^', None), width);
+    if let Some(label) = &diag.label {
+        let at = file.lines.line_col(label.span.start, text);
+        let _ = writeln!(out, "{pad} |");
+        let _ = writeln!(out, " ::: {}:{}:{}", file.name, at.line, at.col);
+        let _ = writeln!(out, "{pad} |");
+        write_frame(
+            &mut out,
+            file,
+            label.span,
+            ('-', Some(&label.message)),
+            width,
+        );
     }
     if let Some(help) = &diag.help {
         let _ = writeln!(out, "{pad} = help: {}", shown_text(help, MAX_MESSAGE_CHARS));
@@ -282,7 +361,7 @@ mod tests {
         let start = file.text.find("target").unwrap();
         let span = TextRange::from_usize(start, start + 6);
         let d = Diagnostic::error(
-            "mount-option",
+            Code::MountOption,
             "expected `=` after mount option `target`",
             span,
         )
@@ -297,7 +376,11 @@ mod tests {
         let line = format!("RUN {}BAD{}", "a".repeat(2_000_000), "b".repeat(2_000_000));
         let file = SourceFile::new("Dockerfile", format!("FROM a\n{line}\n"));
         let start = file.text.find("BAD").unwrap();
-        let d = Diagnostic::error("x", "boom", TextRange::from_usize(start, start + 3));
+        let d = Diagnostic::error(
+            Code::Marshal,
+            "boom",
+            TextRange::from_usize(start, start + 3),
+        );
         let got = render(&d, &file);
         assert!(got.len() < 1_000, "{} bytes", got.len());
         let lines: Vec<&str> = got.lines().collect();
@@ -316,7 +399,7 @@ mod tests {
         let file = SourceFile::new("Dockerfile", "FROM a\nRUN \u{1b}[31mX\u{7}\n");
         let start = file.text.find('X').unwrap();
         let d = Diagnostic::error(
-            "x",
+            Code::Marshal,
             "bad \u{1b}]0;title\u{7}",
             TextRange::from_usize(start, start + 1),
         );
@@ -332,8 +415,12 @@ mod tests {
         let file = SourceFile::new("Dockerfile", "FROM a\n");
         let diags: Vec<Diagnostic> = (0..250)
             .map(|i| match i % 5 {
-                0 => Diagnostic::warning("w", format!("w{i}"), TextRange::empty(0)),
-                _ => Diagnostic::error("e", format!("e{i}"), TextRange::empty(0)),
+                0 => Diagnostic::warning(
+                    Code::NoEmptyContinuation,
+                    format!("w{i}"),
+                    TextRange::empty(0),
+                ),
+                _ => Diagnostic::error(Code::Marshal, format!("e{i}"), TextRange::empty(0)),
             })
             .collect();
         let got = render_all(&diags, &file);
@@ -345,9 +432,27 @@ mod tests {
     }
 
     #[test]
+    fn a_label_gets_its_own_frame() {
+        let file = SourceFile::new("Dockerfile", "FROM a AS x\nRUN y\nFROM b AS x\n");
+        let first = file.text.find('x').unwrap();
+        let again = file.text.rfind('x').unwrap();
+        let d = Diagnostic::warning(
+            Code::DuplicateStageName,
+            "duplicate stage name `x`",
+            TextRange::from_usize(again, again + 1),
+        )
+        .with_label(
+            TextRange::from_usize(first, first + 1),
+            "first defined here",
+        );
+        let want = "warning: duplicate stage name `x`\n --> Dockerfile:3:11\n  |\n3 | FROM b AS x\n  |           ^\n  |\n ::: Dockerfile:1:11\n  |\n1 | FROM a AS x\n  |           - first defined here\n";
+        assert_eq!(render(&d, &file), want);
+    }
+
+    #[test]
     fn empty_span_at_end_of_file_gets_one_caret() {
         let file = SourceFile::new("Dockerfile", "FROM a");
-        let d = Diagnostic::error("x", "boom", TextRange::empty(6));
+        let d = Diagnostic::error(Code::Marshal, "boom", TextRange::empty(6));
         let got = render(&d, &file);
         assert!(got.contains(" --> Dockerfile:1:7\n"), "{got}");
         assert!(got.ends_with("  |       ^\n"), "{got}");

@@ -17,6 +17,7 @@
 //! Source code layout:
 //! - [`text`]: byte ranges, spans, line index.
 //! - [`diagnostic`]: the diagnostic type every stage converts into, and the renderer.
+//! - [`codes`]: the catalogue of diagnostic codes, one documentation page each.
 //! - [`syntax`]: logical lines, directives, comments, heredocs, JSON vs shell form; the AST and its dump.
 //! - [`words`]: shell-word lexer and variable expansion with upstream's semantics.
 //! - [`ir`]: typed instructions (`enum Instruction`), flags, mounts, stages, global ARGs.
@@ -35,6 +36,7 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+pub mod codes;
 pub mod convert;
 pub mod diagnostic;
 pub mod ir;

@@ -23,6 +23,8 @@
 
 use std::fmt;
 
+use crate::codes::Code;
+
 /// The configurable limits. [`Limits::DEFAULT`] is what `syntax::parse`,
 /// `ir::lower` and `convert::convert_dockerfile` use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,13 +101,13 @@ impl Exceeded {
     }
 
     /// Stable short code of the diagnostic.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self.limit {
-            Limit::FileBytes => "file-too-large",
-            Limit::Instructions => "too-many-instructions",
-            Limit::Stages => "too-many-stages",
-            Limit::HeredocBytes => "heredoc-too-large",
-            Limit::DefinitionBytes => "definition-too-large",
+            Limit::FileBytes => Code::FileTooLarge,
+            Limit::Instructions => Code::TooManyInstructions,
+            Limit::Stages => Code::TooManyStages,
+            Limit::HeredocBytes => Code::HeredocTooLarge,
+            Limit::DefinitionBytes => Code::DefinitionTooLarge,
         }
     }
 

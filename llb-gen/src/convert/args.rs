@@ -49,7 +49,7 @@ pub(crate) fn build_meta_args(
     meta: &[ArgInstruction],
     build_args: &BTreeMap<String, String>,
     escape: char,
-) -> Result<EnvList, crate::diagnostic::Diagnostic> {
+) -> Result<EnvList, super::Error> {
     for cmd in meta {
         for decl in &cmd.args {
             let key = decl.name.value.as_str();
@@ -58,7 +58,7 @@ pub(crate) fn build_meta_args(
             } else if let Some(def) = &decl.default {
                 Some(
                     expand_word(&def.value, &globals, escape)
-                        .map_err(|e| super::expand::word_error(&e, def.span))?,
+                        .map_err(|e| super::Error::word(e, def.span))?,
                 )
             } else {
                 None

@@ -4,20 +4,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir;
-use crate::limits::{grouped, Exceeded, Limit, Limits};
+use crate::limits::{Exceeded, Limit, Limits};
 use crate::llb;
 use crate::text::TextRange;
 
 use super::api::{Conversion, ConvertOptions, Platform};
-use super::args::{proxy_from_build_args, EnvList};
-use super::dispatch::{dispatch, err, pb_platform, Ctx, StageState};
+use super::args::EnvList;
+use super::dispatch::{dispatch, pb_platform, Ctx, StageState};
 use super::image::{Image, DEFAULT_PATH};
 use super::onbuild;
 use super::resolve::LocalRoot;
 use super::simple::base_workdir;
-use super::stages::{StageGraph, SCRATCH};
+use super::stages::{NodeId, StageGraph, StageId, SCRATCH};
 
 /// A resolved root: the llb state and config a stage starts from.
 #[derive(Clone)]
@@ -196,33 +196,24 @@ fn dispatch_all(
     context: llb::State,
     source_map: &std::sync::Arc<llb::SourceMap>,
     limits: &Limits,
-) -> Result<Dispatched, Diagnostic> {
+) -> Result<Dispatched, Error> {
     let Graph {
         g,
         reachable,
         target,
         globals,
-        triggers,
+        triggers: _,
     } = *graph;
     // Boxed: most nodes never hold a result (and `StageState` is large).
     let mut results: Vec<Option<Box<StageState>>> = vec![None; g.nodes.len()];
-    let mut done: Vec<Option<llb::State>> = vec![None; g.nodes.len()];
     // Synthetic (image) nodes are ready as soon as they are resolved.
+    let mut done: Vec<Option<llb::State>> = vec![None; g.nodes.len()];
     for (&i, root) in &roots {
         if g.nodes[i].is_synthetic() {
             done[i] = Some(root.state.clone());
         }
     }
-    // A stage's result is kept only until its last child stage starts (and
-    // for the target): 500-stage files would otherwise hold every state.
-    let mut children_left = vec![0usize; g.nodes.len()];
-    for &i in reachable {
-        if let (Some(p), Some(_)) = (g.nodes[i].parent, g.nodes[i].stage) {
-            if let Some(n) = children_left.get_mut(p) {
-                *n += 1;
-            }
-        }
-    }
+    let mut children_left = child_stage_counts(g, reachable);
     let epoch = super::epoch::resolve(&opts.build_args, globals, &df.meta_args)?;
     let mut ctx_paths = BTreeSet::new();
     let mut dep_paths: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
@@ -234,7 +225,7 @@ fn dispatch_all(
         if node.context.is_some() {
             // Replaced by a named context: nothing of the stage runs.
             let mut d = context_stage(node, i, &mut roots)
-                .ok_or_else(|| err("stage-order", "named context was not loaded", node.span))?;
+                .ok_or_else(|| not_built("named context was not loaded", node.span))?;
             d.epoch = epoch;
             done[i] = Some(d.state.clone());
             if i == target || children_left[i] > 0 {
@@ -251,40 +242,13 @@ fn dispatch_all(
             target,
             opts,
         )
-        .ok_or_else(|| err("stage-order", "base stage was not built", node.span))?;
+        .ok_or_else(|| not_built("base stage was not built", node.span))?;
         d.epoch = epoch;
-        let mut ctx = Ctx {
-            opts,
-            globals,
-            escape: df.escape,
-            proxy: proxy_from_build_args(&opts.build_args),
-            context: context.clone(),
-            ctx_paths: BTreeSet::new(),
-            dep_paths: BTreeMap::new(),
-            target_platform: opts
-                .target_platform
-                .clone()
-                .unwrap_or_else(|| opts.build_platform.clone()),
-            done: &done,
-            source_map,
-        };
+        let mut ctx = Ctx::new(opts, globals, df.escape, (&context, source_map), &done);
         // Instructions are not needed once dispatched: freed stage by stage.
         let commands = std::mem::take(&mut df.stages[stage_idx].commands);
-        for (ci, cmd) in commands.iter().enumerate() {
-            let sources = g.sources.get(&(i, ci)).cloned().unwrap_or_default();
-            let trigger = triggers.get(&(stage_idx, ci));
-            d.on_build = trigger.is_some();
-            dispatch(&mut d, &mut ctx, cmd, &sources)
-                .and_then(|()| d.check_growth(cmd.info.span, limits.max_definition_bytes))
-                .map_err(|mut e| {
-                    // An image's trigger has no place in the file: its FROM line.
-                    if trigger == Some(&onbuild::TriggerFrom::Image) {
-                        e.span = cmd.info.span;
-                    }
-                    e
-                })?;
-        }
-        d.on_build = false;
+        let at = (NodeId(i), StageId(stage_idx));
+        dispatch_commands(&mut d, &mut ctx, &commands, at, graph, limits)?;
         ctx_paths.extend(std::mem::take(&mut ctx.ctx_paths));
         for (n, used) in std::mem::take(&mut ctx.dep_paths) {
             dep_paths.entry(n).or_default().extend(used);
@@ -298,12 +262,66 @@ fn dispatch_all(
         .get_mut(target)
         .and_then(Option::take)
         .map(|b| *b)
-        .ok_or_else(|| err("target", "target stage was not built", TextRange::empty(0)))?;
+        .ok_or_else(|| not_built("target stage was not built", TextRange::empty(0)))?;
     Ok(Dispatched {
         target,
         ctx_paths,
         dep_paths,
     })
+}
+
+/// An internal error: `what` was needed before it was built.
+fn not_built(what: &'static str, span: TextRange) -> Error {
+    Error::new(ErrorKind::NotBuilt { what }, span)
+}
+
+/// A stage's result is kept only until its last child stage starts (and
+/// for the target): 500-stage files would otherwise hold every state. The
+/// number of reachable child stages of each node.
+fn child_stage_counts(g: &StageGraph, reachable: &BTreeSet<usize>) -> Vec<usize> {
+    let mut children = vec![0usize; g.nodes.len()];
+    for &i in reachable {
+        if let (Some(p), Some(_)) = (g.nodes[i].parent, g.nodes[i].stage) {
+            if let Some(n) = children.get_mut(p) {
+                *n += 1;
+            }
+        }
+    }
+    children
+}
+
+/// Dispatch the commands of the stage at `(node, stage)`, each with the
+/// sources its `--from`/`from=` name; an error in an image's ONBUILD
+/// trigger is reported at the command's place (the FROM line).
+fn dispatch_commands(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    commands: &[ir::Command],
+    (node, stage): (NodeId, StageId),
+    graph: &Graph<'_>,
+    limits: &Limits,
+) -> Result<(), Error> {
+    for (ci, cmd) in commands.iter().enumerate() {
+        let sources = graph
+            .g
+            .sources
+            .get(&(node, ci))
+            .cloned()
+            .unwrap_or_default();
+        let trigger = graph.triggers.get(&(stage, ci));
+        d.on_build = trigger.is_some();
+        dispatch(d, ctx, cmd, &sources)
+            .and_then(|()| d.check_growth(cmd.info.span, limits.max_definition_bytes))
+            .map_err(|e| {
+                if trigger == Some(&onbuild::TriggerFrom::Image) {
+                    e.relocated(cmd.info.span)
+                } else {
+                    e
+                }
+            })?;
+    }
+    d.on_build = false;
+    Ok(())
 }
 
 /// How the target state is marshaled (e.g. straight to a writer).
@@ -337,7 +355,7 @@ pub(super) fn dispatch_reachable(
     text: &[u8],
     opts: &ConvertOptions,
     limits: &Limits,
-) -> Result<StageState, Diagnostic> {
+) -> Result<StageState, Error> {
     let Resolved {
         roots,
         locals,
@@ -382,7 +400,7 @@ pub(super) fn dispatch_reachable(
 
 /// A located diagnostic for a marshaling error: a Definition over the
 /// limit points at the instruction whose op crossed it.
-fn marshal_error(e: llb::LlbError, opts: &ConvertOptions) -> Diagnostic {
+fn marshal_error(e: llb::LlbError, opts: &ConvertOptions) -> Error {
     match e {
         llb::LlbError::TooLarge { limit, size, at } => {
             let span = match at {
@@ -394,9 +412,14 @@ fn marshal_error(e: llb::LlbError, opts: &ConvertOptions) -> Diagnostic {
                 actual: size,
                 max: limit,
             };
-            err(e.code(), e.to_string(), span).with_help(e.help())
+            Error::new(ErrorKind::DefinitionTooLarge(e), span).with_help(e.help())
         }
-        e => err("marshal", e.to_string(), TextRange::empty(0)),
+        e => Error::new(
+            ErrorKind::Marshal {
+                reason: e.to_string(),
+            },
+            TextRange::empty(0),
+        ),
     }
 }
 
@@ -406,7 +429,7 @@ pub(super) fn finalize(
     target_platform: &Platform,
     limits: &Limits,
     marshal: &mut MarshalFn<'_>,
-) -> Result<Conversion, Diagnostic> {
+) -> Result<Conversion, Error> {
     if !opts.labels.is_empty() {
         let labels = d.image.config.labels.get_or_insert_with(Default::default);
         for (k, v) in &opts.labels {
@@ -436,12 +459,9 @@ pub(super) fn finalize(
     let image_config = d.image.to_json();
     let max = limits.max_definition_bytes;
     if let Some(e) = Exceeded::check(Limit::DefinitionBytes, image_config.len(), max) {
-        let msg = format!(
-            "the image config would be larger than {} bytes ({} bytes)",
-            grouped(max),
-            grouped(e.actual)
+        return Err(
+            Error::new(ErrorKind::ImageConfigTooLarge(e), TextRange::empty(0)).with_help(e.help()),
         );
-        return Err(err(e.code(), msg, TextRange::empty(0)).with_help(e.help()));
     }
     Ok(Conversion {
         definition,

@@ -1,12 +1,12 @@
 //! COPY/ADD → one FileOp with chained copy actions (or a MergeOp for
 //! `--link`), with local, HTTP and inline (heredoc) sources.
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir;
 use crate::llb;
 
 use super::copy_flags::{check_checksum, parse_chmod};
-use super::dispatch::{err, pb_platform, Ctx, StageState};
+use super::dispatch::{pb_platform, Ctx, StageState};
 use super::simple::clean;
 
 use crate::path::normalize as normalize_path;
@@ -46,7 +46,7 @@ fn is_http(src: &str) -> bool {
     (src.starts_with("http://") || src.starts_with("https://")) && !is_git_url(src)
 }
 
-fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Vec<u8>, Diagnostic> {
+fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Vec<u8>, Error> {
     if let Some(bytes) = h.literal_data() {
         return Ok(bytes);
     }
@@ -57,10 +57,72 @@ fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Vec<u
     };
     if h.expand {
         let env = super::dispatch::StateEnv(&d.state);
-        data = super::expand::expand_heredoc(&data, &env)
-            .map_err(|e| super::expand::word_error(&e, h.body_span))?;
+        data =
+            super::expand::expand_heredoc(&data, &env).map_err(|e| Error::word(e, h.body_span))?;
     }
     Ok(data.into_bytes())
+}
+
+/// What differs between COPY and ADD, as the shared lowering sees it.
+enum Variant<'a> {
+    Copy {
+        /// `--from` and the node it names, if any.
+        from: Option<(&'a ir::Word, Option<usize>)>,
+        parents: bool,
+    },
+    Add {
+        keep_git_dir: Option<bool>,
+        checksum: Option<&'a ir::Word>,
+        unpack: Option<bool>,
+    },
+}
+
+impl Variant<'_> {
+    fn is_add(&self) -> bool {
+        matches!(self, Variant::Add { .. })
+    }
+
+    fn parents(&self) -> bool {
+        matches!(self, Variant::Copy { parents: true, .. })
+    }
+
+    fn keyword(&self) -> &'static str {
+        if self.is_add() {
+            "ADD"
+        } else {
+            "COPY"
+        }
+    }
+}
+
+/// `COPY [--from=<stage>] <src>... <dest>`; `from` is the node `--from` names.
+pub(super) fn copy(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    cmd: &ir::Command,
+    c: &ir::CopyInstruction,
+    from: Option<usize>,
+) -> Result<(), Error> {
+    let variant = Variant::Copy {
+        from: c.from.as_ref().map(|f| (f, from)),
+        parents: c.parents,
+    };
+    transfer(d, ctx, cmd, &c.common, &variant)
+}
+
+/// `ADD <src>... <dest>`: local, HTTP(S) and Git sources.
+pub(super) fn add(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    cmd: &ir::Command,
+    a: &ir::AddInstruction,
+) -> Result<(), Error> {
+    let variant = Variant::Add {
+        keep_git_dir: a.keep_git_dir,
+        checksum: a.checksum.as_ref(),
+        unpack: a.unpack,
+    };
+    transfer(d, ctx, cmd, &a.common, &variant)
 }
 
 /// `--exclude`, `--parents` and symbolic `--chmod` need copy features that old
@@ -68,14 +130,15 @@ fn heredoc_data(d: &StageState, h: &crate::syntax::ast::Heredoc) -> Result<Vec<u
 /// the missing capability, instead of building something else.
 fn require_copy_caps(
     ctx: &Ctx<'_>,
-    c: &ir::Copy,
+    c: &ir::CopyCommon,
+    variant: &Variant<'_>,
     symbolic_chmod: bool,
     span: crate::text::TextRange,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     let patterns = llb::caps::FILE_COPY_INCLUDE_EXCLUDE_PATTERNS;
     let missing = if let Some(w) = c.excludes.first().filter(|_| !ctx.has_cap(patterns)) {
         Some(("--exclude", patterns, w.span))
-    } else if c.parents && !ctx.has_cap(patterns) {
+    } else if variant.parents() && !ctx.has_cap(patterns) {
         Some(("--parents", patterns, span))
     } else if symbolic_chmod && !ctx.has_cap(llb::caps::FILE_COPY_MODE_STRING) {
         let at = c.chmod.as_ref().map_or(span, |w| w.span);
@@ -84,83 +147,70 @@ fn require_copy_caps(
         None
     };
     match missing {
-        Some((what, cap, at)) => Err(err(
-            "missing-capability",
-            format!("{what} needs the BuildKit capability `{cap}`, which this BuildKit daemon does not have"),
-            at,
-        )
-        .with_help("upgrade BuildKit (Docker 23 or later, or docker buildx), or remove the flag")),
+        Some((what, cap, at)) => Err(Error::new(ErrorKind::MissingCapability { what, cap }, at)
+            .with_help(
+                "upgrade BuildKit (Docker 23 or later, or docker buildx), or remove the flag",
+            )),
         None => Ok(()),
     }
 }
 
-/// The digest of an HTTP(S) source's `--checksum` (Git sources take a
-/// commit instead, checked when fetched), at the flag's value.
-fn check_http_checksum(
-    c: &ir::Copy,
-    checksum: Option<&str>,
-    paths: &[String],
-    span: crate::text::TextRange,
-) -> Result<(), Diagnostic> {
-    let Some(value) = checksum.filter(|_| paths.iter().any(|p| is_http(p))) else {
-        return Ok(());
-    };
-    let at = c.checksum.as_ref().map_or(span, |w| w.span);
-    check_checksum(value).map_err(|(message, help)| err("checksum", message, at).with_help(help))
+/// The values of a COPY/ADD, expanded against the stage.
+struct Expanded {
+    /// The destination as expanded, and resolved against the working directory.
+    dest_raw: String,
+    dest: String,
+    chown: Option<String>,
+    chmod: Option<String>,
+    /// `--chmod` as an octal mode, or as a symbolic string.
+    mode: Option<i32>,
+    mode_str: String,
+    /// ADD's `--checksum`.
+    checksum: Option<String>,
+    /// The sources that are not heredocs, in order (see [`expand_paths`]).
+    paths: Vec<String>,
 }
 
-pub(super) fn copy(
-    d: &mut StageState,
-    ctx: &mut Ctx<'_>,
-    cmd: &ir::Command,
-    c: &ir::Copy,
-    is_add: bool,
-    from: Option<usize>,
-) -> Result<(), Diagnostic> {
-    let span = cmd.info.span;
-    let source_state = match (&c.from, from) {
-        (Some(f), Some(i)) => ctx.done.get(i).cloned().flatten().ok_or_else(|| {
-            err(
-                "stage-order",
-                format!(
-                    "cannot copy from stage \"{}\", it needs to be defined before current stage \"{}\"",
-                    f.value, d.display_name
-                ),
-                f.span,
-            )
-        })?,
-        _ => ctx.context.clone(),
+/// Expand the destination and the flag values.
+fn expand_values(
+    d: &StageState,
+    ctx: &Ctx<'_>,
+    c: &ir::CopyCommon,
+    variant: &Variant<'_>,
+) -> Result<Expanded, Error> {
+    let expand_flag = |w: Option<&ir::Word>| -> Result<Option<String>, Error> {
+        Ok(w.map(|w| d.expand(ctx, w))
+            .transpose()?
+            .filter(|s| !s.is_empty()))
     };
     let dest_raw = d.expand(ctx, &c.dest)?;
     let dest = dest_path(d.state.dir(), &dest_raw);
-    let chown = c
-        .chown
-        .as_ref()
-        .map(|w| d.expand(ctx, w))
-        .transpose()?
-        .filter(|s| !s.is_empty());
-    let chmod = c
-        .chmod
-        .as_ref()
-        .map(|w| d.expand(ctx, w))
-        .transpose()?
-        .filter(|s| !s.is_empty());
+    let chown = expand_flag(c.chown.as_ref())?;
+    let chmod = expand_flag(c.chmod.as_ref())?;
     let (mode, mode_str) = match (&chmod, &c.chmod) {
-        (Some(s), Some(w)) => {
-            parse_chmod(s).map_err(|e| err("chmod", e.message, w.span).with_help(e.help))?
-        }
+        (Some(s), Some(w)) => parse_chmod(s).map_err(|e| {
+            Error::new(ErrorKind::InvalidChmod { message: e.message }, w.span).with_help(e.help)
+        })?,
         _ => (None, String::new()),
     };
-    let checksum = c
-        .checksum
-        .as_ref()
-        .map(|w| d.expand(ctx, w))
-        .transpose()?
-        .filter(|s| !s.is_empty());
-    let owner = chown.as_deref().map(super::dispatch::chown_opt);
-    let excludes: Vec<String> = c.excludes.iter().map(|w| w.value.clone()).collect();
-    require_copy_caps(ctx, c, !mode_str.is_empty(), span)?;
+    let checksum = match variant {
+        Variant::Add { checksum, .. } => expand_flag(*checksum)?,
+        Variant::Copy { .. } => None,
+    };
+    Ok(Expanded {
+        dest_raw,
+        dest,
+        chown,
+        chmod,
+        mode,
+        mode_str,
+        checksum,
+        paths: Vec::new(),
+    })
+}
 
+/// Expand the sources that are not heredocs, in order.
+fn expand_paths(d: &StageState, ctx: &Ctx<'_>, c: &ir::CopyCommon) -> Result<Vec<String>, Error> {
     let heredoc_names: Vec<&str> = c.heredocs.iter().map(|h| h.name.as_str()).collect();
     let mut paths = Vec::new();
     for s in &c.sources {
@@ -173,219 +223,370 @@ pub(super) fn copy(
         }
         paths.push(d.expand(ctx, s)?);
     }
-    if checksum.is_some() {
-        if !is_add {
-            return Err(err(
-                "checksum",
-                "checksum can't be specified for COPY",
-                span,
-            ));
-        }
-        if paths.len() != 1 {
-            return Err(err(
-                "checksum",
-                "checksum can't be specified for multiple sources",
-                span,
-            ));
-        }
-        if !paths.iter().all(|p| is_http(p) || is_git_url(p)) {
-            return Err(err(
-                "checksum",
-                "checksum requires HTTP(S) or Git sources",
-                span,
-            ));
-        }
-        check_http_checksum(c, checksum.as_deref(), &paths, span)?;
-    }
+    Ok(paths)
+}
 
-    let mut msg = String::from(if is_add { "ADD" } else { "COPY" });
-    if c.parents {
+/// ADD `--checksum`: one HTTP(S) or Git source, and a valid digest for HTTP.
+fn check_checksum_use(
+    variant: &Variant<'_>,
+    v: &Expanded,
+    span: crate::text::TextRange,
+) -> Result<(), Error> {
+    let (Variant::Add { checksum: word, .. }, Some(value)) = (variant, &v.checksum) else {
+        return Ok(());
+    };
+    if v.paths.len() != 1 {
+        return Err(Error::new(ErrorKind::ChecksumMultipleSources, span));
+    }
+    if !v.paths.iter().all(|p| is_http(p) || is_git_url(p)) {
+        return Err(Error::new(ErrorKind::ChecksumSourceKind, span));
+    }
+    if !v.paths.iter().any(|p| is_http(p)) {
+        // Git sources take a commit, checked when fetched.
+        return Ok(());
+    }
+    let at = word.map_or(span, |w| w.span);
+    check_checksum(value).map_err(|(message, help)| {
+        Error::new(ErrorKind::InvalidChecksum { message }, at).with_help(help)
+    })
+}
+
+/// One source of a COPY/ADD, classified once.
+enum Source<'a> {
+    /// A Git repository (ADD only).
+    Git(super::git::GitRef),
+    /// An HTTP(S) URL (ADD only).
+    Http(&'a str),
+    /// A path in the build context or the `--from` stage.
+    Local(&'a str),
+    /// A heredoc body, written to a file first.
+    Inline(&'a crate::syntax::ast::Heredoc),
+}
+
+/// Classify the expanded sources, then the heredocs; a Git or URL source of
+/// COPY, or a Git URL that does not parse, is an error.
+fn classify<'a>(
+    v: &'a Expanded,
+    c: &'a ir::CopyCommon,
+    variant: &Variant<'_>,
+    span: crate::text::TextRange,
+) -> Result<Vec<Source<'a>>, Error> {
+    let mut out = Vec::with_capacity(v.paths.len() + c.heredocs.len());
+    for src in &v.paths {
+        out.push(if let Some(parsed) = super::git::parse_git_ref(src) {
+            if !variant.is_add() {
+                return Err(Error::new(ErrorKind::GitSourceInCopy, span));
+            }
+            Source::Git(
+                parsed
+                    .map_err(|reason| Error::new(ErrorKind::InvalidGitSource { reason }, span))?,
+            )
+        } else if is_http(src) {
+            if !variant.is_add() {
+                return Err(Error::new(ErrorKind::UrlSourceInCopy, span));
+            }
+            Source::Http(src)
+        } else {
+            Source::Local(src)
+        });
+    }
+    out.extend(c.heredocs.iter().map(Source::Inline));
+    Ok(out)
+}
+
+/// The history text: `COPY --chown=a <src>... <dest>`, sources as expanded.
+fn history(variant: &Variant<'_>, v: &Expanded, sources: &[Source<'_>]) -> String {
+    let mut msg = String::from(variant.keyword());
+    if variant.parents() {
         msg.push_str(" --parents");
     }
-    if let Some(o) = &chown {
+    if let Some(o) = &v.chown {
         msg.push_str(&format!(" --chown={o}"));
     }
-    if let Some(m) = &chmod {
+    if let Some(m) = &v.chmod {
         msg.push_str(&format!(" --chmod={m}"));
     }
-    let text = d.display_text(ctx, &cmd.info.original);
-    let pg_name = d.progress_name(ctx, &text);
-    let base_copy = llb::CopyOptions {
-        mode,
-        mode_str,
-        create_dest_path: true,
-        exclude_patterns: excludes.clone(),
-        owner: owner.clone(),
-        timestamp: None,
-        ..llb::CopyOptions::default()
-    };
-
-    let mut chain: Option<llb::FileAction> = None;
-    let mut push = |a: llb::FileAction| {
-        chain = Some(match chain.take() {
-            Some(prev) => prev.then(a),
-            None => a,
-        });
-    };
-    for src in &paths {
-        msg.push_str(&format!(" {src}"));
-        if let Some(parsed) = super::git::parse_git_ref(src) {
-            if !is_add {
-                return Err(err("copy-git", "source can't be a git ref for COPY", span));
+    let mut paths = v.paths.iter();
+    for s in sources {
+        match s {
+            Source::Inline(h) => msg.push_str(&format!(" <<{}", h.name)),
+            _ => {
+                if let Some(p) = paths.next() {
+                    msg.push_str(&format!(" {p}"));
+                }
             }
-            let g = parsed.map_err(|e| err("add-git", e, span))?;
-            let op = llb::OpOptions::default().custom_name(pg_name.clone());
+        }
+    }
+    msg.push_str(&format!(" {}", v.dest_raw));
+    msg
+}
+
+/// What every copy action of one instruction shares.
+struct ActionContext<'a> {
+    variant: &'a Variant<'a>,
+    /// The state local sources are read from (context or `--from` stage).
+    source_state: llb::State,
+    /// The node `--from` names, for the paths used from it.
+    from: Option<usize>,
+    dest: &'a str,
+    /// The progress name of the instruction (sources' custom names).
+    pg_name: &'a str,
+    base: llb::CopyOptions,
+}
+
+/// The copy action of one source.
+fn action_for(
+    d: &StageState,
+    ctx: &mut Ctx<'_>,
+    a: &ActionContext<'_>,
+    source: &Source<'_>,
+    checksum: Option<&String>,
+) -> Result<llb::FileAction, Error> {
+    let copy = |input: llb::State, src: String, opts: llb::CopyOptions| {
+        llb::FileAction::copy(llb::CopyInput::State(input), src, a.dest.to_string(), opts)
+    };
+    Ok(match source {
+        Source::Git(g) => {
+            let keep_git_dir = match a.variant {
+                Variant::Add { keep_git_dir, .. } => *keep_git_dir,
+                Variant::Copy { .. } => None,
+            };
+            let op = llb::OpOptions::default().custom_name(a.pg_name.to_string());
             let st = llb::git(llb::GitOptions {
-                host_path: g.host_path,
-                full_url: g.remote,
+                host_path: g.host_path.clone(),
+                full_url: g.remote.clone(),
                 ssh: g.ssh,
-                reference: g.reference,
-                subdir: g.subdir,
-                keep_git_dir: c.keep_git_dir.or(g.keep_git_dir).unwrap_or(false),
-                checksum: checksum.clone().or(g.checksum),
+                reference: g.reference.clone(),
+                subdir: g.subdir.clone(),
+                keep_git_dir: keep_git_dir.or(g.keep_git_dir).unwrap_or(false),
+                checksum: checksum.cloned().or(g.checksum.clone()),
                 skip_submodules: g.skip_submodules,
-                mtime: g.mtime,
+                mtime: g.mtime.clone(),
                 fetch_by_commit: g.fetch_by_commit,
                 op,
                 ..llb::GitOptions::default()
             });
-            push(llb::FileAction::copy(
-                llb::CopyInput::State(st),
-                "/".to_string(),
-                dest.clone(),
-                base_copy.clone(),
-            ));
-            continue;
+            copy(st, "/".to_string(), a.base.clone())
         }
-        if is_http(src) {
-            if !is_add {
-                return Err(err("copy-url", "source can't be a URL for COPY", span));
-            }
-            let path = src.split(['?', '#']).next().unwrap_or(src);
-            let after_host = path.splitn(4, '/').nth(3).unwrap_or("");
-            let base = after_host.rsplit('/').next().unwrap_or("");
-            let f = if base.is_empty() || base == "." {
-                "__unnamed__".to_string()
-            } else {
-                base.to_string()
-            };
+        Source::Http(src) => {
+            let f = http_file_name(src);
             // Upstream's `dfCmd(cfg.params)` gets a non-Stringer: empty.
             let op = llb::OpOptions::default()
-                .custom_name(pg_name.clone())
+                .custom_name(a.pg_name.to_string())
                 .description("com.docker.dockerfile.v1.command", String::new());
             let st = llb::http(
                 src,
                 llb::HttpOptions {
                     filename: Some(f.clone()),
-                    checksum: checksum.clone(),
+                    checksum: checksum.cloned(),
                     op,
                     ..Default::default()
                 },
             );
             let opts = llb::CopyOptions {
-                attempt_unpack: c.unpack.unwrap_or(false),
-                ..base_copy.clone()
+                attempt_unpack: unpack(a.variant).unwrap_or(false),
+                ..a.base.clone()
             };
-            push(llb::FileAction::copy(
-                llb::CopyInput::State(st),
-                f,
-                dest.clone(),
-                opts,
-            ));
-            continue;
+            copy(st, f, opts)
         }
-        let mut src_path = src.clone();
-        let mut include = Vec::new();
-        let mut required = Vec::new();
-        if c.parents {
-            let (parent, pattern) = match src.split_once("/./") {
-                Some((p, pat)) => (p.to_string(), pat.to_string()),
-                None => ("/".to_string(), src.clone()),
-            };
-            let pattern = normalize_path("/", &pattern, false);
-            include.push(pattern.trim_start_matches('/').to_string());
-            if !contains_wildcards(&parent) && !contains_wildcards(&pattern) {
-                required.push(normalize_path("/", &format!("{parent}/{pattern}"), false));
-            }
-            src_path = parent;
+        Source::Local(src) => local_action(ctx, a, src),
+        Source::Inline(h) => {
+            let data = heredoc_data(d, h)?;
+            let op = llb::OpOptions::default()
+                .custom_name("[internal] preparing inline document")
+                .platform(pb_platform(&d.platform));
+            let st = llb::scratch().file(
+                llb::FileAction::mkfile(h.name.clone(), 0o644, data, llb::MkfileOptions::default()),
+                op,
+            );
+            copy(st, h.name.clone(), a.base.clone())
         }
-        let src_path = normalize_path("/", &src_path, false);
-        match (&c.from, from) {
-            (None, _) => {
-                ctx.ctx_paths.insert(clean(&format!("/{src}")));
-            }
-            (Some(_), Some(i)) => {
-                let used = ctx.dep_paths.entry(i).or_default();
-                used.insert(clean(&format!("/{src}")));
-            }
-            (Some(_), None) => {}
-        }
-        let opts = llb::CopyOptions {
-            follow_symlinks: true,
-            dir_copy_contents: true,
-            include_patterns: include,
-            required_paths: required,
-            attempt_unpack: c.unpack.unwrap_or(is_add),
-            allow_wildcard: true,
-            allow_empty_wildcard: true,
-            ..base_copy.clone()
-        };
-        push(llb::FileAction::copy(
-            llb::CopyInput::State(source_state.clone()),
-            src_path,
-            dest.clone(),
-            opts,
-        ));
+    })
+}
+
+fn unpack(variant: &Variant<'_>) -> Option<bool> {
+    match variant {
+        Variant::Add { unpack, .. } => *unpack,
+        Variant::Copy { .. } => Some(false),
     }
-    for h in &c.heredocs {
-        msg.push_str(&format!(" <<{}", h.name));
-        let data = heredoc_data(d, h)?;
-        let op = llb::OpOptions::default()
-            .custom_name("[internal] preparing inline document")
-            .platform(pb_platform(&d.platform));
-        let st = llb::scratch().file(
-            llb::FileAction::mkfile(h.name.clone(), 0o644, data, llb::MkfileOptions::default()),
-            op,
-        );
-        let opts = llb::CopyOptions {
-            ..base_copy.clone()
-        };
-        push(llb::FileAction::copy(
-            llb::CopyInput::State(st),
-            h.name.clone(),
-            dest.clone(),
-            opts,
-        ));
-    }
-    msg.push_str(&format!(" {dest_raw}"));
-    let Some(action) = chain else {
-        return Err(err("copy", "no source files were specified", span));
-    };
-    let op = d.op_options(ctx, &cmd.info, pg_name.clone());
-    if c.link && chmod.is_none() && ctx.has_cap("mergeop") {
-        let group = llb::ProgressGroup {
-            id: format!("link-{}-{}", d.display_name, d.cmd_index),
-            name: pg_name.clone(),
-            weak: true,
-        };
-        let copy_op = op
-            .clone()
-            .platform(pb_platform(&d.platform))
-            .progress_group(group.clone());
-        let copied = llb::scratch().file(action, copy_op);
-        let link_name = pg_name.replacen(&text, &format!("LINK {text}"), 1);
-        let merge_op = op
-            .progress_group(llb::ProgressGroup {
-                weak: false,
-                ..group
-            })
-            .custom_name(link_name);
-        let merged = llb::merge(&[d.state.clone(), copied], merge_op);
-        d.state = d.state.with_output(merged.output().cloned());
+}
+
+/// The file name of an HTTP source: the URL path's last element.
+fn http_file_name(src: &str) -> String {
+    let path = src.split(['?', '#']).next().unwrap_or(src);
+    let after_host = path.splitn(4, '/').nth(3).unwrap_or("");
+    let base = after_host.rsplit('/').next().unwrap_or("");
+    if base.is_empty() || base == "." {
+        "__unnamed__".to_string()
     } else {
-        d.state = d.state.file(action, op);
+        base.to_string()
     }
-    d.commit(msg, true, true);
+}
+
+/// The copy of a local path (with `--parents`: the part after `/./` kept),
+/// recorded as used from the context or the `--from` stage.
+fn local_action(ctx: &mut Ctx<'_>, a: &ActionContext<'_>, src: &str) -> llb::FileAction {
+    let mut src_path = src.to_string();
+    let mut include = Vec::new();
+    let mut required = Vec::new();
+    if a.variant.parents() {
+        let (parent, pattern) = match src.split_once("/./") {
+            Some((p, pat)) => (p.to_string(), pat.to_string()),
+            None => ("/".to_string(), src.to_string()),
+        };
+        let pattern = normalize_path("/", &pattern, false);
+        include.push(pattern.trim_start_matches('/').to_string());
+        if !contains_wildcards(&parent) && !contains_wildcards(&pattern) {
+            required.push(normalize_path("/", &format!("{parent}/{pattern}"), false));
+        }
+        src_path = parent;
+    }
+    let src_path = normalize_path("/", &src_path, false);
+    match (a.variant, a.from) {
+        (Variant::Copy { from: Some(_), .. }, Some(i)) => {
+            let used = ctx.dep_paths.entry(i).or_default();
+            used.insert(clean(&format!("/{src}")));
+        }
+        (Variant::Copy { from: Some(_), .. }, None) => {}
+        _ => {
+            ctx.ctx_paths.insert(clean(&format!("/{src}")));
+        }
+    }
+    let opts = llb::CopyOptions {
+        follow_symlinks: true,
+        dir_copy_contents: true,
+        include_patterns: include,
+        required_paths: required,
+        attempt_unpack: unpack(a.variant).unwrap_or(true),
+        allow_wildcard: true,
+        allow_empty_wildcard: true,
+        ..a.base.clone()
+    };
+    llb::FileAction::copy(
+        llb::CopyInput::State(a.source_state.clone()),
+        src_path,
+        a.dest.to_string(),
+        opts,
+    )
+}
+
+/// The state local sources come from: the `--from` stage (built before
+/// this one) or the build context.
+fn source_state(
+    d: &StageState,
+    ctx: &Ctx<'_>,
+    variant: &Variant<'_>,
+) -> Result<(llb::State, Option<usize>), Error> {
+    match variant {
+        Variant::Copy {
+            from: Some((f, Some(i))),
+            ..
+        } => {
+            let state = ctx.done.get(*i).cloned().flatten().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::CopyFromLaterStage {
+                        from: f.value.clone(),
+                        current: d.display_name.clone(),
+                    },
+                    f.span,
+                )
+            })?;
+            Ok((state, Some(*i)))
+        }
+        _ => Ok((ctx.context.clone(), None)),
+    }
+}
+
+/// Apply the chained copy actions to the stage: a FileOp on the stage, or
+/// with `--link`, a FileOp on scratch merged onto it.
+fn apply(
+    d: &mut StageState,
+    ctx: &Ctx<'_>,
+    cmd: &ir::Command,
+    action: llb::FileAction,
+    (pg_name, text): (&str, &str),
+    link: bool,
+) {
+    let op = d.op_options(ctx, &cmd.info, pg_name.to_string());
+    if !(link && ctx.has_cap("mergeop")) {
+        d.state = d.state.file(action, op);
+        return;
+    }
+    let group = llb::ProgressGroup {
+        id: format!("link-{}-{}", d.display_name, d.cmd_index),
+        name: pg_name.to_string(),
+        weak: true,
+    };
+    let copy_op = op
+        .clone()
+        .platform(pb_platform(&d.platform))
+        .progress_group(group.clone());
+    let copied = llb::scratch().file(action, copy_op);
+    let link_name = pg_name.replacen(text, &format!("LINK {text}"), 1);
+    let merge_op = op
+        .progress_group(llb::ProgressGroup {
+            weak: false,
+            ..group
+        })
+        .custom_name(link_name);
+    let merged = llb::merge(&[d.state.clone(), copied], merge_op);
+    d.state = d.state.with_output(merged.output().cloned());
+}
+
+/// COPY and ADD: expand, check, classify the sources, chain one copy action
+/// per source, apply and commit the history.
+fn transfer(
+    d: &mut StageState,
+    ctx: &mut Ctx<'_>,
+    cmd: &ir::Command,
+    c: &ir::CopyCommon,
+    variant: &Variant<'_>,
+) -> Result<(), Error> {
+    let span = cmd.info.span;
+    let (source_state, from) = source_state(d, ctx, variant)?;
+    let mut v = expand_values(d, ctx, c, variant)?;
+    require_copy_caps(ctx, c, variant, !v.mode_str.is_empty(), span)?;
+    v.paths = expand_paths(d, ctx, c)?;
+    check_checksum_use(variant, &v, span)?;
+    let sources = classify(&v, c, variant, span)?;
+    let text = d.display_text(ctx, &cmd.info.original);
+    let pg_name = d.progress_name(ctx, &text);
+    let a = ActionContext {
+        variant,
+        source_state,
+        from,
+        dest: &v.dest,
+        pg_name: &pg_name,
+        base: llb::CopyOptions {
+            mode: v.mode,
+            mode_str: v.mode_str.clone(),
+            create_dest_path: true,
+            exclude_patterns: c.excludes.iter().map(|w| w.value.clone()).collect(),
+            owner: v.chown.as_deref().map(super::dispatch::chown_opt),
+            timestamp: None,
+            ..llb::CopyOptions::default()
+        },
+    };
+    let mut chain: Option<llb::FileAction> = None;
+    for s in &sources {
+        let action = action_for(d, ctx, &a, s, v.checksum.as_ref())?;
+        chain = Some(match chain.take() {
+            Some(prev) => prev.then(action),
+            None => action,
+        });
+    }
+    let Some(action) = chain else {
+        return Err(Error::new(ErrorKind::NoSources, span));
+    };
+    apply(
+        d,
+        ctx,
+        cmd,
+        action,
+        (&pg_name, &text),
+        c.link && v.chmod.is_none(),
+    );
+    d.commit(history(variant, &v, &sources), true, true);
     Ok(())
 }
 
@@ -416,7 +617,10 @@ mod tests {
         }
     }
 
-    fn convert_error(src: &str, opts: &crate::convert::ConvertOptions) -> Diagnostic {
+    fn convert_error(
+        src: &str,
+        opts: &crate::convert::ConvertOptions,
+    ) -> crate::diagnostic::Diagnostic {
         let r = crate::convert::convert_dockerfile(src, opts, &crate::convert::OfflineResolver);
         r.err()
             .and_then(|mut e| e.pop())
@@ -437,7 +641,7 @@ mod tests {
         assert_eq!(&src[d.span.as_usize()], "*.md");
     }
 
-    fn default_error(src: &str) -> Diagnostic {
+    fn default_error(src: &str) -> crate::diagnostic::Diagnostic {
         convert_error(src, &crate::convert::ConvertOptions::default())
     }
 

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir::{self, Instruction};
 use crate::llb;
 use crate::text::TextRange;
@@ -70,7 +70,32 @@ pub(super) struct Ctx<'a> {
     pub source_map: &'a std::sync::Arc<llb::SourceMap>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The context of one stage's dispatch: no paths used yet.
+    pub(super) fn new(
+        opts: &'a ConvertOptions,
+        globals: &'a EnvList,
+        escape: char,
+        (context, source_map): (&llb::State, &'a std::sync::Arc<llb::SourceMap>),
+        done: &'a [Option<llb::State>],
+    ) -> Self {
+        Ctx {
+            opts,
+            globals,
+            escape,
+            proxy: super::args::proxy_from_build_args(&opts.build_args),
+            context: context.clone(),
+            ctx_paths: BTreeSet::new(),
+            dep_paths: BTreeMap::new(),
+            target_platform: opts
+                .target_platform
+                .clone()
+                .unwrap_or_else(|| opts.build_platform.clone()),
+            done,
+            source_map,
+        }
+    }
+
     pub(super) fn has_cap(&self, cap: &str) -> bool {
         self.opts.llb_caps.supports(cap)
     }
@@ -109,15 +134,11 @@ pub(super) fn chown_opt(spec: &str) -> llb::ChownOpt {
     }
 }
 
-pub(super) fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnostic {
-    Diagnostic::error(code, msg, span)
-}
-
 impl StageState {
     /// Expand a word against the stage env.
-    pub(super) fn expand(&self, ctx: &Ctx<'_>, w: &ir::Word) -> Result<String, Diagnostic> {
+    pub(super) fn expand(&self, ctx: &Ctx<'_>, w: &ir::Word) -> Result<String, Error> {
         let out = expand_word(&w.value, &StateEnv(&self.state), ctx.escape)
-            .map_err(|e| super::expand::word_error(&e, w.span))?;
+            .map_err(|e| Error::word(e, w.span))?;
         self.grow(out.len());
         Ok(out)
     }
@@ -129,21 +150,14 @@ impl StageState {
 
     /// An error when the stage has produced more than the image config can
     /// carry, located at the instruction that crossed the limit.
-    pub(super) fn check_growth(&self, span: TextRange, max: usize) -> Result<(), Diagnostic> {
+    pub(super) fn check_growth(&self, span: TextRange, max: usize) -> Result<(), Error> {
         match crate::limits::Exceeded::check(
             crate::limits::Limit::DefinitionBytes,
             self.grown.get(),
             max,
         ) {
             None => Ok(()),
-            Some(e) => {
-                let msg = format!(
-                    "this stage's values (expanded words and history) total more than {} bytes: \
-                     its image config could not be sent to BuildKit",
-                    crate::limits::grouped(max)
-                );
-                Err(err(e.code(), msg, span).with_help(e.help()))
-            }
+            Some(e) => Err(Error::new(ErrorKind::StageTooLarge(e), span).with_help(e.help())),
         }
     }
 
@@ -210,16 +224,14 @@ pub(super) fn dispatch(
     ctx: &mut Ctx<'_>,
     cmd: &ir::Command,
     sources: &[Option<usize>],
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     match &cmd.instruction {
         Instruction::Arg(a) => simple::arg(d, ctx, a),
         Instruction::Env(kvs) => simple::env(d, ctx, kvs),
         Instruction::Label(kvs) => simple::label(d, ctx, kvs),
         Instruction::Run(r) => run::run(d, ctx, cmd, r, sources),
-        Instruction::Copy(c) => {
-            copy::copy(d, ctx, cmd, c, false, sources.first().copied().flatten())
-        }
-        Instruction::Add(c) => copy::copy(d, ctx, cmd, c, true, None),
+        Instruction::Copy(c) => copy::copy(d, ctx, cmd, c, sources.first().copied().flatten()),
+        Instruction::Add(a) => copy::add(d, ctx, cmd, a),
         Instruction::Workdir(w) => simple::workdir(d, ctx, cmd, w),
         Instruction::User(w) => simple::user(d, ctx, w),
         Instruction::Volume(v) => simple::volume(d, ctx, v, cmd.info.span),

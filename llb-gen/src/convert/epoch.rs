@@ -4,12 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir::ArgInstruction;
 use crate::text::TextRange;
 
 use super::args::EnvList;
-use super::dispatch::err;
 
 pub(super) const KEY: &str = "SOURCE_DATE_EPOCH";
 
@@ -25,7 +24,7 @@ pub(super) fn resolve(
     build_args: &BTreeMap<String, String>,
     globals: &EnvList,
     meta: &[ArgInstruction],
-) -> Result<Option<i64>, Diagnostic> {
+) -> Result<Option<i64>, Error> {
     let (value, from_build_arg) = match build_args.get(KEY) {
         Some(v) => (v.as_str(), true),
         None => match globals.get(KEY) {
@@ -43,24 +42,22 @@ pub(super) fn resolve(
     };
     let at = value_span(meta, from_build_arg);
     let secs = value.parse::<i64>().map_err(|_| {
-        err(
-            "source-date-epoch",
-            format!(
-                "invalid {KEY} value {value:?} ({origin}): expected Unix seconds (the `context`, \
-                 named-context and stage forms are not supported by this frontend yet)"
-            ),
+        Error::new(
+            ErrorKind::InvalidSourceDateEpoch {
+                value: value.to_string(),
+                origin,
+            },
             at,
         )
     })?;
     if !(MIN..=MAX).contains(&secs) {
-        return Err(err(
-            "source-date-epoch",
-            format!(
-                "{KEY} {secs} ({origin}) is out of range: expected Unix seconds from {MIN} \
-                 ({}) to {MAX} ({})",
-                rfc3339(MIN),
-                rfc3339(MAX)
-            ),
+        return Err(Error::new(
+            ErrorKind::SourceDateEpochOutOfRange {
+                seconds: secs,
+                origin,
+                min: (MIN, rfc3339(MIN)),
+                max: (MAX, rfc3339(MAX)),
+            },
             at,
         )
         .with_help("image timestamps are RFC 3339 with a four-digit year"));
@@ -138,7 +135,7 @@ mod tests {
         assert_eq!(resolve(&args, &globals, &[]).unwrap(), Some(7));
         assert_eq!(resolve(&none, &EnvList::default(), &[]).unwrap(), None);
         let bad = BTreeMap::from([(KEY.to_string(), "context".to_string())]);
-        let d = resolve(&bad, &globals, &[]).unwrap_err();
+        let d = resolve(&bad, &globals, &[]).unwrap_err().to_diagnostic();
         assert!(d.message.contains("Unix seconds"));
         assert_eq!(d.span, TextRange::empty(0));
     }
@@ -148,12 +145,16 @@ mod tests {
         let src = "ARG SOURCE_DATE_EPOCH=1\nARG SOURCE_DATE_EPOCH=253402300800\nFROM scratch\n";
         let mut globals = EnvList::default();
         globals.add_or_replace(KEY, "253402300800");
-        let d = resolve(&BTreeMap::new(), &globals, &meta(src)).unwrap_err();
+        let d = resolve(&BTreeMap::new(), &globals, &meta(src))
+            .unwrap_err()
+            .to_diagnostic();
         assert!(d.message.contains("out of range"), "{}", d.message);
         assert_eq!(&src[d.span.as_usize()], "253402300800");
         // A build arg is reported at the declaration it feeds.
         let args = BTreeMap::from([(KEY.to_string(), "-62167219201".to_string())]);
-        let d = resolve(&args, &globals, &meta(src)).unwrap_err();
+        let d = resolve(&args, &globals, &meta(src))
+            .unwrap_err()
+            .to_diagnostic();
         assert!(d.message.contains("(the build arg)"), "{}", d.message);
         assert_eq!(&src[d.span.as_usize()], KEY);
         for ok in [MIN, -1, 0, MAX] {

@@ -2,8 +2,6 @@
 //! shell-word lexer ([`crate::words`]) with upstream's lexer settings for each
 //! use (plain words, display text, heredoc bodies, word splitting).
 
-use crate::diagnostic::Diagnostic;
-use crate::text::TextRange;
 use crate::words::{Lexer, WordError};
 
 /// Where expansion looks variables up (the lexer's environment trait).
@@ -59,11 +57,6 @@ pub(crate) fn expand_words(
     Ok(Lexer::new(escape).process_words(word, env)?.0)
 }
 
-/// A located diagnostic for an expansion error in the word at `span`.
-pub(crate) fn word_error(e: &WordError, span: TextRange) -> Diagnostic {
-    e.to_diagnostic(span)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -98,7 +91,7 @@ mod tests {
     fn errors_are_located() {
         let env = EnvList::default();
         let e = expand_word("a${B:?missing}", &env, '\\').unwrap_err();
-        let d = word_error(&e, TextRange::new(10, 24));
+        let d = crate::convert::Error::word(e, crate::text::TextRange::new(10, 24)).to_diagnostic();
         assert!(d.message.contains("missing"));
         assert!(d.span.start >= 10 && d.span.end <= 24);
     }

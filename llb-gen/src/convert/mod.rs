@@ -3,6 +3,7 @@
 //!
 //! Source code layout:
 //! - `api.rs`: the public entry types (options, resolver trait, result).
+//! - `error.rs`: the converter's error type ([`Error`]), turned into diagnostics at the edge.
 //! - `session.rs`: the [`Converter`] state machine the host drives (sans-IO), its phases and
 //!   requests, and the blocking loop over it.
 //! - `resolve.rs`: one round of base-image resolution (roots, requests, answers).
@@ -30,7 +31,8 @@ mod copy_flags;
 mod dispatch;
 pub(crate) mod dockerignore;
 mod epoch;
-pub(crate) mod expand;
+mod error;
+pub mod expand;
 mod git;
 pub(crate) mod image;
 mod onbuild;
@@ -43,13 +45,14 @@ mod simple;
 pub(crate) mod stages;
 mod suggest;
 pub use api::*;
+pub use error::{Error, ErrorKind};
 pub use resolve::ImageAnswer;
 pub use session::{
     convert_with_host, run_to_ready, Answers, Converter, FileAnswer, FileRequest, FileSource, Host,
     Ready, Requests, ResolverHost, Step,
 };
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::limits::Limits;
 
 /// Convert Dockerfile text to a Definition and image config.
@@ -182,26 +185,29 @@ fn lower_text(
     source: &[u8],
     limits: &Limits,
 ) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let (mut errors, lowered) = {
-        let parsed = crate::syntax::parse_bytes_with_limits(source, limits);
+    let (mut errors, mut warnings, lowered) = {
+        let mut parsed = crate::syntax::parse_bytes_with_limits(source, limits);
         let errors: Vec<Diagnostic> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
+        let warnings: Vec<Diagnostic> = std::mem::take(&mut parsed.dockerfile.warnings)
+            .iter()
+            .map(|w| w.to_diagnostic())
+            .collect();
         (
             errors,
+            warnings,
             crate::ir::lower_owned_with_limits(parsed.dockerfile, limits),
         )
     };
-    // Upstream only lints duplicate stage names (`DuplicateStageName`) and
-    // converts with the last stage of a name winning; keep it a warning.
-    let mut warnings = Vec::new();
+    // Upstream only lints some conditions (`DuplicateStageName`: it converts
+    // with the last stage of a name winning): those codes are warnings.
     for e in &lowered.errors {
         let d = e.to_diagnostic();
-        if d.code == "duplicate-stage-name" {
-            warnings.push(crate::diagnostic::Diagnostic {
-                severity: crate::diagnostic::Severity::Warning,
+        match d.code.default_severity() {
+            Severity::Warning => warnings.push(Diagnostic {
+                severity: Severity::Warning,
                 ..d
-            });
-        } else {
-            errors.push(d);
+            }),
+            Severity::Error => errors.push(d),
         }
     }
     if !errors.is_empty() {
@@ -230,5 +236,18 @@ mod tests {
         assert_eq!(streamed.base_image_config, built.base_image_config);
         assert_eq!(streamed.source_date_epoch, built.source_date_epoch);
         assert_eq!(streamed.warnings.len(), built.warnings.len());
+    }
+
+    #[test]
+    fn parser_warnings_become_conversion_warnings() {
+        let text = "FROM alpine\nRUN echo \\\n\n  hi\n";
+        let c = convert_dockerfile(text, &ConvertOptions::default(), &OfflineResolver).unwrap();
+        let [w] = c.warnings.as_slice() else {
+            panic!("{:?}", c.warnings)
+        };
+        assert_eq!(w.code, crate::codes::Code::NoEmptyContinuation);
+        assert_eq!(w.severity, Severity::Warning);
+        // The blank line, the third.
+        assert_eq!(text[..w.span.start as usize].matches('\n').count(), 2);
     }
 }

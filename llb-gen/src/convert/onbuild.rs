@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir::{self, Instruction};
 
 use super::build::Root;
-use super::dispatch::err;
-use super::stages::StageGraph;
+
+use super::stages::{StageGraph, StageId};
 
 /// Where a trigger came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,8 +21,8 @@ pub(super) enum TriggerFrom {
     Image,
 }
 
-/// Commands that are triggers, by (stage index, command index).
-pub(super) type TriggerSet = BTreeMap<(usize, usize), TriggerFrom>;
+/// Commands that are triggers, by stage and command index.
+pub(super) type TriggerSet = BTreeMap<(StageId, usize), TriggerFrom>;
 
 /// A trigger command placed at the FROM line of the stage running it.
 fn relocate(mut cmd: ir::Command, stage: &ir::Stage) -> ir::Command {
@@ -80,7 +80,7 @@ pub(super) fn apply_stage_triggers(
                 _ => None,
             })
             .collect();
-        set.extend((0..triggers.len()).map(|ci| ((i, ci), TriggerFrom::Stage)));
+        set.extend((0..triggers.len()).map(|ci| ((StageId(i), ci), TriggerFrom::Stage)));
         let rest = std::mem::take(&mut stage.commands);
         stage.commands = triggers.into_iter().chain(rest).collect();
     }
@@ -93,10 +93,10 @@ pub(super) fn fix_totals(df: &ir::Dockerfile, g: &mut StageGraph, set: &TriggerS
     for &(si, ci) in set.keys() {
         let uncounted = df
             .stages
-            .get(si)
+            .get(si.0)
             .and_then(|s| s.commands.get(ci))
             .is_some_and(|c| !counted(c));
-        if let (true, Some(n)) = (uncounted, g.nodes.get_mut(si)) {
+        if let (true, Some(n)) = (uncounted, g.nodes.get_mut(si.node().0)) {
             n.cmd_total += 1;
         }
     }
@@ -111,7 +111,7 @@ pub(super) fn apply_image_triggers(
     g: &mut StageGraph,
     roots: &mut BTreeMap<usize, Root>,
     set: &mut TriggerSet,
-) -> Result<bool, Diagnostic> {
+) -> Result<bool, Error> {
     let mut new_deps = false;
     for (&i, root) in roots.iter_mut() {
         let exprs = root.image.config.on_build.take().unwrap_or_default();
@@ -133,7 +133,7 @@ pub(super) fn apply_image_triggers(
         let shifted: TriggerSet = set
             .iter()
             .map(|(&(s, c), &f)| {
-                if s == si {
+                if s == StageId(si) {
                     ((s, c + n), f)
                 } else {
                     ((s, c), f)
@@ -141,7 +141,7 @@ pub(super) fn apply_image_triggers(
             })
             .collect();
         *set = shifted;
-        set.extend((0..n).map(|c| ((si, c), TriggerFrom::Image)));
+        set.extend((0..n).map(|c| ((StageId(si), c), TriggerFrom::Image)));
         let deps_before = g.nodes[i].deps.len();
         g.restage_deps(i, &df.stages[si], df.escape)?;
         g.nodes[i].cmd_total += n;
@@ -154,10 +154,11 @@ pub(super) fn apply_image_triggers(
 pub(super) fn image_triggers(
     exprs: &[String],
     stage: &ir::Stage,
-) -> Result<Vec<ir::Command>, Diagnostic> {
+) -> Result<Vec<ir::Command>, Error> {
     let mut out = Vec::new();
     for expr in exprs {
-        let fail = |msg: String| err("onbuild-trigger", msg, stage.from.span);
+        let fail =
+            |message: String| Error::new(ErrorKind::OnbuildTrigger { message }, stage.from.span);
         let parsed = crate::syntax::parse(&format!("FROM scratch\n{expr}\n"));
         if let Some(e) = parsed.errors.first() {
             return Err(fail(format!(

@@ -5,14 +5,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir;
 use crate::llb;
 
 use super::api::{ConvertOptions, ImageRequest, Platform, ResolveMode, ResolvedImage};
 use super::build::{prefix_from, Root};
 use super::contexts::{self, ContextSource};
-use super::dispatch::{err, pb_platform};
+use super::dispatch::pb_platform;
 use super::image::Image;
 use super::reference::Reference;
 use super::stages::{StageGraph, SCRATCH};
@@ -53,8 +53,8 @@ pub(super) struct Round {
     pub(super) ignores: Vec<String>,
 }
 
-fn context_err(e: contexts::ContextError, span: crate::text::TextRange) -> Diagnostic {
-    let d = err("named-context", e.message, span);
+fn context_err(e: contexts::ContextError, span: crate::text::TextRange) -> Error {
+    let d = Error::new(ErrorKind::NamedContext { message: e.message }, span);
     match e.help {
         Some(h) => d.with_help(h),
         None => d,
@@ -71,7 +71,7 @@ impl Round {
         opts: &ConvertOptions,
         target_platform: &Platform,
         known: &BTreeMap<String, Vec<String>>,
-    ) -> Result<Round, Diagnostic> {
+    ) -> Result<Round, Error> {
         let reachable = nodes;
         let mut roots = BTreeMap::new();
         let mut pending: Vec<PendingRoot> = Vec::new();
@@ -103,10 +103,12 @@ impl Round {
                 );
                 continue;
             }
-            let r = Reference::parse(&node.base_name).map_err(|e| {
-                err(
-                    "invalid-reference",
-                    format!("failed to parse stage name \"{}\": {e}", node.base_name),
+            let r = Reference::parse(&node.base_name).map_err(|reason| {
+                Error::new(
+                    ErrorKind::InvalidBaseReference {
+                        base: node.base_name.clone(),
+                        reason,
+                    },
                     node.span,
                 )
             })?;
@@ -149,7 +151,7 @@ impl Round {
         opts: &ConvertOptions,
         answers: &[ImageAnswer],
         ignores: &BTreeMap<String, Vec<String>>,
-    ) -> Result<(BTreeMap<usize, Root>, Vec<LocalRoot>), Diagnostic> {
+    ) -> Result<(BTreeMap<usize, Root>, Vec<LocalRoot>), Error> {
         let Round {
             pending,
             ready: mut roots,
@@ -185,98 +187,121 @@ impl Round {
         }
         for (i, r, platform) in images {
             let node = &g.nodes[i];
-            let answer = requests
-                .iter()
-                .position(|q| {
-                    q.log_name.is_none()
-                        && q.reference == r.tagged_string()
-                        && q.platform == platform
-                })
-                .and_then(|k| answers.get(k))
-                .cloned()
-                .unwrap_or_else(|| Err("no answer from resolver".into()));
-            let resolved = answer.map_err(|e| {
-                let mut d = err(
-                    "resolve-image",
-                    format!("{}: {e}", node.base_name),
-                    node.span,
-                );
-                if let Some(s) = super::suggest::closest(&node.base_name, &g.names()) {
-                    d = d.with_help(format!("did you mean \"{s}\"?"));
-                }
-                d
-            })?;
-            let mut reference = if resolved.reference != r.tagged_string() {
-                Reference::parse(&resolved.reference)
-                    .map_err(|e| err("invalid-reference", e, node.span))?
-            } else {
-                r.clone()
-            };
-            if !resolved.digest.is_empty() {
-                reference = reference.with_digest(&resolved.digest);
-            }
-            let ref_str = reference.tagged_string();
-            let (mut image, base_config) = if resolved.config.is_empty() {
-                let img = Image {
-                    architecture: platform.architecture.clone(),
-                    os: platform.os.clone(),
-                    // As upstream's empty image (`FROM scratch`):
-                    // `"rootfs":{"type":"layers","diff_ids":null}`.
-                    rootfs: super::image::RootFs {
-                        kind: "layers".into(),
-                        diff_ids: None,
-                    },
-                    ..Image::default()
-                };
-                (img, None)
-            } else {
-                let img = Image::from_json(&resolved.config)
-                    .map_err(|e| err("image-config", e, node.span))?;
-                (img, Some(resolved.config.clone()))
-            };
-            image.created = None;
-            let scratch = base_config.is_some() && image.has_no_layers();
-            let state = if scratch {
-                llb::scratch()
-            } else {
-                let from_line = node
-                    .stage
-                    .and_then(|s| df.stages.get(s))
-                    .map(|s| s.from.original.clone())
-                    .unwrap_or_default();
-                let mut cmd_total = node.cmd_total;
-                let name = prefix_from(
-                    &node.display_name,
-                    &mut cmd_total,
-                    &format!("FROM {ref_str}"),
-                );
-                // Images referenced only by `--from` have no FROM line: upstream
-                // still sets the description, empty.
-                let op = llb::OpOptions::default()
-                    .platform(pb_platform(&platform))
-                    .custom_name(name)
-                    .description("com.docker.dockerfile.v1.command", from_line);
-                llb::image(
-                    &ref_str,
-                    llb::ImageOptions {
-                        resolve_mode: resolve_mode(opts.resolve_mode),
-                        op,
-                        ..Default::default()
-                    },
-                )
-            };
-            roots.insert(
-                i,
-                Root {
-                    state,
-                    image,
-                    base_config,
-                    platform,
-                },
-            );
+            let resolved = image_answer(g, node, (&requests, answers), &r, &platform)?;
+            let root = image_root(df, opts, node, &r, platform, &resolved)?;
+            roots.insert(i, root);
         }
         Ok((roots, locals))
     }
+}
+
+/// The host's answer for the image of `node` (`r` on `platform`), or the
+/// error it gave, with a stage name close to the base name as help.
+fn image_answer(
+    g: &StageGraph,
+    node: &super::stages::StageNode,
+    (requests, answers): (&[ImageRequest], &[ImageAnswer]),
+    r: &Reference,
+    platform: &Platform,
+) -> Result<ResolvedImage, Error> {
+    let answer = requests
+        .iter()
+        .position(|q| {
+            q.log_name.is_none() && q.reference == r.tagged_string() && q.platform == *platform
+        })
+        .and_then(|k| answers.get(k))
+        .cloned()
+        .unwrap_or_else(|| Err("no answer from resolver".into()));
+    answer.map_err(|reason| {
+        let mut d = Error::new(
+            ErrorKind::ResolveImage {
+                base: node.base_name.clone(),
+                reason,
+            },
+            node.span,
+        );
+        if let Some(s) = super::suggest::closest(&node.base_name, &g.names()) {
+            d = d.with_help(format!("did you mean \"{s}\"?"));
+        }
+        d
+    })
+}
+
+/// The root of an image base: its config (or an empty one) and its source,
+/// `scratch` for an image without layers.
+fn image_root(
+    df: &ir::Dockerfile,
+    opts: &ConvertOptions,
+    node: &super::stages::StageNode,
+    r: &Reference,
+    platform: Platform,
+    resolved: &ResolvedImage,
+) -> Result<Root, Error> {
+    let mut reference = if resolved.reference != r.tagged_string() {
+        Reference::parse(&resolved.reference).map_err(|reason| {
+            Error::new(ErrorKind::InvalidResolvedReference { reason }, node.span)
+        })?
+    } else {
+        r.clone()
+    };
+    if !resolved.digest.is_empty() {
+        reference = reference.with_digest(&resolved.digest);
+    }
+    let ref_str = reference.tagged_string();
+    let (mut image, base_config) = if resolved.config.is_empty() {
+        let img = Image {
+            architecture: platform.architecture.clone(),
+            os: platform.os.clone(),
+            // As upstream's empty image (`FROM scratch`):
+            // `"rootfs":{"type":"layers","diff_ids":null}`.
+            rootfs: super::image::RootFs {
+                kind: "layers".into(),
+                diff_ids: None,
+            },
+            ..Image::default()
+        };
+        (img, None)
+    } else {
+        let img = Image::from_json(&resolved.config)
+            .map_err(|reason| Error::new(ErrorKind::ImageConfig { reason }, node.span))?;
+        (img, Some(resolved.config.clone()))
+    };
+    image.created = None;
+    let state = if base_config.is_some() && image.has_no_layers() {
+        llb::scratch()
+    } else {
+        let from_line = node
+            .stage
+            .and_then(|s| df.stages.get(s))
+            .map(|s| s.from.original.clone())
+            .unwrap_or_default();
+        let mut cmd_total = node.cmd_total;
+        let name = prefix_from(
+            &node.display_name,
+            &mut cmd_total,
+            &format!("FROM {ref_str}"),
+        );
+        // Images referenced only by `--from` have no FROM line: upstream
+        // still sets the description, empty.
+        let op = llb::OpOptions::default()
+            .platform(pb_platform(&platform))
+            .custom_name(name)
+            .description("com.docker.dockerfile.v1.command", from_line);
+        llb::image(
+            &ref_str,
+            llb::ImageOptions {
+                resolve_mode: resolve_mode(opts.resolve_mode),
+                op,
+                ..Default::default()
+            },
+        )
+    };
+    Ok(Root {
+        state,
+        image,
+        base_config,
+        platform,
+    })
 }
 
 /// The image configs `pending` needs, each once, in order.

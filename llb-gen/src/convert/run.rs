@@ -1,12 +1,12 @@
 //! RUN → ExecOp: argv (shell form, heredocs), mounts, network/security,
 //! request-wide exec options, progress name and history.
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir::{self, CacheSharing, MountSpec, NetworkMode, RunScript, SecurityMode};
 use crate::llb;
 
 use super::args::run_command_string;
-use super::dispatch::{err, pb_platform, Ctx, StageState, StateEnv};
+use super::dispatch::{pb_platform, Ctx, StageState, StateEnv};
 use super::simple::{clean, command_args, with_shell};
 
 /// Go `path.Join("/", p)`.
@@ -19,14 +19,15 @@ fn source_state(ctx: &Ctx<'_>, src: Option<usize>) -> llb::State {
         .unwrap_or_else(llb::scratch)
 }
 
-/// Build the mounts of one RUN.
+/// Build the mounts of one RUN: each mount's options expanded against the
+/// stage, validated, and turned into an LLB mount.
 fn mounts(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     r: &ir::Run,
     sources: &[Option<usize>],
     exec: &mut llb::ExecOptions,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     let ns = ctx
         .opts
         .build_args
@@ -38,137 +39,181 @@ fn mounts(
         let src = sources.get(i).copied().flatten();
         let env = StateEnv(&d.state);
         let escape = ctx.escape;
-        let mut expand = |w: &ir::Word| -> Result<String, Diagnostic> {
+        let mut expand = |w: &ir::Word| -> Result<String, Error> {
             super::expand::expand_word(&w.value, &env, escape)
-                .map_err(|e| super::expand::word_error(&e, w.span))
+                .map_err(|e| super::Error::word(e, w.span))
         };
         let spec = m.resolve(&mut expand, &workdir)?;
-        match spec {
-            MountSpec::Bind {
-                target,
-                source,
-                from,
-                read_write,
-            } => {
-                let st = if from.is_some() {
-                    source_state(ctx, src)
-                } else {
-                    ctx.context.clone()
-                };
-                let sel = rooted(source.as_deref().unwrap_or(""));
-                match (from.is_none(), src) {
-                    (true, _) => {
-                        ctx.ctx_paths.insert(sel.clone());
-                    }
-                    (false, Some(i)) => {
-                        ctx.dep_paths.entry(i).or_default().insert(sel.clone());
-                    }
-                    (false, None) => {}
-                }
-                let mut mount = llb::BindMount::new(target, st).readonly(!read_write);
-                if read_write && ctx.has_cap("exec.mount.bind.readwrite-nooutput") {
-                    mount = mount.no_output(true);
-                }
-                if sel != "/" {
-                    mount = mount.selector(sel);
-                }
-                exec.mounts.push(mount.into());
-            }
-            MountSpec::Cache {
-                id,
+        exec.mounts.push(llb_mount(ctx, m, spec, src, &ns));
+    }
+    Ok(())
+}
+
+/// The LLB mount of one resolved mount; `src` is the node its `from=` names.
+fn llb_mount(
+    ctx: &mut Ctx<'_>,
+    m: &ir::Mount,
+    spec: MountSpec,
+    src: Option<usize>,
+    ns: &str,
+) -> llb::Mount {
+    match spec {
+        MountSpec::Bind {
+            target,
+            source,
+            from,
+            read_write,
+        } => bind_mount(ctx, target, source, from.map(|_| src), read_write),
+        MountSpec::Cache {
+            id,
+            target,
+            read_only,
+            sharing,
+            from: _,
+            source,
+            mode,
+            uid,
+            gid,
+        } => {
+            let cache = CacheMountSpec {
+                id: format!("{ns}/{id}"),
                 target,
                 read_only,
                 sharing,
-                from: _,
                 source,
-                mode,
+                owner: (mode, uid, gid),
+            };
+            cache_mount(ctx, cache, src)
+        }
+        MountSpec::Tmpfs { target, size } => {
+            let size = size.and_then(|s| i64::try_from(s).ok()).unwrap_or(0);
+            llb::TmpfsMount::new(target, size).into()
+        }
+        MountSpec::Secret {
+            id,
+            target,
+            env,
+            required,
+            mode,
+            uid,
+            gid,
+        } => llb::Mount::Secret(llb::SecretMount {
+            id,
+            target,
+            env,
+            uid,
+            gid,
+            mode,
+            optional: !required,
+        }),
+        MountSpec::Ssh {
+            id,
+            target,
+            required,
+            mode,
+            uid,
+            gid,
+        } => {
+            // Upstream sends an empty id when none is written (the
+            // daemon then uses `default`).
+            let written = m.fields.iter().any(|f| {
+                f.key == ir::MountKey::Id && f.value.as_ref().is_some_and(|v| !v.value.is_empty())
+            });
+            llb::Mount::Ssh(llb::SshMount {
+                id: if written { id } else { String::new() },
+                target: target.unwrap_or_default(),
                 uid,
                 gid,
-            } => {
-                let mut st = source_state(ctx, src);
-                let sharing = match sharing {
-                    CacheSharing::Shared => llb::CacheSharing::Shared,
-                    CacheSharing::Private => llb::CacheSharing::Private,
-                    CacheSharing::Locked => llb::CacheSharing::Locked,
-                };
-                let sel = rooted(source.as_deref().unwrap_or(""));
-                if let Some(i) = src {
-                    ctx.dep_paths.entry(i).or_default().insert(sel.clone());
-                }
-                let mut selector = None;
-                if sel != "/" {
-                    selector = Some(sel);
-                } else if mode.is_some() || uid.is_some() || gid.is_some() {
-                    let opts = llb::MkdirOptions {
-                        make_parents: false,
-                        owner: Some(llb::ChownOpt::ids(uid.unwrap_or(0), gid.unwrap_or(0))),
-                        timestamp: None,
-                    };
-                    let op = llb::OpOptions::default()
-                        .custom_name("[internal] setting cache mount permissions");
-                    st = st.file(
-                        llb::FileAction::mkdir("/cache", mode.unwrap_or(0o755), opts),
-                        op,
-                    );
-                    selector = Some("/cache".to_string());
-                }
-                let mut mount = llb::CacheMount::new(target, format!("{ns}/{id}"), sharing)
-                    .from(st)
-                    .readonly(read_only);
-                if let Some(s) = selector {
-                    mount = mount.selector(s);
-                }
-                exec.mounts.push(mount.into());
-            }
-            MountSpec::Tmpfs { target, size } => {
-                let size = size.and_then(|s| i64::try_from(s).ok()).unwrap_or(0);
-                exec.mounts.push(llb::TmpfsMount::new(target, size).into());
-            }
-            MountSpec::Secret {
-                id,
-                target,
-                env,
-                required,
                 mode,
-                uid,
-                gid,
-            } => {
-                exec.mounts.push(llb::Mount::Secret(llb::SecretMount {
-                    id,
-                    target,
-                    env,
-                    uid,
-                    gid,
-                    mode,
-                    optional: !required,
-                }));
-            }
-            MountSpec::Ssh {
-                id,
-                target,
-                required,
-                mode,
-                uid,
-                gid,
-            } => {
-                // Upstream sends an empty id when none is written (the
-                // daemon then uses `default`).
-                let written = m.fields.iter().any(|f| {
-                    f.key == ir::MountKey::Id
-                        && f.value.as_ref().is_some_and(|v| !v.value.is_empty())
-                });
-                exec.mounts.push(llb::Mount::Ssh(llb::SshMount {
-                    id: if written { id } else { String::new() },
-                    target: target.unwrap_or_default(),
-                    uid,
-                    gid,
-                    mode,
-                    optional: !required,
-                }));
-            }
+                optional: !required,
+            })
         }
     }
-    Ok(())
+}
+
+/// A bind mount of the build context, or with `from=`, of the node `from`
+/// names (`Some(None)`: a `from=` without a built node, scratch); the path
+/// used is recorded.
+fn bind_mount(
+    ctx: &mut Ctx<'_>,
+    target: String,
+    source: Option<String>,
+    from: Option<Option<usize>>,
+    read_write: bool,
+) -> llb::Mount {
+    let st = match from {
+        Some(src) => source_state(ctx, src),
+        None => ctx.context.clone(),
+    };
+    let sel = rooted(source.as_deref().unwrap_or(""));
+    match from {
+        None => {
+            ctx.ctx_paths.insert(sel.clone());
+        }
+        Some(Some(i)) => {
+            ctx.dep_paths.entry(i).or_default().insert(sel.clone());
+        }
+        Some(None) => {}
+    }
+    let mut mount = llb::BindMount::new(target, st).readonly(!read_write);
+    if read_write && ctx.has_cap("exec.mount.bind.readwrite-nooutput") {
+        mount = mount.no_output(true);
+    }
+    if sel != "/" {
+        mount = mount.selector(sel);
+    }
+    mount.into()
+}
+
+/// A cache mount as resolved, its id already namespaced.
+struct CacheMountSpec {
+    id: String,
+    target: String,
+    read_only: bool,
+    sharing: CacheSharing,
+    source: Option<String>,
+    /// `mode`, `uid`, `gid` of the cache directory.
+    owner: (Option<u32>, Option<u32>, Option<u32>),
+}
+
+/// A cache mount, seeded from the node `src` names (else scratch); an
+/// owner or mode on the root of its source is a directory made first.
+fn cache_mount(ctx: &mut Ctx<'_>, c: CacheMountSpec, src: Option<usize>) -> llb::Mount {
+    let mut st = source_state(ctx, src);
+    let sharing = match c.sharing {
+        CacheSharing::Shared => llb::CacheSharing::Shared,
+        CacheSharing::Private => llb::CacheSharing::Private,
+        CacheSharing::Locked => llb::CacheSharing::Locked,
+    };
+    let sel = rooted(c.source.as_deref().unwrap_or(""));
+    if let Some(i) = src {
+        ctx.dep_paths.entry(i).or_default().insert(sel.clone());
+    }
+    let (mode, uid, gid) = c.owner;
+    let mut selector = None;
+    if sel != "/" {
+        selector = Some(sel);
+    } else if mode.is_some() || uid.is_some() || gid.is_some() {
+        let opts = llb::MkdirOptions {
+            make_parents: false,
+            owner: Some(llb::ChownOpt::ids(uid.unwrap_or(0), gid.unwrap_or(0))),
+            timestamp: None,
+        };
+        let op =
+            llb::OpOptions::default().custom_name("[internal] setting cache mount permissions");
+        st = st.file(
+            llb::FileAction::mkdir("/cache", mode.unwrap_or(0o755), opts),
+            op,
+        );
+        selector = Some("/cache".to_string());
+    }
+    let mut mount = llb::CacheMount::new(c.target, c.id, sharing)
+        .from(st)
+        .readonly(c.read_only);
+    if let Some(s) = selector {
+        mount = mount.selector(s);
+    }
+    mount.into()
 }
 
 /// Secret env names, for masking in progress names.
@@ -206,32 +251,64 @@ impl super::expand::Lookup for Masked<'_> {
     }
 }
 
+/// RUN: the command (with a heredoc script mounted when it has a
+/// shebang), its mounts and flags, the request-wide exec options, then the
+/// exec op and its history.
 pub(super) fn run(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     cmd: &ir::Command,
     r: &ir::Run,
     sources: &[Option<usize>],
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     if !r.devices.is_empty() {
-        return Err(err(
-            "run-device",
-            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later",
-            cmd.info.span,
-        ));
+        return Err(Error::new(ErrorKind::RunDevice, cmd.info.span));
     }
     for src in sources.iter().flatten() {
         if ctx.done.get(*src).is_none_or(Option::is_none) {
-            return Err(err(
-                "stage-order",
-                "mount source stage needs to be defined before current stage",
-                cmd.info.span,
-            ));
+            return Err(Error::new(ErrorKind::MountFromLaterStage, cmd.info.span));
         }
     }
     let mut exec = llb::ExecOptions::default();
     let mut custom = cmd.info.original.clone();
-    let args = match script(r) {
+    let args = command(d, r, &mut exec, &mut custom);
+    exec.args = args.clone();
+    mounts(d, ctx, r, sources, &mut exec)?;
+    flag_options(r, &mut exec);
+    request_options(ctx, &mut exec);
+    let text = progress_text(d, ctx, r, &custom);
+    let name = d.progress_name(ctx, &text);
+    exec.op = d
+        .op_options(ctx, &cmd.info, name)
+        .description(
+            "com.docker.dockerfile.v1.command",
+            cmd.info.original.clone(),
+        )
+        .platform(pb_platform(&d.platform));
+    let history = run_command_string(&args, &d.declared, &StateEnv(&d.state));
+    let out = d.state.run(exec).map_err(|e| {
+        Error::new(
+            ErrorKind::Run {
+                reason: e.to_string(),
+            },
+            cmd.info.span,
+        )
+    })?;
+    d.state = out.root();
+    d.commit(format!("RUN {history}"), true, true);
+    Ok(())
+}
+
+/// The argv of a RUN. A heredoc script with a shebang is written to a file
+/// mounted at `/dev/pipes/` and run from there; a heredoc's summary is
+/// appended to the `custom` progress text.
+fn command(
+    d: &StageState,
+    r: &ir::Run,
+    exec: &mut llb::ExecOptions,
+    custom: &mut String,
+) -> Vec<String> {
+    match script(r) {
         RunScript::Plain => command_args(d, &r.command),
         RunScript::Heredoc {
             name,
@@ -244,34 +321,35 @@ pub(super) fn run(
                 .map(|h| h.content.clone())
                 .unwrap_or_default();
             custom.push_str(&format!(" ({})", summarize_heredoc(&first)));
-            if shebang && d.image.os != "windows" {
-                let op = llb::OpOptions::default()
-                    .custom_name("[internal] preparing inline document")
-                    .platform(pb_platform(&d.platform));
-                let st = llb::scratch().file(
-                    llb::FileAction::mkfile(
-                        name.clone(),
-                        0o755,
-                        body.into_bytes(),
-                        llb::MkfileOptions::default(),
-                    ),
-                    op,
-                );
-                exec.mounts.push(
-                    llb::BindMount::new("/dev/pipes/", st)
-                        .readonly(true)
-                        .selector("/")
-                        .into(),
-                );
-                with_shell(d, &[format!("/dev/pipes/{name}")])
-            } else {
-                with_shell(d, &[body])
+            if !shebang || d.image.os == "windows" {
+                return with_shell(d, &[body]);
             }
+            let op = llb::OpOptions::default()
+                .custom_name("[internal] preparing inline document")
+                .platform(pb_platform(&d.platform));
+            let st = llb::scratch().file(
+                llb::FileAction::mkfile(
+                    name.clone(),
+                    0o755,
+                    body.into_bytes(),
+                    llb::MkfileOptions::default(),
+                ),
+                op,
+            );
+            exec.mounts.push(
+                llb::BindMount::new("/dev/pipes/", st)
+                    .readonly(true)
+                    .selector("/")
+                    .into(),
+            );
+            with_shell(d, &[format!("/dev/pipes/{name}")])
         }
         RunScript::Assembled(full) => with_shell(d, &[full]),
-    };
-    exec.args = args.clone();
-    mounts(d, ctx, r, sources, &mut exec)?;
+    }
+}
+
+/// `--network` and `--security`.
+fn flag_options(r: &ir::Run, exec: &mut llb::ExecOptions) {
     if let Some(n) = &r.network {
         exec.network = Some(match n.value {
             NetworkMode::Default => llb::NetMode::Unset,
@@ -285,6 +363,11 @@ pub(super) fn run(
             SecurityMode::Insecure => llb::SecurityMode::Insecure,
         });
     }
+}
+
+/// Options of the whole build that every RUN gets: proxies, ulimits, extra
+/// hosts, `/dev/shm` size and cgroup parent (each where the daemon can).
+fn request_options(ctx: &Ctx<'_>, exec: &mut llb::ExecOptions) {
     if let Some(p) = &ctx.proxy {
         exec.proxy_env = Some(llb::ProxyEnv {
             http_proxy: p.http_proxy.clone(),
@@ -321,34 +404,21 @@ pub(super) fn run(
             exec.cgroup_parent = Some(c);
         }
     }
+}
+
+/// The progress text: the line expanded for display with secret env names
+/// masked, the keyword upper-cased.
+fn progress_text(d: &StageState, ctx: &Ctx<'_>, r: &ir::Run, custom: &str) -> String {
     let secrets = secret_env_names(r, d, ctx);
-    let shown = {
-        let masked = Masked {
-            env: StateEnv(&d.state),
-            secrets: &secrets,
-        };
-        super::expand::expand_for_display(&custom, &masked, ctx.escape)
+    let masked = Masked {
+        env: StateEnv(&d.state),
+        secrets: &secrets,
     };
-    let text = match shown.split_once(' ') {
+    let shown = super::expand::expand_for_display(custom, &masked, ctx.escape);
+    match shown.split_once(' ') {
         Some((k, rest)) => format!("{} {rest}", k.to_uppercase()),
         None => shown.to_uppercase(),
-    };
-    let name = d.progress_name(ctx, &text);
-    exec.op = d
-        .op_options(ctx, &cmd.info, name)
-        .description(
-            "com.docker.dockerfile.v1.command",
-            cmd.info.original.clone(),
-        )
-        .platform(pb_platform(&d.platform));
-    let history = run_command_string(&args, &d.declared, &StateEnv(&d.state));
-    let out = d
-        .state
-        .run(exec)
-        .map_err(|e| err("run", e.to_string(), cmd.info.span))?;
-    d.state = out.root();
-    d.commit(format!("RUN {history}"), true, true);
-    Ok(())
+    }
 }
 
 /// [`ir::Run::script`] with upstream's `MustParseHeredoc` test: the command

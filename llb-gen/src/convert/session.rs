@@ -24,6 +24,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::error::{Error, ErrorKind};
 use crate::diagnostic::Diagnostic;
 use crate::ir;
 use crate::limits::Limits;
@@ -32,7 +33,7 @@ use crate::text::TextRange;
 use super::api::{Conversion, ConvertOptions, ImageRequest, ImageResolver, Platform};
 use super::args::{build_meta_args, EnvList};
 use super::build::{self, Root};
-use super::dispatch::err;
+
 use super::onbuild;
 use super::platform::default_args;
 use super::resolve::{ImageAnswer, LocalRoot, Round};
@@ -134,13 +135,10 @@ pub(super) struct Plan {
 impl Plan {
     /// Phase 2: meta args, stage graph (with ONBUILD triggers of stages),
     /// target and the nodes it reaches.
-    fn new(df: ir::Dockerfile, opts: &ConvertOptions) -> Result<Plan, Diagnostic> {
+    fn new(df: ir::Dockerfile, opts: &ConvertOptions) -> Result<Plan, Error> {
         if df.stages.is_empty() {
-            return Err(err(
-                "no-stages",
-                "dockerfile contains no stages to build",
-                TextRange::empty(0),
-            ));
+            // `ir` reports a file of only ARGs; an empty IR gets here.
+            return Err(Error::new(ErrorKind::NoStages, TextRange::empty(0)));
         }
         let target_platform = opts
             .target_platform
@@ -186,7 +184,7 @@ impl Plan {
 
     /// Phase 4, one step: applies the ONBUILD triggers of the base images
     /// resolved so far. The nodes they newly reach need another round.
-    fn apply_image_triggers(&mut self) -> Result<Option<BTreeSet<usize>>, Diagnostic> {
+    fn apply_image_triggers(&mut self) -> Result<Option<BTreeSet<usize>>, Error> {
         let changed = onbuild::apply_image_triggers(
             &mut self.df,
             &mut self.g,
@@ -209,7 +207,7 @@ impl Plan {
         source: &[u8],
         opts: &ConvertOptions,
         limits: &Limits,
-    ) -> Result<Ready, Diagnostic> {
+    ) -> Result<Ready, Error> {
         let Plan {
             mut df,
             g,
@@ -284,7 +282,7 @@ impl Ready {
             &self.limits,
             &mut marshal,
         )
-        .map_err(|e| vec![e])?;
+        .map_err(|e| vec![e.into()])?;
         conv.warnings = self.warnings;
         Ok(conv)
     }
@@ -320,7 +318,7 @@ impl Ready {
                 conv.warnings = self.warnings;
                 Ok(super::StreamedConversion::from(conv))
             }
-            Err(e) => Err(vec![e]),
+            Err(e) => Err(vec![e.into()]),
         })
     }
 
@@ -426,7 +424,7 @@ impl Converter {
             Phase::Start => {
                 let (df, warnings) = super::lower_text(&self.source, &self.limits)?;
                 self.warnings = warnings;
-                let plan = Plan::new(df, &self.opts).map_err(|e| vec![e])?;
+                let plan = Plan::new(df, &self.opts).map_err(|e| vec![e.into()])?;
                 let nodes = plan.reachable.clone();
                 self.ask(Box::new(plan), &nodes, Vec::new())
             }
@@ -436,11 +434,11 @@ impl Converter {
                 Ok(Step::Need(requests))
             }
             Phase::Answered(plan, round, answers, uses) => self.resume(plan, round, answers, uses),
-            Phase::Finished => Err(vec![err(
-                "converter-finished",
-                "the conversion has already finished (or was answered out of turn)",
+            Phase::Finished => Err(vec![Error::new(
+                ErrorKind::ConverterFinished,
                 TextRange::empty(0),
-            )]),
+            )
+            .into()]),
         }
     }
 
@@ -461,7 +459,7 @@ impl Converter {
             &plan.target_platform,
             &plan.local_excludes,
         )
-        .map_err(|e| vec![e])?;
+        .map_err(|e| vec![e.into()])?;
         if !plan.asked_dockerfile_ignore {
             plan.asked_dockerfile_ignore = true;
             uses.push(IgnoreFile::Dockerfile);
@@ -500,7 +498,7 @@ impl Converter {
         answers: Answers,
         uses: Vec<IgnoreFile>,
     ) -> Result<Step, Vec<Diagnostic>> {
-        take_files(&mut plan, &uses, answers.files).map_err(|e| vec![e])?;
+        take_files(&mut plan, &uses, answers.files).map_err(|e| vec![e.into()])?;
         let (roots, locals) = round
             .finish(
                 &plan.df,
@@ -509,10 +507,10 @@ impl Converter {
                 &answers.images,
                 &plan.local_excludes,
             )
-            .map_err(|e| vec![e])?;
+            .map_err(|e| vec![e.into()])?;
         plan.roots.extend(roots);
         plan.locals.extend(locals);
-        if let Some(fresh) = plan.apply_image_triggers().map_err(|e| vec![e])? {
+        if let Some(fresh) = plan.apply_image_triggers().map_err(|e| vec![e.into()])? {
             return self.ask(plan, &fresh, Vec::new());
         }
         if plan.context_excludes.is_none() {
@@ -521,25 +519,23 @@ impl Converter {
         }
         let mut ready = plan
             .dispatch(&self.source, &self.opts, &self.limits)
-            .map_err(|e| vec![e])?;
+            .map_err(|e| vec![e.into()])?;
         ready.warnings = std::mem::take(&mut self.warnings);
         Ok(Step::Ready(Box::new(ready)))
     }
 }
 
 /// Files answered for a round: `.dockerignore` patterns where they belong.
-fn take_files(
-    plan: &mut Plan,
-    uses: &[IgnoreFile],
-    answers: Vec<FileAnswer>,
-) -> Result<(), Diagnostic> {
+fn take_files(plan: &mut Plan, uses: &[IgnoreFile], answers: Vec<FileAnswer>) -> Result<(), Error> {
     let mut answers = answers.into_iter();
     for u in uses {
         let answer = answers.next().unwrap_or(Ok(None));
         let bytes = answer.map_err(|e| {
-            err(
-                "read-file",
-                format!("cannot read the .dockerignore {}: {e}", describe(u)),
+            Error::new(
+                ErrorKind::ReadIgnoreFile {
+                    file: describe(u),
+                    reason: e.to_string(),
+                },
                 TextRange::empty(0),
             )
         })?;

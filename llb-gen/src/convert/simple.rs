@@ -1,13 +1,13 @@
 //! Instructions that only touch the image config and the stage env, plus
 //! WORKDIR (which also creates the directory).
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir::{self, CommandLine, Healthcheck, KeyValue};
 use crate::llb;
 use crate::text::TextRange;
 
 use super::args::{is_non_env_arg, DeclaredArg};
-use super::dispatch::{err, Ctx, StageState};
+use super::dispatch::{Ctx, StageState};
 use super::image::{go_list, go_quote_list, healthcheck_history, nanos, Empty, HealthConfig};
 
 /// The default shell of an image's OS.
@@ -41,7 +41,7 @@ pub(super) fn arg(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     a: &ir::ArgInstruction,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     let mut commit = Vec::with_capacity(a.args.len());
     for decl in &a.args {
         let key = decl.name.value.clone();
@@ -70,17 +70,13 @@ fn expand_pairs(
     d: &StageState,
     ctx: &Ctx<'_>,
     kvs: &[KeyValue],
-) -> Result<Vec<(String, String)>, Diagnostic> {
+) -> Result<Vec<(String, String)>, Error> {
     kvs.iter()
         .map(|kv| Ok((d.expand(ctx, &kv.key)?, d.expand(ctx, &kv.value)?)))
         .collect()
 }
 
-pub(super) fn env(
-    d: &mut StageState,
-    ctx: &mut Ctx<'_>,
-    kvs: &[KeyValue],
-) -> Result<(), Diagnostic> {
+pub(super) fn env(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<(), Error> {
     let pairs = expand_pairs(d, ctx, kvs)?;
     let mut msg = String::from("ENV");
     for (k, v) in pairs {
@@ -92,11 +88,7 @@ pub(super) fn env(
     Ok(())
 }
 
-pub(super) fn label(
-    d: &mut StageState,
-    ctx: &mut Ctx<'_>,
-    kvs: &[KeyValue],
-) -> Result<(), Diagnostic> {
+pub(super) fn label(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<(), Error> {
     let pairs = expand_pairs(d, ctx, kvs)?;
     let mut msg = String::from("LABEL");
     let labels = d.image.config.labels.get_or_insert_with(Default::default);
@@ -135,7 +127,7 @@ pub(super) fn workdir(
     ctx: &mut Ctx<'_>,
     cmd: &ir::Command,
     w: &ir::Word,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     // An empty result (unset variable) is joined like a relative path:
     // upstream checks for emptiness before expansion only.
     let path = d.expand(ctx, w)?;
@@ -164,7 +156,7 @@ pub(super) fn workdir(
     Ok(())
 }
 
-pub(super) fn user(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Result<(), Diagnostic> {
+pub(super) fn user(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Result<(), Error> {
     let u = d.expand(ctx, w)?;
     d.state = d.state.with_user(u.clone());
     d.image.config.user = u.clone();
@@ -177,16 +169,12 @@ pub(super) fn volume(
     ctx: &mut Ctx<'_>,
     vols: &[ir::Word],
     span: TextRange,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     let mut out = Vec::with_capacity(vols.len());
     for v in vols {
         let e = d.expand(ctx, v)?;
         if e.is_empty() {
-            return Err(err(
-                "volume",
-                "VOLUME specified can not be an empty string",
-                span,
-            ));
+            return Err(Error::new(ErrorKind::EmptyVolume, span));
         }
         out.push(e);
     }
@@ -203,7 +191,7 @@ pub(super) fn expose(
     ctx: &mut Ctx<'_>,
     ports: &[ir::Word],
     span: TextRange,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     let mut raw: Vec<&ir::Word> = ports.iter().collect();
     raw.sort_by(|a, b| a.value.cmp(&b.value));
     let mut words = Vec::new();
@@ -211,12 +199,15 @@ pub(super) fn expose(
         let env = super::dispatch::StateEnv(&d.state);
         words.extend(
             super::expand::expand_words(&p.value, &env, ctx.escape)
-                .map_err(|e| super::expand::word_error(&e, p.span))?,
+                .map_err(|e| super::Error::word(e, p.span))?,
         );
     }
     let mut specs = Vec::new();
     for w in &words {
-        specs.extend(parse_port_spec(w).map_err(|e| err("expose", e, span))?);
+        specs.extend(
+            parse_port_spec(w)
+                .map_err(|reason| Error::new(ErrorKind::InvalidPort { reason }, span))?,
+        );
     }
     let map = d
         .image
@@ -283,11 +274,11 @@ pub(super) fn stop_signal(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     w: &ir::Word,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Error> {
     let s = d.expand(ctx, w)?;
     if !valid_signal(&s) {
         return Err(
-            err("stopsignal", format!("invalid signal: {s}"), w.span).with_help(SIGNAL_HELP)
+            Error::new(ErrorKind::InvalidSignal { signal: s }, w.span).with_help(SIGNAL_HELP)
         );
     }
     d.image.config.stop_signal = s.clone();

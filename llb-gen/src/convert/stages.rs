@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::diagnostic::Diagnostic;
+use super::error::{Error, ErrorKind};
 use crate::ir::{self, Instruction};
 use crate::text::TextRange;
 
@@ -16,6 +16,23 @@ use super::platform::parse_platform;
 
 /// The name of the empty image.
 pub(crate) const SCRATCH: &str = "scratch";
+
+/// The index of a node in [`StageGraph::nodes`]: a stage, or an image (or
+/// scratch) use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct NodeId(pub usize);
+
+/// The index of a stage in `ir::Dockerfile::stages`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct StageId(pub usize);
+
+impl StageId {
+    /// The stage's node: [`StageGraph::build`] adds the stages first, in
+    /// order, so stage `i` is node `i`.
+    pub(crate) fn node(self) -> NodeId {
+        NodeId(self.0)
+    }
+}
 
 /// One node of the graph: a Dockerfile stage, or a synthetic state standing
 /// for an image (or scratch) named by `COPY --from` / mount `from=`.
@@ -65,11 +82,7 @@ pub(crate) struct StageGraph {
     indexed: Vec<usize>,
     /// For each command of each real stage: the node its `--from` (COPY) or
     /// each mount's `from=` (RUN, one slot per mount) refers to.
-    pub sources: HashMap<(usize, usize), Vec<Option<usize>>>,
-}
-
-fn err(code: &'static str, msg: impl Into<String>, span: TextRange) -> Diagnostic {
-    Diagnostic::error(code, msg, span)
+    pub sources: HashMap<(NodeId, usize), Vec<Option<usize>>>,
 }
 
 impl StageGraph {
@@ -79,40 +92,39 @@ impl StageGraph {
         globals: &EnvList,
         default_platform: &Platform,
         named_contexts: &BTreeMap<String, String>,
-    ) -> Result<Self, Diagnostic> {
+    ) -> Result<Self, Error> {
         let mut g = StageGraph::default();
         for (i, st) in df.stages.iter().enumerate() {
             let span = st.from.span;
             let base_name = expand_word(&st.base.value, globals, df.escape)
-                .map_err(|e| super::expand::word_error(&e, st.base.span))?;
+                .map_err(|e| super::Error::word(e, st.base.span))?;
             if base_name.is_empty() {
-                return Err(err(
-                    "blank-base-name",
-                    format!("base name ({}) should not be blank", st.base.value),
+                return Err(Error::new(
+                    ErrorKind::BlankBaseName {
+                        base: st.base.value.clone(),
+                    },
                     st.base.span,
                 ));
             }
             let platform = match &st.platform {
                 None => None,
                 Some(p) => {
-                    let v = expand_word(&p.value, globals, df.escape).map_err(|e| {
-                        err(
-                            "platform-expand",
-                            format!("failed to process arguments for platform: {e}"),
-                            p.span,
-                        )
-                    })?;
+                    let v = expand_word(&p.value, globals, df.escape)
+                        .map_err(|e| Error::new(ErrorKind::PlatformExpand(e), p.span))?;
                     if v.is_empty() {
-                        return Err(err(
-                            "invalid-platform",
-                            format!("empty platform value from expression {}", p.value),
+                        return Err(Error::new(
+                            ErrorKind::EmptyPlatform {
+                                expression: p.value.clone(),
+                            },
                             p.span,
                         ));
                     }
-                    Some(parse_platform(&v, default_platform).map_err(|e| {
-                        err(
-                            "invalid-platform",
-                            format!("failed to parse platform {}: {e}", p.value),
+                    Some(parse_platform(&v, default_platform).map_err(|reason| {
+                        Error::new(
+                            ErrorKind::InvalidPlatform {
+                                expression: p.value.clone(),
+                                reason,
+                            },
                             p.span,
                         )
                     })?)
@@ -173,7 +185,7 @@ impl StageGraph {
     }
 
     /// The target stage: `--target` (case-insensitive) or the last stage.
-    pub(crate) fn resolve_target(&self, target: Option<&str>) -> Result<usize, Diagnostic> {
+    pub(crate) fn resolve_target(&self, target: Option<&str>) -> Result<usize, Error> {
         match target.filter(|t| !t.is_empty()) {
             None => Ok(self
                 .nodes
@@ -188,9 +200,10 @@ impl StageGraph {
                     .rev()
                     .find(|n| !n.is_synthetic())
                     .map_or(TextRange::empty(0), |n| n.span);
-                let mut d = err(
-                    "target-not-found",
-                    format!("target stage \"{t}\" could not be found"),
+                let mut d = Error::new(
+                    ErrorKind::TargetNotFound {
+                        target: t.to_string(),
+                    },
                     span,
                 );
                 let names = self.names();
@@ -237,31 +250,17 @@ impl StageGraph {
     }
 
     /// Resolve a `COPY --from` value to a node (`toCommand`).
-    pub(crate) fn copy_source(
-        &mut self,
-        from: &ir::Word,
-        escape: char,
-    ) -> Result<usize, Diagnostic> {
+    pub(crate) fn copy_source(&mut self, from: &ir::Word, escape: char) -> Result<usize, Error> {
         let expanded = expand_word(&from.value, &NoEnv, escape)
-            .map_err(|e| super::expand::word_error(&e, from.span))?;
+            .map_err(|e| super::Error::word(e, from.span))?;
         if expanded != from.value {
-            return Err(err(
-                "copy-from-expansion",
-                "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
-                from.span,
-            ));
+            return Err(Error::new(ErrorKind::CopyFromExpansion, from.span));
         }
         if let Ok(index) = from.value.parse::<i64>() {
             return usize::try_from(index)
                 .ok()
                 .and_then(|i| self.indexed.get(i).copied())
-                .ok_or_else(|| {
-                    err(
-                        "invalid-stage-index",
-                        format!("invalid stage index {index}"),
-                        from.span,
-                    )
-                });
+                .ok_or_else(|| Error::new(ErrorKind::InvalidStageIndex { index }, from.span));
         }
         Ok(match self.find(&from.value) {
             Some(i) => i,
@@ -292,7 +291,7 @@ impl StageGraph {
         cmd_index: usize,
         cmd: &ir::Command,
         escape: char,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<(), Error> {
         let sources: Vec<Option<usize>> = match &cmd.instruction {
             Instruction::Copy(c) => match &c.from {
                 Some(f) => vec![Some(self.copy_source(f, escape)?)],
@@ -308,7 +307,7 @@ impl StageGraph {
                 }
             }
         }
-        self.sources.insert((node, cmd_index), sources);
+        self.sources.insert((NodeId(node), cmd_index), sources);
         Ok(())
     }
 
@@ -319,8 +318,8 @@ impl StageGraph {
         node: usize,
         stage: &ir::Stage,
         escape: char,
-    ) -> Result<(), Diagnostic> {
-        self.sources.retain(|(n, _), _| *n != node);
+    ) -> Result<(), Error> {
+        self.sources.retain(|(n, _), _| *n != NodeId(node));
         for (ci, cmd) in stage.commands.iter().enumerate() {
             self.add_command_deps(node, ci, cmd, escape)?;
         }
@@ -328,7 +327,7 @@ impl StageGraph {
     }
 
     /// Record the dependencies of every command of every real stage.
-    pub(crate) fn add_all_deps(&mut self, df: &ir::Dockerfile) -> Result<(), Diagnostic> {
+    pub(crate) fn add_all_deps(&mut self, df: &ir::Dockerfile) -> Result<(), Error> {
         for (i, st) in df.stages.iter().enumerate() {
             for (ci, cmd) in st.commands.iter().enumerate() {
                 self.add_command_deps(i, ci, cmd, df.escape)?;
@@ -353,7 +352,7 @@ impl StageGraph {
 
     /// `circular dependency detected on stage: x`, located at the
     /// instructions that form the cycle.
-    pub(crate) fn check_cycles(&self) -> Result<(), Diagnostic> {
+    pub(crate) fn check_cycles(&self) -> Result<(), Error> {
         let mut visited = vec![false; self.nodes.len()];
         let mut on_path = vec![false; self.nodes.len()];
         for start in 0..self.nodes.len() {
@@ -365,11 +364,7 @@ impl StageGraph {
                     .get(start)
                     .map(|n| n.display_name.clone())
                     .unwrap_or_default();
-                let mut d = err(
-                    "circular-dependency",
-                    format!("circular dependency detected on stage: {name}"),
-                    span,
-                );
+                let mut d = Error::new(ErrorKind::CircularDependency { stage: name }, span);
                 if trail.len() > 1 {
                     d = d.with_help(format!(
                         "the cycle goes through {} instructions",
@@ -447,20 +442,19 @@ mod tests {
     fn copy_from(from: &str, line: u32) -> Command {
         Command {
             info: info(line),
-            instruction: Instruction::Copy(Box::new(Copy {
-                sources: vec![w("/a")],
-                dest: w("/b"),
-                heredocs: vec![],
-                json: false,
+            instruction: Instruction::Copy(Box::new(CopyInstruction {
+                common: CopyCommon {
+                    sources: vec![w("/a")],
+                    dest: w("/b"),
+                    heredocs: vec![],
+                    json: false,
+                    chown: None,
+                    chmod: None,
+                    link: false,
+                    excludes: vec![],
+                },
                 from: Some(w(from)),
-                chown: None,
-                chmod: None,
-                link: false,
                 parents: false,
-                excludes: vec![],
-                keep_git_dir: None,
-                checksum: None,
-                unpack: None,
             })),
         }
     }
@@ -486,7 +480,7 @@ mod tests {
         }
     }
 
-    fn graph(d: &Dockerfile) -> Result<StageGraph, Diagnostic> {
+    fn graph(d: &Dockerfile) -> Result<StageGraph, Error> {
         let mut g = StageGraph::build(
             d,
             &EnvList::default(),
@@ -529,17 +523,17 @@ mod tests {
         ]);
         let g = graph(&d).unwrap();
         assert_eq!(g.resolve_target(Some("BUILD")).unwrap(), 0);
-        let e = g.resolve_target(Some("buidl")).unwrap_err();
+        let e = g.resolve_target(Some("buidl")).unwrap_err().to_diagnostic();
         assert!(e.message.contains("could not be found"));
         assert_eq!(e.help.as_deref(), Some("did you mean \"build\"?"));
-        let e = g.resolve_target(Some("pro")).unwrap_err();
+        let e = g.resolve_target(Some("pro")).unwrap_err().to_diagnostic();
         assert_eq!(e.help.as_deref(), Some("did you mean \"prod\"?"));
     }
 
     #[test]
     fn self_copy_and_cycles_are_errors() {
         let d = df(vec![stage(0, "alpine", Some("a"), vec![copy_from("a", 3)])]);
-        let e = graph(&d).unwrap_err();
+        let e = graph(&d).unwrap_err().to_diagnostic();
         assert_eq!(e.message, "circular dependency detected on stage: a");
         let d = df(vec![
             stage(0, "alpine", Some("a"), vec![copy_from("b", 3)]),
@@ -547,6 +541,7 @@ mod tests {
         ]);
         assert!(graph(&d)
             .unwrap_err()
+            .to_diagnostic()
             .message
             .starts_with("circular dependency"));
     }
@@ -560,21 +555,27 @@ mod tests {
             cmds.extend(last.iter().map(|(from, line)| copy_from(from, *line)));
             df(vec![stage(0, "busybox", None, cmds)])
         };
-        let e = graph(&uses(&[("2", 5), ("3", 6)])).unwrap_err();
+        let e = graph(&uses(&[("2", 5), ("3", 6)]))
+            .unwrap_err()
+            .to_diagnostic();
         assert_eq!(e.message, "invalid stage index 3");
         let d = uses(&[("2", 5)]);
         let g = graph(&d).unwrap();
         assert_eq!(g.nodes.len(), 2, "one node for both uses of alpine");
-        assert_eq!(g.sources.get(&(0, 2)), Some(&vec![Some(1)]));
+        assert_eq!(g.sources.get(&(NodeId(0), 2)), Some(&vec![Some(1)]));
     }
 
     #[test]
     fn bad_index_and_expansion_in_from() {
         let d = df(vec![stage(0, "alpine", None, vec![copy_from("7", 3)])]);
-        assert_eq!(graph(&d).unwrap_err().message, "invalid stage index 7");
+        assert_eq!(
+            graph(&d).unwrap_err().to_diagnostic().message,
+            "invalid stage index 7"
+        );
         let d = df(vec![stage(0, "alpine", None, vec![copy_from("$X", 3)])]);
         assert!(graph(&d)
             .unwrap_err()
+            .to_diagnostic()
             .message
             .starts_with("variable expansion is not supported"));
     }
@@ -583,7 +584,7 @@ mod tests {
     fn blank_base_name() {
         let d = df(vec![stage(0, "$NOPE", None, vec![])]);
         assert_eq!(
-            graph(&d).unwrap_err().message,
+            graph(&d).unwrap_err().to_diagnostic().message,
             "base name ($NOPE) should not be blank"
         );
     }

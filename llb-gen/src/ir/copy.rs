@@ -1,11 +1,12 @@
 //! COPY and ADD: flags, sources and destination, heredoc sources.
 
 use crate::ir::error::{Arity, IrError, IrErrorKind};
+use crate::ir::flags::Flags;
 use crate::ir::flags::{parse_flags, FlagSpec, ForeignFlag};
 use crate::ir::mount::has_variable_before_end;
 use crate::ir::run::is_heredoc_word;
 use crate::ir::simple::arg_count;
-use crate::ir::Copy;
+use crate::ir::{AddInstruction, CopyCommon, CopyInstruction};
 use crate::syntax::ast::Node;
 
 const COPY_FLAGS: &[FlagSpec] = &[
@@ -53,15 +54,9 @@ const ADD_FOREIGN: &[ForeignFlag] = &[
     },
 ];
 
-/// Lower COPY (`is_add == false`) or ADD.
-pub(crate) fn lower_copy(node: &Node, is_add: bool, errors: &mut Vec<IrError>) -> Option<Copy> {
-    let name = if is_add { "ADD" } else { "COPY" };
-    let (specs, foreign) = if is_add {
-        (ADD_FLAGS, ADD_FOREIGN)
-    } else {
-        (COPY_FLAGS, COPY_FOREIGN)
-    };
-    let flags = parse_flags(name, &node.flags, specs, foreign, errors);
+/// Lower COPY.
+pub(crate) fn lower_copy(node: &Node, errors: &mut Vec<IrError>) -> Option<CopyInstruction> {
+    let flags = parse_flags("COPY", &node.flags, COPY_FLAGS, COPY_FOREIGN, errors);
     // An empty `--from=` is no `--from` at all, as upstream.
     let from = flags
         .string("from")
@@ -77,6 +72,31 @@ pub(crate) fn lower_copy(node: &Node, is_add: bool, errors: &mut Vec<IrError>) -
             ));
         }
     }
+    Some(CopyInstruction {
+        common: lower_common(node, "COPY", &flags, errors)?,
+        from,
+        parents: flags.bool("parents").unwrap_or(false),
+    })
+}
+
+/// Lower ADD.
+pub(crate) fn lower_add(node: &Node, errors: &mut Vec<IrError>) -> Option<AddInstruction> {
+    let flags = parse_flags("ADD", &node.flags, ADD_FLAGS, ADD_FOREIGN, errors);
+    Some(AddInstruction {
+        common: lower_common(node, "ADD", &flags, errors)?,
+        keep_git_dir: flags.bool("keep-git-dir"),
+        checksum: flags.string("checksum").cloned(),
+        unpack: flags.bool("unpack"),
+    })
+}
+
+/// Sources, destination and the flags COPY and ADD share.
+fn lower_common(
+    node: &Node,
+    name: &str,
+    flags: &Flags,
+    errors: &mut Vec<IrError>,
+) -> Option<CopyCommon> {
     let (dest, sources) = match node.args.split_last() {
         Some((dest, sources)) if !sources.is_empty() => (dest.clone(), sources.to_vec()),
         _ => {
@@ -97,20 +117,15 @@ pub(crate) fn lower_copy(node: &Node, is_add: bool, errors: &mut Vec<IrError>) -
         ));
     }
     let heredocs = named_heredocs(node, &sources);
-    Some(Copy {
+    Some(CopyCommon {
         sources,
         dest,
         heredocs,
         json: node.json,
-        from,
         chown: flags.string("chown").cloned(),
         chmod: flags.string("chmod").cloned(),
         link: flags.bool("link").unwrap_or(false),
-        parents: flags.bool("parents").unwrap_or(false),
         excludes: flags.strings("exclude"),
-        keep_git_dir: flags.bool("keep-git-dir"),
-        checksum: flags.string("checksum").cloned(),
-        unpack: flags.bool("unpack"),
     })
 }
 

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::limits::Exceeded;
 use crate::text::TextRange;
@@ -41,10 +42,12 @@ pub enum IrErrorKind {
     NoBuildStage,
     /// A file with only `ARG`s.
     NoStages,
-    /// `FROM a AS x` twice.
+    /// `FROM a AS x` twice; `first` is the span of the first name.
     DuplicateStageName {
-        /// The name as written.
+        /// The name.
         name: String,
+        /// Where the name was first defined.
+        first: TextRange,
     },
     /// `FROM a AS 1x`.
     InvalidStageName {
@@ -207,50 +210,63 @@ impl IrError {
         }
     }
 
-    /// The same error with a help line.
+    /// A second place the error refers to, and what it is: where a
+    /// duplicated stage name was first defined.
+    pub fn aux_span(&self) -> Option<(TextRange, &'static str)> {
+        match self.kind {
+            IrErrorKind::DuplicateStageName { first, .. } => Some((first, "first defined here")),
+            _ => None,
+        }
+    }
+
+    /// Adds advice shown under the code frame.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     /// A short stable code for the diagnostic.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         use IrErrorKind as K;
         match &self.kind {
-            K::UnknownInstruction { .. } => "unknown-instruction",
+            K::UnknownInstruction { .. } => Code::UnknownInstruction,
             K::LimitExceeded(e) => e.code(),
-            K::NoBuildStage | K::NoStages => "no-stage",
-            K::DuplicateStageName { .. } => "duplicate-stage-name",
-            K::InvalidStageName { .. } | K::FromArgCount => "invalid-from",
-            K::UnknownFlag { .. } | K::FlagNotSupported { .. } => "unknown-flag",
+            K::NoBuildStage => Code::NoBuildStage,
+            K::NoStages => Code::NoStages,
+            K::DuplicateStageName { .. } => Code::DuplicateStageName,
+            K::InvalidStageName { .. } | K::FromArgCount => Code::InvalidFrom,
+            K::UnknownFlag { .. } | K::FlagNotSupported { .. } => Code::UnknownFlag,
             K::DuplicateFlag { .. }
             | K::FlagMissingValue { .. }
             | K::InvalidBoolFlag { .. }
-            | K::InvalidFlagValue { .. } => "invalid-flag",
-            K::VariableInFrom { .. } => "variable-in-from",
+            | K::InvalidFlagValue { .. } => Code::InvalidFlag,
+            K::VariableInFrom { .. } => Code::VariableInFrom,
             K::ArgCount { .. } | K::BlankName { .. } | K::EmptyVolume | K::NotJson { .. } => {
-                "invalid-arguments"
+                Code::InvalidArguments
             }
-            K::HeredocNotAllowed { .. } => "heredoc-not-allowed",
+            K::HeredocNotAllowed { .. } => Code::HeredocNotAllowed,
             K::HealthcheckNoneArgs
             | K::HealthcheckMissingCommand
             | K::HealthcheckUnknownType { .. }
             | K::InvalidDuration { .. }
             | K::DurationTooShort { .. }
-            | K::InvalidRetries { .. } => "invalid-healthcheck",
-            K::OnbuildChain | K::OnbuildForbidden { .. } => "invalid-onbuild",
+            | K::InvalidRetries { .. } => Code::InvalidHealthcheck,
+            K::OnbuildChain | K::OnbuildForbidden { .. } => Code::InvalidOnbuild,
             K::MountSyntax { .. }
             | K::MountUnknownKey { .. }
             | K::MountMissingValue { .. }
             | K::MountInvalidValue { .. }
             | K::MountKeyNotAllowed { .. }
-            | K::MountInvalid { .. } => "mount-option",
+            | K::MountInvalid { .. } => Code::MountOption,
         }
     }
 
     /// The diagnostic for rendering: code, message, span and help.
     pub fn to_diagnostic(&self) -> Diagnostic {
-        let d = Diagnostic::error(self.code(), self.kind.to_string(), self.span);
+        let mut d = Diagnostic::error(self.code(), self.kind.to_string(), self.span);
+        if let Some((span, label)) = self.aux_span() {
+            d = d.with_label(span, label);
+        }
         match &self.help {
             Some(h) => d.with_help(h.clone()),
             None => d,
@@ -266,7 +282,7 @@ impl fmt::Display for IrErrorKind {
             K::NoBuildStage => f.write_str("no build stage in current context"),
             K::NoStages => f.write_str("dockerfile contains no stages to build"),
             K::LimitExceeded(e) => e.fmt(f),
-            K::DuplicateStageName { name } => write!(f, "duplicate stage name `{name}`"),
+            K::DuplicateStageName { name, .. } => write!(f, "duplicate stage name `{name}`"),
             K::InvalidStageName { name } => write!(
                 f,
                 "invalid name for build stage: `{name}`: expected a letter followed by letters, digits, `-`, `_` or `.`"

@@ -75,10 +75,10 @@ fn copy_and_add() {
     let Instruction::Copy(c) = &cmds[0].instruction else {
         panic!()
     };
-    assert!(c.link && c.parents);
-    assert_eq!(c.excludes.len(), 2);
-    assert_eq!(c.sources.len(), 2);
-    assert_eq!(c.dest.value, "/d/");
+    assert!(c.common.link && c.parents);
+    assert_eq!(c.common.excludes.len(), 2);
+    assert_eq!(c.common.sources.len(), 2);
+    assert_eq!(c.common.dest.value, "/d/");
     let Instruction::Add(a) = &cmds[1].instruction else {
         panic!()
     };
@@ -111,8 +111,8 @@ fn split_heredoc_word_is_no_copy_source() {
     let Instruction::Copy(c) = &df.stages[0].commands[0].instruction else {
         panic!()
     };
-    assert!(c.heredocs.is_empty());
-    assert_eq!(c.sources.len(), 2);
+    assert!(c.common.heredocs.is_empty());
+    assert_eq!(c.common.sources.len(), 2);
 }
 
 #[test]
@@ -121,8 +121,8 @@ fn heredoc_copy_source() {
     let Instruction::Copy(c) = &df.stages[0].commands[0].instruction else {
         panic!()
     };
-    assert_eq!(c.sources[0].value, "<<EOF");
-    assert_eq!(c.heredocs[0].content, "hello\n");
+    assert_eq!(c.common.sources[0].value, "<<EOF");
+    assert_eq!(c.common.heredocs[0].content, "hello\n");
 }
 
 #[test]
@@ -276,23 +276,24 @@ fn mount_with_variables_resolves_later() {
     let Instruction::Run(r) = &df.stages[0].commands[0].instruction else {
         panic!()
     };
-    let mut expand = |w: &Word| -> Result<String, crate::diagnostic::Diagnostic> {
+    let mut expand = |w: &Word| -> Result<String, IrError> {
         Ok(w.value.replace("$HOME", "/root").replace("${ID}", "pip"))
     };
     let spec = r.mounts[0].resolve(&mut expand, "/");
     assert!(
         matches!(spec, Ok(MountSpec::Cache { ref id, ref target, .. }) if id == "pip" && target == "/root/.cache")
     );
-    let mut failing = |w: &Word| -> Result<String, crate::diagnostic::Diagnostic> {
-        Err(crate::diagnostic::Diagnostic::error(
-            "x",
-            "bad substitution",
+    let mut failing = |w: &Word| -> Result<String, IrError> {
+        Err(IrError::new(
+            IrErrorKind::MountInvalid {
+                detail: "bad substitution".into(),
+            },
             w.span,
         ))
     };
     assert!(r.mounts[0]
         .resolve(&mut failing, "/")
-        .is_err_and(|d| d.message == "bad substitution"));
+        .is_err_and(|e| e.to_string() == "bad substitution"));
 }
 
 #[test]

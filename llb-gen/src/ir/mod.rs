@@ -35,7 +35,7 @@ pub use types::*;
 use std::collections::HashMap;
 
 use crate::limits::{Exceeded, Limit, Limits};
-use crate::syntax::ast;
+use crate::syntax::{ast, Keyword};
 use crate::text::TextRange;
 use flags::{parse_flags, FlagSpec};
 use simple::arg_count;
@@ -48,28 +48,6 @@ pub struct Lowered {
     /// Every error, in source order.
     pub errors: Vec<IrError>,
 }
-
-/// Every instruction keyword, for suggestions.
-const INSTRUCTIONS: &[&str] = &[
-    "ADD",
-    "ARG",
-    "CMD",
-    "COPY",
-    "ENTRYPOINT",
-    "ENV",
-    "EXPOSE",
-    "FROM",
-    "HEALTHCHECK",
-    "LABEL",
-    "MAINTAINER",
-    "ONBUILD",
-    "RUN",
-    "SHELL",
-    "STOPSIGNAL",
-    "USER",
-    "VOLUME",
-    "WORKDIR",
-];
 
 /// Lower a parsed Dockerfile into typed instructions, under
 /// [`Limits::DEFAULT`].
@@ -124,7 +102,7 @@ pub fn lower_owned_with_limits(mut file: ast::Dockerfile, limits: &Limits) -> Lo
     let nodes = std::mem::take(&mut file.nodes);
     drop(file);
     let first_span = nodes.first().map(|n| n.span);
-    let all_args = !nodes.is_empty() && nodes.iter().all(|n| n.keyword_is("arg"));
+    let all_args = !nodes.is_empty() && nodes.iter().all(|n| n.is(Keyword::Arg));
     let mut lowered = lower_nodes(out, &[], nodes, limits);
     if lowered.dockerfile.stages.is_empty() && all_args {
         let span = first_span.unwrap_or(TextRange::empty(0));
@@ -144,11 +122,11 @@ fn lower_nodes<N: LowerNode>(
     limits: &Limits,
 ) -> Lowered {
     let mut errors = Vec::new();
-    // Stage name -> line of its FROM, for duplicate names.
-    let mut names: HashMap<String, u32> = HashMap::new();
+    // Stage name -> the span of its first definition, for duplicate names.
+    let mut names: HashMap<String, TextRange> = HashMap::new();
     for mut owned in nodes {
         let node = owned.borrow();
-        if node.keyword_is("from") {
+        if node.is(Keyword::From) {
             let count = out.stages.len() + 1;
             if let Some(e) = Exceeded::check(Limit::Stages, count, limits.max_stages) {
                 let help = e.help();
@@ -158,9 +136,7 @@ fn lower_nodes<N: LowerNode>(
             }
             if let Some(stage) = lower_from(node, out.stages.len(), &names, &mut errors) {
                 if let Some(n) = &stage.name {
-                    names
-                        .entry(n.value.clone())
-                        .or_insert(stage.from.start_line);
+                    names.entry(n.value.clone()).or_insert(n.span);
                 }
                 // Instructions are large: no growth slack per stage.
                 if let Some(last) = out.stages.last_mut() {
@@ -200,7 +176,7 @@ fn lower_nodes<N: LowerNode>(
     if let Some(last) = out.stages.last_mut() {
         last.commands.shrink_to_fit();
     }
-    let only_args = !all.is_empty() && all.iter().all(|n| n.keyword_is("arg"));
+    let only_args = !all.is_empty() && all.iter().all(|n| n.is(Keyword::Arg));
     if out.stages.is_empty() && only_args {
         let span = all.first().map_or(TextRange::empty(0), |n| n.span);
         errors.push(
@@ -265,7 +241,7 @@ const FROM_FLAGS: &[FlagSpec] = &[FlagSpec::string("platform")];
 fn lower_from(
     node: &ast::Node,
     index: usize,
-    earlier: &HashMap<String, u32>,
+    earlier: &HashMap<String, TextRange>,
     errors: &mut Vec<IrError>,
 ) -> Option<Stage> {
     let flags = parse_flags("FROM", &node.flags, FROM_FLAGS, &[], errors);
@@ -281,18 +257,14 @@ fn lower_from(
                     },
                     name.span,
                 ));
-            } else if let Some(first_line) = earlier.get(&lower) {
-                errors.push(
-                    IrError::new(
-                        IrErrorKind::DuplicateStageName {
-                            name: lower.clone(),
-                        },
-                        name.span,
-                    )
-                    .with_help(format!(
-                        "the stage `{lower}` is first defined on line {first_line}"
-                    )),
-                );
+            } else if let Some(first) = earlier.get(&lower) {
+                errors.push(IrError::new(
+                    IrErrorKind::DuplicateStageName {
+                        name: lower.clone(),
+                        first: *first,
+                    },
+                    name.span,
+                ));
             }
             Some(Word::new(lower, name.span))
         }
@@ -321,57 +293,56 @@ fn lower_from(
 
 /// Lower one non-FROM instruction; `None` when it is unusable (errors pushed).
 fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Instruction> {
-    ast::with_lowercase(&node.keyword.value, |keyword| {
-        lower_keyword(keyword, node, errors)
-    })
-}
-
-fn lower_keyword(
-    keyword: &str,
-    node: &ast::Node,
-    errors: &mut Vec<IrError>,
-) -> Option<Instruction> {
+    use Keyword as K;
+    let Some(keyword) = node.kind else {
+        errors.push(unknown_instruction(node));
+        return None;
+    };
     Some(match keyword {
-        "arg" => Instruction::Arg(Box::new(ArgInstruction {
+        K::Arg => Instruction::Arg(Box::new(ArgInstruction {
             info: info(node),
             args: simple::lower_arg(node, errors),
         })),
-        "env" => Instruction::Env(simple::lower_key_values(node, "ENV", errors)),
-        "label" => Instruction::Label(simple::lower_key_values(node, "LABEL", errors)),
-        "run" => Instruction::Run(Box::new(run::lower_run(node, errors))),
-        "copy" => Instruction::Copy(Box::new(copy::lower_copy(node, false, errors)?)),
-        "add" => Instruction::Add(Box::new(copy::lower_copy(node, true, errors)?)),
-        "workdir" => Instruction::Workdir(simple::lower_single(node, "WORKDIR", errors)?),
-        "user" => Instruction::User(simple::lower_single(node, "USER", errors)?),
-        "stopsignal" => Instruction::StopSignal(simple::lower_single(node, "STOPSIGNAL", errors)?),
-        "maintainer" => Instruction::Maintainer(simple::lower_single(node, "MAINTAINER", errors)?),
-        "volume" => Instruction::Volume(simple::lower_volume(node, errors)),
-        "expose" => Instruction::Expose(simple::lower_expose(node, errors)),
-        "cmd" => Instruction::Cmd(simple::lower_cmd(node, "CMD", errors)),
-        "entrypoint" => Instruction::Entrypoint(simple::lower_cmd(node, "ENTRYPOINT", errors)),
-        "shell" => Instruction::Shell(simple::lower_shell(node, errors)?),
-        "healthcheck" => {
+        K::Env => Instruction::Env(simple::lower_key_values(node, K::Env, errors)),
+        K::Label => Instruction::Label(simple::lower_key_values(node, K::Label, errors)),
+        K::Run => Instruction::Run(Box::new(run::lower_run(node, errors))),
+        K::Copy => Instruction::Copy(Box::new(copy::lower_copy(node, errors)?)),
+        K::Add => Instruction::Add(Box::new(copy::lower_add(node, errors)?)),
+        K::Workdir => Instruction::Workdir(simple::lower_single(node, K::Workdir, errors)?),
+        K::User => Instruction::User(simple::lower_single(node, K::User, errors)?),
+        K::Stopsignal => {
+            Instruction::StopSignal(simple::lower_single(node, K::Stopsignal, errors)?)
+        }
+        K::Maintainer => {
+            Instruction::Maintainer(simple::lower_single(node, K::Maintainer, errors)?)
+        }
+        K::Volume => Instruction::Volume(simple::lower_volume(node, errors)),
+        K::Expose => Instruction::Expose(simple::lower_expose(node, errors)),
+        K::Cmd => Instruction::Cmd(simple::lower_cmd(node, K::Cmd, errors)),
+        K::Entrypoint => Instruction::Entrypoint(simple::lower_cmd(node, K::Entrypoint, errors)),
+        K::Shell => Instruction::Shell(simple::lower_shell(node, errors)?),
+        K::Healthcheck => {
             Instruction::Healthcheck(Box::new(simple::lower_healthcheck(node, errors)?))
         }
-        "onbuild" => Instruction::OnBuild(lower_onbuild(node, errors)?),
-        "from" => {
-            // Only reachable for `ONBUILD FROM`, which is rejected earlier.
-            return None;
-        }
-        _ => {
-            let mut err = IrError::new(
-                IrErrorKind::UnknownInstruction {
-                    name: node.keyword.value.clone(),
-                },
-                node.keyword.span,
-            );
-            if let Some(s) = suggest::suggest(&node.keyword.value, INSTRUCTIONS) {
-                err = err.with_help(format!("did you mean {s}?"));
-            }
-            errors.push(err);
-            return None;
-        }
+        K::Onbuild => Instruction::OnBuild(lower_onbuild(node, errors)?),
+        // Only reachable for `ONBUILD FROM`, which is rejected earlier.
+        K::From => return None,
     })
+}
+
+/// `FORM alpine`: an unknown word, with the closest keyword as help.
+fn unknown_instruction(node: &ast::Node) -> IrError {
+    let err = IrError::new(
+        IrErrorKind::UnknownInstruction {
+            name: node.keyword.value.clone(),
+        },
+        node.keyword.span,
+    );
+    let names: Vec<&str> = Keyword::ALL.iter().map(|k| k.as_str()).collect();
+    match suggest::suggest(&node.keyword.value, &names) {
+        Some(s) => err.with_help(format!("did you mean {s}?")),
+        None => err,
+    }
 }
 
 /// ONBUILD: the trigger is validated like any instruction, and its text is
@@ -382,16 +353,15 @@ fn lower_onbuild(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<OnBuild>
         errors.push(arg_count(node, "ONBUILD", Arity::AtLeastOne));
         return None;
     };
-    let trigger = sub.keyword.value.to_uppercase();
-    match trigger.as_str() {
-        "ONBUILD" => {
+    match sub.kind {
+        Some(Keyword::Onbuild) => {
             errors.push(IrError::new(IrErrorKind::OnbuildChain, sub.keyword.span));
             return None;
         }
-        "FROM" | "MAINTAINER" => {
+        Some(k @ (Keyword::From | Keyword::Maintainer)) => {
             errors.push(IrError::new(
                 IrErrorKind::OnbuildForbidden {
-                    instruction: trigger,
+                    instruction: k.as_str().to_string(),
                 },
                 sub.keyword.span,
             ));

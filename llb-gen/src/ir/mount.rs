@@ -3,7 +3,6 @@
 //! expansion), with upstream's rules and defaults
 //! (`instructions/commands_runmount.go`, `dockerfile2llb/convert_runmount.go`).
 
-use crate::diagnostic::Diagnostic;
 use crate::ir::error::{IrError, IrErrorKind};
 use crate::ir::flags::sub_span;
 use crate::ir::suggest::suggest;
@@ -276,7 +275,7 @@ pub(super) fn parse_mount(flag: &Spanned<String>, errors: &mut Vec<IrError>) -> 
         .iter()
         .any(|f| f.value.as_ref().is_some_and(|v| v.value.contains('$')));
     if !has_dollar {
-        let mut identity = |w: &Word| Ok::<String, Diagnostic>(w.value.clone());
+        let mut identity = |w: &Word| Ok::<String, std::convert::Infallible>(w.value.clone());
         if let Err(MountFail::Ir(e)) = mount.resolve_inner(&mut identity, None) {
             errors.push(e);
         }
@@ -299,12 +298,14 @@ fn missing_value(key: MountKey, span: TextRange) -> IrError {
     .with_help(format!("write `{}=<value>`", key.name()))
 }
 
-enum MountFail {
+/// Why resolving a mount failed: an invalid value, or an expansion error of
+/// the caller's type `E`.
+enum MountFail<E> {
     Ir(IrError),
-    Expand(Diagnostic),
+    Expand(E),
 }
 
-impl From<IrError> for MountFail {
+impl<E> From<IrError> for MountFail<E> {
     fn from(e: IrError) -> Self {
         MountFail::Ir(e)
     }
@@ -372,24 +373,25 @@ fn invalid(detail: impl Into<String>, span: TextRange) -> IrError {
 impl Mount {
     /// Expand the option values (all but `from`) with `expand`, validate them
     /// and apply upstream's defaults. `workdir` is the stage's working
-    /// directory, used for relative targets.
-    pub fn resolve(
+    /// directory, used for relative targets. Errors are the caller's
+    /// expansion errors or invalid values, as `E`.
+    pub fn resolve<E: From<IrError>>(
         &self,
-        expand: &mut dyn FnMut(&Word) -> Result<String, Diagnostic>,
+        expand: &mut dyn FnMut(&Word) -> Result<String, E>,
         workdir: &str,
-    ) -> Result<MountSpec, Diagnostic> {
+    ) -> Result<MountSpec, E> {
         self.resolve_inner(expand, Some(workdir))
             .map_err(|e| match e {
-                MountFail::Ir(e) => e.to_diagnostic(),
-                MountFail::Expand(d) => d,
+                MountFail::Ir(e) => e.into(),
+                MountFail::Expand(e) => e,
             })
     }
 
-    fn resolve_inner(
+    fn resolve_inner<E>(
         &self,
-        expand: &mut dyn FnMut(&Word) -> Result<String, Diagnostic>,
+        expand: &mut dyn FnMut(&Word) -> Result<String, E>,
         workdir: Option<&str>,
-    ) -> Result<MountSpec, MountFail> {
+    ) -> Result<MountSpec, MountFail<E>> {
         let mut c = Collected::default();
         for field in &self.fields {
             self.apply_field(field, &mut c, expand)?;
@@ -398,12 +400,12 @@ impl Mount {
         Ok(build_spec(c, self.span, workdir)?)
     }
 
-    fn apply_field(
+    fn apply_field<E>(
         &self,
         field: &MountField,
         c: &mut Collected,
-        expand: &mut dyn FnMut(&Word) -> Result<String, Diagnostic>,
-    ) -> Result<(), MountFail> {
+        expand: &mut dyn FnMut(&Word) -> Result<String, E>,
+    ) -> Result<(), MountFail<E>> {
         let span = field.span;
         let kind = c.kind();
         let Some(word) = &field.value else {

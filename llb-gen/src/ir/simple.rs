@@ -9,6 +9,7 @@ use crate::ir::flags::{parse_flags, sub_span, FlagSpec};
 use crate::ir::values::parse_go_duration;
 use crate::ir::{ArgDecl, CommandLine, Healthcheck, KeyValue, Word};
 use crate::syntax::ast::Node;
+use crate::syntax::Keyword;
 use crate::text::TextRange;
 
 /// The span to blame for a wrong argument count: the arguments, or the
@@ -39,10 +40,11 @@ pub(crate) fn no_flags(node: &Node, instruction: &str, errors: &mut Vec<IrError>
 /// STOPSIGNAL ignores flags like upstream.
 pub(crate) fn lower_single(
     node: &Node,
-    instruction: &str,
+    keyword: Keyword,
     errors: &mut Vec<IrError>,
 ) -> Option<Word> {
-    if instruction != "STOPSIGNAL" {
+    let instruction = keyword.as_str();
+    if keyword != Keyword::Stopsignal {
         no_flags(node, instruction, errors);
     }
     if node.args.len() != 1 {
@@ -55,9 +57,10 @@ pub(crate) fn lower_single(
 /// ENV and LABEL: `key, value, separator` triples from the parser.
 pub(crate) fn lower_key_values(
     node: &Node,
-    instruction: &str,
+    keyword: Keyword,
     errors: &mut Vec<IrError>,
 ) -> Vec<KeyValue> {
+    let instruction = keyword.as_str();
     no_flags(node, instruction, errors);
     if node.args.is_empty() {
         errors.push(arg_count(node, instruction, Arity::AtLeastOne));
@@ -175,7 +178,8 @@ pub(crate) fn command_line(node: &Node, skip: usize) -> CommandLine {
 }
 
 /// CMD and ENTRYPOINT.
-pub(crate) fn lower_cmd(node: &Node, instruction: &str, errors: &mut Vec<IrError>) -> CommandLine {
+pub(crate) fn lower_cmd(node: &Node, keyword: Keyword, errors: &mut Vec<IrError>) -> CommandLine {
+    let instruction = keyword.as_str();
     no_flags(node, instruction, errors);
     command_line(node, 0)
 }

@@ -92,11 +92,11 @@ pub enum Instruction {
     Label(Vec<KeyValue>),
     /// `RUN` with its flags.
     Run(Box<Run>),
-    /// `COPY` with its flags.
-    Copy(Box<Copy>),
-    /// `ADD` with its flags (the same shape as COPY).
-    Add(Box<Copy>),
-    /// `WORKDIR path`.
+    /// `COPY`.
+    Copy(Box<CopyInstruction>),
+    /// `ADD`.
+    Add(Box<AddInstruction>),
+    /// `WORKDIR` and its path.
     Workdir(Word),
     /// `USER user[:group]`.
     User(Word),
@@ -356,10 +356,9 @@ pub enum MountSpec {
     },
 }
 
-/// COPY and ADD share one shape; flags the instruction does not accept are
-/// rejected by `ir` and stay at their defaults.
+/// What COPY and ADD share: sources, destination and the flags both take.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Copy {
+pub struct CopyCommon {
     /// Sources as written (raw, expanded by the converter). Heredoc sources
     /// appear here as their `<<WORD` token and in `heredocs`.
     pub sources: Vec<Word>,
@@ -369,23 +368,37 @@ pub struct Copy {
     pub heredocs: Vec<Heredoc>,
     /// True when the paths were given in JSON form.
     pub json: bool,
-    /// COPY only: `--from`, never expanded.
-    pub from: Option<Word>,
-    /// `--chown`, raw.
+    /// `--chown`.
     pub chown: Option<Word>,
     /// `--chmod`, raw.
     pub chmod: Option<Word>,
     /// `--link`: copy onto an empty layer and merge it.
     pub link: bool,
-    /// COPY only.
-    pub parents: bool,
-    /// `--exclude` patterns, raw.
+    /// `--exclude` patterns.
     pub excludes: Vec<Word>,
-    /// ADD only.
+}
+
+/// `COPY [--from=<stage>] [--parents] <src>... <dest>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyInstruction {
+    /// What COPY and ADD share.
+    pub common: CopyCommon,
+    /// `--from`, never expanded.
+    pub from: Option<Word>,
+    /// `--parents`.
+    pub parents: bool,
+}
+
+/// `ADD [--checksum=<digest>] [--keep-git-dir] [--unpack] <src>... <dest>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddInstruction {
+    /// What COPY and ADD share.
+    pub common: CopyCommon,
+    /// `--keep-git-dir`.
     pub keep_git_dir: Option<bool>,
-    /// ADD only (expanded by the converter).
+    /// Expanded by the converter.
     pub checksum: Option<Word>,
-    /// ADD only.
+    /// `--unpack`.
     pub unpack: Option<bool>,
 }
 

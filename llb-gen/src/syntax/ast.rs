@@ -4,6 +4,9 @@
 //! can be dumped in the exact text format of BuildKit's parser test files, but
 //! every piece carries a byte span into the original source.
 
+use super::Keyword;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
 use crate::text::{Spanned, TextRange};
 
 /// A parsed Dockerfile: directives, instructions and parser warnings.
@@ -35,12 +38,19 @@ pub struct Directive {
 /// A non-fatal parser finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseWarning {
-    /// Short stable code, e.g. `NoEmptyContinuation`.
-    pub code: &'static str,
-    /// What is wrong, one line.
+    /// The condition, e.g. [`Code::NoEmptyContinuation`].
+    pub code: Code,
+    /// What was found, one line.
     pub message: String,
     /// Where.
     pub span: TextRange,
+}
+
+impl ParseWarning {
+    /// The warning shown to users.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::warning(self.code, self.message.clone(), self.span)
+    }
 }
 
 /// One instruction (one logical line plus any heredoc bodies).
@@ -48,6 +58,8 @@ pub struct ParseWarning {
 pub struct Node {
     /// The instruction word exactly as written (`RUN`, `Run`, `frobnicate`).
     pub keyword: Spanned<String>,
+    /// The instruction `keyword` names; `None` for an unknown word.
+    pub kind: Option<Keyword>,
     /// Leading `--flag[=value]` words with quotes removed and escapes applied,
     /// e.g. `--mount=type=cache,target=/x`. A bare `--` is not included.
     pub flags: Vec<Spanned<String>>,
@@ -90,15 +102,14 @@ impl Node {
         Spanned::new(text, self.rest_span)
     }
 
-    /// Lower-cased keyword, as used by the dump and for dispatch.
+    /// Lower-cased keyword as written, as used by the dump.
     pub fn keyword_lower(&self) -> String {
         self.keyword.value.to_lowercase()
     }
 
-    /// Whether the keyword is `lower` (given in lower case), compared like
-    /// [`Node::keyword_lower`] but without allocating.
-    pub fn keyword_is(&self, lower: &str) -> bool {
-        with_lowercase(&self.keyword.value, |k| k == lower)
+    /// Whether the node is the instruction `k`.
+    pub fn is(&self, k: Keyword) -> bool {
+        self.kind == Some(k)
     }
 }
 

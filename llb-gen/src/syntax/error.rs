@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::limits::Exceeded;
 use crate::text::TextRange;
@@ -101,22 +102,22 @@ impl SyntaxError {
     }
 
     /// Stable short code of the error kind.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match &self.kind {
-            SyntaxErrorKind::NoInstructions => "no-instructions",
-            SyntaxErrorKind::MissingValue { .. } => "missing-value",
-            SyntaxErrorKind::MissingEquals { .. } => "missing-equals",
-            SyntaxErrorKind::JsonNotString => "json-not-string",
-            SyntaxErrorKind::UnterminatedHeredoc { .. } => "unterminated-heredoc",
-            SyntaxErrorKind::EmptyHeredocName => "empty-heredoc-name",
-            SyntaxErrorKind::BlankAfterHeredocChomp { .. } => "blank-after-heredoc-chomp",
-            SyntaxErrorKind::InvalidEscape { .. } => "invalid-escape",
-            SyntaxErrorKind::InvalidCheck { .. } => "invalid-check",
-            SyntaxErrorKind::RepeatedDirective { .. } => "repeated-directive",
-            SyntaxErrorKind::InvalidUtf8 { .. } => "invalid-utf8",
-            SyntaxErrorKind::Utf16File { .. } => "utf16-file",
-            SyntaxErrorKind::BinaryFile => "binary-file",
-            SyntaxErrorKind::LineTooLong { .. } => "line-too-long",
+            SyntaxErrorKind::NoInstructions => Code::NoInstructions,
+            SyntaxErrorKind::MissingValue { .. } => Code::MissingValue,
+            SyntaxErrorKind::MissingEquals { .. } => Code::MissingEquals,
+            SyntaxErrorKind::JsonNotString => Code::JsonNotString,
+            SyntaxErrorKind::UnterminatedHeredoc { .. } => Code::UnterminatedHeredoc,
+            SyntaxErrorKind::EmptyHeredocName => Code::EmptyHeredocName,
+            SyntaxErrorKind::BlankAfterHeredocChomp { .. } => Code::BlankAfterHeredocChomp,
+            SyntaxErrorKind::InvalidEscape { .. } => Code::InvalidEscape,
+            SyntaxErrorKind::InvalidCheck { .. } => Code::InvalidCheck,
+            SyntaxErrorKind::RepeatedDirective { .. } => Code::RepeatedDirective,
+            SyntaxErrorKind::InvalidUtf8 { .. } => Code::InvalidUtf8,
+            SyntaxErrorKind::Utf16File { .. } => Code::Utf16File,
+            SyntaxErrorKind::BinaryFile => Code::BinaryFile,
+            SyntaxErrorKind::LineTooLong { .. } => Code::LineTooLong,
             SyntaxErrorKind::LimitExceeded(e) => e.code(),
         }
     }

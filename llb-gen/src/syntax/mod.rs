@@ -23,6 +23,7 @@ mod dump;
 mod encoding;
 pub(crate) mod error;
 mod heredoc;
+mod keyword;
 mod lexer;
 mod parser;
 #[cfg(test)]
@@ -30,6 +31,7 @@ mod tests;
 
 pub use dump::{dump, go_quote};
 pub use error::{SyntaxError, SyntaxErrorKind};
+pub use keyword::Keyword;
 
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::text::TextRange;

@@ -7,11 +7,10 @@ use super::directives::DirectiveScanner;
 use super::error::{SyntaxError, SyntaxErrorKind, MAX_LINE_BYTES};
 use super::heredoc::{heredocs_in_line, HeredocIssue, HeredocWord};
 use super::lexer::{leading_ws_len, trim_continuation, Lines, LogicalLine, PhysLine};
+use super::Keyword;
+use crate::codes::Code;
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::text::{Spanned, TextRange};
-
-/// Instructions whose lines may introduce heredocs.
-const HEREDOC_INSTRUCTIONS: [&str; 3] = ["run", "copy", "add"];
 
 fn range(lo: usize, hi: usize) -> TextRange {
     TextRange::from_usize(lo, hi)
@@ -250,7 +249,7 @@ impl Parser<'_> {
         }
         if let Some(span) = empty {
             self.warnings.push(ParseWarning {
-                code: "NoEmptyContinuation",
+                code: Code::NoEmptyContinuation,
                 message: "empty continuation line: a blank line inside an instruction continued with a line-continuation character".to_string(),
                 span,
             });
@@ -262,7 +261,7 @@ impl Parser<'_> {
     /// line consumed.
     fn read_heredocs(&mut self, node: &mut Node, line: &LogicalLine) -> Option<usize> {
         let words = heredocs_in_line(self.uncut.as_deref().unwrap_or(&line.text));
-        let keeps_bytes = ["copy", "add"].iter().any(|k| node.keyword_is(k));
+        let keeps_bytes = node.kind.is_some_and(Keyword::keeps_heredoc_bytes);
         let mut last_end = None;
         for word in words {
             let word_span = line.map_range(word.lo, word.hi);
@@ -368,11 +367,10 @@ fn issue_error(issue: HeredocIssue, name: &str, span: TextRange) -> SyntaxError 
 
 fn can_contain_heredoc(node: &Node) -> bool {
     let target = match &node.sub {
-        Some(sub) if node.keyword_is("onbuild") => sub,
+        Some(sub) if node.is(Keyword::Onbuild) => sub,
         _ => node,
     };
-    !target.json
-        && super::ast::with_lowercase(&target.keyword.value, |k| HEREDOC_INSTRUCTIONS.contains(&k))
+    !target.json && target.kind.is_some_and(Keyword::takes_heredocs)
 }
 
 fn spanned(line: &LogicalLine, w: Word) -> Spanned<String> {
@@ -392,22 +390,24 @@ fn build_node(
     let cmd = args::split_command(text, lo, hi);
     let (rlo, rhi) = (cmd.rest_lo, cmd.rest_hi);
     let mut sub = None;
-    let parsed: Args = super::ast::with_lowercase(&cmd.keyword.value, |k| match k {
-        "add" | "copy" | "volume" => args::maybe_json_to_list(text, rlo, rhi),
-        "run" | "cmd" | "entrypoint" | "shell" => args::maybe_json(text, rlo, rhi),
-        "arg" => args::name_or_name_val(text, rlo, rhi, escape),
-        "env" => args::name_val(text, rlo, rhi, escape, "ENV"),
-        "label" => args::name_val(text, rlo, rhi, escape, "LABEL"),
-        "from" | "expose" => args::whitespace_list(text, rlo, rhi),
-        "healthcheck" => args::health(text, rlo, rhi),
-        "maintainer" | "user" | "workdir" | "stopsignal" => args::single(text, rlo, rhi),
-        "onbuild" => {
+    use Keyword as K;
+    let kind = Keyword::parse(&cmd.keyword.value);
+    let parsed: Args = match kind {
+        Some(K::Add | K::Copy | K::Volume) => args::maybe_json_to_list(text, rlo, rhi),
+        Some(K::Run | K::Cmd | K::Entrypoint | K::Shell) => args::maybe_json(text, rlo, rhi),
+        Some(K::Arg) => args::name_or_name_val(text, rlo, rhi, escape),
+        Some(K::Env) => args::name_val(text, rlo, rhi, escape, "ENV"),
+        Some(K::Label) => args::name_val(text, rlo, rhi, escape, "LABEL"),
+        Some(K::From | K::Expose) => args::whitespace_list(text, rlo, rhi),
+        Some(K::Healthcheck) => args::health(text, rlo, rhi),
+        Some(K::Maintainer | K::User | K::Workdir | K::Stopsignal) => args::single(text, rlo, rhi),
+        Some(K::Onbuild) => {
             if rlo < rhi {
                 sub = Some(Box::new(build_node(line, rlo, rhi, escape, errors)));
             }
             Args::default()
         }
-        _ => Args {
+        None => Args {
             args: vec![Word {
                 value: String::new(),
                 lo: rlo,
@@ -415,7 +415,7 @@ fn build_node(
             }],
             ..Args::default()
         },
-    });
+    };
     for e in parsed.errors {
         errors.push(SyntaxError::new(e.kind, line.map_range(e.lo, e.hi)));
     }
@@ -431,6 +431,7 @@ fn build_node(
     Node {
         span: keyword.span,
         keyword,
+        kind,
         flags: cmd.flags.into_iter().map(|w| spanned(line, w)).collect(),
         args: parsed.args.into_iter().map(|w| spanned(line, w)).collect(),
         json: parsed.json,

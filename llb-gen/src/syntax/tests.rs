@@ -3,7 +3,7 @@
 use super::{parse, parse_bytes, Parsed};
 
 fn codes(p: &Parsed) -> Vec<&'static str> {
-    p.errors.iter().map(|e| e.code()).collect()
+    p.errors.iter().map(|e| e.code().as_str()).collect()
 }
 
 fn keywords(p: &Parsed) -> Vec<&str> {

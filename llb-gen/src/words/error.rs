@@ -3,6 +3,7 @@
 use std::fmt;
 use std::ops::Range;
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::text::TextRange;
 
@@ -72,18 +73,18 @@ impl WordError {
     }
 
     /// A short stable identifier for the diagnostic.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self.kind {
-            WordErrorKind::BadSubstitution => "bad-substitution",
-            WordErrorKind::MissingClosingBrace => "missing-closing-brace",
-            WordErrorKind::MissingPatternEnd => "missing-pattern-end",
-            WordErrorKind::UnsupportedModifier { .. } => "unsupported-modifier",
-            WordErrorKind::UnsetOrEmpty { .. } => "required-variable",
-            WordErrorKind::UnterminatedQuote { .. } => "unterminated-quote",
-            WordErrorKind::InvalidPattern { .. } => "invalid-pattern",
-            WordErrorKind::TooDeeplyNested { .. } => "expansion-too-deep",
-            WordErrorKind::OutputTooLarge { .. } => "expansion-too-large",
-            WordErrorKind::PatternTooComplex => "pattern-too-complex",
+            WordErrorKind::BadSubstitution => Code::BadSubstitution,
+            WordErrorKind::MissingClosingBrace => Code::MissingClosingBrace,
+            WordErrorKind::MissingPatternEnd => Code::MissingPatternEnd,
+            WordErrorKind::UnsupportedModifier { .. } => Code::UnsupportedModifier,
+            WordErrorKind::UnsetOrEmpty { .. } => Code::RequiredVariable,
+            WordErrorKind::UnterminatedQuote { .. } => Code::UnterminatedQuote,
+            WordErrorKind::InvalidPattern { .. } => Code::InvalidPattern,
+            WordErrorKind::TooDeeplyNested { .. } => Code::ExpansionTooDeep,
+            WordErrorKind::OutputTooLarge { .. } => Code::ExpansionTooLarge,
+            WordErrorKind::PatternTooComplex => Code::PatternTooComplex,
         }
     }
 

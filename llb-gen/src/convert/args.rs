@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::ir::ArgInstruction;
 
-use super::expand::{expand_word, Lookup};
+use super::expand::{expand_word, Env};
 
 /// An ordered list of `key=value` (Go `llb.EnvList`): setting a key removes
 /// the old entry and appends the new one.
@@ -29,7 +29,7 @@ impl EnvList {
     }
 }
 
-impl Lookup for EnvList {
+impl Env for EnvList {
     fn lookup(&self, key: &str) -> Option<&str> {
         self.get(key)
     }
@@ -109,7 +109,7 @@ pub(crate) fn is_non_env_arg(key: &str) -> bool {
 pub(crate) fn run_command_string(
     args: &[String],
     declared: &[DeclaredArg],
-    env: &dyn Lookup,
+    env: &dyn Env,
 ) -> String {
     let mut tmp: Vec<(&str, &str)> = Vec::with_capacity(declared.len());
     // Where each key sits in `tmp` (a scan per ARG was quadratic).

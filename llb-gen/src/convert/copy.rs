@@ -7,7 +7,7 @@ use crate::llb;
 
 use super::copy_flags::{check_checksum, parse_chmod};
 use super::dispatch::{pb_platform, Ctx, StageState};
-use super::simple::clean;
+use crate::path::clean;
 
 use crate::path::normalize as normalize_path;
 
@@ -508,7 +508,7 @@ fn apply(
     link: bool,
 ) {
     let op = d.op_options(ctx, &cmd.info, pg_name.to_string());
-    if !(link && ctx.has_cap("mergeop")) {
+    if !(link && ctx.has_cap(crate::llb::caps::MERGE_OP)) {
         d.state = d.state.file(action, op);
         return;
     }

@@ -9,7 +9,7 @@ use crate::text::TextRange;
 
 use super::api::{ConvertOptions, Platform};
 use super::args::{DeclaredArg, EnvList, ProxyArgs};
-use super::expand::{expand_for_name, expand_word, Lookup};
+use super::expand::{expand_for_name, expand_word, Env};
 use super::image::Image;
 use super::{copy, run, simple};
 
@@ -41,10 +41,10 @@ pub(super) struct StageState {
     pub grown: std::cell::Cell<usize>,
 }
 
-/// Lookup over the stage state's env.
+/// Variable lookup in the stage state's env.
 pub(super) struct StateEnv<'a>(pub &'a llb::State);
 
-impl Lookup for StateEnv<'_> {
+impl Env for StateEnv<'_> {
     fn lookup(&self, key: &str) -> Option<&str> {
         self.0.get_env(key)
     }
@@ -63,8 +63,6 @@ pub(super) struct Ctx<'a> {
     /// Paths used from other nodes (`COPY --from`, mount `from=`), by
     /// node: a `local:` named context transfers only those.
     pub dep_paths: BTreeMap<usize, BTreeSet<String>>,
-    #[allow(dead_code)]
-    pub target_platform: Platform,
     /// Final states of already-dispatched nodes (by graph index).
     pub done: &'a [Option<llb::State>],
     pub source_map: &'a std::sync::Arc<llb::SourceMap>,
@@ -87,10 +85,6 @@ impl<'a> Ctx<'a> {
             context: context.clone(),
             ctx_paths: BTreeSet::new(),
             dep_paths: BTreeMap::new(),
-            target_platform: opts
-                .target_platform
-                .clone()
-                .unwrap_or_else(|| opts.build_platform.clone()),
             done,
             source_map,
         }

@@ -5,20 +5,20 @@
 use crate::words::{Lexer, WordError};
 
 /// Where expansion looks variables up (the lexer's environment trait).
-pub(crate) use crate::words::Env as Lookup;
+pub(crate) use crate::words::Env;
 
 /// No variables at all.
-pub(crate) use crate::words::EmptyEnv as NoEnv;
+pub(crate) use crate::words::EmptyEnv;
 
 /// Expand one word (quotes removed, escapes applied; upstream `ProcessWord`).
-pub(crate) fn expand_word(word: &str, env: &dyn Lookup, escape: char) -> Result<String, WordError> {
+pub(crate) fn expand_word(word: &str, env: &dyn Env, escape: char) -> Result<String, WordError> {
     Ok(Lexer::new(escape).process_word(word, env)?.value)
 }
 
 /// Expand a RUN line for its progress name: quotes kept, escapes applied,
 /// unset variables kept literally, errors leave the text unchanged
 /// (upstream `processCmdEnv` with `RawQuotes` and `SkipUnsetEnv`).
-pub(crate) fn expand_for_display(word: &str, env: &dyn Lookup, escape: char) -> String {
+pub(crate) fn expand_for_display(word: &str, env: &dyn Env, escape: char) -> String {
     let mut lx = Lexer::new(escape);
     lx.raw_quotes = true;
     lx.skip_unset_env = true;
@@ -31,7 +31,7 @@ pub(crate) fn expand_for_display(word: &str, env: &dyn Lookup, escape: char) -> 
 /// Expand a COPY/ADD/WORKDIR line for its progress name: the plain word
 /// lexer (quotes removed, unset variables empty), errors leave the text
 /// unchanged (upstream `processCmdEnv` with the stage's lexer).
-pub(crate) fn expand_for_name(word: &str, env: &dyn Lookup, escape: char) -> String {
+pub(crate) fn expand_for_name(word: &str, env: &dyn Env, escape: char) -> String {
     match Lexer::new(escape).process_word(word, env) {
         Ok(e) => e.value,
         Err(_) => word.to_string(),
@@ -41,7 +41,7 @@ pub(crate) fn expand_for_name(word: &str, env: &dyn Lookup, escape: char) -> Str
 /// Expand a COPY/ADD heredoc body with an unquoted delimiter: quotes are
 /// ordinary characters and `\` is the escape whatever the file's escape
 /// directive says (upstream `ExpandRaw` lexer with `SkipProcessQuotes`).
-pub(crate) fn expand_heredoc(body: &str, env: &dyn Lookup) -> Result<String, WordError> {
+pub(crate) fn expand_heredoc(body: &str, env: &dyn Env) -> Result<String, WordError> {
     let mut lx = Lexer::new('\\');
     lx.skip_process_quotes = true;
     Ok(lx.process_word(body, env)?.value)
@@ -51,7 +51,7 @@ pub(crate) fn expand_heredoc(body: &str, env: &dyn Lookup) -> Result<String, Wor
 /// `ProcessWords`).
 pub(crate) fn expand_words(
     word: &str,
-    env: &dyn Lookup,
+    env: &dyn Env,
     escape: char,
 ) -> Result<Vec<String>, WordError> {
     Ok(Lexer::new(escape).process_words(word, env)?.0)

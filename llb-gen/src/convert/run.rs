@@ -7,7 +7,9 @@ use crate::llb;
 
 use super::args::run_command_string;
 use super::dispatch::{pb_platform, Ctx, StageState, StateEnv};
-use super::simple::{clean, command_args, with_shell};
+use super::simple::{command_args, with_shell};
+use crate::llb::caps;
+use crate::path::clean;
 
 /// Go `path.Join("/", p)`.
 fn rooted(p: &str) -> String {
@@ -156,7 +158,7 @@ fn bind_mount(
         Some(None) => {}
     }
     let mut mount = llb::BindMount::new(target, st).readonly(!read_write);
-    if read_write && ctx.has_cap("exec.mount.bind.readwrite-nooutput") {
+    if read_write && ctx.has_cap(caps::EXEC_MOUNT_BIND_READWRITE_NO_OUTPUT) {
         mount = mount.no_output(true);
     }
     if sel != "/" {
@@ -242,7 +244,7 @@ struct Masked<'a> {
     secrets: &'a [String],
 }
 
-impl super::expand::Lookup for Masked<'_> {
+impl super::expand::Env for Masked<'_> {
     fn lookup(&self, key: &str) -> Option<&str> {
         if self.secrets.iter().any(|s| s == key) {
             return Some("****");
@@ -377,7 +379,7 @@ fn request_options(ctx: &Ctx<'_>, exec: &mut llb::ExecOptions) {
             all_proxy: p.all_proxy.clone(),
         });
     }
-    if ctx.has_cap("exec.meta.ulimit") {
+    if ctx.has_cap(caps::EXEC_META_ULIMIT) {
         for (name, soft, hard) in &ctx.opts.ulimits {
             exec.ulimits.push(llb::Ulimit {
                 name: name.clone(),
@@ -392,14 +394,14 @@ fn request_options(ctx: &Ctx<'_>, exec: &mut llb::ExecOptions) {
             ip: ip.clone(),
         });
     }
-    if ctx.has_cap("exec.mount.tmpfs.size") {
+    if ctx.has_cap(caps::EXEC_MOUNT_TMPFS_SIZE) {
         if let Some(size) = ctx.opts.shm_size.filter(|s| *s > 0) {
             exec.mounts.push(
                 llb::TmpfsMount::new("/dev/shm", i64::try_from(size).unwrap_or(i64::MAX)).into(),
             );
         }
     }
-    if ctx.has_cap("exec.meta.cgroup.parent") {
+    if ctx.has_cap(caps::EXEC_META_CGROUP_PARENT) {
         if let Some(c) = ctx.opts.cgroup_parent.clone().filter(|c| !c.is_empty()) {
             exec.cgroup_parent = Some(c);
         }

@@ -4,6 +4,7 @@
 use super::error::{Error, ErrorKind};
 use crate::ir::{self, CommandLine, Healthcheck, KeyValue};
 use crate::llb;
+use crate::path::clean;
 use crate::text::TextRange;
 
 use super::args::{is_non_env_arg, DeclaredArg};
@@ -112,8 +113,6 @@ pub(super) fn normalize_workdir(current: &str, requested: &str) -> String {
         clean(&format!("/{current}/{requested}"))
     }
 }
-
-pub(super) use crate::path::clean;
 
 /// Apply a working directory from the base image (no op, no history).
 pub(super) fn base_workdir(d: &mut StageState, path: &str) {

@@ -11,7 +11,7 @@ use crate::text::TextRange;
 use super::api::Platform;
 use super::args::EnvList;
 use super::contexts::{self, NamedContext};
-use super::expand::{expand_word, NoEnv};
+use super::expand::{expand_word, EmptyEnv};
 use super::platform::parse_platform;
 
 /// The name of the empty image.
@@ -251,7 +251,7 @@ impl StageGraph {
 
     /// Resolve a `COPY --from` value to a node (`toCommand`).
     pub(crate) fn copy_source(&mut self, from: &ir::Word, escape: char) -> Result<usize, Error> {
-        let expanded = expand_word(&from.value, &NoEnv, escape)
+        let expanded = expand_word(&from.value, &EmptyEnv, escape)
             .map_err(|e| super::Error::word(e, from.span))?;
         if expanded != from.value {
             return Err(Error::new(ErrorKind::CopyFromExpansion, from.span));

@@ -21,8 +21,8 @@ pub async fn stdio_client() -> Result<LlbBridgeClient<Channel>, tonic::transport
     client_over(tokio::io::join(tokio::io::stdin(), tokio::io::stdout())).await
 }
 
-/// The bridge client over any duplex byte stream (tests use
-/// `tokio::io::duplex`).
+/// The bridge client over any duplex byte stream (the process's stdio, in
+/// [`stdio_client`]).
 pub async fn client_over<IO>(io: IO) -> Result<LlbBridgeClient<Channel>, tonic::transport::Error>
 where
     IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,

@@ -1,1 +1,3 @@
-//! Shared helpers for the cross-crate tests.
+//! The `tests` crate is its test targets (`tests/tests/*.rs`); what they share
+//! lives in `tests/testkit` (the corpus rule, one test per fixture) and
+//! `tests/tests/common` (the fixture image resolver and host).

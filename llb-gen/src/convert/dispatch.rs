@@ -212,7 +212,7 @@ fn uppercase_cmd(s: &str) -> String {
     }
 }
 
-/// Dispatch one command.
+/// Lowers one command onto the stage state: the `match` on the instruction.
 pub(super) fn dispatch(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,

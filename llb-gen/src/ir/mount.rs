@@ -181,7 +181,6 @@ fn split_csv(s: &str) -> Result<Vec<CsvField>, String> {
         if i >= s.len() {
             break;
         }
-        // Skip the comma.
         i += 1;
         if i == s.len() {
             fields.push(CsvField {

@@ -7,7 +7,7 @@
 //! `ProcessWord`); [`Lexer::process_words`] also splits the result into words
 //! on unquoted whitespace (upstream `ProcessWords`). Both report which
 //! variables were found (`matched`) and which were referenced but not defined
-//! (`unmatched`, used by the `UndefinedVar` lint).
+//! (`unmatched`; the build-check rules that need it are not written yet).
 //!
 //! Supported forms: `$a`, `${a}`, `${a:-w}`, `${a-w}`, `${a:+w}`, `${a+w}`,
 //! `${a:?m}`, `${a?m}`, `${a#p}`, `${a##p}`, `${a%p}`, `${a%%p}`, `${a/p/r}`,

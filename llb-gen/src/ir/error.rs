@@ -278,10 +278,55 @@ impl fmt::Display for IrErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use IrErrorKind as K;
         match self {
+            K::UnknownInstruction { .. }
+            | K::NoBuildStage
+            | K::NoStages
+            | K::LimitExceeded(_)
+            | K::DuplicateStageName { .. }
+            | K::InvalidStageName { .. }
+            | K::FromArgCount
+            | K::OnbuildChain
+            | K::OnbuildForbidden { .. } => self.fmt_structure_message(f),
+            K::UnknownFlag { .. }
+            | K::DuplicateFlag { .. }
+            | K::FlagMissingValue { .. }
+            | K::InvalidBoolFlag { .. }
+            | K::InvalidFlagValue { .. }
+            | K::FlagNotSupported { .. }
+            | K::VariableInFrom { .. } => self.fmt_flag_message(f),
+            K::ArgCount { .. }
+            | K::BlankName { .. }
+            | K::EmptyVolume
+            | K::NotJson { .. }
+            | K::HeredocNotAllowed { .. } => self.fmt_argument_message(f),
+            K::HealthcheckNoneArgs
+            | K::HealthcheckMissingCommand
+            | K::HealthcheckUnknownType { .. }
+            | K::InvalidDuration { .. }
+            | K::DurationTooShort { .. }
+            | K::InvalidRetries { .. } => self.fmt_healthcheck_message(f),
+            K::MountSyntax { .. }
+            | K::MountUnknownKey { .. }
+            | K::MountMissingValue { .. }
+            | K::MountInvalidValue { .. }
+            | K::MountKeyNotAllowed { .. }
+            | K::MountInvalid { .. } => self.fmt_mount_message(f),
+        }
+    }
+}
+
+// The messages by family, as `Display` dispatches them. Each one's last arm
+// is not reached (the kind belongs to another family) and falls back to
+// `Debug` rather than panicking.
+impl IrErrorKind {
+    /// Unknown instructions, stages, limits and `ONBUILD`.
+    fn fmt_structure_message(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use IrErrorKind as K;
+        match self {
             K::UnknownInstruction { name } => write!(f, "unknown instruction: {name}"),
             K::NoBuildStage => f.write_str("no build stage in current context"),
             K::NoStages => f.write_str("dockerfile contains no stages to build"),
-            K::LimitExceeded(e) => e.fmt(f),
+            K::LimitExceeded(e) => fmt::Display::fmt(e, f),
             K::DuplicateStageName { name, .. } => write!(f, "duplicate stage name `{name}`"),
             K::InvalidStageName { name } => write!(
                 f,
@@ -290,12 +335,29 @@ impl fmt::Display for IrErrorKind {
             K::FromArgCount => f.write_str(
                 "FROM requires either one or three arguments: `FROM <image>` or `FROM <image> AS <name>`",
             ),
+            K::OnbuildChain => {
+                f.write_str("chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+            }
+            K::OnbuildForbidden { instruction } => {
+                write!(f, "{instruction} isn't allowed as an ONBUILD trigger")
+            }
+            _ => fmt::Debug::fmt(self, f),
+        }
+    }
+
+    /// Instruction flags (`--from`, `--link`, ...).
+    fn fmt_flag_message(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use IrErrorKind as K;
+        match self {
             K::UnknownFlag { instruction, flag } => {
                 write!(f, "unknown flag `--{flag}` for {instruction}")
             }
             K::DuplicateFlag { flag } => write!(f, "flag `--{flag}` may only be given once"),
             K::FlagMissingValue { flag } => {
-                write!(f, "missing value for flag `--{flag}`: expected `--{flag}=<value>`")
+                write!(
+                    f,
+                    "missing value for flag `--{flag}`: expected `--{flag}=<value>`"
+                )
             }
             K::InvalidBoolFlag { flag, value } => write!(
                 f,
@@ -316,6 +378,14 @@ impl fmt::Display for IrErrorKind {
                 f,
                 "{what} doesn't support variable expansion, define alias stage instead"
             ),
+            _ => fmt::Debug::fmt(self, f),
+        }
+    }
+
+    /// Instruction arguments: their count, names, JSON form and heredocs.
+    fn fmt_argument_message(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use IrErrorKind as K;
+        match self {
             K::ArgCount { instruction, arity } => match arity {
                 Arity::ExactlyOne => write!(f, "{instruction} requires exactly one argument"),
                 Arity::AtLeastOne => write!(f, "{instruction} requires at least one argument"),
@@ -333,6 +403,14 @@ impl fmt::Display for IrErrorKind {
             K::HeredocNotAllowed { instruction, role } => {
                 write!(f, "{instruction} cannot accept a heredoc as {role}")
             }
+            _ => fmt::Debug::fmt(self, f),
+        }
+    }
+
+    /// `HEALTHCHECK`: its form and its duration and retry flags.
+    fn fmt_healthcheck_message(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use IrErrorKind as K;
+        match self {
             K::HealthcheckNoneArgs => f.write_str("HEALTHCHECK NONE takes no arguments"),
             K::HealthcheckMissingCommand => f.write_str("missing command after HEALTHCHECK CMD"),
             K::HealthcheckUnknownType { word } => write!(
@@ -350,12 +428,14 @@ impl fmt::Display for IrErrorKind {
                 f,
                 "invalid value `{value}` for `--retries`: expected a non-negative integer"
             ),
-            K::OnbuildChain => {
-                f.write_str("chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
-            }
-            K::OnbuildForbidden { instruction } => {
-                write!(f, "{instruction} isn't allowed as an ONBUILD trigger")
-            }
+            _ => fmt::Debug::fmt(self, f),
+        }
+    }
+
+    /// `RUN --mount` options.
+    fn fmt_mount_message(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use IrErrorKind as K;
+        match self {
             K::MountSyntax { detail } => write!(f, "failed to parse mount options: {detail}"),
             K::MountUnknownKey { key } => write!(f, "unknown mount option `{key}`"),
             K::MountMissingValue { key } => write!(f, "expected `=` after mount option `{key}`"),
@@ -363,12 +443,16 @@ impl fmt::Display for IrErrorKind {
                 key,
                 value,
                 expected,
-            } => write!(f, "invalid value `{value}` for `{key}`: expected {expected}"),
+            } => write!(
+                f,
+                "invalid value `{value}` for `{key}`: expected {expected}"
+            ),
             K::MountKeyNotAllowed { key, mount_type } => write!(
                 f,
                 "mount option `{key}` is not allowed for `type={mount_type}` mounts"
             ),
             K::MountInvalid { detail } => f.write_str(detail),
+            _ => fmt::Debug::fmt(self, f),
         }
     }
 }

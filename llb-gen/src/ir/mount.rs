@@ -215,60 +215,88 @@ pub(super) fn parse_mount(flag: &Spanned<String>, errors: &mut Vec<IrError>) -> 
             return mount;
         }
     };
-    for field in fields {
-        let span_of = |r: std::ops::Range<usize>| -> TextRange {
-            if field.quoted {
-                sub_span(flag, prefix + field.range.start..prefix + field.range.end)
-            } else {
-                sub_span(flag, prefix + r.start..prefix + r.end)
-            }
-        };
-        let field_span = span_of(field.range.clone());
-        let (key_text, value) = match field.text.split_once('=') {
-            Some((k, v)) => (k, Some(v)),
-            // A bare word: only its first word can be a key.
-            None => (field.text.split_whitespace().next().unwrap_or(""), None),
-        };
-        let key_lower = key_text.to_lowercase();
-        let key_span = span_of(field.range.start..field.range.start + key_text.len());
-        let Some(key) = MountKey::from_name(&key_lower) else {
-            let mut err = IrError::new(IrErrorKind::MountUnknownKey { key: key_lower }, key_span);
-            if let Some(s) = suggest(key_text, ALL_KEYS) {
-                err = err.with_help(format!("did you mean `{s}`?"));
-            }
-            errors.push(err);
+    for field in &fields {
+        let Some(field) = parse_mount_field(flag, prefix, field, errors) else {
             continue;
         };
-        if value.is_none() && !key.allows_bare() {
-            errors.push(missing_value(key, key_span));
-            continue;
-        }
-        let value = value.map(|v| {
-            let start = field.range.start + key_text.len() + 1;
-            Word::new(v.to_string(), span_of(start..start + v.len()))
-        });
-        if let (MountKey::Type, Some(v)) = (key, &value) {
-            if let Some(t) = MountType::parse(&v.value) {
-                mount.kind = t;
-            }
-        }
-        if let (MountKey::From, Some(v)) = (key, &value) {
-            if has_variable_before_end(&v.value) {
-                errors.push(IrError::new(
-                    IrErrorKind::VariableInFrom {
-                        what: "mount option `from`".to_string(),
-                    },
-                    field_span,
-                ));
-            }
-            mount.from = Some(v.clone());
-        }
-        mount.fields.push(MountField {
-            key,
-            value,
-            span: field_span,
-        });
+        note_type_and_from(&field, &mut mount, errors);
+        mount.fields.push(field);
     }
+    check_mount_without_variables(&mount, errors);
+    mount
+}
+
+/// One CSV field of the flag as a key and its value, spans pointing into the
+/// flag (`prefix` is the length of `--mount=`). An unknown key, or a key that
+/// needs a value but has none, pushes its error and gives `None`.
+fn parse_mount_field(
+    flag: &Spanned<String>,
+    prefix: usize,
+    field: &CsvField,
+    errors: &mut Vec<IrError>,
+) -> Option<MountField> {
+    let span_of = |r: std::ops::Range<usize>| -> TextRange {
+        if field.quoted {
+            sub_span(flag, prefix + field.range.start..prefix + field.range.end)
+        } else {
+            sub_span(flag, prefix + r.start..prefix + r.end)
+        }
+    };
+    let field_span = span_of(field.range.clone());
+    let (key_text, value) = match field.text.split_once('=') {
+        Some((k, v)) => (k, Some(v)),
+        // A bare word: only its first word can be a key.
+        None => (field.text.split_whitespace().next().unwrap_or(""), None),
+    };
+    let key_lower = key_text.to_lowercase();
+    let key_span = span_of(field.range.start..field.range.start + key_text.len());
+    let Some(key) = MountKey::from_name(&key_lower) else {
+        let mut err = IrError::new(IrErrorKind::MountUnknownKey { key: key_lower }, key_span);
+        if let Some(s) = suggest(key_text, ALL_KEYS) {
+            err = err.with_help(format!("did you mean `{s}`?"));
+        }
+        errors.push(err);
+        return None;
+    };
+    if value.is_none() && !key.allows_bare() {
+        errors.push(missing_value(key, key_span));
+        return None;
+    }
+    let value = value.map(|v| {
+        let start = field.range.start + key_text.len() + 1;
+        Word::new(v.to_string(), span_of(start..start + v.len()))
+    });
+    Some(MountField {
+        key,
+        value,
+        span: field_span,
+    })
+}
+
+/// What the mount needs before expansion: its kind from a literal `type=`,
+/// and its `from` (which may not hold a variable).
+fn note_type_and_from(field: &MountField, mount: &mut Mount, errors: &mut Vec<IrError>) {
+    if let (MountKey::Type, Some(v)) = (field.key, &field.value) {
+        if let Some(t) = MountType::parse(&v.value) {
+            mount.kind = t;
+        }
+    }
+    if let (MountKey::From, Some(v)) = (field.key, &field.value) {
+        if has_variable_before_end(&v.value) {
+            errors.push(IrError::new(
+                IrErrorKind::VariableInFrom {
+                    what: "mount option `from`".to_string(),
+                },
+                field.span,
+            ));
+        }
+        mount.from = Some(v.clone());
+    }
+}
+
+/// With no `$` in any value there is nothing to expand: run the value checks
+/// of [`Mount::resolve`] now.
+fn check_mount_without_variables(mount: &Mount, errors: &mut Vec<IrError>) {
     let has_dollar = mount
         .fields
         .iter()
@@ -279,7 +307,6 @@ pub(super) fn parse_mount(flag: &Spanned<String>, errors: &mut Vec<IrError>) -> 
             errors.push(e);
         }
     }
-    mount
 }
 
 /// `$` anywhere but as the last character (upstream's `\$.` check).
@@ -405,97 +432,117 @@ impl Mount {
         c: &mut Collected,
         expand: &mut dyn FnMut(&Word) -> Result<String, E>,
     ) -> Result<(), MountFail<E>> {
-        let span = field.span;
-        let kind = c.kind();
         let Some(word) = &field.value else {
-            match field.key {
-                MountKey::ReadOnly => c.read_only = Some(true),
-                MountKey::ReadWrite => c.read_only = Some(false),
-                MountKey::Required if matches!(kind, MountType::Secret | MountType::Ssh) => {
-                    c.required = true;
-                }
-                MountKey::Required => return Err(not_allowed(field.key, kind, span).into()),
-                key => return Err(missing_value(key, span).into()),
-            }
-            return Ok(());
+            return apply_bare_key(field, c).map_err(MountFail::Ir);
         };
         let value = if field.key == MountKey::From {
             word.value.clone()
         } else {
             expand(word).map_err(MountFail::Expand)?
         };
-        let key = field.key.name();
-        let bool_value = |v: &str| {
-            parse_go_bool(v).ok_or_else(|| invalid_value(key, v, "`true` or `false`", span))
-        };
-        match field.key {
-            MountKey::Type => {
-                let Some(t) = MountType::parse(&value) else {
-                    let err =
-                        invalid_value(key, &value, "one of bind, cache, tmpfs, secret, ssh", span);
-                    return Err(match suggest(&value, MOUNT_TYPES) {
-                        Some(s) => err.with_help(format!("did you mean `type={s}`?")),
-                        None => err,
-                    }
-                    .into());
-                };
-                c.ty = Some((t, span));
-            }
-            MountKey::From => c.from = Some((value, span)),
-            MountKey::Source => c.source = Some((value, span)),
-            MountKey::Target => c.target = Some((value, span)),
-            MountKey::ReadOnly => c.read_only = Some(bool_value(&value)?),
-            MountKey::ReadWrite => c.read_only = Some(!bool_value(&value)?),
-            MountKey::Required => {
-                if !matches!(kind, MountType::Secret | MountType::Ssh) {
-                    return Err(not_allowed(field.key, kind, span).into());
-                }
-                c.required = bool_value(&value)?;
-            }
-            MountKey::Size => {
-                if kind != MountType::Tmpfs {
-                    return Err(not_allowed(field.key, kind, span).into());
-                }
-                let size = ram_in_bytes(&value)
-                    .ok_or_else(|| invalid_value(key, &value, "a size like `64m` or `1g`", span))?;
-                c.size = Some(size);
-            }
-            MountKey::Id => c.id = Some((value, span)),
-            MountKey::Sharing => {
-                let s = match value.to_lowercase().as_str() {
-                    "shared" => CacheSharing::Shared,
-                    "private" => CacheSharing::Private,
-                    "locked" => CacheSharing::Locked,
-                    _ => {
-                        let err =
-                            invalid_value(key, &value, "one of shared, private, locked", span);
-                        return Err(match suggest(&value, SHARING_MODES) {
-                            Some(s) => err.with_help(format!("did you mean `sharing={s}`?")),
-                            None => err,
-                        }
-                        .into());
-                    }
-                };
-                c.sharing = Some((s, span));
-            }
-            MountKey::Mode => {
-                let m = u32::from_str_radix(&value, 8)
-                    .map_err(|_| invalid_value(key, &value, "an octal number like 0755", span))?;
-                c.mode = Some((m, span));
-            }
-            MountKey::Uid | MountKey::Gid => {
-                let n: u32 = value
-                    .parse()
-                    .map_err(|_| invalid_value(key, &value, "a decimal number like 1000", span))?;
-                if field.key == MountKey::Uid {
-                    c.uid = Some((n, span));
-                } else {
-                    c.gid = Some((n, span));
-                }
-            }
-            MountKey::Env => c.env = Some((value, span)),
-        }
+        apply_value(field.key, value, field.span, c)?;
         Ok(())
+    }
+}
+
+/// A key written without `=value`: `readonly`, `readwrite`, or `required`
+/// (on secret and ssh mounts only).
+fn apply_bare_key(field: &MountField, c: &mut Collected) -> Result<(), IrError> {
+    let span = field.span;
+    let kind = c.kind();
+    match field.key {
+        MountKey::ReadOnly => c.read_only = Some(true),
+        MountKey::ReadWrite => c.read_only = Some(false),
+        MountKey::Required if matches!(kind, MountType::Secret | MountType::Ssh) => {
+            c.required = true;
+        }
+        MountKey::Required => return Err(not_allowed(field.key, kind, span)),
+        key => return Err(missing_value(key, span)),
+    }
+    Ok(())
+}
+
+/// Check and record the (expanded) value of one key, against the mount type
+/// set so far.
+fn apply_value(
+    field_key: MountKey,
+    value: String,
+    span: TextRange,
+    c: &mut Collected,
+) -> Result<(), IrError> {
+    let kind = c.kind();
+    let key = field_key.name();
+    let bool_value =
+        |v: &str| parse_go_bool(v).ok_or_else(|| invalid_value(key, v, "`true` or `false`", span));
+    match field_key {
+        MountKey::Type => c.ty = Some((parse_type_value(&value, span)?, span)),
+        MountKey::From => c.from = Some((value, span)),
+        MountKey::Source => c.source = Some((value, span)),
+        MountKey::Target => c.target = Some((value, span)),
+        MountKey::ReadOnly => c.read_only = Some(bool_value(&value)?),
+        MountKey::ReadWrite => c.read_only = Some(!bool_value(&value)?),
+        MountKey::Required => {
+            if !matches!(kind, MountType::Secret | MountType::Ssh) {
+                return Err(not_allowed(field_key, kind, span));
+            }
+            c.required = bool_value(&value)?;
+        }
+        MountKey::Size => {
+            if kind != MountType::Tmpfs {
+                return Err(not_allowed(field_key, kind, span));
+            }
+            let size = ram_in_bytes(&value)
+                .ok_or_else(|| invalid_value(key, &value, "a size like `64m` or `1g`", span))?;
+            c.size = Some(size);
+        }
+        MountKey::Id => c.id = Some((value, span)),
+        MountKey::Sharing => c.sharing = Some((parse_sharing_value(&value, span)?, span)),
+        MountKey::Mode => {
+            let m = u32::from_str_radix(&value, 8)
+                .map_err(|_| invalid_value(key, &value, "an octal number like 0755", span))?;
+            c.mode = Some((m, span));
+        }
+        MountKey::Uid | MountKey::Gid => {
+            let n: u32 = value
+                .parse()
+                .map_err(|_| invalid_value(key, &value, "a decimal number like 1000", span))?;
+            if field_key == MountKey::Uid {
+                c.uid = Some((n, span));
+            } else {
+                c.gid = Some((n, span));
+            }
+        }
+        MountKey::Env => c.env = Some((value, span)),
+    }
+    Ok(())
+}
+
+/// The value of `type=`, with a suggestion when it is misspelt.
+fn parse_type_value(value: &str, span: TextRange) -> Result<MountType, IrError> {
+    MountType::parse(value).ok_or_else(|| {
+        let key = MountKey::Type.name();
+        let err = invalid_value(key, value, "one of bind, cache, tmpfs, secret, ssh", span);
+        match suggest(value, MOUNT_TYPES) {
+            Some(s) => err.with_help(format!("did you mean `type={s}`?")),
+            None => err,
+        }
+    })
+}
+
+/// The value of `sharing=`, with a suggestion when it is misspelt.
+fn parse_sharing_value(value: &str, span: TextRange) -> Result<CacheSharing, IrError> {
+    match value.to_lowercase().as_str() {
+        "shared" => Ok(CacheSharing::Shared),
+        "private" => Ok(CacheSharing::Private),
+        "locked" => Ok(CacheSharing::Locked),
+        _ => {
+            let key = MountKey::Sharing.name();
+            let err = invalid_value(key, value, "one of shared, private, locked", span);
+            Err(match suggest(value, SHARING_MODES) {
+                Some(s) => err.with_help(format!("did you mean `sharing={s}`?")),
+                None => err,
+            })
+        }
     }
 }
 

@@ -254,38 +254,59 @@ pub(crate) fn lower_healthcheck(node: &Node, errors: &mut Vec<IrError>) -> Optio
             kind.span,
         ));
     }
-    let mut duration = |name: &str| -> Option<Duration> {
-        let w = flags.string(name)?;
-        if w.value.is_empty() {
-            return None;
-        }
-        let invalid = IrErrorKind::InvalidDuration {
-            flag: name.to_string(),
-            value: w.value.clone(),
-        };
-        match parse_go_duration(&w.value) {
-            Ok(Some(d)) if d.is_zero() => Some(d),
-            Ok(Some(d)) if d >= Duration::from_millis(1) => Some(d),
-            Ok(_) => {
-                errors.push(IrError::new(
-                    IrErrorKind::DurationTooShort {
-                        flag: name.to_string(),
-                    },
-                    w.span,
-                ));
-                None
-            }
-            Err(()) => {
-                errors.push(IrError::new(invalid, w.span));
-                None
-            }
-        }
+    let interval = healthcheck_duration(&flags, "interval", errors);
+    let timeout = healthcheck_duration(&flags, "timeout", errors);
+    let start_period = healthcheck_duration(&flags, "start-period", errors);
+    let start_interval = healthcheck_duration(&flags, "start-interval", errors);
+    let retries = healthcheck_retries(&flags, errors);
+    Some(Healthcheck::Cmd {
+        test,
+        interval,
+        timeout,
+        start_period,
+        start_interval,
+        retries,
+    })
+}
+
+/// A HEALTHCHECK duration flag: unset or empty is `None`; otherwise zero or
+/// at least 1ms, as a Go duration.
+fn healthcheck_duration(
+    flags: &crate::ir::flags::Flags,
+    name: &str,
+    errors: &mut Vec<IrError>,
+) -> Option<Duration> {
+    let w = flags.string(name)?;
+    if w.value.is_empty() {
+        return None;
+    }
+    let invalid = IrErrorKind::InvalidDuration {
+        flag: name.to_string(),
+        value: w.value.clone(),
     };
-    let interval = duration("interval");
-    let timeout = duration("timeout");
-    let start_period = duration("start-period");
-    let start_interval = duration("start-interval");
-    let retries = match flags.string("retries") {
+    match parse_go_duration(&w.value) {
+        Ok(Some(d)) if d.is_zero() => Some(d),
+        Ok(Some(d)) if d >= Duration::from_millis(1) => Some(d),
+        Ok(_) => {
+            errors.push(IrError::new(
+                IrErrorKind::DurationTooShort {
+                    flag: name.to_string(),
+                },
+                w.span,
+            ));
+            None
+        }
+        Err(()) => {
+            errors.push(IrError::new(invalid, w.span));
+            None
+        }
+    }
+}
+
+/// HEALTHCHECK `--retries`: unset or empty is `None`; otherwise a
+/// non-negative `i32`.
+fn healthcheck_retries(flags: &crate::ir::flags::Flags, errors: &mut Vec<IrError>) -> Option<i32> {
+    match flags.string("retries") {
         Some(w) if !w.value.is_empty() => match w.value.parse::<i32>() {
             Ok(n) if n >= 0 => Some(n),
             _ => {
@@ -299,13 +320,5 @@ pub(crate) fn lower_healthcheck(node: &Node, errors: &mut Vec<IrError>) -> Optio
             }
         },
         _ => None,
-    };
-    Some(Healthcheck::Cmd {
-        test,
-        interval,
-        timeout,
-        start_period,
-        start_interval,
-        retries,
-    })
+    }
 }

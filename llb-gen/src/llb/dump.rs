@@ -43,10 +43,7 @@ fn owner(o: &Option<pb::ChownOpt>) -> String {
 /// Renders a Definition as text (see the module docs).
 pub fn dump(def: &pb::Definition) -> String {
     let mut out = String::new();
-    let mut pos: HashMap<String, usize> = HashMap::new();
-    for (i, bytes) in def.def.iter().enumerate() {
-        pos.insert(digest_of(bytes), i);
-    }
+    let pos = op_positions(def);
     for (i, bytes) in def.def.iter().enumerate() {
         let dgst = digest_of(bytes);
         let op = match pb::Op::decode(bytes.as_slice()) {
@@ -56,88 +53,121 @@ pub fn dump(def: &pb::Definition) -> String {
                 continue;
             }
         };
-        let kind = match &op.op {
-            None => "terminal",
-            Some(pb::op::Op::Exec(_)) => "exec",
-            Some(pb::op::Op::Source(_)) => "source",
-            Some(pb::op::Op::File(_)) => "file",
-            Some(pb::op::Op::Build(_)) => "build",
-            Some(pb::op::Op::Merge(_)) => "merge",
-            Some(pb::op::Op::Diff(_)) => "diff",
-        };
-        let _ = writeln!(out, "#{i} {} {kind}", short(&dgst));
-        for (j, inp) in op.inputs.iter().enumerate() {
-            let target = pos
-                .get(&inp.digest)
-                .map_or_else(|| format!("?{}", short(&inp.digest)), |p| format!("#{p}"));
-            let _ = writeln!(out, "  input {j}: {target}:{}", inp.index);
-        }
-        if let Some(p) = &op.platform {
-            let _ = writeln!(out, "  platform: {}", platform(p));
-        }
-        if let Some(c) = &op.constraints {
-            if !c.filter.is_empty() {
-                let _ = writeln!(out, "  constraints: {:?}", c.filter);
-            }
-        }
-        match &op.op {
-            Some(pb::op::Op::Source(s)) => dump_source(&mut out, s),
-            Some(pb::op::Op::Exec(e)) => dump_exec(&mut out, e),
-            Some(pb::op::Op::File(f)) => dump_file(&mut out, f),
-            Some(pb::op::Op::Merge(m)) => {
-                let v: Vec<i64> = m.inputs.iter().map(|i| i.input).collect();
-                let _ = writeln!(out, "  merge inputs: {v:?}");
-            }
-            Some(pb::op::Op::Diff(d)) => {
-                let l = d.lower.map_or(-1, |x| x.input);
-                let u = d.upper.map_or(-1, |x| x.input);
-                let _ = writeln!(out, "  diff lower={l} upper={u}");
-            }
-            Some(pb::op::Op::Build(b)) => {
-                let _ = writeln!(out, "  build builder={}", b.builder);
-            }
-            None => {}
-        }
+        let _ = writeln!(out, "#{i} {} {}", short(&dgst), op_kind(&op));
+        dump_op_header(&mut out, &op, &pos);
+        dump_op_body(&mut out, &op);
         if let Some(md) = def.metadata.get(&dgst) {
             dump_metadata(&mut out, md);
         }
         if let Some(locs) = def.source.as_ref().and_then(|s| s.locations.get(&dgst)) {
-            for l in &locs.locations {
-                let lines: Vec<String> = l
-                    .ranges
-                    .iter()
-                    .map(|r| {
-                        let s = r.start.map_or(0, |p| p.line);
-                        let e = r.end.map_or(0, |p| p.line);
-                        if s == e {
-                            s.to_string()
-                        } else {
-                            format!("{s}-{e}")
-                        }
-                    })
-                    .collect();
-                let _ = writeln!(
-                    out,
-                    "  location: source {} lines {}",
-                    l.source_index,
-                    lines.join(",")
-                );
-            }
+            dump_locations(&mut out, locs);
         }
     }
     if let Some(src) = &def.source {
-        for (i, info) in src.infos.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "source {i}: {:?} language={:?} {} bytes, definition: {}",
-                info.filename,
-                info.language,
-                info.data.len(),
-                info.definition.as_ref().map_or(0, |d| d.def.len())
-            );
-        }
+        dump_source_infos(&mut out, src);
     }
     out
+}
+
+/// The position in `def` of each op, by digest.
+fn op_positions(def: &pb::Definition) -> HashMap<String, usize> {
+    let mut pos: HashMap<String, usize> = HashMap::new();
+    for (i, bytes) in def.def.iter().enumerate() {
+        pos.insert(digest_of(bytes), i);
+    }
+    pos
+}
+
+/// The word naming the op's kind in its block's heading.
+fn op_kind(op: &pb::Op) -> &'static str {
+    match &op.op {
+        None => "terminal",
+        Some(pb::op::Op::Exec(_)) => "exec",
+        Some(pb::op::Op::Source(_)) => "source",
+        Some(pb::op::Op::File(_)) => "file",
+        Some(pb::op::Op::Build(_)) => "build",
+        Some(pb::op::Op::Merge(_)) => "merge",
+        Some(pb::op::Op::Diff(_)) => "diff",
+    }
+}
+
+/// The lines every kind of op has: its inputs, platform and constraints.
+fn dump_op_header(out: &mut String, op: &pb::Op, pos: &HashMap<String, usize>) {
+    for (j, inp) in op.inputs.iter().enumerate() {
+        let target = pos
+            .get(&inp.digest)
+            .map_or_else(|| format!("?{}", short(&inp.digest)), |p| format!("#{p}"));
+        let _ = writeln!(out, "  input {j}: {target}:{}", inp.index);
+    }
+    if let Some(p) = &op.platform {
+        let _ = writeln!(out, "  platform: {}", platform(p));
+    }
+    if let Some(c) = &op.constraints {
+        if !c.filter.is_empty() {
+            let _ = writeln!(out, "  constraints: {:?}", c.filter);
+        }
+    }
+}
+
+/// The lines of the op's own kind.
+fn dump_op_body(out: &mut String, op: &pb::Op) {
+    match &op.op {
+        Some(pb::op::Op::Source(s)) => dump_source(out, s),
+        Some(pb::op::Op::Exec(e)) => dump_exec(out, e),
+        Some(pb::op::Op::File(f)) => dump_file(out, f),
+        Some(pb::op::Op::Merge(m)) => {
+            let v: Vec<i64> = m.inputs.iter().map(|i| i.input).collect();
+            let _ = writeln!(out, "  merge inputs: {v:?}");
+        }
+        Some(pb::op::Op::Diff(d)) => {
+            let l = d.lower.map_or(-1, |x| x.input);
+            let u = d.upper.map_or(-1, |x| x.input);
+            let _ = writeln!(out, "  diff lower={l} upper={u}");
+        }
+        Some(pb::op::Op::Build(b)) => {
+            let _ = writeln!(out, "  build builder={}", b.builder);
+        }
+        None => {}
+    }
+}
+
+/// One `location:` line per source location of an op, its line ranges joined.
+fn dump_locations(out: &mut String, locs: &pb::Locations) {
+    for l in &locs.locations {
+        let lines: Vec<String> = l
+            .ranges
+            .iter()
+            .map(|r| {
+                let s = r.start.map_or(0, |p| p.line);
+                let e = r.end.map_or(0, |p| p.line);
+                if s == e {
+                    s.to_string()
+                } else {
+                    format!("{s}-{e}")
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  location: source {} lines {}",
+            l.source_index,
+            lines.join(",")
+        );
+    }
+}
+
+/// The trailing `source N:` lines describing the source files.
+fn dump_source_infos(out: &mut String, src: &pb::Source) {
+    for (i, info) in src.infos.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "source {i}: {:?} language={:?} {} bytes, definition: {}",
+            info.filename,
+            info.language,
+            info.data.len(),
+            info.definition.as_ref().map_or(0, |d| d.def.len())
+        );
+    }
 }
 
 fn dump_source(out: &mut String, s: &pb::SourceOp) {
@@ -149,35 +179,7 @@ fn dump_source(out: &mut String, s: &pb::SourceOp) {
 
 fn dump_exec(out: &mut String, e: &pb::ExecOp) {
     if let Some(m) = &e.meta {
-        let _ = writeln!(out, "  args: {:?}", m.args);
-        for env in &m.env {
-            let _ = writeln!(out, "  env {env:?}");
-        }
-        let _ = writeln!(out, "  cwd: {:?}", m.cwd);
-        if !m.user.is_empty() {
-            let _ = writeln!(out, "  user: {:?}", m.user);
-        }
-        if !m.hostname.is_empty() {
-            let _ = writeln!(out, "  hostname: {:?}", m.hostname);
-        }
-        if !m.cgroup_parent.is_empty() {
-            let _ = writeln!(out, "  cgroup_parent: {:?}", m.cgroup_parent);
-        }
-        for h in &m.extra_hosts {
-            let _ = writeln!(out, "  extra_host {}={}", h.host, h.ip);
-        }
-        for u in &m.ulimit {
-            let _ = writeln!(out, "  ulimit {}={}:{}", u.name, u.soft, u.hard);
-        }
-        if let Some(p) = &m.proxy_env {
-            let _ = writeln!(out, "  proxy_env: {p:?}");
-        }
-        if !m.valid_exit_codes.is_empty() {
-            let _ = writeln!(out, "  valid_exit_codes: {:?}", m.valid_exit_codes);
-        }
-        if m.remove_mount_stubs_recursive {
-            let _ = writeln!(out, "  remove_mount_stubs_recursive");
-        }
+        dump_exec_meta(out, m);
     }
     if e.network != 0 {
         let _ = writeln!(
@@ -194,42 +196,7 @@ fn dump_exec(out: &mut String, e: &pb::ExecOp) {
         );
     }
     for m in &e.mounts {
-        let ty = pb::MountType::try_from(m.mount_type).map_or("?", |t| t.as_str_name());
-        let mut line = format!(
-            "  mount {:?} {ty} input={} output={}",
-            m.dest, m.input, m.output
-        );
-        if m.readonly {
-            line.push_str(" readonly");
-        }
-        if !m.selector.is_empty() {
-            let _ = write!(line, " selector={:?}", m.selector);
-        }
-        if let Some(c) = &m.cache_opt {
-            let sharing = pb::CacheSharingOpt::try_from(c.sharing).map_or("?", |s| s.as_str_name());
-            let _ = write!(line, " cache id={:?} sharing={sharing}", c.id);
-        }
-        if let Some(t) = &m.tmpfs_opt {
-            let _ = write!(line, " size={}", t.size);
-        }
-        if let Some(s) = &m.secret_opt {
-            let _ = write!(
-                line,
-                " secret id={:?} uid={} gid={} mode={:o} optional={}",
-                s.id, s.uid, s.gid, s.mode, s.optional
-            );
-        }
-        if let Some(s) = &m.ssh_opt {
-            let _ = write!(
-                line,
-                " ssh id={:?} uid={} gid={} mode={:o} optional={}",
-                s.id, s.uid, s.gid, s.mode, s.optional
-            );
-        }
-        if m.content_cache != 0 {
-            let _ = write!(line, " content_cache={}", m.content_cache);
-        }
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", mount_line(m));
     }
     for s in &e.secretenv {
         let _ = writeln!(
@@ -238,6 +205,79 @@ fn dump_exec(out: &mut String, e: &pb::ExecOp) {
             s.name, s.id, s.optional
         );
     }
+}
+
+/// The lines of an exec's process: args, env, cwd and the optional settings.
+fn dump_exec_meta(out: &mut String, m: &pb::Meta) {
+    let _ = writeln!(out, "  args: {:?}", m.args);
+    for env in &m.env {
+        let _ = writeln!(out, "  env {env:?}");
+    }
+    let _ = writeln!(out, "  cwd: {:?}", m.cwd);
+    if !m.user.is_empty() {
+        let _ = writeln!(out, "  user: {:?}", m.user);
+    }
+    if !m.hostname.is_empty() {
+        let _ = writeln!(out, "  hostname: {:?}", m.hostname);
+    }
+    if !m.cgroup_parent.is_empty() {
+        let _ = writeln!(out, "  cgroup_parent: {:?}", m.cgroup_parent);
+    }
+    for h in &m.extra_hosts {
+        let _ = writeln!(out, "  extra_host {}={}", h.host, h.ip);
+    }
+    for u in &m.ulimit {
+        let _ = writeln!(out, "  ulimit {}={}:{}", u.name, u.soft, u.hard);
+    }
+    if let Some(p) = &m.proxy_env {
+        let _ = writeln!(out, "  proxy_env: {p:?}");
+    }
+    if !m.valid_exit_codes.is_empty() {
+        let _ = writeln!(out, "  valid_exit_codes: {:?}", m.valid_exit_codes);
+    }
+    if m.remove_mount_stubs_recursive {
+        let _ = writeln!(out, "  remove_mount_stubs_recursive");
+    }
+}
+
+/// One exec mount's `mount` line (without the newline).
+fn mount_line(m: &pb::Mount) -> String {
+    let ty = pb::MountType::try_from(m.mount_type).map_or("?", |t| t.as_str_name());
+    let mut line = format!(
+        "  mount {:?} {ty} input={} output={}",
+        m.dest, m.input, m.output
+    );
+    if m.readonly {
+        line.push_str(" readonly");
+    }
+    if !m.selector.is_empty() {
+        let _ = write!(line, " selector={:?}", m.selector);
+    }
+    if let Some(c) = &m.cache_opt {
+        let sharing = pb::CacheSharingOpt::try_from(c.sharing).map_or("?", |s| s.as_str_name());
+        let _ = write!(line, " cache id={:?} sharing={sharing}", c.id);
+    }
+    if let Some(t) = &m.tmpfs_opt {
+        let _ = write!(line, " size={}", t.size);
+    }
+    if let Some(s) = &m.secret_opt {
+        let _ = write!(
+            line,
+            " secret id={:?} uid={} gid={} mode={:o} optional={}",
+            s.id, s.uid, s.gid, s.mode, s.optional
+        );
+    }
+    if let Some(s) = &m.ssh_opt {
+        let _ = write!(
+            line,
+            " ssh id={:?} uid={} gid={} mode={:o} optional={}",
+            s.id, s.uid, s.gid, s.mode, s.optional
+        );
+    }
+    if m.content_cache != 0 {
+        let _ = write!(line, " content_cache={}", m.content_cache);
+    }
+    line
 }
 
 fn dump_file(out: &mut String, f: &pb::FileOp) {

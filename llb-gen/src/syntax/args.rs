@@ -91,90 +91,126 @@ enum Phase {
 /// `--`. Returns where the rest starts and the flags.
 fn extract_flags(text: &str, lo: usize, hi: usize) -> (usize, Vec<Word>) {
     let s = text.get(lo..hi).unwrap_or("");
-    let mut flags: Vec<Word> = Vec::new();
-    let mut phase = Phase::Spaces;
-    let mut word = String::new();
-    let mut word_lo = lo;
-    let mut blank_ok = false;
+    let mut scan = FlagScan {
+        flags: Vec::new(),
+        phase: Phase::Spaces,
+        word: String::new(),
+        word_lo: lo,
+        blank_ok: false,
+    };
     let mut it = s.char_indices().peekable();
     loop {
         let Some((i, ch)) = it.next() else {
-            // End of input inside a word: keep it unless it is a bare `--`.
-            if phase != Phase::Spaces && word != "--" && (blank_ok || !word.is_empty()) {
-                flags.push(Word {
-                    value: word,
-                    lo: word_lo,
-                    hi,
-                });
-            }
-            return (hi, flags);
+            return (hi, scan.finish(hi));
         };
         let pos = lo + i;
-        match phase {
-            Phase::Spaces => {
-                if ch.is_whitespace() {
-                    continue;
-                }
-                let dash2 = s[i..].starts_with("--");
-                if !dash2 {
-                    return (pos, flags);
-                }
-                phase = Phase::Word;
-                word_lo = pos;
+        if scan.phase == Phase::Spaces {
+            if ch.is_whitespace() {
+                continue;
             }
-            Phase::Word | Phase::Quote(_) => {}
+            let dash2 = s[i..].starts_with("--");
+            if !dash2 {
+                return (pos, scan.flags);
+            }
+            scan.phase = Phase::Word;
+            scan.word_lo = pos;
         }
-        match phase {
+        match scan.phase {
             Phase::Word => {
-                if ch.is_whitespace() {
-                    phase = Phase::Spaces;
-                    if word == "--" {
-                        return (pos, flags);
-                    }
-                    if blank_ok || !word.is_empty() {
-                        flags.push(Word {
-                            value: std::mem::take(&mut word),
-                            lo: word_lo,
-                            hi: pos,
-                        });
-                    }
-                    word.clear();
-                    blank_ok = false;
-                    continue;
+                if scan.word_char(ch, pos, &mut it) {
+                    return (pos, scan.flags);
                 }
-                if ch == '\'' || ch == '"' {
-                    phase = Phase::Quote(ch);
-                    blank_ok = true;
-                    continue;
-                }
-                if ch == '\\' {
-                    match it.next() {
-                        Some((_, next)) => word.push(next),
-                        None => {
-                            phase = Phase::Word;
-                            continue;
-                        }
-                    }
-                    continue;
-                }
-                word.push(ch);
             }
-            Phase::Quote(q) => {
-                if ch == q {
-                    phase = Phase::Word;
-                    continue;
-                }
-                if ch == '\\' {
-                    match it.next() {
-                        Some((_, next)) => word.push(next),
-                        None => phase = Phase::Word,
-                    }
-                    continue;
-                }
-                word.push(ch);
-            }
+            Phase::Quote(q) => scan.quoted_char(q, ch, &mut it),
             Phase::Spaces => {}
         }
+    }
+}
+
+/// The state of [`extract_flags`] between two characters.
+struct FlagScan {
+    /// The flags read so far.
+    flags: Vec<Word>,
+    phase: Phase,
+    /// The flag being read, quotes removed and `\` applied.
+    word: String,
+    word_lo: usize,
+    /// Whether the flag being read had quotes (so it counts even if empty).
+    blank_ok: bool,
+}
+
+impl FlagScan {
+    /// One character of a flag, outside quotes. Returns `true` when the
+    /// word was a bare `--`, which ends the flags.
+    fn word_char(
+        &mut self,
+        ch: char,
+        pos: usize,
+        it: &mut impl Iterator<Item = (usize, char)>,
+    ) -> bool {
+        if ch.is_whitespace() {
+            self.phase = Phase::Spaces;
+            if self.word == "--" {
+                return true;
+            }
+            if self.blank_ok || !self.word.is_empty() {
+                self.flags.push(Word {
+                    value: std::mem::take(&mut self.word),
+                    lo: self.word_lo,
+                    hi: pos,
+                });
+            }
+            self.word.clear();
+            self.blank_ok = false;
+            return false;
+        }
+        if ch == '\'' || ch == '"' {
+            self.phase = Phase::Quote(ch);
+            self.blank_ok = true;
+            return false;
+        }
+        if ch == '\\' {
+            match it.next() {
+                Some((_, next)) => self.word.push(next),
+                None => self.phase = Phase::Word,
+            }
+            return false;
+        }
+        self.word.push(ch);
+        false
+    }
+
+    /// One character of a flag inside the quote `q`.
+    fn quoted_char(&mut self, q: char, ch: char, it: &mut impl Iterator<Item = (usize, char)>) {
+        if ch == q {
+            self.phase = Phase::Word;
+            return;
+        }
+        if ch == '\\' {
+            match it.next() {
+                Some((_, next)) => self.word.push(next),
+                None => self.phase = Phase::Word,
+            }
+            return;
+        }
+        self.word.push(ch);
+    }
+
+    /// The flags at the end of the input, the word being read kept unless it
+    /// is a bare `--`.
+    fn finish(self, hi: usize) -> Vec<Word> {
+        let mut flags = self.flags;
+        if self.phase != Phase::Spaces
+            && self.word != "--"
+            && (self.blank_ok || !self.word.is_empty())
+        {
+            flags.push(Word {
+                value: self.word,
+                lo: self.word_lo,
+                hi,
+            });
+        }
+        flags
     }
 }
 

@@ -465,71 +465,8 @@ impl<'a> Expander<'a> {
                 None if self.lx.skip_unset_env => format!("${{{name}}}"),
                 None => String::new(),
             }),
-            ':' | '+' | '-' | '?' | '#' | '%' => {
-                let colon = ch == ':';
-                let op = if colon {
-                    match self.next() {
-                        Some(op) => op,
-                        None => {
-                            return Err(WordError::new(WordErrorKind::MissingClosingBrace, opened))
-                        }
-                    }
-                } else {
-                    ch
-                };
-                let mod_range = mod_start..self.pos;
-                let modifier = self.src.get(mod_range.clone()).unwrap_or("").to_owned();
-                let pattern_mode = op == '#' || op == '%';
-                if colon && pattern_mode {
-                    return Err(WordError::new(
-                        WordErrorKind::UnsupportedModifier { modifier },
-                        mod_range,
-                    ));
-                }
-                let word = self.nested(
-                    '}',
-                    pattern_mode,
-                    &opened,
-                    WordErrorKind::MissingClosingBrace,
-                )?;
-                let value = self.lookup(name);
-                let Some(value) = value else {
-                    if self.lx.skip_unset_env {
-                        return Ok(format!("${{{name}{modifier}{word}}}"));
-                    }
-                    return self.unset_modifier(name, op, word, modifier, mod_range, start);
-                };
-                let empty = colon && value.is_empty();
-                match op {
-                    '-' => Ok(if empty { word } else { value }),
-                    '+' => Ok(if empty { String::new() } else { word }),
-                    '?' if empty => {
-                        Err(self.required(name, word, "is not allowed to be empty", start))
-                    }
-                    '?' => Ok(value),
-                    '#' | '%' => self.trim(op, &word, &value, start),
-                    _ => Err(WordError::new(
-                        WordErrorKind::UnsupportedModifier { modifier },
-                        mod_range,
-                    )),
-                }
-            }
-            '/' => {
-                let replace_all = self.peek() == Some('/');
-                if replace_all {
-                    self.next();
-                }
-                let pattern = self.nested('/', true, &opened, WordErrorKind::MissingPatternEnd)?;
-                let replacement =
-                    self.nested('}', true, &opened, WordErrorKind::MissingClosingBrace)?;
-                let Some(value) = self.lookup(name) else {
-                    if self.lx.skip_unset_env {
-                        return Ok(format!("${{{name}/{pattern}/{replacement}}}"));
-                    }
-                    return self.replace(&pattern, "", &replacement, replace_all, start);
-                };
-                self.replace(&pattern, &value, &replacement, replace_all, start)
-            }
+            ':' | '+' | '-' | '?' | '#' | '%' => self.braced_modifier(name, ch, mod_start, start),
+            '/' => self.braced_replace(name, start),
             other => Err(WordError::new(
                 WordErrorKind::UnsupportedModifier {
                     modifier: other.to_string(),
@@ -537,6 +474,80 @@ impl<'a> Expander<'a> {
                 mod_start..mod_start + other.len_utf8(),
             )),
         }
+    }
+
+    /// `${name-word}`, `${name:+word}`, `${name?word}`, `${name#pattern}` and
+    /// the like, after the modifier's first character `ch` (at `mod_start`).
+    fn braced_modifier(
+        &mut self,
+        name: &str,
+        ch: char,
+        mod_start: usize,
+        start: usize,
+    ) -> Result<String, WordError> {
+        let opened = start..start + 2;
+        let colon = ch == ':';
+        let op = if colon {
+            match self.next() {
+                Some(op) => op,
+                None => return Err(WordError::new(WordErrorKind::MissingClosingBrace, opened)),
+            }
+        } else {
+            ch
+        };
+        let mod_range = mod_start..self.pos;
+        let modifier = self.src.get(mod_range.clone()).unwrap_or("").to_owned();
+        let pattern_mode = op == '#' || op == '%';
+        if colon && pattern_mode {
+            return Err(WordError::new(
+                WordErrorKind::UnsupportedModifier { modifier },
+                mod_range,
+            ));
+        }
+        let word = self.nested(
+            '}',
+            pattern_mode,
+            &opened,
+            WordErrorKind::MissingClosingBrace,
+        )?;
+        let value = self.lookup(name);
+        let Some(value) = value else {
+            if self.lx.skip_unset_env {
+                return Ok(format!("${{{name}{modifier}{word}}}"));
+            }
+            return self.unset_modifier(name, op, word, modifier, mod_range, start);
+        };
+        let empty = colon && value.is_empty();
+        match op {
+            '-' => Ok(if empty { word } else { value }),
+            '+' => Ok(if empty { String::new() } else { word }),
+            '?' if empty => Err(self.required(name, word, "is not allowed to be empty", start)),
+            '?' => Ok(value),
+            '#' | '%' => self.trim(op, &word, &value, start),
+            _ => Err(WordError::new(
+                WordErrorKind::UnsupportedModifier { modifier },
+                mod_range,
+            )),
+        }
+    }
+
+    /// `${name/pattern/replacement}` and `${name//pattern/replacement}`,
+    /// after the first `/`.
+    fn braced_replace(&mut self, name: &str, start: usize) -> Result<String, WordError> {
+        let opened = start..start + 2;
+        let replace_all = self.peek() == Some('/');
+        if replace_all {
+            self.next();
+        }
+        let pattern = self.nested('/', true, &opened, WordErrorKind::MissingPatternEnd)?;
+        let replacement = self.nested('}', true, &opened, WordErrorKind::MissingClosingBrace)?;
+        let Some(value) = self.lookup(name) else {
+            if self.lx.skip_unset_env {
+                return Ok(format!("${{{name}/{pattern}/{replacement}}}"));
+            }
+            return self.replace(&pattern, "", &replacement, replace_all, start);
+        };
+        self.replace(&pattern, &value, &replacement, replace_all, start)
     }
 
     /// A nested word up to `stop`; the end of the word there is `missing`.

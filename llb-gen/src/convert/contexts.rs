@@ -239,40 +239,9 @@ pub(super) fn load(
 ) -> Result<Loaded, ContextError> {
     let key = &pending.context.key;
     let value = &pending.context.value;
-    let plain = |state| Loaded {
-        state,
-        image: None,
-        config: None,
-        local: None,
-    };
     Ok(match &pending.source {
         ContextSource::Scratch => plain(llb::scratch()),
-        ContextSource::Image(raw) => {
-            let resolved = answer
-                .unwrap_or_else(|| Err("no answer from resolver".into()))
-                .map_err(|e| format!("{raw}: {e}"))?;
-            let op = llb::OpOptions::default()
-                .platform(pb_platform(platform))
-                .custom_name(format!("[context {key}] {raw}"));
-            let state = llb::image(
-                &resolved.reference,
-                llb::ImageOptions {
-                    op,
-                    ..Default::default()
-                },
-            );
-            if resolved.config.is_empty() {
-                return Ok(plain(state));
-            }
-            let mut image = Image::from_json(&resolved.config)?;
-            image.created = None;
-            Loaded {
-                state: with_image_config(state, &image),
-                image: Some(image),
-                config: Some(resolved.config),
-                local: None,
-            }
-        }
+        ContextSource::Image(raw) => load_image(key, raw, answer, platform)?,
         ContextSource::Git(url, g) => plain(llb::git(llb::GitOptions {
             host_path: g.host_path.clone(),
             full_url: g.remote.clone(),
@@ -295,29 +264,76 @@ pub(super) fn load(
                 ..Default::default()
             },
         )),
-        ContextSource::Local(name) => {
-            let shared = opts.local_shared_keys.get(key).map_or("", String::as_str);
-            let (state, follow_paths) = llb::local_later(
-                name,
-                llb::LocalOptions {
-                    session_id: opts.session_id.clone(),
-                    exclude_patterns: pending.local_excludes.clone(),
-                    shared_key_hint: Some(format!("context:{key}-{shared}")),
-                    op: llb::OpOptions::default()
-                        .custom_name(format!("[context {key}] load from client")),
-                    ..Default::default()
-                },
-            );
-            Loaded {
-                state,
-                local: Some(follow_paths),
-                ..plain(llb::scratch())
-            }
-        }
+        ContextSource::Local(name) => load_local(pending, name, opts),
         ContextSource::OciLayout(_) | ContextSource::Input(_) => {
             return Err(format!("unsupported context source {value} for {key}").into())
         }
     })
+}
+
+/// A named context not yet used: the loaded state, nothing else.
+fn plain(state: llb::State) -> Loaded {
+    Loaded {
+        state,
+        image: None,
+        config: None,
+        local: None,
+    }
+}
+
+/// A `docker-image://` context from the resolver's answer.
+fn load_image(
+    key: &str,
+    raw: &str,
+    answer: Option<Result<ResolvedImage, String>>,
+    platform: &Platform,
+) -> Result<Loaded, ContextError> {
+    let resolved = answer
+        .unwrap_or_else(|| Err("no answer from resolver".into()))
+        .map_err(|e| format!("{raw}: {e}"))?;
+    let op = llb::OpOptions::default()
+        .platform(pb_platform(platform))
+        .custom_name(format!("[context {key}] {raw}"));
+    let state = llb::image(
+        &resolved.reference,
+        llb::ImageOptions {
+            op,
+            ..Default::default()
+        },
+    );
+    if resolved.config.is_empty() {
+        return Ok(plain(state));
+    }
+    let mut image = Image::from_json(&resolved.config)?;
+    image.created = None;
+    Ok(Loaded {
+        state: with_image_config(state, &image),
+        image: Some(image),
+        config: Some(resolved.config),
+        local: None,
+    })
+}
+
+/// A `local:` context: the client directory, its follow paths filled in
+/// once dispatch knows which paths are used.
+fn load_local(pending: &Pending, name: &str, opts: &ConvertOptions) -> Loaded {
+    let key = &pending.context.key;
+    let shared = opts.local_shared_keys.get(key).map_or("", String::as_str);
+    let (state, follow_paths) = llb::local_later(
+        name,
+        llb::LocalOptions {
+            session_id: opts.session_id.clone(),
+            exclude_patterns: pending.local_excludes.clone(),
+            shared_key_hint: Some(format!("context:{key}-{shared}")),
+            op: llb::OpOptions::default().custom_name(format!("[context {key}] load from client")),
+            ..Default::default()
+        },
+    );
+    Loaded {
+        state,
+        local: Some(follow_paths),
+        ..plain(llb::scratch())
+    }
 }
 
 /// `State.WithImageConfig`: the config's env (where unset), working

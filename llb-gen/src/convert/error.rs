@@ -416,18 +416,8 @@ impl fmt::Display for ErrorKind {
             }
             K::NotBuilt { what } => f.write_str(what),
             K::DefinitionTooLarge(e) => e.fmt(f),
-            K::ImageConfigTooLarge(e) => write!(
-                f,
-                "the image config would be larger than {} bytes ({} bytes)",
-                grouped(e.max),
-                grouped(e.actual)
-            ),
-            K::StageTooLarge(e) => write!(
-                f,
-                "this stage's values (expanded words and history) total more than {} bytes: \
-                 its image config could not be sent to BuildKit",
-                grouped(e.max)
-            ),
+            K::ImageConfigTooLarge(e) => fmt_config_too_large(f, e),
+            K::StageTooLarge(e) => fmt_stage_too_large(f, e),
             K::MissingCapability { what, cap } => write!(
                 f,
                 "{what} needs the BuildKit capability `{cap}`, which this BuildKit daemon does not have"
@@ -454,17 +444,44 @@ impl fmt::Display for ErrorKind {
                 origin,
                 min,
                 max,
-            } => write!(
-                f,
-                "{EPOCH} {seconds} ({origin}) is out of range: expected Unix seconds from {} \
-                 ({}) to {} ({})",
-                min.0, min.1, max.0, max.1
-            ),
+            } => fmt_epoch_out_of_range(f, *seconds, origin, min, max),
         }
     }
 }
 
 const EPOCH: &str = "SOURCE_DATE_EPOCH";
+
+fn fmt_config_too_large(f: &mut fmt::Formatter<'_>, e: &Exceeded) -> fmt::Result {
+    write!(
+        f,
+        "the image config would be larger than {} bytes ({} bytes)",
+        grouped(e.max),
+        grouped(e.actual)
+    )
+}
+
+fn fmt_stage_too_large(f: &mut fmt::Formatter<'_>, e: &Exceeded) -> fmt::Result {
+    write!(
+        f,
+        "this stage's values (expanded words and history) total more than {} bytes: \
+         its image config could not be sent to BuildKit",
+        grouped(e.max)
+    )
+}
+
+fn fmt_epoch_out_of_range(
+    f: &mut fmt::Formatter<'_>,
+    seconds: i64,
+    origin: &str,
+    min: &(i64, String),
+    max: &(i64, String),
+) -> fmt::Result {
+    write!(
+        f,
+        "{EPOCH} {seconds} ({origin}) is out of range: expected Unix seconds from {} ({}) to {} ({})",
+        min.0, min.1, max.0, max.1
+    )
+}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

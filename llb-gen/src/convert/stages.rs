@@ -85,6 +85,46 @@ pub(crate) struct StageGraph {
     pub sources: HashMap<(NodeId, usize), Vec<Option<usize>>>,
 }
 
+/// A stage's `FROM --platform`, expanded with the global args and parsed.
+fn stage_platform(
+    st: &ir::Stage,
+    globals: &EnvList,
+    escape: char,
+    default_platform: &Platform,
+) -> Result<Option<Platform>, Error> {
+    let Some(p) = &st.platform else {
+        return Ok(None);
+    };
+    let v = expand_word(&p.value, globals, escape)
+        .map_err(|e| Error::new(ErrorKind::PlatformExpand(e), p.span))?;
+    if v.is_empty() {
+        let expression = p.value.clone();
+        return Err(Error::new(ErrorKind::EmptyPlatform { expression }, p.span));
+    }
+    parse_platform(&v, default_platform)
+        .map(Some)
+        .map_err(|reason| {
+            let expression = p.value.clone();
+            Error::new(ErrorKind::InvalidPlatform { expression, reason }, p.span)
+        })
+}
+
+/// The steps of a stage that count in its progress names (`[2/5]`).
+fn counted_steps(st: &ir::Stage) -> usize {
+    st.commands
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.instruction,
+                Instruction::Add(_)
+                    | Instruction::Copy(_)
+                    | Instruction::Run(_)
+                    | Instruction::Workdir(_)
+            )
+        })
+        .count()
+}
+
 impl StageGraph {
     /// Expand base names and platforms, and link `FROM <stage>`.
     pub(crate) fn build(
@@ -106,30 +146,7 @@ impl StageGraph {
                     st.base.span,
                 ));
             }
-            let platform = match &st.platform {
-                None => None,
-                Some(p) => {
-                    let v = expand_word(&p.value, globals, df.escape)
-                        .map_err(|e| Error::new(ErrorKind::PlatformExpand(e), p.span))?;
-                    if v.is_empty() {
-                        return Err(Error::new(
-                            ErrorKind::EmptyPlatform {
-                                expression: p.value.clone(),
-                            },
-                            p.span,
-                        ));
-                    }
-                    Some(parse_platform(&v, default_platform).map_err(|reason| {
-                        Error::new(
-                            ErrorKind::InvalidPlatform {
-                                expression: p.value.clone(),
-                                reason,
-                            },
-                            p.span,
-                        )
-                    })?)
-                }
-            };
+            let platform = stage_platform(st, globals, df.escape, default_platform)?;
             let name = st.name.as_ref().map(|n| n.value.to_ascii_lowercase());
             // A named context with the stage's name replaces the stage.
             let context = name.as_deref().and_then(|n| {
@@ -141,18 +158,7 @@ impl StageGraph {
             } else {
                 g.by_name.get(&base_name).copied()
             };
-            let mut total = usize::from(base_name != SCRATCH && parent.is_none());
-            for c in &st.commands {
-                if matches!(
-                    c.instruction,
-                    Instruction::Add(_)
-                        | Instruction::Copy(_)
-                        | Instruction::Run(_)
-                        | Instruction::Workdir(_)
-                ) {
-                    total += 1;
-                }
-            }
+            let total = usize::from(base_name != SCRATCH && parent.is_none()) + counted_steps(st);
             let node = StageNode {
                 stage: Some(i),
                 display_name: name.clone().unwrap_or_else(|| format!("stage-{i}")),

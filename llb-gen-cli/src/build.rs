@@ -136,7 +136,8 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         context: args.context.clone(),
         locals: locals(&args.locals)?,
     };
-    let mut converter = convert::Converter::new(bytes.as_slice(), opts, Limits::DEFAULT);
+    // The converter takes the bytes over (no second copy of an 8 MiB file).
+    let mut converter = convert::Converter::new(bytes, opts, Limits::DEFAULT);
     let mut out = Chunks::default();
     let conversion = match convert::run_to_ready(&mut converter, &mut host) {
         Err(diags) => Err(diags),
@@ -151,7 +152,7 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     };
     // Diagnostics index the bytes; their text has `?` for bytes that are
     // not UTF-8, so lines and columns count the bytes as read.
-    let source = || SourceFile::new(name, llb_gen::syntax::source_text(&bytes));
+    let source = || SourceFile::new(name, llb_gen::syntax::source_text(converter.source()));
     let conversion = match conversion {
         Ok(c) => c,
         Err(diags) => {

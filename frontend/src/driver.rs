@@ -37,7 +37,7 @@ use crate::options::{self, BuildOptions};
 use crate::sources::{LocalDefinition, LocalSource};
 use crate::status::FrontendError;
 use crate::transport;
-use llb_gen::options::{format_platform as platform_id, normalize_platform};
+use llb_gen::options::{format_platform as platform_id, host_platform, normalize_platform};
 
 /// Connect over stdio and run the build described by the environment.
 pub async fn run_from_environment() -> anyhow::Result<()> {
@@ -103,16 +103,6 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
-}
-
-/// The default build platform when no worker is listed.
-fn host_platform() -> Platform {
-    normalize_platform(&Platform {
-        os: "linux".into(),
-        architecture: std::env::consts::ARCH.into(),
-        variant: None,
-        os_version: None,
-    })
 }
 
 async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, FrontendError> {

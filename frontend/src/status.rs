@@ -139,10 +139,17 @@ fn shown(diags: &[Diagnostic]) -> impl Iterator<Item = &Diagnostic> {
         .filter(move |d| !any_error || d.severity == Severity::Error)
 }
 
-/// `Dockerfile:3:5: message` (+ help).
+/// `Dockerfile:3:5: message` (+ the second place, + help).
 pub fn located_message(d: &Diagnostic, file: &SourceFile) -> String {
     let at = file.lines.line_col(d.span.start, &file.text);
     let mut msg = format!("{}:{}:{}: {}", file.name, at.line, at.col, d.message);
+    if let Some(label) = &d.label {
+        let l = file.lines.line_col(label.span.start, &file.text);
+        msg.push_str(&format!(
+            " ({} at {}:{}:{})",
+            label.message, file.name, l.line, l.col
+        ));
+    }
     if let Some(help) = &d.help {
         msg.push_str(&format!(" (help: {help})"));
     }
@@ -150,16 +157,22 @@ pub fn located_message(d: &Diagnostic, file: &SourceFile) -> String {
 }
 
 /// The JSON `errdefs.Source` of one diagnostic: file name, file bytes
-/// (base64, like Go's `[]byte`), language, and the 1-based lines it covers.
+/// (base64, like Go's `[]byte`), language, and the 1-based lines it covers
+/// (then those of its second place, if it has one).
 pub fn source_json(d: &Diagnostic, file: &SourceFile) -> serde_json::Value {
-    let (start, end) = file.line_span(d.span);
+    let range = |span| {
+        let (start, end) = file.line_span(span);
+        json!({ "start": { "line": start }, "end": { "line": end } })
+    };
+    let mut ranges = vec![range(d.span)];
+    ranges.extend(d.label.as_ref().map(|l| range(l.span)));
     json!({
         "info": {
             "filename": file.name,
             "data": base64::engine::general_purpose::STANDARD.encode(file.text.as_bytes()),
             "language": "Dockerfile",
         },
-        "ranges": [{ "start": { "line": start }, "end": { "line": end } }],
+        "ranges": ranges,
     })
 }
 
@@ -202,6 +215,26 @@ mod tests {
             .decode(v["info"]["data"].as_str().unwrap_or_default())
             .unwrap_or_default();
         assert_eq!(data, text.as_bytes());
+    }
+
+    #[test]
+    fn a_second_place_becomes_a_second_range_and_part_of_the_message() {
+        let text = "FROM a AS x\nFROM b AS x\n";
+        let file = SourceFile::new("Dockerfile", text);
+        let d = Diagnostic::error(
+            llb_gen::codes::Code::UnknownInstruction,
+            "boom",
+            TextRange::from_usize(12, 23),
+        )
+        .with_label(TextRange::from_usize(0, 11), "first defined here");
+        assert_eq!(
+            located_message(&d, &file),
+            "Dockerfile:2:1: boom (first defined here at Dockerfile:1:1)"
+        );
+        let v = source_json(&d, &file);
+        assert_eq!(v["ranges"][0]["start"]["line"], 2);
+        assert_eq!(v["ranges"][1]["start"]["line"], 1);
+        assert_eq!(v["ranges"].as_array().map(Vec::len), Some(2));
     }
 
     #[test]

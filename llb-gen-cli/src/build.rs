@@ -242,6 +242,7 @@ fn options(args: &BuildArgs, filename: &str) -> Result<ConvertOptions, String> {
     }
     let mut base = ConvertOptions::default();
     base.filename = filename.to_string();
+    base.build_platform = llb_gen::options::host_platform();
     // Build args and contexts are taken as they are: only the platform can
     // be refused.
     let parsed = llb_gen::options::parse(&kv, base).map_err(|e| match &args.platform {

@@ -41,6 +41,18 @@ pub use crate::convert::platform::{
     format as format_platform, normalize as normalize_platform, parse_platform,
 };
 
+/// The platform of the machine this runs on (Linux, with this build's
+/// architecture, normalized): the build platform when no worker says
+/// otherwise, as upstream's `platforms.DefaultSpec`.
+pub fn host_platform() -> Platform {
+    normalize_platform(&Platform {
+        os: "linux".into(),
+        architecture: std::env::consts::ARCH.into(),
+        variant: None,
+        os_version: None,
+    })
+}
+
 /// The gateway frontend capabilities (`frontend.caps` option) the converter
 /// implements: named contexts. Subrequests, inputs-only builds and Git
 /// query strings are not implemented.

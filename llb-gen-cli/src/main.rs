@@ -4,9 +4,10 @@
 //!   write the LLB Definition protobuf bytes to stdout, ready for
 //!   `buildctl build` to read from stdin (`--json` for a readable dump).
 //! - `llb-gen parse --ast PATH`: print the AST dump (upstream's test format).
+//! - `llb-gen graph [--format dot|mermaid] PATH`: print the stage graph.
 //!
 //! Source code layout: `main.rs` (arguments), `parse.rs` (the `parse`
-//! subcommand), `build.rs` (conversion and output), `registry.rs` (the
+//! subcommand), `graph.rs` (the `graph` subcommand), `build.rs` (conversion and output), `registry.rs` (the
 //! online image resolver, feature `registry`).
 
 use std::io::Read;
@@ -16,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod build;
+mod graph;
 mod parse;
 #[cfg(feature = "registry")]
 mod registry;
@@ -39,12 +41,33 @@ enum Command {
         /// The Dockerfile (`-` for stdin).
         path: PathBuf,
     },
+    /// Print the stage graph: bases, `COPY --from` and mount edges, the
+    /// target's reachable set, and the stages that can run in parallel.
+    Graph {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = graph::Format::Dot)]
+        format: graph::Format,
+        /// The stage to highlight with what it needs (default: the last one).
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
+        /// A build argument, for global ARGs used in `FROM` (repeatable).
+        #[arg(long = "build-arg", value_name = "K=V")]
+        build_args: Vec<String>,
+        /// The Dockerfile (`-` for stdin).
+        path: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Parse { ast, path }) => parse::run_parse(&path, ast),
+        Some(Command::Graph {
+            format,
+            target,
+            build_args,
+            path,
+        }) => graph::run_graph(&path, format, target.as_deref(), &build_args),
         None => build::run_build(&cli.build),
     }
 }

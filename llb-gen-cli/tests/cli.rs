@@ -3,16 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::io::Write;
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use llb_gen::pb;
 use prost::Message;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_llb-gen"))
-}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -27,16 +24,7 @@ fn run(args: &[&str], stdin: Option<&str>) -> Output {
 }
 
 fn run_bytes(args: &[&str], stdin: &[u8]) -> Output {
-    let mut cmd = bin();
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
+    common::run_stdin(args, stdin)
 }
 
 fn ok(args: &[&str], stdin: Option<&str>) -> Vec<u8> {

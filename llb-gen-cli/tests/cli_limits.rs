@@ -5,32 +5,19 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::{Command, Output};
 
 use llb_gen::pb;
 use prost::Message;
 
 /// Runs `llb-gen --offline <extra> -` with `input` on stdin.
 fn convert(input: &[u8], extra: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_llb-gen"))
-        .arg("--offline")
-        .args(extra)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let data = input.to_vec();
-    // Write from a thread: the child may stop reading early (file limit).
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    let mut args = vec!["--offline"];
+    args.extend_from_slice(extra);
+    args.push("-");
+    common::run_stdin(&args, input)
 }
 
 fn lines(head: &str, line: &str, n: usize) -> Vec<u8> {

@@ -2,8 +2,9 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 /// Two stages that can run in parallel (`deps`, `web`), a child of `deps`
 /// that copies and mounts from `web`, a stage nothing needs (`docs`), and an
@@ -29,19 +30,10 @@ COPY --from=busybox:1.36 /bin/busybox /busybox
 ";
 
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_llb-gen"))
-        .arg("graph")
-        .args(args)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
+    let mut all = vec!["graph"];
+    all.extend_from_slice(args);
+    all.push("-");
+    common::run_stdin(&all, stdin.as_bytes())
 }
 
 fn ok(args: &[&str], stdin: &str) -> String {

@@ -60,3 +60,18 @@ fn a_chain_of_stages_at_the_stage_limit_converts() {
     let got = convert_on_small_stack(text);
     assert!(got.is_ok(), "{got:?}");
 }
+
+#[test]
+fn a_chain_of_copy_from_at_the_stage_limit_converts() {
+    // Every stage copies from the one before: the dependency walks (cycle
+    // check, reachability) follow a 10,000-long chain of `--from` edges.
+    let mut text = String::from("FROM busybox AS s0\n");
+    for i in 1..Limits::DEFAULT.max_stages {
+        text.push_str(&format!(
+            "FROM busybox AS s{i}\nCOPY --from=s{} /a /a\n",
+            i - 1
+        ));
+    }
+    let got = convert_on_small_stack(text);
+    assert!(got.is_ok(), "{got:?}");
+}

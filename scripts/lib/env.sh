@@ -60,6 +60,26 @@ e2e_pid_alive() {
   [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
 }
 
+# e2e_wait_ready NAME SOCKET CMD...: wait up to 60 s until CMD succeeds, while the daemon NAME
+# (pid in $E2E_STATE_DIR/NAME.pid, log in NAME.log) is alive; on failure show its log's tail.
+e2e_wait_ready() {
+  local name=$1 sock=$2 dir=$E2E_STATE_DIR i
+  shift 2
+  for ((i = 0; i < 120; i++)); do
+    if "$@" >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! e2e_pid_alive "$dir/$name.pid"; then
+      tail -n 30 "$dir/$name.log" >&2 || true
+      e2e_die "$name exited during start-up (log above)"
+      return 1
+    fi
+    sleep 0.5
+  done
+  tail -n 30 "$dir/$name.log" >&2 || true
+  e2e_die "$name did not answer on $sock within 60 s"
+}
+
 e2e_install_deps() {
   local missing=()
   [[ -x /usr/sbin/dockerd && -x /usr/bin/docker ]] || missing+=(docker.io)
@@ -134,20 +154,7 @@ e2e_start_dockerd() {
     >"$dir/dockerd.log" 2>&1 </dev/null &
   echo $! >"$dir/dockerd.pid"
   E2E_OWN_DOCKERD=1
-  local i
-  for ((i = 0; i < 120; i++)); do
-    if e2e_docker version >/dev/null 2>&1; then
-      return 0
-    fi
-    if ! e2e_pid_alive "$dir/dockerd.pid"; then
-      tail -n 30 "$dir/dockerd.log" >&2 || true
-      e2e_die "dockerd exited during start-up (log above)"
-      return 1
-    fi
-    sleep 0.5
-  done
-  tail -n 30 "$dir/dockerd.log" >&2 || true
-  e2e_die "dockerd did not answer on $dir/docker.sock within 60 s"
+  e2e_wait_ready dockerd "$dir/docker.sock" e2e_docker version
 }
 
 e2e_registry_answers() {
@@ -315,20 +322,7 @@ TOML
     >"$dir/buildkitd.log" 2>&1 </dev/null &
   echo $! >"$dir/buildkitd.pid"
   E2E_OWN_BUILDKITD=1
-  local i
-  for ((i = 0; i < 120; i++)); do
-    if e2e_buildctl debug workers >/dev/null 2>&1; then
-      return 0
-    fi
-    if ! e2e_pid_alive "$dir/buildkitd.pid"; then
-      tail -n 30 "$dir/buildkitd.log" >&2 || true
-      e2e_die "buildkitd exited during start-up (log above)"
-      return 1
-    fi
-    sleep 0.5
-  done
-  tail -n 30 "$dir/buildkitd.log" >&2 || true
-  e2e_die "buildkitd did not answer on $dir/buildkitd.sock within 60 s"
+  e2e_wait_ready buildkitd "$dir/buildkitd.sock" e2e_buildctl debug workers
 }
 
 # The buildx plugin in our DOCKER_CONFIG, and a remote-driver builder on our buildkitd.

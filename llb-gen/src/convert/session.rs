@@ -332,7 +332,7 @@ enum Phase {
     /// Nothing done yet.
     Start,
     /// A round was asked for; waiting for [`Converter::answer`].
-    Waiting(Box<Plan>, Round, Requests, Vec<IgnoreFile>),
+    Waiting(Box<Plan>, Round, Vec<IgnoreFile>),
     /// The answers of the round are in.
     Answered(Box<Plan>, Round, Answers, Vec<IgnoreFile>),
     /// Ready or failed was returned.
@@ -414,7 +414,7 @@ impl Converter {
     /// time are ignored: the next step fails with an error saying so.
     pub fn answer(&mut self, answers: Answers) {
         self.phase = match std::mem::replace(&mut self.phase, Phase::Finished) {
-            Phase::Waiting(plan, round, _, uses) => Phase::Answered(plan, round, answers, uses),
+            Phase::Waiting(plan, round, uses) => Phase::Answered(plan, round, answers, uses),
             _ => Phase::Finished,
         };
     }
@@ -428,9 +428,10 @@ impl Converter {
                 let nodes = plan.reachable.clone();
                 self.ask(Box::new(plan), &nodes, Vec::new())
             }
-            Phase::Waiting(plan, round, requests, uses) => {
+            Phase::Waiting(plan, round, uses) => {
                 // Stepped again without answers: ask again.
-                self.phase = Phase::Waiting(plan, round, requests.clone(), uses);
+                let requests = self.requests(&round, &uses);
+                self.phase = Phase::Waiting(plan, round, uses);
                 Ok(Step::Need(requests))
             }
             Phase::Answered(plan, round, answers, uses) => self.resume(plan, round, answers, uses),
@@ -465,15 +466,20 @@ impl Converter {
             uses.push(IgnoreFile::Dockerfile);
         }
         uses.extend(round.ignores.iter().cloned().map(IgnoreFile::Local));
-        let requests = Requests {
-            images: round.images.clone(),
-            files: uses.iter().map(|u| self.file_request(u)).collect(),
-        };
+        let requests = self.requests(&round, &uses);
         if requests.is_empty() {
             return self.resume(plan, round, Answers::default(), uses);
         }
-        self.phase = Phase::Waiting(plan, round, requests.clone(), uses);
+        self.phase = Phase::Waiting(plan, round, uses);
         Ok(Step::Need(requests))
+    }
+
+    /// What a round asks for: its images and the files in `uses`.
+    fn requests(&self, round: &Round, uses: &[IgnoreFile]) -> Requests {
+        Requests {
+            images: round.images.clone(),
+            files: uses.iter().map(|u| self.file_request(u)).collect(),
+        }
     }
 
     /// The request for a file use.

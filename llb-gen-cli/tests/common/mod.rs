@@ -1,0 +1,26 @@
+//! What the CLI test files share: running the built `llb-gen` with input.
+
+#![allow(dead_code, clippy::unwrap_used)] // each test binary uses part of it
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Runs `llb-gen ARGS` with `input` on stdin. The input is written from a
+/// thread: the tool may stop reading early (the file-size limit).
+pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_llb-gen"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}

@@ -483,6 +483,7 @@ mod tests {
             meta_args: vec![],
             stages,
             escape: '\\',
+            extensions: vec![],
         }
     }
 

@@ -81,6 +81,7 @@ pub fn lower_with_limits(file: &ast::Dockerfile, limits: &Limits) -> Lowered {
         meta_args: Vec::new(),
         stages: Vec::new(),
         escape: file.escape,
+        extensions: Vec::new(),
     };
     lower_nodes(out, &file.nodes, file.nodes.iter(), limits)
 }
@@ -98,6 +99,7 @@ pub fn lower_owned_with_limits(mut file: ast::Dockerfile, limits: &Limits) -> Lo
         meta_args: Vec::new(),
         stages: Vec::new(),
         escape: file.escape,
+        extensions: Vec::new(),
     };
     let nodes = std::mem::take(&mut file.nodes);
     drop(file);

@@ -23,6 +23,19 @@ pub struct Dockerfile {
     pub stages: Vec<Stage>,
     /// The escape character in effect (`\` or `` ` ``).
     pub escape: char,
+    /// Every use of a superset extension (for the `UpstreamIncompatible`
+    /// rule), in source order.
+    pub extensions: Vec<ExtensionUse>,
+}
+
+/// One use of a language extension that upstream's frontend does not
+/// accept: the extension's name (e.g. `INCLUDE`, `RUN --cache`) and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtensionUse {
+    /// The extension as users write it, e.g. `INCLUDE` or `RUN --no-cache`.
+    pub name: &'static str,
+    /// Where it is used.
+    pub span: TextRange,
 }
 
 /// The parser directives the converter reads (`# escape=` is applied by

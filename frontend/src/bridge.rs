@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
-    result, CacheOptionsEntry, FileRange, PingRequest, ReadFileRequest, ResolveImageConfigRequest,
+    result, CacheOptionsEntry, FileRange, PingRequest, ReadDirRequest, ReadFileRequest, ResolveImageConfigRequest,
     ResolveImageConfigResponse, ReturnRequest, SolveRequest, WarnRequest,
 };
 use llb_gen::pb;
@@ -231,6 +231,37 @@ impl Bridge {
         let resp = self.client.clone().read_file(req).await;
         tracing::debug!(path, ok = resp.is_ok(), ms = ms_since(started), "read_file");
         Ok(resp?.into_inner().data)
+    }
+
+    /// The names of the regular files (and symlinks) in `dir` of a solved
+    /// ref that match `pattern`.
+    pub async fn read_dir(
+        &self,
+        reference: &str,
+        dir: &str,
+        pattern: &str,
+    ) -> Result<Vec<String>, tonic::Status> {
+        if !self.caps.has("readdir") {
+            return Err(tonic::Status::unimplemented(format!(
+                "requested feature readdir is not supported by {}",
+                self.product
+            )));
+        }
+        let req = ReadDirRequest {
+            r#ref: reference.to_string(),
+            dir_path: if dir.is_empty() { ".".into() } else { dir.to_string() },
+            include_pattern: pattern.to_string(),
+            ..ReadDirRequest::default()
+        };
+        let resp = self.client.clone().read_dir(req).await?.into_inner();
+        // Go's os.ModeDir.
+        const MODE_DIR: u32 = 1 << 31;
+        Ok(resp
+            .entries
+            .into_iter()
+            .filter(|e| e.mode & MODE_DIR == 0)
+            .map(|e| e.path.rsplit('/').next().unwrap_or(&e.path).to_string())
+            .collect())
     }
 
     /// Resolve an image's config. `resolve_mode` is sent only when the

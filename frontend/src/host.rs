@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use futures_util::future::join_all;
 use llb_gen::convert::{
-    Answers, FileAnswer, FileRequest, FileSource, ImageAnswer, ImageRequest, Requests, ResolveMode,
-    ResolvedImage,
+    Answers, DirAnswer, DirRequest, FileAnswer, FileRequest, FileSource, ImageAnswer,
+    ImageRequest, Requests, ResolveMode, ResolvedImage,
 };
 
 use crate::bridge::{pb_platform, Bridge};
@@ -36,6 +36,7 @@ pub struct GatewayHost<'a> {
     dockerfile_ignore: Option<Vec<u8>>,
     images: BTreeMap<ImageRequest, ImageAnswer>,
     files: BTreeMap<FileRequest, FileAnswer>,
+    dirs: BTreeMap<DirRequest, DirAnswer>,
 }
 
 impl<'a> GatewayHost<'a> {
@@ -50,6 +51,7 @@ impl<'a> GatewayHost<'a> {
             dockerfile_ignore,
             images: BTreeMap::new(),
             files: BTreeMap::new(),
+            dirs: BTreeMap::new(),
         }
     }
 
@@ -57,17 +59,26 @@ impl<'a> GatewayHost<'a> {
     pub async fn answer(&mut self, req: &Requests) -> Answers {
         let images = missing(&req.images, &self.images);
         let files = missing(&req.files, &self.files);
+        let dirs = missing(&req.dirs, &self.dirs);
         tracing::debug!(
             images = images.len(),
             files = files.len(),
+            dirs = dirs.len(),
             "answering the converter"
         );
-        let (image_answers, file_answers) = tokio::join!(
+        // Files of one source come in one solve (only those paths).
+        let mut by_source: BTreeMap<FileSource, Vec<FileRequest>> = BTreeMap::new();
+        for f in files {
+            by_source.entry(f.source.clone()).or_default().push(f);
+        }
+        let (image_answers, file_answers, dir_answers) = tokio::join!(
             join_all(images.into_iter().map(|r| self.resolve_one(r))),
-            join_all(files.into_iter().map(|f| self.read_one(f))),
+            join_all(by_source.into_values().map(|batch| self.read_batch(batch))),
+            join_all(dirs.into_iter().map(|d| self.list_one(d))),
         );
         self.images.extend(image_answers);
-        self.files.extend(file_answers);
+        self.files.extend(file_answers.into_iter().flatten());
+        self.dirs.extend(dir_answers);
         Answers {
             images: req
                 .images
@@ -83,6 +94,16 @@ impl<'a> GatewayHost<'a> {
                 .files
                 .iter()
                 .map(|f| self.files.get(f).cloned().unwrap_or(Ok(None)))
+                .collect(),
+            dirs: req
+                .dirs
+                .iter()
+                .map(|d| {
+                    self.dirs
+                        .get(d)
+                        .cloned()
+                        .unwrap_or_else(|| Err("not listed".into()))
+                })
                 .collect(),
         }
     }
@@ -121,53 +142,99 @@ impl<'a> GatewayHost<'a> {
         (req, answer)
     }
 
-    /// One file: solve its local with only that path, then read it. A file
-    /// that cannot be read is taken as missing (as upstream treats a
-    /// missing `.dockerignore`); a local that cannot be loaded is an error.
-    async fn read_one(&self, f: FileRequest) -> (FileRequest, FileAnswer) {
-        let ignore_name = format!("{}.dockerignore", self.fo.convert.filename);
-        let (local, shared_key, name) = match &f.source {
-            FileSource::Dockerfile if f.path == ignore_name => {
-                return (f.clone(), Ok(self.dockerfile_ignore.clone()));
-            }
+    /// Where a source's files are loaded from: the local's name, its
+    /// shared key and the progress name of a load of `what`.
+    fn local_of(&self, source: &FileSource, what: &str) -> Option<(String, String, String)> {
+        Some(match source {
             FileSource::Dockerfile => (
                 self.fo.dockerfile_local.clone(),
-                format!("{}-{}", self.fo.dockerfile_local, f.path),
-                format!("[internal] load {}", f.path),
+                format!("{}-{what}", self.fo.dockerfile_local),
+                format!("[internal] load {what}"),
             ),
             FileSource::Context => (
                 self.fo.context_local.clone(),
-                format!("{}-{}", self.fo.context_local, f.path),
-                format!("[internal] load {}", f.path),
+                format!("{}-{what}", self.fo.context_local),
+                format!("[internal] load {what}"),
             ),
             FileSource::Local(local) => (
                 local.clone(),
-                format!("context:{local}-{}", f.path),
-                format!("[context {local}] load {}", f.path),
+                format!("context:{local}-{what}"),
+                format!("[context {local}] load {what}"),
             ),
-            _ => return (f, Err("unsupported file source".into())),
-        };
-        let source = LocalSource {
+            _ => return None,
+        })
+    }
+
+    /// Solves the local of `source` with only `paths` (which may be
+    /// patterns): the ref to read from.
+    async fn solve_paths(&self, source: &FileSource, paths: Vec<String>) -> Result<String, String> {
+        let what = paths.join(", ");
+        let (local, shared_key, name) = self
+            .local_of(source, &what)
+            .ok_or_else(|| "unsupported file source".to_string())?;
+        let def = LocalSource {
             name: &local,
             session_id: self.fo.session_for(&local),
-            follow_paths: vec![f.path.clone()],
+            follow_paths: paths,
             shared_key_hint: shared_key,
             custom_name: name,
             platform: &self.fo.convert.build_platform,
         }
         .marshal();
-        let solved = match source {
-            Ok(source) => self.bridge.solve(source.definition, &[]).await,
+        let solved = match def {
+            Ok(def) => self.bridge.solve(def.definition, &[]).await,
             Err(e) => Err(e),
         };
-        let answer = match solved {
-            Ok(solved) => Ok(self.bridge.read_file(&solved.id, &f.path).await.ok()),
-            Err(e) => Err(format!(
-                "cannot load {} from the local {local:?}: {}",
-                f.path,
-                e.message()
-            )),
+        solved
+            .map(|s| s.id)
+            .map_err(|e| format!("cannot load {what} from the local {local:?}: {}", e.message()))
+    }
+
+    /// The files of one source: one solve with their paths, then one read
+    /// each. A file that cannot be read is taken as missing (as upstream
+    /// treats a missing `.dockerignore`); a local that cannot be loaded is
+    /// an error for each.
+    async fn read_batch(&self, batch: Vec<FileRequest>) -> Vec<(FileRequest, FileAnswer)> {
+        let ignore_name = format!("{}.dockerignore", self.fo.convert.filename);
+        let (known, wanted): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .partition(|f| f.source == FileSource::Dockerfile && f.path == ignore_name);
+        let mut out: Vec<(FileRequest, FileAnswer)> = known
+            .into_iter()
+            .map(|f| (f, Ok(self.dockerfile_ignore.clone())))
+            .collect();
+        let Some(source) = wanted.first().map(|f| f.source.clone()) else {
+            return out;
         };
-        (f, answer)
+        let paths = wanted.iter().map(|f| f.path.clone()).collect();
+        match self.solve_paths(&source, paths).await {
+            Ok(id) => {
+                let reads = wanted.iter().map(|f| self.bridge.read_file(&id, &f.path));
+                let read = join_all(reads).await;
+                out.extend(wanted.into_iter().zip(read).map(|(f, r)| (f, Ok(r.ok()))));
+            }
+            Err(e) => out.extend(wanted.into_iter().map(|f| (f, Err(e.clone())))),
+        }
+        out
+    }
+
+    /// One directory listing: the local solved with only the matching
+    /// names, then `ReadDir`.
+    async fn list_one(&self, d: DirRequest) -> (DirRequest, DirAnswer) {
+        let pattern = if d.dir.is_empty() {
+            d.pattern.clone()
+        } else {
+            format!("{}/{}", d.dir, d.pattern)
+        };
+        let answer = match self.solve_paths(&d.source, vec![pattern]).await {
+            Ok(id) => match self.bridge.read_dir(&id, &d.dir, &d.pattern).await {
+                Ok(names) => Ok(names),
+                // A directory that does not exist has no names.
+                Err(s) if s.code() == tonic::Code::NotFound => Ok(Vec::new()),
+                Err(s) => Err(s.message().to_string()),
+            },
+            Err(e) => Err(e),
+        };
+        (d, answer)
     }
 }

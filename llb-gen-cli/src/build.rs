@@ -8,7 +8,6 @@ use clap::Args;
 use std::collections::BTreeMap;
 
 use llb_gen::convert::{self, ConvertOptions, ImageResolver, OfflineResolver};
-use llb_gen::diagnostic::{render_all, SourceFile};
 use llb_gen::limits::Limits;
 
 use crate::read_input;
@@ -71,23 +70,57 @@ impl convert::Host for DiskHost<'_> {
     fn read_files(&mut self, requests: &[convert::FileRequest]) -> Vec<convert::FileAnswer> {
         requests.iter().map(|r| self.read(r)).collect()
     }
+
+    fn list_dirs(&mut self, requests: &[convert::DirRequest]) -> Vec<convert::DirAnswer> {
+        requests.iter().map(|r| self.list(r)).collect()
+    }
 }
 
 impl DiskHost<'_> {
-    fn read(&self, r: &convert::FileRequest) -> convert::FileAnswer {
-        let dir = match &r.source {
+    /// Where `path` of `source` is on disk; `None` when the source has no
+    /// directory (the Dockerfile from stdin, a context not given).
+    fn locate(&self, source: &convert::FileSource, path: &str) -> Option<PathBuf> {
+        let dir = match source {
+            // The Dockerfile's name is the path as given: paths beside it
+            // come relative to the working directory, or absolute.
             convert::FileSource::Dockerfile if self.dockerfile_is_file => {
-                return read_if_exists(Path::new(&r.path));
+                let p = if path.is_empty() { "." } else { path };
+                return Some(PathBuf::from(p));
             }
             convert::FileSource::Dockerfile => None,
             convert::FileSource::Context => self.context.as_ref(),
             convert::FileSource::Local(name) => self.locals.get(name),
             _ => None,
         };
-        let Some(dir) = dir else {
-            return Ok(None);
+        Some(dir?.join(path.trim_start_matches('/')))
+    }
+
+    fn read(&self, r: &convert::FileRequest) -> convert::FileAnswer {
+        match self.locate(&r.source, &r.path) {
+            Some(path) => read_if_exists(&path),
+            None => Ok(None),
+        }
+    }
+
+    /// The names of the files in a directory (a missing one has none).
+    fn list(&self, r: &convert::DirRequest) -> convert::DirAnswer {
+        let Some(dir) = self.locate(&r.source, &r.dir) else {
+            return Ok(Vec::new());
         };
-        read_if_exists(&dir.join(r.path.trim_start_matches('/')))
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(format!("cannot list {}: {e}", dir.display())),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+            if entry.path().is_file() {
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 }
 
@@ -152,16 +185,17 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     };
     // Diagnostics index the bytes; their text has `?` for bytes that are
     // not UTF-8, so lines and columns count the bytes as read.
-    let source = || SourceFile::new(name, llb_gen::syntax::source_text(converter.source()));
+    let mut sources = converter.sources().clone();
+    sources.rename_main(name);
     let conversion = match conversion {
         Ok(c) => c,
         Err(diags) => {
-            eprint!("{}", render_all(&diags, &source()));
+            eprint!("{}", sources.render_all(&diags));
             return Ok(ExitCode::from(1));
         }
     };
     if !conversion.warnings.is_empty() {
-        eprint!("{}", render_all(&conversion.warnings, &source()));
+        eprint!("{}", sources.render_all(&conversion.warnings));
     }
     if let Some(path) = &args.image_config {
         write_file(path, &conversion.image_config)?;

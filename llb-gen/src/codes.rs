@@ -203,6 +203,36 @@ catalogue! {
     RunDevice = "run-device", Error, None;
     /// `SOURCE_DATE_EPOCH=yesterday`.
     SourceDateEpoch = "source-date-epoch", Error, None;
+
+    // Composition (the superset): INCLUDE, IF / ELSE / END.
+    /// `INCLUDE nope.Dockerfile`.
+    IncludeNotFound = "include-not-found", Error, None;
+    /// `INCLUDE ../../x.Dockerfile` past the root of its source.
+    IncludeOutsideSource = "include-outside-source", Error, None;
+    /// `INCLUDE ci/*.Dockerfile` matching nothing.
+    IncludeNoMatch = "include-no-match", Error, None;
+    /// Files that include each other.
+    IncludeCycle = "include-cycle", Error, None;
+    /// The host could not read an included file.
+    IncludeRead = "include-read", Error, None;
+    /// `INCLUDE --from=nope x`, or a named context that cannot be read.
+    IncludeSource = "include-source", Error, None;
+    /// An included file with another escape character.
+    IncludeEscape = "include-escape", Error, None;
+    /// Included files too deep, too many or too large.
+    IncludeLimit = "include-limit", Error, None;
+    /// `INCLUDE` without a path, `END x`, `ONBUILD IF x`.
+    SupersetUsage = "superset-usage", Error, None;
+    /// `IF ${X}` with `X` declared only inside a stage.
+    StageVariable = "stage-variable", Error, None;
+    /// `INCLUDE ${EMPTY}`, `COPY --from=${EMPTY}`.
+    EmptyExpansion = "empty-expansion", Error, None;
+    /// A stray `ELSE` / `END`, or an `IF` left open.
+    UnmatchedBlock = "unmatched-block", Error, None;
+    /// `IF a ==`.
+    InvalidCondition = "invalid-condition", Error, None;
+    /// A variable used in a condition that no ARG declares.
+    UndefinedVar = "undefined-var", Warning, Some("UndefinedVar");
 }
 
 impl Code {

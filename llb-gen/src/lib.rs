@@ -43,6 +43,7 @@ pub mod ir;
 pub mod limits;
 pub mod llb;
 pub mod options;
+pub mod sources;
 pub(crate) mod path;
 pub mod syntax;
 pub mod text;

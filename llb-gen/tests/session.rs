@@ -71,6 +71,7 @@ fn images_and_ignore_files_are_asked_in_rounds() {
         ]
     );
     c.answer(Answers {
+        dirs: Vec::new(),
         images: vec![image("docker.io/library/busybox:latest", "")],
         files: vec![Ok(None), Ok(Some(b"*.tmp\n".to_vec()))],
     });
@@ -79,6 +80,7 @@ fn images_and_ignore_files_are_asked_in_rounds() {
     assert!(images.is_empty());
     assert_eq!(files, [file(".dockerignore", FileSource::Context)]);
     c.answer(Answers {
+        dirs: Vec::new(),
         images: vec![],
         files: vec![Ok(Some(b"# none\nnode_modules\n".to_vec()))],
     });
@@ -106,6 +108,7 @@ fn a_dockerfile_ignore_stands_for_the_contexts_and_unused_contexts_are_not_read(
         [file("Dockerfile.dockerignore", FileSource::Dockerfile)]
     );
     c.answer(Answers {
+        dirs: Vec::new(),
         images: vec![],
         files: vec![Ok(Some(b"secret\n".to_vec()))],
     });
@@ -126,6 +129,7 @@ fn onbuild_triggers_of_a_base_image_add_a_round() {
     let (images, _) = need(&mut c);
     assert_eq!(images[0].reference, "docker.io/library/base:1");
     c.answer(Answers {
+        dirs: Vec::new(),
         images: vec![image("docker.io/library/base:1", base)],
         files: vec![Ok(None)],
     });
@@ -135,12 +139,14 @@ fn onbuild_triggers_of_a_base_image_add_a_round() {
     assert_eq!(images[0].reference, "docker.io/library/tools:1");
     assert!(files.is_empty(), "{files:?}");
     c.answer(Answers {
+        dirs: Vec::new(),
         images: vec![image("docker.io/library/tools:1", "")],
         files: vec![],
     });
     let (_, files) = need(&mut c);
     assert_eq!(files, [file(".dockerignore", FileSource::Context)]);
     c.answer(Answers {
+        dirs: Vec::new(),
         images: vec![],
         files: vec![Ok(None)],
     });
@@ -152,6 +158,7 @@ fn a_failed_image_is_a_located_error_and_stepping_again_is_refused() {
     let mut c = converter("FROM nosuch\n", ConvertOptions::default());
     need(&mut c);
     c.answer(Answers {
+        dirs: Vec::new(),
         images: vec![Err("not found".into())],
         files: vec![Ok(None)],
     });
@@ -176,6 +183,7 @@ fn a_file_that_cannot_be_read_is_an_error_naming_it() {
     let mut c = converter("FROM scratch\n", ConvertOptions::default());
     need(&mut c);
     c.answer(Answers {
+        dirs: Vec::new(),
         images: vec![],
         files: vec![Err("permission denied".into())],
     });

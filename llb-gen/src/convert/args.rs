@@ -23,7 +23,6 @@ impl EnvList {
         self.items.get(key)
     }
 
-    #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.items.iter()
     }

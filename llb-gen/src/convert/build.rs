@@ -194,7 +194,7 @@ fn dispatch_all(
     mut roots: BTreeMap<usize, Root>,
     opts: &ConvertOptions,
     context: llb::State,
-    source_map: &std::sync::Arc<llb::SourceMap>,
+    source_map: &super::dispatch::SourceMaps,
     limits: &Limits,
 ) -> Result<Dispatched, Error> {
     let Graph {
@@ -352,7 +352,7 @@ pub(super) fn dispatch_reachable(
     df: &mut ir::Dockerfile,
     graph: &Graph<'_>,
     resolved: Resolved,
-    text: &[u8],
+    sources: &crate::sources::SourceSet,
     opts: &ConvertOptions,
     limits: &Limits,
 ) -> Result<StageState, Error> {
@@ -376,7 +376,7 @@ pub(super) fn dispatch_reachable(
             }
         }
     }
-    let source_map = llb::SourceMap::new(opts.filename.clone(), text.to_vec());
+    let source_map = super::dispatch::SourceMaps::new(sources);
     // The context source follows the paths COPY/ADD/bind mounts used: they
     // are known after dispatch, and filled in before marshaling.
     let (context, context_paths) = main_context(opts, context_excludes);

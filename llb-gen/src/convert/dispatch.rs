@@ -65,7 +65,35 @@ pub(super) struct Ctx<'a> {
     pub dep_paths: BTreeMap<usize, BTreeSet<String>>,
     /// Final states of already-dispatched nodes (by graph index).
     pub done: &'a [Option<llb::State>],
-    pub source_map: &'a std::sync::Arc<llb::SourceMap>,
+    pub source_map: &'a SourceMaps,
+}
+
+/// The source map of every file of the build, found by span.
+pub(super) struct SourceMaps {
+    bases: Vec<u32>,
+    maps: Vec<std::sync::Arc<llb::SourceMap>>,
+}
+
+impl SourceMaps {
+    pub(super) fn new(sources: &crate::sources::SourceSet) -> SourceMaps {
+        let entries = sources.entries();
+        SourceMaps {
+            bases: entries.iter().map(|e| e.base).collect(),
+            maps: entries
+                .iter()
+                .map(|e| llb::SourceMap::new(e.file.name.clone(), e.bytes.clone()))
+                .collect(),
+        }
+    }
+
+    /// The map of the file holding `span`.
+    fn of(&self, span: crate::text::TextRange) -> &std::sync::Arc<llb::SourceMap> {
+        let i = self
+            .bases
+            .partition_point(|b| *b <= span.start)
+            .saturating_sub(1);
+        &self.maps[i.min(self.maps.len() - 1)]
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -74,7 +102,7 @@ impl<'a> Ctx<'a> {
         opts: &'a ConvertOptions,
         globals: &'a EnvList,
         escape: char,
-        (context, source_map): (&llb::State, &'a std::sync::Arc<llb::SourceMap>),
+        (context, source_map): (&llb::State, &'a SourceMaps),
         done: &'a [Option<llb::State>],
     ) -> Self {
         Ctx {
@@ -98,7 +126,8 @@ impl<'a> Ctx<'a> {
     pub(super) fn location(&self, info: &ir::CommandInfo) -> llb::OpOptions {
         let start = i32::try_from(info.start_line).unwrap_or(i32::MAX);
         let end = i32::try_from(info.end_line).unwrap_or(i32::MAX);
-        llb::OpOptions::default().location(self.source_map.location(start..=end))
+        let map = self.source_map.of(info.span);
+        llb::OpOptions::default().location(map.location(start..=end))
     }
 }
 

@@ -67,6 +67,8 @@ pub enum ErrorKind {
     },
     /// `COPY --from=${X} a b`.
     CopyFromExpansion,
+    /// INCLUDE, IF / ELSE / END: see [`ComposeErrorKind`](super::ComposeErrorKind).
+    Compose(super::ComposeErrorKind),
     /// `COPY --from=9 a b` in a file with fewer stages and images.
     InvalidStageIndex {
         /// The index as written.
@@ -291,6 +293,7 @@ impl Error {
             K::EmptyPlatform { .. } | K::InvalidPlatform { .. } => Code::InvalidPlatform,
             K::TargetNotFound { .. } => Code::TargetNotFound,
             K::CopyFromExpansion => Code::CopyFromExpansion,
+            K::Compose(k) => k.code(),
             K::InvalidStageIndex { .. } => Code::InvalidStageIndex,
             K::CircularDependency { .. } => Code::CircularDependency,
             K::InvalidBaseReference { .. } | K::InvalidResolvedReference { .. } => {
@@ -368,6 +371,7 @@ impl fmt::Display for ErrorKind {
             K::Word(e) => e.fmt(f),
             K::Mount(e) => e.kind.fmt(f),
             K::NoStages => f.write_str("dockerfile contains no stages to build"),
+            K::Compose(k) => k.fmt(f),
             K::BlankBaseName { base } => write!(f, "base name ({base}) should not be blank"),
             K::PlatformExpand(e) => write!(f, "failed to process arguments for platform: {e}"),
             K::EmptyPlatform { expression } => {

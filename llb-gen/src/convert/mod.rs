@@ -25,6 +25,7 @@
 mod api;
 pub(crate) mod args;
 mod build;
+mod compose;
 mod contexts;
 mod copy;
 mod copy_flags;
@@ -45,6 +46,10 @@ mod simple;
 pub(crate) mod stages;
 mod suggest;
 pub use api::*;
+pub use compose::{
+    ComposeErrorKind, DirAnswer, DirRequest, MAX_INCLUDED_BYTES, MAX_INCLUDED_FILES,
+    MAX_INCLUDE_DEPTH,
+};
 pub use error::{Error, ErrorKind};
 pub use resolve::ImageAnswer;
 pub use session::{
@@ -181,12 +186,11 @@ impl ErrorSlot<'_> {
 
 /// Parse and lower `source`: the instructions and the warnings found, or
 /// every error. The syntax tree is freed node by node as it is lowered.
-fn lower_text(
-    source: &[u8],
+fn lower_parsed(
+    mut parsed: crate::syntax::Parsed,
     limits: &Limits,
 ) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (mut errors, mut warnings, lowered) = {
-        let mut parsed = crate::syntax::parse_bytes_with_limits(source, limits);
         let errors: Vec<Diagnostic> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
         let warnings: Vec<Diagnostic> = std::mem::take(&mut parsed.dockerfile.warnings)
             .iter()

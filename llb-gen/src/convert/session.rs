@@ -32,6 +32,8 @@ use crate::text::TextRange;
 
 use super::api::{Conversion, ConvertOptions, ImageRequest, ImageResolver, Platform};
 use super::args::{build_meta_args, EnvList};
+use super::compose::{self, Composer, DirAnswer, DirRequest, Walked};
+use crate::sources::SourceSet;
 use super::build::{self, Root};
 
 use super::onbuild;
@@ -73,12 +75,14 @@ pub struct Requests {
     pub images: Vec<ImageRequest>,
     /// Files to read.
     pub files: Vec<FileRequest>,
+    /// Directories to list (INCLUDE globs, near-miss suggestions).
+    pub dirs: Vec<DirRequest>,
 }
 
 impl Requests {
     /// True when nothing is asked.
     pub fn is_empty(&self) -> bool {
-        self.images.is_empty() && self.files.is_empty()
+        self.images.is_empty() && self.files.is_empty() && self.dirs.is_empty()
     }
 }
 
@@ -89,6 +93,8 @@ pub struct Answers {
     pub images: Vec<ImageAnswer>,
     /// One answer per file request, in order.
     pub files: Vec<FileAnswer>,
+    /// One answer per directory request, in order.
+    pub dirs: Vec<DirAnswer>,
 }
 
 /// What [`Converter::step`] returns.
@@ -204,7 +210,7 @@ impl Plan {
     /// Phase 5: dispatch and fill in the follow paths.
     fn dispatch(
         self,
-        source: &[u8],
+        source: &SourceSet,
         opts: &ConvertOptions,
         limits: &Limits,
     ) -> Result<Ready, Error> {
@@ -331,6 +337,10 @@ impl Ready {
 enum Phase {
     /// Nothing done yet.
     Start,
+    /// Composition asked for included files; waiting for the answers.
+    Composing(Box<Composer>, Vec<FileRequest>, Vec<DirRequest>),
+    /// Their answers are in.
+    ComposeAnswered(Box<Composer>, Vec<FileRequest>, Vec<DirRequest>, Answers),
     /// A round was asked for; waiting for [`Converter::answer`].
     Waiting(Box<Plan>, Round, Vec<IgnoreFile>),
     /// The answers of the round are in.
@@ -375,6 +385,8 @@ enum Phase {
 /// ```
 pub struct Converter {
     source: Vec<u8>,
+    sources: SourceSet,
+    compose_rounds: usize,
     opts: ConvertOptions,
     limits: Limits,
     warnings: Vec<Diagnostic>,
@@ -385,8 +397,11 @@ impl Converter {
     /// A conversion of the Dockerfile `source` (its bytes as read) with
     /// `opts`, under `limits`.
     pub fn new(source: impl Into<Vec<u8>>, opts: ConvertOptions, limits: Limits) -> Converter {
+        let source = source.into();
         Converter {
-            source: source.into(),
+            sources: SourceSet::new(opts.filename.clone(), &source),
+            compose_rounds: 0,
+            source,
             opts,
             limits,
             warnings: Vec::new(),
@@ -394,9 +409,16 @@ impl Converter {
         }
     }
 
-    /// The Dockerfile's bytes (diagnostics index them).
+    /// The Dockerfile's bytes (diagnostics of a file without INCLUDE
+    /// index them).
     pub fn source(&self) -> &[u8] {
         &self.source
+    }
+
+    /// Every file of the build so far: the Dockerfile and the files it
+    /// includes. Diagnostics and source maps index this set.
+    pub fn sources(&self) -> &SourceSet {
+        &self.sources
     }
 
     /// Runs until the converter needs answers, is ready, or fails.
@@ -415,6 +437,7 @@ impl Converter {
     pub fn answer(&mut self, answers: Answers) {
         self.phase = match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Waiting(plan, round, uses) => Phase::Answered(plan, round, answers, uses),
+            Phase::Composing(c, files, dirs) => Phase::ComposeAnswered(c, files, dirs, answers),
             _ => Phase::Finished,
         };
     }
@@ -422,11 +445,27 @@ impl Converter {
     fn advance(&mut self) -> Result<Step, Vec<Diagnostic>> {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Start => {
-                let (df, warnings) = super::lower_text(&self.source, &self.limits)?;
+                let parsed = crate::syntax::parse_bytes_with_limits(&self.source, &self.limits);
+                if parsed.is_ok() && compose::needed(&parsed.dockerfile) {
+                    let c = Composer::new(self.sources.clone(), parsed.dockerfile);
+                    return self.compose(Box::new(c));
+                }
+                let (df, warnings) = super::lower_parsed(parsed, &self.limits)?;
                 self.warnings = warnings;
-                let plan = Plan::new(df, &self.opts).map_err(|e| vec![e.into()])?;
-                let nodes = plan.reachable.clone();
-                self.ask(Box::new(plan), &nodes, Vec::new())
+                self.plan(df)
+            }
+            Phase::Composing(c, files, dirs) => {
+                let requests = Requests {
+                    files: files.clone(),
+                    dirs: dirs.clone(),
+                    ..Requests::default()
+                };
+                self.phase = Phase::Composing(c, files, dirs);
+                Ok(Step::Need(requests))
+            }
+            Phase::ComposeAnswered(mut c, files, dirs, answers) => {
+                c.answer(&files, answers.files, &dirs, answers.dirs, &self.limits);
+                self.compose(c)
             }
             Phase::Waiting(plan, round, uses) => {
                 // Stepped again without answers: ask again.
@@ -440,6 +479,51 @@ impl Converter {
                 TextRange::empty(0),
             )
             .into()]),
+        }
+    }
+
+    /// Phase 2 on the instructions: the plan, and its first round.
+    fn plan(&mut self, df: ir::Dockerfile) -> Result<Step, Vec<Diagnostic>> {
+        let plan = Plan::new(df, &self.opts).map_err(|e| vec![e.into()])?;
+        let nodes = plan.reachable.clone();
+        self.ask(Box::new(plan), &nodes, Vec::new())
+    }
+
+    /// One composition walk: the composed file goes on to the plan; files
+    /// still missing are asked for.
+    fn compose(&mut self, mut c: Box<Composer>) -> Result<Step, Vec<Diagnostic>> {
+        self.compose_rounds += 1;
+        let walked = if self.compose_rounds > compose::MAX_ROUNDS {
+            Err(vec![compose::too_many_rounds()])
+        } else {
+            c.walk(&self.opts, &self.limits)
+        };
+        match walked {
+            Ok(Walked::Need(files, dirs)) => {
+                let requests = Requests {
+                    files: files.clone(),
+                    dirs: dirs.clone(),
+                    ..Requests::default()
+                };
+                self.phase = Phase::Composing(c, files, dirs);
+                Ok(Step::Need(requests))
+            }
+            Ok(Walked::Done(composed)) => {
+                self.sources = c.sources;
+                let parsed = crate::syntax::Parsed {
+                    dockerfile: composed.dockerfile,
+                    errors: Vec::new(),
+                };
+                let (mut df, warnings) = super::lower_parsed(parsed, &self.limits)?;
+                df.extensions = composed.extensions;
+                self.warnings = composed.warnings;
+                self.warnings.extend(warnings);
+                self.plan(df)
+            }
+            Err(diags) => {
+                self.sources = c.sources;
+                Err(diags)
+            }
         }
     }
 
@@ -479,6 +563,7 @@ impl Converter {
         Requests {
             images: round.images.clone(),
             files: uses.iter().map(|u| self.file_request(u)).collect(),
+            dirs: Vec::new(),
         }
     }
 
@@ -524,7 +609,7 @@ impl Converter {
             return self.ask(plan, &BTreeSet::new(), vec![IgnoreFile::Context]);
         }
         let mut ready = plan
-            .dispatch(&self.source, &self.opts, &self.limits)
+            .dispatch(&self.sources, &self.opts, &self.limits)
             .map_err(|e| vec![e.into()])?;
         ready.warnings = std::mem::take(&mut self.warnings);
         Ok(Step::Ready(Box::new(ready)))
@@ -572,6 +657,14 @@ pub trait Host {
     fn resolve_images(&mut self, requests: &[ImageRequest]) -> Vec<ImageAnswer>;
     /// Reads the files of one round, one answer per request.
     fn read_files(&mut self, requests: &[FileRequest]) -> Vec<FileAnswer>;
+    /// Lists the directories of one round, one answer per request. A host
+    /// that cannot list directories keeps this default, which says so.
+    fn list_dirs(&mut self, requests: &[DirRequest]) -> Vec<DirAnswer> {
+        requests
+            .iter()
+            .map(|_| Err("this host cannot list directories".to_string()))
+            .collect()
+    }
 }
 
 /// An [`ImageResolver`] as a host that has no files: every file request is
@@ -606,6 +699,11 @@ pub fn run_to_ready(
                         Vec::new()
                     } else {
                         host.read_files(&req.files)
+                    },
+                    dirs: if req.dirs.is_empty() {
+                        Vec::new()
+                    } else {
+                        host.list_dirs(&req.dirs)
                     },
                 };
                 converter.answer(answers);

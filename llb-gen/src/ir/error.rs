@@ -155,6 +155,12 @@ pub enum IrErrorKind {
     },
     /// `ONBUILD ONBUILD RUN x`.
     OnbuildChain,
+    /// `ONBUILD INCLUDE x`, or INCLUDE / IF / ELSE / END given to `lower`
+    /// without the converter's composition.
+    NotComposed {
+        /// The keyword.
+        keyword: crate::syntax::Keyword,
+    },
     /// `ONBUILD FROM x`, `ONBUILD MAINTAINER x`.
     OnbuildForbidden {
         /// The instruction keyword (`COPY`, `WORKDIR`, ...).
@@ -252,6 +258,7 @@ impl IrError {
             | K::DurationTooShort { .. }
             | K::InvalidRetries { .. } => Code::InvalidHealthcheck,
             K::OnbuildChain | K::OnbuildForbidden { .. } => Code::InvalidOnbuild,
+            K::NotComposed { .. } => Code::SupersetUsage,
             K::MountSyntax { .. }
             | K::MountUnknownKey { .. }
             | K::MountMissingValue { .. }
@@ -286,6 +293,7 @@ impl fmt::Display for IrErrorKind {
             | K::InvalidStageName { .. }
             | K::FromArgCount
             | K::OnbuildChain
+            | K::NotComposed { .. }
             | K::OnbuildForbidden { .. } => self.fmt_structure_message(f),
             K::UnknownFlag { .. }
             | K::DuplicateFlag { .. }
@@ -338,6 +346,10 @@ impl IrErrorKind {
             K::OnbuildChain => {
                 f.write_str("chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
             }
+            K::NotComposed { keyword } => write!(
+                f,
+                "{keyword} is resolved when the Dockerfile is converted; it cannot be used here"
+            ),
             K::OnbuildForbidden { instruction } => {
                 write!(f, "{instruction} isn't allowed as an ONBUILD trigger")
             }

@@ -329,7 +329,20 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
         K::Onbuild => Instruction::OnBuild(lower_onbuild(node, errors)?),
         // Only reachable for `ONBUILD FROM`, which is rejected earlier.
         K::From => return None,
+        K::Include | K::If | K::Else | K::End => {
+            errors.push(IrError::new(
+                IrErrorKind::NotComposed { keyword },
+                node.keyword.span,
+            ));
+            return None;
+        }
     })
+}
+
+/// The names and defaults of an ARG line (for the converter's composition,
+/// which evaluates global ARGs before instructions are typed).
+pub(crate) fn lower_arg_decls(node: &ast::Node, errors: &mut Vec<IrError>) -> Vec<ArgDecl> {
+    simple::lower_arg(node, errors)
 }
 
 /// `FORM alpine`: an unknown word, with the closest keyword as help.

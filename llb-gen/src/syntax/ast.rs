@@ -169,3 +169,41 @@ impl Heredoc {
         Some(chomped.copied().collect())
     }
 }
+
+/// Moves every span of a parsed file by `by` bytes: an included file is
+/// parsed on its own, then placed at its base in the build's address space
+/// (see [`crate::sources::SourceSet`]).
+pub(crate) fn shift_nodes(nodes: &mut [Node], by: u32) {
+    for node in nodes {
+        node.shift(by);
+    }
+}
+
+fn shift_range(r: &mut TextRange, by: u32) {
+    *r = TextRange::new(r.start.saturating_add(by), r.end.saturating_add(by));
+}
+
+impl Node {
+    fn shift(&mut self, by: u32) {
+        shift_range(&mut self.keyword.span, by);
+        for f in self.flags.iter_mut().chain(self.args.iter_mut()) {
+            shift_range(&mut f.span, by);
+        }
+        if let Some(sub) = self.sub.as_deref_mut() {
+            sub.shift(by);
+        }
+        for h in &mut self.heredocs {
+            shift_range(&mut h.word_span, by);
+            shift_range(&mut h.body_span, by);
+        }
+        shift_range(&mut self.rest_span, by);
+        shift_range(&mut self.span, by);
+    }
+}
+
+impl Directive {
+    pub(crate) fn shift(&mut self, by: u32) {
+        shift_range(&mut self.span, by);
+        shift_range(&mut self.value_span, by);
+    }
+}

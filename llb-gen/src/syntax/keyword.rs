@@ -38,12 +38,20 @@ keywords! {
     Add = "ADD", "add";
     Arg = "ARG", "arg";
     Cmd = "CMD", "cmd";
+    /// Superset: the alternative branch of an `IF` block (`ELSE`, `ELSE IF <condition>`).
+    Else = "ELSE", "else";
+    /// Superset: the end of an `IF` block.
+    End = "END", "end";
     Copy = "COPY", "copy";
     Entrypoint = "ENTRYPOINT", "entrypoint";
     Env = "ENV", "env";
     Expose = "EXPOSE", "expose";
     From = "FROM", "from";
     Healthcheck = "HEALTHCHECK", "healthcheck";
+    /// Superset: a conditional block, decided at conversion time.
+    If = "IF", "if";
+    /// Superset: splices the instructions of other Dockerfiles.
+    Include = "INCLUDE", "include";
     Label = "LABEL", "label";
     Maintainer = "MAINTAINER", "maintainer";
     Onbuild = "ONBUILD", "onbuild";
@@ -56,6 +64,15 @@ keywords! {
 }
 
 impl Keyword {
+    /// Whether the keyword is one of our language's extensions (composed
+    /// away before instructions are typed).
+    pub fn is_superset(self) -> bool {
+        matches!(
+            self,
+            Keyword::Include | Keyword::If | Keyword::Else | Keyword::End
+        )
+    }
+
     /// Whether a line of this instruction may introduce heredocs.
     pub fn takes_heredocs(self) -> bool {
         matches!(self, Keyword::Run | Keyword::Copy | Keyword::Add)

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
-    result, CacheOptionsEntry, FileRange, PingRequest, ReadDirRequest, ReadFileRequest, ResolveImageConfigRequest,
-    ResolveImageConfigResponse, ReturnRequest, SolveRequest, WarnRequest,
+    result, CacheOptionsEntry, FileRange, PingRequest, ReadDirRequest, ReadFileRequest,
+    ResolveImageConfigRequest, ResolveImageConfigResponse, ReturnRequest, SolveRequest,
+    WarnRequest,
 };
 use llb_gen::pb;
 use tonic::transport::Channel;
@@ -249,7 +250,11 @@ impl Bridge {
         }
         let req = ReadDirRequest {
             r#ref: reference.to_string(),
-            dir_path: if dir.is_empty() { ".".into() } else { dir.to_string() },
+            dir_path: if dir.is_empty() {
+                ".".into()
+            } else {
+                dir.to_string()
+            },
             include_pattern: pattern.to_string(),
             ..ReadDirRequest::default()
         };

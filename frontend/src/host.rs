@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use futures_util::future::join_all;
 use llb_gen::convert::{
-    Answers, DirAnswer, DirRequest, FileAnswer, FileRequest, FileSource, ImageAnswer,
-    ImageRequest, Requests, ResolveMode, ResolvedImage,
+    Answers, DirAnswer, DirRequest, FileAnswer, FileRequest, FileSource, ImageAnswer, ImageRequest,
+    Requests, ResolveMode, ResolvedImage,
 };
 
 use crate::bridge::{pb_platform, Bridge};
@@ -185,9 +185,12 @@ impl<'a> GatewayHost<'a> {
             Ok(def) => self.bridge.solve(def.definition, &[]).await,
             Err(e) => Err(e),
         };
-        solved
-            .map(|s| s.id)
-            .map_err(|e| format!("cannot load {what} from the local {local:?}: {}", e.message()))
+        solved.map(|s| s.id).map_err(|e| {
+            format!(
+                "cannot load {what} from the local {local:?}: {}",
+                e.message()
+            )
+        })
     }
 
     /// The files of one source: one solve with their paths, then one read

@@ -133,8 +133,6 @@ catalogue! {
     UnknownFlag = "unknown-flag", Error, None;
     /// `COPY --link=1 x y`.
     InvalidFlag = "invalid-flag", Error, None;
-    /// `COPY --from=$X a b`.
-    VariableInFrom = "variable-in-from", Error, None;
     /// `WORKDIR a b`, `VOLUME [""]`.
     InvalidArguments = "invalid-arguments", Error, None;
     /// `COPY a <<EOF`.

@@ -220,14 +220,31 @@ mod tests {
     #[test]
     fn offsets_find_their_file_and_chain() {
         let mut set = SourceSet::new("Dockerfile", b"FROM a\nINCLUDE b.df\n");
-        let b = set.add("b.df", b"INCLUDE c.df\n", origin("b.df"), TextRange::new(7, 19));
-        let c = set.add("c.df", b"RUN x\n", origin("c.df"), TextRange::new(b, b + 12));
+        let b = set.add(
+            "b.df",
+            b"INCLUDE c.df\n",
+            origin("b.df"),
+            TextRange::new(7, 19),
+        );
+        let c = set.add(
+            "c.df",
+            b"RUN x\n",
+            origin("c.df"),
+            TextRange::new(b, b + 12),
+        );
         assert_eq!(b, 21);
         assert_eq!(c, b + 14);
         assert_eq!(set.index_of(3), 0);
-        assert_eq!(set.index_of(b + 13), 1, "an offset at the end stays in its file");
+        assert_eq!(
+            set.index_of(b + 13),
+            1,
+            "an offset at the end stays in its file"
+        );
         assert_eq!(set.index_of(c + 2), 2);
-        assert_eq!(set.chain(c), vec![TextRange::new(b, b + 12), TextRange::new(7, 19)]);
+        assert_eq!(
+            set.chain(c),
+            vec![TextRange::new(b, b + 12), TextRange::new(7, 19)]
+        );
         let d = Diagnostic::error(Code::UnknownInstruction, "x", TextRange::new(c, c + 3));
         let shown = set.render(&d);
         assert!(shown.contains(" --> c.df:1:1"), "{shown}");

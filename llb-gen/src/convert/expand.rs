@@ -7,9 +7,6 @@ use crate::words::{Lexer, WordError};
 /// Where expansion looks variables up (the lexer's environment trait).
 pub(crate) use crate::words::Env;
 
-/// No variables at all.
-pub(crate) use crate::words::EmptyEnv;
-
 /// Expand one word (quotes removed, escapes applied; upstream `ProcessWord`).
 pub(crate) fn expand_word(word: &str, env: &dyn Env, escape: char) -> Result<String, WordError> {
     Ok(Lexer::new(escape).process_word(word, env)?.value)

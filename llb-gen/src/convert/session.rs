@@ -32,9 +32,9 @@ use crate::text::TextRange;
 
 use super::api::{Conversion, ConvertOptions, ImageRequest, ImageResolver, Platform};
 use super::args::{build_meta_args, EnvList};
+use super::build::{self, Root};
 use super::compose::{self, Composer, DirAnswer, DirRequest, Walked};
 use crate::sources::SourceSet;
-use super::build::{self, Root};
 
 use super::onbuild;
 use super::platform::default_args;

@@ -11,7 +11,7 @@ use crate::text::TextRange;
 use super::api::Platform;
 use super::args::EnvList;
 use super::contexts::{self, NamedContext};
-use super::expand::{expand_word, EmptyEnv};
+use super::expand::expand_word;
 use super::platform::parse_platform;
 
 /// The name of the empty image.
@@ -83,6 +83,25 @@ pub(crate) struct StageGraph {
     /// For each command of each real stage: the node its `--from` (COPY) or
     /// each mount's `from=` (RUN, one slot per mount) refers to.
     pub sources: HashMap<(NodeId, usize), Vec<Option<usize>>>,
+    /// The global ARGs: `COPY --from` and mount `from=` expand with them
+    /// (a superset extension; upstream refuses variables there).
+    globals: EnvList,
+    /// Names declared by an ARG or ENV inside some stage (for the error
+    /// when `--from` uses one).
+    stage_vars: BTreeSet<String>,
+}
+
+/// Names declared by ARG or ENV inside the stages.
+fn stage_vars(df: &ir::Dockerfile) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for cmd in df.stages.iter().flat_map(|s| &s.commands) {
+        match &cmd.instruction {
+            Instruction::Arg(a) => out.extend(a.args.iter().map(|d| d.name.value.clone())),
+            Instruction::Env(kvs) => out.extend(kvs.iter().map(|kv| kv.key.value.clone())),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// A stage's `FROM --platform`, expanded with the global args and parsed.
@@ -133,7 +152,11 @@ impl StageGraph {
         default_platform: &Platform,
         named_contexts: &BTreeMap<String, String>,
     ) -> Result<Self, Error> {
-        let mut g = StageGraph::default();
+        let mut g = StageGraph {
+            globals: globals.clone(),
+            stage_vars: stage_vars(df),
+            ..StageGraph::default()
+        };
         for (i, st) in df.stages.iter().enumerate() {
             let span = st.from.span;
             let base_name = expand_word(&st.base.value, globals, df.escape)
@@ -255,39 +278,80 @@ impl StageGraph {
         self.nodes.len() - 1
     }
 
+    /// A `--from` / `from=` value expanded with the global ARGs. A
+    /// variable declared only inside a stage, and an empty result, are
+    /// errors.
+    fn expand_from(&self, from: &ir::Word, escape: char) -> Result<String, Error> {
+        if !ir::has_variable_before_end(&from.value) {
+            // Without a variable, the value is taken literally (upstream's
+            // rule): one that expansion would change is an error.
+            let literal = expand_word(&from.value, &crate::words::EmptyEnv, escape)
+                .map_err(|e| super::Error::word(e, from.span))?;
+            if literal != from.value {
+                return Err(Error::new(ErrorKind::CopyFromExpansion, from.span));
+            }
+            return Ok(from.value.clone());
+        }
+        let x = crate::words::Lexer::new(escape)
+            .process_word(&from.value, &self.globals)
+            .map_err(|e| super::Error::word(e, from.span))?;
+        let compose = |kind| Error::new(ErrorKind::Compose(kind), from.span);
+        for name in &x.unmatched {
+            if self.stage_vars.contains(name) && self.globals.get(name).is_none() {
+                let kind = super::ComposeErrorKind::StageVariable { name: name.clone() };
+                return Err(
+                    compose(kind).with_help(format!("declare `ARG {name}` before the first FROM"))
+                );
+            }
+        }
+        if x.value.is_empty() {
+            let kind = super::ComposeErrorKind::EmptyExpansion {
+                word: from.value.clone(),
+            };
+            let names: Vec<&str> = x.unmatched.iter().map(String::as_str).collect();
+            let help = match names.as_slice() {
+                [] => "give the variables a value (a build arg or an ARG default)".to_string(),
+                n => format!("unset: {}", n.join(", ")),
+            };
+            return Err(compose(kind).with_help(help));
+        }
+        Ok(x.value)
+    }
+
     /// Resolve a `COPY --from` value to a node (`toCommand`).
     pub(crate) fn copy_source(&mut self, from: &ir::Word, escape: char) -> Result<usize, Error> {
-        let expanded = expand_word(&from.value, &EmptyEnv, escape)
-            .map_err(|e| super::Error::word(e, from.span))?;
-        if expanded != from.value {
-            return Err(Error::new(ErrorKind::CopyFromExpansion, from.span));
-        }
-        if let Ok(index) = from.value.parse::<i64>() {
+        let name = self.expand_from(from, escape)?;
+        if let Ok(index) = name.parse::<i64>() {
             return usize::try_from(index)
                 .ok()
                 .and_then(|i| self.indexed.get(i).copied())
                 .ok_or_else(|| Error::new(ErrorKind::InvalidStageIndex { index }, from.span));
         }
-        Ok(match self.find(&from.value) {
+        Ok(match self.find(&name) {
             Some(i) => i,
-            None => self.synthetic(&from.value, from.span),
+            None => self.synthetic(&name, from.span),
         })
     }
 
     /// Resolve a mount `from=` value (cache mounts default to scratch).
-    fn mount_source(&mut self, m: &ir::Mount) -> Option<usize> {
+    fn mount_source(&mut self, m: &ir::Mount, escape: char) -> Result<Option<usize>, Error> {
         if m.kind == ir::MountType::Tmpfs {
-            return None;
+            return Ok(None);
         }
         let from = match (&m.from, m.kind) {
-            (Some(f), _) if !f.value.is_empty() => f.value.clone(),
+            (Some(f), _) if f.value.is_empty() => match m.kind {
+                ir::MountType::Cache => SCRATCH.to_string(),
+                _ => return Ok(None),
+            },
+            (Some(f), _) if !ir::has_variable_before_end(&f.value) => f.value.clone(),
+            (Some(f), _) => self.expand_from(f, escape)?,
             (_, ir::MountType::Cache) => SCRATCH.to_string(),
-            _ => return None,
+            _ => return Ok(None),
         };
-        Some(match self.find(&from) {
+        Ok(Some(match self.find(&from) {
             Some(i) => i,
             None => self.synthetic(&from, m.span),
-        })
+        }))
     }
 
     /// Record the dependencies of one command of node `node`.
@@ -303,7 +367,11 @@ impl StageGraph {
                 Some(f) => vec![Some(self.copy_source(f, escape)?)],
                 None => return Ok(()),
             },
-            Instruction::Run(r) => r.mounts.iter().map(|m| self.mount_source(m)).collect(),
+            Instruction::Run(r) => r
+                .mounts
+                .iter()
+                .map(|m| self.mount_source(m, escape))
+                .collect::<Result<_, _>>()?,
             _ => return Ok(()),
         };
         for s in sources.iter().flatten() {
@@ -579,12 +647,13 @@ mod tests {
             graph(&d).unwrap_err().to_diagnostic().message,
             "invalid stage index 7"
         );
+        // A variable in `--from` expands with the global ARGs (none here).
         let d = df(vec![stage(0, "alpine", None, vec![copy_from("$X", 3)])]);
-        assert!(graph(&d)
-            .unwrap_err()
-            .to_diagnostic()
-            .message
-            .starts_with("variable expansion is not supported"));
+        let e = graph(&d).unwrap_err().to_diagnostic();
+        assert_eq!(e.code, crate::codes::Code::EmptyExpansion);
+        let d = df(vec![stage(0, "alpine", None, vec![copy_from("a\\b", 3)])]);
+        let e = graph(&d).unwrap_err().to_diagnostic();
+        assert_eq!(e.code, crate::codes::Code::CopyFromExpansion);
     }
 
     #[test]

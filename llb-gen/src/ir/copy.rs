@@ -3,7 +3,6 @@
 use crate::ir::error::{Arity, IrError, IrErrorKind};
 use crate::ir::flags::Flags;
 use crate::ir::flags::{parse_flags, FlagSpec, ForeignFlag};
-use crate::ir::mount::has_variable_before_end;
 use crate::ir::run::is_heredoc_word;
 use crate::ir::simple::arg_count;
 use crate::ir::{AddInstruction, CopyCommon, CopyInstruction};
@@ -62,16 +61,6 @@ pub(crate) fn lower_copy(node: &Node, errors: &mut Vec<IrError>) -> Option<CopyI
         .string("from")
         .filter(|w| !w.value.is_empty())
         .cloned();
-    if let Some(f) = &from {
-        if has_variable_before_end(&f.value) {
-            errors.push(IrError::new(
-                IrErrorKind::VariableInFrom {
-                    what: "`COPY --from`".to_string(),
-                },
-                f.span,
-            ));
-        }
-    }
     Some(CopyInstruction {
         common: lower_common(node, "COPY", &flags, errors)?,
         from,

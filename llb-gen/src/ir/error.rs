@@ -96,11 +96,6 @@ pub enum IrErrorKind {
         /// The flag name, without the dashes.
         flag: String,
     },
-    /// `COPY --from=$X a b`, `RUN --mount=from=$X ...`.
-    VariableInFrom {
-        /// Where the variable is (`` `COPY --from` ``, `` `RUN --mount=from` ``).
-        what: String,
-    },
     /// `WORKDIR a b`, `COPY onlyone`.
     ArgCount {
         /// The instruction keyword (`COPY`, `WORKDIR`, ...).
@@ -246,7 +241,6 @@ impl IrError {
             | K::FlagMissingValue { .. }
             | K::InvalidBoolFlag { .. }
             | K::InvalidFlagValue { .. } => Code::InvalidFlag,
-            K::VariableInFrom { .. } => Code::VariableInFrom,
             K::ArgCount { .. } | K::BlankName { .. } | K::EmptyVolume | K::NotJson { .. } => {
                 Code::InvalidArguments
             }
@@ -300,8 +294,7 @@ impl fmt::Display for IrErrorKind {
             | K::FlagMissingValue { .. }
             | K::InvalidBoolFlag { .. }
             | K::InvalidFlagValue { .. }
-            | K::FlagNotSupported { .. }
-            | K::VariableInFrom { .. } => self.fmt_flag_message(f),
+            | K::FlagNotSupported { .. } => self.fmt_flag_message(f),
             K::ArgCount { .. }
             | K::BlankName { .. }
             | K::EmptyVolume
@@ -386,10 +379,6 @@ impl IrErrorKind {
             K::FlagNotSupported { instruction, flag } => {
                 write!(f, "{instruction} does not support the flag `--{flag}`")
             }
-            K::VariableInFrom { what } => write!(
-                f,
-                "{what} doesn't support variable expansion, define alias stage instead"
-            ),
             _ => fmt::Debug::fmt(self, f),
         }
     }

@@ -151,6 +151,7 @@ fn lower_nodes<N: LowerNode>(
         let Some(instruction) = lower_instruction(node, &mut errors) else {
             continue;
         };
+        note_extensions(&instruction, &mut out.extensions);
         // Lowered: the node's text moves into the command.
         let original = owned.take_original();
         let node = owned.borrow();
@@ -188,6 +189,28 @@ fn lower_nodes<N: LowerNode>(
     Lowered {
         dockerfile: out,
         errors,
+    }
+}
+
+/// Superset uses an instruction makes (variables in `--from`).
+fn note_extensions(instruction: &Instruction, out: &mut Vec<ExtensionUse>) {
+    let mut from = |w: &Word, name: &'static str| {
+        if mount::has_variable_before_end(&w.value) {
+            out.push(ExtensionUse { name, span: w.span });
+        }
+    };
+    match instruction {
+        Instruction::Copy(c) => {
+            if let Some(f) = &c.from {
+                from(f, "a variable in COPY --from");
+            }
+        }
+        Instruction::Run(r) => {
+            for f in r.mounts.iter().filter_map(|m| m.from.as_ref()) {
+                from(f, "a variable in RUN --mount from=");
+            }
+        }
+        _ => {}
     }
 }
 

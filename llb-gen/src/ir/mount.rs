@@ -219,7 +219,7 @@ pub(super) fn parse_mount(flag: &Spanned<String>, errors: &mut Vec<IrError>) -> 
         let Some(field) = parse_mount_field(flag, prefix, field, errors) else {
             continue;
         };
-        note_type_and_from(&field, &mut mount, errors);
+        note_type_and_from(&field, &mut mount);
         mount.fields.push(field);
     }
     check_mount_without_variables(&mount, errors);
@@ -275,21 +275,13 @@ fn parse_mount_field(
 
 /// What the mount needs before expansion: its kind from a literal `type=`,
 /// and its `from` (which may not hold a variable).
-fn note_type_and_from(field: &MountField, mount: &mut Mount, errors: &mut Vec<IrError>) {
+fn note_type_and_from(field: &MountField, mount: &mut Mount) {
     if let (MountKey::Type, Some(v)) = (field.key, &field.value) {
         if let Some(t) = MountType::parse(&v.value) {
             mount.kind = t;
         }
     }
     if let (MountKey::From, Some(v)) = (field.key, &field.value) {
-        if has_variable_before_end(&v.value) {
-            errors.push(IrError::new(
-                IrErrorKind::VariableInFrom {
-                    what: "mount option `from`".to_string(),
-                },
-                field.span,
-            ));
-        }
         mount.from = Some(v.clone());
     }
 }

@@ -207,7 +207,10 @@ impl Parser {
     fn unary(&mut self) -> Result<Cond, CondError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(err(self.at(), format!("at most {MAX_DEPTH} nested `(` and `!`")));
+            return Err(err(
+                self.at(),
+                format!("at most {MAX_DEPTH} nested `(` and `!`"),
+            ));
         }
         let out = self.primary();
         self.depth -= 1;

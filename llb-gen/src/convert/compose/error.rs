@@ -158,8 +158,8 @@ impl fmt::Display for ComposeErrorKind {
             K::Usage { message } => f.write_str(message),
             K::StageVariable { name } => write!(
                 f,
-                "{name} is declared only inside a stage; conditions and INCLUDE paths see \
-                 global ARGs"
+                "{name} is declared only inside a stage; IF conditions, INCLUDE paths and \
+                 --from values see global ARGs only"
             ),
             K::EmptyExpansion { word } => write!(f, "{word} expands to nothing"),
             K::Unmatched { keyword, why } => write!(f, "{keyword} {why}"),
@@ -167,7 +167,7 @@ impl fmt::Display for ComposeErrorKind {
             K::InvalidCondition { message } => write!(f, "invalid condition: expected {message}"),
             K::EscapeMismatch { included, main } => write!(
                 f,
-                "this file's escape character is {included:?}, the Dockerfile's is {main:?}"
+                "this file's escape character is `{included}`, the Dockerfile's is `{main}`"
             ),
             K::Limit { message } => write!(f, "too many included files: {message}"),
             K::NotHere { keyword } => write!(

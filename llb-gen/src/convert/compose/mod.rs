@@ -54,8 +54,11 @@ pub(crate) const MAX_ROUNDS: usize = 4 * MAX_INCLUDE_DEPTH + 8;
 pub(crate) fn too_many_rounds() -> Diagnostic {
     let message = format!("more than {MAX_ROUNDS} rounds of reading included files");
     let kind = ComposeErrorKind::Limit { message };
-    crate::convert::Error::new(crate::convert::ErrorKind::Compose(kind), TextRange::empty(0))
-        .to_diagnostic()
+    crate::convert::Error::new(
+        crate::convert::ErrorKind::Compose(kind),
+        TextRange::empty(0),
+    )
+    .to_diagnostic()
 }
 
 /// A directory listing the converter needs: the names in `dir` of `source`

@@ -199,7 +199,11 @@ impl<'a> Walker<'a> {
 
     fn push(&mut self, node: &Node) {
         if self.out.len() + self.hoisted.len() >= self.limits.max_instructions {
-            if !self.errors.iter().any(|e| e.code == crate::codes::Code::IncludeLimit) {
+            if !self
+                .errors
+                .iter()
+                .any(|e| e.code == crate::codes::Code::IncludeLimit)
+            {
                 let message = format!(
                     "more than {} instructions in all",
                     self.limits.max_instructions
@@ -301,7 +305,9 @@ fn last_line_end(e: &crate::sources::SourceEntry) -> u32 {
 
 /// `len` bytes at `at` inside `span`, clamped to it.
 fn sub_span(span: TextRange, at: usize, len: usize) -> TextRange {
-    let start = span.start.saturating_add(u32::try_from(at).unwrap_or(u32::MAX));
+    let start = span
+        .start
+        .saturating_add(u32::try_from(at).unwrap_or(u32::MAX));
     let start = start.min(span.end);
     let end = start
         .saturating_add(u32::try_from(len).unwrap_or(u32::MAX))

@@ -6,7 +6,13 @@ use crate::syntax::ast::Node;
 use crate::text::TextRange;
 
 impl Walker<'_> {
-    pub(super) fn open_if(&mut self, node: &Node, f: &FileCtx, parent: bool, blocks: &mut Vec<Block>) {
+    pub(super) fn open_if(
+        &mut self,
+        node: &Node,
+        f: &FileCtx,
+        parent: bool,
+        blocks: &mut Vec<Block>,
+    ) {
         self.extension("IF", node.keyword.span);
         let rest = node.rest();
         let taken = self.condition(rest.value, rest.span, f.escape, parent);
@@ -22,7 +28,14 @@ impl Walker<'_> {
     pub(super) fn else_branch(&mut self, node: &Node, f: &FileCtx, blocks: &mut [Block]) {
         let Some(b) = blocks.last_mut() else {
             let why = "without an open IF";
-            self.error(K::Unmatched { keyword: "ELSE", why }, node.keyword.span, None);
+            self.error(
+                K::Unmatched {
+                    keyword: "ELSE",
+                    why,
+                },
+                node.keyword.span,
+                None,
+            );
             return;
         };
         if let Some(earlier) = b.else_span {
@@ -44,7 +57,13 @@ impl Walker<'_> {
         let word_end = text.find(char::is_whitespace).unwrap_or(text.len());
         if !text[..word_end].eq_ignore_ascii_case("if") {
             let message = "ELSE takes no argument; write `ELSE IF <condition>` for another test";
-            self.error(K::Usage { message: message.into() }, rest.span, None);
+            self.error(
+                K::Usage {
+                    message: message.into(),
+                },
+                rest.span,
+                None,
+            );
             return;
         }
         let after = text[word_end..].trim_start();
@@ -67,7 +86,14 @@ impl Walker<'_> {
         }
         if blocks.pop().is_none() {
             let why = "without an open IF";
-            self.error(K::Unmatched { keyword: "END", why }, node.keyword.span, None);
+            self.error(
+                K::Unmatched {
+                    keyword: "END",
+                    why,
+                },
+                node.keyword.span,
+                None,
+            );
         }
     }
 
@@ -78,7 +104,11 @@ impl Walker<'_> {
             Ok(c) => c,
             Err(e) => {
                 let at = sub_span(span, e.at, 1);
-                let at = if at.is_empty() { TextRange::empty(at.start) } else { at };
+                let at = if at.is_empty() {
+                    TextRange::empty(at.start)
+                } else {
+                    at
+                };
                 self.error(K::InvalidCondition { message: e.message }, at, None);
                 return false;
             }

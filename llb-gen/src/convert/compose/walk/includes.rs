@@ -31,7 +31,11 @@ impl Walker<'_> {
                 let source = include::describe(&place.source);
                 let help = "paths are relative to the including file and stay in its source; \
                             read other files with --from=context or --from=<named context>";
-                self.error(K::OutsideSource { path, source }, arg.span, Some(help.into()));
+                self.error(
+                    K::OutsideSource { path, source },
+                    arg.span,
+                    Some(help.into()),
+                );
                 continue;
             };
             let (dir, name) = match full.rsplit_once('/') {

@@ -24,9 +24,9 @@ use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
 use futures_util::FutureExt as _;
 use llb_gen::convert::{Conversion, Converter, Platform, Step};
 use llb_gen::diagnostic::Diagnostic;
-use llb_gen::diagnostic::SourceFile;
 use llb_gen::limits::Limits;
 use llb_gen::pb;
+use llb_gen::sources::SourceSet;
 use serde_json::json;
 use tonic::transport::Channel;
 
@@ -115,11 +115,11 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     let mut loaded = read_dockerfile(bridge, &fo).await?;
     let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.take());
     let conversions = convert_all(&mut host, &fo, &loaded.data).await?;
-    if let Some((_, first)) = conversions.first() {
-        send_warnings(bridge, first, &loaded, &fo.convert.filename).await;
+    if let Some((_, first, sources)) = conversions.first() {
+        send_warnings(bridge, first, sources, &loaded).await;
     }
     let mut built = Vec::new();
-    for (requested, conv) in conversions {
+    for (requested, conv, _) in conversions {
         let solved = bridge
             .solve(conv.definition.clone(), &fo.cache_imports)
             .await?;
@@ -187,19 +187,13 @@ async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, F
     })
 }
 
-/// The Dockerfile as diagnostics are rendered: its spans index the bytes,
-/// and the text has `?` for bytes that are not UTF-8.
-fn dockerfile_source(filename: impl Into<String>, data: &[u8]) -> SourceFile {
-    SourceFile::new(filename, llb_gen::syntax::source_text(data))
-}
-
 /// Convert once per requested platform (or once, implicit), all with the
 /// same host: what one platform resolved or read is not asked again.
 async fn convert_all(
     host: &mut GatewayHost<'_>,
     fo: &BuildOptions,
     data: &[u8],
-) -> Result<Vec<(Option<Platform>, Conversion)>, FrontendError> {
+) -> Result<Vec<(Option<Platform>, Conversion, SourceSet)>, FrontendError> {
     let requested: Vec<Option<Platform>> = if fo.platforms.is_empty() {
         vec![None]
     } else {
@@ -209,26 +203,26 @@ async fn convert_all(
     for platform in requested {
         let opts = fo.convert_options_for(platform.clone());
         let converter = Converter::new(data, opts, Limits::DEFAULT);
-        let conv =
-            drive(converter, host)
-                .await
-                .map_err(|diagnostics| FrontendError::Dockerfile {
-                    file: Box::new(dockerfile_source(fo.convert.filename.clone(), data)),
-                    diagnostics,
-                })?;
-        out.push((platform, conv?));
+        let (conv, sources) = drive(converter, host)
+            .await
+            .map_err(|(diagnostics, sources)| FrontendError::Dockerfile {
+                sources: Box::new(sources),
+                diagnostics,
+            })?;
+        out.push((platform, conv?, sources));
     }
     Ok(out)
 }
 
 /// Drives one conversion: its pure steps run on a blocking thread (they
 /// can take a while on large files), its requests are answered by `host`.
-/// The outer error is the Dockerfile's diagnostics, the inner one a
-/// failure of the frontend itself (a panic in the converter).
+/// The outer error is the Dockerfile's diagnostics (with the files they
+/// point into), the inner one a failure of the frontend itself (a panic in
+/// the converter). The files of the build come with the result.
 async fn drive(
     mut converter: Converter,
     host: &mut GatewayHost<'_>,
-) -> Result<Result<Conversion, FrontendError>, Vec<Diagnostic>> {
+) -> Result<(Result<Conversion, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
     loop {
         let stepped = blocking(move || {
             let step = converter.step();
@@ -238,8 +232,9 @@ async fn drive(
         let step;
         (converter, step) = match stepped {
             Ok(s) => s,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Ok((Err(e), SourceSet::new("Dockerfile", b""))),
         };
+        let sources = converter.sources().clone();
         match step {
             Step::Need(requests) => {
                 let answers = host.answer(&requests).await;
@@ -247,12 +242,12 @@ async fn drive(
             }
             Step::Ready(ready) => {
                 return match blocking(move || ready.marshal()).await {
-                    Ok(Ok(conv)) => Ok(Ok(conv)),
-                    Ok(Err(diagnostics)) => Err(diagnostics),
-                    Err(e) => Ok(Err(e)),
+                    Ok(Ok(conv)) => Ok((Ok(conv), sources)),
+                    Ok(Err(diagnostics)) => Err((diagnostics, sources)),
+                    Err(e) => Ok((Err(e), sources)),
                 }
             }
-            Step::Failed(diagnostics) => return Err(diagnostics),
+            Step::Failed(diagnostics) => return Err((diagnostics, sources)),
         }
     }
 }
@@ -280,13 +275,10 @@ async fn blocking<T: Send + 'static>(
 
 /// Conversion warnings through the `Warn` RPC, attached to the Dockerfile
 /// source vertex (first platform only, as upstream).
-async fn send_warnings(bridge: &Bridge, conv: &Conversion, loaded: &Loaded, filename: &str) {
-    if conv.warnings.is_empty() {
-        return;
-    }
-    let file = dockerfile_source(filename, &loaded.data);
+async fn send_warnings(bridge: &Bridge, conv: &Conversion, sources: &SourceSet, loaded: &Loaded) {
     for d in &conv.warnings {
-        let (start, end) = file.line_span(d.span);
+        let entry = sources.entry_at(d.span.start);
+        let (start, end) = entry.line_span(d.span);
         let range = |(start, end): (u32, u32)| {
             let pos = |line: u32| {
                 Some(pb::Position {
@@ -303,9 +295,13 @@ async fn send_warnings(bridge: &Bridge, conv: &Conversion, loaded: &Loaded, file
         let mut ranges = vec![range((start, end))];
         let mut detail = Vec::new();
         if let Some(label) = &d.label {
-            let lines = file.line_span(label.span);
-            ranges.push(range(lines));
-            detail.push(format!("{} (line {})", label.message, lines.0).into_bytes());
+            let lines = entry.line_span(label.span);
+            if sources.index_of(label.span.start) == sources.index_of(d.span.start) {
+                ranges.push(range(lines));
+            }
+            detail.push(
+                format!("{} ({})", label.message, sources.position(label.span.start)).into_bytes(),
+            );
         }
         detail.extend(d.help.iter().map(|h| h.clone().into_bytes()));
         bridge
@@ -315,10 +311,15 @@ async fn send_warnings(bridge: &Bridge, conv: &Conversion, loaded: &Loaded, file
                 short: format!("{}: {} (line {start})", d.code, d.message).into_bytes(),
                 detail,
                 url: String::new(),
+                // The Dockerfile comes with the definition that loads it;
+                // an included file with its name and bytes.
                 info: Some(pb::SourceInfo {
-                    filename: filename.to_string(),
-                    data: loaded.data.clone(),
-                    definition: Some(loaded.source.definition.clone()),
+                    filename: entry.file.name.clone(),
+                    data: entry.bytes.clone(),
+                    definition: entry
+                        .origin
+                        .is_none()
+                        .then(|| loaded.source.definition.clone()),
                     language: "Dockerfile".into(),
                 }),
                 ranges,

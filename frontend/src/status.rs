@@ -8,7 +8,8 @@
 use base64::Engine as _;
 use bollard_buildkit_proto::google::protobuf::Any;
 use bollard_buildkit_proto::google::rpc::Status;
-use llb_gen::diagnostic::{Diagnostic, Severity, SourceFile};
+use llb_gen::diagnostic::{Diagnostic, Severity};
+use llb_gen::sources::SourceSet;
 use prost::Message as _;
 use serde_json::json;
 use tonic::Code;
@@ -19,9 +20,10 @@ pub const SOURCE_TYPE_URL: &str = "github.com/moby/buildkit/errdefs.Source+json"
 /// Why a build failed.
 #[derive(Debug)]
 pub enum FrontendError {
-    /// Problems found in the Dockerfile, each located in `file`.
+    /// Problems found in the Dockerfile (or a file it includes), each
+    /// located in `sources`.
     Dockerfile {
-        file: Box<SourceFile>,
+        sources: Box<SourceSet>,
         diagnostics: Vec<Diagnostic>,
     },
     /// An RPC to BuildKit failed; its status (with BuildKit's own details)
@@ -90,8 +92,11 @@ impl FrontendError {
     /// The error text (what `Status.message` carries).
     pub fn message(&self) -> String {
         match self {
-            FrontendError::Dockerfile { file, diagnostics } => shown(diagnostics)
-                .map(|d| located_message(d, file))
+            FrontendError::Dockerfile {
+                sources,
+                diagnostics,
+            } => shown(diagnostics)
+                .map(|d| located_message(d, sources))
                 .collect::<Vec<_>>()
                 .join("\n"),
             FrontendError::Rpc { context, status } if context.is_empty() => {
@@ -113,9 +118,12 @@ impl FrontendError {
     /// The `google.rpc.Status` sent in `Return`.
     pub fn to_status(&self) -> Status {
         let details = match self {
-            FrontendError::Dockerfile { file, diagnostics } => {
-                shown(diagnostics).map(|d| source_detail(d, file)).collect()
-            }
+            FrontendError::Dockerfile {
+                sources,
+                diagnostics,
+            } => shown(diagnostics)
+                .map(|d| source_detail(d, sources))
+                .collect(),
             // Keep BuildKit's own details (source locations of a failed
             // solve, stacks ...): they ride in grpc-status-details-bin.
             FrontendError::Rpc { status, .. } => Status::decode(status.details())
@@ -139,47 +147,59 @@ fn shown(diags: &[Diagnostic]) -> impl Iterator<Item = &Diagnostic> {
         .filter(move |d| !any_error || d.severity == Severity::Error)
 }
 
-/// `Dockerfile:3:5: message` (+ the second place, + help).
-pub fn located_message(d: &Diagnostic, file: &SourceFile) -> String {
-    let at = file.lines.line_col(d.span.start, &file.text);
-    let mut msg = format!("{}:{}:{}: {}", file.name, at.line, at.col, d.message);
+/// `Dockerfile:3:5: message` (+ the second place, + help, + the include
+/// chain of a file that is included).
+pub fn located_message(d: &Diagnostic, sources: &SourceSet) -> String {
+    let mut msg = format!("{}: {}", sources.position(d.span.start), d.message);
     if let Some(label) = &d.label {
-        let l = file.lines.line_col(label.span.start, &file.text);
         msg.push_str(&format!(
-            " ({} at {}:{}:{})",
-            label.message, file.name, l.line, l.col
+            " ({} at {})",
+            label.message,
+            sources.position(label.span.start)
         ));
     }
     if let Some(help) = &d.help {
         msg.push_str(&format!(" (help: {help})"));
     }
+    for at in sources.chain(d.span.start) {
+        msg.push_str(&format!(" (included from {})", sources.position(at.start)));
+    }
     msg
 }
 
-/// The JSON `errdefs.Source` of one diagnostic: file name, file bytes
-/// (base64, like Go's `[]byte`), language, and the 1-based lines it covers
-/// (then those of its second place, if it has one).
-pub fn source_json(d: &Diagnostic, file: &SourceFile) -> serde_json::Value {
+/// The JSON `errdefs.Source` of one diagnostic: the name and bytes (base64,
+/// like Go's `[]byte`) of the file it points into, its language, and the
+/// 1-based lines it covers (then those of its second place, when that is in
+/// the same file).
+pub fn source_json(d: &Diagnostic, sources: &SourceSet) -> serde_json::Value {
+    let entry = sources.entry_at(d.span.start);
     let range = |span| {
-        let (start, end) = file.line_span(span);
+        let (start, end) = entry.line_span(span);
         json!({ "start": { "line": start }, "end": { "line": end } })
     };
     let mut ranges = vec![range(d.span)];
-    ranges.extend(d.label.as_ref().map(|l| range(l.span)));
+    let same_file =
+        |s: llb_gen::text::TextRange| sources.index_of(s.start) == sources.index_of(d.span.start);
+    ranges.extend(
+        d.label
+            .as_ref()
+            .filter(|l| same_file(l.span))
+            .map(|l| range(l.span)),
+    );
     json!({
         "info": {
-            "filename": file.name,
-            "data": base64::engine::general_purpose::STANDARD.encode(file.text.as_bytes()),
+            "filename": entry.file.name,
+            "data": base64::engine::general_purpose::STANDARD.encode(entry.file.text.as_bytes()),
             "language": "Dockerfile",
         },
         "ranges": ranges,
     })
 }
 
-fn source_detail(d: &Diagnostic, file: &SourceFile) -> Any {
+fn source_detail(d: &Diagnostic, sources: &SourceSet) -> Any {
     Any {
         type_url: SOURCE_TYPE_URL.to_string(),
-        value: source_json(d, file).to_string().into_bytes(),
+        value: source_json(d, sources).to_string().into_bytes(),
     }
 }
 
@@ -191,7 +211,7 @@ mod tests {
     #[test]
     fn diagnostics_become_located_status_with_source_details() {
         let text = "FROM a\nRUN x\nFOO bar\n";
-        let file = SourceFile::new("Dockerfile", text);
+        let file = SourceSet::new("Dockerfile", text.as_bytes());
         let at = text.find("FOO").unwrap_or_default();
         let d = Diagnostic::error(
             llb_gen::codes::Code::UnknownInstruction,
@@ -199,7 +219,7 @@ mod tests {
             TextRange::from_usize(at, at + 3),
         );
         let err = FrontendError::Dockerfile {
-            file: Box::new(file),
+            sources: Box::new(file),
             diagnostics: vec![d],
         };
         let st = err.to_status();
@@ -220,7 +240,7 @@ mod tests {
     #[test]
     fn a_second_place_becomes_a_second_range_and_part_of_the_message() {
         let text = "FROM a AS x\nFROM b AS x\n";
-        let file = SourceFile::new("Dockerfile", text);
+        let file = SourceSet::new("Dockerfile", text.as_bytes());
         let d = Diagnostic::error(
             llb_gen::codes::Code::UnknownInstruction,
             "boom",

@@ -327,10 +327,15 @@ pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
 /// Render several diagnostics separated by blank lines: the first
 /// [`MAX_SHOWN_DIAGNOSTICS`], then how many more there are.
 pub fn render_all(diags: &[Diagnostic], file: &SourceFile) -> String {
+    render_each(diags, |d| render(d, file))
+}
+
+/// [`render_all`] with `one` rendering each diagnostic.
+pub(crate) fn render_each(diags: &[Diagnostic], one: impl Fn(&Diagnostic) -> String) -> String {
     let mut out = diags
         .iter()
         .take(MAX_SHOWN_DIAGNOSTICS)
-        .map(|d| render(d, file))
+        .map(one)
         .collect::<Vec<_>>()
         .join("\n");
     if let Some(more) = diags

@@ -190,17 +190,7 @@ impl SourceSet {
     /// [`SourceSet::render`] for several diagnostics: the first
     /// [`crate::diagnostic::MAX_SHOWN_DIAGNOSTICS`], then how many more.
     pub fn render_all(&self, diags: &[Diagnostic]) -> String {
-        let max = crate::diagnostic::MAX_SHOWN_DIAGNOSTICS;
-        let mut out = diags
-            .iter()
-            .take(max)
-            .map(|d| self.render(d))
-            .collect::<Vec<_>>()
-            .join("\n");
-        if diags.len() > max {
-            let _ = writeln!(out, "\n... and {} more", diags.len() - max);
-        }
-        out
+        crate::diagnostic::render_each(diags, |d| self.render(d))
     }
 }
 

@@ -334,7 +334,8 @@ fn insta_name(name: &str) -> String {
 /// Every misuse: the rendered diagnostics, snapshot by snapshot.
 #[test]
 fn bad_input_is_located_in_its_file() {
-    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let cases: &[Case<'_>] = &[
         (
             "missing file with near miss",
             "FROM busybox\nINCLUDE common/bse.Dockerfile\n",

@@ -556,9 +556,14 @@ macro_rules! on_every_engine {
     };
 }
 
+/// The superset's cases live in their own file.
+#[path = "e2e/superset.rs"]
+mod superset;
+
 /// The cases. `scripts/test` runs them in their own phase (`cargo test -p tests --test e2e`)
 /// and skips `e2e_engine::` in the workspace-wide `cargo test`.
 mod e2e_engine {
+    use super::superset::*;
     use super::*;
 
     // ---------------------------------------------------------------------------------------------
@@ -1606,6 +1611,9 @@ RUN echo parent > /parent.txt
         failing_run_shows_command_and_exit_code,
         example_hello_builds_and_runs,
         llb_gen_cli_output_of_example_hello_builds_and_runs,
+        superset_include_and_if_build_like_hand_written,
+        superset_variables_in_from_build_only_the_chosen_stage,
+        superset_errors_point_into_the_included_file,
     );
 
     // The current engine only (the reasons are on the cases).

@@ -205,3 +205,74 @@ pub(crate) fn superset_errors_point_into_the_included_file(env: &Env) {
     assert!(t.contains("no file inc/bse.Dockerfile"), "{t}");
     assert!(t.contains("did you mean inc/base.Dockerfile"), "{t}");
 }
+
+/// `examples/superset`: two services sharing `common/` through INCLUDE, a flavour switch with IF
+/// and a variable in `COPY --from`, built from the project root with `-f <service>/Dockerfile`.
+pub(crate) fn example_superset_services_build_and_run(env: &Env) {
+    if !ours(env) {
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let src = repo.join("examples/superset");
+    let ctx = Ctx::with_text("example-superset", "");
+    copy_tree(&src, &ctx.dir);
+    // Our syntax line replaces the example's own.
+    for service in ["api", "worker"] {
+        let path = ctx.dir.join(service).join("Dockerfile");
+        let body: String = fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("# syntax="))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        fs::write(&path, env.dockerfile(&body)).unwrap();
+    }
+    let base_arg = format!("BASE={}", env.base);
+    for (service, flavor, expected) in [
+        (
+            "api",
+            "release",
+            "api (info): flavor=release, minified assets",
+        ),
+        (
+            "worker",
+            "debug",
+            "worker (debug): flavor=debug, assets with source maps",
+        ),
+    ] {
+        let tag = env.tag(&format!("e2e-superset-{service}"));
+        let file = ctx.dir.join(service).join("Dockerfile");
+        let file = file.to_str().unwrap();
+        let flavor_arg = format!("FLAVOR={flavor}");
+        env.build(
+            &ctx,
+            &[
+                "-f",
+                file,
+                "--build-arg",
+                &base_arg,
+                "--build-arg",
+                &flavor_arg,
+                "-t",
+                &tag,
+            ],
+        );
+        let r = env.run(["run", "--rm", "--network", "none", tag.as_str()]);
+        assert!(r.status.success(), "{}", text(&r));
+        let out = text(&r);
+        assert!(out.contains(expected), "{service} prints:\n{out}");
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}

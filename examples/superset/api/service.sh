@@ -1,0 +1,1 @@
+echo "api ($LOG_LEVEL): $(cat /app/build-info), $(cat /app/assets/app.txt)"

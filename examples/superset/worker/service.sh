@@ -1,0 +1,1 @@
+echo "worker ($LOG_LEVEL): $(cat /app/build-info), $(cat /app/assets/app.txt)"

@@ -9,7 +9,7 @@ root=$(cd "$here/.." && pwd)
 conf=${CONFORMANCE:-$root/../shared/conformance}
 [ -d "$conf" ] || { echo "conformance corpus not found at $conf (set CONFORMANCE=...)" >&2; exit 1; }
 
-for t in parse convert words convert_large; do mkdir -p "$here/corpus/$t"; done
+for t in parse convert words convert_large compose; do mkdir -p "$here/corpus/$t"; done
 
 n=0
 copy_df() { # copy_df FILE NAME
@@ -59,3 +59,14 @@ large arg-wide 50000 $'ARG G=1\nFROM busybox\n' $'ARG A$G=x\n' $'RUN true\n'
 large stage-chain 5000 $'FROM busybox AS s\n' $'FROM s AS s\nRUN true\n' ''
 large heredoc-wide 20000 $'FROM busybox\nRUN <<EOF\n' $'echo hi\n' $'EOF\n'
 echo "seeded $n Dockerfiles (parse, convert), $w words (x2 modes) and 8 large-input programs (convert_large)"
+# compose: files separated by lines `#---` (see fuzz_targets/compose.rs).
+mkdir -p "$here/corpus/compose"
+seed() { printf '%s' "$2" > "$here/corpus/compose/$1"; }
+seed include $'ARG F=a\nFROM busybox AS s\nINCLUDE ${F}.Dockerfile c/*.Dockerfile\n#---\nRUN echo a\nINCLUDE b.Dockerfile\n#---\nIF ${FLAVOR} == "debug"\nRUN x\nELSE IF ! (${TARGETARCH} =~ "arm*") && 1\nRUN y\nELSE\nEND\n#---\nFROM s AS t\n#---\nCOPY --from=${F} / /\n'
+seed cycle $'FROM busybox\nINCLUDE a.Dockerfile\n#---\nINCLUDE b.Dockerfile\n#---\nINCLUDE a.Dockerfile\n'
+seed open-if $'FROM busybox\nIF 1\nIF (a\nELSE\nELSE\nEND\n'
+for f in "$root"/examples/superset/*/*.Dockerfile "$root"/examples/superset/*/Dockerfile; do
+    cp "$f" "$here/corpus/compose/ex-$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+echo "compose: 3 seeds and the superset example's files"
+

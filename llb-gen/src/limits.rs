@@ -15,9 +15,12 @@
 //! | [`Limits::MAX_EXPANSION_BYTES`] | 16 MiB | `words` | Bounds `${a//x/yyyy}`-style blow-ups per word. |
 //! | [`Limits::MAX_EXPANSION_DEPTH`] | 128 | `words` | `${a:-${b:-…}}` nesting; bounds recursion. |
 //! | [`Limits::MAX_JSON_DEPTH`] | 128 | `serde_json` (exec form, image configs) | serde_json's recursion limit: deeper JSON is not JSON to us (exec form falls back to shell form, a config is rejected). |
+//! | [`Limits::MAX_INCLUDE_DEPTH`] | 32 | `convert` (composition) | Nested INCLUDEs; real projects use two or three levels. |
+//! | [`Limits::MAX_INCLUDED_FILES`] | 1,000 | `convert` (composition) | Inclusions per build, each counted (a file included twice counts twice), so that files including each other several times cannot splice exponentially. |
+//! | [`Limits::MAX_INCLUDED_BYTES`] | 32 MiB | `convert` (composition) | Text of the included files in all; the composed file must also stay within the instruction limit. |
 //!
 //! The first five are fields (a host can lower them, e.g. for a service
-//! that converts untrusted files); the last four are fixed and owned by the
+//! that converts untrusted files); the others are fixed and owned by the
 //! module that enforces them, re-exported here so the policy reads in one
 //! place.
 
@@ -58,6 +61,12 @@ impl Limits {
     pub const MAX_EXPANSION_DEPTH: usize = crate::words::MAX_DEPTH;
     /// Deepest JSON nesting (fixed; serde_json's recursion limit).
     pub const MAX_JSON_DEPTH: usize = 128;
+    /// Deepest INCLUDE nesting (fixed; `convert::MAX_INCLUDE_DEPTH`).
+    pub const MAX_INCLUDE_DEPTH: usize = crate::convert::MAX_INCLUDE_DEPTH;
+    /// Most inclusions per build (fixed; `convert::MAX_INCLUDED_FILES`).
+    pub const MAX_INCLUDED_FILES: usize = crate::convert::MAX_INCLUDED_FILES;
+    /// Most bytes of included files (fixed; `convert::MAX_INCLUDED_BYTES`).
+    pub const MAX_INCLUDED_BYTES: usize = crate::convert::MAX_INCLUDED_BYTES;
 }
 
 impl Default for Limits {

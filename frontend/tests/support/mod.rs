@@ -303,12 +303,39 @@ impl LlbBridge for FakeBridge {
         }
     }
 
+    /// Every file of the ref's local directly in `dir_path` (the pattern is
+    /// not applied: the converter filters the names itself).
     async fn read_dir(
         &self,
-        _: Request<ReadDirRequest>,
+        request: Request<ReadDirRequest>,
     ) -> std::result::Result<Response<ReadDirResponse>, Status> {
+        let req = request.into_inner();
         self.record(Call::Other("ReadDir"));
-        Err(Status::unimplemented("fake"))
+        let refs = &self.state.lock().unwrap().refs;
+        let Some(Some(local)) = refs.get(&req.r#ref).cloned() else {
+            return Err(Status::invalid_argument(format!(
+                "no such ref {}",
+                req.r#ref
+            )));
+        };
+        let prefix = match req.dir_path.as_str() {
+            "" | "." => String::new(),
+            d => format!("{d}/"),
+        };
+        let entries = self
+            .fixture
+            .files
+            .keys()
+            .filter(|(l, _)| *l == local)
+            .filter_map(|(_, p)| p.strip_prefix(&prefix))
+            .filter(|rest| !rest.contains('/'))
+            .map(|name| bollard_buildkit_proto::fsutil::types::Stat {
+                path: name.to_string(),
+                mode: 0o644,
+                ..Default::default()
+            })
+            .collect();
+        Ok(Response::new(ReadDirResponse { entries }))
     }
 
     async fn stat_file(

@@ -295,13 +295,15 @@ async fn send_warnings(bridge: &Bridge, conv: &Conversion, sources: &SourceSet, 
         let mut ranges = vec![range((start, end))];
         let mut detail = Vec::new();
         if let Some(label) = &d.label {
+            // In the same file: a second range; elsewhere: the file's place.
             let lines = entry.line_span(label.span);
-            if sources.index_of(label.span.start) == sources.index_of(d.span.start) {
+            let place = if sources.index_of(label.span.start) == sources.index_of(d.span.start) {
                 ranges.push(range(lines));
-            }
-            detail.push(
-                format!("{} ({})", label.message, sources.position(label.span.start)).into_bytes(),
-            );
+                format!("line {}", lines.0)
+            } else {
+                sources.position(label.span.start)
+            };
+            detail.push(format!("{} ({place})", label.message).into_bytes());
         }
         detail.extend(d.help.iter().map(|h| h.clone().into_bytes()));
         bridge

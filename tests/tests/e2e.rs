@@ -1414,7 +1414,7 @@ RUN echo parent > /parent.txt
     // The example users copy (what scripts/demo builds)
     // ---------------------------------------------------------------------------------------------
 
-    fn copy_dir(from: &Path, to: &Path) {
+    pub(crate) fn copy_dir(from: &Path, to: &Path) {
         fs::create_dir_all(to).unwrap();
         for entry in fs::read_dir(from).unwrap() {
             let entry = entry.unwrap();

@@ -215,7 +215,7 @@ pub(crate) fn example_superset_services_build_and_run(env: &Env) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let src = repo.join("examples/superset");
     let ctx = Ctx::with_text("example-superset", "");
-    copy_tree(&src, &ctx.dir);
+    crate::e2e_engine::copy_dir(&src, &ctx.dir);
     // Our syntax line replaces the example's own.
     for service in ["api", "worker"] {
         let path = ctx.dir.join(service).join("Dockerfile");
@@ -261,18 +261,5 @@ pub(crate) fn example_superset_services_build_and_run(env: &Env) {
         assert!(r.status.success(), "{}", text(&r));
         let out = text(&r);
         assert!(out.contains(expected), "{service} prints:\n{out}");
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), dest).unwrap();
-        }
     }
 }

@@ -512,3 +512,11 @@ fn a_plain_dockerfile_asks_for_no_included_file() {
         }
     }
 }
+
+#[test]
+fn typos_suggest_upstream_instructions_before_ours() {
+    let e = err("FROM busybox\nENB A=1\n", &mut Table::default());
+    assert!(e.contains("did you mean ENV?"), "{e}");
+    let e = err("FROM busybox\nINCLUDD x\n", &mut Table::default());
+    assert!(e.contains("did you mean INCLUDE?"), "{e}");
+}

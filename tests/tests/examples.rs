@@ -63,7 +63,11 @@ fn convert(name: &str, target: Option<&str>) -> String {
 
 /// Projects with several Dockerfiles (superset: files included from the
 /// build context): (example, Dockerfiles relative to it, build args).
-type Project = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+type Project = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
 const PROJECTS: &[Project] = &[
     ("superset", "api/Dockerfile", &[]),
     ("superset", "worker/Dockerfile", &[("FLAVOR", "debug")]),

@@ -376,8 +376,15 @@ fn unknown_instruction(node: &ast::Node) -> IrError {
         },
         node.keyword.span,
     );
-    let names: Vec<&str> = Keyword::ALL.iter().map(|k| k.as_str()).collect();
-    match suggest::suggest(&node.keyword.value, &names) {
+    // Upstream's instructions first: `ENB` is a typo of ENV, not of END.
+    let names = |superset: bool| -> Vec<&str> {
+        let of_kind = Keyword::ALL.iter().filter(|k| k.is_superset() == superset);
+        of_kind.map(|k| k.as_str()).collect()
+    };
+    let word = &node.keyword.value;
+    let found =
+        suggest::suggest(word, &names(false)).or_else(|| suggest::suggest(word, &names(true)));
+    match found {
         Some(s) => err.with_help(format!("did you mean {s}?")),
         None => err,
     }

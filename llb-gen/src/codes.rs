@@ -145,6 +145,8 @@ catalogue! {
     InvalidOnbuild = "invalid-onbuild", Error, None;
     /// `RUN --mount=tagret=/x`.
     MountOption = "mount-option", Error, None;
+    /// `RUN --cache=npn x`, `CACHE go go`.
+    CachePreset = "cache-preset", Error, None;
 
     // Conversion.
     /// `FROM ${EMPTY}`.

@@ -63,6 +63,8 @@ fn init_stage(
             let slot = results.get_mut(p)?;
             let mut d = *if keep { slot.clone()? } else { slot.take()? };
             d.image.config.on_build = None;
+            // `CACHE` applies to its own stage only.
+            d.cache_presets.clear();
             d.cmd_index = 0;
             d.cmd_set = false;
             d
@@ -144,6 +146,7 @@ fn root_stage(root: Root) -> StageState {
         cmd_set: false,
         base_config: root.base_config,
         ignore_cache: false,
+        cache_presets: Vec::new(),
         on_build: false,
         epoch: None,
         grown: Default::default(),

@@ -31,6 +31,8 @@ pub(super) struct StageState {
     /// The base image config, untouched.
     pub base_config: Option<Vec<u8>>,
     pub ignore_cache: bool,
+    /// The presets of the stage's `CACHE` instructions so far.
+    pub cache_presets: Vec<ir::CachePreset>,
     /// Whether the current command is an ONBUILD trigger.
     pub on_build: bool,
     /// `SOURCE_DATE_EPOCH` in Unix seconds.
@@ -253,6 +255,15 @@ pub(super) fn dispatch(
                 .on_build
                 .get_or_insert_with(Vec::new)
                 .push(o.expression.clone());
+            Ok(())
+        }
+        Instruction::Cache(presets) => {
+            // No op and no history: the presets shape later RUNs only.
+            for p in presets {
+                if !d.cache_presets.contains(&p.value) {
+                    d.cache_presets.push(p.value);
+                }
+            }
             Ok(())
         }
         Instruction::Maintainer(m) => {

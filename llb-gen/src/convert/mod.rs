@@ -37,6 +37,7 @@ mod git;
 pub(crate) mod image;
 mod onbuild;
 pub(crate) mod platform;
+mod presets;
 pub(crate) mod reference;
 mod resolve;
 mod run;

@@ -19,8 +19,10 @@
 
 mod copy;
 mod error;
+mod extensions;
 pub(crate) mod flags;
 mod mount;
+mod preset;
 mod run;
 mod simple;
 pub(crate) mod suggest;
@@ -29,6 +31,7 @@ pub(crate) mod values;
 
 pub use error::{Arity, IrError, IrErrorKind};
 pub use mount::has_variable_before_end;
+pub use preset::CachePreset;
 pub use run::{chomp_heredoc, is_heredoc_word, RunScript};
 pub use types::*;
 
@@ -151,6 +154,7 @@ fn lower_nodes<N: LowerNode>(
         let Some(instruction) = lower_instruction(node, &mut errors) else {
             continue;
         };
+        extensions::record(node, &mut out.extensions);
         // Lowered: the node's text moves into the command.
         let original = owned.take_original();
         let node = owned.borrow();
@@ -327,6 +331,7 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
             Instruction::Healthcheck(Box::new(simple::lower_healthcheck(node, errors)?))
         }
         K::Onbuild => Instruction::OnBuild(lower_onbuild(node, errors)?),
+        K::Cache => Instruction::Cache(preset::lower_cache(node, errors)?),
         // Only reachable for `ONBUILD FROM`, which is rejected earlier.
         K::From => return None,
     })

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use crate::ir::preset::CachePreset;
 use crate::syntax::ast::Heredoc;
 use crate::text::{Spanned, TextRange};
 
@@ -131,6 +132,9 @@ pub enum Instruction {
     OnBuild(OnBuild),
     /// `MAINTAINER name` (deprecated upstream, still honoured).
     Maintainer(Word),
+    /// `CACHE <preset>...` (a superset extension): the presets apply to
+    /// every later RUN of the stage.
+    Cache(Vec<Spanned<CachePreset>>),
 }
 
 /// `ARG a b=c`.
@@ -207,6 +211,10 @@ pub struct Run {
     pub security: Option<Spanned<SecurityMode>>,
     /// `--device` values (parsed, but upstream mainline rejects them at dispatch).
     pub devices: Vec<Word>,
+    /// `--cache=<preset>[,...]` (a superset extension), in order.
+    pub cache: Vec<Spanned<CachePreset>>,
+    /// `--no-cache` (a superset extension): the step ignores the build cache.
+    pub no_cache: bool,
 }
 
 /// The `type=` of a `--mount` (default `bind`).

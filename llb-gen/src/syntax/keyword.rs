@@ -37,6 +37,8 @@ macro_rules! keywords {
 keywords! {
     Add = "ADD", "add";
     Arg = "ARG", "arg";
+    /// A superset extension: stage-wide cache presets.
+    Cache = "CACHE", "cache";
     Cmd = "CMD", "cmd";
     Copy = "COPY", "copy";
     Entrypoint = "ENTRYPOINT", "entrypoint";

@@ -556,6 +556,9 @@ macro_rules! on_every_engine {
     };
 }
 
+#[path = "e2e/control.rs"]
+mod control;
+
 /// The cases. `scripts/test` runs them in their own phase (`cargo test -p tests --test e2e`)
 /// and skips `e2e_engine::` in the workspace-wide `cargo test`.
 mod e2e_engine {
@@ -1581,11 +1584,18 @@ RUN echo parent > /parent.txt
         assert_eq!(read(&dest, "app/extra.txt"), "written by a heredoc\n");
     }
 
+    // The superset's build control (cache presets, RUN --no-cache): `e2e/control.rs`.
+    use super::control::*;
+
     // ---------------------------------------------------------------------------------------------
     // The cases on each engine
     // ---------------------------------------------------------------------------------------------
 
     on_every_engine!(
+        cache_presets_as_root,
+        cache_presets_as_numeric_user,
+        cache_presets_as_named_user,
+        no_cache_step_reruns,
         named_stages_and_target_skip_unneeded_broken_stage,
         stage_inheritance_keeps_files_env_workdir_user,
         args_and_build_args,

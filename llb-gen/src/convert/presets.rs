@@ -383,7 +383,18 @@ fn cache_mount(site: &Site<'_>, p: CachePreset, def: &Def, target: &str, id: Str
         ));
     }
     let name = format!("[internal] preparing cache preset {}", p.name());
-    let seed = llb::scratch().file(action, llb::OpOptions::default().custom_name(name));
+    let op = || llb::OpOptions::default().custom_name(name.clone());
+    let mut seed = llb::scratch().file(action, op());
+    if let Owner::Named(_) = site.owner {
+        // BuildKit v0.8 makes directories under its umask (0755); a copy's
+        // mode is a chmod, which every version applies as given.
+        let opts = llb::CopyOptions {
+            mode: Some(0o777),
+            ..Default::default()
+        };
+        let copy = llb::FileAction::copy(llb::CopyInput::State(seed), "/cache", "/cache", opts);
+        seed = llb::scratch().file(copy, op());
+    }
     mount.from(seed).selector("/cache").into()
 }
 

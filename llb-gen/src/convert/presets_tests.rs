@@ -89,6 +89,7 @@ fn numeric_and_named_users_own_their_caches() {
         "{d}"
     );
     assert!(d.contains("id=\"/preset-npm/linux-amd64/user-app\""), "{d}");
+    assert!(d.contains("copy \"/cache\" -> \"/cache\" mode=777"), "{d}");
     let (d, _) = convert("FROM alpine\nUSER 0\nRUN --cache=npm npm ci\n");
     assert!(d.contains("id=\"/preset-npm/linux-amd64\""), "{d}");
 }

@@ -195,6 +195,11 @@ pub enum ErrorKind {
     },
     /// `RUN --device=/dev/x true` (labs only upstream).
     RunDevice,
+    /// `WORKDIR --chown=:g /x`, `--chown=a:b:c`.
+    InvalidChown {
+        /// The expanded value.
+        spec: String,
+    },
     /// `USER app` then `RUN --cache=cargo ...` with neither `CARGO_HOME`
     /// nor `HOME` in the environment: the preset cannot know where the
     /// tool keeps its cache.
@@ -330,6 +335,7 @@ impl Error {
             K::InvalidSignal { .. } => Code::Stopsignal,
             K::RunDevice => Code::RunDevice,
             K::CachePresetTarget { .. } => Code::CachePreset,
+            K::InvalidChown { .. } => Code::InvalidFlag,
             K::Run { .. } => Code::Run,
             K::InvalidSourceDateEpoch { .. } | K::SourceDateEpochOutOfRange { .. } => {
                 Code::SourceDateEpoch
@@ -441,6 +447,10 @@ impl fmt::Display for ErrorKind {
             K::UrlSourceInCopy => f.write_str("source can't be a URL for COPY"),
             K::EmptyVolume => f.write_str("VOLUME specified can not be an empty string"),
             K::InvalidSignal { signal } => write!(f, "invalid signal: {signal}"),
+            K::InvalidChown { spec } => write!(
+                f,
+                "invalid WORKDIR --chown `{spec}`: expected `<user>[:<group>]`"
+            ),
             K::CachePresetTarget { preset, detail } => {
                 write!(f, "cache preset `{preset}`: {detail}")
             }

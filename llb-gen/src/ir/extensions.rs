@@ -10,6 +10,8 @@ use crate::syntax::Keyword;
 const FLAGS: &[(Keyword, &str, &str)] = &[
     (Keyword::Run, "cache", "RUN --cache"),
     (Keyword::Run, "no-cache", "RUN --no-cache"),
+    (Keyword::Workdir, "chown", "WORKDIR --chown"),
+    (Keyword::Workdir, "chmod", "WORKDIR --chmod"),
 ];
 
 /// Records the extensions `node` (an instruction that lowered) uses, an

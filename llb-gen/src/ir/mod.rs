@@ -314,7 +314,7 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
         K::Run => Instruction::Run(Box::new(run::lower_run(node, errors))),
         K::Copy => Instruction::Copy(Box::new(copy::lower_copy(node, errors)?)),
         K::Add => Instruction::Add(Box::new(copy::lower_add(node, errors)?)),
-        K::Workdir => Instruction::Workdir(simple::lower_single(node, K::Workdir, errors)?),
+        K::Workdir => Instruction::Workdir(Box::new(simple::lower_workdir(node, errors)?)),
         K::User => Instruction::User(simple::lower_single(node, K::User, errors)?),
         K::Stopsignal => {
             Instruction::StopSignal(simple::lower_single(node, K::Stopsignal, errors)?)

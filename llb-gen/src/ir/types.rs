@@ -110,8 +110,8 @@ pub enum Instruction {
     Copy(Box<CopyInstruction>),
     /// `ADD`.
     Add(Box<AddInstruction>),
-    /// `WORKDIR` and its path.
-    Workdir(Word),
+    /// `WORKDIR [--chown=...] [--chmod=...] path`.
+    Workdir(Box<Workdir>),
     /// `USER user[:group]`.
     User(Word),
     /// `VOLUME path ...` (JSON or space-separated form).
@@ -135,6 +135,18 @@ pub enum Instruction {
     /// `CACHE <preset>...` (a superset extension): the presets apply to
     /// every later RUN of the stage.
     Cache(Vec<Spanned<CachePreset>>),
+}
+
+/// `WORKDIR [--chown=<user>[:<group>]] [--chmod=<mode>] <path>`; the flags
+/// are a superset extension.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Workdir {
+    /// The path, raw.
+    pub path: Word,
+    /// `--chown`, raw (expanded by the converter).
+    pub chown: Option<Word>,
+    /// `--chmod`, raw (expanded by the converter; octal).
+    pub chmod: Option<Word>,
 }
 
 /// `ARG a b=c`.

@@ -228,3 +228,25 @@ RUN cat /proc/sys/kernel/random/uuid > /after
         "the step after it reran"
     );
 }
+
+/// `WORKDIR --chown/--chmod` creates the directory (and its missing parents) with that owner
+/// (names resolved from the image's `/etc/passwd`, like `COPY --chown`) and mode.
+pub(crate) fn workdir_chown_and_chmod(env: &Env) {
+    if env.builtin() {
+        skip("(E2E_SYNTAX=builtin): WORKDIR --chown is our extension");
+        return;
+    }
+    let df = r#"FROM {{BASE}}
+WORKDIR --chown=app:app --chmod=0750 /srv/data
+ARG OWNER=1000:100
+WORKDIR --chown=$OWNER sub
+WORKDIR /
+RUN stat -c '%u:%g %a' /srv/data /srv/data/sub /srv > /owners
+"#;
+    let ctx = Ctx::new(env, "workdir-chown", df);
+    let out = env.build_local(&ctx, &[]);
+    assert_eq!(
+        read(&out, "owners"),
+        "1000:1000 750\n1000:100 755\n1000:1000 750\n"
+    );
+}

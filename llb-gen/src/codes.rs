@@ -201,6 +201,8 @@ catalogue! {
     Stopsignal = "stopsignal", Error, None;
     /// A RUN the LLB builder rejects.
     Run = "run", Error, None;
+    /// `REQUIRE tset` with no such stage.
+    RequireStage = "require-stage", Error, None;
     /// `RUN --device=x` on a BuildKit without device support.
     RunDevice = "run-device", Error, None;
     /// `SOURCE_DATE_EPOCH=yesterday`.

@@ -33,6 +33,9 @@ pub(super) struct StageState {
     pub ignore_cache: bool,
     /// The presets of the stage's `CACHE` instructions so far.
     pub cache_presets: Vec<ir::CachePreset>,
+    /// On the target only, after dispatch: the final states of the stages
+    /// that `REQUIRE` names (anywhere the target reaches).
+    pub required: Vec<llb::State>,
     /// Whether the current command is an ONBUILD trigger.
     pub on_build: bool,
     /// `SOURCE_DATE_EPOCH` in Unix seconds.
@@ -266,6 +269,8 @@ pub(super) fn dispatch(
             }
             Ok(())
         }
+        // Built along by the host (`Conversion::required`), nothing here.
+        Instruction::Require(_) => Ok(()),
         Instruction::Maintainer(m) => {
             d.image.author = m.value.clone();
             d.commit(format!("MAINTAINER {}", m.value), false, false);

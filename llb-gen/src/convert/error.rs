@@ -195,6 +195,11 @@ pub enum ErrorKind {
     },
     /// `RUN --device=/dev/x true` (labs only upstream).
     RunDevice,
+    /// `REQUIRE tset` with no stage `tset`.
+    RequireUnknownStage {
+        /// The name as written.
+        name: String,
+    },
     /// `WORKDIR --chown=:g /x`, `--chown=a:b:c`.
     InvalidChown {
         /// The expanded value.
@@ -336,6 +341,7 @@ impl Error {
             K::RunDevice => Code::RunDevice,
             K::CachePresetTarget { .. } => Code::CachePreset,
             K::InvalidChown { .. } => Code::InvalidFlag,
+            K::RequireUnknownStage { .. } => Code::RequireStage,
             K::Run { .. } => Code::Run,
             K::InvalidSourceDateEpoch { .. } | K::SourceDateEpochOutOfRange { .. } => {
                 Code::SourceDateEpoch
@@ -447,6 +453,9 @@ impl fmt::Display for ErrorKind {
             K::UrlSourceInCopy => f.write_str("source can't be a URL for COPY"),
             K::EmptyVolume => f.write_str("VOLUME specified can not be an empty string"),
             K::InvalidSignal { signal } => write!(f, "invalid signal: {signal}"),
+            K::RequireUnknownStage { name } => {
+                write!(f, "REQUIRE names an unknown stage `{name}`")
+            }
             K::InvalidChown { spec } => write!(
                 f,
                 "invalid WORKDIR --chown `{spec}`: expected `<user>[:<group>]`"

@@ -304,6 +304,7 @@ impl StageGraph {
                 None => return Ok(()),
             },
             Instruction::Run(r) => r.mounts.iter().map(|m| self.mount_source(m)).collect(),
+            Instruction::Require(names) => self.required(names)?,
             _ => return Ok(()),
         };
         for s in sources.iter().flatten() {

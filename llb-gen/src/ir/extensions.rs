@@ -25,6 +25,10 @@ pub(crate) fn record(node: &Node, out: &mut Vec<ExtensionUse>) {
             name: "CACHE",
             span: node.keyword.span,
         }),
+        Keyword::Require => out.push(ExtensionUse {
+            name: "REQUIRE",
+            span: node.keyword.span,
+        }),
         Keyword::Onbuild => {
             if let Some(sub) = node.sub.as_deref() {
                 record(sub, out);

@@ -332,6 +332,7 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
         }
         K::Onbuild => Instruction::OnBuild(lower_onbuild(node, errors)?),
         K::Cache => Instruction::Cache(preset::lower_cache(node, errors)?),
+        K::Require => Instruction::Require(simple::lower_require(node, errors)?),
         // Only reachable for `ONBUILD FROM`, which is rejected earlier.
         K::From => return None,
     })

@@ -70,6 +70,25 @@ pub(crate) fn lower_workdir(node: &Node, errors: &mut Vec<IrError>) -> Option<Wo
     })
 }
 
+/// REQUIRE: no flags, one or more stage names (lower-cased, as stage names
+/// are matched).
+pub(crate) fn lower_require(node: &Node, errors: &mut Vec<IrError>) -> Option<Vec<Word>> {
+    no_flags(node, "REQUIRE", errors);
+    if node.args.is_empty() {
+        errors.push(
+            arg_count(node, "REQUIRE", Arity::AtLeastOne)
+                .with_help("name the stages to build along with this one"),
+        );
+        return None;
+    }
+    Some(
+        node.args
+            .iter()
+            .map(|w| Word::new(w.value.to_ascii_lowercase(), w.span))
+            .collect(),
+    )
+}
+
 /// ENV and LABEL: `key, value, separator` triples from the parser.
 pub(crate) fn lower_key_values(
     node: &Node,

@@ -135,6 +135,9 @@ pub enum Instruction {
     /// `CACHE <preset>...` (a superset extension): the presets apply to
     /// every later RUN of the stage.
     Cache(Vec<Spanned<CachePreset>>),
+    /// `REQUIRE <stage>...` (a superset extension): the named stages are
+    /// built whenever this stage is, and nothing of theirs enters it.
+    Require(Vec<Word>),
 }
 
 /// `WORKDIR [--chown=<user>[:<group>]] [--chmod=<mode>] <path>`; the flags

@@ -49,6 +49,8 @@ keywords! {
     Label = "LABEL", "label";
     Maintainer = "MAINTAINER", "maintainer";
     Onbuild = "ONBUILD", "onbuild";
+    /// A superset extension: stages built along with this one.
+    Require = "REQUIRE", "require";
     Run = "RUN", "run";
     Shell = "SHELL", "shell";
     Stopsignal = "STOPSIGNAL", "stopsignal";

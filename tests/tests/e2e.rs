@@ -1597,6 +1597,7 @@ RUN echo parent > /parent.txt
         cache_presets_as_named_user,
         no_cache_step_reruns,
         workdir_chown_and_chmod,
+        require_builds_the_named_stage_alongside,
         named_stages_and_target_skip_unneeded_broken_stage,
         stage_inheritance_keeps_files_env_workdir_user,
         args_and_build_args,

@@ -250,3 +250,49 @@ RUN stat -c '%u:%g %a' /srv/data /srv/data/sub /srv > /owners
         "1000:1000 750\n1000:100 755\n1000:1000 750\n"
     );
 }
+
+/// `REQUIRE`: the named stage builds in parallel with the requiring one (they meet at a
+/// rendezvous in a shared cache mount: one after the other, the first would time out), a
+/// failing required stage fails the build, and the image (config, layers, history) is exactly
+/// the one built without the `REQUIRE` line.
+pub(crate) fn require_builds_the_named_stage_alongside(env: &Env) {
+    if env.builtin() {
+        skip("(E2E_SYNTAX=builtin): REQUIRE is our extension");
+        return;
+    }
+    let nonce = nonce();
+    let meet = |mine: &str, other: &str| {
+        format!(
+            "RUN --mount=type=cache,id=require-{nonce},target=/sync touch /sync/{mine} && \\\n    i=0; while [ ! -e /sync/{other} ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; [ -e /sync/{other} ]"
+        )
+    };
+    let df = format!(
+        "FROM {{{{BASE}}}} AS test\n{}\nFROM {{{{BASE}}}} AS app\nREQUIRE test\n{} && echo built > /built\n",
+        meet("test", "app"),
+        meet("app", "test")
+    );
+    let ctx = Ctx::new(env, "require", &df);
+    let out = env.build_local(&ctx, &[]);
+    assert_eq!(read(&out, "built"), "built\n");
+
+    let failing = "FROM {{BASE}} AS test\nRUN echo testing; exit 3\nFROM {{BASE}} AS app\nREQUIRE test\nRUN echo hi > /hi\n";
+    let ctx = Ctx::new(env, "require-fails", failing);
+    let r = env.build_raw(&ctx, &[]);
+    let output = text(&r);
+    assert!(
+        !r.status.success(),
+        "a failing required stage fails the build: {output}"
+    );
+    assert!(output.contains("exit code: 3"), "{output}");
+
+    let body = "FROM {{BASE}} AS test\nRUN echo testing\nFROM {{BASE}} AS app\nREQUIRE test\nRUN echo hi > /hi\nENV A=1\n";
+    let with = Ctx::new(env, "require-with", body);
+    let without = Ctx::new(env, "require-without", &body.replace("REQUIRE test\n", ""));
+    let (t1, t2) = (env.tag("e2e-require-with"), env.tag("e2e-require-without"));
+    env.build(&with, &["-t", &t1]);
+    env.build(&without, &["-t", &t2]);
+    let (a, b) = (env.inspect(&t1), env.inspect(&t2));
+    assert_eq!(a["Config"], b["Config"], "image config");
+    assert_eq!(a["RootFS"], b["RootFS"], "layers");
+    assert_eq!(env.history(&t1), env.history(&t2), "history");
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Copy the seed corpora into fuzz/corpus/<target>/ (gitignored).
-#   parse, convert: BuildKit parser testfiles (+ negative), real-world Dockerfiles, examples/
+#   parse, convert: BuildKit parser testfiles (+ negative), real-world Dockerfiles, examples/,
+#                   tests/fixtures (convert, ir)
 #   words:          the left-hand side of every line of BuildKit's shell tables
 #                   (envVarTest, wordsTest), prefixed with a mode byte (see fuzz_targets/words.rs)
 set -euo pipefail
@@ -28,6 +29,13 @@ for f in "$conf"/real-world/*.Dockerfile; do
 done
 for f in "$root"/examples/*/Dockerfile; do
     copy_df "$f" "ex-$(basename "$(dirname "$f")")"
+done
+# Our own fixtures: among them the superset's syntax (cache presets, CACHE, RUN --no-cache,
+# WORKDIR --chown) and its errors.
+for d in convert ir/ok ir/err; do
+    for f in "$root/tests/fixtures/$d"/*.Dockerfile; do
+        copy_df "$f" "fx-${d//\//-}-$(basename "$f" .Dockerfile)"
+    done
 done
 
 w=0

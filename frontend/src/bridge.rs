@@ -155,6 +155,27 @@ impl Bridge {
         def: pb::Definition,
         cache_imports: &[CacheImport],
     ) -> Result<SolvedRef, FrontendError> {
+        self.solve_with(def, cache_imports, false).await
+    }
+
+    /// `Solve` with `evaluate`: the definition is built now, not when its
+    /// result is used (a stage that `REQUIRE` names: nothing uses it).
+    /// BuildKit v0.8 has no such field and builds every solve at once.
+    pub async fn solve_evaluated(
+        &self,
+        def: pb::Definition,
+        cache_imports: &[CacheImport],
+    ) -> Result<SolvedRef, FrontendError> {
+        self.solve_with(def, cache_imports, true).await
+    }
+
+    /// `Solve`, with `evaluate` as given.
+    pub async fn solve_with(
+        &self,
+        def: pb::Definition,
+        cache_imports: &[CacheImport],
+        evaluate: bool,
+    ) -> Result<SolvedRef, FrontendError> {
         self.require("solve.base")?;
         for md in def.metadata.values() {
             for cap in md.caps.keys() {
@@ -167,6 +188,7 @@ impl Bridge {
             definition: Some(def),
             allow_result_return: true,
             allow_result_array_ref: true,
+            evaluate,
             cache_imports: cache_imports
                 .iter()
                 .map(|c| CacheOptionsEntry {

@@ -120,9 +120,18 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     }
     let mut built = Vec::new();
     for (requested, conv, _) in conversions {
-        let solved = bridge
-            .solve(conv.definition.clone(), &fo.cache_imports)
-            .await?;
+        // The stages `REQUIRE` names build in parallel with the target (which
+        // is then evaluated too, instead of when the result is exported); one
+        // that fails fails the build, and none of them is in the result.
+        let evaluate = !conv.required.is_empty();
+        let required = conv
+            .required
+            .iter()
+            .map(|d| bridge.solve_evaluated(d.clone(), &fo.cache_imports));
+        let (solved, _) = tokio::try_join!(
+            bridge.solve_with(conv.definition.clone(), &fo.cache_imports, evaluate),
+            futures_util::future::try_join_all(required),
+        )?;
         let platform = requested
             .unwrap_or_else(|| image_platform(&conv.image_config, &fo.convert.build_platform));
         built.push(Built {

@@ -197,6 +197,14 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     if !conversion.warnings.is_empty() {
         eprint!("{}", sources.render_all(&conversion.warnings));
     }
+    if !conversion.required.is_empty() {
+        // One Definition goes to stdout: a `buildctl build` reading it builds
+        // the target only.
+        eprintln!(
+            "llb-gen: note: the target REQUIREs {} other stage(s), which are not in the printed definition (the frontend builds them along); build each with `--target <stage>`",
+            conversion.required.len()
+        );
+    }
     if let Some(path) = &args.image_config {
         write_file(path, &conversion.image_config)?;
     }

@@ -45,6 +45,8 @@ enum Kind {
     Base,
     Copy,
     Mount,
+    /// `REQUIRE` (a superset extension): built along, nothing flows in.
+    Require,
 }
 
 impl Kind {
@@ -53,6 +55,7 @@ impl Kind {
             Kind::Base => "base",
             Kind::Copy => "copy",
             Kind::Mount => "mount",
+            Kind::Require => "require",
         }
     }
 }
@@ -234,6 +237,13 @@ impl Graph {
                             }
                         }
                     }
+                    Instruction::Require(names) => {
+                        for n in names {
+                            if let Some(&s) = by_name.get(&n.value) {
+                                edges.insert((Node::Stage(s), i, Kind::Require));
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -265,7 +275,8 @@ impl Graph {
     }
 
     /// Depth of each stage: 0 without stage dependencies, else one more than
-    /// its deepest dependency. A cycle is an error, as in the converter.
+    /// its deepest dependency (a stage it `REQUIRE`s runs beside it: the
+    /// same depth at least). A cycle is an error, as in the converter.
     fn depths(&mut self) -> Result<(), String> {
         // 0: not visited, 1: on the path, 2: done.
         let mut state = vec![0u8; self.stages.len()];
@@ -287,16 +298,18 @@ impl Graph {
             _ => {}
         }
         state[s] = 1;
-        let deps: Vec<usize> = self
-            .deps(s)
-            .filter_map(|n| match n {
-                Node::Stage(d) => Some(*d),
+        let deps: Vec<(usize, usize)> = self
+            .edges
+            .iter()
+            .filter(|(_, t, _)| *t == s)
+            .filter_map(|(n, _, kind)| match n {
+                Node::Stage(d) => Some((*d, usize::from(*kind != Kind::Require))),
                 Node::Image(_) => None,
             })
             .collect();
         let mut depth = 0;
-        for d in deps {
-            depth = depth.max(self.visit(d, state)? + 1);
+        for (d, step) in deps {
+            depth = depth.max(self.visit(d, state)? + step);
         }
         state[s] = 2;
         self.depth[s] = depth;

@@ -221,3 +221,25 @@ fn unknown_target_and_cycle_exit_1() {
         .unwrap()
         .starts_with("llb-gen: circular dependency detected on stage: "));
 }
+
+#[test]
+fn require_is_an_edge_that_runs_beside_the_stage() {
+    let text = "FROM alpine AS test\nRUN make test\nFROM alpine AS app\nREQUIRE test\nRUN make\n";
+    let dot = ok(&[], text);
+    assert!(
+        dot.contains("  s0 -> s1 [label=\"require\", style=dashed];\n"),
+        "{dot}"
+    );
+    // Same rank: the required stage builds in parallel with the one that requires it.
+    assert!(
+        dot.contains("subgraph depth_0 { rank=same; s0; s1; }"),
+        "{dot}"
+    );
+    // It is needed by the target: not dimmed.
+    assert!(
+        dot.contains("s0 [label=\"test\\nFROM alpine\", style=bold];"),
+        "{dot}"
+    );
+    let out = run(&[], "FROM alpine AS a\nREQUIRE a\n");
+    assert_eq!(out.status.code(), Some(1));
+}

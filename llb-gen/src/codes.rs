@@ -143,6 +143,8 @@ catalogue! {
     InvalidOnbuild = "invalid-onbuild", Error, None;
     /// `RUN --mount=tagret=/x`.
     MountOption = "mount-option", Error, None;
+    /// `RUN --cache=npn x`, `CACHE go go`.
+    CachePreset = "cache-preset", Error, None;
 
     // Conversion.
     /// `FROM ${EMPTY}`.
@@ -197,6 +199,8 @@ catalogue! {
     Stopsignal = "stopsignal", Error, None;
     /// A RUN the LLB builder rejects.
     Run = "run", Error, None;
+    /// `REQUIRE tset` with no such stage.
+    RequireStage = "require-stage", Error, None;
     /// `RUN --device=x` on a BuildKit without device support.
     RunDevice = "run-device", Error, None;
     /// `SOURCE_DATE_EPOCH=yesterday`.

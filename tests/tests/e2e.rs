@@ -556,6 +556,8 @@ macro_rules! on_every_engine {
     };
 }
 
+#[path = "e2e/control.rs"]
+mod control;
 /// The superset's cases live in their own file.
 #[path = "e2e/superset.rs"]
 mod superset;
@@ -1586,11 +1588,20 @@ RUN echo parent > /parent.txt
         assert_eq!(read(&dest, "app/extra.txt"), "written by a heredoc\n");
     }
 
+    // The superset's build control (cache presets, RUN --no-cache): `e2e/control.rs`.
+    use super::control::*;
+
     // ---------------------------------------------------------------------------------------------
     // The cases on each engine
     // ---------------------------------------------------------------------------------------------
 
     on_every_engine!(
+        cache_presets_as_root,
+        cache_presets_as_numeric_user,
+        cache_presets_as_named_user,
+        no_cache_step_reruns,
+        workdir_chown_and_chmod,
+        require_builds_the_named_stage_alongside,
         named_stages_and_target_skip_unneeded_broken_stage,
         stage_inheritance_keeps_files_env_workdir_user,
         args_and_build_args,

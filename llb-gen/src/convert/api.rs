@@ -180,4 +180,9 @@ pub struct Conversion {
     pub source_date_epoch: Option<i64>,
     /// Warnings (lint findings, parser warnings).
     pub warnings: Vec<Diagnostic>,
+    /// The definitions of the stages `REQUIRE` names (a superset
+    /// extension), in stage order: the host builds them along with
+    /// [`Conversion::definition`] and fails when one fails; nothing of them
+    /// is in the result.
+    pub required: Vec<pb::Definition>,
 }

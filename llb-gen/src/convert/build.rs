@@ -63,6 +63,8 @@ fn init_stage(
             let slot = results.get_mut(p)?;
             let mut d = *if keep { slot.clone()? } else { slot.take()? };
             d.image.config.on_build = None;
+            // `CACHE` applies to its own stage only.
+            d.cache_presets.clear();
             d.cmd_index = 0;
             d.cmd_set = false;
             d
@@ -144,6 +146,8 @@ fn root_stage(root: Root) -> StageState {
         cmd_set: false,
         base_config: root.base_config,
         ignore_cache: false,
+        cache_presets: Vec::new(),
+        required: Vec::new(),
         on_build: false,
         epoch: None,
         grown: Default::default(),
@@ -217,6 +221,7 @@ fn dispatch_all(
     let epoch = super::epoch::resolve(&opts.build_args, globals, &df.meta_args)?;
     let mut ctx_paths = BTreeSet::new();
     let mut dep_paths: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    let mut required = BTreeSet::new();
     for &i in reachable {
         let node = &g.nodes[i];
         let Some(stage_idx) = node.stage else {
@@ -245,6 +250,11 @@ fn dispatch_all(
         .ok_or_else(|| not_built("base stage was not built", node.span))?;
         d.epoch = epoch;
         let mut ctx = Ctx::new(opts, globals, df.escape, (&context, source_map), &done);
+        required.extend(super::require::named_by(
+            g,
+            i,
+            &df.stages[stage_idx].commands,
+        ));
         // Instructions are not needed once dispatched: freed stage by stage.
         let commands = std::mem::take(&mut df.stages[stage_idx].commands);
         let at = (NodeId(i), StageId(stage_idx));
@@ -258,11 +268,17 @@ fn dispatch_all(
             results[i] = Some(Box::new(d));
         }
     }
-    let target = results
+    let mut target_state = results
         .get_mut(target)
         .and_then(Option::take)
         .map(|b| *b)
         .ok_or_else(|| not_built("target stage was not built", TextRange::empty(0)))?;
+    target_state.required = required
+        .into_iter()
+        .filter(|&n| n != target)
+        .filter_map(|n| done.get(n).cloned().flatten())
+        .collect();
+    let target = target_state;
     Ok(Dispatched {
         target,
         ctx_paths,
@@ -456,6 +472,10 @@ pub(super) fn finalize(
     };
     let definition =
         marshal(std::mem::take(&mut d.state), &mopts).map_err(|e| marshal_error(e, opts))?;
+    let required = std::mem::take(&mut d.required)
+        .into_iter()
+        .map(|st| st.marshal(&mopts).map_err(|e| marshal_error(e, opts)))
+        .collect::<Result<Vec<_>, _>>()?;
     let image_config = d.image.to_json();
     let max = limits.max_definition_bytes;
     if let Some(e) = Exceeded::check(Limit::DefinitionBytes, image_config.len(), max) {
@@ -469,5 +489,6 @@ pub(super) fn finalize(
         base_image_config: d.base_config,
         source_date_epoch: d.epoch,
         warnings: Vec::new(),
+        required,
     })
 }

@@ -31,6 +31,11 @@ pub(super) struct StageState {
     /// The base image config, untouched.
     pub base_config: Option<Vec<u8>>,
     pub ignore_cache: bool,
+    /// The presets of the stage's `CACHE` instructions so far.
+    pub cache_presets: Vec<ir::CachePreset>,
+    /// On the target only, after dispatch: the final states of the stages
+    /// that `REQUIRE` names (anywhere the target reaches).
+    pub required: Vec<llb::State>,
     /// Whether the current command is an ONBUILD trigger.
     pub on_build: bool,
     /// `SOURCE_DATE_EPOCH` in Unix seconds.
@@ -284,6 +289,17 @@ pub(super) fn dispatch(
                 .push(o.expression.clone());
             Ok(())
         }
+        Instruction::Cache(presets) => {
+            // No op and no history: the presets shape later RUNs only.
+            for p in presets {
+                if !d.cache_presets.contains(&p.value) {
+                    d.cache_presets.push(p.value);
+                }
+            }
+            Ok(())
+        }
+        // Built along by the host (`Conversion::required`), nothing here.
+        Instruction::Require(_) => Ok(()),
         Instruction::Maintainer(m) => {
             d.image.author = m.value.clone();
             d.commit(format!("MAINTAINER {}", m.value), false, false);

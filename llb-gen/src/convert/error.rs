@@ -197,6 +197,25 @@ pub enum ErrorKind {
     },
     /// `RUN --device=/dev/x true` (labs only upstream).
     RunDevice,
+    /// `REQUIRE tset` with no stage `tset`.
+    RequireUnknownStage {
+        /// The name as written.
+        name: String,
+    },
+    /// `WORKDIR --chown=:g /x`, `--chown=a:b:c`.
+    InvalidChown {
+        /// The expanded value.
+        spec: String,
+    },
+    /// `USER app` then `RUN --cache=cargo ...` with neither `CARGO_HOME`
+    /// nor `HOME` in the environment: the preset cannot know where the
+    /// tool keeps its cache.
+    CachePresetTarget {
+        /// The preset.
+        preset: String,
+        /// What is missing, for the message.
+        detail: String,
+    },
     /// A RUN the LLB builder rejects (`reason` is the builder's error).
     Run {
         /// Why it failed.
@@ -323,6 +342,9 @@ impl Error {
             K::InvalidPort { .. } => Code::Expose,
             K::InvalidSignal { .. } => Code::Stopsignal,
             K::RunDevice => Code::RunDevice,
+            K::CachePresetTarget { .. } => Code::CachePreset,
+            K::InvalidChown { .. } => Code::InvalidFlag,
+            K::RequireUnknownStage { .. } => Code::RequireStage,
             K::Run { .. } => Code::Run,
             K::InvalidSourceDateEpoch { .. } | K::SourceDateEpochOutOfRange { .. } => {
                 Code::SourceDateEpoch
@@ -435,6 +457,16 @@ impl fmt::Display for ErrorKind {
             K::UrlSourceInCopy => f.write_str("source can't be a URL for COPY"),
             K::EmptyVolume => f.write_str("VOLUME specified can not be an empty string"),
             K::InvalidSignal { signal } => write!(f, "invalid signal: {signal}"),
+            K::RequireUnknownStage { name } => {
+                write!(f, "REQUIRE names an unknown stage `{name}`")
+            }
+            K::InvalidChown { spec } => write!(
+                f,
+                "invalid WORKDIR --chown `{spec}`: expected `<user>[:<group>]`"
+            ),
+            K::CachePresetTarget { preset, detail } => {
+                write!(f, "cache preset `{preset}`: {detail}")
+            }
             K::RunDevice => f.write_str(
                 "device feature is only supported in Dockerfile frontend 1.14.0-labs or later",
             ),

@@ -38,7 +38,9 @@ mod git;
 pub(crate) mod image;
 mod onbuild;
 pub(crate) mod platform;
+mod presets;
 pub(crate) mod reference;
+mod require;
 mod resolve;
 mod run;
 mod session;
@@ -114,6 +116,8 @@ pub struct StreamedConversion {
     pub source_date_epoch: Option<i64>,
     /// Warnings (lint findings, parser warnings).
     pub warnings: Vec<Diagnostic>,
+    /// The definitions of the stages `REQUIRE` names ([`Conversion::required`]).
+    pub required: Vec<crate::llb::pb::Definition>,
 }
 
 impl From<Conversion> for StreamedConversion {
@@ -124,6 +128,7 @@ impl From<Conversion> for StreamedConversion {
             base_image_config: c.base_image_config,
             source_date_epoch: c.source_date_epoch,
             warnings: c.warnings,
+            required: c.required,
         }
     }
 }

@@ -276,6 +276,11 @@ pub(super) fn run(
     let args = command(d, r, &mut exec, &mut custom);
     exec.args = args.clone();
     mounts(d, ctx, r, sources, &mut exec)?;
+    cache_presets(d, ctx, cmd, r, &mut exec)?;
+    if r.no_cache {
+        // This step and every later one of the stage run again.
+        d.ignore_cache = true;
+    }
     flag_options(r, &mut exec);
     request_options(ctx, &mut exec);
     let text = progress_text(d, ctx, r, &custom);
@@ -348,6 +353,36 @@ fn command(
         }
         RunScript::Assembled(full) => with_shell(d, &[full]),
     }
+}
+
+/// The mounts and exec-only environment of the cache presets in effect
+/// (the stage's `CACHE`, the RUN's `--cache`); explicit mounts win.
+fn cache_presets(
+    d: &StageState,
+    ctx: &Ctx<'_>,
+    cmd: &ir::Command,
+    r: &ir::Run,
+    exec: &mut llb::ExecOptions,
+) -> Result<(), Error> {
+    let own: Vec<ir::CachePreset> = r.cache.iter().map(|p| p.value).collect();
+    let presets = super::presets::in_effect(&d.cache_presets, &own);
+    if presets.is_empty() {
+        return Ok(());
+    }
+    let ns = ctx
+        .opts
+        .build_args
+        .get("BUILDKIT_CACHE_MOUNT_NS")
+        .map_or("", String::as_str);
+    let explicit: Vec<String> = exec
+        .mounts
+        .iter()
+        .filter_map(|m| m.fs_target().map(str::to_string))
+        .collect();
+    let applied = super::presets::apply(d, &presets, &explicit, ns, &cmd.info)?;
+    exec.mounts.extend(applied.mounts);
+    exec.env.extend(applied.env);
+    Ok(())
 }
 
 /// `--network` and `--security`.

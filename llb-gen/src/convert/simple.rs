@@ -125,18 +125,21 @@ pub(super) fn workdir(
     d: &mut StageState,
     ctx: &mut Ctx<'_>,
     cmd: &ir::Command,
-    w: &ir::Word,
+    w: &ir::Workdir,
 ) -> Result<(), Error> {
     // An empty result (unset variable) is joined like a relative path:
     // upstream checks for emptiness before expansion only.
-    let path = d.expand(ctx, w)?;
+    let path = d.expand(ctx, &w.path)?;
+    let (chown, mode) = workdir_flags(d, ctx, w)?;
     let wd = normalize_workdir(&d.image.config.working_dir, &path);
     d.image.config.working_dir = wd.clone();
     d.state = d.state.with_dir(wd.clone());
     let with_layer = wd != "/";
     if with_layer {
-        let owner = (!d.image.config.user.is_empty())
-            .then(|| super::dispatch::chown_opt(&d.image.config.user));
+        let owner = chown.or_else(|| {
+            (!d.image.config.user.is_empty())
+                .then(|| super::dispatch::chown_opt(&d.image.config.user))
+        });
         let opts = llb::MkdirOptions {
             make_parents: true,
             owner,
@@ -149,10 +152,49 @@ pub(super) fn workdir(
             .platform(super::dispatch::pb_platform(&d.platform));
         d.state = d
             .state
-            .file(llb::FileAction::mkdir(clean(&wd), 0o755, opts), op);
+            .file(llb::FileAction::mkdir(clean(&wd), mode, opts), op);
     }
     d.commit(format!("WORKDIR {wd}"), with_layer, false);
     Ok(())
+}
+
+/// `WORKDIR --chown` (a `user[:group]` resolved like COPY's) and `--chmod`
+/// (octal), expanded and checked.
+fn workdir_flags(
+    d: &StageState,
+    ctx: &Ctx<'_>,
+    w: &ir::Workdir,
+) -> Result<(Option<llb::ChownOpt>, u32), Error> {
+    let chown = match &w.chown {
+        None => None,
+        Some(word) => {
+            let spec = d.expand(ctx, word)?;
+            let (user, group) = spec.split_once(':').unwrap_or((&spec, "x"));
+            if user.is_empty() || group.is_empty() || group.contains(':') {
+                let kind = ErrorKind::InvalidChown { spec };
+                return Err(Error::new(kind, word.span)
+                    .with_help("write `--chown=<user>[:<group>]`, names or numeric ids"));
+            }
+            Some(super::dispatch::chown_opt(&spec))
+        }
+    };
+    let mode = match &w.chmod {
+        None => 0o755,
+        Some(word) => {
+            let s = d.expand(ctx, word)?;
+            match u32::from_str_radix(&s, 8) {
+                Ok(m) if m <= 0o7777 && !s.is_empty() => m,
+                _ => {
+                    let message = format!(
+                        "invalid WORKDIR --chmod `{s}`: expected an octal mode between 0 and 07777"
+                    );
+                    return Err(Error::new(ErrorKind::InvalidChmod { message }, word.span)
+                        .with_help("write e.g. `--chmod=0750`"));
+                }
+            }
+        }
+    };
+    Ok((chown, mode))
 }
 
 pub(super) fn user(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Result<(), Error> {

@@ -372,6 +372,7 @@ impl StageGraph {
                 .iter()
                 .map(|m| self.mount_source(m, escape))
                 .collect::<Result<_, _>>()?,
+            Instruction::Require(names) => self.required(names)?,
             _ => return Ok(()),
         };
         for s in sources.iter().flatten() {

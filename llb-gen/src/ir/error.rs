@@ -199,6 +199,20 @@ pub enum IrErrorKind {
     },
     /// 10,001 `FROM` lines (a [`crate::limits::Limits`] bound).
     LimitExceeded(Exceeded),
+    /// `RUN --cache=pipx x`, `CACHE npn`.
+    UnknownCachePreset {
+        /// The name as written.
+        name: String,
+    },
+    /// `RUN --cache=go,go x`; `first` is the span of the first use.
+    DuplicateCachePreset {
+        /// The preset's name.
+        name: String,
+        /// Where it was first named.
+        first: TextRange,
+    },
+    /// `RUN --cache=apt,, x`, `RUN --cache= x`.
+    EmptyCachePreset,
 }
 
 impl IrError {
@@ -216,6 +230,7 @@ impl IrError {
     pub fn aux_span(&self) -> Option<(TextRange, &'static str)> {
         match self.kind {
             IrErrorKind::DuplicateStageName { first, .. } => Some((first, "first defined here")),
+            IrErrorKind::DuplicateCachePreset { first, .. } => Some((first, "first named here")),
             _ => None,
         }
     }
@@ -259,6 +274,9 @@ impl IrError {
             | K::MountInvalidValue { .. }
             | K::MountKeyNotAllowed { .. }
             | K::MountInvalid { .. } => Code::MountOption,
+            K::UnknownCachePreset { .. } | K::DuplicateCachePreset { .. } | K::EmptyCachePreset => {
+                Code::CachePreset
+            }
         }
     }
 
@@ -312,6 +330,11 @@ impl fmt::Display for IrErrorKind {
             | K::MountInvalidValue { .. }
             | K::MountKeyNotAllowed { .. }
             | K::MountInvalid { .. } => self.fmt_mount_message(f),
+            K::UnknownCachePreset { name } => write!(f, "unknown cache preset `{name}`"),
+            K::DuplicateCachePreset { name, .. } => {
+                write!(f, "cache preset `{name}` is named twice")
+            }
+            K::EmptyCachePreset => f.write_str("empty cache preset name"),
         }
     }
 }

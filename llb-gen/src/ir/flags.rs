@@ -203,6 +203,19 @@ fn missing_value(name: &str, span: TextRange) -> IrError {
     )
 }
 
+/// The superset's RUN-only flags: on another instruction they are "not
+/// supported" with a pointer to where they belong.
+const RUN_ONLY: &[ForeignFlag] = &[
+    ForeignFlag {
+        name: "cache",
+        help: "`--cache` is a RUN flag; `CACHE <preset>...` applies presets to every later RUN of the stage",
+    },
+    ForeignFlag {
+        name: "no-cache",
+        help: "`--no-cache` is a RUN flag",
+    },
+];
+
 fn unknown_flag(
     instruction: &str,
     name: &str,
@@ -210,7 +223,11 @@ fn unknown_flag(
     specs: &[FlagSpec],
     foreign: &[ForeignFlag],
 ) -> IrError {
-    if let Some(f) = foreign.iter().find(|f| f.name == name) {
+    let run_only = RUN_ONLY.iter().find(|f| f.name == name);
+    let mut foreign = foreign
+        .iter()
+        .chain(run_only.filter(|_| instruction != "RUN"));
+    if let Some(f) = foreign.find(|f| f.name == name) {
         return IrError::new(
             IrErrorKind::FlagNotSupported {
                 instruction: instruction.to_string(),

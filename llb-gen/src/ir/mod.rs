@@ -19,8 +19,10 @@
 
 mod copy;
 mod error;
+mod extensions;
 pub(crate) mod flags;
 mod mount;
+mod preset;
 mod run;
 mod simple;
 pub(crate) mod suggest;
@@ -29,6 +31,7 @@ pub(crate) mod values;
 
 pub use error::{Arity, IrError, IrErrorKind};
 pub use mount::has_variable_before_end;
+pub use preset::CachePreset;
 pub use run::{chomp_heredoc, is_heredoc_word, RunScript};
 pub use types::*;
 
@@ -151,7 +154,8 @@ fn lower_nodes<N: LowerNode>(
         let Some(instruction) = lower_instruction(node, &mut errors) else {
             continue;
         };
-        note_extensions(&instruction, &mut out.extensions);
+        extensions::record(node, &mut out.extensions);
+        extensions::record_from(&instruction, &mut out.extensions);
         // Lowered: the node's text moves into the command.
         let original = owned.take_original();
         let node = owned.borrow();
@@ -189,28 +193,6 @@ fn lower_nodes<N: LowerNode>(
     Lowered {
         dockerfile: out,
         errors,
-    }
-}
-
-/// Superset uses an instruction makes (variables in `--from`).
-fn note_extensions(instruction: &Instruction, out: &mut Vec<ExtensionUse>) {
-    let mut from = |w: &Word, name: &'static str| {
-        if mount::has_variable_before_end(&w.value) {
-            out.push(ExtensionUse { name, span: w.span });
-        }
-    };
-    match instruction {
-        Instruction::Copy(c) => {
-            if let Some(f) = &c.from {
-                from(f, "a variable in COPY --from");
-            }
-        }
-        Instruction::Run(r) => {
-            for f in r.mounts.iter().filter_map(|m| m.from.as_ref()) {
-                from(f, "a variable in RUN --mount from=");
-            }
-        }
-        _ => {}
     }
 }
 
@@ -333,7 +315,7 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
         K::Run => Instruction::Run(Box::new(run::lower_run(node, errors))),
         K::Copy => Instruction::Copy(Box::new(copy::lower_copy(node, errors)?)),
         K::Add => Instruction::Add(Box::new(copy::lower_add(node, errors)?)),
-        K::Workdir => Instruction::Workdir(simple::lower_single(node, K::Workdir, errors)?),
+        K::Workdir => Instruction::Workdir(Box::new(simple::lower_workdir(node, errors)?)),
         K::User => Instruction::User(simple::lower_single(node, K::User, errors)?),
         K::Stopsignal => {
             Instruction::StopSignal(simple::lower_single(node, K::Stopsignal, errors)?)
@@ -350,6 +332,8 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
             Instruction::Healthcheck(Box::new(simple::lower_healthcheck(node, errors)?))
         }
         K::Onbuild => Instruction::OnBuild(lower_onbuild(node, errors)?),
+        K::Cache => Instruction::Cache(preset::lower_cache(node, errors)?),
+        K::Require => Instruction::Require(simple::lower_require(node, errors)?),
         // Only reachable for `ONBUILD FROM`, which is rejected earlier.
         K::From => return None,
         K::Include | K::If | K::Else | K::End => {

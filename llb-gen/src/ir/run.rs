@@ -2,8 +2,9 @@
 //! `--device`, and the command with its heredocs.
 
 use crate::ir::error::{IrError, IrErrorKind};
-use crate::ir::flags::{parse_flags, FlagSpec};
+use crate::ir::flags::{parse_flags, FlagSpec, Flags};
 use crate::ir::mount::parse_mount;
+use crate::ir::preset::parse_presets;
 use crate::ir::simple::command_line;
 use crate::ir::suggest::suggest;
 use crate::ir::{CommandLine, NetworkMode, Run, SecurityMode, Word};
@@ -15,6 +16,8 @@ const RUN_FLAGS: &[FlagSpec] = &[
     FlagSpec::string("network"),
     FlagSpec::string("security"),
     FlagSpec::strings("device"),
+    FlagSpec::strings("cache"),
+    FlagSpec::bool("no-cache"),
 ];
 
 pub(crate) fn lower_run(node: &Node, errors: &mut Vec<IrError>) -> Run {
@@ -56,7 +59,11 @@ pub(crate) fn lower_run(node: &Node, errors: &mut Vec<IrError>) -> Run {
         };
         Some(Spanned::new(mode, w.span))
     });
+    let mut cache = Vec::new();
+    parse_presets(&flags.strings("cache"), &mut cache, errors);
     Run {
+        no_cache: no_cache(&flags, errors),
+        cache,
         command: command_line(node, 0),
         heredocs: node.heredocs.clone(),
         mounts,
@@ -64,6 +71,22 @@ pub(crate) fn lower_run(node: &Node, errors: &mut Vec<IrError>) -> Run {
         security,
         devices: flags.strings("device"),
     }
+}
+
+/// `--no-cache` takes no value (not even `=true`): it is a switch.
+fn no_cache(flags: &Flags, errors: &mut Vec<IrError>) -> bool {
+    let Some(f) = flags.get("no-cache") else {
+        return false;
+    };
+    if let Some(v) = &f.value {
+        let kind = IrErrorKind::InvalidFlagValue {
+            flag: "no-cache".into(),
+            value: v.value.clone(),
+            expected: "no value".into(),
+        };
+        errors.push(IrError::new(kind, f.span).with_help("write `RUN --no-cache <command>`"));
+    }
+    true
 }
 
 fn bad_value(w: &Word, flag: &str, allowed: &[&str]) -> IrError {

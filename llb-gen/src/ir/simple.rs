@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::ir::error::{Arity, IrError, IrErrorKind};
 use crate::ir::flags::{parse_flags, sub_span, FlagSpec};
 use crate::ir::values::parse_go_duration;
-use crate::ir::{ArgDecl, CommandLine, Healthcheck, KeyValue, Word};
+use crate::ir::{ArgDecl, CommandLine, Healthcheck, KeyValue, Word, Workdir};
 use crate::syntax::ast::Node;
 use crate::syntax::Keyword;
 use crate::text::TextRange;
@@ -52,6 +52,41 @@ pub(crate) fn lower_single(
         return None;
     }
     node.args.first().cloned()
+}
+
+const WORKDIR_FLAGS: &[FlagSpec] = &[FlagSpec::string("chown"), FlagSpec::string("chmod")];
+
+/// WORKDIR: one path, and (a superset extension) `--chown` and `--chmod`.
+pub(crate) fn lower_workdir(node: &Node, errors: &mut Vec<IrError>) -> Option<Workdir> {
+    let flags = parse_flags("WORKDIR", &node.flags, WORKDIR_FLAGS, &[], errors);
+    if node.args.len() != 1 {
+        errors.push(arg_count(node, "WORKDIR", Arity::ExactlyOne));
+        return None;
+    }
+    Some(Workdir {
+        path: node.args.first()?.clone(),
+        chown: flags.string("chown").cloned(),
+        chmod: flags.string("chmod").cloned(),
+    })
+}
+
+/// REQUIRE: no flags, one or more stage names (lower-cased, as stage names
+/// are matched).
+pub(crate) fn lower_require(node: &Node, errors: &mut Vec<IrError>) -> Option<Vec<Word>> {
+    no_flags(node, "REQUIRE", errors);
+    if node.args.is_empty() {
+        errors.push(
+            arg_count(node, "REQUIRE", Arity::AtLeastOne)
+                .with_help("name the stages to build along with this one"),
+        );
+        return None;
+    }
+    Some(
+        node.args
+            .iter()
+            .map(|w| Word::new(w.value.to_ascii_lowercase(), w.span))
+            .collect(),
+    )
 }
 
 /// ENV and LABEL: `key, value, separator` triples from the parser.

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use crate::ir::preset::CachePreset;
 use crate::syntax::ast::Heredoc;
 use crate::text::{Spanned, TextRange};
 
@@ -109,8 +110,8 @@ pub enum Instruction {
     Copy(Box<CopyInstruction>),
     /// `ADD`.
     Add(Box<AddInstruction>),
-    /// `WORKDIR` and its path.
-    Workdir(Word),
+    /// `WORKDIR [--chown=...] [--chmod=...] path`.
+    Workdir(Box<Workdir>),
     /// `USER user[:group]`.
     User(Word),
     /// `VOLUME path ...` (JSON or space-separated form).
@@ -131,6 +132,24 @@ pub enum Instruction {
     OnBuild(OnBuild),
     /// `MAINTAINER name` (deprecated upstream, still honoured).
     Maintainer(Word),
+    /// `CACHE <preset>...` (a superset extension): the presets apply to
+    /// every later RUN of the stage.
+    Cache(Vec<Spanned<CachePreset>>),
+    /// `REQUIRE <stage>...` (a superset extension): the named stages are
+    /// built whenever this stage is, and nothing of theirs enters it.
+    Require(Vec<Word>),
+}
+
+/// `WORKDIR [--chown=<user>[:<group>]] [--chmod=<mode>] <path>`; the flags
+/// are a superset extension.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Workdir {
+    /// The path, raw.
+    pub path: Word,
+    /// `--chown`, raw (expanded by the converter).
+    pub chown: Option<Word>,
+    /// `--chmod`, raw (expanded by the converter; octal).
+    pub chmod: Option<Word>,
 }
 
 /// `ARG a b=c`.
@@ -207,6 +226,10 @@ pub struct Run {
     pub security: Option<Spanned<SecurityMode>>,
     /// `--device` values (parsed, but upstream mainline rejects them at dispatch).
     pub devices: Vec<Word>,
+    /// `--cache=<preset>[,...]` (a superset extension), in order.
+    pub cache: Vec<Spanned<CachePreset>>,
+    /// `--no-cache` (a superset extension): the step ignores the build cache.
+    pub no_cache: bool,
 }
 
 /// The `type=` of a `--mount` (default `bind`).

@@ -37,6 +37,8 @@ macro_rules! keywords {
 keywords! {
     Add = "ADD", "add";
     Arg = "ARG", "arg";
+    /// A superset extension: stage-wide cache presets.
+    Cache = "CACHE", "cache";
     Cmd = "CMD", "cmd";
     /// Superset: the alternative branch of an `IF` block (`ELSE`, `ELSE IF <condition>`).
     Else = "ELSE", "else";
@@ -55,6 +57,8 @@ keywords! {
     Label = "LABEL", "label";
     Maintainer = "MAINTAINER", "maintainer";
     Onbuild = "ONBUILD", "onbuild";
+    /// A superset extension: stages built along with this one.
+    Require = "REQUIRE", "require";
     Run = "RUN", "run";
     Shell = "SHELL", "shell";
     Stopsignal = "STOPSIGNAL", "stopsignal";

@@ -398,7 +398,9 @@ fn build_node(
         Some(K::Arg) => args::name_or_name_val(text, rlo, rhi, escape),
         Some(K::Env) => args::name_val(text, rlo, rhi, escape, "ENV"),
         Some(K::Label) => args::name_val(text, rlo, rhi, escape, "LABEL"),
-        Some(K::From | K::Expose | K::Include) => args::whitespace_list(text, rlo, rhi),
+        Some(K::From | K::Expose | K::Include | K::Cache | K::Require) => {
+            args::whitespace_list(text, rlo, rhi)
+        }
         Some(K::If | K::Else | K::End) => args::single(text, rlo, rhi),
         Some(K::Healthcheck) => args::health(text, rlo, rhi),
         Some(K::Maintainer | K::User | K::Workdir | K::Stopsignal) => args::single(text, rlo, rhi),

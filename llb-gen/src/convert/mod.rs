@@ -179,10 +179,13 @@ impl ErrorSlot<'_> {
     }
 }
 
-/// Parse and lower `source`: the instructions and the warnings found, or
-/// every error. The syntax tree is freed node by node as it is lowered.
+/// Parse and lower `source`: the instructions and the warnings found (the
+/// build checks' findings among them, as `# check=` and the build args
+/// configure them), or every error. The syntax tree is freed node by node
+/// as it is lowered.
 fn lower_text(
     source: &[u8],
+    opts: &ConvertOptions,
     limits: &Limits,
 ) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (mut errors, mut warnings, lowered) = {
@@ -213,7 +216,29 @@ fn lower_text(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok((lowered.dockerfile, warnings))
+    let df = lowered.dockerfile;
+    let warnings = lint_findings(source, &df, opts, warnings)?;
+    Ok((df, warnings))
+}
+
+/// The build checks of a lowered file added to the parser's and the
+/// lowering's warnings, filtered by the check configuration; with
+/// `error=true` and a finding, every finding as an error.
+fn lint_findings(
+    source: &[u8],
+    df: &crate::ir::Dockerfile,
+    opts: &ConvertOptions,
+    warnings: Vec<Diagnostic>,
+) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    let text = match std::str::from_utf8(source) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => std::borrow::Cow::Owned(crate::syntax::source_text(source)),
+    };
+    let report = crate::lint::run(df, &text, &opts.build_args, warnings)?;
+    match report.config.failure(&report.findings) {
+        Some(failed) => Err(failed),
+        None => Ok(report.findings),
+    }
 }
 
 #[cfg(test)]
@@ -247,7 +272,9 @@ mod tests {
         };
         assert_eq!(w.code, crate::codes::Code::NoEmptyContinuation);
         assert_eq!(w.severity, Severity::Warning);
-        // The blank line, the third.
-        assert_eq!(text[..w.span.start as usize].matches('\n').count(), 2);
+        // As upstream: at the instruction's last line (the fourth), with
+        // upstream's message.
+        assert_eq!(text[..w.span.start as usize].matches('\n').count(), 3);
+        assert_eq!(w.message, "Empty continuation line");
     }
 }

@@ -422,7 +422,7 @@ impl Converter {
     fn advance(&mut self) -> Result<Step, Vec<Diagnostic>> {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Start => {
-                let (df, warnings) = super::lower_text(&self.source, &self.limits)?;
+                let (df, warnings) = super::lower_text(&self.source, &self.opts, &self.limits)?;
                 self.warnings = warnings;
                 let plan = Plan::new(df, &self.opts).map_err(|e| vec![e.into()])?;
                 let nodes = plan.reachable.clone();

@@ -1,6 +1,9 @@
 //! Build checks: every fixture in `tests/fixtures/lint/<code>.Dockerfile`
 //! is linted (parse, lower, check, filtered by its own `# check=`
 //! directive and its `# test: build-arg` pragmas), one test per fixture.
+//! A fixture with `# test: convert` is converted instead (with the fixture
+//! image resolver, every image `linux/amd64`; `# test: platform P` sets the
+//! target platform): the rules that need the conversion report there.
 //!
 //! A fixture says what it expects: a comment `# expect: Rule[, Rule]` right
 //! above an instruction means those rules report that instruction's line,
@@ -11,27 +14,53 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use llb_gen::diagnostic::{render_all, SourceFile};
+use llb_gen::convert::{convert_with_host, ConvertOptions};
+use llb_gen::diagnostic::{render_all, Diagnostic, SourceFile};
 use llb_gen::limits::Limits;
 use llb_gen::lint;
+use llb_gen::options::parse_platform;
 use testkit::{Failed, Trial};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lint")
 }
 
-/// The `# test: build-arg NAME=VALUE` pragmas.
-fn build_args(text: &str) -> BTreeMap<String, String> {
-    testkit::header_pragmas(text)
-        .into_iter()
-        .map(|(k, v)| match (k.as_str(), v.split_once('=')) {
-            ("build-arg", Some((n, v))) => (n.to_string(), v.to_string()),
+/// The options of a fixture's pragmas (`build-arg NAME=VALUE`, `platform
+/// P`) and whether it is converted (`convert`).
+fn options(text: &str) -> (ConvertOptions, bool) {
+    let mut opts = ConvertOptions::default();
+    let mut convert = false;
+    for (k, v) in testkit::header_pragmas(text) {
+        match (k.as_str(), v.split_once('=')) {
+            ("build-arg", Some((n, v))) => {
+                opts.build_args.insert(n.to_string(), v.to_string());
+            }
+            ("platform", _) => {
+                opts.target_platform = Some(parse_platform(&v, &opts.build_platform).unwrap());
+            }
+            ("convert", _) => convert = true,
             _ => panic!("unknown pragma `# test: {k} {v}`"),
-        })
-        .collect()
+        }
+    }
+    (opts, convert)
+}
+
+/// The findings of a fixture and its check configuration.
+fn findings(text: &str, name: &str) -> Result<(Vec<Diagnostic>, lint::CheckConfig), Failed> {
+    let (opts, convert) = options(text);
+    let report = lint::lint_source(text.as_bytes(), &opts.build_args, &Limits::DEFAULT)
+        .map_err(|e| format!("{name} does not lint:\n{e:?}"))?;
+    if !convert {
+        return Ok((report.findings, report.config));
+    }
+    let mut host = common::FixtureHost::default();
+    let c = convert_with_host(text.as_bytes(), &opts, Limits::DEFAULT, &mut host)
+        .map_err(|e| format!("{name} does not convert:\n{e:?}"))?;
+    Ok((c.warnings, report.config))
 }
 
 /// `(line, rule)` of every `# expect:` comment: the line of the next line
@@ -61,11 +90,9 @@ fn expected(text: &str) -> Vec<(usize, String)> {
 
 fn check(path: &Path, name: &str) -> Result<(), Failed> {
     let text = std::fs::read_to_string(path).unwrap();
-    let report = lint::lint_source(text.as_bytes(), &build_args(&text), &Limits::DEFAULT)
-        .map_err(|e| format!("{name} does not lint:\n{e:?}"))?;
+    let (found, config) = findings(&text, name)?;
     let file = SourceFile::new(format!("{name}.Dockerfile"), text.clone());
-    let mut got: Vec<(usize, String)> = report
-        .findings
+    let mut got: Vec<(usize, String)> = found
         .iter()
         .map(|d| {
             let rule = lint::rule(d.code).map_or(d.code.to_string(), |r| r.name.to_string());
@@ -77,7 +104,7 @@ fn check(path: &Path, name: &str) -> Result<(), Failed> {
     if got != want {
         return Err(format!(
             "{name}: findings (line, rule)\n  got  {got:?}\n  want {want:?}\n{}",
-            render_all(&report.findings, &file)
+            render_all(&found, &file)
         )
         .into());
     }
@@ -92,14 +119,14 @@ fn check(path: &Path, name: &str) -> Result<(), Failed> {
         .into());
     }
     let mut snap = String::new();
-    for d in &report.findings {
+    for d in &found {
         let (name, url) = lint::rule(d.code).map_or(("-", String::new()), |r| (r.name, r.url()));
         let line = file.line_span(d.span).0;
         snap.push_str(&format!("line {line}: {name}: {} <{url}>\n", d.message));
     }
     snap.push('\n');
-    snap.push_str(&render_all(&report.findings, &file));
-    if let Some(failed) = report.config.failure(&report.findings) {
+    snap.push_str(&render_all(&found, &file));
+    if let Some(failed) = config.failure(&found) {
         snap.push_str("\n--- check=error=true ---\n");
         snap.push_str(&render_all(&failed[failed.len() - 1..], &file));
     }
@@ -109,15 +136,9 @@ fn check(path: &Path, name: &str) -> Result<(), Failed> {
 
 /// Rules no text can trigger yet: `UpstreamIncompatible` reports the
 /// extensions of the superset, which this branch's parser has none of (its
-/// unit test builds an `ir::Dockerfile` with extensions). The three rules
-/// that need the conversion (base image environments and platforms,
-/// `.dockerignore`) report nothing yet, as their pages say.
-const NO_FIXTURE: &[&str] = &[
-    "UpstreamIncompatible",
-    "UndefinedVar",
-    "InvalidBaseImagePlatform",
-    "CopyIgnoredFile",
-];
+/// unit test builds an `ir::Dockerfile` with extensions). CopyIgnoredFile
+/// reports nothing yet, as its page says.
+const NO_FIXTURE: &[&str] = &["UpstreamIncompatible", "CopyIgnoredFile"];
 
 fn every_rule_has_a_fixture() {
     let missing: Vec<&str> = lint::RULES

@@ -19,6 +19,7 @@
 //! - `platform.rs`: platform parsing/normalization; BUILDPLATFORM/TARGETPLATFORM.
 //! - `reference.rs`: image reference normalization.
 //! - `git.rs`: Git source URLs of ADD.
+//! - `lint_hooks.rs`: the build checks made during dispatch (`UndefinedVar`, `InvalidBaseImagePlatform`).
 //! - `contexts.rs`: named build contexts (`context:<name>` options).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 
@@ -35,6 +36,7 @@ mod error;
 pub mod expand;
 mod git;
 pub(crate) mod image;
+mod lint_hooks;
 mod onbuild;
 pub(crate) mod platform;
 pub(crate) mod reference;
@@ -276,5 +278,37 @@ mod tests {
         // upstream's message.
         assert_eq!(text[..w.span.start as usize].matches('\n').count(), 3);
         assert_eq!(w.message, "Empty continuation line");
+    }
+
+    #[test]
+    fn error_mode_fails_on_findings_made_during_dispatch() {
+        let text = "# check=error=true\nFROM alpine\nCOPY $NOPE /x\n";
+        let err =
+            convert_dockerfile(text, &ConvertOptions::default(), &OfflineResolver).unwrap_err();
+        let [e] = err.as_slice() else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.code, crate::codes::Code::CheckFailed);
+        assert_eq!(e.message, "lint violation found for rules: UndefinedVar");
+        let help = e.help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("Usage of undefined variable '$NOPE'"),
+            "{help}"
+        );
+        // Without error=true it is a warning; skipped, nothing.
+        let ok = convert_dockerfile(&text[19..], &ConvertOptions::default(), &OfflineResolver);
+        assert_eq!(
+            ok.unwrap().warnings[0].code,
+            crate::codes::Code::UndefinedVar
+        );
+        let mut opts = ConvertOptions::default();
+        opts.build_args.insert(
+            crate::lint::CHECK_BUILD_ARG.into(),
+            "skip=UndefinedVar;error=true".into(),
+        );
+        assert!(convert_dockerfile(text, &opts, &OfflineResolver)
+            .unwrap()
+            .warnings
+            .is_empty());
     }
 }

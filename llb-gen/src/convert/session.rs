@@ -283,7 +283,7 @@ impl Ready {
             &mut marshal,
         )
         .map_err(|e| vec![e.into()])?;
-        conv.warnings = self.warnings;
+        conv.warnings = [self.warnings, conv.warnings].concat();
         Ok(conv)
     }
 
@@ -315,7 +315,7 @@ impl Ready {
         }
         Ok(match converted {
             Ok(mut conv) => {
-                conv.warnings = self.warnings;
+                conv.warnings = [self.warnings, conv.warnings].concat();
                 Ok(super::StreamedConversion::from(conv))
             }
             Err(e) => Err(vec![e.into()]),

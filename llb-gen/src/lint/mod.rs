@@ -15,7 +15,9 @@
 //!
 //! let text = "FROM alpine AS Build\nCMD echo hi\n";
 //! let df = llb_gen::ir::lower(&llb_gen::syntax::parse(text).dockerfile).dockerfile;
-//! let findings = lint::check(&df, text);
+//! // Every finding, the experimental rules' too; the default configuration
+//! // keeps upstream's default rules.
+//! let findings = lint::CheckConfig::default().apply(lint::check(&df, text));
 //! let names: Vec<_> = findings.iter().filter_map(|d| lint::rule(d.code)).map(|r| r.name).collect();
 //! assert_eq!(names, ["StageNameCasing", "JSONArgsRecommended"]);
 //! ```

@@ -125,6 +125,21 @@ impl CheckConfig {
         (cfg, problems)
     }
 
+    /// The configuration as a `# check=` value (what [`CheckConfig::parse`]
+    /// reads back).
+    pub fn to_value(&self) -> String {
+        let list = |all: bool, set: &BTreeSet<String>| match all {
+            true => "all".to_string(),
+            false => set.iter().cloned().collect::<Vec<_>>().join(","),
+        };
+        format!(
+            "skip={};error={};experimental={}",
+            list(self.skip_all, &self.skip),
+            self.error,
+            list(self.experimental_all, &self.experimental)
+        )
+    }
+
     /// Whether the rule named `name` runs.
     pub fn enabled(&self, name: &str) -> bool {
         match rule_named(name) {

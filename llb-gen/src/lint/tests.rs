@@ -126,3 +126,16 @@ fn upstream_incompatible_reports_each_extension() {
     let on = CheckConfig::parse("experimental=UpstreamIncompatible").unwrap();
     assert_eq!(on.apply(found).len(), 2);
 }
+
+#[test]
+fn config_values_read_back() {
+    for v in [
+        "",
+        "skip=all;error=true",
+        "skip=A,B;experimental=all",
+        "experimental=X",
+    ] {
+        let c = CheckConfig::parse(v).unwrap();
+        assert_eq!(CheckConfig::parse(&c.to_value()).unwrap(), c, "{v}");
+    }
+}

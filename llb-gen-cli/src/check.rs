@@ -2,8 +2,8 @@
 //! `llb-gen targets PATH`: the build checks and the stage list, as the
 //! frontend's `frontend.lint` and `frontend.targets` subrequests give them
 //! (the same JSON). The checks are those that need only the file: the CLI
-//! does not resolve base images for them, so `UndefinedVar` and
-//! `InvalidBaseImagePlatform` are the frontend's only.
+//! does not convert, so `UndefinedVar`, `InvalidBaseImagePlatform` and
+//! `CopyIgnoredFile` are the frontend's only.
 
 use std::collections::BTreeMap;
 use std::io::Write;

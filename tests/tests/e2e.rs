@@ -561,6 +561,10 @@ macro_rules! on_every_engine {
 mod e2e_engine {
     use super::*;
 
+    // tests/tests/e2e_engine/checks.rs
+    mod checks;
+    use checks::*;
+
     // ---------------------------------------------------------------------------------------------
     // Stages, targets, inheritance, ARGs
     // ---------------------------------------------------------------------------------------------
@@ -1606,6 +1610,7 @@ RUN echo parent > /parent.txt
         failing_run_shows_command_and_exit_code,
         example_hello_builds_and_runs,
         llb_gen_cli_output_of_example_hello_builds_and_runs,
+        check_findings_do_not_fail_a_build,
     );
 
     // The current engine only (the reasons are on the cases).
@@ -1615,6 +1620,13 @@ RUN echo parent > /parent.txt
         [
             buildx_build_context_replaces_a_missing_image,
             buildctl_gateway_frontend_builds_example_hello,
+            buildx_call_targets_lists_stages,
+            buildx_call_check_reports_rules_and_lines,
+            buildx_call_check_text_shows_code_frames,
+            buildx_check_passes_a_clean_file,
+            buildx_call_outline_is_refused_clearly,
+            build_shows_check_warnings,
+            check_error_true_fails_the_build,
         ]
     );
 }

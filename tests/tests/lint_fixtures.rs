@@ -30,12 +30,15 @@ fn fixtures_dir() -> PathBuf {
 }
 
 /// The options of a fixture's pragmas (`build-arg NAME=VALUE`, `platform
-/// P`) and whether it is converted (`convert`).
-fn options(text: &str) -> (ConvertOptions, bool) {
+/// P`), whether it is converted (`convert`), and the build context's
+/// `.dockerignore` (`context-exclude PATTERN` lines).
+fn options(text: &str) -> (ConvertOptions, bool, String) {
     let mut opts = ConvertOptions::default();
     let mut convert = false;
+    let mut ignore = String::new();
     for (k, v) in testkit::header_pragmas(text) {
         match (k.as_str(), v.split_once('=')) {
+            ("context-exclude", _) => ignore.push_str(&format!("{v}\n")),
             ("build-arg", Some((n, v))) => {
                 opts.build_args.insert(n.to_string(), v.to_string());
             }
@@ -46,18 +49,18 @@ fn options(text: &str) -> (ConvertOptions, bool) {
             _ => panic!("unknown pragma `# test: {k} {v}`"),
         }
     }
-    (opts, convert)
+    (opts, convert, ignore)
 }
 
 /// The findings of a fixture and its check configuration.
 fn findings(text: &str, name: &str) -> Result<(Vec<Diagnostic>, lint::CheckConfig), Failed> {
-    let (opts, convert) = options(text);
+    let (opts, convert, ignore) = options(text);
     let report = lint::lint_source(text.as_bytes(), &opts.build_args, &Limits::DEFAULT)
         .map_err(|e| format!("{name} does not lint:\n{e:?}"))?;
     if !convert {
         return Ok((report.findings, report.config));
     }
-    let mut host = common::FixtureHost::default();
+    let mut host = common::FixtureHost::default().with_context_file(".dockerignore", &ignore);
     let c = convert_with_host(text.as_bytes(), &opts, Limits::DEFAULT, &mut host)
         .map_err(|e| format!("{name} does not convert:\n{e:?}"))?;
     Ok((c.warnings, report.config))

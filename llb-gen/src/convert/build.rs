@@ -197,7 +197,7 @@ fn dispatch_all(
     graph: &Graph<'_>,
     mut roots: BTreeMap<usize, Root>,
     opts: &ConvertOptions,
-    context: llb::State,
+    (context, excludes): (llb::State, &[String]),
     source_map: &std::sync::Arc<llb::SourceMap>,
     limits: &Limits,
 ) -> Result<Dispatched, Error> {
@@ -263,15 +263,11 @@ fn dispatch_all(
         // Instructions are not needed once dispatched: freed stage by stage.
         let commands = std::mem::take(&mut df.stages[stage_idx].commands);
         let at = (NodeId(i), StageId(stage_idx));
-        dispatch_commands(
-            &mut d,
-            &mut ctx,
-            &commands,
-            at,
-            graph,
-            limits,
-            &mut warnings,
-        )?;
+        let checks = lint_hooks::Checks {
+            warnings: &mut warnings,
+            excludes,
+        };
+        dispatch_commands(&mut d, &mut ctx, &commands, at, graph, limits, checks)?;
         ctx_paths.extend(std::mem::take(&mut ctx.ctx_paths));
         for (n, used) in std::mem::take(&mut ctx.dep_paths) {
             dep_paths.entry(n).or_default().extend(used);
@@ -324,7 +320,7 @@ fn dispatch_commands(
     (node, stage): (NodeId, StageId),
     graph: &Graph<'_>,
     limits: &Limits,
-    warnings: &mut Vec<Diagnostic>,
+    checks: lint_hooks::Checks<'_>,
 ) -> Result<(), Error> {
     for (ci, cmd) in commands.iter().enumerate() {
         let sources = graph
@@ -336,7 +332,15 @@ fn dispatch_commands(
         let trigger = graph.triggers.get(&(stage, ci));
         d.on_build = trigger.is_some();
         if trigger.is_none() {
-            warnings.extend(lint_hooks::undefined_vars(d, ctx.escape, cmd));
+            checks
+                .warnings
+                .extend(lint_hooks::undefined_vars(d, ctx.escape, cmd));
+            checks.warnings.extend(lint_hooks::ignored_sources(
+                d,
+                ctx.escape,
+                cmd,
+                checks.excludes,
+            ));
         }
         dispatch(d, ctx, cmd, &sources)
             .and_then(|()| d.check_growth(cmd.info.span, limits.max_definition_bytes))
@@ -407,7 +411,9 @@ pub(super) fn dispatch_reachable(
     let source_map = llb::SourceMap::new(opts.filename.clone(), text.to_vec());
     // The context source follows the paths COPY/ADD/bind mounts used: they
     // are known after dispatch, and filled in before marshaling.
+    let excludes = context_excludes.clone();
     let (context, context_paths) = main_context(opts, context_excludes);
+    let context = (context, excludes.as_slice());
     let mut out = dispatch_all(df, graph, roots, opts, context, &source_map, limits)?;
     out.target.lint = late_findings(df, opts, std::mem::take(&mut out.warnings))?;
     context_paths.fill(follow_paths(&out.ctx_paths));

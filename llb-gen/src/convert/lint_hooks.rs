@@ -1,6 +1,7 @@
 //! The build checks that need the conversion: `UndefinedVar` (the stage's
-//! environment includes the base image's) and `InvalidBaseImagePlatform`
-//! (the resolved config's platform). Their findings join the conversion's
+//! environment includes the base image's), `InvalidBaseImagePlatform`
+//! (the resolved config's platform) and `CopyIgnoredFile` (the build
+//! context's `.dockerignore`). Their findings join the conversion's
 //! warnings, filtered by the check configuration (`crate::lint`).
 
 use crate::codes::Code;
@@ -104,4 +105,61 @@ pub(super) fn base_platform(
         msg,
         stage.from.span,
     ))
+}
+
+/// Where dispatch puts its findings, and what they are checked against.
+pub(super) struct Checks<'a> {
+    /// The findings so far.
+    pub(super) warnings: &'a mut Vec<Diagnostic>,
+    /// The build context's `.dockerignore` patterns.
+    pub(super) excludes: &'a [String],
+}
+
+/// CopyIgnoredFile: a COPY (from the build context) or ADD source that the
+/// context's `.dockerignore` excludes. Not checked when the file has `!`
+/// exceptions; the context root only when everything is ignored (`*`,
+/// `**`, `**/*`), as upstream.
+pub(super) fn ignored_sources(
+    d: &StageState,
+    escape: char,
+    cmd: &ir::Command,
+    excludes: &[String],
+) -> Vec<Diagnostic> {
+    let (verb, common) = match &cmd.instruction {
+        Instruction::Copy(c) if c.from.is_none() => ("Copy", &c.common),
+        Instruction::Add(a) => ("Add", &a.common),
+        _ => return Vec::new(),
+    };
+    if excludes.is_empty() || excludes.iter().any(|p| p.starts_with('!')) {
+        return Vec::new();
+    }
+    let lx = Lexer::new(escape);
+    let env = StateEnv(&d.state);
+    let mut out = Vec::new();
+    for src in &common.sources {
+        let Ok(e) = lx.process_word(&src.value, &env) else {
+            continue;
+        };
+        let path = e.value;
+        if path.contains("://") || path.starts_with("git@") {
+            continue;
+        }
+        let cleaned = crate::path::clean(path.trim_start_matches('/'));
+        let hit = match cleaned.trim_start_matches('/') {
+            "" | "." => excludes
+                .iter()
+                .any(|p| matches!(p.as_str(), "*" | "**" | "**/*")),
+            rel => super::ignore_match::excluded(excludes, rel),
+        };
+        if hit {
+            let msg =
+                format!("Attempting to {verb} file \"{path}\" that is excluded by .dockerignore");
+            out.push(Diagnostic::warning(
+                Code::CopyIgnoredFile,
+                msg,
+                cmd.info.span,
+            ));
+        }
+    }
+    out
 }

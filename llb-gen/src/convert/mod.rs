@@ -19,7 +19,8 @@
 //! - `platform.rs`: platform parsing/normalization; BUILDPLATFORM/TARGETPLATFORM.
 //! - `reference.rs`: image reference normalization.
 //! - `git.rs`: Git source URLs of ADD.
-//! - `lint_hooks.rs`: the build checks made during dispatch (`UndefinedVar`, `InvalidBaseImagePlatform`).
+//! - `lint_hooks.rs`: the build checks made during dispatch (`UndefinedVar`, `InvalidBaseImagePlatform`,
+//!   `CopyIgnoredFile`); `ignore_match.rs`: `.dockerignore` matching for the last one.
 //! - `contexts.rs`: named build contexts (`context:<name>` options).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 
@@ -35,6 +36,7 @@ mod epoch;
 mod error;
 pub mod expand;
 mod git;
+mod ignore_match;
 pub(crate) mod image;
 mod lint_hooks;
 mod onbuild;

@@ -68,7 +68,7 @@ fn json_is_the_lint_subrequest_result() {
         .map(|w| w["ruleName"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["StageNameCasing", "JSONArgsRecommended"]);
-    assert_eq!(v["sources"][0]["fileName"], "<stdin>");
+    assert_eq!(v["sources"][0]["filename"], "<stdin>");
 }
 
 /// The properties SARIF 2.1.0 requires (sarif-schema-2.1.0.json: `version`

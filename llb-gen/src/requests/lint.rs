@@ -59,11 +59,16 @@ pub fn lint_reply(src: &LintSource, findings: &[Diagnostic], error: Option<&Diag
         json!({ "def": ops })
     });
     let mut out = serde_json::Map::new();
-    out.insert("warnings".into(), Value::Array(warnings));
+    // Go's nil slice: `null` when nothing was found, as upstream.
+    let warnings = match warnings.is_empty() {
+        true => Value::Null,
+        false => Value::Array(warnings),
+    };
+    out.insert("warnings".into(), warnings);
     out.insert(
         "sources".into(),
         json!([{
-            "fileName": src.filename,
+            "filename": src.filename,
             "language": "Dockerfile",
             "definition": definition,
             "data": base64(&src.data),

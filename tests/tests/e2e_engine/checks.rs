@@ -64,7 +64,10 @@ pub(super) fn buildx_call_check_reports_rules_and_lines(env: &Env) {
         "findings fail --call=check: {}",
         text(&out)
     );
-    let got = rules_and_lines(&stdout_json(&out));
+    let v = stdout_json(&out);
+    assert_eq!(v["sources"][0]["filename"], "Dockerfile", "{v}");
+    assert_eq!(v["sources"][0]["language"], "Dockerfile", "{v}");
+    let got = rules_and_lines(&v);
     let want: Vec<(String, i64)> = [
         ("JSONArgsRecommended", 3),
         ("MaintainerDeprecated", 2),

@@ -114,6 +114,13 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     fo.convert.llb_caps = llb_gen::llb::CapSet::Only(bridge.caps.llb.clone());
     let mut loaded = read_dockerfile(bridge, &fo).await?;
     let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.take());
+    if let Some(name) = fo.request.clone() {
+        let file = crate::subrequests::Dockerfile {
+            data: &loaded.data,
+            source: &loaded.source,
+        };
+        return crate::subrequests::answer(&mut host, &fo, &name, file).await;
+    }
     let conversions = convert_all(&mut host, &fo, &loaded.data).await?;
     if let Some((_, first, sources)) = conversions.first() {
         send_warnings(bridge, first, sources, &loaded).await;
@@ -228,7 +235,7 @@ async fn convert_all(
 /// The outer error is the Dockerfile's diagnostics (with the files they
 /// point into), the inner one a failure of the frontend itself (a panic in
 /// the converter). The files of the build come with the result.
-async fn drive(
+pub(crate) async fn drive(
     mut converter: Converter,
     host: &mut GatewayHost<'_>,
 ) -> Result<(Result<Conversion, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
@@ -257,6 +264,15 @@ async fn drive(
                 }
             }
             Step::Failed(diagnostics) => return Err((diagnostics, sources)),
+            // Only a converter made `until_composed` stops there.
+            Step::Composed(_) => {
+                return Ok((
+                    Err(FrontendError::internal(
+                        "conversion stopped after composition",
+                    )),
+                    sources,
+                ))
+            }
         }
     }
 }
@@ -315,13 +331,20 @@ async fn send_warnings(bridge: &Bridge, conv: &Conversion, sources: &SourceSet, 
             detail.push(format!("{} ({place})", label.message).into_bytes());
         }
         detail.extend(d.help.iter().map(|h| h.clone().into_bytes()));
+        // A build check's warning as upstream sends it: the rule's name,
+        // its description as the detail, its page as the URL.
+        let rule = llb_gen::lint::rule(d.code);
+        let name = rule.map_or_else(|| d.code.to_string(), |r| r.name.to_string());
+        if let Some(r) = rule {
+            detail.insert(0, r.description.as_bytes().to_vec());
+        }
         bridge
             .warn(WarnRequest {
                 digest: loaded.source.head.clone(),
                 level: 1,
-                short: format!("{}: {} (line {start})", d.code, d.message).into_bytes(),
+                short: format!("{name}: {} (line {start})", d.message).into_bytes(),
                 detail,
-                url: String::new(),
+                url: rule.map(|r| r.url()).unwrap_or_default(),
                 // The Dockerfile comes with the definition that loads it;
                 // an included file with its name and bytes.
                 info: Some(pb::SourceInfo {

@@ -13,6 +13,7 @@
 //! - `bridge`: the `LLBBridge` calls, with BuildKit's capability rules;
 //! - `sources`, `host`: local sources; the converter's host (base image configs, files);
 //! - `driver`: the build, from `Ping` to the one `Return`;
+//! - `subrequests`: `requestid=` answers (describe, targets, lint) instead of a build;
 //! - `status`: errors and their one conversion to a `google.rpc.Status`.
 #![deny(clippy::print_stdout, clippy::dbg_macro, clippy::unwrap_used)]
 
@@ -23,6 +24,7 @@ pub mod host;
 pub mod options;
 pub mod sources;
 pub mod status;
+pub mod subrequests;
 pub mod transport;
 
 /// Logs to stderr (stdout is the gRPC wire), filtered by `FRONTEND_LOG`

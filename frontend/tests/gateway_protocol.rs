@@ -664,14 +664,14 @@ async fn parser_and_lowering_warnings_go_through_warn() {
         .map(|w| String::from_utf8_lossy(&w.short).into_owned())
         .collect();
     assert_eq!(warns.len(), 2, "{short:?}");
-    assert!(
-        short[0].starts_with("no-empty-continuation: empty continuation line")
-            && short[0].ends_with("(line 3)"),
-        "{short:?}"
-    );
-    assert!(
-        short[1].starts_with("duplicate-stage-name: duplicate stage name `a`"),
-        "{short:?}"
+    // Upstream's rule names and messages, at upstream's lines (the empty
+    // continuation at the instruction's last line).
+    assert_eq!(
+        short,
+        [
+            "NoEmptyContinuation: Empty continuation line (line 4)",
+            "DuplicateStageName: Duplicate stage name \"a\", stage names should be unique (line 5)",
+        ]
     );
     // The first definition is a second range and a detail line.
     let lines: Vec<_> = warns[1]
@@ -680,5 +680,12 @@ async fn parser_and_lowering_warnings_go_through_warn() {
         .map(|r| r.start.as_ref().map(|p| p.line))
         .collect();
     assert_eq!(lines, [Some(5), Some(1)]);
-    assert_eq!(warns[1].detail, [b"first defined here (line 1)".to_vec()]);
+    assert_eq!(
+        warns[1].detail,
+        [
+            b"Stage names should be unique".to_vec(),
+            b"first defined here (line 1)".to_vec()
+        ]
+    );
+    assert_eq!(warns[1].url, "docs/rules/duplicate-stage-name.md");
 }

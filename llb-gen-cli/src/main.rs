@@ -5,9 +5,14 @@
 //!   `buildctl build` to read from stdin (`--json` for a readable dump).
 //! - `llb-gen parse --ast PATH`: print the AST dump (upstream's test format).
 //! - `llb-gen graph [--format dot|mermaid] PATH`: print the stage graph.
+//! - `llb-gen check [--format text|json|sarif] [--error] PATH`: the build
+//!   checks (exit 1 on errors, `check=error=true` findings, or any finding
+//!   with `--error`).
+//! - `llb-gen targets [--text] PATH`: the stages, as `--call=targets`.
 //!
 //! Source code layout: `main.rs` (arguments), `parse.rs` (the `parse`
-//! subcommand), `graph.rs` (the `graph` subcommand), `build.rs` (conversion and output), `registry.rs` (the
+//! subcommand), `graph.rs` (the `graph` subcommand), `check.rs` (`check`
+//! and `targets`), `build.rs` (conversion and output), `registry.rs` (the
 //! online image resolver, feature `registry`).
 
 use std::io::Read;
@@ -17,6 +22,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod build;
+mod check;
 mod graph;
 mod parse;
 #[cfg(feature = "registry")]
@@ -56,6 +62,29 @@ enum Command {
         /// The Dockerfile (`-` for stdin).
         path: PathBuf,
     },
+    /// Run the build checks (upstream's rules and ours, as `# check=`
+    /// configures them).
+    Check {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = check::Format::Text)]
+        format: check::Format,
+        /// Exit 1 when any rule reports something.
+        #[arg(long)]
+        error: bool,
+        /// A build argument (e.g. `BUILDKIT_DOCKERFILE_CHECK=skip=all`; repeatable).
+        #[arg(long = "build-arg", value_name = "K=V")]
+        build_args: Vec<String>,
+        /// The Dockerfile (`-` for stdin).
+        path: PathBuf,
+    },
+    /// List the stages (the `frontend.targets` JSON).
+    Targets {
+        /// Print the table instead of the JSON.
+        #[arg(long)]
+        text: bool,
+        /// The Dockerfile (`-` for stdin).
+        path: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -68,6 +97,13 @@ fn main() -> ExitCode {
             build_args,
             path,
         }) => graph::run_graph(&path, format, target.as_deref(), &build_args),
+        Some(Command::Check {
+            format,
+            error,
+            build_args,
+            path,
+        }) => check::run_check(&path, format, error, &build_args),
+        Some(Command::Targets { text, path }) => check::run_targets(&path, text),
         None => build::run_build(&cli.build),
     }
 }

@@ -233,8 +233,57 @@ catalogue! {
     UnmatchedBlock = "unmatched-block", Error, None;
     /// `IF a ==`.
     InvalidCondition = "invalid-condition", Error, None;
-    /// A variable used in a condition that no ARG declares.
+
+    // Build checks (`crate::lint`): upstream's rules, then our own. Their
+    // pages are under `docs/rules/`.
+    /// `FROM a AS Build`.
+    StageNameCasing = "stage-name-casing", Warning, Some("StageNameCasing");
+    /// `FROM a as b`.
+    FromAsCasing = "from-as-casing", Warning, Some("FromAsCasing");
+    /// `FROM a` then `run x`.
+    ConsistentInstructionCasing = "consistent-instruction-casing", Warning, Some("ConsistentInstructionCasing");
+    /// `FROM a AS scratch`.
+    ReservedStageName = "reserved-stage-name", Warning, Some("ReservedStageName");
+    /// `CMD echo hi`.
+    JsonArgsRecommended = "json-args-recommended", Warning, Some("JSONArgsRecommended");
+    /// `MAINTAINER me`.
+    MaintainerDeprecated = "maintainer-deprecated", Warning, Some("MaintainerDeprecated");
+    /// `FROM alpine:$TAG` with no `ARG TAG`.
+    UndefinedArgInFrom = "undefined-arg-in-from", Warning, Some("UndefinedArgInFrom");
+    /// `WORKDIR app` as the first WORKDIR.
+    WorkdirRelativePath = "workdir-relative-path", Warning, Some("WorkdirRelativePath");
+    /// `COPY $NOPE /x` with `NOPE` never defined.
     UndefinedVar = "undefined-var", Warning, Some("UndefinedVar");
+    /// Two `CMD`s in a stage.
+    MultipleInstructionsDisallowed = "multiple-instructions-disallowed", Warning, Some("MultipleInstructionsDisallowed");
+    /// `ENV a b`.
+    LegacyKeyValueFormat = "legacy-key-value-format", Warning, Some("LegacyKeyValueFormat");
+    /// A base image whose platform is not the one asked for.
+    InvalidBaseImagePlatform = "invalid-base-image-platform", Warning, Some("InvalidBaseImagePlatform");
+    /// `FROM --platform=$TARGETPLATFORM a`.
+    RedundantTargetPlatform = "redundant-target-platform", Warning, Some("RedundantTargetPlatform");
+    /// `ARG API_TOKEN`.
+    SecretsUsedInArgOrEnv = "secrets-used-in-arg-or-env", Warning, Some("SecretsUsedInArgOrEnv");
+    /// `ARG TAG=` then `FROM alpine:$TAG`... with an empty default.
+    InvalidDefaultArgInFrom = "invalid-default-arg-in-from", Warning, Some("InvalidDefaultArgInFrom");
+    /// `FROM --platform=linux/amd64 a`.
+    FromPlatformFlagConstDisallowed = "from-platform-flag-const-disallowed", Warning, Some("FromPlatformFlagConstDisallowed");
+    /// `COPY secret.txt /` with `secret.txt` in `.dockerignore`.
+    CopyIgnoredFile = "copy-ignored-file", Warning, Some("CopyIgnoredFile");
+    /// `# builds it` above `FROM a AS build`.
+    InvalidDefinitionDescription = "invalid-definition-description", Warning, Some("InvalidDefinitionDescription");
+    /// `EXPOSE 80/TCP`.
+    ExposeProtoCasing = "expose-proto-casing", Warning, Some("ExposeProtoCasing");
+    /// `EXPOSE 8080:80`.
+    ExposeInvalidFormat = "expose-invalid-format", Warning, Some("ExposeInvalidFormat");
+    /// A superset extension (`INCLUDE`) that upstream's frontend rejects.
+    UpstreamIncompatible = "upstream-incompatible", Warning, None;
+    /// `FROM alpine:3.20` with no digest.
+    UnpinnedBaseImage = "unpinned-base-image", Warning, None;
+    /// `COPY .env /app/`.
+    SecretInCopy = "secret-in-copy", Warning, None;
+    /// `# check=error=true` and a build check reported something.
+    CheckFailed = "check-failed", Error, None;
 }
 
 impl Code {
@@ -244,9 +293,19 @@ impl Code {
     }
 
     /// The documentation page, relative to the repository root
-    /// (`docs/codes/no-stages.md`).
+    /// (`docs/codes/no-stages.md`; a build check's is under
+    /// [`crate::lint::DOCS_DIR`]: `docs/rules/stage-name-casing.md`).
     pub fn doc_path(self) -> String {
-        format!("{DOCS_DIR}/{}.md", self.as_str())
+        format!("{}/{}.md", self.docs_dir(), self.as_str())
+    }
+
+    /// The directory of the code's page: [`DOCS_DIR`], or
+    /// [`crate::lint::DOCS_DIR`] for a build check's code.
+    pub fn docs_dir(self) -> &'static str {
+        match crate::lint::rule(self) {
+            Some(_) => crate::lint::DOCS_DIR,
+            None => DOCS_DIR,
+        }
     }
 }
 
@@ -270,10 +329,8 @@ mod tests {
 
     use super::*;
 
-    fn docs_dir() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join(DOCS_DIR)
+    fn repo() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
     }
 
     #[test]
@@ -294,31 +351,31 @@ mod tests {
 
     #[test]
     fn every_code_has_a_page_and_every_page_a_code() {
-        let dir = docs_dir();
         let mut missing = Vec::new();
         for c in Code::ALL {
-            let page = dir.join(format!("{c}.md"));
+            let page = repo().join(c.doc_path());
             match std::fs::read_to_string(&page) {
                 Ok(text) if text.starts_with(&format!("# `{c}`\n")) => {}
                 Ok(_) => missing.push(format!("{c} (the page must start with \"# `{c}`\")")),
-                Err(_) => missing.push(c.to_string()),
+                Err(_) => missing.push(c.doc_path()),
             }
         }
-        assert!(
-            missing.is_empty(),
-            "codes without a page in {}: {missing:?}",
-            dir.display()
-        );
+        assert!(missing.is_empty(), "codes without a page: {missing:?}");
         let mut orphans = Vec::new();
-        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let name = entry.map(|e| e.file_name()).unwrap_or_default();
-            let name = name.to_string_lossy();
-            if name == "README.md" {
-                continue;
-            }
-            match name.strip_suffix(".md") {
-                Some(code) if Code::from_name(code).is_some() => {}
-                _ => orphans.push(name.to_string()),
+        for dir in [DOCS_DIR, crate::lint::DOCS_DIR] {
+            let path = repo().join(dir);
+            for entry in
+                std::fs::read_dir(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            {
+                let name = entry.map(|e| e.file_name()).unwrap_or_default();
+                let name = name.to_string_lossy();
+                if name == "README.md" {
+                    continue;
+                }
+                match name.strip_suffix(".md").and_then(Code::from_name) {
+                    Some(code) if code.docs_dir() == dir => {}
+                    _ => orphans.push(format!("{dir}/{name}")),
+                }
             }
         }
         assert!(orphans.is_empty(), "pages without a code: {orphans:?}");

@@ -23,7 +23,10 @@
 //! - [`ir`]: typed instructions (`enum Instruction`), flags, mounts, stages, global ARGs.
 //! - [`convert`]: stage graph, targets, ARG/ENV scoping, instruction lowering, image config and history.
 //! - [`llb`]: the LLB builder (immutable states, ops, deterministic Definition marshaling).
+//! - [`lint`]: the build checks (upstream's rules and ours), `# check=` configuration.
 //! - [`limits`]: the resource policy (file size, instructions, stages, heredocs, expansion).
+//! - [`requests`]: the results of the subrequests (`frontend.targets`, `frontend.lint`,
+//!   `frontend.subrequests.describe`) in the shapes buildx reads.
 //! - [`options`]: the frontend options (`build-arg:*`, `platform`, `context:*`, ...) to
 //!   [`convert::ConvertOptions`], for any host.
 //!
@@ -41,9 +44,11 @@ pub mod convert;
 pub mod diagnostic;
 pub mod ir;
 pub mod limits;
+pub mod lint;
 pub mod llb;
 pub mod options;
 pub(crate) mod path;
+pub mod requests;
 pub mod sources;
 pub mod syntax;
 pub mod text;

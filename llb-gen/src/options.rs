@@ -54,9 +54,13 @@ pub fn host_platform() -> Platform {
 }
 
 /// The gateway frontend capabilities (`frontend.caps` option) the converter
-/// implements: named contexts. Subrequests, inputs-only builds and Git
-/// query strings are not implemented.
-pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &["moby.buildkit.frontend.contexts"];
+/// implements: named contexts and subrequests (those of
+/// [`crate::requests::IMPLEMENTED`]). Inputs-only builds and Git query
+/// strings are not implemented.
+pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &[
+    "moby.buildkit.frontend.contexts",
+    "moby.buildkit.frontend.subrequests",
+];
 
 /// A cache import for every Solve (`cache-imports`, or `cache-from`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +103,9 @@ pub struct BuildOptions {
     pub cache_imports: Vec<CacheImport>,
     /// `local-sessionid:<local>`: another session for that local.
     pub local_session_ids: BTreeMap<String, String>,
+    /// `requestid`: a subrequest of [`crate::requests::IMPLEMENTED`]
+    /// instead of a build (another name is refused: `unsupported request`).
+    pub request: Option<String>,
     /// `cmdline` or `source` present: the frontend was started through
     /// `# syntax=` (or as a gateway image) and must not forward again.
     pub launched_as_gateway: bool,
@@ -200,6 +207,7 @@ pub fn parse(
         context_local: "context".into(),
         cache_imports: Vec::new(),
         local_session_ids: BTreeMap::new(),
+        request: None,
         launched_as_gateway: opts.contains_key("cmdline") || opts.contains_key("source"),
         ignored: Vec::new(),
     };
@@ -268,6 +276,13 @@ fn apply(
         "cache-imports" => out.cache_imports = parse_cache_imports(value)?,
         "cache-from" => *cache_from = parse_cache_from(value),
         "frontend.caps" => check_frontend_caps(value)?,
+        "requestid"
+            if crate::requests::IMPLEMENTED
+                .iter()
+                .any(|(n, ..)| *n == value) =>
+        {
+            out.request = Some(value.to_string());
+        }
         // Read before the loop (`launched_as_gateway`).
         "cmdline" | "source" => {}
         _ => return refuse(key, value).map(|()| out.ignored.push(key.to_string())),

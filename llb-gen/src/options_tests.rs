@@ -202,6 +202,21 @@ fn refused_options_name_themselves() {
 }
 
 #[test]
+fn implemented_subrequests_are_taken() {
+    for name in [
+        "frontend.lint",
+        "frontend.targets",
+        "frontend.subrequests.describe",
+    ] {
+        let b = parse_ok(&[
+            ("frontend.caps", "moby.buildkit.frontend.subrequests"),
+            ("requestid", name),
+        ]);
+        assert_eq!(b.request.as_deref(), Some(name));
+    }
+}
+
+#[test]
 fn forwarded_caps_and_empty_requests_are_accepted() {
     let b = parse_ok(&[
         ("frontend.caps", "moby.buildkit.frontend.inputs+forward"),

@@ -132,6 +132,23 @@ impl SourceSet {
         &self.files[self.index_of(offset)]
     }
 
+    /// The text of every file at its base (the one-byte gaps between files
+    /// are newlines): any span of the build indexes it. A single file's is
+    /// borrowed.
+    pub fn joined_text(&self) -> std::borrow::Cow<'_, str> {
+        if let [only] = self.files.as_slice() {
+            return std::borrow::Cow::Borrowed(&only.file.text);
+        }
+        let mut out = String::with_capacity(self.total_bytes() + self.files.len());
+        for f in &self.files {
+            if !out.is_empty() || f.base > 0 {
+                out.push('\n');
+            }
+            out.push_str(&f.file.text);
+        }
+        std::borrow::Cow::Owned(out)
+    }
+
     /// Total bytes of every file.
     pub fn total_bytes(&self) -> usize {
         self.files.iter().map(|f| f.bytes.len()).sum()

@@ -509,6 +509,7 @@ fn a_plain_dockerfile_asks_for_no_included_file() {
             }
             Step::Ready(_) => break,
             Step::Failed(d) => panic!("{d:?}"),
+            Step::Composed(_) => panic!("not asked to stop when composed"),
         }
     }
 }
@@ -519,4 +520,34 @@ fn typos_suggest_upstream_instructions_before_ours() {
     assert!(e.contains("did you mean ENV?"), "{e}");
     let e = err("FROM busybox\nINCLUDD x\n", &mut Table::default());
     assert!(e.contains("did you mean INCLUDE?"), "{e}");
+}
+
+#[test]
+fn until_composed_stops_with_the_composed_stages() {
+    let mut host = Table::default().df("a.Dockerfile", "FROM busybox AS included\n");
+    let text = b"ARG F=x\nINCLUDE a.Dockerfile\nIF ${F} == x\nFROM busybox AS chosen\nELSE\nFROM busybox AS other\nEND\n";
+    let mut c =
+        Converter::new(&text[..], ConvertOptions::default(), Limits::DEFAULT).until_composed();
+    let composed = loop {
+        match c.step() {
+            Step::Need(r) => {
+                let answers = llb_gen::convert::Answers {
+                    images: host.resolve_images(&r.images),
+                    files: host.read_files(&r.files),
+                    dirs: host.list_dirs(&r.dirs),
+                };
+                c.answer(answers);
+            }
+            Step::Composed(composed) => break composed,
+            Step::Ready(_) => panic!("went on past composition"),
+            Step::Failed(d) => panic!("{d:?}"),
+        }
+    };
+    let names: Vec<&str> = composed
+        .dockerfile
+        .stages
+        .iter()
+        .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
+        .collect();
+    assert_eq!(names, ["included", "chosen"]);
 }

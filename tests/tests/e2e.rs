@@ -556,6 +556,8 @@ macro_rules! on_every_engine {
     };
 }
 
+#[path = "e2e/checks.rs"]
+mod checks;
 #[path = "e2e/control.rs"]
 mod control;
 /// The superset's cases live in their own file.
@@ -567,6 +569,9 @@ mod superset;
 mod e2e_engine {
     use super::superset::*;
     use super::*;
+
+    // Build checks and subrequests: `e2e/checks.rs`.
+    use super::checks::*;
 
     // ---------------------------------------------------------------------------------------------
     // Stages, targets, inheritance, ARGs
@@ -1626,6 +1631,7 @@ RUN echo parent > /parent.txt
         superset_variables_in_from_build_only_the_chosen_stage,
         superset_errors_point_into_the_included_file,
         example_superset_services_build_and_run,
+        check_findings_do_not_fail_a_build,
     );
 
     // The current engine only (the reasons are on the cases).
@@ -1635,6 +1641,13 @@ RUN echo parent > /parent.txt
         [
             buildx_build_context_replaces_a_missing_image,
             buildctl_gateway_frontend_builds_example_hello,
+            buildx_call_targets_lists_stages,
+            buildx_call_check_reports_rules_and_lines,
+            buildx_call_check_text_shows_code_frames,
+            buildx_check_passes_a_clean_file,
+            buildx_call_outline_is_refused_clearly,
+            build_shows_check_warnings,
+            check_error_true_fails_the_build,
         ]
     );
 }

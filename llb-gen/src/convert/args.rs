@@ -170,6 +170,7 @@ mod tests {
                 name: w(name),
                 default: default.map(w),
             }],
+            comment: Vec::new(),
         }
     }
 

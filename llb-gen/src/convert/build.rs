@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::{Error, ErrorKind};
+use crate::diagnostic::Diagnostic;
 use crate::ir;
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::llb;
@@ -14,10 +15,10 @@ use super::api::{Conversion, ConvertOptions, Platform};
 use super::args::EnvList;
 use super::dispatch::{dispatch, pb_platform, Ctx, StageState};
 use super::image::{Image, DEFAULT_PATH};
-use super::onbuild;
 use super::resolve::LocalRoot;
 use super::simple::base_workdir;
 use super::stages::{NodeId, StageGraph, StageId, SCRATCH};
+use super::{lint_hooks, onbuild};
 
 /// A resolved root: the llb state and config a stage starts from.
 #[derive(Clone)]
@@ -151,6 +152,7 @@ fn root_stage(root: Root) -> StageState {
         on_build: false,
         epoch: None,
         grown: Default::default(),
+        lint: Vec::new(),
     }
 }
 
@@ -187,6 +189,8 @@ fn main_context(
 
 struct Dispatched {
     target: StageState,
+    /// Findings of the build checks made during dispatch.
+    warnings: Vec<Diagnostic>,
     ctx_paths: BTreeSet<String>,
     dep_paths: BTreeMap<usize, BTreeSet<String>>,
 }
@@ -197,7 +201,7 @@ fn dispatch_all(
     graph: &Graph<'_>,
     mut roots: BTreeMap<usize, Root>,
     opts: &ConvertOptions,
-    context: llb::State,
+    (context, excludes): (llb::State, &[String]),
     source_map: &super::dispatch::SourceMaps,
     limits: &Limits,
 ) -> Result<Dispatched, Error> {
@@ -222,6 +226,7 @@ fn dispatch_all(
     let mut ctx_paths = BTreeSet::new();
     let mut dep_paths: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     let mut required = BTreeSet::new();
+    let mut warnings = Vec::new();
     for &i in reachable {
         let node = &g.nodes[i];
         let Some(stage_idx) = node.stage else {
@@ -237,6 +242,16 @@ fn dispatch_all(
                 results[i] = Some(Box::new(d));
             }
             continue;
+        }
+        if let (None, Some(root)) = (node.parent, roots.get(&i)) {
+            if root.base_config.is_some() {
+                let stage = &df.stages[stage_idx];
+                warnings.extend(lint_hooks::base_platform(
+                    stage,
+                    &root.image,
+                    &root.platform,
+                ));
+            }
         }
         let mut d = init_stage(
             g,
@@ -258,7 +273,11 @@ fn dispatch_all(
         // Instructions are not needed once dispatched: freed stage by stage.
         let commands = std::mem::take(&mut df.stages[stage_idx].commands);
         let at = (NodeId(i), StageId(stage_idx));
-        dispatch_commands(&mut d, &mut ctx, &commands, at, graph, limits)?;
+        let checks = lint_hooks::Checks {
+            warnings: &mut warnings,
+            excludes,
+        };
+        dispatch_commands(&mut d, &mut ctx, &commands, at, graph, limits, checks)?;
         ctx_paths.extend(std::mem::take(&mut ctx.ctx_paths));
         for (n, used) in std::mem::take(&mut ctx.dep_paths) {
             dep_paths.entry(n).or_default().extend(used);
@@ -281,6 +300,7 @@ fn dispatch_all(
     let target = target_state;
     Ok(Dispatched {
         target,
+        warnings,
         ctx_paths,
         dep_paths,
     })
@@ -316,6 +336,7 @@ fn dispatch_commands(
     (node, stage): (NodeId, StageId),
     graph: &Graph<'_>,
     limits: &Limits,
+    checks: lint_hooks::Checks<'_>,
 ) -> Result<(), Error> {
     for (ci, cmd) in commands.iter().enumerate() {
         let sources = graph
@@ -326,6 +347,17 @@ fn dispatch_commands(
             .unwrap_or_default();
         let trigger = graph.triggers.get(&(stage, ci));
         d.on_build = trigger.is_some();
+        if trigger.is_none() {
+            checks
+                .warnings
+                .extend(lint_hooks::undefined_vars(d, ctx.escape, cmd));
+            checks.warnings.extend(lint_hooks::ignored_sources(
+                d,
+                ctx.escape,
+                cmd,
+                checks.excludes,
+            ));
+        }
         dispatch(d, ctx, cmd, &sources)
             .and_then(|()| d.check_growth(cmd.info.span, limits.max_definition_bytes))
             .map_err(|e| {
@@ -395,8 +427,11 @@ pub(super) fn dispatch_reachable(
     let source_map = super::dispatch::SourceMaps::new(sources);
     // The context source follows the paths COPY/ADD/bind mounts used: they
     // are known after dispatch, and filled in before marshaling.
+    let excludes = context_excludes.clone();
     let (context, context_paths) = main_context(opts, context_excludes);
-    let out = dispatch_all(df, graph, roots, opts, context, &source_map, limits)?;
+    let context = (context, excludes.as_slice());
+    let mut out = dispatch_all(df, graph, roots, opts, context, &source_map, limits)?;
+    out.target.lint = late_findings(df, opts, std::mem::take(&mut out.warnings))?;
     context_paths.fill(follow_paths(&out.ctx_paths));
     // `local:` named contexts transfer only what was copied or mounted from
     // them, unless the whole tree is used (a target or a parent stage).
@@ -412,6 +447,36 @@ pub(super) fn dispatch_reachable(
         slot.fill(paths);
     }
     Ok(out.target)
+}
+
+/// The findings made during dispatch that the check configuration keeps;
+/// with `error=true`, an error listing them.
+fn late_findings(
+    df: &ir::Dockerfile,
+    opts: &ConvertOptions,
+    found: Vec<Diagnostic>,
+) -> Result<Vec<Diagnostic>, Error> {
+    let (config, _) = crate::lint::CheckConfig::for_build(df, &opts.build_args);
+    let kept = config.apply(found);
+    let Some(failed) = config.failure(&kept) else {
+        return Ok(kept);
+    };
+    let (summary, each) = failed
+        .split_last()
+        .map_or((None, &[][..]), |(s, e)| (Some(s), e));
+    let message = summary.map_or_else(String::new, |s| s.message.clone());
+    let at = summary.map_or(TextRange::empty(0), |s| s.span);
+    let list: Vec<String> = each
+        .iter()
+        .filter_map(|d| {
+            Some(format!(
+                "{}: {}",
+                crate::lint::rule(d.code)?.name,
+                d.message
+            ))
+        })
+        .collect();
+    Err(Error::new(ErrorKind::ChecksFailed { message }, at).with_help(list.join("; ")))
 }
 
 /// A located diagnostic for a marshaling error: a Definition over the
@@ -488,7 +553,7 @@ pub(super) fn finalize(
         image_config,
         base_image_config: d.base_config,
         source_date_epoch: d.epoch,
-        warnings: Vec::new(),
+        warnings: std::mem::take(&mut d.lint),
         required,
     })
 }

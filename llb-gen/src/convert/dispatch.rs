@@ -44,6 +44,9 @@ pub(super) struct StageState {
     /// words and history entries. They end up in the image config, which
     /// must fit one gRPC message; checked after each instruction.
     pub grown: std::cell::Cell<usize>,
+    /// Findings of the build checks that need the conversion (set on the
+    /// target once every stage is dispatched).
+    pub lint: Vec<crate::diagnostic::Diagnostic>,
 }
 
 /// Variable lookup in the stage state's env.

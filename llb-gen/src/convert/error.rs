@@ -139,6 +139,13 @@ pub enum ErrorKind {
         /// What was needed.
         what: &'static str,
     },
+    /// `# check=error=true` and a build check that needs the conversion
+    /// (`UndefinedVar` ...) reported something: the summary line, each
+    /// finding in the help.
+    ChecksFailed {
+        /// `lint violation found for rules: ...`.
+        message: String,
+    },
     /// A graph the LLB builder cannot marshal; an internal error.
     Marshal {
         /// Why it failed.
@@ -328,6 +335,7 @@ impl Error {
                 Code::StageOrder
             }
             K::Marshal { .. } => Code::Marshal,
+            K::ChecksFailed { .. } => Code::CheckFailed,
             K::DefinitionTooLarge(e) | K::ImageConfigTooLarge(e) | K::StageTooLarge(e) => e.code(),
             K::MissingCapability { .. } => Code::MissingCapability,
             K::ChecksumMultipleSources | K::ChecksumSourceKind | K::InvalidChecksum { .. } => {
@@ -419,6 +427,7 @@ impl fmt::Display for ErrorKind {
             K::InvalidResolvedReference { reason }
             | K::ImageConfig { reason }
             | K::Marshal { reason }
+            | K::ChecksFailed { message: reason }
             | K::InvalidGitSource { reason }
             | K::InvalidPort { reason }
             | K::Run { reason } => f.write_str(reason),

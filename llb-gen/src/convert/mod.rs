@@ -19,6 +19,8 @@
 //! - `platform.rs`: platform parsing/normalization; BUILDPLATFORM/TARGETPLATFORM.
 //! - `reference.rs`: image reference normalization.
 //! - `git.rs`: Git source URLs of ADD.
+//! - `lint_hooks.rs`: the build checks made during dispatch (`UndefinedVar`, `InvalidBaseImagePlatform`,
+//!   `CopyIgnoredFile`); `ignore_match.rs`: `.dockerignore` matching for the last one.
 //! - `contexts.rs`: named build contexts (`context:<name>` options).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 
@@ -35,7 +37,9 @@ mod epoch;
 mod error;
 pub mod expand;
 mod git;
+mod ignore_match;
 pub(crate) mod image;
+mod lint_hooks;
 mod onbuild;
 pub(crate) mod platform;
 mod presets;
@@ -55,8 +59,8 @@ pub use compose::{
 pub use error::{Error, ErrorKind};
 pub use resolve::ImageAnswer;
 pub use session::{
-    convert_with_host, run_to_ready, Answers, Converter, FileAnswer, FileRequest, FileSource, Host,
-    Ready, Requests, ResolverHost, Step,
+    convert_with_host, run_to_ready, Answers, Composed, Converter, FileAnswer, FileRequest,
+    FileSource, Host, Ready, Requests, ResolverHost, Step,
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -163,6 +167,13 @@ pub fn convert_dockerfile_bytes_to(
     }
 }
 
+/// Whether the Dockerfile `source` uses INCLUDE or IF (it is composed
+/// before its stages are formed; see [`Converter::until_composed`]).
+pub fn needs_composition(source: &[u8]) -> bool {
+    let parsed = crate::syntax::parse_bytes(source);
+    parsed.is_ok() && compose::needed(&parsed.dockerfile)
+}
+
 /// A writer that keeps the first I/O error of `out`.
 pub(super) struct ErrorSlot<'a> {
     pub(super) out: &'a mut dyn std::io::Write,
@@ -189,10 +200,15 @@ impl ErrorSlot<'_> {
     }
 }
 
-/// Parse and lower `source`: the instructions and the warnings found, or
-/// every error. The syntax tree is freed node by node as it is lowered.
+/// Lower a parsed file: the instructions and the warnings found (the
+/// build checks' findings among them, as `# check=` and the build args
+/// configure them), or every error. The syntax tree is freed node by node
+/// as it is lowered. `sources` are the build's files (the checks read the
+/// text their spans point into).
 fn lower_parsed(
     mut parsed: crate::syntax::Parsed,
+    sources: &crate::sources::SourceSet,
+    opts: &ConvertOptions,
     limits: &Limits,
 ) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (mut errors, mut warnings, lowered) = {
@@ -222,7 +238,26 @@ fn lower_parsed(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok((lowered.dockerfile, warnings))
+    let df = lowered.dockerfile;
+    let warnings = lint_findings(sources, &df, opts, warnings)?;
+    Ok((df, warnings))
+}
+
+/// The build checks of a lowered file added to the parser's and the
+/// lowering's warnings, filtered by the check configuration; with
+/// `error=true` and a finding, every finding as an error.
+fn lint_findings(
+    sources: &crate::sources::SourceSet,
+    df: &crate::ir::Dockerfile,
+    opts: &ConvertOptions,
+    warnings: Vec<Diagnostic>,
+) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    let text = sources.joined_text();
+    let report = crate::lint::run(df, &text, &opts.build_args, warnings)?;
+    match report.config.failure(&report.findings) {
+        Some(failed) => Err(failed),
+        None => Ok(report.findings),
+    }
 }
 
 #[cfg(test)]
@@ -256,7 +291,41 @@ mod tests {
         };
         assert_eq!(w.code, crate::codes::Code::NoEmptyContinuation);
         assert_eq!(w.severity, Severity::Warning);
-        // The blank line, the third.
-        assert_eq!(text[..w.span.start as usize].matches('\n').count(), 2);
+        // As upstream: at the instruction's last line (the fourth), with
+        // upstream's message.
+        assert_eq!(text[..w.span.start as usize].matches('\n').count(), 3);
+        assert_eq!(w.message, "Empty continuation line");
+    }
+
+    #[test]
+    fn error_mode_fails_on_findings_made_during_dispatch() {
+        let text = "# check=error=true\nFROM alpine\nCOPY $NOPE /x\n";
+        let err =
+            convert_dockerfile(text, &ConvertOptions::default(), &OfflineResolver).unwrap_err();
+        let [e] = err.as_slice() else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.code, crate::codes::Code::CheckFailed);
+        assert_eq!(e.message, "lint violation found for rules: UndefinedVar");
+        let help = e.help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("Usage of undefined variable '$NOPE'"),
+            "{help}"
+        );
+        // Without error=true it is a warning; skipped, nothing.
+        let ok = convert_dockerfile(&text[19..], &ConvertOptions::default(), &OfflineResolver);
+        assert_eq!(
+            ok.unwrap().warnings[0].code,
+            crate::codes::Code::UndefinedVar
+        );
+        let mut opts = ConvertOptions::default();
+        opts.build_args.insert(
+            crate::lint::CHECK_BUILD_ARG.into(),
+            "skip=UndefinedVar;error=true".into(),
+        );
+        assert!(convert_dockerfile(text, &opts, &OfflineResolver)
+            .unwrap()
+            .warnings
+            .is_empty());
     }
 }

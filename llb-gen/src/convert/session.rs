@@ -105,6 +105,20 @@ pub enum Step {
     Ready(Box<Ready>),
     /// Conversion failed: every diagnostic, located in the source.
     Failed(Vec<Diagnostic>),
+    /// Only for a converter made with [`Converter::until_composed`]: the
+    /// file after composition (INCLUDE and IF resolved), typed, with the
+    /// warnings so far. Nothing more is converted.
+    Composed(Box<Composed>),
+}
+
+/// What [`Step::Composed`] carries.
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct Composed {
+    /// The composed file's instructions.
+    pub dockerfile: ir::Dockerfile,
+    /// Parser, lowering and build-check warnings.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// What a requested file is for.
@@ -289,7 +303,7 @@ impl Ready {
             &mut marshal,
         )
         .map_err(|e| vec![e.into()])?;
-        conv.warnings = self.warnings;
+        conv.warnings = [self.warnings, conv.warnings].concat();
         Ok(conv)
     }
 
@@ -321,7 +335,7 @@ impl Ready {
         }
         Ok(match converted {
             Ok(mut conv) => {
-                conv.warnings = self.warnings;
+                conv.warnings = [self.warnings, conv.warnings].concat();
                 Ok(super::StreamedConversion::from(conv))
             }
             Err(e) => Err(vec![e.into()]),
@@ -385,6 +399,8 @@ enum Phase {
 /// ```
 pub struct Converter {
     source: Vec<u8>,
+    /// Stop once the file is composed ([`Step::Composed`]).
+    until_composed: bool,
     sources: SourceSet,
     compose_rounds: usize,
     opts: ConvertOptions,
@@ -401,12 +417,21 @@ impl Converter {
         Converter {
             sources: SourceSet::new(opts.filename.clone(), &source),
             compose_rounds: 0,
+            until_composed: false,
             source,
             opts,
             limits,
             warnings: Vec::new(),
             phase: Phase::Start,
         }
+    }
+
+    /// This converter stops when the file is composed and typed: its last
+    /// step is [`Step::Composed`] (for requests that list the stages, such
+    /// as `--call=targets`, which need no image).
+    pub fn until_composed(mut self) -> Converter {
+        self.until_composed = true;
+        self
     }
 
     /// The Dockerfile's bytes (diagnostics of a file without INCLUDE
@@ -450,7 +475,8 @@ impl Converter {
                     let c = Composer::new(self.sources.clone(), parsed.dockerfile);
                     return self.compose(Box::new(c));
                 }
-                let (df, warnings) = super::lower_parsed(parsed, &self.limits)?;
+                let (df, warnings) =
+                    super::lower_parsed(parsed, &self.sources, &self.opts, &self.limits)?;
                 self.warnings = warnings;
                 self.plan(df)
             }
@@ -484,6 +510,14 @@ impl Converter {
 
     /// Phase 2 on the instructions: the plan, and its first round.
     fn plan(&mut self, df: ir::Dockerfile) -> Result<Step, Vec<Diagnostic>> {
+        if self.until_composed {
+            let warnings = std::mem::take(&mut self.warnings);
+            let composed = Composed {
+                dockerfile: df,
+                warnings,
+            };
+            return Ok(Step::Composed(Box::new(composed)));
+        }
         let plan = Plan::new(df, &self.opts).map_err(|e| vec![e.into()])?;
         let nodes = plan.reachable.clone();
         self.ask(Box::new(plan), &nodes, Vec::new())
@@ -514,7 +548,8 @@ impl Converter {
                     dockerfile: composed.dockerfile,
                     errors: Vec::new(),
                 };
-                let (mut df, warnings) = super::lower_parsed(parsed, &self.limits)?;
+                let (mut df, warnings) =
+                    super::lower_parsed(parsed, &self.sources, &self.opts, &self.limits)?;
                 df.extensions = composed.extensions;
                 self.warnings = composed.warnings;
                 self.warnings.extend(warnings);
@@ -710,6 +745,10 @@ pub fn run_to_ready(
             }
             Step::Ready(ready) => return Ok(ready),
             Step::Failed(diags) => return Err(diags),
+            Step::Composed(_) => {
+                let e = Error::new(ErrorKind::ConverterFinished, TextRange::empty(0));
+                return Err(vec![e.into()]);
+            }
         }
     }
 }

@@ -309,6 +309,7 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
         K::Arg => Instruction::Arg(Box::new(ArgInstruction {
             info: info(node),
             args: simple::lower_arg(node, errors),
+            comment: node.prev_comment.clone(),
         })),
         K::Env => Instruction::Env(simple::lower_key_values(node, K::Env, errors)),
         K::Label => Instruction::Label(simple::lower_key_values(node, K::Label, errors)),

@@ -159,6 +159,8 @@ pub struct ArgInstruction {
     pub info: CommandInfo,
     /// The declared names, in order.
     pub args: Vec<ArgDecl>,
+    /// Doc comment (comment lines directly above the ARG).
+    pub comment: Vec<String>,
 }
 
 /// One name of an `ARG` instruction, with its default.

@@ -56,6 +56,13 @@ impl FixtureHost {
         );
         self
     }
+
+    /// The host with the file `path` of the build context.
+    pub fn with_context_file(mut self, path: &str, text: &str) -> Self {
+        self.files
+            .insert((FileSource::Context, path.into()), text.as_bytes().to_vec());
+        self
+    }
 }
 
 impl Host for FixtureHost {

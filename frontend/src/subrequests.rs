@@ -1,0 +1,138 @@
+//! Subrequests (`requestid=<name>`): a result with metadata only
+//! (`result.json`, `result.txt`, `version`, and `result.statuscode` for
+//! lint) instead of a build, in the shapes of [`llb_gen::requests`].
+//!
+//! `frontend.lint` runs the build checks of the file and then the
+//! conversion of the first platform (base images resolved, so that the
+//! checks made during dispatch report too); a file that does not convert
+//! gives the findings found before and the error as `buildError`.
+
+use bollard_buildkit_proto::moby::buildkit::v1::frontend as gw;
+use llb_gen::convert::{Composed, Converter, Step};
+use llb_gen::diagnostic::Diagnostic;
+use llb_gen::lint::{CheckConfig, CHECK_BUILD_ARG};
+use llb_gen::requests::{self, LintSource, Reply};
+use llb_gen::sources::SourceSet;
+
+use crate::bridge::Metadata;
+use crate::driver::drive;
+use crate::host::GatewayHost;
+use crate::options::BuildOptions;
+use crate::sources::LocalDefinition;
+use crate::status::FrontendError;
+
+/// The Dockerfile a subrequest reads.
+pub struct Dockerfile<'a> {
+    /// Its bytes.
+    pub data: &'a [u8],
+    /// The `dockerfile` local it was read from.
+    pub source: &'a LocalDefinition,
+}
+
+/// Answers the subrequest `name` (one of [`requests::IMPLEMENTED`]).
+pub async fn answer(
+    host: &mut GatewayHost<'_>,
+    fo: &BuildOptions,
+    name: &str,
+    file: Dockerfile<'_>,
+) -> Result<gw::Result, FrontendError> {
+    let limits = llb_gen::limits::Limits::DEFAULT;
+    let reply = match name {
+        requests::DESCRIBE => requests::describe(),
+        requests::TARGETS => {
+            // Composed first: included and conditional stages as the build
+            // sees them.
+            let opts = fo.convert_options_for(fo.platforms.first().cloned());
+            let converter = Converter::new(file.data, opts, limits).until_composed();
+            match compose(converter, host).await {
+                Ok((composed, sources)) => requests::targets_of(&composed.dockerfile, &sources),
+                Err((diagnostics, sources)) => {
+                    return Err(FrontendError::Dockerfile {
+                        sources: Box::new(sources),
+                        diagnostics,
+                    })
+                }
+            }
+        }
+        requests::LINT => lint(host, fo, &file).await?,
+        other => {
+            return Err(FrontendError::unsupported(format!(
+                "unsupported request {other}"
+            )))
+        }
+    };
+    Ok(result(&reply))
+}
+
+/// Drives a converter made with `until_composed` to its composed file.
+async fn compose(
+    mut converter: Converter,
+    host: &mut GatewayHost<'_>,
+) -> Result<(Box<Composed>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
+    loop {
+        let step = converter.step();
+        let sources = || converter.sources().clone();
+        match step {
+            Step::Need(requests) => {
+                let answers = host.answer(&requests).await;
+                converter.answer(answers);
+            }
+            Step::Composed(c) => return Ok((c, sources())),
+            Step::Failed(d) => return Err((d, sources())),
+            Step::Ready(_) => return Err((Vec::new(), sources())),
+        }
+    }
+}
+
+/// The gateway result of a reply: metadata, no refs.
+fn result(reply: &Reply) -> gw::Result {
+    let metadata: Metadata = reply.metadata().into_iter().collect();
+    gw::Result {
+        metadata,
+        attestations: Default::default(),
+        result: None,
+    }
+}
+
+async fn lint(
+    host: &mut GatewayHost<'_>,
+    fo: &BuildOptions,
+    file: &Dockerfile<'_>,
+) -> Result<Reply, FrontendError> {
+    let src = LintSource {
+        filename: fo.convert.filename.clone(),
+        data: file.data.to_vec(),
+        definition: Some(file.source.definition.clone()),
+    };
+    let limits = llb_gen::limits::Limits::DEFAULT;
+    // A file with INCLUDE or IF is checked once composed, by the
+    // conversion; its `# check=` directive is read from the file.
+    let composed = llb_gen::convert::needs_composition(file.data);
+    let report = match llb_gen::lint::lint_source(file.data, &fo.convert.build_args, &limits) {
+        Ok(r) => Some(r),
+        Err(_) if composed => None,
+        Err(errors) => return Ok(requests::lint_reply(&src, &[], errors.first())),
+    };
+    let base_config = match &report {
+        Some(r) => r.config.clone(),
+        None => CheckConfig::for_source(file.data, &fo.convert.build_args),
+    };
+    // The conversion reports every finding, the late ones too; `error=true`
+    // must not turn them into a failure here.
+    let mut opts = fo.convert_options_for(fo.platforms.first().cloned());
+    let config = CheckConfig {
+        error: false,
+        ..base_config
+    };
+    opts.build_args
+        .insert(CHECK_BUILD_ARG.to_string(), config.to_value());
+    let converter = Converter::new(file.data, opts, limits);
+    Ok(match drive(converter, host).await {
+        Ok((Ok(conv), _)) => requests::lint_reply(&src, &conv.warnings, None),
+        Ok((Err(e), _)) => return Err(e),
+        Err((diagnostics, _)) => {
+            let early = report.map(|r| r.findings).unwrap_or_default();
+            requests::lint_reply(&src, &early, diagnostics.first())
+        }
+    })
+}

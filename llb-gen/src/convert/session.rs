@@ -392,6 +392,7 @@ enum Phase {
 ///         }
 ///         Step::Ready(ready) => break ready,
 ///         Step::Failed(diagnostics) => panic!("{diagnostics:?}"),
+///         Step::Composed(_) => unreachable!("only with `until_composed`"),
 ///     }
 /// };
 /// let conversion = ready.marshal().unwrap();

@@ -21,6 +21,7 @@
 //! - `git.rs`: Git source URLs of ADD.
 //! - `contexts.rs`: named build contexts (`context:<name>` options).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
+//! - `imports/`: stages from other Dockerfiles (namespaces per file).
 
 mod api;
 pub(crate) mod args;
@@ -35,6 +36,7 @@ mod epoch;
 mod error;
 pub mod expand;
 mod git;
+mod imports;
 pub(crate) mod image;
 mod onbuild;
 pub(crate) mod platform;
@@ -186,7 +188,7 @@ impl ErrorSlot<'_> {
 
 /// Parse and lower `source`: the instructions and the warnings found, or
 /// every error. The syntax tree is freed node by node as it is lowered.
-fn lower_parsed(
+pub(crate) fn lower_parsed(
     mut parsed: crate::syntax::Parsed,
     limits: &Limits,
 ) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {

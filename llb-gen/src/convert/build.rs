@@ -300,9 +300,16 @@ fn emit(
     }
     let node = &g.nodes[i];
     let space = node.stage.map(|s| g.space_index(s));
-    let deps = node.parent.into_iter().chain(node.deps.iter().map(|(d, _)| *d));
+    let deps = node
+        .parent
+        .into_iter()
+        .chain(node.deps.iter().map(|(d, _)| *d));
     for d in deps.collect::<Vec<_>>() {
-        let other = g.nodes.get(d).and_then(|n| n.stage).map(|s| g.space_index(s));
+        let other = g
+            .nodes
+            .get(d)
+            .and_then(|n| n.stage)
+            .map(|s| g.space_index(s));
         if reachable.contains(&d) && (d < i || other != space) {
             emit(g, reachable, d, seen, out);
         }

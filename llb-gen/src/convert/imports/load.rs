@@ -60,10 +60,13 @@ impl Importer {
             source: request.source.clone(),
             path: request.path.clone(),
         };
-        let base = sources.add(label.clone(), &bytes, origin, asked.span);
+        let base = sources.add_import(label.clone(), &bytes, origin, asked.span);
         let parsed = crate::syntax::parse_bytes_with_limits(&bytes, limits);
         if !parsed.errors.is_empty() {
-            let errors = parsed.errors.iter().map(|e| shifted(e.to_diagnostic(), base));
+            let errors = parsed
+                .errors
+                .iter()
+                .map(|e| shifted(e.to_diagnostic(), base));
             self.errors.extend(errors);
             return;
         }

@@ -31,6 +31,12 @@ impl Importer {
                         imports.insert(f.r.text.clone(), firsts[t] + s);
                     }
                     Err((kind, help)) => {
+                        let help = match (f.used, help) {
+                            (super::refs::Use::Target, Some(h)) => {
+                                Some(format!("--target {}: {h}", f.r.text))
+                            }
+                            (_, h) => h,
+                        };
                         let mut e = crate::convert::Error::new(
                             crate::convert::ErrorKind::Compose(kind),
                             f.span,
@@ -43,7 +49,11 @@ impl Importer {
                 }
             }
             spaces.push(Space {
-                label: if i == 0 { String::new() } else { u.label.clone() },
+                label: if i == 0 {
+                    String::new()
+                } else {
+                    u.label.clone()
+                },
                 globals: u.globals.clone(),
                 escape: u.df.escape,
                 first: firsts[i],
@@ -89,20 +99,18 @@ impl Importer {
             };
         };
         let lower = wanted.to_ascii_lowercase();
-        let hit = u
-            .df
-            .stages
-            .iter()
-            .rposition(|s| s.name.as_ref().is_some_and(|n| n.value == lower));
+        let hit =
+            u.df.stages
+                .iter()
+                .rposition(|s| s.name.as_ref().is_some_and(|n| n.value == lower));
         if let Some(i) = hit {
             return Ok(i);
         }
-        let names: Vec<&str> = u
-            .df
-            .stages
-            .iter()
-            .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
-            .collect();
+        let names: Vec<&str> =
+            u.df.stages
+                .iter()
+                .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
+                .collect();
         let help = match crate::ir::suggest::suggest(wanted, &names) {
             Some(s) => format!("did you mean #{s}?"),
             None if names.is_empty() => format!("{file} has no named stages"),
@@ -128,9 +136,7 @@ impl Importer {
                         crate::convert::ErrorKind::Compose(K::ImportCycle { chain }),
                         span,
                     )
-                    .with_help(
-                        "move the stages both files need into a third file that both import",
-                    )
+                    .with_help("move the stages both files need into a third file that both import")
                     .into(),
                 );
                 return;
@@ -155,8 +161,10 @@ impl Importer {
             };
             if state[t] == 1 {
                 let at = path.iter().position(|&p| p == t).unwrap_or(0);
-                let mut names: Vec<&str> =
-                    path[at..].iter().map(|&p| self.units[p].label.as_str()).collect();
+                let mut names: Vec<&str> = path[at..]
+                    .iter()
+                    .map(|&p| self.units[p].label.as_str())
+                    .collect();
                 names.push(self.units[t].label.as_str());
                 return Some((names.join(" -> "), f.span));
             }

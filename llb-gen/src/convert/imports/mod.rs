@@ -76,7 +76,9 @@ impl Namespaces {
 
     /// The number of stages of the main Dockerfile.
     pub(crate) fn main_stages(&self) -> usize {
-        self.spaces.get(1).map_or(self.stage_space.len(), |s| s.first)
+        self.spaces
+            .get(1)
+            .map_or(self.stage_space.len(), |s| s.first)
     }
 }
 
@@ -256,7 +258,10 @@ impl Importer {
             || self.pending.contains_key(&request)
             || self.missing.contains_key(&request)
             || self.to_compose.iter().any(|t| t.request == request)
-            || self.composing.as_ref().is_some_and(|(_, t)| t.request == request);
+            || self
+                .composing
+                .as_ref()
+                .is_some_and(|(_, t)| t.request == request);
         if !known {
             let place = Place {
                 dir: include::parent(&rel).to_string(),

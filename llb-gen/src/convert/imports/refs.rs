@@ -151,9 +151,12 @@ mod tests {
     fn references_and_what_stays_upstream() {
         let mut opts = ConvertOptions::default();
         opts.named_contexts
-            .insert("context:shared".into(), "local:shared".into());
+            .insert("shared".into(), "local:shared".into());
         let r = parse("./ci/go.Dockerfile#builder", &opts).unwrap();
-        assert_eq!((r.path.as_str(), r.stage.as_deref()), ("./ci/go.Dockerfile", Some("builder")));
+        assert_eq!(
+            (r.path.as_str(), r.stage.as_deref()),
+            ("./ci/go.Dockerfile", Some("builder"))
+        );
         let r = parse("../x/Dockerfile", &opts).unwrap();
         assert_eq!((r.path.as_str(), r.stage), ("../x/Dockerfile", None));
         let r = parse("shared:stages/go.Dockerfile#test", &opts).unwrap();

@@ -186,6 +186,21 @@ fn namespaces_do_not_leak_either_way() {
 }
 
 #[test]
+fn a_position_names_a_stage_and_escape_is_per_file() {
+    // `#1` is the second stage of that file; its `# escape=` is its own.
+    let mut host = Table::default().df(
+        "w/Dockerfile",
+        "# escape=`\nFROM alpine\nFROM busybox AS two\nRUN echo a `\n  b\n",
+    );
+    same_as(
+        "FROM ./w/Dockerfile#1\nRUN echo c \\\n  d\n",
+        "FROM busybox AS two\nRUN echo a   b\nFROM two\nRUN echo c   d\n",
+        &ConvertOptions::default(),
+        &mut host,
+    );
+}
+
+#[test]
 fn build_args_reach_the_imported_file() {
     let mut o = ConvertOptions::default();
     o.build_args.insert("GO".into(), "1.23".into());

@@ -1614,6 +1614,7 @@ RUN echo parent > /parent.txt
         superset_include_and_if_build_like_hand_written,
         superset_variables_in_from_build_only_the_chosen_stage,
         superset_errors_point_into_the_included_file,
+        superset_imports_build_like_hand_written,
     );
 
     // The current engine only (the reasons are on the cases).

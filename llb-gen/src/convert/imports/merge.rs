@@ -98,6 +98,12 @@ impl Importer {
                 n => Ok(n - 1),
             };
         };
+        // Stage names start with a letter: digits are a position.
+        if let Ok(i) = wanted.parse::<usize>() {
+            if i < u.df.stages.len() {
+                return Ok(i);
+            }
+        }
         let lower = wanted.to_ascii_lowercase();
         let hit =
             u.df.stages

@@ -403,6 +403,11 @@ fn bad_input_is_located_in_its_file() {
             &[("Dockerfile", "FROM busybox AS one\nFROM ./Dockerfile#one\n")],
         ),
         (
+            "import in an onbuild trigger",
+            "FROM alpine AS p\nONBUILD COPY --from=./ci/go.Dockerfile#builder / /\nFROM p\n",
+            &[("ci/go.Dockerfile", GO)],
+        ),
+        (
             "import with an error inside",
             "FROM ./bad/Dockerfile\n",
             &[(

@@ -104,6 +104,26 @@ fn space_key(space: usize, name: &str) -> String {
     }
 }
 
+/// A `--from` path (`./ci/go.Dockerfile#builder`) that was not loaded as an
+/// import: one in an ONBUILD trigger (triggers are applied after the files
+/// are loaded). Upstream refuses such a value too (no image name starts with
+/// `.` or `/`).
+fn unloaded_import(name: &str, span: TextRange) -> Result<(), Error> {
+    if !["./", "../", "/"].iter().any(|p| name.starts_with(p)) {
+        return Ok(());
+    }
+    let message = format!(
+        "{name} names a stage of another Dockerfile, which an ONBUILD trigger cannot import"
+    );
+    Err(Error::new(
+        ErrorKind::Compose(super::ComposeErrorKind::Usage { message }),
+        span,
+    )
+    .with_help(
+        "import the stage in the Dockerfile (FROM <file>#<stage> AS <name>) and use --from=<name>",
+    ))
+}
+
 /// Names declared by ARG or ENV inside the stages.
 fn stage_vars(df: &ir::Dockerfile) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -411,7 +431,10 @@ impl StageGraph {
         }
         Ok(match self.find_in(space, &name) {
             Some(i) => i,
-            None => self.synthetic(&name, from.span),
+            None => {
+                unloaded_import(&name, from.span)?;
+                self.synthetic(&name, from.span)
+            }
         })
     }
 
@@ -437,7 +460,10 @@ impl StageGraph {
         };
         Ok(Some(match self.find_in(space, &from) {
             Some(i) => i,
-            None => self.synthetic(&from, m.span),
+            None => {
+                unloaded_import(&from, m.span)?;
+                self.synthetic(&from, m.span)
+            }
         }))
     }
 

@@ -436,4 +436,7 @@ fn unknown_target_in_an_imported_file() {
     let mut host = Table::default().df("ci/go.Dockerfile", GO);
     let e = err("FROM busybox\n", &o, &mut host);
     insta::assert_snapshot!("import_unknown_target", e);
+    o.target = Some("./ci/goo.Dockerfile#builder".into());
+    let e = err("FROM busybox\n", &o, &mut host);
+    insta::assert_snapshot!("import_missing_target_file", e);
 }

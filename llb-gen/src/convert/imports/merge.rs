@@ -35,6 +35,9 @@ impl Importer {
                             (super::refs::Use::Target, Some(h)) => {
                                 Some(format!("--target {}: {h}", f.r.text))
                             }
+                            (super::refs::Use::Target, None) => {
+                                Some(format!("--target {}", f.r.text))
+                            }
                             (_, h) => h,
                         };
                         let mut e = crate::convert::Error::new(

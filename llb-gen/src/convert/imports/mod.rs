@@ -126,6 +126,9 @@ pub(crate) struct Importer {
     errors: Vec<Diagnostic>,
     pub(crate) warnings: Vec<Diagnostic>,
     rounds: usize,
+    /// `--target` as a reference, and the place its errors point at (the
+    /// last stage's FROM, as for an unknown target).
+    target: Option<(String, TextRange)>,
 }
 
 /// Whether `df` (the main Dockerfile) or `--target` refers to another file.
@@ -181,12 +184,18 @@ impl Importer {
             errors: Vec::new(),
             warnings: Vec::new(),
             rounds: 0,
+            target: None,
         };
+        let at = df
+            .stages
+            .last()
+            .map_or(TextRange::empty(0), |s| s.from.span);
         me.add_unit(df, request, filename, place, opts);
         if let Some(r) = target_ref(opts) {
+            me.target = Some((r.text.clone(), at));
             let found = refs::Found {
                 r,
-                span: TextRange::empty(0),
+                span: at,
                 used: refs::Use::Target,
             };
             me.register(0, found, opts);
@@ -227,6 +236,12 @@ impl Importer {
     }
 
     fn error(&mut self, kind: K, span: TextRange, help: Option<String>) {
+        let help = match &self.target {
+            Some((text, at)) if *at == span => {
+                Some(format!("--target {text}: {}", help.unwrap_or_default()))
+            }
+            _ => help,
+        };
         let mut e = Error::new(ErrorKind::Compose(kind), span);
         if let Some(h) = help {
             e = e.with_help(h);

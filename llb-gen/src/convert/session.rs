@@ -81,6 +81,15 @@ pub struct Requests {
 }
 
 impl Requests {
+    /// A request for files and directory listings only.
+    fn of_files(files: &[FileRequest], dirs: &[DirRequest]) -> Requests {
+        Requests {
+            files: files.to_vec(),
+            dirs: dirs.to_vec(),
+            ..Requests::default()
+        }
+    }
+
     /// True when nothing is asked.
     pub fn is_empty(&self) -> bool {
         self.images.is_empty() && self.files.is_empty() && self.dirs.is_empty()
@@ -477,11 +486,7 @@ impl Converter {
                 self.plan(df)
             }
             Phase::Composing(c, files, dirs) => {
-                let requests = Requests {
-                    files: files.clone(),
-                    dirs: dirs.clone(),
-                    ..Requests::default()
-                };
+                let requests = Requests::of_files(&files, &dirs);
                 self.phase = Phase::Composing(c, files, dirs);
                 Ok(Step::Need(requests))
             }
@@ -490,11 +495,7 @@ impl Converter {
                 self.compose(c)
             }
             Phase::Importing(i, files, dirs) => {
-                let requests = Requests {
-                    files: files.clone(),
-                    dirs: dirs.clone(),
-                    ..Requests::default()
-                };
+                let requests = Requests::of_files(&files, &dirs);
                 self.phase = Phase::Importing(i, files, dirs);
                 Ok(Step::Need(requests))
             }
@@ -537,11 +538,7 @@ impl Converter {
     fn import(&mut self, mut importer: Box<Importer>) -> Result<Step, Vec<Diagnostic>> {
         match importer.step(&mut self.sources, &self.opts, &self.limits)? {
             Next::Need(files, dirs) => {
-                let requests = Requests {
-                    files: files.clone(),
-                    dirs: dirs.clone(),
-                    ..Requests::default()
-                };
+                let requests = Requests::of_files(&files, &dirs);
                 self.phase = Phase::Importing(importer, files, dirs);
                 Ok(Step::Need(requests))
             }
@@ -574,11 +571,7 @@ impl Converter {
         };
         match walked {
             Ok(Walked::Need(files, dirs)) => {
-                let requests = Requests {
-                    files: files.clone(),
-                    dirs: dirs.clone(),
-                    ..Requests::default()
-                };
+                let requests = Requests::of_files(&files, &dirs);
                 self.phase = Phase::Composing(c, files, dirs);
                 Ok(Step::Need(requests))
             }

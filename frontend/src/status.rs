@@ -161,8 +161,8 @@ pub fn located_message(d: &Diagnostic, sources: &SourceSet) -> String {
     if let Some(help) = &d.help {
         msg.push_str(&format!(" (help: {help})"));
     }
-    for at in sources.chain(d.span.start) {
-        msg.push_str(&format!(" (included from {})", sources.position(at.start)));
+    for (at, how) in sources.chain_described(d.span.start) {
+        msg.push_str(&format!(" ({how} {})", sources.position(at.start)));
     }
     msg
 }

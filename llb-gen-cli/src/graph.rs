@@ -22,6 +22,13 @@ use llb_gen::words::Lexer;
 
 use crate::read_input;
 
+/// A reference to a stage of another Dockerfile (`./ci/go.Dockerfile#builder`):
+/// this graph is of one file, so it is shown as a node of its own, not
+/// followed into that file.
+fn is_import(r: &str) -> bool {
+    ["./", "../", "/"].iter().any(|p| r.starts_with(p))
+}
+
 /// The output format of `llb-gen graph`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
@@ -375,6 +382,7 @@ impl Graph {
                 };
                 (st.name.clone(), format!("FROM {base}"))
             }
+            Node::Image(r) if is_import(r) => (r.clone(), "stage of another file".to_string()),
             Node::Image(r) => (r.clone(), "image".to_string()),
         }
     }

@@ -223,6 +223,8 @@ catalogue! {
     IncludeEscape = "include-escape", Error, None;
     /// Included files too deep, too many or too large.
     IncludeLimit = "include-limit", Error, None;
+    /// `FROM ./ci/go.Dockerfile#nope`: no such stage in the imported file.
+    ImportStage = "import-stage", Error, None;
     /// `INCLUDE` without a path, `END x`, `ONBUILD IF x`.
     SupersetUsage = "superset-usage", Error, None;
     /// `IF ${X}` with `X` declared only inside a stage.

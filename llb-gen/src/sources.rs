@@ -38,6 +38,8 @@ pub struct SourceEntry {
     pub base: u32,
     /// The INCLUDE (or import) that brought it in, in the includer.
     pub included_at: Option<TextRange>,
+    /// It was brought in by an import (`FROM ./file#stage`), not INCLUDE.
+    pub imported: bool,
 }
 
 impl SourceEntry {
@@ -79,6 +81,7 @@ impl SourceSet {
                 origin: None,
                 base: 0,
                 included_at: None,
+                imported: false,
             }],
         }
     }
@@ -99,7 +102,24 @@ impl SourceSet {
             origin: Some(origin),
             base,
             included_at: Some(included_at),
+            imported: false,
         });
+        base
+    }
+
+    /// [`SourceSet::add`] for a file imported by `FROM ./file#stage` (and
+    /// the other import references) at `imported_at`.
+    pub fn add_import(
+        &mut self,
+        name: impl Into<String>,
+        bytes: &[u8],
+        origin: Origin,
+        imported_at: TextRange,
+    ) -> u32 {
+        let base = self.add(name, bytes, origin, imported_at);
+        if let Some(last) = self.files.last_mut() {
+            last.imported = true;
+        }
         base
     }
 
@@ -157,10 +177,24 @@ impl SourceSet {
     /// The include chain of the file holding `offset`, innermost first:
     /// the place of each INCLUDE (or import) that led to it.
     pub fn chain(&self, offset: u32) -> Vec<TextRange> {
+        self.chain_described(offset)
+            .into_iter()
+            .map(|(span, _)| span)
+            .collect()
+    }
+
+    /// [`SourceSet::chain`] with how each file came in: `included from`
+    /// or `imported from`.
+    pub fn chain_described(&self, offset: u32) -> Vec<(TextRange, &'static str)> {
         let mut out = Vec::new();
         let mut at = self.entry_at(offset);
         while let Some(span) = at.included_at {
-            out.push(span);
+            let how = if at.imported {
+                "imported from"
+            } else {
+                "included from"
+            };
+            out.push((span, how));
             let next = self.entry_at(span.start);
             if std::ptr::eq(next, at) || out.len() > self.files.len() {
                 break;
@@ -198,8 +232,8 @@ impl SourceSet {
         if let Some((message, span)) = foreign_label {
             let _ = writeln!(out, "  = note: {message}: {}", self.position(span.start));
         }
-        for span in self.chain(diag.span.start) {
-            let _ = writeln!(out, "  = note: included from {}", self.position(span.start));
+        for (span, how) in self.chain_described(diag.span.start) {
+            let _ = writeln!(out, "  = note: {how} {}", self.position(span.start));
         }
         out
     }

@@ -1632,6 +1632,7 @@ RUN echo parent > /parent.txt
         superset_errors_point_into_the_included_file,
         example_superset_services_build_and_run,
         check_findings_do_not_fail_a_build,
+        superset_imports_build_like_hand_written,
     );
 
     // The current engine only (the reasons are on the cases).

@@ -227,7 +227,7 @@ fn dispatch_all(
     let mut dep_paths: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     let mut required = BTreeSet::new();
     let mut warnings = Vec::new();
-    for &i in reachable {
+    for i in dispatch_order(g, reachable) {
         let node = &g.nodes[i];
         let Some(stage_idx) = node.stage else {
             continue;
@@ -264,7 +264,8 @@ fn dispatch_all(
         )
         .ok_or_else(|| not_built("base stage was not built", node.span))?;
         d.epoch = epoch;
-        let mut ctx = Ctx::new(opts, globals, df.escape, (&context, source_map), &done);
+        let (scope, escape) = g.scope(stage_idx, globals, df.escape);
+        let mut ctx = Ctx::new(opts, &scope, escape, (&context, source_map), &done);
         required.extend(super::require::named_by(
             g,
             i,
@@ -304,6 +305,52 @@ fn dispatch_all(
         ctx_paths,
         dep_paths,
     })
+}
+
+/// The order stages are dispatched in: by index, except that a stage
+/// imported from another file is dispatched before the first stage that
+/// uses it (imported stages come after the main file's). Without imports
+/// this is the index order (a `--from` a later stage of the same file stays
+/// an error, as upstream).
+fn dispatch_order(g: &StageGraph, reachable: &BTreeSet<usize>) -> Vec<usize> {
+    if g.spaces.is_none() {
+        return reachable.iter().copied().collect();
+    }
+    let mut out = Vec::with_capacity(reachable.len());
+    let mut seen = BTreeSet::new();
+    for &i in reachable {
+        emit(g, reachable, i, &mut seen, &mut out);
+    }
+    out
+}
+
+fn emit(
+    g: &StageGraph,
+    reachable: &BTreeSet<usize>,
+    i: usize,
+    seen: &mut BTreeSet<usize>,
+    out: &mut Vec<usize>,
+) {
+    if !seen.insert(i) {
+        return;
+    }
+    let node = &g.nodes[i];
+    let space = node.stage.map(|s| g.space_index(s));
+    let deps = node
+        .parent
+        .into_iter()
+        .chain(node.deps.iter().map(|(d, _)| *d));
+    for d in deps.collect::<Vec<_>>() {
+        let other = g
+            .nodes
+            .get(d)
+            .and_then(|n| n.stage)
+            .map(|s| g.space_index(s));
+        if reachable.contains(&d) && (d < i || other != space) {
+            emit(g, reachable, d, seen, out);
+        }
+    }
+    out.push(i);
 }
 
 /// An internal error: `what` was needed before it was built.

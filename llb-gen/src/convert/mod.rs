@@ -23,6 +23,7 @@
 //!   `CopyIgnoredFile`); `ignore_match.rs`: `.dockerignore` matching for the last one.
 //! - `contexts.rs`: named build contexts (`context:<name>` options).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
+//! - `imports/`: stages from other Dockerfiles (namespaces per file).
 
 mod api;
 pub(crate) mod args;
@@ -39,6 +40,7 @@ pub mod expand;
 mod git;
 mod ignore_match;
 pub(crate) mod image;
+mod imports;
 mod lint_hooks;
 mod onbuild;
 pub(crate) mod platform;
@@ -205,10 +207,21 @@ impl ErrorSlot<'_> {
 /// configure them), or every error. The syntax tree is freed node by node
 /// as it is lowered. `sources` are the build's files (the checks read the
 /// text their spans point into).
-fn lower_parsed(
-    mut parsed: crate::syntax::Parsed,
+pub(crate) fn lower_parsed(
+    parsed: crate::syntax::Parsed,
     sources: &crate::sources::SourceSet,
     opts: &ConvertOptions,
+    limits: &Limits,
+) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (df, warnings) = lower_only(parsed, limits)?;
+    let warnings = lint_findings(sources, &df, opts, warnings)?;
+    Ok((df, warnings))
+}
+
+/// [`lower_parsed`] without the build checks (an imported file: the
+/// checks configure and run on the Dockerfile the build names).
+pub(crate) fn lower_only(
+    mut parsed: crate::syntax::Parsed,
     limits: &Limits,
 ) -> Result<(crate::ir::Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (mut errors, mut warnings, lowered) = {
@@ -238,9 +251,7 @@ fn lower_parsed(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let df = lowered.dockerfile;
-    let warnings = lint_findings(sources, &df, opts, warnings)?;
-    Ok((df, warnings))
+    Ok((lowered.dockerfile, warnings))
 }
 
 /// The build checks of a lowered file added to the parser's and the

@@ -36,6 +36,7 @@ use super::build::{self, Root};
 use super::compose::{self, Composer, DirAnswer, DirRequest, Walked};
 use crate::sources::SourceSet;
 
+use super::imports::{self, Importer, Namespaces, Next};
 use super::onbuild;
 use super::platform::default_args;
 use super::resolve::{ImageAnswer, LocalRoot, Round};
@@ -80,6 +81,15 @@ pub struct Requests {
 }
 
 impl Requests {
+    /// A request for files and directory listings only.
+    fn of_files(files: &[FileRequest], dirs: &[DirRequest]) -> Requests {
+        Requests {
+            files: files.to_vec(),
+            dirs: dirs.to_vec(),
+            ..Requests::default()
+        }
+    }
+
     /// True when nothing is asked.
     pub fn is_empty(&self) -> bool {
         self.images.is_empty() && self.files.is_empty() && self.dirs.is_empty()
@@ -155,7 +165,11 @@ pub(super) struct Plan {
 impl Plan {
     /// Phase 2: meta args, stage graph (with ONBUILD triggers of stages),
     /// target and the nodes it reaches.
-    fn new(df: ir::Dockerfile, opts: &ConvertOptions) -> Result<Plan, Error> {
+    fn new(
+        df: ir::Dockerfile,
+        opts: &ConvertOptions,
+        spaces: Option<Box<Namespaces>>,
+    ) -> Result<Plan, Error> {
         if df.stages.is_empty() {
             // `ir` reports a file of only ARGs; an empty IR gets here.
             return Err(Error::new(ErrorKind::NoStages, TextRange::empty(0)));
@@ -167,10 +181,16 @@ impl Plan {
         let globals = default_args(
             &opts.build_platform,
             &target_platform,
-            &stage_arg(&df, opts),
+            &stage_arg(&df, opts, spaces.as_deref()),
         );
         let globals = build_meta_args(globals, &df.meta_args, &opts.build_args, df.escape)?;
-        let g = StageGraph::build(&df, &globals, &target_platform, &opts.named_contexts)?;
+        let g = StageGraph::build(
+            &df,
+            &globals,
+            &target_platform,
+            &opts.named_contexts,
+            spaces.clone(),
+        )?;
         // Only copy the instructions when ONBUILD triggers of stages apply.
         let (df, triggers) = if onbuild::has_stage_triggers(&df, &g) {
             onbuild::apply_stage_triggers(&df, &g)
@@ -180,7 +200,13 @@ impl Plan {
         let mut g = if triggers.is_empty() {
             g
         } else {
-            StageGraph::build(&df, &globals, &target_platform, &opts.named_contexts)?
+            StageGraph::build(
+                &df,
+                &globals,
+                &target_platform,
+                &opts.named_contexts,
+                spaces,
+            )?
         };
         onbuild::fix_totals(&df, &mut g, &triggers);
         let target = g.resolve_target(opts.target.as_deref())?;
@@ -267,11 +293,11 @@ impl Plan {
 
 /// `TARGETSTAGE`'s value: the target, else the last stage's name, else
 /// `default`.
-fn stage_arg(df: &ir::Dockerfile, opts: &ConvertOptions) -> String {
+fn stage_arg(df: &ir::Dockerfile, opts: &ConvertOptions, spaces: Option<&Namespaces>) -> String {
+    let main = spaces.map_or(df.stages.len(), Namespaces::main_stages);
     let named = match opts.target.as_deref().filter(|t| !t.is_empty()) {
         Some(t) => Some(t.to_string()),
-        None => df
-            .stages
+        None => df.stages[..main.min(df.stages.len())]
             .last()
             .and_then(|s| s.name.as_ref())
             .map(|n| n.value.clone()),
@@ -355,6 +381,10 @@ enum Phase {
     Composing(Box<Composer>, Vec<FileRequest>, Vec<DirRequest>),
     /// Their answers are in.
     ComposeAnswered(Box<Composer>, Vec<FileRequest>, Vec<DirRequest>, Answers),
+    /// Imported Dockerfiles were asked for; waiting for the answers.
+    Importing(Box<Importer>, Vec<FileRequest>, Vec<DirRequest>),
+    /// Their answers are in.
+    ImportAnswered(Box<Importer>, Vec<FileRequest>, Vec<DirRequest>, Answers),
     /// A round was asked for; waiting for [`Converter::answer`].
     Waiting(Box<Plan>, Round, Vec<IgnoreFile>),
     /// The answers of the round are in.
@@ -464,6 +494,7 @@ impl Converter {
         self.phase = match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Waiting(plan, round, uses) => Phase::Answered(plan, round, answers, uses),
             Phase::Composing(c, files, dirs) => Phase::ComposeAnswered(c, files, dirs, answers),
+            Phase::Importing(i, files, dirs) => Phase::ImportAnswered(i, files, dirs, answers),
             _ => Phase::Finished,
         };
     }
@@ -482,17 +513,28 @@ impl Converter {
                 self.plan(df)
             }
             Phase::Composing(c, files, dirs) => {
-                let requests = Requests {
-                    files: files.clone(),
-                    dirs: dirs.clone(),
-                    ..Requests::default()
-                };
+                let requests = Requests::of_files(&files, &dirs);
                 self.phase = Phase::Composing(c, files, dirs);
                 Ok(Step::Need(requests))
             }
             Phase::ComposeAnswered(mut c, files, dirs, answers) => {
                 c.answer(&files, answers.files, &dirs, answers.dirs, &self.limits);
                 self.compose(c)
+            }
+            Phase::Importing(i, files, dirs) => {
+                let requests = Requests::of_files(&files, &dirs);
+                self.phase = Phase::Importing(i, files, dirs);
+                Ok(Step::Need(requests))
+            }
+            Phase::ImportAnswered(mut i, files, dirs, answers) => {
+                i.answer(
+                    &mut self.sources,
+                    (&files, &dirs),
+                    (answers.files, answers.dirs),
+                    &self.opts,
+                    &self.limits,
+                );
+                self.import(i)
             }
             Phase::Waiting(plan, round, uses) => {
                 // Stepped again without answers: ask again.
@@ -519,7 +561,36 @@ impl Converter {
             };
             return Ok(Step::Composed(Box::new(composed)));
         }
-        let plan = Plan::new(df, &self.opts).map_err(|e| vec![e.into()])?;
+        let stage = stage_arg(&df, &self.opts, None);
+        if imports::needed(&df, &self.opts, &stage) {
+            let importer = Importer::new(df, &self.opts, stage);
+            return self.import(Box::new(importer));
+        }
+        self.plan_with(df, None)
+    }
+
+    /// Loads imported Dockerfiles until every one is in, then plans.
+    fn import(&mut self, mut importer: Box<Importer>) -> Result<Step, Vec<Diagnostic>> {
+        match importer.step(&mut self.sources, &self.opts, &self.limits)? {
+            Next::Need(files, dirs) => {
+                let requests = Requests::of_files(&files, &dirs);
+                self.phase = Phase::Importing(importer, files, dirs);
+                Ok(Step::Need(requests))
+            }
+            Next::Done(df, spaces) => {
+                self.warnings.append(&mut importer.warnings);
+                self.plan_with(df, Some(spaces))
+            }
+        }
+    }
+
+    /// Phase 2 with the namespaces of imported files, if any.
+    fn plan_with(
+        &mut self,
+        df: ir::Dockerfile,
+        spaces: Option<Box<Namespaces>>,
+    ) -> Result<Step, Vec<Diagnostic>> {
+        let plan = Plan::new(df, &self.opts, spaces).map_err(|e| vec![e.into()])?;
         let nodes = plan.reachable.clone();
         self.ask(Box::new(plan), &nodes, Vec::new())
     }
@@ -535,11 +606,7 @@ impl Converter {
         };
         match walked {
             Ok(Walked::Need(files, dirs)) => {
-                let requests = Requests {
-                    files: files.clone(),
-                    dirs: dirs.clone(),
-                    ..Requests::default()
-                };
+                let requests = Requests::of_files(&files, &dirs);
                 self.phase = Phase::Composing(c, files, dirs);
                 Ok(Step::Need(requests))
             }

@@ -12,6 +12,7 @@ use super::api::Platform;
 use super::args::EnvList;
 use super::contexts::{self, NamedContext};
 use super::expand::expand_word;
+use super::imports::Namespaces;
 use super::platform::parse_platform;
 
 /// The name of the empty image.
@@ -89,6 +90,38 @@ pub(crate) struct StageGraph {
     /// Names declared by an ARG or ENV inside some stage (for the error
     /// when `--from` uses one).
     stage_vars: BTreeSet<String>,
+    /// The files' namespaces when stages are imported from other files.
+    pub spaces: Option<Box<Namespaces>>,
+}
+
+/// The `by_name` key of stage `name` in namespace `space` (the main
+/// Dockerfile's names are keyed as they are).
+fn space_key(space: usize, name: &str) -> String {
+    if space == 0 {
+        name.to_string()
+    } else {
+        format!("{space}\0{name}")
+    }
+}
+
+/// A `--from` path (`./ci/go.Dockerfile#builder`) that was not loaded as an
+/// import: one in an ONBUILD trigger (triggers are applied after the files
+/// are loaded). Upstream refuses such a value too (no image name starts with
+/// `.` or `/`).
+fn unloaded_import(name: &str, span: TextRange) -> Result<(), Error> {
+    if !["./", "../", "/"].iter().any(|p| name.starts_with(p)) {
+        return Ok(());
+    }
+    let message = format!(
+        "{name} names a stage of another Dockerfile, which an ONBUILD trigger cannot import"
+    );
+    Err(Error::new(
+        ErrorKind::Compose(super::ComposeErrorKind::Usage { message }),
+        span,
+    )
+    .with_help(
+        "import the stage in the Dockerfile (FROM <file>#<stage> AS <name>) and use --from=<name>",
+    ))
 }
 
 /// Names declared by ARG or ENV inside the stages.
@@ -151,15 +184,19 @@ impl StageGraph {
         globals: &EnvList,
         default_platform: &Platform,
         named_contexts: &BTreeMap<String, String>,
+        spaces: Option<Box<Namespaces>>,
     ) -> Result<Self, Error> {
         let mut g = StageGraph {
             globals: globals.clone(),
             stage_vars: stage_vars(df),
+            spaces,
             ..StageGraph::default()
         };
         for (i, st) in df.stages.iter().enumerate() {
             let span = st.from.span;
-            let base_name = expand_word(&st.base.value, globals, df.escape)
+            let (globals, escape) = g.scope(i, globals, df.escape);
+            let globals = &globals;
+            let base_name = expand_word(&st.base.value, globals, escape)
                 .map_err(|e| super::Error::word(e, st.base.span))?;
             if base_name.is_empty() {
                 return Err(Error::new(
@@ -169,22 +206,24 @@ impl StageGraph {
                     st.base.span,
                 ));
             }
-            let platform = stage_platform(st, globals, df.escape, default_platform)?;
+            let platform = stage_platform(st, globals, escape, default_platform)?;
             let name = st.name.as_ref().map(|n| n.value.to_ascii_lowercase());
-            // A named context with the stage's name replaces the stage.
-            let context = name.as_deref().and_then(|n| {
+            let space = g.space_index(i);
+            // A named context with the stage's name replaces the stage (of
+            // the main Dockerfile only: imported names are private).
+            let context = name.as_deref().filter(|_| space == 0).and_then(|n| {
                 let p = platform.as_ref().unwrap_or(default_platform);
                 contexts::lookup(named_contexts, n, p)
             });
             let parent = if context.is_some() {
                 None
             } else {
-                g.by_name.get(&base_name).copied()
+                g.find_in(space, &base_name)
             };
             let total = usize::from(base_name != SCRATCH && parent.is_none()) + counted_steps(st);
             let node = StageNode {
                 stage: Some(i),
-                display_name: name.clone().unwrap_or_else(|| format!("stage-{i}")),
+                display_name: g.display_name(i, name.as_deref()),
                 name: name.clone(),
                 base_name,
                 parent,
@@ -197,15 +236,57 @@ impl StageGraph {
             g.nodes.push(node);
             g.indexed.push(i);
             if let Some(n) = name {
-                g.by_name.insert(n, i);
+                g.by_name.insert(space_key(space, &n), i);
             }
         }
         Ok(g)
     }
 
-    /// Find a stage by name, case-insensitively.
+    /// Find a stage of the main Dockerfile by name, case-insensitively, or
+    /// an imported stage by its reference.
     pub(crate) fn find(&self, name: &str) -> Option<usize> {
-        self.by_name.get(&name.to_ascii_lowercase()).copied()
+        self.find_in(0, name)
+    }
+
+    /// [`StageGraph::find`] in the namespace `space`.
+    pub(crate) fn find_in(&self, space: usize, name: &str) -> Option<usize> {
+        if let Some(sp) = self.spaces.as_ref().and_then(|s| s.spaces.get(space)) {
+            if let Some(&i) = sp.imports.get(name) {
+                return Some(i);
+            }
+        }
+        let key = space_key(space, &name.to_ascii_lowercase());
+        self.by_name.get(&key).copied()
+    }
+
+    /// The namespace of stage `stage` (0: the main Dockerfile).
+    pub(crate) fn space_index(&self, stage: usize) -> usize {
+        self.spaces.as_ref().map_or(0, |s| s.index_of(stage))
+    }
+
+    /// The global ARGs and escape character stage `stage` expands with:
+    /// its file's (`main`'s for the main Dockerfile).
+    pub(crate) fn scope(&self, stage: usize, main: &EnvList, escape: char) -> (EnvList, char) {
+        match self.spaces.as_ref().and_then(|s| s.of(stage)) {
+            Some(sp) if self.space_index(stage) > 0 => (sp.globals.clone(), sp.escape),
+            _ => (main.clone(), escape),
+        }
+    }
+
+    /// The progress name of stage `i`: `name` or `stage-N`, prefixed with
+    /// the file it comes from when imported (`ci/go.Dockerfile builder`).
+    fn display_name(&self, i: usize, name: Option<&str>) -> String {
+        let sp = self
+            .spaces
+            .as_ref()
+            .and_then(|s| s.of(i))
+            .filter(|sp| !sp.label.is_empty());
+        match (sp, name) {
+            (None, Some(n)) => n.to_string(),
+            (None, None) => format!("stage-{i}"),
+            (Some(sp), Some(n)) => format!("{} {n}", sp.label),
+            (Some(sp), None) => format!("{} stage-{}", sp.label, i - sp.first),
+        }
     }
 
     /// Names of real stages (for suggestions).
@@ -213,14 +294,18 @@ impl StageGraph {
         self.nodes.iter().filter_map(|n| n.name.clone()).collect()
     }
 
-    /// The target stage: `--target` (case-insensitive) or the last stage.
+    /// The target stage: `--target` (case-insensitive) or the last stage
+    /// of the main Dockerfile.
     pub(crate) fn resolve_target(&self, target: Option<&str>) -> Result<usize, Error> {
         match target.filter(|t| !t.is_empty()) {
-            None => Ok(self
-                .nodes
-                .iter()
-                .rposition(|n| !n.is_synthetic())
-                .unwrap_or(0)),
+            None => Ok(match &self.spaces {
+                Some(s) => s.main_stages().saturating_sub(1),
+                None => self
+                    .nodes
+                    .iter()
+                    .rposition(|n| !n.is_synthetic())
+                    .unwrap_or(0),
+            }),
             Some(t) => self.find(t).ok_or_else(|| {
                 // No natural location: point at the last stage's FROM.
                 let span = self
@@ -281,7 +366,7 @@ impl StageGraph {
     /// A `--from` / `from=` value expanded with the global ARGs. A
     /// variable declared only inside a stage, and an empty result, are
     /// errors.
-    fn expand_from(&self, from: &ir::Word, escape: char) -> Result<String, Error> {
+    fn expand_from(&self, from: &ir::Word, escape: char, space: usize) -> Result<String, Error> {
         if !ir::has_variable_before_end(&from.value) {
             // Without a variable, the value is taken literally (upstream's
             // rule): one that expansion would change is an error.
@@ -292,12 +377,16 @@ impl StageGraph {
             }
             return Ok(from.value.clone());
         }
+        let globals = match self.spaces.as_ref().and_then(|s| s.spaces.get(space)) {
+            Some(sp) if space > 0 => &sp.globals,
+            _ => &self.globals,
+        };
         let x = crate::words::Lexer::new(escape)
-            .process_word(&from.value, &self.globals)
+            .process_word(&from.value, globals)
             .map_err(|e| super::Error::word(e, from.span))?;
         let compose = |kind| Error::new(ErrorKind::Compose(kind), from.span);
         for name in &x.unmatched {
-            if self.stage_vars.contains(name) && self.globals.get(name).is_none() {
+            if self.stage_vars.contains(name) && globals.get(name).is_none() {
                 let kind = super::ComposeErrorKind::StageVariable { name: name.clone() };
                 return Err(
                     compose(kind).with_help(format!("declare `ARG {name}` before the first FROM"))
@@ -319,22 +408,43 @@ impl StageGraph {
     }
 
     /// Resolve a `COPY --from` value to a node (`toCommand`).
-    pub(crate) fn copy_source(&mut self, from: &ir::Word, escape: char) -> Result<usize, Error> {
-        let name = self.expand_from(from, escape)?;
+    pub(crate) fn copy_source(
+        &mut self,
+        from: &ir::Word,
+        escape: char,
+        space: usize,
+    ) -> Result<usize, Error> {
+        let name = self.expand_from(from, escape, space)?;
         if let Ok(index) = name.parse::<i64>() {
-            return usize::try_from(index)
-                .ok()
-                .and_then(|i| self.indexed.get(i).copied())
+            let indexed = match self.spaces.as_ref().and_then(|s| s.spaces.get(space)) {
+                // In an imported file, an index counts that file's stages.
+                Some(sp) if space > 0 => {
+                    let i = usize::try_from(index).ok().map(|i| sp.first + i);
+                    i.filter(|i| self.space_index(*i) == space && *i < self.nodes.len())
+                }
+                _ => usize::try_from(index)
+                    .ok()
+                    .and_then(|i| self.indexed.get(i).copied()),
+            };
+            return indexed
                 .ok_or_else(|| Error::new(ErrorKind::InvalidStageIndex { index }, from.span));
         }
-        Ok(match self.find(&name) {
+        Ok(match self.find_in(space, &name) {
             Some(i) => i,
-            None => self.synthetic(&name, from.span),
+            None => {
+                unloaded_import(&name, from.span)?;
+                self.synthetic(&name, from.span)
+            }
         })
     }
 
     /// Resolve a mount `from=` value (cache mounts default to scratch).
-    fn mount_source(&mut self, m: &ir::Mount, escape: char) -> Result<Option<usize>, Error> {
+    fn mount_source(
+        &mut self,
+        m: &ir::Mount,
+        escape: char,
+        space: usize,
+    ) -> Result<Option<usize>, Error> {
         if m.kind == ir::MountType::Tmpfs {
             return Ok(None);
         }
@@ -344,13 +454,16 @@ impl StageGraph {
                 _ => return Ok(None),
             },
             (Some(f), _) if !ir::has_variable_before_end(&f.value) => f.value.clone(),
-            (Some(f), _) => self.expand_from(f, escape)?,
+            (Some(f), _) => self.expand_from(f, escape, space)?,
             (_, ir::MountType::Cache) => SCRATCH.to_string(),
             _ => return Ok(None),
         };
-        Ok(Some(match self.find(&from) {
+        Ok(Some(match self.find_in(space, &from) {
             Some(i) => i,
-            None => self.synthetic(&from, m.span),
+            None => {
+                unloaded_import(&from, m.span)?;
+                self.synthetic(&from, m.span)
+            }
         }))
     }
 
@@ -362,15 +475,21 @@ impl StageGraph {
         cmd: &ir::Command,
         escape: char,
     ) -> Result<(), Error> {
+        let stage = self.nodes.get(node).and_then(|n| n.stage).unwrap_or(node);
+        let space = self.space_index(stage);
+        let escape = match self.spaces.as_ref().and_then(|s| s.of(stage)) {
+            Some(sp) if space > 0 => sp.escape,
+            _ => escape,
+        };
         let sources: Vec<Option<usize>> = match &cmd.instruction {
             Instruction::Copy(c) => match &c.from {
-                Some(f) => vec![Some(self.copy_source(f, escape)?)],
+                Some(f) => vec![Some(self.copy_source(f, escape, space)?)],
                 None => return Ok(()),
             },
             Instruction::Run(r) => r
                 .mounts
                 .iter()
-                .map(|m| self.mount_source(m, escape))
+                .map(|m| self.mount_source(m, escape, space))
                 .collect::<Result<_, _>>()?,
             Instruction::Require(names) => self.required(names)?,
             _ => return Ok(()),
@@ -417,7 +536,7 @@ impl StageGraph {
             .iter()
             .flat_map(|s| &s.commands)
             .any(|c| matches!(&c.instruction, Instruction::Run(r) if !r.mounts.is_empty()));
-        if self.nodes.len() == 1 && !has_mount {
+        if self.nodes.len() == 1 && !has_mount && self.spaces.is_none() {
             if let Some(n) = self.nodes.first_mut() {
                 n.display_name.clear();
             }
@@ -562,6 +681,7 @@ mod tests {
             &EnvList::default(),
             &Platform::linux_amd64(),
             &BTreeMap::new(),
+            None,
         )?;
         g.add_all_deps(d)?;
         Ok(g)

@@ -263,3 +263,89 @@ pub(crate) fn example_superset_services_build_and_run(env: &Env) {
         assert!(out.contains(expected), "{service} prints:\n{out}");
     }
 }
+
+pub(crate) fn superset_imports_build_like_hand_written(env: &Env) {
+    if !ours(env) {
+        return;
+    }
+    // Stages of three other Dockerfiles: by FROM, COPY --from and a mount (its last stage); the
+    // imported file's global ARG `WHO` is its own, the Dockerfile's is another.
+    let ctx = Ctx::new(
+        env,
+        "superset-imports",
+        "ARG WHO=main\nFROM ./ci/go.Dockerfile#builder AS build\n\
+         COPY --from=./tools/Dockerfile#lint /app/lint /app/lint\n\
+         RUN --mount=from=./cache/Dockerfile,target=/seed cp /seed/app/seed /app/seed\n\
+         ARG WHO\nRUN echo $WHO > /app/main-who\n",
+    );
+    let base = &env.base;
+    ctx.write(
+        "ci/go.Dockerfile",
+        &format!(
+            "ARG BASE={base}\nARG WHO=ci\nFROM ${{BASE}} AS builder\nARG WHO\n\
+             RUN mkdir -p /app && echo built-by-$WHO > /app/built\n"
+        ),
+    );
+    ctx.write(
+        "tools/Dockerfile",
+        &format!("FROM {base} AS lint\nRUN mkdir -p /app && echo lint > /app/lint\n"),
+    );
+    ctx.write(
+        "cache/Dockerfile",
+        &format!("FROM {base}\nRUN mkdir -p /app && echo seed > /app/seed\n"),
+    );
+    let plain = Ctx::new(
+        env,
+        "superset-imports-plain",
+        "ARG WHO=main\nARG BASE={{BASE}}\nFROM ${BASE} AS builder\nARG WHO=ci\n\
+         RUN mkdir -p /app && echo built-by-$WHO > /app/built\n\
+         FROM {{BASE}} AS lint\nRUN mkdir -p /app && echo lint > /app/lint\n\
+         FROM {{BASE}} AS seed\nRUN mkdir -p /app && echo seed > /app/seed\n\
+         FROM builder AS build\nCOPY --from=lint /app/lint /app/lint\n\
+         RUN --mount=from=seed,target=/seed cp /seed/app/seed /app/seed\n\
+         ARG WHO\nRUN echo $WHO > /app/main-who\n",
+    );
+    let out = same_build(env, &ctx, &plain, "superset-imports", &[]);
+    assert_eq!(read(&out, "app/built"), "built-by-ci\n");
+    assert_eq!(read(&out, "app/main-who"), "main\n");
+    assert_eq!(read(&out, "app/seed"), "seed\n");
+    // --target names an imported stage.
+    let target = ["--target", "./tools/Dockerfile#lint"];
+    let out = env.build_local(&ctx, &target);
+    assert_eq!(read(&out, "app/lint"), "lint\n");
+    assert!(!out.join("app/built").exists());
+
+    // A failing RUN in an imported file: its progress name and the error name that file.
+    let ctx = Ctx::new(
+        env,
+        "superset-import-run-error",
+        "FROM ./ci/fail.Dockerfile#broken\n",
+    );
+    ctx.write(
+        "ci/fail.Dockerfile",
+        &format!("FROM {base} AS broken\nRUN echo imported-step && exit 5\n"),
+    );
+    let r = env.build_raw(&ctx, &[]);
+    assert!(!r.status.success());
+    let t = text(&r);
+    assert!(t.contains("exit code: 5"), "{t}");
+    assert!(
+        t.contains("ci/fail.Dockerfile broken"),
+        "the progress names the file:\n{t}"
+    );
+    // An unknown stage: located in the importing file, with the file's stages.
+    let ctx = Ctx::new(
+        env,
+        "superset-import-unknown",
+        "FROM ./ci/fail.Dockerfile#brokn\n",
+    );
+    ctx.write("ci/fail.Dockerfile", &format!("FROM {base} AS broken\n"));
+    let r = env.build_raw(&ctx, &[]);
+    assert!(!r.status.success());
+    let t = text(&r);
+    assert!(
+        t.contains("ci/fail.Dockerfile has no stage \"brokn\""),
+        "{t}"
+    );
+    assert!(t.contains("did you mean #broken?"), "{t}");
+}

@@ -101,6 +101,20 @@ pub enum ComposeErrorKind {
         /// What was exceeded, e.g. `include depth 33 (limit 32)`.
         message: String,
     },
+    /// `FROM ./ci/go.Dockerfile#nope` where that file has no stage `nope`
+    /// (or `FROM ./empty.Dockerfile`, a file without stages).
+    ImportStage {
+        /// The file, as shown.
+        file: String,
+        /// The stage asked for; `None` for the last stage.
+        stage: Option<String>,
+    },
+    /// `a.Dockerfile` imports a stage of `b.Dockerfile`, which imports one
+    /// of `a.Dockerfile`.
+    ImportCycle {
+        /// The chain, `a -> b -> a`.
+        chain: String,
+    },
     /// INCLUDE, IF, ELSE or END as an `ONBUILD` trigger, or given to
     /// `ir::lower` without composing first.
     NotHere {
@@ -117,7 +131,8 @@ impl ComposeErrorKind {
             K::NotFound { .. } => Code::IncludeNotFound,
             K::OutsideSource { .. } => Code::IncludeOutsideSource,
             K::NoMatch { .. } | K::GlobInDirectory { .. } => Code::IncludeNoMatch,
-            K::Cycle { .. } => Code::IncludeCycle,
+            K::Cycle { .. } | K::ImportCycle { .. } => Code::IncludeCycle,
+            K::ImportStage { .. } => Code::ImportStage,
             K::ReadFailed { .. } => Code::IncludeRead,
             K::UnknownSource { .. } | K::UnsupportedSource { .. } => Code::IncludeSource,
             K::Usage { .. } | K::NotHere { .. } => Code::SupersetUsage,
@@ -147,6 +162,14 @@ impl fmt::Display for ComposeErrorKind {
                 "{pattern}: wildcards are allowed in the file name only, not in directories"
             ),
             K::Cycle { chain } => write!(f, "files include each other: {chain}"),
+            K::ImportStage {
+                file,
+                stage: Some(stage),
+            } => write!(f, "{file} has no stage {stage:?}"),
+            K::ImportStage { file, stage: None } => {
+                write!(f, "{file} has no stages to import")
+            }
+            K::ImportCycle { chain } => write!(f, "files import stages of each other: {chain}"),
             K::ReadFailed { path, reason } => write!(f, "cannot read {path}: {reason}"),
             K::UnknownSource { name } => write!(f, "no named context {name:?} to include from"),
             K::UnsupportedSource { name, what } => write!(

@@ -23,15 +23,15 @@ use crate::syntax::ast;
 /// name for the Dockerfile's own source, else empty); `dir` is relative to
 /// it, and paths cannot leave it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Place {
-    pub(super) source: FileSource,
-    pub(super) root: String,
-    pub(super) dir: String,
+pub(crate) struct Place {
+    pub(crate) source: FileSource,
+    pub(crate) root: String,
+    pub(crate) dir: String,
 }
 
 impl Place {
     /// The path to ask the host for: `rel` under the root.
-    pub(super) fn request_path(&self, rel: &str) -> String {
+    pub(crate) fn request_path(&self, rel: &str) -> String {
         if self.root.is_empty() || rel.is_empty() {
             if rel.is_empty() {
                 return self.root.clone();
@@ -53,7 +53,7 @@ impl Place {
 }
 
 /// How a source is described in messages.
-pub(super) fn describe(source: &FileSource) -> String {
+pub(crate) fn describe(source: &FileSource) -> String {
     match source {
         FileSource::Dockerfile => "the Dockerfile's directory".into(),
         FileSource::Context => "the build context".into(),
@@ -71,7 +71,7 @@ pub(crate) fn display(source: &FileSource, path: &str) -> String {
 }
 
 /// The place `--from=<from>` names, seen from `here`.
-pub(super) fn source_for(
+pub(crate) fn source_for(
     from: Option<&str>,
     here: &Place,
     opts: &ConvertOptions,
@@ -129,7 +129,7 @@ fn root(source: FileSource) -> Place {
 }
 
 /// `path` resolved against `dir`, cleaned; `None` when it leaves the root.
-pub(super) fn resolve(dir: &str, path: &str) -> Option<String> {
+pub(crate) fn resolve(dir: &str, path: &str) -> Option<String> {
     let joined = if path.starts_with('/') {
         path.to_string()
     } else {
@@ -149,7 +149,7 @@ pub(super) fn resolve(dir: &str, path: &str) -> Option<String> {
 }
 
 /// The directory part of a path (`""` at the root).
-pub(super) fn parent(path: &str) -> &str {
+pub(crate) fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
@@ -182,7 +182,7 @@ pub(super) fn directive_warnings(
 }
 
 /// A name close to `wanted` among `names` (a typo in an INCLUDE path).
-pub(super) fn near_miss(wanted: &str, names: &[String]) -> Option<String> {
+pub(crate) fn near_miss(wanted: &str, names: &[String]) -> Option<String> {
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     crate::ir::suggest::suggest(wanted, &names).map(str::to_string)
 }

@@ -24,7 +24,7 @@
 mod cond;
 mod error;
 mod glob;
-mod include;
+pub(crate) mod include;
 mod walk;
 
 pub use error::ComposeErrorKind;
@@ -106,6 +106,9 @@ pub(crate) struct Composer {
     /// The first INCLUDE that asked for each pending file.
     asked_by: BTreeMap<FileRequest, TextRange>,
     warnings: Vec<Diagnostic>,
+    /// The file walked first when it is not the main Dockerfile (an
+    /// imported file): its request, its place and its end offset.
+    root: Option<(FileRequest, include::Place, u32)>,
 }
 
 /// The outcome of one walk.
@@ -139,7 +142,23 @@ impl Composer {
             dirs: BTreeMap::new(),
             asked_by: BTreeMap::new(),
             warnings: Vec::new(),
+            root: None,
         }
+    }
+
+    /// A composer of an imported file (already in `sources`, its spans
+    /// shifted): `request` names it, `place` is its directory, `end` is
+    /// where it ends.
+    pub(crate) fn for_import(
+        sources: SourceSet,
+        file: ast::Dockerfile,
+        request: FileRequest,
+        place: include::Place,
+        end: u32,
+    ) -> Composer {
+        let mut c = Composer::new(sources, file);
+        c.root = Some((request, place, end));
+        c
     }
 
     /// Walks once: the composed file, the requests, or every error.

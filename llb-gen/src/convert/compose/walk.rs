@@ -109,23 +109,32 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Walks the main Dockerfile.
+    /// Walks the main Dockerfile (or the imported file the composer is
+    /// for).
     pub(super) fn main(&mut self) {
         let c = self.c;
-        let filename = self.opts.filename.as_str();
-        self.chain.push(FileRequest {
-            source: FileSource::Dockerfile,
-            path: filename.to_string(),
-        });
+        let (request, place, end) = match &c.root {
+            Some((request, place, end)) => (request.clone(), place.clone(), *end),
+            None => {
+                let filename = self.opts.filename.as_str();
+                let request = FileRequest {
+                    source: FileSource::Dockerfile,
+                    path: filename.to_string(),
+                };
+                let place = Place {
+                    source: FileSource::Dockerfile,
+                    root: include::parent(filename).to_string(),
+                    dir: String::new(),
+                };
+                (request, place, last_line_end(c.sources.main()))
+            }
+        };
+        self.chain.push(request);
         let ctx = FileCtx {
-            place: Place {
-                source: FileSource::Dockerfile,
-                root: include::parent(filename).to_string(),
-                dir: String::new(),
-            },
+            place,
             escape: c.main.escape,
             hoist: false,
-            end: last_line_end(c.sources.main()),
+            end,
         };
         self.walk_file(&c.main.nodes, &ctx);
     }

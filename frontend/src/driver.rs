@@ -112,8 +112,13 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
         tracing::debug!("started as a gateway frontend: `# syntax=` is never forwarded again");
     }
     fo.convert.llb_caps = llb_gen::llb::CapSet::Only(bridge.caps.llb.clone());
-    let mut loaded = read_dockerfile(bridge, &fo).await?;
+    crate::remote::sniff_http(bridge, &mut fo).await?;
+    let mut loaded = match crate::remote::solve_dockerfile_source(bridge, &fo).await? {
+        Some((solved, source)) => read_solved_dockerfile(bridge, &fo, solved, source).await?,
+        None => read_dockerfile(bridge, &fo).await?,
+    };
     let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.take());
+    host.set_remote_dockerfile(loaded.remote_ref.take());
     let conversions = convert_all(&mut host, &fo, &loaded.data).await?;
     if let Some((_, first)) = conversions.first() {
         send_warnings(bridge, first, &loaded, &fo.convert.filename).await;
@@ -134,22 +139,20 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     make_result(bridge, &fo, built)
 }
 
-/// The Dockerfile's bytes and what came with it from the `dockerfile` local.
+/// The Dockerfile's bytes and what came with it from the `dockerfile` local
+/// (or the remote context).
 struct Loaded {
     data: Vec<u8>,
     dockerignore: Option<Vec<u8>>,
     source: LocalDefinition,
+    /// The solved remote source the Dockerfile was read from.
+    remote_ref: Option<String>,
 }
 
 async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, FrontendError> {
     let filename = fo.convert.filename.clone();
     let ignore_name = format!("{filename}.dockerignore");
-    // `dockerfile` is accepted for `Dockerfile` (moby/moby#10858).
-    let lower = match filename.rsplit_once('/') {
-        Some((dir, "Dockerfile")) => Some(format!("{dir}/dockerfile")),
-        None if filename == "Dockerfile" => Some("dockerfile".to_string()),
-        _ => None,
-    };
+    let lower = lower_case_name(&filename);
     let mut follow_paths = vec![filename.clone(), ignore_name.clone()];
     follow_paths.extend(lower.clone());
     let source = LocalSource {
@@ -165,6 +168,22 @@ async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, F
         .solve(source.definition.clone(), &[])
         .await
         .map_err(|e| e.context("failed to resolve dockerfile"))?;
+    let mut loaded = read_solved_dockerfile(bridge, fo, solved, source).await?;
+    loaded.remote_ref = None;
+    Ok(loaded)
+}
+
+/// Read the Dockerfile (with the lower-case `dockerfile` fallback) and
+/// `<Dockerfile>.dockerignore` from a solved source.
+async fn read_solved_dockerfile(
+    bridge: &Bridge,
+    fo: &BuildOptions,
+    solved: SolvedRef,
+    source: LocalDefinition,
+) -> Result<Loaded, FrontendError> {
+    let filename = fo.convert.filename.clone();
+    let ignore_name = format!("{filename}.dockerignore");
+    let lower = lower_case_name(&filename);
     // One byte past the limit is enough for the parser to report a
     // too-large file with a location, and keeps the reply under the gRPC
     // message limit.
@@ -184,7 +203,17 @@ async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, F
         data,
         dockerignore,
         source,
+        remote_ref: Some(solved.id),
     })
+}
+
+/// `dockerfile` is accepted for `Dockerfile` (moby/moby#10858).
+fn lower_case_name(filename: &str) -> Option<String> {
+    match filename.rsplit_once('/') {
+        Some((dir, "Dockerfile")) => Some(format!("{dir}/dockerfile")),
+        None if filename == "Dockerfile" => Some("dockerfile".to_string()),
+        _ => None,
+    }
 }
 
 /// The Dockerfile as diagnostics are rendered: its spans index the bytes,

@@ -36,6 +36,12 @@ pub struct GatewayHost<'a> {
     dockerfile_ignore: Option<Vec<u8>>,
     images: BTreeMap<ImageRequest, ImageAnswer>,
     files: BTreeMap<FileRequest, FileAnswer>,
+    /// The solved remote source the Dockerfile came from (a Git or HTTP(S)
+    /// main context), where the Dockerfile's directory is.
+    remote_dockerfile: Option<String>,
+    /// The solved remote build context, solved the first time a file of
+    /// it is asked for.
+    remote_context: tokio::sync::OnceCell<Result<String, String>>,
 }
 
 impl<'a> GatewayHost<'a> {
@@ -50,7 +56,15 @@ impl<'a> GatewayHost<'a> {
             dockerfile_ignore,
             images: BTreeMap::new(),
             files: BTreeMap::new(),
+            remote_dockerfile: None,
+            remote_context: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The Dockerfile was read from this solved remote source: the
+    /// converter's `Dockerfile` files are read there too.
+    pub fn set_remote_dockerfile(&mut self, reference: Option<String>) {
+        self.remote_dockerfile = reference;
     }
 
     /// Answers one round: what is not known yet is fetched concurrently.
@@ -126,9 +140,23 @@ impl<'a> GatewayHost<'a> {
     /// missing `.dockerignore`); a local that cannot be loaded is an error.
     async fn read_one(&self, f: FileRequest) -> (FileRequest, FileAnswer) {
         let ignore_name = format!("{}.dockerignore", self.fo.convert.filename);
+        let remote_context = !self.fo.convert.main_context.is_local();
         let (local, shared_key, name) = match &f.source {
             FileSource::Dockerfile if f.path == ignore_name => {
                 return (f.clone(), Ok(self.dockerfile_ignore.clone()));
+            }
+            FileSource::Dockerfile if self.remote_dockerfile.is_some() => {
+                let reference = self.remote_dockerfile.clone().unwrap_or_default();
+                let answer = self.bridge.read_file(&reference, &f.path).await.ok();
+                return (f, Ok(answer));
+            }
+            // Upstream applies no `.dockerignore` to a remote context.
+            FileSource::Context if remote_context && f.path == ".dockerignore" => {
+                return (f, Ok(None));
+            }
+            FileSource::Context if remote_context => {
+                let answer = self.read_remote_context(&f.path).await;
+                return (f, answer);
             }
             FileSource::Dockerfile => (
                 self.fo.dockerfile_local.clone(),
@@ -169,5 +197,22 @@ impl<'a> GatewayHost<'a> {
             )),
         };
         (f, answer)
+    }
+
+    /// A file of the remote build context (solved once).
+    async fn read_remote_context(&self, path: &str) -> FileAnswer {
+        let solved = self
+            .remote_context
+            .get_or_init(|| async {
+                crate::remote::solve_context(self.bridge, self.fo)
+                    .await
+                    .map(|r| r.id)
+                    .map_err(|e| e.message())
+            })
+            .await;
+        match solved {
+            Ok(reference) => Ok(self.bridge.read_file(reference, path).await.ok()),
+            Err(e) => Err(e.clone()),
+        }
     }
 }

@@ -12,6 +12,7 @@
 //! - `options`: frontend options to typed settings;
 //! - `bridge`: the `LLBBridge` calls, with BuildKit's capability rules;
 //! - `sources`, `host`: local sources; the converter's host (base image configs, files);
+//! - `remote`: a Git or HTTP(S) main build context (the `context` option);
 //! - `driver`: the build, from `Ping` to the one `Return`;
 //! - `status`: errors and their one conversion to a `google.rpc.Status`.
 #![deny(clippy::print_stdout, clippy::dbg_macro, clippy::unwrap_used)]
@@ -21,6 +22,7 @@ pub mod driver;
 pub mod env;
 pub mod host;
 pub mod options;
+pub mod remote;
 pub mod sources;
 pub mod status;
 pub mod transport;

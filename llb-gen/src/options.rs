@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::convert::{ConvertOptions, Platform, ResolveMode};
+use crate::convert::{ConvertOptions, MainContext, Platform, ResolveMode};
 
 pub use crate::convert::platform::{
     format as format_platform, normalize as normalize_platform, parse_platform,
@@ -54,9 +54,12 @@ pub fn host_platform() -> Platform {
 }
 
 /// The gateway frontend capabilities (`frontend.caps` option) the converter
-/// implements: named contexts. Subrequests, inputs-only builds and Git
-/// query strings are not implemented.
-pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &["moby.buildkit.frontend.contexts"];
+/// implements: named contexts and Git URL query strings (`?ref=`,
+/// `?keep-git-dir=`, ...). Subrequests and inputs are not implemented.
+pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &[
+    "moby.buildkit.frontend.contexts",
+    "moby.buildkit.frontend.gitquerystring",
+];
 
 /// A cache import for every Solve (`cache-imports`, or `cache-from`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,12 +96,13 @@ pub struct BuildOptions {
     pub multi_platform: Option<bool>,
     /// Local holding the Dockerfile (`dockerfilekey`, default `dockerfile`).
     pub dockerfile_local: String,
+    /// `dockerfilekey` was given: the Dockerfile comes from that local even
+    /// when the main context is remote.
+    pub force_local_dockerfile: bool,
     /// Local holding the build context (default `context`).
     pub context_local: String,
     /// Cache imports: `cache-imports` when given, else `cache-from`.
     pub cache_imports: Vec<CacheImport>,
-    /// `local-sessionid:<local>`: another session for that local.
-    pub local_session_ids: BTreeMap<String, String>,
     /// `cmdline` or `source` present: the frontend was started through
     /// `# syntax=` (or as a gateway image) and must not forward again.
     pub launched_as_gateway: bool,
@@ -111,7 +115,8 @@ impl BuildOptions {
     /// The session id for a local source: its `local-sessionid:` option,
     /// else the build's session, else empty.
     pub fn session_for<'a>(&'a self, local: &str) -> &'a str {
-        self.local_session_ids
+        self.convert
+            .local_session_ids
             .get(local)
             .map(String::as_str)
             .or(self.convert.session_id.as_deref())
@@ -197,9 +202,9 @@ pub fn parse(
         platforms: Vec::new(),
         multi_platform: None,
         dockerfile_local: "dockerfile".into(),
+        force_local_dockerfile: opts.contains_key("dockerfilekey"),
         context_local: "context".into(),
         cache_imports: Vec::new(),
-        local_session_ids: BTreeMap::new(),
         launched_as_gateway: opts.contains_key("cmdline") || opts.contains_key("source"),
         ignored: Vec::new(),
     };
@@ -212,12 +217,94 @@ pub fn parse(
     if out.cache_imports.is_empty() {
         out.cache_imports = cache_from;
     }
+    apply_build_arg_options(&mut out)?;
+    apply_main_context(&mut out, opts)?;
     if out.multi_platform == Some(false) && out.platforms.len() > 1 {
         return Err(OptionsError::invalid(
-            "multiple platforms requested but the `multi-platform` option is false",
+            "multiple platforms requested but the `multi-platform` option (or the \
+             BUILDKIT_MULTI_PLATFORM build arg) is false",
         ));
     }
     Ok(out)
+}
+
+/// The build args that stand for options (upstream `dockerui` reads them
+/// the same way): `BUILDKIT_MULTI_PLATFORM` wins over `multi-platform`,
+/// a non-empty `BUILDKIT_SANDBOX_HOSTNAME` over `hostname`;
+/// `BUILDKIT_DISABLE_FILEOP=true` is refused.
+fn apply_build_arg_options(out: &mut BuildOptions) -> Result<(), OptionsError> {
+    let args = &out.convert.build_args;
+    if let Some(v) = args.get("BUILDKIT_MULTI_PLATFORM").filter(|v| !v.is_empty()) {
+        out.multi_platform = Some(parse_bool("build-arg:BUILDKIT_MULTI_PLATFORM", v)?);
+    }
+    if let Some(v) = args.get("BUILDKIT_SANDBOX_HOSTNAME").filter(|v| !v.is_empty()) {
+        out.convert.hostname = Some(v.clone());
+    }
+    if let Some(v) = args.get("BUILDKIT_DISABLE_FILEOP") {
+        // Upstream refuses a true value and ignores anything else.
+        if parse_bool("build-arg:BUILDKIT_DISABLE_FILEOP", v).unwrap_or(false) && !v.is_empty() {
+            return Err(OptionsError::unsupported(
+                "support for \"BUILDKIT_DISABLE_FILEOP\" build-arg was removed in BuildKit 0.11",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The main context: the option `contextkey` names (default `context`)
+/// holding a Git or HTTP(S) URL, `BUILDKIT_CONTEXT_KEEP_GIT_DIR`, and
+/// `contextsubdir` (only for a remote context; upstream ignores it for the
+/// client's directory, and so do we, listing it in `ignored`).
+fn apply_main_context(
+    out: &mut BuildOptions,
+    opts: &BTreeMap<String, String>,
+) -> Result<(), OptionsError> {
+    let key = opts.get("contextkey").map_or("context", String::as_str);
+    out.ignored.retain(|k| k != key);
+    let keep = match out.convert.build_args.get("BUILDKIT_CONTEXT_KEEP_GIT_DIR") {
+        Some(v) if !v.is_empty() => parse_bool("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR", v)?,
+        _ => false,
+    };
+    let value = opts.get(key).map_or("", String::as_str);
+    let main = MainContext::parse(value, keep)
+        .map_err(|e| OptionsError::invalid(format!("option `{key}`: {e}")))?;
+    let Some(main) = main else {
+        if opts.contains_key("contextsubdir") {
+            out.ignored.push("contextsubdir".into());
+            out.ignored.sort();
+        }
+        return Ok(());
+    };
+    out.convert.main_context = main;
+    if let Some(dir) = opts.get("contextsubdir").filter(|d| !d.is_empty()) {
+        out.convert.context_subdir = Some(check_subdir(dir)?);
+    }
+    Ok(())
+}
+
+/// A `contextsubdir` that stays inside the context, cleaned (`a/./b/` ->
+/// `a/b`).
+fn check_subdir(dir: &str) -> Result<String, OptionsError> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in dir.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(OptionsError::invalid(format!(
+                        "option `contextsubdir`: {dir:?} is outside the build context \
+                         (expected a directory inside it, such as `app` or `services/api`)"
+                    )));
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    Ok(if parts.is_empty() {
+        "/".to_string()
+    } else {
+        parts.join("/")
+    })
 }
 
 /// The options whose key carries a name (`build-arg:NAME`, ...); false
@@ -229,7 +316,7 @@ fn apply_prefixed(out: &mut BuildOptions, key: &str, value: &str) -> bool {
     } else if let Some(name) = key.strip_prefix("label:") {
         (&mut c.labels, name)
     } else if let Some(name) = key.strip_prefix("local-sessionid:") {
-        (&mut out.local_session_ids, name)
+        (&mut c.local_session_ids, name)
     } else if let Some(name) = key.strip_prefix("context:") {
         // The value is parsed by the converter when the name is used, as
         // upstream does.
@@ -256,7 +343,11 @@ fn apply(
         "filename" if !value.is_empty() => c.filename = value.to_string(),
         "dockerfilekey" if !value.is_empty() => out.dockerfile_local = value.to_string(),
         "platform" => out.platforms = parse_platforms(value, &c.build_platform)?,
+        // Empty is unset, as upstream.
+        "multi-platform" if value.is_empty() => {}
         "multi-platform" => out.multi_platform = Some(parse_bool(key, value)?),
+        // Read after the loop (`apply_main_context`).
+        "context" | "contextkey" | "contextsubdir" | "dockerfilekey" => {}
         "no-cache" => c.no_cache = Some(comma_list(value).map(String::from).collect()),
         "image-resolve-mode" => c.resolve_mode = parse_resolve_mode(value)?,
         "force-network-mode" => c.force_network_mode = parse_network_mode(value)?,
@@ -278,9 +369,6 @@ fn apply(
 /// The options that are refused; `Ok` for the ignored ones.
 fn refuse(key: &str, value: &str) -> Result<(), OptionsError> {
     match key {
-        "contextkey" | "context" => Err(OptionsError::unsupported(format!(
-            "remote build contexts (option `{key}`) are not supported by this frontend"
-        ))),
         "requestid" if !value.is_empty() => Err(OptionsError::unsupported(format!(
             "unsupported request {value}"
         ))),

@@ -18,6 +18,17 @@ pub struct Platform {
     pub os_version: Option<String>,
 }
 
+impl ConvertOptions {
+    /// The session id of a local source: its `local-sessionid:` option,
+    /// else the build's session.
+    pub fn session_for(&self, local: &str) -> Option<String> {
+        self.local_session_ids
+            .get(local)
+            .or(self.session_id.as_ref())
+            .cloned()
+    }
+}
+
 impl Platform {
     /// `linux/amd64`.
     pub fn linux_amd64() -> Self {
@@ -84,6 +95,14 @@ pub struct ConvertOptions {
     pub named_contexts: BTreeMap<String, String>,
     /// `sharedkey:localdir:<key>` options (key without the prefix).
     pub local_shared_keys: BTreeMap<String, String>,
+    /// `local-sessionid:<local>` options: another session for that local
+    /// (the main `context` or a `local:` named context).
+    pub local_session_ids: BTreeMap<String, String>,
+    /// The main build context: the client's directory, or a Git or HTTP(S)
+    /// source (the `context` option).
+    pub main_context: super::MainContext,
+    /// `contextsubdir`: the sub-directory of a remote main context to use.
+    pub context_subdir: Option<String>,
     /// LLB caps the daemon supports (default: every cap).
     pub llb_caps: crate::llb::CapSet,
 }
@@ -108,6 +127,9 @@ impl Default for ConvertOptions {
             session_id: None,
             named_contexts: BTreeMap::new(),
             local_shared_keys: BTreeMap::new(),
+            local_session_ids: BTreeMap::new(),
+            main_context: super::MainContext::Local,
+            context_subdir: None,
             llb_caps: crate::llb::CapSet::All,
         }
     }

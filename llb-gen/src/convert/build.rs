@@ -163,22 +163,28 @@ fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
         .collect()
 }
 
-/// The main build context source; its follow paths are filled in once
-/// dispatch knows them.
+/// The main build context source. For the client's directory, its follow
+/// paths are filled in once dispatch knows them (the slot); a Git or
+/// HTTP(S) context is the remote source, scoped to `contextsubdir`, and
+/// takes no `.dockerignore` (as upstream).
 fn main_context(
     opts: &ConvertOptions,
     excludes: Vec<String>,
-) -> (llb::State, llb::FollowPathsSlot) {
-    llb::local_later(
+) -> (llb::State, Option<llb::FollowPathsSlot>) {
+    if let Some(st) = opts.main_context.context_state(opts.context_subdir.as_deref()) {
+        return (st, None);
+    }
+    let (st, slot) = llb::local_later(
         "context",
         llb::LocalOptions {
-            session_id: opts.session_id.clone(),
+            session_id: opts.session_for("context"),
             exclude_patterns: excludes,
             shared_key_hint: Some("context".into()),
             op: llb::OpOptions::default().custom_name("[internal] load build context"),
             ..Default::default()
         },
-    )
+    );
+    (st, Some(slot))
 }
 
 struct Dispatched {
@@ -381,7 +387,9 @@ pub(super) fn dispatch_reachable(
     // are known after dispatch, and filled in before marshaling.
     let (context, context_paths) = main_context(opts, context_excludes);
     let out = dispatch_all(df, graph, roots, opts, context, &source_map, limits)?;
-    context_paths.fill(follow_paths(&out.ctx_paths));
+    if let Some(slot) = context_paths {
+        slot.fill(follow_paths(&out.ctx_paths));
+    }
     // `local:` named contexts transfer only what was copied or mounted from
     // them, unless the whole tree is used (a target or a parent stage).
     for (i, slot) in locals {

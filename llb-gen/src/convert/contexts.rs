@@ -322,7 +322,7 @@ fn load_local(pending: &Pending, name: &str, opts: &ConvertOptions) -> Loaded {
     let (state, follow_paths) = llb::local_later(
         name,
         llb::LocalOptions {
-            session_id: opts.session_id.clone(),
+            session_id: opts.session_for(name),
             exclude_patterns: pending.local_excludes.clone(),
             shared_key_hint: Some(format!("context:{key}-{shared}")),
             op: llb::OpOptions::default().custom_name(format!("[context {key}] load from client")),

@@ -20,6 +20,7 @@
 //! - `reference.rs`: image reference normalization.
 //! - `git.rs`: Git source URLs of ADD.
 //! - `contexts.rs`: named build contexts (`context:<name>` options).
+//! - `main_context.rs`: a Git or HTTP(S) main build context (the `context` option).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 
 mod api;
@@ -34,6 +35,7 @@ mod epoch;
 mod error;
 pub mod expand;
 mod git;
+mod main_context;
 pub(crate) mod image;
 mod onbuild;
 pub(crate) mod platform;
@@ -46,6 +48,7 @@ pub(crate) mod stages;
 mod suggest;
 pub use api::*;
 pub use error::{Error, ErrorKind};
+pub use main_context::{is_archive, http_download, HttpContext, MainContext, HTTP_CONTEXT_FILENAME};
 pub use resolve::ImageAnswer;
 pub use session::{
     convert_with_host, run_to_ready, Answers, Converter, FileAnswer, FileRequest, FileSource, Host,

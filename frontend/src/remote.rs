@@ -5,7 +5,9 @@
 //! Dockerfile itself (named `context`). The Dockerfile is then read from
 //! the remote source unless `dockerfilekey` names a local.
 
-use llb_gen::convert::{is_archive, http_download, HttpContext, MainContext, HTTP_CONTEXT_FILENAME};
+use llb_gen::convert::{
+    http_download, is_archive, HttpContext, MainContext, HTTP_CONTEXT_FILENAME,
+};
 use llb_gen::llb;
 use llb_gen::pb;
 use prost::Message as _;
@@ -35,7 +37,11 @@ pub async fn sniff_http(bridge: &Bridge, fo: &mut BuildOptions) -> Result<(), Fr
     };
     let url = url.clone();
     let what = format!("failed to load the remote build context {url}");
-    let def = marshal(&http_download(&url), &fo.convert.build_platform, &fo.convert)?;
+    let def = marshal(
+        &http_download(&url),
+        &fo.convert.build_platform,
+        &fo.convert,
+    )?;
     let solved = bridge
         .solve(def.definition, &[])
         .await

@@ -234,10 +234,16 @@ pub fn parse(
 /// `BUILDKIT_DISABLE_FILEOP=true` is refused.
 fn apply_build_arg_options(out: &mut BuildOptions) -> Result<(), OptionsError> {
     let args = &out.convert.build_args;
-    if let Some(v) = args.get("BUILDKIT_MULTI_PLATFORM").filter(|v| !v.is_empty()) {
+    if let Some(v) = args
+        .get("BUILDKIT_MULTI_PLATFORM")
+        .filter(|v| !v.is_empty())
+    {
         out.multi_platform = Some(parse_bool("build-arg:BUILDKIT_MULTI_PLATFORM", v)?);
     }
-    if let Some(v) = args.get("BUILDKIT_SANDBOX_HOSTNAME").filter(|v| !v.is_empty()) {
+    if let Some(v) = args
+        .get("BUILDKIT_SANDBOX_HOSTNAME")
+        .filter(|v| !v.is_empty())
+    {
         out.convert.hostname = Some(v.clone());
     }
     if let Some(v) = args.get("BUILDKIT_DISABLE_FILEOP") {

@@ -183,7 +183,12 @@ fn refused_options_name_themselves() {
             Unsupported,
             "frontend.outline",
         ),
-        ("context", "ftp://example.com/x", Invalid, "ftp://example.com/x"),
+        (
+            "context",
+            "ftp://example.com/x",
+            Invalid,
+            "ftp://example.com/x",
+        ),
         (
             "context",
             "https://example.com/x.git?nope=1",

@@ -46,7 +46,7 @@ pub enum Call {
 /// What the fake daemon knows and answers.
 #[derive(Clone, Debug)]
 pub struct Fixture {
-    /// (local name, path) -> content.
+    /// (local name or source identifier, path) -> content.
     pub files: BTreeMap<(String, String), Vec<u8>>,
     /// Image reference -> (digest, config JSON).
     pub images: BTreeMap<String, (String, Vec<u8>)>,
@@ -158,7 +158,7 @@ impl Fixture {
 #[derive(Default)]
 struct State {
     calls: Vec<Call>,
-    /// ref id -> local name it was solved from (if a local source).
+    /// ref id -> local name (or source identifier) it was solved from.
     refs: BTreeMap<String, Option<String>>,
     /// (start, end) of each ResolveImageConfig.
     resolve_spans: Vec<(Instant, Instant)>,
@@ -195,6 +195,13 @@ pub fn local_name(def: &pb::Definition) -> Option<String> {
             pb::op::Op::Source(s) => s.identifier.strip_prefix("local://").map(String::from),
             _ => None,
         })
+}
+
+/// Where the fake's files of a solved definition are: the local name of a
+/// local source, else the identifier of its (first) source op, such as
+/// `git://127.0.0.1/repo.git#main` or an HTTP URL.
+fn source_key(def: &pb::Definition) -> Option<String> {
+    local_name(def).or_else(|| source_op(def).map(|s| s.identifier))
 }
 
 /// The source op of a definition (first one).
@@ -249,7 +256,7 @@ impl LlbBridge for FakeBridge {
         let def = req.definition.clone().unwrap_or_default();
         let mut st = self.state.lock().unwrap();
         let id = format!("ref-{}", st.refs.len() + 1);
-        st.refs.insert(id.clone(), local_name(&def));
+        st.refs.insert(id.clone(), source_key(&def));
         let result = Result {
             result: Some(result::Result::Ref(Ref {
                 id: id.clone(),

@@ -171,7 +171,10 @@ fn main_context(
     opts: &ConvertOptions,
     excludes: Vec<String>,
 ) -> (llb::State, Option<llb::FollowPathsSlot>) {
-    if let Some(st) = opts.main_context.context_state(opts.context_subdir.as_deref()) {
+    if let Some(st) = opts
+        .main_context
+        .context_state(opts.context_subdir.as_deref())
+    {
         return (st, None);
     }
     let (st, slot) = llb::local_later(

@@ -718,8 +718,16 @@ mod tests {
     fn git_flags_that_contradict_the_query_fail() {
         let url = "https://example.com/r.git";
         for (flags, query, want) in [
-            ("--keep-git-dir=true", "?keep-git-dir=false", "inconsistent keep-git-dir"),
-            ("--checksum=abc", "?commit=def", "checksum mismatch \"abc\" != \"def\""),
+            (
+                "--keep-git-dir=true",
+                "?keep-git-dir=false",
+                "inconsistent keep-git-dir",
+            ),
+            (
+                "--checksum=abc",
+                "?commit=def",
+                "checksum mismatch \"abc\" != \"def\"",
+            ),
         ] {
             let src = format!("FROM scratch\nADD {flags} {url}{query} /z\n");
             let d = default_error(&src);

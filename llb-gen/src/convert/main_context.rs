@@ -227,7 +227,13 @@ fn is_tar_header(head: &[u8]) -> bool {
     let unsigned: i64 = block
         .iter()
         .enumerate()
-        .map(|(i, &b)| if (148..156).contains(&i) { 32 } else { i64::from(b) })
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                i64::from(b)
+            }
+        })
         .sum();
     let signed: i64 = block
         .iter()

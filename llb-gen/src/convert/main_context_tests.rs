@@ -49,7 +49,10 @@ fn values_become_main_contexts() {
     ));
     assert_eq!(MainContext::parse("", true).unwrap(), None);
     let bad = MainContext::parse("ftp://h/x", false).unwrap_err();
-    assert!(bad.contains("\"ftp://h/x\"") && bad.contains("Git URL"), "{bad}");
+    assert!(
+        bad.contains("\"ftp://h/x\"") && bad.contains("Git URL"),
+        "{bad}"
+    );
     let query = MainContext::parse("https://h/r.git?nope=1", false).unwrap_err();
     assert!(query.contains("unexpected query parameter"), "{query}");
 }
@@ -107,7 +110,10 @@ fn a_lone_dockerfile_download_is_the_dockerfile() {
     };
     assert_eq!(main.dockerfile_name("Dockerfile"), "context");
     assert_eq!(ops(&main.dockerfile_state().unwrap()).len(), 2);
-    assert_eq!(MainContext::Local.dockerfile_name("a/Dockerfile"), "a/Dockerfile");
+    assert_eq!(
+        MainContext::Local.dockerfile_name("a/Dockerfile"),
+        "a/Dockerfile"
+    );
     assert!(MainContext::Local.context_state(Some("x")).is_none());
 }
 

@@ -35,8 +35,8 @@ mod epoch;
 mod error;
 pub mod expand;
 mod git;
-mod main_context;
 pub(crate) mod image;
+mod main_context;
 mod onbuild;
 pub(crate) mod platform;
 pub(crate) mod reference;
@@ -48,7 +48,9 @@ pub(crate) mod stages;
 mod suggest;
 pub use api::*;
 pub use error::{Error, ErrorKind};
-pub use main_context::{is_archive, http_download, HttpContext, MainContext, HTTP_CONTEXT_FILENAME};
+pub use main_context::{
+    http_download, is_archive, HttpContext, MainContext, HTTP_CONTEXT_FILENAME,
+};
 pub use resolve::ImageAnswer;
 pub use session::{
     convert_with_host, run_to_ready, Answers, Converter, FileAnswer, FileRequest, FileSource, Host,

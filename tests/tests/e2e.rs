@@ -297,6 +297,11 @@ impl Env {
     /// buildkitd, `-t` without another output also loads the image into the Docker daemon, so
     /// the cases can inspect, run, save and push it as they do on Docker's own engine.
     fn build_command(&self, ctx: &Ctx, args: &[&str]) -> Command {
+        self.build_command_at(ctx.dir.as_os_str(), args)
+    }
+
+    /// The build command for a context given as a path or a URL (a Git or HTTP(S) context).
+    fn build_command_at(&self, context: &OsStr, args: &[&str]) -> Command {
         let mut c = self.docker();
         match &self.builder {
             None => {
@@ -312,7 +317,7 @@ impl Env {
                 }
             }
         }
-        c.arg("--progress=plain").args(args).arg(&ctx.dir);
+        c.arg("--progress=plain").args(args).arg(context);
         c
     }
 
@@ -560,6 +565,9 @@ macro_rules! on_every_engine {
 /// and skips `e2e_engine::` in the workspace-wide `cargo test`.
 mod e2e_engine {
     use super::*;
+
+    /// Git and HTTP(S) main build contexts (`e2e_engine/contexts.rs`).
+    mod contexts;
 
     // ---------------------------------------------------------------------------------------------
     // Stages, targets, inheritance, ARGs

@@ -384,6 +384,18 @@ fn refuse(key: &str, value: &str) -> Result<(), OptionsError> {
         "gateway-devel" => Err(OptionsError::unsupported(
             "gateway-devel option is not supported",
         )),
+        "memory" | "memswap" | "cpushares" | "cpuperiod" | "cpuquota" | "cpusetcpus"
+        | "cpusetmems"
+            if !value.is_empty() =>
+        {
+            Err(OptionsError::unsupported(format!(
+                "the resource option `{key}` (Linux resource limits for every RUN) is not \
+                 supported by this frontend yet"
+            )))
+        }
+        _ if key.starts_with("automount:") => Err(OptionsError::unsupported(format!(
+            "option `{key}`: automatic mounts for every RUN are not supported by this frontend yet"
+        ))),
         _ => Ok(()),
     }
 }

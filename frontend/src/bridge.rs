@@ -147,6 +147,24 @@ impl Bridge {
         }
     }
 
+    /// The frontend inputs of the request (`Inputs`, cap `frontend.inputs`):
+    /// input name -> Definition.
+    pub async fn inputs(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, pb::Definition>, tonic::Status> {
+        if !self.caps.has("frontend.inputs") {
+            return Ok(Default::default());
+        }
+        let started = Instant::now();
+        let resp = self
+            .client
+            .clone()
+            .inputs(bollard_buildkit_proto::moby::buildkit::v1::frontend::InputsRequest {})
+            .await;
+        tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "inputs");
+        Ok(resp?.into_inner().definitions.into_iter().collect())
+    }
+
     /// Solve a definition (lazily) into one ref. Refuses definitions whose
     /// metadata names an LLB cap the daemon lacks, like the Go client.
     pub async fn solve(

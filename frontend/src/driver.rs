@@ -113,7 +113,12 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     }
     fo.convert.llb_caps = llb_gen::llb::CapSet::Only(bridge.caps.llb.clone());
     crate::remote::sniff_http(bridge, &mut fo).await?;
-    let mut loaded = match crate::remote::solve_dockerfile_source(bridge, &fo).await? {
+    let input_dockerfile = crate::remote::take_inputs(bridge, &mut fo).await?;
+    let remote = match input_dockerfile {
+        Some(def) => Some(crate::remote::solve_input(bridge, def).await?),
+        None => crate::remote::solve_dockerfile_source(bridge, &fo).await?,
+    };
+    let mut loaded = match remote {
         Some((solved, source)) => read_solved_dockerfile(bridge, &fo, solved, source).await?,
         None => read_dockerfile(bridge, &fo).await?,
     };

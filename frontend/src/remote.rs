@@ -24,6 +24,7 @@ const SNIFF_BYTES: usize = 1024;
 pub fn url_of(main: &MainContext) -> &str {
     match main {
         MainContext::Git { url, .. } | MainContext::Http { url, .. } => url,
+        MainContext::Input(_) => "(the frontend input `context`)",
         _ => "",
     }
 }
@@ -92,7 +93,9 @@ pub async fn solve_dockerfile_source(
     bridge: &Bridge,
     fo: &BuildOptions,
 ) -> Result<Option<(SolvedRef, LocalDefinition)>, FrontendError> {
-    if fo.force_local_dockerfile {
+    // An input context does not hold the Dockerfile (an input named like
+    // the Dockerfile's local does, see `take_inputs`).
+    if fo.force_local_dockerfile || matches!(fo.convert.main_context, MainContext::Input(_)) {
         return Ok(None);
     }
     let Some(state) = fo.convert.main_context.dockerfile_state() else {
@@ -125,4 +128,69 @@ pub async fn solve_context(bridge: &Bridge, fo: &BuildOptions) -> Result<SolvedR
             url_of(&fo.convert.main_context)
         ))
     })
+}
+
+/// The frontend inputs, as upstream takes them when the context is not a
+/// Git or HTTP(S) URL: `input:<name>` named contexts; an input named
+/// `context` is the main context; one named like the Dockerfile's local
+/// (`dockerfile`) is where the Dockerfile is read, unless `dockerfilekey`
+/// was given (returned). A daemon that cannot list them fails the build
+/// only when an `input:` context needs one.
+pub async fn take_inputs(
+    bridge: &Bridge,
+    fo: &mut BuildOptions,
+) -> Result<Option<pb::Definition>, FrontendError> {
+    if !fo.convert.main_context.is_local() {
+        return Ok(None);
+    }
+    let needed = fo
+        .convert
+        .named_contexts
+        .values()
+        .any(|v| v.starts_with("input:"));
+    let inputs = match bridge.inputs().await {
+        Ok(inputs) => inputs,
+        Err(s) if needed => return Err(FrontendError::rpc("failed to get frontend inputs", s)),
+        Err(s) => {
+            tracing::debug!("no frontend inputs: {}", s.message());
+            return Ok(None);
+        }
+    };
+    tracing::debug!(inputs = ?inputs.keys().collect::<Vec<_>>(), "frontend inputs");
+    let dockerfile = if fo.force_local_dockerfile {
+        None
+    } else {
+        inputs.get(&fo.dockerfile_local).cloned()
+    };
+    if let Some(ctx) = inputs.get("context") {
+        llb::from_definition(ctx.clone())
+            .map_err(|e| FrontendError::invalid(format!("frontend input `context`: {e}")))?;
+        fo.convert.main_context = MainContext::Input(Box::new(ctx.clone()));
+    }
+    fo.convert.frontend_inputs = inputs;
+    Ok(dockerfile)
+}
+
+/// Solve the Definition of a frontend input that holds the Dockerfile.
+pub async fn solve_input(
+    bridge: &Bridge,
+    def: pb::Definition,
+) -> Result<(SolvedRef, LocalDefinition), FrontendError> {
+    let head = def
+        .def
+        .last()
+        .and_then(|b| pb::Op::decode(b.as_slice()).ok())
+        .and_then(|op| op.inputs.first().map(|i| i.digest.clone()))
+        .unwrap_or_default();
+    let solved = bridge
+        .solve(def.clone(), &[])
+        .await
+        .map_err(|e| e.context("failed to resolve dockerfile from the frontend input"))?;
+    Ok((
+        solved,
+        LocalDefinition {
+            definition: def,
+            head,
+        },
+    ))
 }

@@ -236,3 +236,90 @@ async fn unreachable_remote_context_is_an_error_naming_the_url() {
         "no conversion after a failed read"
     );
 }
+
+/// An input Definition: busybox with `/made` (as a bake target's result).
+fn input_definition() -> pb::Definition {
+    use llb_gen::llb;
+    llb::image("docker.io/library/busybox:latest", Default::default())
+        .file(
+            llb::FileAction::mkdir("/made", 0o755, llb::MkdirOptions::default()),
+            Default::default(),
+        )
+        .marshal(&llb::MarshalOptions::default())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn input_contexts_come_from_the_inputs_rpc_with_their_metadata() {
+    use base64::Engine as _;
+    let mut fixture = Fixture::with_dockerfile("FROM base\nRUN echo $FROM_INPUT\n");
+    let input = input_definition();
+    fixture.inputs.insert("base".into(), input.clone());
+    let config =
+        r#"{"architecture":"amd64","os":"linux","config":{"Env":["FROM_INPUT=yes","PATH=/bin"]}}"#;
+    let md = serde_json::json!({
+        "containerimage.config": base64::engine::general_purpose::STANDARD.encode(config)
+    })
+    .to_string();
+    let opts = [
+        ("context:base", "input:base"),
+        ("input-metadata:base", md.as_str()),
+    ];
+    let out = run_frontend(fixture, &opts, SESSION).await;
+    ok(&out);
+    assert!(out.calls.iter().any(|c| matches!(c, Call::Other("Inputs"))));
+    let def = final_def(&out);
+    // The input's ops, byte for byte, then the RUN on top of them.
+    for op in &input.def[..input.def.len() - 1] {
+        assert!(def.def.contains(op), "input op missing");
+    }
+    let run = ops(&def)
+        .into_iter()
+        .find_map(|o| match o.op {
+            Some(pb::op::Op::Exec(e)) => e.meta,
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        run.env.contains(&"FROM_INPUT=yes".to_string()),
+        "{:?}",
+        run.env
+    );
+    // No image was resolved for `base`: the input stands for it.
+    assert!(out.resolves().is_empty(), "{:#?}", out.resolves());
+}
+
+#[tokio::test]
+async fn an_input_that_was_not_sent_is_named() {
+    let mut fixture = Fixture::with_dockerfile("FROM busybox\nCOPY --from=deps /a /a\n");
+    fixture.inputs.insert("other".into(), input_definition());
+    let out = run_frontend(fixture, &[("context:deps", "input:deps")], SESSION).await;
+    let msg = error_message(&out);
+    assert!(
+        msg.contains("input:deps") && msg.contains("inputs sent: other"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn inputs_named_dockerfile_and_context_are_the_dockerfile_and_the_context() {
+    let mut fixture = Fixture::with_dockerfile("FROM busybox\nRUN exit 9\n");
+    let df = input_definition();
+    let key = source_op(&df).unwrap().identifier;
+    fixture.add_file(&key, "Dockerfile", "FROM busybox\nCOPY . /src\n");
+    fixture.inputs.insert("dockerfile".into(), df);
+    fixture.inputs.insert("context".into(), input_definition());
+    let out = run_frontend(fixture, &[], SESSION).await;
+    ok(&out);
+    let def = final_def(&out);
+    assert!(
+        sources(&def)
+            .iter()
+            .all(|s| !s.identifier.starts_with("local://")),
+        "the context is the input, not a local"
+    );
+    assert!(out
+        .solves()
+        .iter()
+        .all(|s| s.definition.as_ref().and_then(local_name).is_none()));
+}

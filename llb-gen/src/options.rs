@@ -54,9 +54,11 @@ pub fn host_platform() -> Platform {
 }
 
 /// The gateway frontend capabilities (`frontend.caps` option) the converter
-/// implements: named contexts and Git URL query strings (`?ref=`,
-/// `?keep-git-dir=`, ...). Subrequests and inputs are not implemented.
+/// implements: frontend inputs (`input:<name>` contexts), named contexts
+/// and Git URL query strings (`?ref=`, `?keep-git-dir=`, ...).
+/// Subrequests are not implemented.
 pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &[
+    "moby.buildkit.frontend.inputs",
     "moby.buildkit.frontend.contexts",
     "moby.buildkit.frontend.gitquerystring",
 ];
@@ -327,6 +329,8 @@ fn apply_prefixed(out: &mut BuildOptions, key: &str, value: &str) -> bool {
         // The value is parsed by the converter when the name is used, as
         // upstream does.
         (&mut c.named_contexts, name)
+    } else if let Some(name) = key.strip_prefix("input-metadata:") {
+        (&mut c.input_metadata, name)
     } else if let Some(name) = key.strip_prefix("sharedkey:localdir:") {
         (&mut c.local_shared_keys, name)
     } else {

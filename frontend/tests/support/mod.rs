@@ -55,6 +55,8 @@ pub struct Fixture {
     pub llb_caps: Option<Vec<&'static str>>,
     /// How long each ResolveImageConfig takes (to observe concurrency).
     pub resolve_delay: Duration,
+    /// What `Inputs` answers: the frontend inputs of the request.
+    pub inputs: BTreeMap<String, pb::Definition>,
 }
 
 /// Gateway caps of a current BuildKit.
@@ -137,6 +139,7 @@ impl Fixture {
             frontend_caps: Some(MODERN_CAPS.to_vec()),
             llb_caps: Some(MODERN_LLB_CAPS.to_vec()),
             resolve_delay: Duration::ZERO,
+            inputs: BTreeMap::new(),
         };
         f.add_file("dockerfile", "Dockerfile", text);
         f.images.insert(
@@ -370,7 +373,9 @@ impl LlbBridge for FakeBridge {
         _: Request<InputsRequest>,
     ) -> std::result::Result<Response<InputsResponse>, Status> {
         self.record(Call::Other("Inputs"));
-        Ok(Response::new(InputsResponse::default()))
+        Ok(Response::new(InputsResponse {
+            definitions: self.fixture.inputs.clone().into_iter().collect(),
+        }))
     }
 
     async fn new_container(

@@ -103,6 +103,11 @@ pub struct ConvertOptions {
     pub main_context: super::MainContext,
     /// `contextsubdir`: the sub-directory of a remote main context to use.
     pub context_subdir: Option<String>,
+    /// The frontend inputs (`Inputs` RPC): `input:<name>` named contexts.
+    pub frontend_inputs: BTreeMap<String, pb::Definition>,
+    /// `input-metadata:<name>` options: Go-JSON `map[string][]byte` of an
+    /// input (`containerimage.config` gives it an image config).
+    pub input_metadata: BTreeMap<String, String>,
     /// LLB caps the daemon supports (default: every cap).
     pub llb_caps: crate::llb::CapSet,
 }
@@ -130,6 +135,8 @@ impl Default for ConvertOptions {
             local_session_ids: BTreeMap::new(),
             main_context: super::MainContext::Local,
             context_subdir: None,
+            frontend_inputs: BTreeMap::new(),
+            input_metadata: BTreeMap::new(),
             llb_caps: crate::llb::CapSet::All,
         }
     }

@@ -204,10 +204,8 @@ pub(super) fn prepare(
             .into())
         }
         ContextSource::Input(name) => {
-            return Err(format!(
-                "named context {key}: input:{name} (frontend inputs) is not supported by this frontend yet"
-            )
-            .into())
+            super::inputs::check_sent(key, name, opts)?;
+            None
         }
         _ => None,
     };
@@ -265,14 +263,15 @@ pub(super) fn load(
             },
         )),
         ContextSource::Local(name) => load_local(pending, name, opts),
-        ContextSource::OciLayout(_) | ContextSource::Input(_) => {
+        ContextSource::Input(name) => super::inputs::load(key, name, opts)?,
+        ContextSource::OciLayout(_) => {
             return Err(format!("unsupported context source {value} for {key}").into())
         }
     })
 }
 
 /// A named context not yet used: the loaded state, nothing else.
-fn plain(state: llb::State) -> Loaded {
+pub(super) fn plain(state: llb::State) -> Loaded {
     Loaded {
         state,
         image: None,
@@ -338,7 +337,7 @@ fn load_local(pending: &Pending, name: &str, opts: &ConvertOptions) -> Loaded {
 
 /// `State.WithImageConfig`: the config's env (where unset), working
 /// directory and platform become the state's.
-fn with_image_config(mut state: llb::State, image: &Image) -> llb::State {
+pub(super) fn with_image_config(mut state: llb::State, image: &Image) -> llb::State {
     for e in image.config.env.iter().flatten() {
         let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
         if state.get_env(k).is_none() {

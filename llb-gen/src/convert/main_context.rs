@@ -13,7 +13,7 @@ use crate::llb;
 use super::git::{parse_git_ref, GitRef};
 
 /// Where the main build context comes from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub enum MainContext {
     /// The client's `context` directory (the default).
@@ -28,6 +28,9 @@ pub enum MainContext {
         /// `keep-git-dir` in the URL's query).
         keep_git_dir: bool,
     },
+    /// The frontend input named `context` (the `Inputs` RPC), a
+    /// Definition solved elsewhere.
+    Input(Box<crate::pb::Definition>),
     /// An HTTP(S) download.
     Http {
         /// The URL as given.
@@ -99,6 +102,10 @@ impl MainContext {
                 HttpContext::Archive => unpacked(http_download(url)),
                 HttpContext::Dockerfile => http_download(url),
             }),
+            // Checked by the host when it took the input in.
+            MainContext::Input(def) => {
+                Some(llb::from_definition((**def).clone()).unwrap_or_else(|_| llb::scratch()))
+            }
         }
     }
 

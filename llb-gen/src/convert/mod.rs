@@ -20,6 +20,7 @@
 //! - `reference.rs`: image reference normalization.
 //! - `git.rs`: Git source URLs of ADD.
 //! - `contexts.rs`: named build contexts (`context:<name>` options).
+//! - `inputs.rs`: `input:<name>` named contexts (frontend inputs).
 //! - `main_context.rs`: a Git or HTTP(S) main build context (the `context` option).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 
@@ -36,6 +37,7 @@ mod error;
 pub mod expand;
 mod git;
 pub(crate) mod image;
+mod inputs;
 mod main_context;
 mod onbuild;
 pub(crate) mod platform;

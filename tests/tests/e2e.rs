@@ -569,6 +569,9 @@ mod e2e_engine {
     /// Git and HTTP(S) main build contexts (`e2e_engine/contexts.rs`).
     mod contexts;
 
+    /// `docker buildx bake` of `examples/bake` (`e2e_engine/bake.rs`).
+    mod bake;
+
     // ---------------------------------------------------------------------------------------------
     // Stages, targets, inheritance, ARGs
     // ---------------------------------------------------------------------------------------------
@@ -1417,7 +1420,7 @@ RUN echo parent > /parent.txt
     // The example users copy (what scripts/demo builds)
     // ---------------------------------------------------------------------------------------------
 
-    fn copy_dir(from: &Path, to: &Path) {
+    pub(super) fn copy_dir(from: &Path, to: &Path) {
         fs::create_dir_all(to).unwrap();
         for entry in fs::read_dir(from).unwrap() {
             let entry = entry.unwrap();

@@ -19,6 +19,7 @@ const EXAMPLES: &[(&str, &[Option<&str>])] = &[
     ("apt", &[None]),
     ("secret", &[None]),
     ("ssh", &[None]),
+    ("bake", &[None]),
     (
         "multistage",
         &[

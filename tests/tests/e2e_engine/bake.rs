@@ -44,7 +44,10 @@ pub(super) fn bake_example_prints_and_builds(env: &Env) {
     let r = bake(env, &ctx, &frontend, &["--print"]);
     assert!(r.status.success(), "{}", text(&r));
     let printed: Value = serde_json::from_slice(&r.stdout).unwrap();
-    assert_eq!(printed["group"]["default"]["targets"], serde_json::json!(["app", "tools"]));
+    assert_eq!(
+        printed["group"]["default"]["targets"],
+        serde_json::json!(["app", "tools"])
+    );
     assert_eq!(
         printed["group"]["tools"]["targets"],
         serde_json::json!(["tool-lint", "tool-fmt"])
@@ -54,7 +57,11 @@ pub(super) fn bake_example_prints_and_builds(env: &Env) {
     for name in ["app", "tool-lint", "tool-fmt"] {
         let t = &targets[name];
         assert_eq!(t["contexts"]["base"], "target:base", "{name}");
-        assert_eq!(t["args"]["BASE"], env.base.as_str(), "{name}: BASE from the environment");
+        assert_eq!(
+            t["args"]["BASE"],
+            env.base.as_str(),
+            "{name}: BASE from the environment"
+        );
         assert_eq!(
             t["platforms"],
             serde_json::json!(["linux/amd64", "linux/arm64"]),
@@ -62,30 +69,53 @@ pub(super) fn bake_example_prints_and_builds(env: &Env) {
         );
     }
     assert_eq!(targets["tool-lint"]["args"]["TOOL"], "lint");
-    assert_eq!(targets["tool-fmt"]["args"]["BUILDKIT_SYNTAX"], frontend.as_str());
+    assert_eq!(
+        targets["tool-fmt"]["args"]["BUILDKIT_SYNTAX"],
+        frontend.as_str()
+    );
 
     let out = ctx.scratch("out");
     let dest = |t: &str| format!("{t}.output=type=local,dest={}", out.join(t).display());
     let sets = [dest("app"), dest("tool-lint"), dest("tool-fmt")];
-    let mut args = Vec::new();
+    // buildx asks for an entitlement to write outside the bake file's directory.
+    let allow = format!("--allow=fs.write={}", out.display());
+    let mut args = vec![allow.as_str()];
     for s in &sets {
         args.extend(["--set", s.as_str()]);
     }
     let r = bake(env, &ctx, &frontend, &args);
     assert!(r.status.success(), "{}{}", text(&r), env.daemon_log_tail());
     let log = text(&r);
-    assert!(log.contains(&format!("resolve image config for {frontend}")) || log.contains(&frontend), "{log}");
+    assert!(
+        log.contains(&format!("resolve image config for {frontend}")) || log.contains(&frontend),
+        "{log}"
+    );
     for (arch, platform) in [("amd64", "linux/amd64"), ("arm64", "linux/arm64")] {
         let app = out.join("app").join(format!("linux_{arch}"));
         assert_eq!(read(&app, "app/greeting"), "hello from bake\n");
         assert_eq!(read(&app, "app/arch"), format!("{arch}\n"));
-        assert_eq!(read(&app, "etc/base-info"), format!("base for {platform}\n"));
+        assert_eq!(
+            read(&app, "etc/base-info"),
+            format!("base for {platform}\n")
+        );
         for tool in ["lint", "fmt"] {
-            let dir = out.join(format!("tool-{tool}")).join(format!("linux_{arch}"));
-            assert_eq!(read(&dir, &format!("tools/{tool}")), format!("{tool} for {arch}\n"));
-            assert_eq!(read(&dir, "etc/base-info"), format!("base for {platform}\n"));
+            let dir = out
+                .join(format!("tool-{tool}"))
+                .join(format!("linux_{arch}"));
+            assert_eq!(
+                read(&dir, &format!("tools/{tool}")),
+                format!("{tool} for {arch}\n")
+            );
+            assert_eq!(
+                read(&dir, "etc/base-info"),
+                format!("base for {platform}\n")
+            );
         }
     }
 }
 
-cases_on!(current_only, Engine::Current, [bake_example_prints_and_builds]);
+cases_on!(
+    current_only,
+    Engine::Current,
+    [bake_example_prints_and_builds]
+);

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
-    result, CacheOptionsEntry, FileRange, PingRequest, ReadFileRequest, ResolveImageConfigRequest,
-    ResolveImageConfigResponse, ReturnRequest, SolveRequest, WarnRequest,
+    self as frontend_pb, result, CacheOptionsEntry, FileRange, PingRequest, ReadFileRequest,
+    ResolveImageConfigRequest, ResolveImageConfigResponse, ReturnRequest, SolveRequest,
+    WarnRequest,
 };
 use llb_gen::pb;
 use tonic::transport::Channel;
@@ -163,6 +164,38 @@ impl Bridge {
             .await;
         tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "inputs");
         Ok(resp?.into_inner().definitions.into_iter().collect())
+    }
+
+    /// Run another frontend (`frontend`, e.g. `gateway.v0`) with these
+    /// options and inputs; its whole result (refs and metadata).
+    pub async fn solve_frontend(
+        &self,
+        frontend: &str,
+        opts: std::collections::BTreeMap<String, String>,
+        inputs: std::collections::BTreeMap<String, pb::Definition>,
+    ) -> Result<frontend_pb::Result, tonic::Status> {
+        let req = SolveRequest {
+            frontend: frontend.to_string(),
+            frontend_opt: opts.into_iter().collect(),
+            frontend_inputs: inputs.into_iter().collect(),
+            allow_result_return: true,
+            allow_result_array_ref: self.caps.has("proto.refarray"),
+            ..SolveRequest::default()
+        };
+        let started = Instant::now();
+        let resp = self.client.clone().solve(req).await;
+        tracing::debug!(
+            ok = resp.is_ok(),
+            ms = ms_since(started),
+            frontend,
+            "solve frontend"
+        );
+        let resp = resp?.into_inner();
+        // Old daemons answer with the bare ref id only.
+        Ok(resp.result.unwrap_or_else(|| frontend_pb::Result {
+            result: Some(result::Result::RefDeprecated(resp.r#ref)),
+            ..frontend_pb::Result::default()
+        }))
     }
 
     /// Solve a definition (lazily) into one ref. Refuses definitions whose

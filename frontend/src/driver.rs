@@ -109,7 +109,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     let build_platform = env.build_platform.clone().unwrap_or_else(host_platform);
     let mut fo = options::parse(&env.opts, build_platform, &env.session_id)?;
     if fo.launched_as_gateway {
-        tracing::debug!("started as a gateway frontend: `# syntax=` is never forwarded again");
+        tracing::debug!("started by a forward (`cmdline`): `# syntax=` is never forwarded again");
     }
     fo.convert.llb_caps = llb_gen::llb::CapSet::Only(bridge.caps.llb.clone());
     crate::remote::sniff_http(bridge, &mut fo).await?;
@@ -122,6 +122,9 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
         Some((solved, source)) => read_solved_dockerfile(bridge, &fo, solved, source).await?,
         None => read_dockerfile(bridge, &fo).await?,
     };
+    if let Some(fw) = llb_gen::options::forward_target(&env.opts, &loaded.data) {
+        return crate::forward::forward(bridge, env, &fo, fw, &loaded.data).await;
+    }
     let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.take());
     host.set_remote_dockerfile(loaded.remote_ref.take());
     let conversions = convert_all(&mut host, &fo, &loaded.data).await?;

@@ -12,7 +12,8 @@
 //! - `options`: frontend options to typed settings;
 //! - `bridge`: the `LLBBridge` calls, with BuildKit's capability rules;
 //! - `sources`, `host`: local sources; the converter's host (base image configs, files);
-//! - `remote`: a Git or HTTP(S) main build context (the `context` option);
+//! - `remote`: a Git or HTTP(S) main build context (the `context` option), frontend inputs;
+//! - `forward`: handing the build to the frontend `# syntax=` / `BUILDKIT_SYNTAX` names;
 //! - `driver`: the build, from `Ping` to the one `Return`;
 //! - `status`: errors and their one conversion to a `google.rpc.Status`.
 #![deny(clippy::print_stdout, clippy::dbg_macro, clippy::unwrap_used)]
@@ -20,6 +21,7 @@
 pub mod bridge;
 pub mod driver;
 pub mod env;
+pub mod forward;
 pub mod host;
 pub mod options;
 pub mod remote;

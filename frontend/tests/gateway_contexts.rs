@@ -323,3 +323,85 @@ async fn inputs_named_dockerfile_and_context_are_the_dockerfile_and_the_context(
         .iter()
         .all(|s| s.definition.as_ref().and_then(local_name).is_none()));
 }
+
+/// The Solves that ran another frontend.
+fn frontend_solves(
+    out: &Outcome,
+) -> Vec<&bollard_buildkit_proto::moby::buildkit::v1::frontend::SolveRequest> {
+    out.solves()
+        .into_iter()
+        .filter(|s| !s.frontend.is_empty())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_syntax_line_naming_another_frontend_is_forwarded_with_every_option() {
+    let df = "# syntax=example.com/other:1 --x\nFROM busybox\n";
+    let opts = [("source", "us:1"), ("build-arg:A", "b"), ("target", "t")];
+    let out = run_frontend(Fixture::with_dockerfile(df), &opts, SESSION).await;
+    ok(&out);
+    let fw = frontend_solves(&out);
+    assert_eq!(fw.len(), 1, "{:#?}", out.solves());
+    assert_eq!(fw[0].frontend, "gateway.v0");
+    let o = &fw[0].frontend_opt;
+    assert_eq!(o["source"], "example.com/other:1");
+    assert_eq!(o["cmdline"], "example.com/other:1 --x");
+    assert_eq!(
+        (o["build-arg:A"].as_str(), o["target"].as_str()),
+        ("b", "t")
+    );
+    // Nothing of ours ran: no image resolved, no definition solved after.
+    assert!(out.resolves().is_empty());
+    let ret = out.the_return();
+    assert!(ret.result.is_some());
+}
+
+#[tokio::test]
+async fn buildkit_syntax_wins_and_cmdline_or_ourselves_stop_the_forward() {
+    let df = "# syntax=example.com/other:1\nFROM busybox\n";
+    let out = run_frontend(
+        Fixture::with_dockerfile(df),
+        &[("build-arg:BUILDKIT_SYNTAX", "example.com/third:2")],
+        SESSION,
+    )
+    .await;
+    ok(&out);
+    assert_eq!(
+        frontend_solves(&out)[0].frontend_opt["source"],
+        "example.com/third:2"
+    );
+    for opts in [
+        vec![("cmdline", "example.com/other:1")],
+        vec![("source", "example.com/other:1")],
+    ] {
+        let out = run_frontend(Fixture::with_dockerfile(df), &opts, SESSION).await;
+        ok(&out);
+        assert!(frontend_solves(&out).is_empty(), "{opts:?}");
+        assert!(
+            !out.resolves().is_empty(),
+            "{opts:?}: we build it ourselves"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failing_forward_names_the_syntax_line() {
+    let mut fixture = Fixture::with_dockerfile("# syntax=example.com/gone:1\nFROM busybox\n");
+    fixture.frontend_solve_error = Some("pull access denied".into());
+    let out = run_frontend(fixture, &[], SESSION).await;
+    let msg = error_message(&out);
+    assert!(
+        msg.contains("Dockerfile:1")
+            && msg.contains("example.com/gone:1")
+            && msg.contains("pull access denied"),
+        "{msg}"
+    );
+    let mut fixture = Fixture::with_dockerfile("FROM busybox\n");
+    fixture.frontend_solve_error = Some("nope".into());
+    let out = run_frontend(fixture, &[("build-arg:BUILDKIT_SYNTAX", "x:1")], SESSION).await;
+    let msg = error_message(&out);
+    assert!(
+        msg.contains("failed with BUILDKIT_SYNTAX = x:1") && msg.contains("nope"),
+        "{msg}"
+    );
+}

@@ -105,8 +105,9 @@ pub struct BuildOptions {
     pub context_local: String,
     /// Cache imports: `cache-imports` when given, else `cache-from`.
     pub cache_imports: Vec<CacheImport>,
-    /// `cmdline` or `source` present: the frontend was started through
-    /// `# syntax=` (or as a gateway image) and must not forward again.
+    /// `cmdline` present: the frontend was started by another frontend's
+    /// forward (`# syntax=`, `BUILDKIT_SYNTAX`) and must not forward again
+    /// (see [`forward_target`]).
     pub launched_as_gateway: bool,
     /// Keys of options that were ignored (unknown, or without effect here
     /// such as `contextsubdir` on a local context), in key order.
@@ -207,7 +208,7 @@ pub fn parse(
         force_local_dockerfile: opts.contains_key("dockerfilekey"),
         context_local: "context".into(),
         cache_imports: Vec::new(),
-        launched_as_gateway: opts.contains_key("cmdline") || opts.contains_key("source"),
+        launched_as_gateway: opts.contains_key("cmdline"),
         ignored: Vec::new(),
     };
     let mut cache_from = Vec::new();
@@ -312,6 +313,57 @@ fn check_subdir(dir: &str) -> Result<String, OptionsError> {
         "/".to_string()
     } else {
         parts.join("/")
+    })
+}
+
+/// A build to hand over to another frontend (upstream `forwardGateway`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Forward {
+    /// The frontend image to run (`source` of the forwarded request).
+    pub source: String,
+    /// The whole value: the image and any arguments (`cmdline`).
+    pub cmdline: String,
+    /// Where the `# syntax=` value is in the Dockerfile; `None` for the
+    /// `BUILDKIT_SYNTAX` build arg.
+    pub span: Option<crate::text::TextRange>,
+}
+
+/// Where upstream's Dockerfile frontend would forward this build: the
+/// `BUILDKIT_SYNTAX` build arg (it wins), else the Dockerfile's
+/// `# syntax=` directive, the first word being the image. Never when
+/// `cmdline` is set (this frontend was started by such a forward: the loop
+/// guard upstream uses), nor when the image is the one this frontend runs
+/// from (`source`: the forward would start this same frontend once more).
+/// An empty `BUILDKIT_SYNTAX` is no request.
+pub fn forward_target(opts: &BTreeMap<String, String>, dockerfile: &[u8]) -> Option<Forward> {
+    if opts.contains_key("cmdline") {
+        return None;
+    }
+    let (cmdline, span) = match opts
+        .get("build-arg:BUILDKIT_SYNTAX")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        Some(v) => (v.to_string(), None),
+        None => {
+            let parsed = crate::syntax::parse_bytes(dockerfile);
+            let d = parsed
+                .dockerfile
+                .directives
+                .into_iter()
+                .find(|d| d.key == "syntax")?;
+            (d.value.trim().to_string(), Some(d.value_span))
+        }
+    };
+    let source = cmdline.split_whitespace().next()?.to_string();
+    if opts.get("source") == Some(&source) {
+        return None;
+    }
+    Some(Forward {
+        source,
+        cmdline,
+        span,
     })
 }
 

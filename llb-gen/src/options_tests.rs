@@ -408,3 +408,38 @@ fn local_session_ids_reach_the_converter() {
     assert_eq!(b.convert.session_for("context").as_deref(), Some("s9"));
     assert_eq!(b.convert.session_for("other").as_deref(), Some("s1"));
 }
+
+#[test]
+fn forwarding_follows_the_build_arg_then_the_syntax_line() {
+    let df = b"# syntax=example.com/other:1 --flag\nFROM scratch\n";
+    let fw = forward_target(&opts(&[("source", "us:1")]), df).unwrap();
+    assert_eq!(fw.source, "example.com/other:1");
+    assert_eq!(fw.cmdline, "example.com/other:1 --flag");
+    let span = fw.span.unwrap();
+    assert_eq!(
+        &df[span.start as usize..span.end as usize],
+        b"example.com/other:1 --flag"
+    );
+    // The build arg wins over the directive.
+    let fw = forward_target(&opts(&[("build-arg:BUILDKIT_SYNTAX", " them:2 x ")]), df).unwrap();
+    assert_eq!(
+        (fw.source.as_str(), fw.cmdline.as_str(), fw.span),
+        ("them:2", "them:2 x", None)
+    );
+    // Never again after a forward, never to ourselves, never without a request.
+    assert_eq!(forward_target(&opts(&[("cmdline", "us:1")]), df), None);
+    assert_eq!(
+        forward_target(&opts(&[("source", "example.com/other:1")]), df),
+        None
+    );
+    assert_eq!(forward_target(&opts(&[]), b"FROM scratch\n"), None);
+    assert_eq!(
+        forward_target(
+            &opts(&[("build-arg:BUILDKIT_SYNTAX", "")]),
+            b"FROM scratch\n"
+        ),
+        None
+    );
+    assert!(parse_ok(&[("cmdline", "x")]).launched_as_gateway);
+    assert!(!parse_ok(&[("source", "x")]).launched_as_gateway);
+}

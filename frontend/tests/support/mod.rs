@@ -57,6 +57,8 @@ pub struct Fixture {
     pub resolve_delay: Duration,
     /// What `Inputs` answers: the frontend inputs of the request.
     pub inputs: BTreeMap<String, pb::Definition>,
+    /// A Solve of another frontend (not a Definition) fails with this.
+    pub frontend_solve_error: Option<String>,
 }
 
 /// Gateway caps of a current BuildKit.
@@ -140,6 +142,7 @@ impl Fixture {
             llb_caps: Some(MODERN_LLB_CAPS.to_vec()),
             resolve_delay: Duration::ZERO,
             inputs: BTreeMap::new(),
+            frontend_solve_error: None,
         };
         f.add_file("dockerfile", "Dockerfile", text);
         f.images.insert(
@@ -256,6 +259,9 @@ impl LlbBridge for FakeBridge {
     ) -> std::result::Result<Response<SolveResponse>, Status> {
         let req = request.into_inner();
         self.record(Call::Solve(req.clone()));
+        if let (false, Some(msg)) = (req.frontend.is_empty(), &self.fixture.frontend_solve_error) {
+            return Err(Status::invalid_argument(msg.clone()));
+        }
         let def = req.definition.clone().unwrap_or_default();
         let mut st = self.state.lock().unwrap();
         let id = format!("ref-{}", st.refs.len() + 1);

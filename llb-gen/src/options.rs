@@ -222,6 +222,7 @@ pub fn parse(
     }
     apply_build_arg_options(&mut out)?;
     apply_main_context(&mut out, opts)?;
+    out.convert.multi_platform = out.is_multi_platform();
     if out.multi_platform == Some(false) && out.platforms.len() > 1 {
         return Err(OptionsError::invalid(
             "multiple platforms requested but the `multi-platform` option (or the \

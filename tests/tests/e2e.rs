@@ -572,6 +572,9 @@ mod e2e_engine {
     /// `docker buildx bake` of `examples/bake` (`e2e_engine/bake.rs`).
     mod bake;
 
+    /// Forwarding to the frontend a `# syntax=` line names (`e2e_engine/forward.rs`).
+    mod forward;
+
     // ---------------------------------------------------------------------------------------------
     // Stages, targets, inheritance, ARGs
     // ---------------------------------------------------------------------------------------------

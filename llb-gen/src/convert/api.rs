@@ -74,6 +74,10 @@ pub struct ConvertOptions {
     pub target_platform: Option<Platform>,
     /// `image-resolve-mode`.
     pub resolve_mode: ResolveMode,
+    /// A multi-platform result was requested (several platforms,
+    /// `multi-platform`, `BUILDKIT_MULTI_PLATFORM`): progress names start
+    /// with the platform (`[linux/arm64 build 2/4] RUN ...`), as upstream.
+    pub multi_platform: bool,
     /// `no-cache`: `Some(empty)` = every stage, `Some(names)` = those stages.
     pub no_cache: Option<BTreeSet<String>>,
     /// `force-network-mode` (`none`, `host`, `sandbox`).
@@ -122,6 +126,7 @@ impl Default for ConvertOptions {
             build_platform: Platform::linux_amd64(),
             target_platform: None,
             resolve_mode: ResolveMode::Default,
+            multi_platform: false,
             no_cache: None,
             force_network_mode: None,
             hostname: None,

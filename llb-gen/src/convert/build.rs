@@ -28,13 +28,23 @@ pub(super) struct Root {
     pub(super) platform: Platform,
 }
 
-/// Progress name of a FROM (always step 1 of the stage).
-pub(super) fn prefix_from(display: &str, total: &mut usize, text: &str) -> String {
+/// Progress name of a FROM (always step 1 of the stage); `platform` is
+/// given in a multi-platform build (a `linux/arm64 ` prefix).
+pub(super) fn prefix_from(
+    display: &str,
+    total: &mut usize,
+    text: &str,
+    platform: Option<&Platform>,
+) -> String {
     if *total == 0 {
         return text.to_string();
     }
     let width = (*total as f64).log10() as usize + 1;
     let mut out = String::from("[");
+    if let Some(p) = platform {
+        out.push_str(&super::platform::progress_prefix(p, |_| None));
+        out.push(' ');
+    }
     if !display.is_empty() {
         out.push_str(display);
         out.push(' ');

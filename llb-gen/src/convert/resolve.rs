@@ -280,6 +280,7 @@ fn image_root(
             &node.display_name,
             &mut cmd_total,
             &format!("FROM {ref_str}"),
+            opts.multi_platform.then_some(&platform),
         );
         // Images referenced only by `--from` have no FROM line: upstream
         // still sets the description, empty.

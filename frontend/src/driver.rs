@@ -127,7 +127,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     }
     let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.take());
     host.set_remote_dockerfile(loaded.remote_ref.take());
-    let conversions = convert_all(&mut host, &fo, &loaded.data).await?;
+    let conversions = convert_all(&host, &fo, &loaded.data).await?;
     if let Some((_, first)) = conversions.first() {
         send_warnings(bridge, first, &loaded, &fo.convert.filename).await;
     }
@@ -230,10 +230,11 @@ fn dockerfile_source(filename: impl Into<String>, data: &[u8]) -> SourceFile {
     SourceFile::new(filename, llb_gen::syntax::source_text(data))
 }
 
-/// Convert once per requested platform (or once, implicit), all with the
-/// same host: what one platform resolved or read is not asked again.
+/// Convert once per requested platform (or once, implicit), the platforms
+/// concurrently (as upstream), all with the same host: what one platform
+/// resolved or read is not asked again.
 async fn convert_all(
-    host: &mut GatewayHost<'_>,
+    host: &GatewayHost<'_>,
     fo: &BuildOptions,
     data: &[u8],
 ) -> Result<Vec<(Option<Platform>, Conversion)>, FrontendError> {
@@ -242,8 +243,7 @@ async fn convert_all(
     } else {
         fo.platforms.iter().cloned().map(Some).collect()
     };
-    let mut out = Vec::new();
-    for platform in requested {
+    let runs = requested.into_iter().map(|platform| async move {
         let opts = fo.convert_options_for(platform.clone());
         let converter = Converter::new(data, opts, Limits::DEFAULT);
         let conv =
@@ -253,9 +253,13 @@ async fn convert_all(
                     file: Box::new(dockerfile_source(fo.convert.filename.clone(), data)),
                     diagnostics,
                 })?;
-        out.push((platform, conv?));
-    }
-    Ok(out)
+        Ok((platform, conv?))
+    });
+    // In platform order; the first failure (by platform order) is the error.
+    futures_util::future::join_all(runs)
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// Drives one conversion: its pure steps run on a blocking thread (they
@@ -264,7 +268,7 @@ async fn convert_all(
 /// failure of the frontend itself (a panic in the converter).
 async fn drive(
     mut converter: Converter,
-    host: &mut GatewayHost<'_>,
+    host: &GatewayHost<'_>,
 ) -> Result<Result<Conversion, FrontendError>, Vec<Diagnostic>> {
     loop {
         let stepped = blocking(move || {

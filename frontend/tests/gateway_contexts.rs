@@ -405,3 +405,27 @@ async fn a_failing_forward_names_the_syntax_line() {
         "{msg}"
     );
 }
+
+/// Platforms convert concurrently: their base images resolve at the same
+/// time, and what they both need (the context's `.dockerignore`) is read
+/// once.
+#[tokio::test]
+async fn platforms_convert_concurrently_and_share_answers() {
+    let mut fixture = Fixture::with_dockerfile("FROM busybox\nCOPY a /a\n");
+    fixture.resolve_delay = std::time::Duration::from_millis(400);
+    let out = run_frontend(fixture, &[("platform", "linux/amd64,linux/arm64")], SESSION).await;
+    ok(&out);
+    let spans = &out.resolve_spans;
+    assert_eq!(spans.len(), 2, "{:#?}", out.resolves());
+    let (a, b) = (spans[0], spans[1]);
+    assert!(
+        a.0 < b.1 && b.0 < a.1,
+        "the two resolutions overlap: {spans:?}"
+    );
+    let ignores = out
+        .read_files()
+        .iter()
+        .filter(|r| r.file_path == ".dockerignore")
+        .count();
+    assert_eq!(ignores, 1);
+}

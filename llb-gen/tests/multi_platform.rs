@@ -41,7 +41,8 @@ fn multi_platform_names_carry_the_platform_and_the_cross_target() {
         ]
     );
     // The build platform's own target: no arrow.
-    assert!(names(CROSS, true, "amd64").contains(&"[linux/amd64 build 2/2] RUN echo amd64 > /arch".to_string()));
+    assert!(names(CROSS, true, "amd64")
+        .contains(&"[linux/amd64 build 2/2] RUN echo amd64 > /arch".to_string()));
 }
 
 #[test]

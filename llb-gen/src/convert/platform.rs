@@ -211,7 +211,10 @@ pub(crate) fn progress_prefix<'a>(
                 target_env("TARGETVARIANT"),
             );
             (os.is_some() || arch.is_some() || variant.is_some()).then(|| Platform {
-                os: os.filter(|v| !v.is_empty()).unwrap_or(&stage.os).to_string(),
+                os: os
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or(&stage.os)
+                    .to_string(),
                 architecture: arch
                     .filter(|v| !v.is_empty())
                     .unwrap_or(&stage.architecture)

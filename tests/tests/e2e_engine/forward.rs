@@ -45,7 +45,12 @@ fn upstream_image(env: &Env) -> Option<String> {
         .clone()
 }
 
-fn buildctl_gateway(env: &Env, ctx: &Ctx, frontend: &str, extra: &[&str]) -> Option<(Output, PathBuf)> {
+fn buildctl_gateway(
+    env: &Env,
+    ctx: &Ctx,
+    frontend: &str,
+    extra: &[&str],
+) -> Option<(Output, PathBuf)> {
     let Some(mut buildctl) = env.buildctl() else {
         skip_or_fail("buildctl is not configured (E2E_BUILDCTL, E2E_BUILDKIT_HOST)");
         return None;
@@ -82,7 +87,10 @@ pub(super) fn syntax_line_naming_another_frontend_is_forwarded(env: &Env) {
     let log = text(&r);
     assert!(r.status.success(), "{log}{}", env.daemon_log_tail());
     assert_eq!(read(&dest, "f"), "forwarded\n");
-    assert!(log.contains(&format!("docker-image://{upstream}")), "the upstream frontend ran:\n{log}");
+    assert!(
+        log.contains(&format!("docker-image://{upstream}")),
+        "the upstream frontend ran:\n{log}"
+    );
 
     // BUILDKIT_SYNTAX does the same for a Dockerfile without a syntax line.
     let plain = Ctx::with_text("forward-arg", &body);

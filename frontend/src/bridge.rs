@@ -286,12 +286,15 @@ impl Bridge {
 
     /// Resolve an image's config. `resolve_mode` is sent only when the
     /// daemon understands it.
+    /// `oci_store`: (session, store id) of a client OCI layout store to
+    /// resolve from instead of a registry (`resolver_type` 1).
     pub async fn resolve_image_config(
         &self,
         reference: &str,
         platform: pb::Platform,
         resolve_mode: &str,
         log_name: Option<&str>,
+        oci_store: Option<(&str, &str)>,
     ) -> Result<ResolveImageConfigResponse, tonic::Status> {
         let mut req = ResolveImageConfigRequest {
             r#ref: reference.to_string(),
@@ -302,6 +305,11 @@ impl Bridge {
             ),
             ..ResolveImageConfigRequest::default()
         };
+        if let Some((session, store)) = oci_store {
+            req.resolver_type = 1;
+            req.session_id = session.to_string();
+            req.store_id = store.to_string();
+        }
         if self.caps.has("resolveimage.resolvemode") {
             req.resolve_mode = resolve_mode.to_string();
         }

@@ -119,6 +119,12 @@ impl<'a> GatewayHost<'a> {
                 pb_platform(&req.platform),
                 self.mode_for(&req),
                 req.log_name.as_deref(),
+                req.oci_store.as_deref().map(|store| {
+                    (
+                        self.fo.convert.session_id.as_deref().unwrap_or_default(),
+                        store,
+                    )
+                }),
             )
             .await
             .map(|resp| ResolvedImage {

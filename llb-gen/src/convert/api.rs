@@ -160,6 +160,10 @@ pub struct ImageRequest {
     /// Progress name of the resolution when it is not upstream's default
     /// `[internal] load metadata for <reference>` (named contexts).
     pub log_name: Option<String>,
+    /// Resolve from the client's OCI layout store with this id (an
+    /// `oci-layout://` named context, in the build's session), not from a
+    /// registry.
+    pub oci_store: Option<String>,
 }
 
 /// What the resolver answers for an image.

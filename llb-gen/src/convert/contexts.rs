@@ -195,14 +195,10 @@ pub(super) fn prepare(
                 platform: platform.clone(),
                 resolve_mode_pull: opts.resolve_mode == ResolveMode::Pull,
                 log_name: Some(format!("[context {key}] load metadata for {raw}")),
+                oci_store: None,
             })
         }
-        ContextSource::OciLayout(_) => {
-            return Err(format!(
-                "named context {key}: oci-layout:// contexts are not supported by this frontend yet"
-            )
-            .into())
-        }
+        ContextSource::OciLayout(value) => Some(super::oci_layout::request(key, value, platform)?),
         ContextSource::Input(name) => {
             super::inputs::check_sent(key, name, opts)?;
             None
@@ -236,7 +232,6 @@ pub(super) fn load(
     opts: &ConvertOptions,
 ) -> Result<Loaded, ContextError> {
     let key = &pending.context.key;
-    let value = &pending.context.value;
     Ok(match &pending.source {
         ContextSource::Scratch => plain(llb::scratch()),
         ContextSource::Image(raw) => load_image(key, raw, answer, platform)?,
@@ -264,9 +259,7 @@ pub(super) fn load(
         )),
         ContextSource::Local(name) => load_local(pending, name, opts),
         ContextSource::Input(name) => super::inputs::load(key, name, opts)?,
-        ContextSource::OciLayout(_) => {
-            return Err(format!("unsupported context source {value} for {key}").into())
-        }
+        ContextSource::OciLayout(v) => super::oci_layout::load(key, v, answer, platform, opts)?,
     })
 }
 

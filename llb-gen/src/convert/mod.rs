@@ -21,6 +21,7 @@
 //! - `git.rs`: Git source URLs of ADD.
 //! - `contexts.rs`: named build contexts (`context:<name>` options).
 //! - `inputs.rs`: `input:<name>` named contexts (frontend inputs).
+//! - `oci_layout.rs`: `oci-layout://` named contexts.
 //! - `main_context.rs`: a Git or HTTP(S) main build context (the `context` option).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 
@@ -39,6 +40,7 @@ mod git;
 pub(crate) mod image;
 mod inputs;
 mod main_context;
+mod oci_layout;
 mod onbuild;
 pub(crate) mod platform;
 pub(crate) mod reference;

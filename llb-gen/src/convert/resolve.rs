@@ -315,6 +315,7 @@ fn image_requests(pending: &[PendingRoot], opts: &ConvertOptions) -> Vec<ImageRe
                 platform: p.clone(),
                 resolve_mode_pull: opts.resolve_mode == ResolveMode::Pull,
                 log_name: None,
+                oci_store: None,
             },
             PendingRoot::Context(_, c, _, _) => match &c.request {
                 Some(req) => req.clone(),

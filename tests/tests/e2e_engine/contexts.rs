@@ -367,3 +367,45 @@ cases_on!(
     Engine::Current,
     [buildctl_git_context_with_contextsubdir]
 );
+
+/// `--build-context base=oci-layout://<dir>@sha256:…`: an image written by `docker buildx build
+/// -o type=oci` stands in for `FROM base`; buildx shares the layout in the session and our
+/// frontend resolves its config from that store. Current engine only (named contexts).
+pub(super) fn oci_layout_context_from_a_buildx_oci_export(env: &Env) {
+    if env.builtin() {
+        skip("(E2E_SYNTAX=builtin): the case is about our frontend");
+        return;
+    }
+    let first = Ctx::new(
+        env,
+        "oci-export",
+        "FROM {{BASE}}\nRUN echo from-layout > /marker\n",
+    );
+    let tar = first.scratch("oci").join("image.tar");
+    env.build(&first, &["-o", &format!("type=oci,dest={}", tar.display())]);
+    let layout = first.scratch("layout");
+    let untar = Command::new("tar")
+        .arg("-xf")
+        .arg(&tar)
+        .arg("-C")
+        .arg(&layout)
+        .output()
+        .expect("run tar");
+    assert!(untar.status.success(), "{}", text(&untar));
+    let index: Value = serde_json::from_str(&read(&layout, "index.json")).unwrap();
+    let digest = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let ctx = Ctx::new(env, "oci-context", "FROM base\nRUN cat /marker > /seen\n");
+    let value = format!("base=oci-layout://{}@{digest}", layout.display());
+    let out = env.build_local(&ctx, &["--build-context", &value]);
+    assert_eq!(read(&out, "seen"), "from-layout\n");
+}
+
+cases_on!(
+    current_named,
+    Engine::Current,
+    [oci_layout_context_from_a_buildx_oci_export]
+);

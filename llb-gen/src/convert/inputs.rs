@@ -117,7 +117,7 @@ mod tests {
         let l = load("base", "base", &opts_with("base", Some(&md))).unwrap();
         let image = l.image.unwrap();
         assert_eq!(image.architecture, "arm64");
-        assert_eq!(l.state.get_env("A").as_deref(), Some("1"));
+        assert_eq!(l.state.get_env("A"), Some("1"));
         assert_eq!(l.config.unwrap(), config.as_bytes());
     }
 

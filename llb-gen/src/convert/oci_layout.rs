@@ -137,8 +137,10 @@ mod tests {
     #[test]
     fn the_source_is_pinned_and_carries_the_config() {
         let config = br#"{"architecture":"amd64","os":"linux","config":{"Env":["X=1"]}}"#;
-        let mut opts = ConvertOptions::default();
-        opts.session_id = Some("sess".into());
+        let opts = ConvertOptions {
+            session_id: Some("sess".into()),
+            ..ConvertOptions::default()
+        };
         let answer = Some(Ok(ResolvedImage {
             reference: String::new(),
             digest: D.into(),

@@ -1576,8 +1576,25 @@ RUN echo parent > /parent.txt
             return;
         };
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let dir = repo.join("examples/hello");
-        let dest = Ctx::with_text("buildctl-gateway", "").scratch("out");
+        // The example's `# syntax=` line names the image as `scripts/demo` pushes it; a
+        // frontend run directly forwards to the image that line names (as upstream's does),
+        // so the copy names the image under test (the same image: no forward).
+        let ctx = Ctx::with_text("buildctl-gateway", "");
+        copy_dir(&repo.join("examples/hello"), &ctx.dir);
+        let df = fs::read_to_string(ctx.dir.join("Dockerfile")).unwrap();
+        let df: String = df
+            .lines()
+            .map(|l| {
+                if l.starts_with("# syntax=") {
+                    format!("# syntax={frontend}\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        ctx.write("Dockerfile", &df);
+        let dir = ctx.dir.clone();
+        let dest = ctx.scratch("out");
         let o = format!("type=local,dest={}", dest.display());
         let base_arg = format!("build-arg:BASE={}", env.base);
         let source = format!("source={frontend}");

@@ -575,6 +575,9 @@ mod e2e_engine {
     /// Forwarding to the frontend a `# syntax=` line names (`e2e_engine/forward.rs`).
     mod forward;
 
+    /// Multi-platform results (`e2e_engine/platforms.rs`).
+    mod platforms;
+
     // ---------------------------------------------------------------------------------------------
     // Stages, targets, inheritance, ARGs
     // ---------------------------------------------------------------------------------------------

@@ -118,16 +118,14 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
         Some(def) => Some(crate::remote::solve_input(bridge, def).await?),
         None => crate::remote::solve_dockerfile_source(bridge, &fo).await?,
     };
-    let mut loaded = match remote {
+    let loaded = match remote {
         Some((solved, source)) => read_solved_dockerfile(bridge, &fo, solved, source).await?,
         None => read_dockerfile(bridge, &fo).await?,
     };
     if let Some(fw) = llb_gen::options::forward_target(&env.opts, &loaded.data) {
         return crate::forward::forward(bridge, env, &fo, fw, &loaded.data).await;
     }
-    let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.take());
-    host.set_remote_dockerfile(loaded.remote_ref.take());
-    let conversions = convert_all(&host, &fo, &loaded.data).await?;
+    let conversions = convert_all(bridge, &fo, &loaded).await?;
     if let Some((_, first)) = conversions.first() {
         send_warnings(bridge, first, &loaded, &fo.convert.filename).await;
     }
@@ -231,23 +229,28 @@ fn dockerfile_source(filename: impl Into<String>, data: &[u8]) -> SourceFile {
 }
 
 /// Convert once per requested platform (or once, implicit), the platforms
-/// concurrently (as upstream), all with the same host: what one platform
-/// resolved or read is not asked again.
+/// concurrently as upstream does, each with its own host (a host answers
+/// one conversion's rounds; what two platforms both read, such as the
+/// context's `.dockerignore`, is read by each, and BuildKit shares the
+/// identical solves).
 async fn convert_all(
-    host: &GatewayHost<'_>,
+    bridge: &Bridge,
     fo: &BuildOptions,
-    data: &[u8],
+    loaded: &Loaded,
 ) -> Result<Vec<(Option<Platform>, Conversion)>, FrontendError> {
     let requested: Vec<Option<Platform>> = if fo.platforms.is_empty() {
         vec![None]
     } else {
         fo.platforms.iter().cloned().map(Some).collect()
     };
+    let data = loaded.data.as_slice();
     let runs = requested.into_iter().map(|platform| async move {
+        let mut host = GatewayHost::new(bridge, fo, loaded.dockerignore.clone());
+        host.set_remote_dockerfile(loaded.remote_ref.clone());
         let opts = fo.convert_options_for(platform.clone());
         let converter = Converter::new(data, opts, Limits::DEFAULT);
         let conv =
-            drive(converter, host)
+            drive(converter, &mut host)
                 .await
                 .map_err(|diagnostics| FrontendError::Dockerfile {
                     file: Box::new(dockerfile_source(fo.convert.filename.clone(), data)),
@@ -268,7 +271,7 @@ async fn convert_all(
 /// failure of the frontend itself (a panic in the converter).
 async fn drive(
     mut converter: Converter,
-    host: &GatewayHost<'_>,
+    host: &mut GatewayHost<'_>,
 ) -> Result<Result<Conversion, FrontendError>, Vec<Diagnostic>> {
     loop {
         let stepped = blocking(move || {

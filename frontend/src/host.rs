@@ -2,14 +2,11 @@
 //! [`Converter`](llb_gen::convert::Converter)'s requests over the gateway,
 //! all requests of a round concurrently: image configs with
 //! `ResolveImageConfig`, files by solving the local they live in (only that
-//! path) and `ReadFile`. Answers are kept for the whole build: the
-//! platforms of a multi-platform build convert concurrently with the same
-//! host, and a request two of them make is sent once.
+//! path) and `ReadFile`. Answers are kept for the whole conversion of one
+//! platform (the platforms of a multi-platform build convert concurrently,
+//! each with its own host).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-
-use tokio::sync::OnceCell;
 
 use futures_util::future::join_all;
 use llb_gen::convert::{
@@ -21,16 +18,16 @@ use crate::bridge::{pb_platform, Bridge};
 use crate::options::BuildOptions;
 use crate::sources::LocalSource;
 
-/// The answer cell of `key`, made on first use. The lock is held only
-/// here, never across an RPC.
-fn cell_for<K: Ord + Clone, V>(
-    cells: &Mutex<BTreeMap<K, Arc<OnceCell<V>>>>,
-    key: &K,
-) -> Arc<OnceCell<V>> {
-    let mut map = cells
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    map.entry(key.clone()).or_default().clone()
+/// The requests in `wanted` not answered yet, each once.
+fn missing<K: Ord + Clone, V>(wanted: &[K], known: &BTreeMap<K, V>) -> Vec<K> {
+    let mut out: Vec<K> = wanted
+        .iter()
+        .filter(|k| !known.contains_key(k))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 pub struct GatewayHost<'a> {
@@ -38,16 +35,14 @@ pub struct GatewayHost<'a> {
     fo: &'a BuildOptions,
     /// `<Dockerfile>.dockerignore`, read together with the Dockerfile.
     dockerfile_ignore: Option<Vec<u8>>,
-    /// One cell per request: concurrent conversions (one per platform)
-    /// asking the same thing share one RPC.
-    images: Mutex<BTreeMap<ImageRequest, Arc<OnceCell<ImageAnswer>>>>,
-    files: Mutex<BTreeMap<FileRequest, Arc<OnceCell<FileAnswer>>>>,
+    images: BTreeMap<ImageRequest, ImageAnswer>,
+    files: BTreeMap<FileRequest, FileAnswer>,
     /// The solved remote source the Dockerfile came from (a Git or HTTP(S)
     /// main context), where the Dockerfile's directory is.
     remote_dockerfile: Option<String>,
     /// The solved remote build context, solved the first time a file of
     /// it is asked for.
-    remote_context: OnceCell<Result<String, String>>,
+    remote_context: tokio::sync::OnceCell<Result<String, String>>,
 }
 
 impl<'a> GatewayHost<'a> {
@@ -60,10 +55,10 @@ impl<'a> GatewayHost<'a> {
             bridge,
             fo,
             dockerfile_ignore,
-            images: Mutex::new(BTreeMap::new()),
-            files: Mutex::new(BTreeMap::new()),
+            images: BTreeMap::new(),
+            files: BTreeMap::new(),
             remote_dockerfile: None,
-            remote_context: OnceCell::new(),
+            remote_context: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -73,31 +68,38 @@ impl<'a> GatewayHost<'a> {
         self.remote_dockerfile = reference;
     }
 
-    /// Answers one round: every request concurrently, each asked of the
-    /// daemon once for the whole build (all platforms).
-    pub async fn answer(&self, req: &Requests) -> Answers {
+    /// Answers one round: what is not known yet is fetched concurrently.
+    pub async fn answer(&mut self, req: &Requests) -> Answers {
+        let images = missing(&req.images, &self.images);
+        let files = missing(&req.files, &self.files);
         tracing::debug!(
-            images = req.images.len(),
-            files = req.files.len(),
+            images = images.len(),
+            files = files.len(),
             "answering the converter"
         );
-        let (images, files) = tokio::join!(
-            join_all(req.images.iter().map(|r| self.image(r))),
-            join_all(req.files.iter().map(|f| self.file(f))),
+        let (image_answers, file_answers) = tokio::join!(
+            join_all(images.into_iter().map(|r| self.resolve_one(r))),
+            join_all(files.into_iter().map(|f| self.read_one(f))),
         );
-        Answers { images, files }
-    }
-
-    async fn image(&self, r: &ImageRequest) -> ImageAnswer {
-        let cell = cell_for(&self.images, r);
-        cell.get_or_init(|| self.resolve_one(r.clone()))
-            .await
-            .clone()
-    }
-
-    async fn file(&self, f: &FileRequest) -> FileAnswer {
-        let cell = cell_for(&self.files, f);
-        cell.get_or_init(|| self.read_one(f.clone())).await.clone()
+        self.images.extend(image_answers);
+        self.files.extend(file_answers);
+        Answers {
+            images: req
+                .images
+                .iter()
+                .map(|r| {
+                    self.images
+                        .get(r)
+                        .cloned()
+                        .unwrap_or_else(|| Err(format!("{}: not resolved", r.reference)))
+                })
+                .collect(),
+            files: req
+                .files
+                .iter()
+                .map(|f| self.files.get(f).cloned().unwrap_or(Ok(None)))
+                .collect(),
+        }
     }
 
     fn mode_for(&self, req: &ImageRequest) -> &'static str {
@@ -111,7 +113,7 @@ impl<'a> GatewayHost<'a> {
         }
     }
 
-    async fn resolve_one(&self, req: ImageRequest) -> ImageAnswer {
+    async fn resolve_one(&self, req: ImageRequest) -> (ImageRequest, ImageAnswer) {
         let answer = self
             .bridge
             .resolve_image_config(
@@ -137,29 +139,31 @@ impl<'a> GatewayHost<'a> {
                 config: resp.config,
             })
             .map_err(|status| format!("{}: {}", req.reference, status.message()));
-        answer
+        (req, answer)
     }
 
     /// One file: solve its local with only that path, then read it. A file
     /// that cannot be read is taken as missing (as upstream treats a
     /// missing `.dockerignore`); a local that cannot be loaded is an error.
-    async fn read_one(&self, f: FileRequest) -> FileAnswer {
+    async fn read_one(&self, f: FileRequest) -> (FileRequest, FileAnswer) {
         let ignore_name = format!("{}.dockerignore", self.fo.convert.filename);
         let remote_context = !self.fo.convert.main_context.is_local();
         let (local, shared_key, name) = match &f.source {
             FileSource::Dockerfile if f.path == ignore_name => {
-                return Ok(self.dockerfile_ignore.clone());
+                return (f.clone(), Ok(self.dockerfile_ignore.clone()));
             }
             FileSource::Dockerfile if self.remote_dockerfile.is_some() => {
                 let reference = self.remote_dockerfile.clone().unwrap_or_default();
-                return Ok(self.bridge.read_file(&reference, &f.path).await.ok());
+                let answer = self.bridge.read_file(&reference, &f.path).await.ok();
+                return (f, Ok(answer));
             }
             // Upstream applies no `.dockerignore` to a remote context.
             FileSource::Context if remote_context && f.path == ".dockerignore" => {
-                return Ok(None);
+                return (f, Ok(None));
             }
             FileSource::Context if remote_context => {
-                return self.read_remote_context(&f.path).await;
+                let answer = self.read_remote_context(&f.path).await;
+                return (f, answer);
             }
             FileSource::Dockerfile => (
                 self.fo.dockerfile_local.clone(),
@@ -176,7 +180,7 @@ impl<'a> GatewayHost<'a> {
                 format!("context:{local}-{}", f.path),
                 format!("[context {local}] load {}", f.path),
             ),
-            _ => return Err("unsupported file source".into()),
+            _ => return (f, Err("unsupported file source".into())),
         };
         let source = LocalSource {
             name: &local,
@@ -191,14 +195,15 @@ impl<'a> GatewayHost<'a> {
             Ok(source) => self.bridge.solve(source.definition, &[]).await,
             Err(e) => Err(e),
         };
-        match solved {
+        let answer = match solved {
             Ok(solved) => Ok(self.bridge.read_file(&solved.id, &f.path).await.ok()),
             Err(e) => Err(format!(
                 "cannot load {} from the local {local:?}: {}",
                 f.path,
                 e.message()
             )),
-        }
+        };
+        (f, answer)
     }
 
     /// A file of the remote build context (solved once).

@@ -407,10 +407,9 @@ async fn a_failing_forward_names_the_syntax_line() {
 }
 
 /// Platforms convert concurrently: their base images resolve at the same
-/// time, and what they both need (the context's `.dockerignore`) is read
-/// once.
+/// time (in sequence, the second would start after the first ended).
 #[tokio::test]
-async fn platforms_convert_concurrently_and_share_answers() {
+async fn platforms_convert_concurrently() {
     let mut fixture = Fixture::with_dockerfile("FROM busybox\nCOPY a /a\n");
     fixture.resolve_delay = std::time::Duration::from_millis(400);
     let out = run_frontend(fixture, &[("platform", "linux/amd64,linux/arm64")], SESSION).await;
@@ -422,10 +421,4 @@ async fn platforms_convert_concurrently_and_share_answers() {
         a.0 < b.1 && b.0 < a.1,
         "the two resolutions overlap: {spans:?}"
     );
-    let ignores = out
-        .read_files()
-        .iter()
-        .filter(|r| r.file_path == ".dockerignore")
-        .count();
-    assert_eq!(ignores, 1);
 }

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
-    result, CacheOptionsEntry, FileRange, PingRequest, ReadDirRequest, ReadFileRequest,
-    ResolveImageConfigRequest, ResolveImageConfigResponse, ReturnRequest, SolveRequest,
-    WarnRequest,
+    self as frontend_pb, result, CacheOptionsEntry, FileRange, PingRequest, ReadDirRequest,
+    ReadFileRequest, ResolveImageConfigRequest, ResolveImageConfigResponse, ReturnRequest,
+    SolveRequest, WarnRequest,
 };
 use llb_gen::pb;
 use tonic::transport::Channel;
@@ -146,6 +146,56 @@ impl Bridge {
         } else {
             Err(FrontendError::missing_cap(cap, &self.product))
         }
+    }
+
+    /// The frontend inputs of the request (`Inputs`, cap `frontend.inputs`):
+    /// input name -> Definition.
+    pub async fn inputs(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, pb::Definition>, tonic::Status> {
+        if !self.caps.has("frontend.inputs") {
+            return Ok(Default::default());
+        }
+        let started = Instant::now();
+        let resp = self
+            .client
+            .clone()
+            .inputs(bollard_buildkit_proto::moby::buildkit::v1::frontend::InputsRequest {})
+            .await;
+        tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "inputs");
+        Ok(resp?.into_inner().definitions.into_iter().collect())
+    }
+
+    /// Run another frontend (`frontend`, e.g. `gateway.v0`) with these
+    /// options and inputs; its whole result (refs and metadata).
+    pub async fn solve_frontend(
+        &self,
+        frontend: &str,
+        opts: std::collections::BTreeMap<String, String>,
+        inputs: std::collections::BTreeMap<String, pb::Definition>,
+    ) -> Result<frontend_pb::Result, tonic::Status> {
+        let req = SolveRequest {
+            frontend: frontend.to_string(),
+            frontend_opt: opts.into_iter().collect(),
+            frontend_inputs: inputs.into_iter().collect(),
+            allow_result_return: true,
+            allow_result_array_ref: self.caps.has("proto.refarray"),
+            ..SolveRequest::default()
+        };
+        let started = Instant::now();
+        let resp = self.client.clone().solve(req).await;
+        tracing::debug!(
+            ok = resp.is_ok(),
+            ms = ms_since(started),
+            frontend,
+            "solve frontend"
+        );
+        let resp = resp?.into_inner();
+        // Old daemons answer with the bare ref id only.
+        Ok(resp.result.unwrap_or_else(|| frontend_pb::Result {
+            result: Some(result::Result::RefDeprecated(resp.r#ref)),
+            ..frontend_pb::Result::default()
+        }))
     }
 
     /// Solve a definition (lazily) into one ref. Refuses definitions whose
@@ -293,12 +343,15 @@ impl Bridge {
 
     /// Resolve an image's config. `resolve_mode` is sent only when the
     /// daemon understands it.
+    /// `oci_store`: (session, store id) of a client OCI layout store to
+    /// resolve from instead of a registry (`resolver_type` 1).
     pub async fn resolve_image_config(
         &self,
         reference: &str,
         platform: pb::Platform,
         resolve_mode: &str,
         log_name: Option<&str>,
+        oci_store: Option<(&str, &str)>,
     ) -> Result<ResolveImageConfigResponse, tonic::Status> {
         let mut req = ResolveImageConfigRequest {
             r#ref: reference.to_string(),
@@ -309,6 +362,11 @@ impl Bridge {
             ),
             ..ResolveImageConfigRequest::default()
         };
+        if let Some((session, store)) = oci_store {
+            req.resolver_type = 1;
+            req.session_id = session.to_string();
+            req.store_id = store.to_string();
+        }
         if self.caps.has("resolveimage.resolvemode") {
             req.resolve_mode = resolve_mode.to_string();
         }

@@ -109,19 +109,32 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     let build_platform = env.build_platform.clone().unwrap_or_else(host_platform);
     let mut fo = options::parse(&env.opts, build_platform, &env.session_id)?;
     if fo.launched_as_gateway {
-        tracing::debug!("started as a gateway frontend: `# syntax=` is never forwarded again");
+        tracing::debug!("started by a forward (`cmdline`): `# syntax=` is never forwarded again");
     }
     fo.convert.llb_caps = llb_gen::llb::CapSet::Only(bridge.caps.llb.clone());
-    let mut loaded = read_dockerfile(bridge, &fo).await?;
-    let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.take());
+    crate::remote::sniff_http(bridge, &mut fo).await?;
+    let input_dockerfile = crate::remote::take_inputs(bridge, &mut fo).await?;
+    let remote = match input_dockerfile {
+        Some(def) => Some(crate::remote::solve_input(bridge, def).await?),
+        None => crate::remote::solve_dockerfile_source(bridge, &fo).await?,
+    };
+    let loaded = match remote {
+        Some((solved, source)) => read_solved_dockerfile(bridge, &fo, solved, source).await?,
+        None => read_dockerfile(bridge, &fo).await?,
+    };
+    if let Some(fw) = llb_gen::options::forward_target(&env.opts, &loaded.data) {
+        return crate::forward::forward(bridge, env, &fo, fw, &loaded.data).await;
+    }
     if let Some(name) = fo.request.clone() {
+        let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.clone());
+        host.set_remote_dockerfile(loaded.remote_ref.clone());
         let file = crate::subrequests::Dockerfile {
             data: &loaded.data,
             source: &loaded.source,
         };
         return crate::subrequests::answer(&mut host, &fo, &name, file).await;
     }
-    let conversions = convert_all(&mut host, &fo, &loaded.data).await?;
+    let conversions = convert_all(bridge, &fo, &loaded).await?;
     if let Some((_, first, sources)) = conversions.first() {
         send_warnings(bridge, first, sources, &loaded).await;
     }
@@ -150,22 +163,20 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
     make_result(bridge, &fo, built)
 }
 
-/// The Dockerfile's bytes and what came with it from the `dockerfile` local.
+/// The Dockerfile's bytes and what came with it from the `dockerfile` local
+/// (or the remote context).
 struct Loaded {
     data: Vec<u8>,
     dockerignore: Option<Vec<u8>>,
     source: LocalDefinition,
+    /// The solved remote source the Dockerfile was read from.
+    remote_ref: Option<String>,
 }
 
 async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, FrontendError> {
     let filename = fo.convert.filename.clone();
     let ignore_name = format!("{filename}.dockerignore");
-    // `dockerfile` is accepted for `Dockerfile` (moby/moby#10858).
-    let lower = match filename.rsplit_once('/') {
-        Some((dir, "Dockerfile")) => Some(format!("{dir}/dockerfile")),
-        None if filename == "Dockerfile" => Some("dockerfile".to_string()),
-        _ => None,
-    };
+    let lower = lower_case_name(&filename);
     let mut follow_paths = vec![filename.clone(), ignore_name.clone()];
     follow_paths.extend(lower.clone());
     let source = LocalSource {
@@ -181,6 +192,22 @@ async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, F
         .solve(source.definition.clone(), &[])
         .await
         .map_err(|e| e.context("failed to resolve dockerfile"))?;
+    let mut loaded = read_solved_dockerfile(bridge, fo, solved, source).await?;
+    loaded.remote_ref = None;
+    Ok(loaded)
+}
+
+/// Read the Dockerfile (with the lower-case `dockerfile` fallback) and
+/// `<Dockerfile>.dockerignore` from a solved source.
+async fn read_solved_dockerfile(
+    bridge: &Bridge,
+    fo: &BuildOptions,
+    solved: SolvedRef,
+    source: LocalDefinition,
+) -> Result<Loaded, FrontendError> {
+    let filename = fo.convert.filename.clone();
+    let ignore_name = format!("{filename}.dockerignore");
+    let lower = lower_case_name(&filename);
     // One byte past the limit is enough for the parser to report a
     // too-large file with a location, and keeps the reply under the gRPC
     // message limit.
@@ -200,34 +227,54 @@ async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, F
         data,
         dockerignore,
         source,
+        remote_ref: Some(solved.id),
     })
 }
 
-/// Convert once per requested platform (or once, implicit), all with the
-/// same host: what one platform resolved or read is not asked again.
+/// `dockerfile` is accepted for `Dockerfile` (moby/moby#10858).
+fn lower_case_name(filename: &str) -> Option<String> {
+    match filename.rsplit_once('/') {
+        Some((dir, "Dockerfile")) => Some(format!("{dir}/dockerfile")),
+        None if filename == "Dockerfile" => Some("dockerfile".to_string()),
+        _ => None,
+    }
+}
+
+/// Convert once per requested platform (or once, implicit), the platforms
+/// concurrently as upstream does, each with its own host (a host answers
+/// one conversion's rounds; what two platforms both read, such as the
+/// context's `.dockerignore`, is read by each, and BuildKit shares the
+/// identical solves).
 async fn convert_all(
-    host: &mut GatewayHost<'_>,
+    bridge: &Bridge,
     fo: &BuildOptions,
-    data: &[u8],
+    loaded: &Loaded,
 ) -> Result<Vec<(Option<Platform>, Conversion, SourceSet)>, FrontendError> {
     let requested: Vec<Option<Platform>> = if fo.platforms.is_empty() {
         vec![None]
     } else {
         fo.platforms.iter().cloned().map(Some).collect()
     };
-    let mut out = Vec::new();
-    for platform in requested {
+    let data = loaded.data.as_slice();
+    let runs = requested.into_iter().map(|platform| async move {
+        let mut host = GatewayHost::new(bridge, fo, loaded.dockerignore.clone());
+        host.set_remote_dockerfile(loaded.remote_ref.clone());
         let opts = fo.convert_options_for(platform.clone());
         let converter = Converter::new(data, opts, Limits::DEFAULT);
-        let (conv, sources) = drive(converter, host)
-            .await
-            .map_err(|(diagnostics, sources)| FrontendError::Dockerfile {
-                sources: Box::new(sources),
-                diagnostics,
-            })?;
-        out.push((platform, conv?, sources));
-    }
-    Ok(out)
+        let (conv, sources) =
+            drive(converter, &mut host)
+                .await
+                .map_err(|(diagnostics, sources)| FrontendError::Dockerfile {
+                    sources: Box::new(sources),
+                    diagnostics,
+                })?;
+        Ok((platform, conv?, sources))
+    });
+    // In platform order; the first failure (by platform order) is the error.
+    futures_util::future::join_all(runs)
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// Drives one conversion: its pure steps run on a blocking thread (they

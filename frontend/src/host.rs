@@ -2,8 +2,9 @@
 //! [`Converter`](llb_gen::convert::Converter)'s requests over the gateway,
 //! all requests of a round concurrently: image configs with
 //! `ResolveImageConfig`, files by solving the local they live in (only that
-//! path) and `ReadFile`. Answers are kept for the whole build (every
-//! platform converts with the same host).
+//! path) and `ReadFile`. Answers are kept for the whole conversion of one
+//! platform (the platforms of a multi-platform build convert concurrently,
+//! each with its own host).
 
 use std::collections::BTreeMap;
 
@@ -37,6 +38,12 @@ pub struct GatewayHost<'a> {
     images: BTreeMap<ImageRequest, ImageAnswer>,
     files: BTreeMap<FileRequest, FileAnswer>,
     dirs: BTreeMap<DirRequest, DirAnswer>,
+    /// The solved remote source the Dockerfile came from (a Git or HTTP(S)
+    /// main context), where the Dockerfile's directory is.
+    remote_dockerfile: Option<String>,
+    /// The solved remote build context, solved the first time a file of
+    /// it is asked for.
+    remote_context: tokio::sync::OnceCell<Result<String, String>>,
 }
 
 impl<'a> GatewayHost<'a> {
@@ -52,7 +59,15 @@ impl<'a> GatewayHost<'a> {
             images: BTreeMap::new(),
             files: BTreeMap::new(),
             dirs: BTreeMap::new(),
+            remote_dockerfile: None,
+            remote_context: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The Dockerfile was read from this solved remote source: the
+    /// converter's `Dockerfile` files are read there too.
+    pub fn set_remote_dockerfile(&mut self, reference: Option<String>) {
+        self.remote_dockerfile = reference;
     }
 
     /// Answers one round: what is not known yet is fetched concurrently.
@@ -127,6 +142,12 @@ impl<'a> GatewayHost<'a> {
                 pb_platform(&req.platform),
                 self.mode_for(&req),
                 req.log_name.as_deref(),
+                req.oci_store.as_deref().map(|store| {
+                    (
+                        self.fo.convert.session_id.as_deref().unwrap_or_default(),
+                        store,
+                    )
+                }),
             )
             .await
             .map(|resp| ResolvedImage {
@@ -209,8 +230,21 @@ impl<'a> GatewayHost<'a> {
         let Some(source) = wanted.first().map(|f| f.source.clone()) else {
             return out;
         };
-        let paths = wanted.iter().map(|f| f.path.clone()).collect();
-        match self.solve_paths(&source, paths).await {
+        // Upstream applies no `.dockerignore` to a remote context.
+        let remote_context =
+            source == FileSource::Context && !self.fo.convert.main_context.is_local();
+        let (wanted, ignored): (Vec<_>, Vec<_>) = wanted
+            .into_iter()
+            .partition(|f| !(remote_context && f.path == ".dockerignore"));
+        out.extend(ignored.into_iter().map(|f| (f, Ok(None))));
+        let solved = match self.remote_ref(&source).await {
+            Some(solved) => solved,
+            None => {
+                let paths = wanted.iter().map(|f| f.path.clone()).collect();
+                self.solve_paths(&source, paths).await
+            }
+        };
+        match solved {
             Ok(id) => {
                 let reads = wanted.iter().map(|f| self.bridge.read_file(&id, &f.path));
                 let read = join_all(reads).await;
@@ -229,7 +263,11 @@ impl<'a> GatewayHost<'a> {
         } else {
             format!("{}/{}", d.dir, d.pattern)
         };
-        let answer = match self.solve_paths(&d.source, vec![pattern]).await {
+        let solved = match self.remote_ref(&d.source).await {
+            Some(solved) => solved,
+            None => self.solve_paths(&d.source, vec![pattern]).await,
+        };
+        let answer = match solved {
             Ok(id) => match self.bridge.read_dir(&id, &d.dir, &d.pattern).await {
                 Ok(names) => Ok(names),
                 // A directory that does not exist has no names.
@@ -239,5 +277,27 @@ impl<'a> GatewayHost<'a> {
             Err(e) => Err(e),
         };
         (d, answer)
+    }
+
+    /// The solved ref a source's files are read from when it is remote:
+    /// the Dockerfile's Git or HTTP(S) source, or the remote build context
+    /// (solved the first time); `None` for a local source.
+    async fn remote_ref(&self, source: &FileSource) -> Option<Result<String, String>> {
+        match source {
+            FileSource::Dockerfile => self.remote_dockerfile.clone().map(Ok),
+            FileSource::Context if !self.fo.convert.main_context.is_local() => {
+                let solved = self
+                    .remote_context
+                    .get_or_init(|| async {
+                        crate::remote::solve_context(self.bridge, self.fo)
+                            .await
+                            .map(|r| r.id)
+                            .map_err(|e| e.message())
+                    })
+                    .await;
+                Some(solved.clone())
+            }
+            _ => None,
+        }
     }
 }

@@ -12,6 +12,8 @@
 //! - `options`: frontend options to typed settings;
 //! - `bridge`: the `LLBBridge` calls, with BuildKit's capability rules;
 //! - `sources`, `host`: local sources; the converter's host (base image configs, files);
+//! - `remote`: a Git or HTTP(S) main build context (the `context` option), frontend inputs;
+//! - `forward`: handing the build to the frontend `# syntax=` / `BUILDKIT_SYNTAX` names;
 //! - `driver`: the build, from `Ping` to the one `Return`;
 //! - `subrequests`: `requestid=` answers (describe, targets, lint) instead of a build;
 //! - `status`: errors and their one conversion to a `google.rpc.Status`.
@@ -20,8 +22,10 @@
 pub mod bridge;
 pub mod driver;
 pub mod env;
+pub mod forward;
 pub mod host;
 pub mod options;
+pub mod remote;
 pub mod sources;
 pub mod status;
 pub mod subrequests;

@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::convert::{ConvertOptions, Platform, ResolveMode};
+use crate::convert::{ConvertOptions, MainContext, Platform, ResolveMode};
 
 pub use crate::convert::platform::{
     format as format_platform, normalize as normalize_platform, parse_platform,
@@ -54,11 +54,13 @@ pub fn host_platform() -> Platform {
 }
 
 /// The gateway frontend capabilities (`frontend.caps` option) the converter
-/// implements: named contexts and subrequests (those of
-/// [`crate::requests::IMPLEMENTED`]). Inputs-only builds and Git query
-/// strings are not implemented.
+/// implements: frontend inputs (`input:<name>` contexts), named contexts,
+/// Git URL query strings (`?ref=`, `?keep-git-dir=`, ...) and subrequests
+/// (those of [`crate::requests::IMPLEMENTED`]).
 pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &[
+    "moby.buildkit.frontend.inputs",
     "moby.buildkit.frontend.contexts",
+    "moby.buildkit.frontend.gitquerystring",
     "moby.buildkit.frontend.subrequests",
 ];
 
@@ -97,6 +99,9 @@ pub struct BuildOptions {
     pub multi_platform: Option<bool>,
     /// Local holding the Dockerfile (`dockerfilekey`, default `dockerfile`).
     pub dockerfile_local: String,
+    /// `dockerfilekey` was given: the Dockerfile comes from that local even
+    /// when the main context is remote.
+    pub force_local_dockerfile: bool,
     /// Local holding the build context (default `context`).
     pub context_local: String,
     /// Cache imports: `cache-imports` when given, else `cache-from`.
@@ -106,8 +111,9 @@ pub struct BuildOptions {
     /// `requestid`: a subrequest of [`crate::requests::IMPLEMENTED`]
     /// instead of a build (another name is refused: `unsupported request`).
     pub request: Option<String>,
-    /// `cmdline` or `source` present: the frontend was started through
-    /// `# syntax=` (or as a gateway image) and must not forward again.
+    /// `cmdline` present: the frontend was started by another frontend's
+    /// forward (`# syntax=`, `BUILDKIT_SYNTAX`) and must not forward again
+    /// (see [`forward_target`]).
     pub launched_as_gateway: bool,
     /// Keys of options that were ignored (unknown, or without effect here
     /// such as `contextsubdir` on a local context), in key order.
@@ -118,7 +124,8 @@ impl BuildOptions {
     /// The session id for a local source: its `local-sessionid:` option,
     /// else the build's session, else empty.
     pub fn session_for<'a>(&'a self, local: &str) -> &'a str {
-        self.local_session_ids
+        self.convert
+            .local_session_ids
             .get(local)
             .map(String::as_str)
             .or(self.convert.session_id.as_deref())
@@ -204,11 +211,12 @@ pub fn parse(
         platforms: Vec::new(),
         multi_platform: None,
         dockerfile_local: "dockerfile".into(),
+        force_local_dockerfile: opts.contains_key("dockerfilekey"),
         context_local: "context".into(),
         cache_imports: Vec::new(),
         local_session_ids: BTreeMap::new(),
         request: None,
-        launched_as_gateway: opts.contains_key("cmdline") || opts.contains_key("source"),
+        launched_as_gateway: opts.contains_key("cmdline"),
         ignored: Vec::new(),
     };
     let mut cache_from = Vec::new();
@@ -220,12 +228,152 @@ pub fn parse(
     if out.cache_imports.is_empty() {
         out.cache_imports = cache_from;
     }
+    apply_build_arg_options(&mut out)?;
+    apply_main_context(&mut out, opts)?;
+    out.convert.multi_platform = out.is_multi_platform();
     if out.multi_platform == Some(false) && out.platforms.len() > 1 {
         return Err(OptionsError::invalid(
-            "multiple platforms requested but the `multi-platform` option is false",
+            "multiple platforms requested but the `multi-platform` option (or the \
+             BUILDKIT_MULTI_PLATFORM build arg) is false",
         ));
     }
     Ok(out)
+}
+
+/// The build args that stand for options (upstream `dockerui` reads them
+/// the same way): `BUILDKIT_MULTI_PLATFORM` wins over `multi-platform`,
+/// a non-empty `BUILDKIT_SANDBOX_HOSTNAME` over `hostname`;
+/// `BUILDKIT_DISABLE_FILEOP=true` is refused.
+fn apply_build_arg_options(out: &mut BuildOptions) -> Result<(), OptionsError> {
+    let args = &out.convert.build_args;
+    if let Some(v) = args
+        .get("BUILDKIT_MULTI_PLATFORM")
+        .filter(|v| !v.is_empty())
+    {
+        out.multi_platform = Some(parse_bool("build-arg:BUILDKIT_MULTI_PLATFORM", v)?);
+    }
+    if let Some(v) = args
+        .get("BUILDKIT_SANDBOX_HOSTNAME")
+        .filter(|v| !v.is_empty())
+    {
+        out.convert.hostname = Some(v.clone());
+    }
+    if let Some(v) = args.get("BUILDKIT_DISABLE_FILEOP") {
+        // Upstream refuses a true value and ignores anything else.
+        if parse_bool("build-arg:BUILDKIT_DISABLE_FILEOP", v).unwrap_or(false) && !v.is_empty() {
+            return Err(OptionsError::unsupported(
+                "support for \"BUILDKIT_DISABLE_FILEOP\" build-arg was removed in BuildKit 0.11",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The main context: the option `contextkey` names (default `context`)
+/// holding a Git or HTTP(S) URL, `BUILDKIT_CONTEXT_KEEP_GIT_DIR`, and
+/// `contextsubdir` (only for a remote context; upstream ignores it for the
+/// client's directory, and so do we, listing it in `ignored`).
+fn apply_main_context(
+    out: &mut BuildOptions,
+    opts: &BTreeMap<String, String>,
+) -> Result<(), OptionsError> {
+    let key = opts.get("contextkey").map_or("context", String::as_str);
+    out.ignored.retain(|k| k != key);
+    let keep = match out.convert.build_args.get("BUILDKIT_CONTEXT_KEEP_GIT_DIR") {
+        Some(v) if !v.is_empty() => parse_bool("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR", v)?,
+        _ => false,
+    };
+    let value = opts.get(key).map_or("", String::as_str);
+    let main = MainContext::parse(value, keep)
+        .map_err(|e| OptionsError::invalid(format!("option `{key}`: {e}")))?;
+    let Some(main) = main else {
+        if opts.contains_key("contextsubdir") {
+            out.ignored.push("contextsubdir".into());
+            out.ignored.sort();
+        }
+        return Ok(());
+    };
+    out.convert.main_context = main;
+    if let Some(dir) = opts.get("contextsubdir").filter(|d| !d.is_empty()) {
+        out.convert.context_subdir = Some(check_subdir(dir)?);
+    }
+    Ok(())
+}
+
+/// A `contextsubdir` that stays inside the context, cleaned (`a/./b/` ->
+/// `a/b`).
+fn check_subdir(dir: &str) -> Result<String, OptionsError> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in dir.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(OptionsError::invalid(format!(
+                        "option `contextsubdir`: {dir:?} is outside the build context \
+                         (expected a directory inside it, such as `app` or `services/api`)"
+                    )));
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    Ok(if parts.is_empty() {
+        "/".to_string()
+    } else {
+        parts.join("/")
+    })
+}
+
+/// A build to hand over to another frontend (upstream `forwardGateway`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Forward {
+    /// The frontend image to run (`source` of the forwarded request).
+    pub source: String,
+    /// The whole value: the image and any arguments (`cmdline`).
+    pub cmdline: String,
+    /// Where the `# syntax=` value is in the Dockerfile; `None` for the
+    /// `BUILDKIT_SYNTAX` build arg.
+    pub span: Option<crate::text::TextRange>,
+}
+
+/// Where upstream's Dockerfile frontend would forward this build: the
+/// `BUILDKIT_SYNTAX` build arg (it wins), else the Dockerfile's
+/// `# syntax=` directive, the first word being the image. Never when
+/// `cmdline` is set (this frontend was started by such a forward: the loop
+/// guard upstream uses), nor when the image is the one this frontend runs
+/// from (`source`: the forward would start this same frontend once more).
+/// An empty `BUILDKIT_SYNTAX` is no request.
+pub fn forward_target(opts: &BTreeMap<String, String>, dockerfile: &[u8]) -> Option<Forward> {
+    if opts.contains_key("cmdline") {
+        return None;
+    }
+    let (cmdline, span) = match opts
+        .get("build-arg:BUILDKIT_SYNTAX")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        Some(v) => (v.to_string(), None),
+        None => {
+            let parsed = crate::syntax::parse_bytes(dockerfile);
+            let d = parsed
+                .dockerfile
+                .directives
+                .into_iter()
+                .find(|d| d.key == "syntax")?;
+            (d.value.trim().to_string(), Some(d.value_span))
+        }
+    };
+    let source = cmdline.split_whitespace().next()?.to_string();
+    if opts.get("source") == Some(&source) {
+        return None;
+    }
+    Some(Forward {
+        source,
+        cmdline,
+        span,
+    })
 }
 
 /// The options whose key carries a name (`build-arg:NAME`, ...); false
@@ -237,11 +385,13 @@ fn apply_prefixed(out: &mut BuildOptions, key: &str, value: &str) -> bool {
     } else if let Some(name) = key.strip_prefix("label:") {
         (&mut c.labels, name)
     } else if let Some(name) = key.strip_prefix("local-sessionid:") {
-        (&mut out.local_session_ids, name)
+        (&mut c.local_session_ids, name)
     } else if let Some(name) = key.strip_prefix("context:") {
         // The value is parsed by the converter when the name is used, as
         // upstream does.
         (&mut c.named_contexts, name)
+    } else if let Some(name) = key.strip_prefix("input-metadata:") {
+        (&mut c.input_metadata, name)
     } else if let Some(name) = key.strip_prefix("sharedkey:localdir:") {
         (&mut c.local_shared_keys, name)
     } else {
@@ -264,7 +414,11 @@ fn apply(
         "filename" if !value.is_empty() => c.filename = value.to_string(),
         "dockerfilekey" if !value.is_empty() => out.dockerfile_local = value.to_string(),
         "platform" => out.platforms = parse_platforms(value, &c.build_platform)?,
+        // Empty is unset, as upstream.
+        "multi-platform" if value.is_empty() => {}
         "multi-platform" => out.multi_platform = Some(parse_bool(key, value)?),
+        // Read after the loop (`apply_main_context`).
+        "context" | "contextkey" | "contextsubdir" | "dockerfilekey" => {}
         "no-cache" => c.no_cache = Some(comma_list(value).map(String::from).collect()),
         "image-resolve-mode" => c.resolve_mode = parse_resolve_mode(value)?,
         "force-network-mode" => c.force_network_mode = parse_network_mode(value)?,
@@ -293,9 +447,6 @@ fn apply(
 /// The options that are refused; `Ok` for the ignored ones.
 fn refuse(key: &str, value: &str) -> Result<(), OptionsError> {
     match key {
-        "contextkey" | "context" => Err(OptionsError::unsupported(format!(
-            "remote build contexts (option `{key}`) are not supported by this frontend"
-        ))),
         "requestid" if !value.is_empty() => Err(OptionsError::unsupported(format!(
             "unsupported request {value}"
         ))),
@@ -305,6 +456,18 @@ fn refuse(key: &str, value: &str) -> Result<(), OptionsError> {
         "gateway-devel" => Err(OptionsError::unsupported(
             "gateway-devel option is not supported",
         )),
+        "memory" | "memswap" | "cpushares" | "cpuperiod" | "cpuquota" | "cpusetcpus"
+        | "cpusetmems"
+            if !value.is_empty() =>
+        {
+            Err(OptionsError::unsupported(format!(
+                "the resource option `{key}` (Linux resource limits for every RUN) is not \
+                 supported by this frontend yet"
+            )))
+        }
+        _ if key.starts_with("automount:") => Err(OptionsError::unsupported(format!(
+            "option `{key}`: automatic mounts for every RUN are not supported by this frontend yet"
+        ))),
         _ => Ok(()),
     }
 }

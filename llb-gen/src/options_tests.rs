@@ -173,9 +173,9 @@ fn refused_options_name_themselves() {
         ("platform", "plan10", Invalid, "plan10"),
         (
             "frontend.caps",
-            "moby.buildkit.frontend.inputs",
+            "moby.buildkit.frontend.subrequests",
             Unsupported,
-            "moby.buildkit.frontend.inputs",
+            "moby.buildkit.frontend.subrequests",
         ),
         (
             "requestid",
@@ -185,11 +185,34 @@ fn refused_options_name_themselves() {
         ),
         (
             "context",
-            "https://github.com/x/y.git",
-            Unsupported,
-            "context",
+            "ftp://example.com/x",
+            Invalid,
+            "ftp://example.com/x",
         ),
-        ("contextkey", "x", Unsupported, "contextkey"),
+        (
+            "context",
+            "https://example.com/x.git?nope=1",
+            Invalid,
+            "unexpected query parameter",
+        ),
+        (
+            "build-arg:BUILDKIT_MULTI_PLATFORM",
+            "maybe",
+            Invalid,
+            "BUILDKIT_MULTI_PLATFORM",
+        ),
+        (
+            "build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR",
+            "yes",
+            Invalid,
+            "BUILDKIT_CONTEXT_KEEP_GIT_DIR",
+        ),
+        (
+            "build-arg:BUILDKIT_DISABLE_FILEOP",
+            "true",
+            Unsupported,
+            "BUILDKIT_DISABLE_FILEOP",
+        ),
     ] {
         match parse_on(&[(k, v)], Platform::linux_amd64()) {
             Ok(_) => panic!("{k}={v} accepted"),
@@ -314,4 +337,124 @@ fn a_bare_os_takes_the_build_architecture() {
     // The same through `parse`, where the build platform is the base's.
     let b = parse_on(&[("platform", "linux")], arm64.clone()).unwrap();
     assert_eq!(b.platforms, [arm64]);
+}
+
+#[test]
+fn build_args_that_stand_for_options() {
+    let b = parse_ok(&[
+        ("build-arg:BUILDKIT_MULTI_PLATFORM", "1"),
+        ("build-arg:BUILDKIT_SANDBOX_HOSTNAME", "box"),
+        ("hostname", "other"),
+        ("build-arg:BUILDKIT_DISABLE_FILEOP", "false"),
+    ]);
+    assert!(b.is_multi_platform());
+    assert_eq!(b.convert.hostname.as_deref(), Some("box"));
+    // The build arg wins over the option, both ways.
+    let b = parse_ok(&[
+        ("multi-platform", "true"),
+        ("build-arg:BUILDKIT_MULTI_PLATFORM", "false"),
+    ]);
+    assert!(!b.is_multi_platform());
+    let two = [
+        ("platform", "linux/amd64,linux/arm64"),
+        ("build-arg:BUILDKIT_MULTI_PLATFORM", "0"),
+    ];
+    let e = parse_on(&two, Platform::linux_amd64()).unwrap_err();
+    assert!(e.message().contains("BUILDKIT_MULTI_PLATFORM"), "{e}");
+    // Empty values are unset, as upstream.
+    let b = parse_ok(&[
+        ("multi-platform", ""),
+        ("build-arg:BUILDKIT_SANDBOX_HOSTNAME", ""),
+    ]);
+    assert!(!b.is_multi_platform());
+    assert_eq!(b.convert.hostname, None);
+}
+
+#[test]
+fn remote_main_contexts() {
+    use crate::convert::{HttpContext, MainContext};
+    let b = parse_ok(&[
+        ("context", "git://127.0.0.1/r.git#main"),
+        ("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR", "true"),
+        ("contextsubdir", "./app/../svc/"),
+    ]);
+    assert_eq!(
+        b.convert.main_context,
+        MainContext::Git {
+            url: "git://127.0.0.1/r.git#main".into(),
+            keep_git_dir: true
+        }
+    );
+    assert_eq!(b.convert.context_subdir.as_deref(), Some("svc"));
+    assert!(b.ignored.is_empty(), "{:?}", b.ignored);
+    assert!(!b.force_local_dockerfile);
+    // `contextkey` names the option that holds the URL.
+    let b = parse_ok(&[
+        ("contextkey", "remote"),
+        ("remote", "https://example.com/c.tar.gz"),
+        ("dockerfilekey", "df"),
+    ]);
+    assert_eq!(
+        b.convert.main_context,
+        MainContext::Http {
+            url: "https://example.com/c.tar.gz".into(),
+            kind: HttpContext::Archive
+        }
+    );
+    assert!(b.force_local_dockerfile);
+    assert_eq!(b.dockerfile_local, "df");
+    assert!(b.ignored.is_empty(), "{:?}", b.ignored);
+    let e = parse_on(
+        &[("context", "git://h/r.git"), ("contextsubdir", "a/../../x")],
+        Platform::linux_amd64(),
+    )
+    .unwrap_err();
+    assert!(e.message().contains("outside the build context"), "{e}");
+    // For the client's directory `contextsubdir` does nothing, as upstream.
+    let b = parse_ok(&[("contextsubdir", "sub")]);
+    assert!(b.convert.main_context.is_local());
+    assert_eq!(b.convert.context_subdir, None);
+    assert_eq!(b.ignored, ["contextsubdir"]);
+}
+
+#[test]
+fn local_session_ids_reach_the_converter() {
+    let b = parse_ok(&[("local-sessionid:context", "s9")]);
+    assert_eq!(b.convert.session_for("context").as_deref(), Some("s9"));
+    assert_eq!(b.convert.session_for("other").as_deref(), Some("s1"));
+}
+
+#[test]
+fn forwarding_follows_the_build_arg_then_the_syntax_line() {
+    let df = b"# syntax=example.com/other:1 --flag\nFROM scratch\n";
+    let fw = forward_target(&opts(&[("source", "us:1")]), df).unwrap();
+    assert_eq!(fw.source, "example.com/other:1");
+    assert_eq!(fw.cmdline, "example.com/other:1 --flag");
+    let span = fw.span.unwrap();
+    assert_eq!(
+        &df[span.start as usize..span.end as usize],
+        b"example.com/other:1 --flag"
+    );
+    // The build arg wins over the directive.
+    let fw = forward_target(&opts(&[("build-arg:BUILDKIT_SYNTAX", " them:2 x ")]), df).unwrap();
+    assert_eq!(
+        (fw.source.as_str(), fw.cmdline.as_str(), fw.span),
+        ("them:2", "them:2 x", None)
+    );
+    // Never again after a forward, never to ourselves, never without a request.
+    assert_eq!(forward_target(&opts(&[("cmdline", "us:1")]), df), None);
+    assert_eq!(
+        forward_target(&opts(&[("source", "example.com/other:1")]), df),
+        None
+    );
+    assert_eq!(forward_target(&opts(&[]), b"FROM scratch\n"), None);
+    assert_eq!(
+        forward_target(
+            &opts(&[("build-arg:BUILDKIT_SYNTAX", "")]),
+            b"FROM scratch\n"
+        ),
+        None
+    );
+    assert!(parse_ok(&[("cmdline", "x")]).launched_as_gateway);
+    assert!(!parse_ok(&[("source", "x")]).launched_as_gateway);
 }

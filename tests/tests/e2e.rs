@@ -297,6 +297,11 @@ impl Env {
     /// buildkitd, `-t` without another output also loads the image into the Docker daemon, so
     /// the cases can inspect, run, save and push it as they do on Docker's own engine.
     fn build_command(&self, ctx: &Ctx, args: &[&str]) -> Command {
+        self.build_command_at(ctx.dir.as_os_str(), args)
+    }
+
+    /// The build command for a context given as a path or a URL (a Git or HTTP(S) context).
+    fn build_command_at(&self, context: &OsStr, args: &[&str]) -> Command {
         let mut c = self.docker();
         match &self.builder {
             None => {
@@ -312,7 +317,7 @@ impl Env {
                 }
             }
         }
-        c.arg("--progress=plain").args(args).arg(&ctx.dir);
+        c.arg("--progress=plain").args(args).arg(context);
         c
     }
 
@@ -556,10 +561,18 @@ macro_rules! on_every_engine {
     };
 }
 
+#[path = "e2e/bake.rs"]
+mod bake;
 #[path = "e2e/checks.rs"]
 mod checks;
+#[path = "e2e/contexts.rs"]
+mod contexts;
 #[path = "e2e/control.rs"]
 mod control;
+#[path = "e2e/forward.rs"]
+mod forward;
+#[path = "e2e/platforms.rs"]
+mod platforms;
 /// The superset's cases live in their own file.
 #[path = "e2e/superset.rs"]
 mod superset;
@@ -1574,8 +1587,25 @@ RUN echo parent > /parent.txt
             return;
         };
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let dir = repo.join("examples/hello");
-        let dest = Ctx::with_text("buildctl-gateway", "").scratch("out");
+        // The example's `# syntax=` line names the image as `scripts/demo` pushes it; a
+        // frontend run directly forwards to the image that line names (as upstream's does),
+        // so the copy names the image under test (the same image: no forward).
+        let ctx = Ctx::with_text("buildctl-gateway", "");
+        copy_dir(&repo.join("examples/hello"), &ctx.dir);
+        let df = fs::read_to_string(ctx.dir.join("Dockerfile")).unwrap();
+        let df: String = df
+            .lines()
+            .map(|l| {
+                if l.starts_with("# syntax=") {
+                    format!("# syntax={frontend}\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        ctx.write("Dockerfile", &df);
+        let dir = ctx.dir.clone();
+        let dest = ctx.scratch("out");
         let o = format!("type=local,dest={}", dest.display());
         let base_arg = format!("build-arg:BASE={}", env.base);
         let source = format!("source={frontend}");

@@ -23,6 +23,7 @@ const EXAMPLES: &[(&str, &[Option<&str>])] = &[
     ("apt", &[None]),
     ("secret", &[None]),
     ("ssh", &[None]),
+    ("bake", &[None]),
     (
         "multistage",
         &[

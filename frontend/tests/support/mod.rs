@@ -46,7 +46,7 @@ pub enum Call {
 /// What the fake daemon knows and answers.
 #[derive(Clone, Debug)]
 pub struct Fixture {
-    /// (local name, path) -> content.
+    /// (local name or source identifier, path) -> content.
     pub files: BTreeMap<(String, String), Vec<u8>>,
     /// Image reference -> (digest, config JSON).
     pub images: BTreeMap<String, (String, Vec<u8>)>,
@@ -55,6 +55,10 @@ pub struct Fixture {
     pub llb_caps: Option<Vec<&'static str>>,
     /// How long each ResolveImageConfig takes (to observe concurrency).
     pub resolve_delay: Duration,
+    /// What `Inputs` answers: the frontend inputs of the request.
+    pub inputs: BTreeMap<String, pb::Definition>,
+    /// A Solve of another frontend (not a Definition) fails with this.
+    pub frontend_solve_error: Option<String>,
 }
 
 /// Gateway caps of a current BuildKit.
@@ -137,6 +141,8 @@ impl Fixture {
             frontend_caps: Some(MODERN_CAPS.to_vec()),
             llb_caps: Some(MODERN_LLB_CAPS.to_vec()),
             resolve_delay: Duration::ZERO,
+            inputs: BTreeMap::new(),
+            frontend_solve_error: None,
         };
         f.add_file("dockerfile", "Dockerfile", text);
         f.images.insert(
@@ -158,7 +164,7 @@ impl Fixture {
 #[derive(Default)]
 struct State {
     calls: Vec<Call>,
-    /// ref id -> local name it was solved from (if a local source).
+    /// ref id -> local name (or source identifier) it was solved from.
     refs: BTreeMap<String, Option<String>>,
     /// (start, end) of each ResolveImageConfig.
     resolve_spans: Vec<(Instant, Instant)>,
@@ -195,6 +201,13 @@ pub fn local_name(def: &pb::Definition) -> Option<String> {
             pb::op::Op::Source(s) => s.identifier.strip_prefix("local://").map(String::from),
             _ => None,
         })
+}
+
+/// Where the fake's files of a solved definition are: the local name of a
+/// local source, else the identifier of its (first) source op, such as
+/// `git://127.0.0.1/repo.git#main` or an HTTP URL.
+fn source_key(def: &pb::Definition) -> Option<String> {
+    local_name(def).or_else(|| source_op(def).map(|s| s.identifier))
 }
 
 /// The source op of a definition (first one).
@@ -246,10 +259,13 @@ impl LlbBridge for FakeBridge {
     ) -> std::result::Result<Response<SolveResponse>, Status> {
         let req = request.into_inner();
         self.record(Call::Solve(req.clone()));
+        if let (false, Some(msg)) = (req.frontend.is_empty(), &self.fixture.frontend_solve_error) {
+            return Err(Status::invalid_argument(msg.clone()));
+        }
         let def = req.definition.clone().unwrap_or_default();
         let mut st = self.state.lock().unwrap();
         let id = format!("ref-{}", st.refs.len() + 1);
-        st.refs.insert(id.clone(), local_name(&def));
+        st.refs.insert(id.clone(), source_key(&def));
         let result = Result {
             result: Some(result::Result::Ref(Ref {
                 id: id.clone(),
@@ -390,7 +406,9 @@ impl LlbBridge for FakeBridge {
         _: Request<InputsRequest>,
     ) -> std::result::Result<Response<InputsResponse>, Status> {
         self.record(Call::Other("Inputs"));
-        Ok(Response::new(InputsResponse::default()))
+        Ok(Response::new(InputsResponse {
+            definitions: self.fixture.inputs.clone().into_iter().collect(),
+        }))
     }
 
     async fn new_container(

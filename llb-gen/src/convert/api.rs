@@ -18,6 +18,17 @@ pub struct Platform {
     pub os_version: Option<String>,
 }
 
+impl ConvertOptions {
+    /// The session id of a local source: its `local-sessionid:` option,
+    /// else the build's session.
+    pub fn session_for(&self, local: &str) -> Option<String> {
+        self.local_session_ids
+            .get(local)
+            .or(self.session_id.as_ref())
+            .cloned()
+    }
+}
+
 impl Platform {
     /// `linux/amd64`.
     pub fn linux_amd64() -> Self {
@@ -63,6 +74,10 @@ pub struct ConvertOptions {
     pub target_platform: Option<Platform>,
     /// `image-resolve-mode`.
     pub resolve_mode: ResolveMode,
+    /// A multi-platform result was requested (several platforms,
+    /// `multi-platform`, `BUILDKIT_MULTI_PLATFORM`): progress names start
+    /// with the platform (`[linux/arm64 build 2/4] RUN ...`), as upstream.
+    pub multi_platform: bool,
     /// `no-cache`: `Some(empty)` = every stage, `Some(names)` = those stages.
     pub no_cache: Option<BTreeSet<String>>,
     /// `force-network-mode` (`none`, `host`, `sandbox`).
@@ -84,6 +99,19 @@ pub struct ConvertOptions {
     pub named_contexts: BTreeMap<String, String>,
     /// `sharedkey:localdir:<key>` options (key without the prefix).
     pub local_shared_keys: BTreeMap<String, String>,
+    /// `local-sessionid:<local>` options: another session for that local
+    /// (the main `context` or a `local:` named context).
+    pub local_session_ids: BTreeMap<String, String>,
+    /// The main build context: the client's directory, or a Git or HTTP(S)
+    /// source (the `context` option).
+    pub main_context: super::MainContext,
+    /// `contextsubdir`: the sub-directory of a remote main context to use.
+    pub context_subdir: Option<String>,
+    /// The frontend inputs (`Inputs` RPC): `input:<name>` named contexts.
+    pub frontend_inputs: BTreeMap<String, pb::Definition>,
+    /// `input-metadata:<name>` options: Go-JSON `map[string][]byte` of an
+    /// input (`containerimage.config` gives it an image config).
+    pub input_metadata: BTreeMap<String, String>,
     /// LLB caps the daemon supports (default: every cap).
     pub llb_caps: crate::llb::CapSet,
 }
@@ -98,6 +126,7 @@ impl Default for ConvertOptions {
             build_platform: Platform::linux_amd64(),
             target_platform: None,
             resolve_mode: ResolveMode::Default,
+            multi_platform: false,
             no_cache: None,
             force_network_mode: None,
             hostname: None,
@@ -108,6 +137,11 @@ impl Default for ConvertOptions {
             session_id: None,
             named_contexts: BTreeMap::new(),
             local_shared_keys: BTreeMap::new(),
+            local_session_ids: BTreeMap::new(),
+            main_context: super::MainContext::Local,
+            context_subdir: None,
+            frontend_inputs: BTreeMap::new(),
+            input_metadata: BTreeMap::new(),
             llb_caps: crate::llb::CapSet::All,
         }
     }
@@ -126,6 +160,10 @@ pub struct ImageRequest {
     /// Progress name of the resolution when it is not upstream's default
     /// `[internal] load metadata for <reference>` (named contexts).
     pub log_name: Option<String>,
+    /// Resolve from the client's OCI layout store with this id (an
+    /// `oci-layout://` named context, in the build's session), not from a
+    /// registry.
+    pub oci_store: Option<String>,
 }
 
 /// What the resolver answers for an image.

@@ -29,13 +29,23 @@ pub(super) struct Root {
     pub(super) platform: Platform,
 }
 
-/// Progress name of a FROM (always step 1 of the stage).
-pub(super) fn prefix_from(display: &str, total: &mut usize, text: &str) -> String {
+/// Progress name of a FROM (always step 1 of the stage); `platform` is
+/// given in a multi-platform build (a `linux/arm64 ` prefix).
+pub(super) fn prefix_from(
+    display: &str,
+    total: &mut usize,
+    text: &str,
+    platform: Option<&Platform>,
+) -> String {
     if *total == 0 {
         return text.to_string();
     }
     let width = (*total as f64).log10() as usize + 1;
     let mut out = String::from("[");
+    if let Some(p) = platform {
+        out.push_str(&super::platform::progress_prefix(p, |_| None));
+        out.push(' ');
+    }
     if !display.is_empty() {
         out.push_str(display);
         out.push(' ');
@@ -169,22 +179,31 @@ fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
         .collect()
 }
 
-/// The main build context source; its follow paths are filled in once
-/// dispatch knows them.
+/// The main build context source. For the client's directory, its follow
+/// paths are filled in once dispatch knows them (the slot); a Git or
+/// HTTP(S) context is the remote source, scoped to `contextsubdir`, and
+/// takes no `.dockerignore` (as upstream).
 fn main_context(
     opts: &ConvertOptions,
     excludes: Vec<String>,
-) -> (llb::State, llb::FollowPathsSlot) {
-    llb::local_later(
+) -> (llb::State, Option<llb::FollowPathsSlot>) {
+    if let Some(st) = opts
+        .main_context
+        .context_state(opts.context_subdir.as_deref())
+    {
+        return (st, None);
+    }
+    let (st, slot) = llb::local_later(
         "context",
         llb::LocalOptions {
-            session_id: opts.session_id.clone(),
+            session_id: opts.session_for("context"),
             exclude_patterns: excludes,
             shared_key_hint: Some("context".into()),
             op: llb::OpOptions::default().custom_name("[internal] load build context"),
             ..Default::default()
         },
-    )
+    );
+    (st, Some(slot))
 }
 
 struct Dispatched {
@@ -479,7 +498,9 @@ pub(super) fn dispatch_reachable(
     let context = (context, excludes.as_slice());
     let mut out = dispatch_all(df, graph, roots, opts, context, &source_map, limits)?;
     out.target.lint = late_findings(df, opts, std::mem::take(&mut out.warnings))?;
-    context_paths.fill(follow_paths(&out.ctx_paths));
+    if let Some(slot) = context_paths {
+        slot.fill(follow_paths(&out.ctx_paths));
+    }
     // `local:` named contexts transfer only what was copied or mounted from
     // them, unless the whole tree is used (a target or a parent stage).
     for (i, slot) in locals {

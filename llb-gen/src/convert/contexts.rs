@@ -195,19 +195,13 @@ pub(super) fn prepare(
                 platform: platform.clone(),
                 resolve_mode_pull: opts.resolve_mode == ResolveMode::Pull,
                 log_name: Some(format!("[context {key}] load metadata for {raw}")),
+                oci_store: None,
             })
         }
-        ContextSource::OciLayout(_) => {
-            return Err(format!(
-                "named context {key}: oci-layout:// contexts are not supported by this frontend yet"
-            )
-            .into())
-        }
+        ContextSource::OciLayout(value) => Some(super::oci_layout::request(key, value, platform)?),
         ContextSource::Input(name) => {
-            return Err(format!(
-                "named context {key}: input:{name} (frontend inputs) is not supported by this frontend yet"
-            )
-            .into())
+            super::inputs::check_sent(key, name, opts)?;
+            None
         }
         _ => None,
     };
@@ -238,7 +232,6 @@ pub(super) fn load(
     opts: &ConvertOptions,
 ) -> Result<Loaded, ContextError> {
     let key = &pending.context.key;
-    let value = &pending.context.value;
     Ok(match &pending.source {
         ContextSource::Scratch => plain(llb::scratch()),
         ContextSource::Image(raw) => load_image(key, raw, answer, platform)?,
@@ -265,14 +258,13 @@ pub(super) fn load(
             },
         )),
         ContextSource::Local(name) => load_local(pending, name, opts),
-        ContextSource::OciLayout(_) | ContextSource::Input(_) => {
-            return Err(format!("unsupported context source {value} for {key}").into())
-        }
+        ContextSource::Input(name) => super::inputs::load(key, name, opts)?,
+        ContextSource::OciLayout(v) => super::oci_layout::load(key, v, answer, platform, opts)?,
     })
 }
 
 /// A named context not yet used: the loaded state, nothing else.
-fn plain(state: llb::State) -> Loaded {
+pub(super) fn plain(state: llb::State) -> Loaded {
     Loaded {
         state,
         image: None,
@@ -322,7 +314,7 @@ fn load_local(pending: &Pending, name: &str, opts: &ConvertOptions) -> Loaded {
     let (state, follow_paths) = llb::local_later(
         name,
         llb::LocalOptions {
-            session_id: opts.session_id.clone(),
+            session_id: opts.session_for(name),
             exclude_patterns: pending.local_excludes.clone(),
             shared_key_hint: Some(format!("context:{key}-{shared}")),
             op: llb::OpOptions::default().custom_name(format!("[context {key}] load from client")),
@@ -338,7 +330,7 @@ fn load_local(pending: &Pending, name: &str, opts: &ConvertOptions) -> Loaded {
 
 /// `State.WithImageConfig`: the config's env (where unset), working
 /// directory and platform become the state's.
-fn with_image_config(mut state: llb::State, image: &Image) -> llb::State {
+pub(super) fn with_image_config(mut state: llb::State, image: &Image) -> llb::State {
     for e in image.config.env.iter().flatten() {
         let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
         if state.get_env(k).is_none() {

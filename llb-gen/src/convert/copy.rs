@@ -277,10 +277,10 @@ fn classify<'a>(
             if !variant.is_add() {
                 return Err(Error::new(ErrorKind::GitSourceInCopy, span));
             }
-            Source::Git(
-                parsed
-                    .map_err(|reason| Error::new(ErrorKind::InvalidGitSource { reason }, span))?,
-            )
+            let g = parsed
+                .and_then(|g| check_git_flags(&g, variant, v.checksum.as_deref()).map(|()| g))
+                .map_err(|reason| Error::new(ErrorKind::InvalidGitSource { reason }, span))?;
+            Source::Git(g)
         } else if is_http(src) {
             if !variant.is_add() {
                 return Err(Error::new(ErrorKind::UrlSourceInCopy, span));
@@ -292,6 +292,36 @@ fn classify<'a>(
     }
     out.extend(c.heredocs.iter().map(Source::Inline));
     Ok(out)
+}
+
+/// ADD's `--keep-git-dir` and `--checksum` must agree with the same keys
+/// in the Git URL's query (`?keep-git-dir=`, `?checksum=`/`?commit=`), as
+/// upstream checks; when they agree, the query's value is used.
+fn check_git_flags(
+    g: &super::git::GitRef,
+    variant: &Variant<'_>,
+    checksum: Option<&str>,
+) -> Result<(), String> {
+    let Variant::Add { keep_git_dir, .. } = variant else {
+        return Ok(());
+    };
+    if let (Some(flag), Some(query)) = (keep_git_dir, g.keep_git_dir) {
+        if *flag != query {
+            return Err(format!(
+                "inconsistent keep-git-dir configuration: --keep-git-dir={flag} but the URL's \
+                 query says keep-git-dir={query}"
+            ));
+        }
+    }
+    if let (Some(flag), Some(query)) = (checksum, g.checksum.as_deref()) {
+        if flag != query {
+            return Err(format!(
+                "checksum mismatch {flag:?} != {query:?}: --checksum and the URL's \
+                 checksum/commit query must name the same commit"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The history text: `COPY --chown=a <src>... <dest>`, sources as expanded.
@@ -358,8 +388,8 @@ fn action_for(
                 ssh: g.ssh,
                 reference: g.reference.clone(),
                 subdir: g.subdir.clone(),
-                keep_git_dir: keep_git_dir.or(g.keep_git_dir).unwrap_or(false),
-                checksum: checksum.cloned().or(g.checksum.clone()),
+                keep_git_dir: g.keep_git_dir.or(keep_git_dir).unwrap_or(false),
+                checksum: g.checksum.clone().or(checksum.cloned()),
                 skip_submodules: g.skip_submodules,
                 mtime: g.mtime.clone(),
                 fetch_by_commit: g.fetch_by_commit,
@@ -682,6 +712,40 @@ mod tests {
             &crate::convert::OfflineResolver,
         );
         assert!(ok.is_ok(), "{:?}", ok.err());
+    }
+
+    #[test]
+    fn git_flags_that_contradict_the_query_fail() {
+        let url = "https://example.com/r.git";
+        for (flags, query, want) in [
+            (
+                "--keep-git-dir=true",
+                "?keep-git-dir=false",
+                "inconsistent keep-git-dir",
+            ),
+            (
+                "--checksum=abc",
+                "?commit=def",
+                "checksum mismatch \"abc\" != \"def\"",
+            ),
+        ] {
+            let src = format!("FROM scratch\nADD {flags} {url}{query} /z\n");
+            let d = default_error(&src);
+            assert_eq!(d.code, "add-git", "{src}");
+            assert!(d.message.contains(want), "{}", d.message);
+            assert!(src[d.span.as_usize()].starts_with("ADD"), "{src}");
+        }
+        for ok in [
+            "FROM scratch\nADD --keep-git-dir=true https://example.com/r.git?keep-git-dir=1 /z\n",
+            "FROM scratch\nADD --checksum=abc https://example.com/r.git?checksum=abc /z\n",
+        ] {
+            let conv = crate::convert::convert_dockerfile(
+                ok,
+                &crate::convert::ConvertOptions::default(),
+                &crate::convert::OfflineResolver,
+            );
+            assert!(conv.is_ok(), "{ok}: {:?}", conv.err());
+        }
     }
 
     #[test]

@@ -193,11 +193,18 @@ impl StageState {
     }
 
     /// `[stage i/n] NAME` (Go `prefixCommand`); advances the step counter.
-    pub(super) fn progress_name(&mut self, _ctx: &Ctx<'_>, text: &str) -> String {
+    pub(super) fn progress_name(&mut self, ctx: &Ctx<'_>, text: &str) -> String {
         if self.cmd_total == 0 {
             return text.to_string();
         }
         let mut out = String::from("[");
+        if ctx.opts.multi_platform {
+            let state = &self.state;
+            out.push_str(&super::platform::progress_prefix(&self.platform, |k| {
+                state.get_env(k)
+            }));
+            out.push(' ');
+        }
         if !self.display_name.is_empty() {
             out.push_str(&self.display_name);
             out.push(' ');

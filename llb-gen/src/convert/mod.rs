@@ -22,6 +22,9 @@
 //! - `lint_hooks.rs`: the build checks made during dispatch (`UndefinedVar`, `InvalidBaseImagePlatform`,
 //!   `CopyIgnoredFile`); `ignore_match.rs`: `.dockerignore` matching for the last one.
 //! - `contexts.rs`: named build contexts (`context:<name>` options).
+//! - `inputs.rs`: `input:<name>` named contexts (frontend inputs).
+//! - `oci_layout.rs`: `oci-layout://` named contexts.
+//! - `main_context.rs`: a Git or HTTP(S) main build context (the `context` option).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
 //! - `imports/`: stages from other Dockerfiles (namespaces per file).
 
@@ -41,7 +44,10 @@ mod git;
 mod ignore_match;
 pub(crate) mod image;
 mod imports;
+mod inputs;
 mod lint_hooks;
+mod main_context;
+mod oci_layout;
 mod onbuild;
 pub(crate) mod platform;
 mod presets;
@@ -59,6 +65,9 @@ pub use compose::{
     MAX_INCLUDE_DEPTH,
 };
 pub use error::{Error, ErrorKind};
+pub use main_context::{
+    http_download, is_archive, HttpContext, MainContext, HTTP_CONTEXT_FILENAME,
+};
 pub use resolve::ImageAnswer;
 pub use session::{
     convert_with_host, run_to_ready, Answers, Composed, Converter, FileAnswer, FileRequest,

@@ -192,6 +192,54 @@ fn none_if_empty(s: String) -> Option<String> {
     }
 }
 
+/// The platform part of a progress name in a multi-platform build
+/// (upstream `prefixCommand`): `linux/arm64`, and when the stage's
+/// `TARGET*` args name another platform (a cross build on the build
+/// platform), `->` and that one: `linux/amd64->arm64`,
+/// `linux/amd64->windows/amd64`. `target_env` reads the stage's env.
+pub(crate) fn progress_prefix<'a>(
+    stage: &Platform,
+    target_env: impl Fn(&str) -> Option<&'a str>,
+) -> String {
+    let mut out = format_all(stage);
+    let target = match target_env("TARGETPLATFORM").and_then(|v| parse_platform(v, stage).ok()) {
+        Some(p) => Some(p),
+        None => {
+            let (os, arch, variant) = (
+                target_env("TARGETOS"),
+                target_env("TARGETARCH"),
+                target_env("TARGETVARIANT"),
+            );
+            (os.is_some() || arch.is_some() || variant.is_some()).then(|| Platform {
+                os: os
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or(&stage.os)
+                    .to_string(),
+                architecture: arch
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or(&stage.architecture)
+                    .to_string(),
+                variant: variant.filter(|v| !v.is_empty()).map(String::from),
+                os_version: None,
+            })
+        }
+    };
+    if let Some(t) = target.map(|t| normalize(&t)) {
+        if t.os == stage.os && t.architecture != stage.architecture {
+            out.push_str("->");
+            out.push_str(&t.architecture);
+            if let Some(v) = t.variant.as_deref().filter(|v| !v.is_empty()) {
+                out.push('/');
+                out.push_str(v);
+            }
+        } else if t.os != stage.os {
+            out.push_str("->");
+            out.push_str(&format_all(&t));
+        }
+    }
+    out
+}
+
 /// `os/arch[/variant]` (containerd `platforms.Format`).
 pub fn format(p: &Platform) -> String {
     let mut s = format!("{}/{}", p.os, p.architecture);

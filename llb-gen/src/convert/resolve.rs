@@ -280,6 +280,7 @@ fn image_root(
             &node.display_name,
             &mut cmd_total,
             &format!("FROM {ref_str}"),
+            opts.multi_platform.then_some(&platform),
         );
         // Images referenced only by `--from` have no FROM line: upstream
         // still sets the description, empty.
@@ -314,6 +315,7 @@ fn image_requests(pending: &[PendingRoot], opts: &ConvertOptions) -> Vec<ImageRe
                 platform: p.clone(),
                 resolve_mode_pull: opts.resolve_mode == ResolveMode::Pull,
                 log_name: None,
+                oci_store: None,
             },
             PendingRoot::Context(_, c, _, _) => match &c.request {
                 Some(req) => req.clone(),

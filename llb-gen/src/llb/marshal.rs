@@ -364,6 +364,9 @@ impl<'o, S: Sink> Marshaler<'o, S> {
     }
 
     fn marshal_one(&mut self, v: &Arc<Vertex>) -> Result<(), LlbError> {
+        if let OpKind::Definition(d) = &v.kind {
+            return self.marshal_definition(v, d);
+        }
         let (dt, md) = self.encode(v)?;
         self.account(v, &dt, &md)?;
         let dgst = OpDigest::of(&dt);
@@ -371,6 +374,27 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         self.sources.add(dgst, &v.options.locations);
         self.used.add(&md);
         self.sink.op(dgst, dt, md)
+    }
+
+    /// An existing Definition: its ops and metadata as they are; the
+    /// vertex stands for the op its terminal op names.
+    fn marshal_definition(
+        &mut self,
+        v: &Arc<Vertex>,
+        d: &super::definition::DefinitionData,
+    ) -> Result<(), LlbError> {
+        for (dt, md) in d.ops() {
+            self.account(v, dt, &md)?;
+            self.used.add(&md);
+            self.sink.op(OpDigest::of(dt), dt.clone(), md)?;
+        }
+        let head = d
+            .ops()
+            .map(|(dt, _)| OpDigest::of(dt))
+            .find(|dg| dg.to_string() == d.head)
+            .ok_or_else(|| LlbError::Definition(format!("{} is not in the definition", d.head)))?;
+        self.digests.insert(Arc::as_ptr(v), head);
+        Ok(())
     }
 
     /// Adds the share of one op to the size estimate; fails past the limit.
@@ -405,6 +429,9 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             OpKind::File(f) => f.to_parts(&resolve),
             OpKind::Merge(m) => m.to_parts(&resolve),
             OpKind::Diff(d) => d.to_parts(&resolve),
+            OpKind::Definition(_) => {
+                return Err(LlbError::Definition("encoded as one op".into()));
+            }
         };
         let mut filter = self.opts.worker_constraints.clone();
         filter.extend(v.options.worker_constraints.iter().cloned());

@@ -34,6 +34,7 @@
 //! - `mount.rs`: the [`Mount`] kinds: bind, cache, tmpfs, secret, ssh.
 //! - `file.rs`: file-op action chains ([`FileAction`]).
 //! - `merge.rs`: merge and diff ops.
+//! - `definition.rs`: a state made of an existing Definition (a frontend input).
 //! - `marshal.rs`: [`MarshalOptions`], depth-first marshaling, digests.
 //! - `source_map.rs`: [`SourceMap`] and per-op source locations.
 //! - `dump.rs`: a readable, deterministic text dump of a Definition.
@@ -42,6 +43,7 @@
 //! - `teardown.rs`: iterative `Drop` of the graph (no recursion per op).
 
 pub mod caps;
+mod definition;
 mod dump;
 mod env;
 mod exec;
@@ -55,6 +57,7 @@ mod state;
 mod teardown;
 
 pub use crate::pb;
+pub use definition::from_definition;
 pub use dump::dump;
 pub use env::{Env, EnvPair};
 pub use exec::{ExecOptions, ExecState, ProxyEnv};
@@ -102,6 +105,9 @@ pub enum LlbError {
     /// A source identifier that is empty.
     #[error("source identifier can't be empty")]
     EmptyIdentifier,
+    /// A Definition given to [`from_definition`] that is not well formed.
+    #[error("invalid definition: {0}")]
+    Definition(String),
     /// The Definition would be larger than [`MarshalOptions::max_bytes`].
     /// `at` is the first source location of the op that crossed it: the
     /// file name and the byte range of its lines in that file.

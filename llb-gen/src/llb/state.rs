@@ -161,6 +161,8 @@ pub(crate) enum OpKind {
     File(FileData),
     Merge(MergeData),
     Diff(DiffData),
+    /// An existing Definition, copied as it is.
+    Definition(super::definition::DefinitionData),
 }
 
 /// One op of the graph. Built by the constructors of this module; immutable.
@@ -178,7 +180,7 @@ impl Vertex {
     /// The parents of this vertex, in the order Go's marshaler visits them.
     pub(crate) fn inputs(&self) -> Vec<Output> {
         let all = match &self.kind {
-            OpKind::Source(_) => Vec::new(),
+            OpKind::Source(_) | OpKind::Definition(_) => Vec::new(),
             OpKind::Exec(e) => e.inputs(),
             OpKind::File(f) => f.inputs(),
             OpKind::Merge(m) => m.inputs.clone(),
@@ -193,7 +195,8 @@ impl Vertex {
         out
     }
 
-    /// A short name of the op kind: `source`, `exec`, `file`, `merge`, `diff`.
+    /// A short name of the op kind: `source`, `exec`, `file`, `merge`, `diff`,
+    /// `definition`.
     pub fn kind_name(&self) -> &'static str {
         match &self.kind {
             OpKind::Source(_) => "source",
@@ -201,6 +204,7 @@ impl Vertex {
             OpKind::File(_) => "file",
             OpKind::Merge(_) => "merge",
             OpKind::Diff(_) => "diff",
+            OpKind::Definition(_) => "definition",
         }
     }
 

@@ -47,7 +47,7 @@ impl Edges {
     /// Moves the edges of an op's payload to the list.
     fn kind(&mut self, kind: OpKind) {
         match kind {
-            OpKind::Source(_) => {}
+            OpKind::Source(_) | OpKind::Definition(_) => {}
             OpKind::Exec(exec) => {
                 let exec = *exec;
                 for m in exec.mounts {

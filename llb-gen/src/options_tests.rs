@@ -173,9 +173,9 @@ fn refused_options_name_themselves() {
         ("platform", "plan10", Invalid, "plan10"),
         (
             "frontend.caps",
-            "moby.buildkit.frontend.subrequests",
+            "moby.buildkit.frontend.nope",
             Unsupported,
-            "moby.buildkit.frontend.subrequests",
+            "moby.buildkit.frontend.nope",
         ),
         (
             "requestid",

@@ -1,1 +1,2 @@
 echo "api ($LOG_LEVEL): $(cat /app/build-info), $(cat /app/assets/app.txt)"
+/app/bin/lint

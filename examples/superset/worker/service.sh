@@ -1,1 +1,2 @@
 echo "worker ($LOG_LEVEL): $(cat /app/build-info), $(cat /app/assets/app.txt)"
+/app/bin/lint

@@ -261,6 +261,8 @@ pub(crate) fn example_superset_services_build_and_run(env: &Env) {
         assert!(r.status.success(), "{}", text(&r));
         let out = text(&r);
         assert!(out.contains(expected), "{service} prints:\n{out}");
+        // The tool imported from tools/Dockerfile ran too.
+        assert!(out.contains("lint: ok"), "{service} prints:\n{out}");
     }
 }
 

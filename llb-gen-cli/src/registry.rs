@@ -8,17 +8,34 @@
 //! helpers). Its async calls run in a small tokio runtime owned by the CLI;
 //! the library stays free of I/O and async.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use llb_gen::convert::{ImageRequest, ImageResolver, Platform, ResolvedImage};
 use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::errors::OciDistributionError;
 use oci_client::manifest::ImageIndexEntry;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
 
-/// Resolves every request of a round concurrently.
+/// Resolves every request of a round concurrently, with one HTTP client per protocol and
+/// platform for the whole run (building an `oci-client` client loads the system's CA
+/// certificates, twice: it cost about 30 ms per image when every image had its own) and Docker's
+/// stored credentials read only for a registry that refused anonymous access.
 pub(crate) struct RegistryResolver {
     runtime: Runtime,
+    shared: Arc<Shared>,
+}
+
+/// What the concurrent resolutions of a run share.
+#[derive(Default)]
+struct Shared {
+    /// Clients by (plain HTTP?, platform): a run has one platform, so at most two.
+    clients: Mutex<Vec<(bool, Platform, Client)>>,
+    /// Credentials by registry, read on the first refusal.
+    auth: Mutex<BTreeMap<String, RegistryAuth>>,
 }
 
 impl RegistryResolver {
@@ -27,7 +44,10 @@ impl RegistryResolver {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        Ok(RegistryResolver { runtime })
+        Ok(RegistryResolver {
+            runtime,
+            shared: Arc::default(),
+        })
     }
 }
 
@@ -37,7 +57,8 @@ impl ImageResolver for RegistryResolver {
             let mut set = JoinSet::new();
             for (i, r) in requests.iter().enumerate() {
                 let request = r.clone();
-                set.spawn(async move { (i, resolve_one(request).await) });
+                let shared = Arc::clone(&self.shared);
+                set.spawn(async move { (i, shared.resolve_one(request).await) });
             }
             let mut out: Vec<Result<ResolvedImage, String>> = requests
                 .iter()
@@ -58,28 +79,68 @@ impl ImageResolver for RegistryResolver {
     }
 }
 
-async fn resolve_one(request: ImageRequest) -> Result<ResolvedImage, String> {
-    let name = request.reference.clone();
-    let reference: Reference = name
-        .parse()
-        .map_err(|e| format!("{name}: invalid reference: {e}"))?;
-    let registry = reference.resolve_registry().to_string();
-    let client = Client::new(ClientConfig {
-        protocol: protocol_for(&registry),
-        platform_resolver: Some(Box::new(platform_resolver(request.platform.clone()))),
-        ..ClientConfig::default()
-    });
-    let auth = credentials(&registry);
-    let (_manifest, digest, config, list_digest) = client
-        .pull_manifest_and_config_and_list_digest(&reference, &auth)
-        .await
-        .map_err(|e| format!("failed to resolve {name}: {e}"))?;
-    Ok(ResolvedImage {
-        reference: name,
-        // The digest a user would pin: the index's when there is one.
-        digest: list_digest.unwrap_or(digest),
-        config: config.into_bytes(),
-    })
+impl Shared {
+    async fn resolve_one(&self, request: ImageRequest) -> Result<ResolvedImage, String> {
+        let name = request.reference.clone();
+        let reference: Reference = name
+            .parse()
+            .map_err(|e| format!("{name}: invalid reference: {e}"))?;
+        let registry = reference.resolve_registry().to_string();
+        let client = self.client(&registry, &request.platform);
+        let mut pulled = client
+            .pull_manifest_and_config_and_list_digest(&reference, &RegistryAuth::Anonymous)
+            .await;
+        if pulled.as_ref().is_err_and(refused) {
+            if let Some(auth) = self.stored_auth(&registry) {
+                pulled = client
+                    .pull_manifest_and_config_and_list_digest(&reference, &auth)
+                    .await;
+            }
+        }
+        let (_manifest, digest, config, list_digest) =
+            pulled.map_err(|e| format!("failed to resolve {name}: {e}"))?;
+        Ok(ResolvedImage {
+            reference: name,
+            // The digest a user would pin: the index's when there is one.
+            digest: list_digest.unwrap_or(digest),
+            config: config.into_bytes(),
+        })
+    }
+
+    /// The run's client for `registry`'s protocol and `platform`, made on first use.
+    fn client(&self, registry: &str, platform: &Platform) -> Client {
+        let protocol = protocol_for(registry);
+        let http = matches!(protocol, ClientProtocol::Http);
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, _, c)) = clients.iter().find(|(h, p, _)| *h == http && p == platform) {
+            return c.clone();
+        }
+        let client = Client::new(ClientConfig {
+            protocol,
+            platform_resolver: Some(Box::new(platform_resolver(platform.clone()))),
+            ..ClientConfig::default()
+        });
+        clients.push((http, platform.clone(), client.clone()));
+        client
+    }
+
+    /// Docker's stored credentials for `registry` (read once per run), if it has any.
+    fn stored_auth(&self, registry: &str) -> Option<RegistryAuth> {
+        let mut auth = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
+        let found = auth
+            .entry(registry.to_string())
+            .or_insert_with(|| credentials(registry));
+        (*found != RegistryAuth::Anonymous).then(|| found.clone())
+    }
+}
+
+/// Whether the registry refused anonymous access (then stored credentials may help).
+fn refused(err: &OciDistributionError) -> bool {
+    matches!(
+        err,
+        OciDistributionError::AuthenticationFailure(_)
+            | OciDistributionError::UnauthorizedError { .. }
+    ) || matches!(err, OciDistributionError::ServerError { code, .. } if *code == 401 || *code == 403)
 }
 
 /// Plain HTTP only for registries on the local machine (like Docker's
@@ -112,7 +173,8 @@ fn platform_resolver(want: Platform) -> impl Fn(&[ImageIndexEntry]) -> Option<St
     }
 }
 
-/// Docker's stored credentials for `registry`, else anonymous.
+/// Docker's stored credentials for `registry` (`~/.docker/config.json` and its helpers), else
+/// anonymous.
 fn credentials(registry: &str) -> RegistryAuth {
     let server = match registry {
         "registry-1.docker.io" | "docker.io" | "index.docker.io" => "https://index.docker.io/v1/",

@@ -44,10 +44,10 @@ def stages_file(n, registry):
 def instructions_file(n, registry):
     """One stage of n instructions (the FROM included): one RUN in ten, the rest instructions
     that only change the image config (bounded: keys repeat), so that 100,000 instructions still
-    fit BuildKit's 16 MiB message (an ENV is copied into every later RUN, a RUN is an op)."""
-    kinds = ["RUN echo step-{i} > /s{i}", "LABEL l{m}=v{i}", "EXPOSE {p}", "ARG A{m}=v{i}",
-             "LABEL l{m}=w{i}", "EXPOSE {p}/udp", "ARG A{m}", "LABEL k{m}=v{i}",
-             "STOPSIGNAL SIGTERM", "LABEL j{m}=v{i}"]
+    fit BuildKit's 16 MiB message (every ENV and ARG in scope is copied into each later RUN)."""
+    kinds = ["RUN echo step-{i} > /s{i}", "LABEL l{m}=v{i}", "EXPOSE {p}", "LABEL a{m}=v{i}",
+             "LABEL l{m}=w{i}", "EXPOSE {p}/udp", "STOPSIGNAL SIGTERM", "LABEL k{m}=v{i}",
+             "STOPSIGNAL SIGINT", "LABEL j{m}=v{i}"]
     out = [f"FROM {registry}/{IMAGES[0]}"]
     for i in range(1, n):
         out.append(kinds[i % len(kinds)].format(i=i, m=i % 97, p=8000 + i % 1000))
@@ -101,7 +101,7 @@ def main():
                 results.setdefault((name, p), []).append((n, wall, rss))
                 print(f"{name} {n} {p}: {wall:.1f} ms, {rss:.1f} MB (median of {k})",
                       file=sys.stderr)
-                if wall > TIME_BUDGET_MS:
+                if wall > TIME_BUDGET_MS and n != sizes[-1]:
                     # At 10x the input a (super)linear program takes minutes: stop that line.
                     del active[p]
                     skipped.append(f"{p}, {name}: not run above {n:,} ({wall / 1000:.1f} s there)")
@@ -121,8 +121,12 @@ def main():
         print(f"- {s}")
     for key, pts in sorted(results.items()):
         big = [(n, w) for n, w, _ in pts if n >= 100]
-        print(f"- slope of wall time over {key[0]}, {key[1]} (log-log, n >= 100): "
-              f"{slope(big):.2f}")
+        # The whole process has a fixed cost (start-up, the registry round trips): the slope of
+        # what the input adds, between the two largest sizes, says more about linearity.
+        added = [(n, w - pts[0][1]) for n, w, _ in pts[-2:] if w > pts[0][1]]
+        print(f"- {key[1]}, {key[0]}: slope of wall time (log-log fit, n >= 100) "
+              f"{slope(big):.2f}; of the time above the smallest input's, two largest sizes, "
+              f"{slope(added):.2f}")
     plot(out_dir, results)
 
 

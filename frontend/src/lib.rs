@@ -31,16 +31,33 @@ pub mod status;
 pub mod subrequests;
 pub mod transport;
 
-/// Logs to stderr (stdout is the gRPC wire), filtered by `FRONTEND_LOG`
-/// (default `info`).
+/// Logs to stderr (stdout is the gRPC wire), filtered by `FRONTEND_LOG` (default `info`): a
+/// level (`debug`) or comma-separated `target=level` directives (`info,frontend::bridge=debug`).
+/// An unreadable value falls back to `info` with a warning. The filter is `Targets`, not
+/// `EnvFilter`: the latter's regex engine was about a fifth of the image (docs/performance.md).
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FRONTEND_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .with_ansi(false)
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let value = std::env::var("FRONTEND_LOG").ok();
+    let parsed = value
+        .as_deref()
+        .map(str::parse::<tracing_subscriber::filter::Targets>);
+    let (filter, bad) = match parsed {
+        Some(Ok(targets)) => (targets, None),
+        Some(Err(err)) => (default_filter(), Some(err)),
+        None => (default_filter(), None),
+    };
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
         .init();
+    if let Some(err) = bad {
+        tracing::warn!("FRONTEND_LOG={:?} ignored ({err}); logging at info", value);
+    }
+}
+
+fn default_filter() -> tracing_subscriber::filter::Targets {
+    tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
 }
 
 /// Runs `main` to completion on `runtime` (a builder from the binary) and

@@ -7,19 +7,52 @@
 //! and `docker_credential` (reads `~/.docker/config.json` and credential
 //! helpers). Its async calls run in a small tokio runtime owned by the CLI;
 //! the library stays free of I/O and async.
+//!
+//! A plain-HTTP registry is first asked with anonymous GETs over `hyper`
+//! (manifest or index, the platform's manifest, the config, each checked
+//! against its digest): no TLS set-up and no parse of the name with
+//! oci-client's regex, the two fixed costs of the online mode (issue 15,
+//! docs/performance.md). Anything else it answers goes through oci-client.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use http_body_util::{BodyExt as _, Empty};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use sha2::{Digest as _, Sha256};
 
 use llb_gen::convert::{ImageRequest, ImageResolver, Platform, ResolvedImage};
 use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::errors::OciDistributionError;
 use oci_client::manifest::ImageIndexEntry;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
 
-/// Resolves every request of a round concurrently.
+/// Resolves every request of a round concurrently, with one HTTP client per protocol and
+/// platform for the whole run (building an `oci-client` client loads the system's CA
+/// certificates, twice: it cost about 30 ms per image when every image had its own) and Docker's
+/// stored credentials read only for a registry that refused anonymous access.
 pub(crate) struct RegistryResolver {
     runtime: Runtime,
+    shared: Arc<Shared>,
 }
+
+/// What the concurrent resolutions of a run share.
+#[derive(Default)]
+struct Shared {
+    /// Clients by (plain HTTP?, platform): a run has one platform, so at most two.
+    clients: Mutex<Vec<(bool, Platform, Client)>>,
+    /// Credentials by registry, read on the first refusal.
+    auth: Mutex<BTreeMap<String, RegistryAuth>>,
+    /// Anonymous GETs to plain-HTTP registries, made on first use.
+    plain: Mutex<Option<PlainClient>>,
+}
+
+type PlainClient = hyper_util::client::legacy::Client<HttpConnector, Empty<Bytes>>;
 
 impl RegistryResolver {
     pub(crate) fn new() -> Result<Self, String> {
@@ -27,7 +60,10 @@ impl RegistryResolver {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        Ok(RegistryResolver { runtime })
+        Ok(RegistryResolver {
+            runtime,
+            shared: Arc::default(),
+        })
     }
 }
 
@@ -37,7 +73,8 @@ impl ImageResolver for RegistryResolver {
             let mut set = JoinSet::new();
             for (i, r) in requests.iter().enumerate() {
                 let request = r.clone();
-                set.spawn(async move { (i, resolve_one(request).await) });
+                let shared = Arc::clone(&self.shared);
+                set.spawn(async move { (i, shared.resolve_one(request).await) });
             }
             let mut out: Vec<Result<ResolvedImage, String>> = requests
                 .iter()
@@ -58,28 +95,211 @@ impl ImageResolver for RegistryResolver {
     }
 }
 
-async fn resolve_one(request: ImageRequest) -> Result<ResolvedImage, String> {
-    let name = request.reference.clone();
-    let reference: Reference = name
-        .parse()
-        .map_err(|e| format!("{name}: invalid reference: {e}"))?;
-    let registry = reference.resolve_registry().to_string();
-    let client = Client::new(ClientConfig {
-        protocol: protocol_for(&registry),
-        platform_resolver: Some(Box::new(platform_resolver(request.platform.clone()))),
-        ..ClientConfig::default()
-    });
-    let auth = credentials(&registry);
-    let (_manifest, digest, config, list_digest) = client
-        .pull_manifest_and_config_and_list_digest(&reference, &auth)
-        .await
-        .map_err(|e| format!("failed to resolve {name}: {e}"))?;
-    Ok(ResolvedImage {
-        reference: name,
-        // The digest a user would pin: the index's when there is one.
-        digest: list_digest.unwrap_or(digest),
-        config: config.into_bytes(),
-    })
+impl Shared {
+    async fn resolve_one(&self, request: ImageRequest) -> Result<ResolvedImage, String> {
+        let name = request.reference.clone();
+        // Before `Reference`: oci-client parses it with a regex whose first use costs tens of
+        // milliseconds and megabytes; a loopback registry's name is split by hand.
+        if let Some((host, repository, wanted)) = split_plain(&name) {
+            if let Some((digest, config)) = self
+                .plain_resolve(host, repository, wanted, &request.platform)
+                .await
+            {
+                return Ok(ResolvedImage {
+                    reference: name,
+                    digest,
+                    config,
+                });
+            }
+        }
+        let reference: Reference = name
+            .parse()
+            .map_err(|e| format!("{name}: invalid reference: {e}"))?;
+        let registry = reference.resolve_registry().to_string();
+        let client = self.client(&registry, &request.platform);
+        let mut pulled = client
+            .pull_manifest_and_config_and_list_digest(&reference, &RegistryAuth::Anonymous)
+            .await;
+        if pulled.as_ref().is_err_and(refused) {
+            if let Some(auth) = self.stored_auth(&registry) {
+                pulled = client
+                    .pull_manifest_and_config_and_list_digest(&reference, &auth)
+                    .await;
+            }
+        }
+        let (_manifest, digest, config, list_digest) =
+            pulled.map_err(|e| format!("failed to resolve {name}: {e}"))?;
+        Ok(ResolvedImage {
+            reference: name,
+            // The digest a user would pin: the index's when there is one.
+            digest: list_digest.unwrap_or(digest),
+            config: config.into_bytes(),
+        })
+    }
+
+    /// The run's client for `registry`'s protocol and `platform`, made on first use.
+    fn client(&self, registry: &str, platform: &Platform) -> Client {
+        let protocol = protocol_for(registry);
+        let http = matches!(protocol, ClientProtocol::Http);
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, _, c)) = clients.iter().find(|(h, p, _)| *h == http && p == platform) {
+            return c.clone();
+        }
+        let client = Client::new(ClientConfig {
+            protocol,
+            platform_resolver: Some(Box::new(platform_resolver(platform.clone()))),
+            ..ClientConfig::default()
+        });
+        clients.push((http, platform.clone(), client.clone()));
+        client
+    }
+
+    /// Docker's stored credentials for `registry` (read once per run), if it has any.
+    fn stored_auth(&self, registry: &str) -> Option<RegistryAuth> {
+        let mut auth = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
+        let found = auth
+            .entry(registry.to_string())
+            .or_insert_with(|| credentials(registry));
+        (*found != RegistryAuth::Anonymous).then(|| found.clone())
+    }
+}
+
+impl Shared {
+    /// An image config from a plain-HTTP registry by anonymous GETs: the digest a user would pin
+    /// (the index's when there is one) and the config's bytes, each checked against its digest.
+    /// `None` when the registry wants anything else (authentication, a redirect, an unknown
+    /// manifest type, no entry for the platform): then oci-client resolves it, and reports.
+    async fn plain_resolve(
+        &self,
+        host: &str,
+        repository: &str,
+        wanted: &str,
+        platform: &Platform,
+    ) -> Option<(String, Vec<u8>)> {
+        let http = {
+            let mut slot = self.plain.lock().unwrap_or_else(PoisonError::into_inner);
+            slot.get_or_insert_with(|| {
+                hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+                    .build(HttpConnector::new())
+            })
+            .clone()
+        };
+        let base = format!("http://{host}/v2/{repository}");
+        let (top, top_digest) = get_manifest(&http, &base, wanted).await?;
+        let (manifest, list_digest) = match top.get("manifests") {
+            Some(entries) => {
+                let digest = pick_platform(entries, platform)?;
+                let (m, _) = get_manifest(&http, &base, &digest).await?;
+                (m, Some(top_digest.clone()))
+            }
+            None => (top, None),
+        };
+        let config_digest = manifest.get("config")?.get("digest")?.as_str()?;
+        let config = get_verified(
+            &http,
+            &format!("{base}/blobs/{config_digest}"),
+            None,
+            config_digest,
+        )
+        .await?;
+        Some((list_digest.unwrap_or(top_digest), config))
+    }
+}
+
+/// `host/repository[:tag][@digest]` of a plain-HTTP registry (see [`protocol_for`]) as host,
+/// repository and the digest, else the tag, else `latest`; `None` for any other registry.
+fn split_plain(name: &str) -> Option<(&str, &str, &str)> {
+    let (host, rest) = name.split_once('/')?;
+    if !matches!(protocol_for(host), ClientProtocol::Http) {
+        return None;
+    }
+    let (named, digest) = match rest.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (rest, None),
+    };
+    let last_slash = named.rfind('/').map_or(0, |i| i + 1);
+    let (repository, tag) = match named[last_slash..].rfind(':') {
+        Some(i) => (&named[..last_slash + i], Some(&named[last_slash + i + 1..])),
+        None => (named, None),
+    };
+    if repository.is_empty() {
+        return None;
+    }
+    Some((host, repository, digest.or(tag).unwrap_or("latest")))
+}
+
+/// Accepted manifest types: OCI and Docker, single-platform and multi-platform.
+const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json";
+
+/// A manifest (or index) as JSON and the digest of its bytes (checked when `wanted` is one).
+async fn get_manifest(
+    http: &PlainClient,
+    base: &str,
+    wanted: &str,
+) -> Option<(serde_json::Value, String)> {
+    let url = format!("{base}/manifests/{wanted}");
+    let expect = wanted.starts_with("sha256:").then_some(wanted);
+    let body = get_verified(http, &url, Some(MANIFEST_TYPES), expect.unwrap_or("")).await?;
+    let digest = sha256_digest(&body);
+    let json = serde_json::from_slice(&body).ok()?;
+    Some((json, digest))
+}
+
+/// The body of a 200 answer to a GET, whose sha256 digest must be `digest` (unless empty).
+async fn get_verified(
+    http: &PlainClient,
+    url: &str,
+    accept: Option<&str>,
+    digest: &str,
+) -> Option<Vec<u8>> {
+    let mut req = hyper::Request::get(url);
+    if let Some(a) = accept {
+        req = req.header(hyper::header::ACCEPT, a);
+    }
+    let resp = http.request(req.body(Empty::new()).ok()?).await.ok()?;
+    if resp.status() != hyper::StatusCode::OK {
+        return None;
+    }
+    let body = resp.into_body().collect().await.ok()?.to_bytes().to_vec();
+    (digest.is_empty() || sha256_digest(&body) == digest).then_some(body)
+}
+
+fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(bytes))
+}
+
+/// The digest of the index entry for `want`, by the same rule as [`platform_resolver`].
+fn pick_platform(entries: &serde_json::Value, want: &Platform) -> Option<String> {
+    let field = |e: &serde_json::Value, k: &str| {
+        e.get("platform")
+            .and_then(|p| p.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    entries
+        .as_array()?
+        .iter()
+        .find(|e| {
+            field(e, "os").as_deref() == Some(want.os.as_str())
+                && field(e, "architecture").as_deref() == Some(want.architecture.as_str())
+                && match (&want.variant, field(e, "variant")) {
+                    (Some(a), Some(b)) => *a == b,
+                    _ => true,
+                }
+        })
+        .and_then(|e| e.get("digest")?.as_str().map(str::to_string))
+}
+
+/// Whether the registry refused anonymous access (then stored credentials may help).
+fn refused(err: &OciDistributionError) -> bool {
+    matches!(
+        err,
+        OciDistributionError::AuthenticationFailure(_)
+            | OciDistributionError::UnauthorizedError { .. }
+    ) || matches!(err, OciDistributionError::ServerError { code, .. } if *code == 401 || *code == 403)
 }
 
 /// Plain HTTP only for registries on the local machine (like Docker's
@@ -112,7 +332,8 @@ fn platform_resolver(want: Platform) -> impl Fn(&[ImageIndexEntry]) -> Option<St
     }
 }
 
-/// Docker's stored credentials for `registry`, else anonymous.
+/// Docker's stored credentials for `registry` (`~/.docker/config.json` and its helpers), else
+/// anonymous.
 fn credentials(registry: &str) -> RegistryAuth {
     let server = match registry {
         "registry-1.docker.io" | "docker.io" | "index.docker.io" => "https://index.docker.io/v1/",
@@ -126,6 +347,40 @@ fn credentials(registry: &str) -> RegistryAuth {
         // take them, so fall back to anonymous access.
         Ok(docker_credential::DockerCredential::IdentityToken(_)) | Err(_) => {
             RegistryAuth::Anonymous
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_plain;
+
+    #[test]
+    fn loopback_names_split_by_hand() {
+        let cases = [
+            (
+                "localhost:5000/alpine:3.20",
+                Some(("localhost:5000", "alpine", "3.20")),
+            ),
+            (
+                "127.0.0.1:5000/a/b",
+                Some(("127.0.0.1:5000", "a/b", "latest")),
+            ),
+            (
+                "localhost/a/b:1@sha256:00ff",
+                Some(("localhost", "a/b", "sha256:00ff")),
+            ),
+            (
+                "localhost:5000/x@sha256:ab",
+                Some(("localhost:5000", "x", "sha256:ab")),
+            ),
+            ("docker.io/library/alpine:3.20", None),
+            ("registry.example.com:5000/a:1", None),
+            ("localhost:5000/:1", None),
+            ("alpine", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(split_plain(name), want, "{name}");
         }
     }
 }

@@ -2,8 +2,8 @@
 //! synthetic 500-stage Dockerfile. The CLI's peak RSS on the same file is
 //! measured by `scripts/bench` (the CLI is the `llb-gen-cli` crate).
 //!
-//! `cargo bench -p llb-gen --bench convert -- --write PATH` only writes the
-//! synthetic Dockerfile.
+//! `cargo bench -p llb-gen --bench convert -- --write PATH [--stages N]` only writes the
+//! synthetic Dockerfile (of N stages, default 500: `scripts/bench --plot` draws the scaling).
 
 mod synthetic;
 
@@ -79,13 +79,20 @@ fn summary(mut v: Vec<Duration>) -> String {
 }
 
 fn main() {
-    let text = synthetic::generate(STAGES);
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--write") {
         let path = args.get(i + 1).expect("--write PATH");
-        std::fs::write(path, &text).expect("write synthetic Dockerfile");
+        let stages = match args.iter().position(|a| a == "--stages") {
+            Some(j) => args
+                .get(j + 1)
+                .and_then(|n| n.parse().ok())
+                .expect("--stages N (a number)"),
+            None => STAGES,
+        };
+        std::fs::write(path, synthetic::generate(stages)).expect("write synthetic Dockerfile");
         return;
     }
+    let text = synthetic::generate(STAGES);
     let lines = text.lines().count();
     eprintln!(
         "synthetic Dockerfile: {STAGES} stages, {lines} lines, {} bytes",

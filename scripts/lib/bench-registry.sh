@@ -1,0 +1,85 @@
+# shellcheck shell=bash
+# A loopback registry for scripts/bench's online measurements: Debian's docker-registry on
+# 127.0.0.1:$BENCH_REGISTRY_PORT with small linux/amd64 images pushed with curl (no Docker).
+#
+#   bench_registry_start DIR      start it (state in DIR), or die; sets BENCH_REGISTRY_PID
+#   bench_registry_push NAME:TAG  push a one-layer image (an empty tar) as NAME:TAG
+#   bench_registry_stop           stop the registry this shell started (by its PID)
+#
+# Only 127.0.0.1 is contacted.
+
+BENCH_REGISTRY_PORT=${BENCH_REGISTRY_PORT:-5099}
+BENCH_REGISTRY=localhost:$BENCH_REGISTRY_PORT
+BENCH_REGISTRY_PID=
+
+bench_registry_start() {
+  local dir=$1 i
+  [[ -x /usr/bin/docker-registry ]] || {
+    echo "bench: /usr/bin/docker-registry is missing (apt-get install docker-registry)" >&2
+    return 1
+  }
+  if curl -fsS "http://127.0.0.1:$BENCH_REGISTRY_PORT/v2/" >/dev/null 2>&1; then
+    echo "bench: 127.0.0.1:$BENCH_REGISTRY_PORT is already in use; set BENCH_REGISTRY_PORT" >&2
+    return 1
+  fi
+  mkdir -p "$dir/data"
+  cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+http:
+  addr: 127.0.0.1:$BENCH_REGISTRY_PORT
+EOF
+  /usr/bin/docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 </dev/null &
+  BENCH_REGISTRY_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    if curl -fsS "http://127.0.0.1:$BENCH_REGISTRY_PORT/v2/" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  cat "$dir/log" >&2
+  echo "bench: docker-registry did not answer on 127.0.0.1:$BENCH_REGISTRY_PORT" >&2
+  return 1
+}
+
+bench_registry_stop() {
+  if [[ -n $BENCH_REGISTRY_PID ]]; then
+    kill "$BENCH_REGISTRY_PID" 2>/dev/null || true
+    wait "$BENCH_REGISTRY_PID" 2>/dev/null || true
+    BENCH_REGISTRY_PID=
+  fi
+}
+
+# _bench_push_blob NAME FILE: monolithic upload; prints the digest.
+_bench_push_blob() {
+  local name=$1 file=$2 digest location sep
+  digest=sha256:$(sha256sum "$file" | cut -d' ' -f1)
+  location=$(curl -fsS -X POST -D - -o /dev/null "http://$BENCH_REGISTRY/v2/$name/blobs/uploads/" |
+    tr -d '\r' | awk 'tolower($1) == "location:" { print $2 }')
+  [[ $location == http* ]] || location=http://$BENCH_REGISTRY$location
+  sep='?'
+  [[ $location == *'?'* ]] && sep='&'
+  curl -fsS -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$file" \
+    "$location${sep}digest=$digest" >/dev/null
+  echo "$digest"
+}
+
+bench_registry_push() {
+  local ref=$1 name tag dir layer config manifest ld cd
+  name=${ref%%:*}
+  tag=${ref#*:}
+  dir=$(mktemp -d)
+  layer=$dir/layer.tar config=$dir/config.json manifest=$dir/manifest.json
+  head -c 1024 /dev/zero >"$layer" # an empty tar archive
+  ld=$(sha256sum "$layer" | cut -d' ' -f1)
+  printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$ld" >"$config"
+  ld=$(_bench_push_blob "$name" "$layer")
+  cd=$(_bench_push_blob "$name" "$config")
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}' \
+    "$cd" "$(stat -c %s "$config")" "$ld" "$(stat -c %s "$layer")" >"$manifest"
+  curl -fsS -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary "@$manifest" "http://$BENCH_REGISTRY/v2/$name/manifests/$tag" >/dev/null
+  rm -rf "$dir"
+}

@@ -562,29 +562,29 @@ macro_rules! on_every_engine {
 }
 
 #[path = "e2e/bake.rs"]
-mod bake;
+mod e2e_engine_bake;
 #[path = "e2e/checks.rs"]
-mod checks;
+mod e2e_engine_checks;
 #[path = "e2e/contexts.rs"]
-mod contexts;
+mod e2e_engine_contexts;
 #[path = "e2e/control.rs"]
-mod control;
+mod e2e_engine_control;
 #[path = "e2e/forward.rs"]
-mod forward;
+mod e2e_engine_forward;
 #[path = "e2e/platforms.rs"]
-mod platforms;
+mod e2e_engine_platforms;
 /// The superset's cases live in their own file.
 #[path = "e2e/superset.rs"]
-mod superset;
+mod e2e_engine_superset;
 
 /// The cases. `scripts/test` runs them in their own phase (`cargo test -p tests --test e2e`)
 /// and skips `e2e_engine::` in the workspace-wide `cargo test`.
 mod e2e_engine {
-    use super::superset::*;
+    use super::e2e_engine_superset::*;
     use super::*;
 
     // Build checks and subrequests: `e2e/checks.rs`.
-    use super::checks::*;
+    use super::e2e_engine_checks::*;
 
     // ---------------------------------------------------------------------------------------------
     // Stages, targets, inheritance, ARGs
@@ -1624,7 +1624,7 @@ RUN echo parent > /parent.txt
     }
 
     // The superset's build control (cache presets, RUN --no-cache): `e2e/control.rs`.
-    use super::control::*;
+    use super::e2e_engine_control::*;
 
     // ---------------------------------------------------------------------------------------------
     // The cases on each engine

@@ -297,31 +297,38 @@ pub(crate) async fn drive(
             Ok(s) => s,
             Err(e) => return Ok((Err(e), SourceSet::new("Dockerfile", b""))),
         };
-        let sources = converter.sources().clone();
         match step {
             Step::Need(requests) => {
                 let answers = host.answer(&requests).await;
                 converter.answer(answers);
             }
-            Step::Ready(ready) => {
-                return match blocking(move || ready.marshal()).await {
-                    Ok(Ok(conv)) => Ok((Ok(conv), sources)),
-                    Ok(Err(diagnostics)) => Err((diagnostics, sources)),
-                    Err(e) => Ok((Err(e), sources)),
-                }
-            }
-            Step::Failed(diagnostics) => return Err((diagnostics, sources)),
-            // Only a converter made `until_composed` stops there.
-            Step::Composed(_) => {
-                return Ok((
-                    Err(FrontendError::internal(
-                        "conversion stopped after composition",
-                    )),
-                    sources,
-                ))
-            }
+            // The build's files go with the result or the error (taken
+            // once, at the end: they hold every file's text).
+            last => return finish(last, converter.into_sources()).await,
         }
     }
+}
+
+/// The end of [`drive`]: the marshaled conversion, or the diagnostics,
+/// with the build's files.
+async fn finish(
+    step: Step,
+    sources: SourceSet,
+) -> Result<(Result<Conversion, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
+    let why = match step {
+        Step::Ready(ready) => {
+            return match blocking(move || ready.marshal()).await {
+                Ok(Ok(conv)) => Ok((Ok(conv), sources)),
+                Ok(Err(diagnostics)) => Err((diagnostics, sources)),
+                Err(e) => Ok((Err(e), sources)),
+            }
+        }
+        Step::Failed(diagnostics) => return Err((diagnostics, sources)),
+        // Only a converter made `until_composed` stops there.
+        Step::Composed(_) => "conversion stopped after composition",
+        Step::Need(_) => "the converter asked for more after it finished",
+    };
+    Ok((Err(FrontendError::internal(why)), sources))
 }
 
 /// Runs `f` on a blocking thread; a panic becomes an internal error.

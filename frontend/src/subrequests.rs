@@ -107,15 +107,18 @@ async fn lint(
     let limits = llb_gen::limits::Limits::DEFAULT;
     // A file with INCLUDE or IF is checked once composed, by the
     // conversion; its `# check=` directive is read from the file.
-    let composed = llb_gen::convert::needs_composition(file.data);
-    let report = match llb_gen::lint::lint_source(file.data, &fo.convert.build_args, &limits) {
-        Ok(r) => Some(r),
-        Err(_) if composed => None,
-        Err(errors) => return Ok(requests::lint_reply(&src, &[], errors.first())),
+    let parsed = llb_gen::syntax::parse_bytes_with_limits(file.data, &limits);
+    let report = if parsed.is_ok() && llb_gen::convert::needs_composition(&parsed.dockerfile) {
+        None
+    } else {
+        match llb_gen::lint::lint_source(file.data, &fo.convert.build_args, &limits) {
+            Ok(r) => Some(r),
+            Err(errors) => return Ok(requests::lint_reply(&src, &[], errors.first())),
+        }
     };
     let base_config = match &report {
         Some(r) => r.config.clone(),
-        None => CheckConfig::for_source(file.data, &fo.convert.build_args),
+        None => CheckConfig::for_directives(&parsed.dockerfile.directives, &fo.convert.build_args),
     };
     // The conversion reports every finding, the late ones too; `error=true`
     // must not turn them into a failure here.

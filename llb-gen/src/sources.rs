@@ -72,12 +72,13 @@ pub struct SourceSet {
 
 impl SourceSet {
     /// A set holding the main Dockerfile `name` with its `bytes`.
-    pub fn new(name: impl Into<String>, bytes: &[u8]) -> SourceSet {
-        let file = SourceFile::new(name, crate::syntax::source_text(bytes));
+    pub fn new(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> SourceSet {
+        let bytes = bytes.into();
+        let file = SourceFile::new(name, crate::syntax::source_text(&bytes));
         SourceSet {
             files: vec![SourceEntry {
                 file,
-                bytes: bytes.to_vec(),
+                bytes,
                 origin: None,
                 base: 0,
                 included_at: None,

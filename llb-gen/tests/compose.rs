@@ -5,103 +5,16 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::collections::BTreeMap;
+mod common;
 
-use llb_gen::convert::{
-    run_to_ready, Conversion, ConvertOptions, Converter, DirAnswer, DirRequest, FileAnswer,
-    FileRequest, FileSource, Host, ImageAnswer, ImageRequest, ImageResolver, OfflineResolver,
-    Platform, Step,
-};
+use common::{ok, ops, same_as, Table};
+use llb_gen::convert::{ConvertOptions, Converter, FileSource, Host, Platform, Step};
 use llb_gen::diagnostic::Diagnostic;
 use llb_gen::limits::Limits;
 
-/// Files by source and path; listings are derived from them.
-#[derive(Default)]
-struct Table {
-    files: BTreeMap<(FileSource, String), String>,
-    rounds: usize,
-    asked: Vec<String>,
-}
-
-impl Table {
-    fn with(mut self, source: FileSource, path: &str, text: &str) -> Self {
-        self.files
-            .insert((source, path.to_string()), text.to_string());
-        self
-    }
-    fn df(self, path: &str, text: &str) -> Self {
-        self.with(FileSource::Dockerfile, path, text)
-    }
-}
-
-impl Host for Table {
-    fn resolve_images(&mut self, requests: &[ImageRequest]) -> Vec<ImageAnswer> {
-        OfflineResolver.resolve(requests)
-    }
-    fn read_files(&mut self, requests: &[FileRequest]) -> Vec<FileAnswer> {
-        self.rounds += 1;
-        requests
-            .iter()
-            .map(|r| {
-                self.asked.push(r.path.clone());
-                Ok(self
-                    .files
-                    .get(&(r.source.clone(), r.path.clone()))
-                    .map(|t| t.as_bytes().to_vec()))
-            })
-            .collect()
-    }
-    fn list_dirs(&mut self, requests: &[DirRequest]) -> Vec<DirAnswer> {
-        requests
-            .iter()
-            .map(|d| {
-                let prefix = if d.dir.is_empty() {
-                    String::new()
-                } else {
-                    format!("{}/", d.dir)
-                };
-                Ok(self
-                    .files
-                    .keys()
-                    .filter(|(s, _)| *s == d.source)
-                    .filter_map(|(_, p)| p.strip_prefix(&prefix))
-                    .filter(|rest| !rest.contains('/'))
-                    .map(str::to_string)
-                    .collect())
-            })
-            .collect()
-    }
-}
-
-fn convert(text: &str, opts: &ConvertOptions, host: &mut Table) -> Result<Conversion, String> {
-    let mut c = Converter::new(text.as_bytes(), opts.clone(), Limits::DEFAULT);
-    match run_to_ready(&mut c, host) {
-        Ok(ready) => ready.marshal().map_err(|d| c.sources().render_all(&d)),
-        Err(d) => Err(c.sources().render_all(&d)),
-    }
-}
-
-fn ok(text: &str, opts: &ConvertOptions, host: &mut Table) -> Conversion {
-    convert(text, opts, host).unwrap_or_else(|e| panic!("{e}"))
-}
-
+/// A misuse converted with the default options: its rendered errors.
 fn err(text: &str, host: &mut Table) -> String {
-    match convert(text, &ConvertOptions::default(), host) {
-        Ok(_) => panic!("converted; expected an error"),
-        Err(e) => e,
-    }
-}
-
-/// The ops of a Definition (source maps aside: they name other files).
-fn ops(c: &Conversion) -> Vec<Vec<u8>> {
-    c.definition.def.clone()
-}
-
-fn same_as(text: &str, hand_written: &str, opts: &ConvertOptions, host: &mut Table) {
-    let composed = ok(text, opts, host);
-    let plain = ok(hand_written, opts, &mut Table::default());
-    assert_eq!(ops(&composed), ops(&plain), "LLB differs");
-    assert_eq!(composed.image_config, plain.image_config, "config differs");
+    common::err(text, &ConvertOptions::default(), host)
 }
 
 fn arch(a: &str) -> Platform {
@@ -294,8 +207,9 @@ fn files_of_one_depth_come_in_one_round() {
     // One round for the 50 files (the same host answered the plain file's
     // `.dockerignore` rounds too: count only the include round).
     let rounds_with_parts = host
-        .asked
+        .rounds
         .iter()
+        .flatten()
         .filter(|p| p.starts_with("parts/"))
         .count();
     assert_eq!(rounds_with_parts, 50, "each file read once");

@@ -4,6 +4,7 @@
 //! Source code layout:
 //! - `api.rs`: the public entry types (options, resolver trait, result).
 //! - `error.rs`: the converter's error type ([`Error`]), turned into diagnostics at the edge.
+//! - `host.rs`: the host boundary (requests, answers, the `Host` trait and the blocking loop).
 //! - `session.rs`: the [`Converter`] state machine the host drives (sans-IO), its phases and
 //!   requests, and the blocking loop over it.
 //! - `resolve.rs`: one round of base-image resolution (roots, requests, answers).
@@ -41,6 +42,7 @@ mod epoch;
 mod error;
 pub mod expand;
 mod git;
+mod host;
 mod ignore_match;
 pub(crate) mod image;
 mod imports;
@@ -65,14 +67,15 @@ pub use compose::{
     MAX_INCLUDE_DEPTH,
 };
 pub use error::{Error, ErrorKind};
+pub use host::{
+    convert_with_host, run_to_ready, Answers, FileAnswer, FileRequest, FileSource, Host, Requests,
+    ResolverHost,
+};
 pub use main_context::{
     http_download, is_archive, HttpContext, MainContext, HTTP_CONTEXT_FILENAME,
 };
 pub use resolve::ImageAnswer;
-pub use session::{
-    convert_with_host, run_to_ready, Answers, Composed, Converter, FileAnswer, FileRequest,
-    FileSource, Host, Ready, Requests, ResolverHost, Step,
-};
+pub use session::{Composed, Converter, Ready, Step};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::limits::Limits;
@@ -180,9 +183,8 @@ pub fn convert_dockerfile_bytes_to(
 
 /// Whether the Dockerfile `source` uses INCLUDE or IF (it is composed
 /// before its stages are formed; see [`Converter::until_composed`]).
-pub fn needs_composition(source: &[u8]) -> bool {
-    let parsed = crate::syntax::parse_bytes(source);
-    parsed.is_ok() && compose::needed(&parsed.dockerfile)
+pub fn needs_composition(df: &crate::syntax::ast::Dockerfile) -> bool {
+    compose::needed(df)
 }
 
 /// A writer that keeps the first I/O error of `out`.

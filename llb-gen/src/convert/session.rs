@@ -30,82 +30,18 @@ use crate::ir;
 use crate::limits::Limits;
 use crate::text::TextRange;
 
-use super::api::{Conversion, ConvertOptions, ImageRequest, ImageResolver, Platform};
+use super::api::{Conversion, ConvertOptions, Platform};
 use super::args::{build_meta_args, EnvList};
 use super::build::{self, Root};
-use super::compose::{self, Composer, DirAnswer, DirRequest, Walked};
+use super::compose::{self, Composer, DirRequest, Walked};
+use super::host::{Answers, FileAnswer, FileRequest, FileSource, Requests};
 use crate::sources::SourceSet;
 
 use super::imports::{self, Importer, Namespaces, Next};
 use super::onbuild;
 use super::platform::default_args;
-use super::resolve::{ImageAnswer, LocalRoot, Round};
+use super::resolve::{LocalRoot, Round};
 use super::stages::StageGraph;
-
-/// Where a requested file is read from.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum FileSource {
-    /// The directory the Dockerfile came from (the `dockerfile` local).
-    Dockerfile,
-    /// The main build context (the `context` local).
-    Context,
-    /// A client directory of a `local:<name>` named context.
-    Local(String),
-}
-
-/// A file the converter needs: `path` inside `source`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FileRequest {
-    /// Where the file is.
-    pub source: FileSource,
-    /// Its path there.
-    pub path: String,
-}
-
-/// The host's answer to one file request: the bytes, `Ok(None)` when there
-/// is no such file, or why it could not be read.
-pub type FileAnswer = Result<Option<Vec<u8>>, String>;
-
-/// What the converter needs before it can go on. Independent requests of
-/// one round come together so that the host can run them concurrently.
-#[non_exhaustive]
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Requests {
-    /// Image configs to resolve.
-    pub images: Vec<ImageRequest>,
-    /// Files to read.
-    pub files: Vec<FileRequest>,
-    /// Directories to list (INCLUDE globs, near-miss suggestions).
-    pub dirs: Vec<DirRequest>,
-}
-
-impl Requests {
-    /// A request for files and directory listings only.
-    fn of_files(files: &[FileRequest], dirs: &[DirRequest]) -> Requests {
-        Requests {
-            files: files.to_vec(),
-            dirs: dirs.to_vec(),
-            ..Requests::default()
-        }
-    }
-
-    /// True when nothing is asked.
-    pub fn is_empty(&self) -> bool {
-        self.images.is_empty() && self.files.is_empty() && self.dirs.is_empty()
-    }
-}
-
-/// The answers to [`Requests`], each list in the order of its requests.
-#[derive(Clone, Debug, Default)]
-pub struct Answers {
-    /// One answer per image request, in order.
-    pub images: Vec<ImageAnswer>,
-    /// One answer per file request, in order.
-    pub files: Vec<FileAnswer>,
-    /// One answer per directory request, in order.
-    pub dirs: Vec<DirAnswer>,
-}
 
 /// What [`Converter::step`] returns.
 pub enum Step {
@@ -374,17 +310,20 @@ impl Ready {
     }
 }
 
+/// What reads files before stages are planned: composition (INCLUDE, IF),
+/// then imports (stages of other Dockerfiles).
+enum Loader {
+    Compose(Box<Composer>),
+    Import(Box<Importer>),
+}
+
 enum Phase {
     /// Nothing done yet.
     Start,
-    /// Composition asked for included files; waiting for the answers.
-    Composing(Box<Composer>, Vec<FileRequest>, Vec<DirRequest>),
+    /// Included or imported files were asked for; waiting for the answers.
+    Loading(Loader, Requests),
     /// Their answers are in.
-    ComposeAnswered(Box<Composer>, Vec<FileRequest>, Vec<DirRequest>, Answers),
-    /// Imported Dockerfiles were asked for; waiting for the answers.
-    Importing(Box<Importer>, Vec<FileRequest>, Vec<DirRequest>),
-    /// Their answers are in.
-    ImportAnswered(Box<Importer>, Vec<FileRequest>, Vec<DirRequest>, Answers),
+    Loaded(Loader, Requests, Answers),
     /// A round was asked for; waiting for [`Converter::answer`].
     Waiting(Box<Plan>, Round, Vec<IgnoreFile>),
     /// The answers of the round are in.
@@ -429,7 +368,6 @@ enum Phase {
 /// assert!(!conversion.definition.def.is_empty());
 /// ```
 pub struct Converter {
-    source: Vec<u8>,
     /// Stop once the file is composed ([`Step::Composed`]).
     until_composed: bool,
     sources: SourceSet,
@@ -444,12 +382,10 @@ impl Converter {
     /// A conversion of the Dockerfile `source` (its bytes as read) with
     /// `opts`, under `limits`.
     pub fn new(source: impl Into<Vec<u8>>, opts: ConvertOptions, limits: Limits) -> Converter {
-        let source = source.into();
         Converter {
-            sources: SourceSet::new(opts.filename.clone(), &source),
+            sources: SourceSet::new(opts.filename.clone(), source),
             compose_rounds: 0,
             until_composed: false,
-            source,
             opts,
             limits,
             warnings: Vec::new(),
@@ -468,13 +404,19 @@ impl Converter {
     /// The Dockerfile's bytes (diagnostics of a file without INCLUDE
     /// index them).
     pub fn source(&self) -> &[u8] {
-        &self.source
+        &self.sources.main().bytes
     }
 
     /// Every file of the build so far: the Dockerfile and the files it
     /// includes. Diagnostics and source maps index this set.
     pub fn sources(&self) -> &SourceSet {
         &self.sources
+    }
+
+    /// The build's files, for a host that is done with the converter
+    /// (rendering its result's or its failure's diagnostics).
+    pub fn into_sources(self) -> SourceSet {
+        self.sources
     }
 
     /// Runs until the converter needs answers, is ready, or fails.
@@ -493,8 +435,7 @@ impl Converter {
     pub fn answer(&mut self, answers: Answers) {
         self.phase = match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Waiting(plan, round, uses) => Phase::Answered(plan, round, answers, uses),
-            Phase::Composing(c, files, dirs) => Phase::ComposeAnswered(c, files, dirs, answers),
-            Phase::Importing(i, files, dirs) => Phase::ImportAnswered(i, files, dirs, answers),
+            Phase::Loading(loader, asked) => Phase::Loaded(loader, asked, answers),
             _ => Phase::Finished,
         };
     }
@@ -502,9 +443,9 @@ impl Converter {
     fn advance(&mut self) -> Result<Step, Vec<Diagnostic>> {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Start => {
-                let parsed = crate::syntax::parse_bytes_with_limits(&self.source, &self.limits);
+                let parsed = crate::syntax::parse_bytes_with_limits(self.source(), &self.limits);
                 if parsed.is_ok() && compose::needed(&parsed.dockerfile) {
-                    let c = Composer::new(self.sources.clone(), parsed.dockerfile);
+                    let c = Composer::new(parsed.dockerfile);
                     return self.compose(Box::new(c));
                 }
                 let (df, warnings) =
@@ -512,24 +453,27 @@ impl Converter {
                 self.warnings = warnings;
                 self.plan(df)
             }
-            Phase::Composing(c, files, dirs) => {
-                let requests = Requests::of_files(&files, &dirs);
-                self.phase = Phase::Composing(c, files, dirs);
-                Ok(Step::Need(requests))
+            Phase::Loading(loader, asked) => {
+                // Stepped again without answers: ask again.
+                self.phase = Phase::Loading(loader, asked.clone());
+                Ok(Step::Need(asked))
             }
-            Phase::ComposeAnswered(mut c, files, dirs, answers) => {
-                c.answer(&files, answers.files, &dirs, answers.dirs, &self.limits);
+            Phase::Loaded(Loader::Compose(mut c), asked, answers) => {
+                let (files, dirs) = (answers.files, answers.dirs);
+                c.answer(
+                    &mut self.sources,
+                    &asked.files,
+                    files,
+                    &asked.dirs,
+                    dirs,
+                    &self.limits,
+                );
                 self.compose(c)
             }
-            Phase::Importing(i, files, dirs) => {
-                let requests = Requests::of_files(&files, &dirs);
-                self.phase = Phase::Importing(i, files, dirs);
-                Ok(Step::Need(requests))
-            }
-            Phase::ImportAnswered(mut i, files, dirs, answers) => {
+            Phase::Loaded(Loader::Import(mut i), asked, answers) => {
                 i.answer(
                     &mut self.sources,
-                    (&files, &dirs),
+                    (&asked.files, &asked.dirs),
                     (answers.files, answers.dirs),
                     &self.opts,
                     &self.limits,
@@ -572,11 +516,7 @@ impl Converter {
     /// Loads imported Dockerfiles until every one is in, then plans.
     fn import(&mut self, mut importer: Box<Importer>) -> Result<Step, Vec<Diagnostic>> {
         match importer.step(&mut self.sources, &self.opts, &self.limits)? {
-            Next::Need(files, dirs) => {
-                let requests = Requests::of_files(&files, &dirs);
-                self.phase = Phase::Importing(importer, files, dirs);
-                Ok(Step::Need(requests))
-            }
+            Next::Need(files, dirs) => Ok(self.load(Loader::Import(importer), files, dirs)),
             Next::Done(df, spaces) => {
                 self.warnings.append(&mut importer.warnings);
                 self.plan_with(df, Some(spaces))
@@ -602,16 +542,11 @@ impl Converter {
         let walked = if self.compose_rounds > compose::MAX_ROUNDS {
             Err(vec![compose::too_many_rounds()])
         } else {
-            c.walk(&self.opts, &self.limits)
+            c.walk(&self.sources, &self.opts, &self.limits)
         };
         match walked {
-            Ok(Walked::Need(files, dirs)) => {
-                let requests = Requests::of_files(&files, &dirs);
-                self.phase = Phase::Composing(c, files, dirs);
-                Ok(Step::Need(requests))
-            }
+            Ok(Walked::Need(files, dirs)) => Ok(self.load(Loader::Compose(c), files, dirs)),
             Ok(Walked::Done(composed)) => {
-                self.sources = c.sources;
                 let parsed = crate::syntax::Parsed {
                     dockerfile: composed.dockerfile,
                     errors: Vec::new(),
@@ -623,11 +558,15 @@ impl Converter {
                 self.warnings.extend(warnings);
                 self.plan(df)
             }
-            Err(diags) => {
-                self.sources = c.sources;
-                Err(diags)
-            }
+            Err(diags) => Err(diags),
         }
+    }
+
+    /// Asks the host for `files` and `dirs` on behalf of `loader`.
+    fn load(&mut self, loader: Loader, files: Vec<FileRequest>, dirs: Vec<DirRequest>) -> Step {
+        let asked = Requests::of_files(files, dirs);
+        self.phase = Phase::Loading(loader, asked.clone());
+        Step::Need(asked)
     }
 
     /// Asks for the round of `nodes` and the files in `uses`, plus, the
@@ -752,83 +691,4 @@ fn describe(u: &IgnoreFile) -> String {
         IgnoreFile::Context => "of the build context".into(),
         IgnoreFile::Local(name) => format!("of the local directory {name:?}"),
     }
-}
-
-/// The host of [`convert_with_host`]: answers a round's requests, in order.
-pub trait Host {
-    /// Resolves the image configs of one round, one answer per request.
-    fn resolve_images(&mut self, requests: &[ImageRequest]) -> Vec<ImageAnswer>;
-    /// Reads the files of one round, one answer per request.
-    fn read_files(&mut self, requests: &[FileRequest]) -> Vec<FileAnswer>;
-    /// Lists the directories of one round, one answer per request. A host
-    /// that cannot list directories keeps this default, which says so.
-    fn list_dirs(&mut self, requests: &[DirRequest]) -> Vec<DirAnswer> {
-        requests
-            .iter()
-            .map(|_| Err("this host cannot list directories".to_string()))
-            .collect()
-    }
-}
-
-/// An [`ImageResolver`] as a host that has no files: every file request is
-/// answered "no such file" (no `.dockerignore` anywhere).
-pub struct ResolverHost<'a>(pub &'a dyn ImageResolver);
-
-impl Host for ResolverHost<'_> {
-    fn resolve_images(&mut self, requests: &[ImageRequest]) -> Vec<ImageAnswer> {
-        self.0.resolve(requests)
-    }
-    fn read_files(&mut self, requests: &[FileRequest]) -> Vec<FileAnswer> {
-        requests.iter().map(|_| Ok(None)).collect()
-    }
-}
-
-/// Drives `converter` with `host` until it is ready or fails (the
-/// blocking loop over [`Converter::step`]).
-pub fn run_to_ready(
-    converter: &mut Converter,
-    host: &mut dyn Host,
-) -> Result<Box<Ready>, Vec<Diagnostic>> {
-    loop {
-        match converter.step() {
-            Step::Need(req) => {
-                let answers = Answers {
-                    images: if req.images.is_empty() {
-                        Vec::new()
-                    } else {
-                        host.resolve_images(&req.images)
-                    },
-                    files: if req.files.is_empty() {
-                        Vec::new()
-                    } else {
-                        host.read_files(&req.files)
-                    },
-                    dirs: if req.dirs.is_empty() {
-                        Vec::new()
-                    } else {
-                        host.list_dirs(&req.dirs)
-                    },
-                };
-                converter.answer(answers);
-            }
-            Step::Ready(ready) => return Ok(ready),
-            Step::Failed(diags) => return Err(diags),
-            Step::Composed(_) => {
-                let e = Error::new(ErrorKind::ConverterFinished, TextRange::empty(0));
-                return Err(vec![e.into()]);
-            }
-        }
-    }
-}
-
-/// Converts `source` with `opts` under `limits`, asking `host` for what it
-/// needs: the blocking convenience over [`Converter`].
-pub fn convert_with_host(
-    source: &[u8],
-    opts: &ConvertOptions,
-    limits: Limits,
-    host: &mut dyn Host,
-) -> Result<Conversion, Vec<Diagnostic>> {
-    let mut converter = Converter::new(source, opts.clone(), limits);
-    run_to_ready(&mut converter, host)?.marshal()
 }

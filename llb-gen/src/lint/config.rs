@@ -87,19 +87,14 @@ impl CheckConfig {
         Ok(cfg)
     }
 
-    /// The configuration of the Dockerfile `source` (its `# check=`
-    /// directive, or the build arg), for a file read before it is composed;
-    /// a malformed value is the default configuration.
-    pub fn for_source(
-        source: &[u8],
+    /// The configuration of a parsed Dockerfile's `directives` (its
+    /// `# check=`, or the build arg), for a file read before it is
+    /// composed; a malformed value is the default configuration.
+    pub fn for_directives(
+        directives: &[crate::syntax::ast::Directive],
         build_args: &std::collections::BTreeMap<String, String>,
     ) -> CheckConfig {
-        let parsed = crate::syntax::parse_bytes(source);
-        let directive = parsed
-            .dockerfile
-            .directives
-            .iter()
-            .find(|d| d.key == "check");
+        let directive = directives.iter().find(|d| d.key == "check");
         match (build_args.get(CHECK_BUILD_ARG), directive) {
             (Some(v), _) => CheckConfig::parse(v).unwrap_or_default(),
             (None, Some(d)) => CheckConfig::parse(&d.value).unwrap_or_default(),

@@ -11,7 +11,7 @@
 //!   error.
 
 use super::super::contexts::{self, ContextSource};
-use super::super::session::FileSource;
+use super::super::host::FileSource;
 use super::super::ConvertOptions;
 use super::ComposeErrorKind;
 use crate::codes::Code;

@@ -31,7 +31,7 @@ pub use error::ComposeErrorKind;
 
 use std::collections::BTreeMap;
 
-use super::session::{FileAnswer, FileRequest, FileSource};
+use super::host::{FileAnswer, FileRequest, FileSource};
 use super::ConvertOptions;
 use crate::diagnostic::Diagnostic;
 use crate::ir::ExtensionUse;
@@ -99,7 +99,6 @@ enum Loaded {
 
 /// The composition state between rounds.
 pub(crate) struct Composer {
-    pub(crate) sources: SourceSet,
     main: ast::Dockerfile,
     files: BTreeMap<FileRequest, Loaded>,
     dirs: BTreeMap<DirRequest, DirAnswer>,
@@ -134,9 +133,8 @@ pub(crate) fn needed(df: &ast::Dockerfile) -> bool {
 }
 
 impl Composer {
-    pub(crate) fn new(sources: SourceSet, main: ast::Dockerfile) -> Composer {
+    pub(crate) fn new(main: ast::Dockerfile) -> Composer {
         Composer {
-            sources,
             main,
             files: BTreeMap::new(),
             dirs: BTreeMap::new(),
@@ -150,25 +148,26 @@ impl Composer {
     /// shifted): `request` names it, `place` is its directory, `end` is
     /// where it ends.
     pub(crate) fn for_import(
-        sources: SourceSet,
         file: ast::Dockerfile,
         request: FileRequest,
         place: include::Place,
         end: u32,
     ) -> Composer {
-        let mut c = Composer::new(sources, file);
+        let mut c = Composer::new(file);
         c.root = Some((request, place, end));
         c
     }
 
-    /// Walks once: the composed file, the requests, or every error.
+    /// Walks once over the files loaded into `sources`: the composed file,
+    /// the requests, or every error.
     pub(crate) fn walk(
         &mut self,
+        sources: &SourceSet,
         opts: &ConvertOptions,
         limits: &Limits,
     ) -> Result<Walked, Vec<Diagnostic>> {
         let done = {
-            let mut w = walk::Walker::new(self, opts, limits);
+            let mut w = walk::Walker::new(self, sources, opts, limits);
             w.main();
             w.finish()
         };
@@ -207,10 +206,11 @@ impl Composer {
         }))
     }
 
-    /// Takes the host's answers in: each file is parsed and placed in the
-    /// source set.
+    /// Takes the host's answers in: each file is parsed and placed in
+    /// `sources`.
     pub(crate) fn answer(
         &mut self,
+        sources: &mut SourceSet,
         files: &[FileRequest],
         answers: Vec<FileAnswer>,
         dirs: &[DirRequest],
@@ -220,7 +220,7 @@ impl Composer {
         let mut answers = answers.into_iter();
         for req in files {
             let answer = answers.next().unwrap_or(Ok(None));
-            let loaded = self.load(req, answer, limits);
+            let loaded = self.load(sources, req, answer, limits);
             self.files.insert(req.clone(), loaded);
         }
         let mut listings = listings.into_iter();
@@ -232,14 +232,20 @@ impl Composer {
         }
     }
 
-    fn load(&mut self, req: &FileRequest, answer: FileAnswer, limits: &Limits) -> Loaded {
+    fn load(
+        &mut self,
+        sources: &mut SourceSet,
+        req: &FileRequest,
+        answer: FileAnswer,
+        limits: &Limits,
+    ) -> Loaded {
         let bytes = match answer {
             Ok(Some(b)) => b,
             Ok(None) => return Loaded::Missing,
             Err(e) => return Loaded::Failed(e),
         };
-        let total = self.sources.total_bytes() + bytes.len();
-        if total > MAX_INCLUDED_BYTES + self.sources.main().bytes.len() {
+        let total = sources.total_bytes() + bytes.len();
+        if total > MAX_INCLUDED_BYTES + sources.main().bytes.len() {
             return Loaded::Failed(format!(
                 "the included files exceed {MAX_INCLUDED_BYTES} bytes in all"
             ));
@@ -253,9 +259,7 @@ impl Composer {
             source: req.source.clone(),
             path: req.path.clone(),
         };
-        let base = self
-            .sources
-            .add(include::display(&req.source, &req.path), &bytes, origin, at);
+        let base = sources.add(include::display(&req.source, &req.path), &bytes, origin, at);
         let mut parsed = crate::syntax::parse_bytes_with_limits(&bytes, limits);
         if !parsed.errors.is_empty() {
             return Loaded::Invalid(

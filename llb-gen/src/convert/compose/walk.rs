@@ -7,12 +7,13 @@ use super::include::{self, Place};
 use super::{ComposeErrorKind as K, Composer, DirRequest};
 use super::{MAX_INCLUDED_FILES, MAX_INCLUDE_DEPTH};
 use crate::convert::args::EnvList;
+use crate::convert::host::{FileRequest, FileSource};
 use crate::convert::platform::default_args;
-use crate::convert::session::{FileRequest, FileSource};
 use crate::convert::{ConvertOptions, Error, ErrorKind};
 use crate::diagnostic::Diagnostic;
 use crate::ir::ExtensionUse;
 use crate::limits::Limits;
+use crate::sources::SourceSet;
 use crate::syntax::ast::Node;
 use crate::syntax::Keyword;
 use crate::text::TextRange;
@@ -55,6 +56,7 @@ pub(super) struct Finished {
 
 pub(super) struct Walker<'a> {
     c: &'a Composer,
+    sources: &'a SourceSet,
     opts: &'a ConvertOptions,
     limits: &'a Limits,
     env: EnvList,
@@ -75,7 +77,12 @@ pub(super) struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    pub(super) fn new(c: &'a Composer, opts: &'a ConvertOptions, limits: &'a Limits) -> Self {
+    pub(super) fn new(
+        c: &'a Composer,
+        sources: &'a SourceSet,
+        opts: &'a ConvertOptions,
+        limits: &'a Limits,
+    ) -> Self {
         let target = opts
             .target_platform
             .clone()
@@ -89,6 +96,7 @@ impl<'a> Walker<'a> {
         let globals = env.iter().map(|(k, _)| k.to_string()).collect();
         Walker {
             c,
+            sources,
             opts,
             limits,
             env,
@@ -126,7 +134,7 @@ impl<'a> Walker<'a> {
                     root: include::parent(filename).to_string(),
                     dir: String::new(),
                 };
-                (request, place, last_line_end(c.sources.main()))
+                (request, place, last_line_end(self.sources.main()))
             }
         };
         self.chain.push(request);

@@ -4,7 +4,7 @@
 use super::{Asked, Importer, Next, K};
 use crate::convert::compose::include::{self, Place};
 use crate::convert::compose::{self, Composer, Walked};
-use crate::convert::session::{FileAnswer, FileRequest};
+use crate::convert::host::{FileAnswer, FileRequest};
 use crate::convert::ConvertOptions;
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
@@ -130,23 +130,16 @@ impl Importer {
     ) -> Option<Next> {
         if self.composing.is_none() {
             let t = self.to_compose.pop_front()?;
-            let c = Composer::for_import(
-                sources.clone(),
-                t.file.clone(),
-                t.request.clone(),
-                t.place.clone(),
-                t.end,
-            );
+            let c = Composer::for_import(t.file.clone(), t.request.clone(), t.place.clone(), t.end);
             self.composing = Some((Box::new(c), t));
         }
         let (mut c, t) = self.composing.take()?;
-        match c.walk(opts, limits) {
+        match c.walk(sources, opts, limits) {
             Ok(Walked::Need(files, dirs)) => {
                 self.composing = Some((c, t));
                 Some(Next::Need(files, dirs))
             }
             Ok(Walked::Done(composed)) => {
-                *sources = c.sources;
                 self.warnings.extend(composed.warnings);
                 let mut file = composed.dockerfile;
                 file.warnings.clear();
@@ -158,7 +151,6 @@ impl Importer {
                 None
             }
             Err(errors) => {
-                *sources = c.sources;
                 self.errors.extend(errors);
                 None
             }

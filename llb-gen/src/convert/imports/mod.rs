@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use super::args::EnvList;
 use super::compose::include::{self, Place};
 use super::compose::{Composer, DirAnswer, DirRequest};
-use super::session::{FileAnswer, FileRequest, FileSource};
+use super::host::{FileAnswer, FileRequest, FileSource};
 use super::{ComposeErrorKind as K, ConvertOptions, Error, ErrorKind};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, ExtensionUse};
@@ -346,7 +346,7 @@ impl Importer {
         let (files, dirs) = req;
         let (file_answers, dir_answers) = answers;
         if let Some((c, _)) = self.composing.as_mut() {
-            c.answer(files, file_answers, dirs, dir_answers, limits);
+            c.answer(sources, files, file_answers, dirs, dir_answers, limits);
             return;
         }
         let mut file_answers = file_answers.into_iter();

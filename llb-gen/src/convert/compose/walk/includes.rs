@@ -4,7 +4,7 @@ use super::{FileCtx, Walker, K, MAX_INCLUDED_FILES, MAX_INCLUDE_DEPTH};
 use crate::convert::compose::glob::Glob;
 use crate::convert::compose::include::{self, Place};
 use crate::convert::compose::{DirRequest, Loaded};
-use crate::convert::session::FileRequest;
+use crate::convert::host::FileRequest;
 use crate::syntax::ast::Node;
 use crate::text::TextRange;
 
@@ -180,7 +180,7 @@ impl Walker<'_> {
                     return;
                 }
                 let end = nodes.first().map_or(span.end, |n| {
-                    super::last_line_end(c.sources.entry_at(n.span.start))
+                    super::last_line_end(self.sources.entry_at(n.span.start))
                 });
                 let ctx = FileCtx {
                     place: place.child(rel),

@@ -221,7 +221,7 @@ fn dispatch_all(
     mut roots: BTreeMap<usize, Root>,
     opts: &ConvertOptions,
     (context, excludes): (llb::State, &[String]),
-    source_map: &super::dispatch::SourceMaps,
+    source_map: &super::dispatch::SourceMaps<'_>,
     limits: &Limits,
 ) -> Result<Dispatched, Error> {
     let Graph {

@@ -293,15 +293,21 @@ fn load_image(
             ..Default::default()
         },
     );
-    if resolved.config.is_empty() {
+    loaded_image(state, resolved.config)
+}
+
+/// An image-like context (an image, an OCI layout) with its resolved
+/// `config` applied; without a config, the state alone.
+pub(super) fn loaded_image(state: llb::State, config: Vec<u8>) -> Result<Loaded, ContextError> {
+    if config.is_empty() {
         return Ok(plain(state));
     }
-    let mut image = Image::from_json(&resolved.config)?;
+    let mut image = Image::from_json(&config)?;
     image.created = None;
     Ok(Loaded {
         state: with_image_config(state, &image),
         image: Some(image),
-        config: Some(resolved.config),
+        config: Some(config),
         local: None,
     })
 }

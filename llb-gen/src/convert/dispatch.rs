@@ -73,20 +73,21 @@ pub(super) struct Ctx<'a> {
     pub dep_paths: BTreeMap<usize, BTreeSet<String>>,
     /// Final states of already-dispatched nodes (by graph index).
     pub done: &'a [Option<llb::State>],
-    pub source_map: &'a SourceMaps,
+    pub source_map: &'a SourceMaps<'a>,
 }
 
 /// The source map of every file of the build, found by span.
-pub(super) struct SourceMaps {
-    bases: Vec<u32>,
+pub(super) struct SourceMaps<'s> {
+    sources: &'s crate::sources::SourceSet,
+    /// One per file of `sources`, in order.
     maps: Vec<std::sync::Arc<llb::SourceMap>>,
 }
 
-impl SourceMaps {
-    pub(super) fn new(sources: &crate::sources::SourceSet) -> SourceMaps {
+impl<'s> SourceMaps<'s> {
+    pub(super) fn new(sources: &'s crate::sources::SourceSet) -> SourceMaps<'s> {
         let entries = sources.entries();
         SourceMaps {
-            bases: entries.iter().map(|e| e.base).collect(),
+            sources,
             maps: entries
                 .iter()
                 .map(|e| llb::SourceMap::new(e.file.name.clone(), e.bytes.clone()))
@@ -96,11 +97,9 @@ impl SourceMaps {
 
     /// The map of the file holding `span`.
     fn of(&self, span: crate::text::TextRange) -> &std::sync::Arc<llb::SourceMap> {
-        let i = self
-            .bases
-            .partition_point(|b| *b <= span.start)
-            .saturating_sub(1);
-        &self.maps[i.min(self.maps.len() - 1)]
+        let i = self.sources.index_of(span.start);
+        // One map per file, and a set always holds the Dockerfile.
+        &self.maps[i]
     }
 }
 
@@ -110,7 +109,7 @@ impl<'a> Ctx<'a> {
         opts: &'a ConvertOptions,
         globals: &'a EnvList,
         escape: char,
-        (context, source_map): (&llb::State, &'a SourceMaps),
+        (context, source_map): (&llb::State, &'a SourceMaps<'a>),
         done: &'a [Option<llb::State>],
     ) -> Self {
         Ctx {

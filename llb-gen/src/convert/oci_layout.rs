@@ -8,9 +8,8 @@
 use crate::llb;
 
 use super::api::{ConvertOptions, ImageRequest, Platform, ResolvedImage};
-use super::contexts::{plain, with_image_config, ContextError, Loaded};
+use super::contexts::{ContextError, Loaded};
 use super::dispatch::pb_platform;
-use super::image::Image;
 use super::reference::Reference;
 
 /// The accepted form, for error messages.
@@ -94,17 +93,7 @@ pub(super) fn load(
             ..Default::default()
         },
     );
-    if resolved.config.is_empty() {
-        return Ok(plain(state));
-    }
-    let mut image = Image::from_json(&resolved.config)?;
-    image.created = None;
-    Ok(Loaded {
-        state: with_image_config(state, &image),
-        image: Some(image),
-        config: Some(resolved.config),
-        local: None,
-    })
+    super::contexts::loaded_image(state, resolved.config)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! refuses named contexts there).
 
 use super::*;
-use crate::e2e_engine::copy_dir;
+use crate::e2e_engine_examples::copy_dir;
 
 /// The example in a scratch directory, its `# syntax=` lines naming the image under test.
 fn example(env: &Env, frontend: &str) -> Ctx {

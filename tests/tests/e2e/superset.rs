@@ -215,7 +215,7 @@ pub(crate) fn example_superset_services_build_and_run(env: &Env) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let src = repo.join("examples/superset");
     let ctx = Ctx::with_text("example-superset", "");
-    crate::e2e_engine::copy_dir(&src, &ctx.dir);
+    crate::e2e_engine_examples::copy_dir(&src, &ctx.dir);
     // Our syntax line replaces the example's own.
     for service in ["api", "worker"] {
         let path = ctx.dir.join(service).join("Dockerfile");

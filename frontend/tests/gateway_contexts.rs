@@ -92,7 +92,10 @@ async fn git_context_holds_the_dockerfile_and_the_context() {
         .iter()
         .map(|r| r.file_path.as_str())
         .collect();
-    assert_eq!(reads[..2], ["Dockerfile", "Dockerfile.dockerignore"]);
+    assert_eq!(
+        reads[..3],
+        ["Dockerfile", "Dockerfile.dockerignore", "Dockerfile.lock"]
+    );
     assert!(!reads.contains(&".dockerignore"), "{reads:?}");
 }
 

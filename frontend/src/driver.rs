@@ -242,7 +242,12 @@ async fn read_solved_dockerfile(
     let lock_name = llb_gen::lock::file_name(&filename);
     let read_lock = async {
         if fo.convert.use_lock {
-            bridge.read_file(&solved.id, &lock_name).await.ok()
+            // One byte past the limit: enough for the converter to refuse it.
+            let head = Some(llb_gen::lock::MAX_BYTES + 1);
+            bridge
+                .read_file_head(&solved.id, &lock_name, head)
+                .await
+                .ok()
         } else {
             None
         }

@@ -35,6 +35,10 @@ mod locate;
 /// The only lock format version this library reads and writes.
 pub const VERSION: u64 = 1;
 
+/// The largest lock file read (16 MiB: some thousands of image configs);
+/// a larger one is refused before it is parsed.
+pub const MAX_BYTES: usize = 16 << 20;
+
 /// The lock file's name for the Dockerfile named `dockerfile`.
 pub fn file_name(dockerfile: &str) -> String {
     format!("{dockerfile}.lock")
@@ -272,6 +276,13 @@ pub fn valid_digest(d: &str) -> bool {
 /// Parses and validates a lock file's bytes: the lock, or every problem
 /// found (a syntax error stops at the first).
 pub fn parse(bytes: &[u8]) -> Result<Lock, Vec<LockError>> {
+    if bytes.len() > MAX_BYTES {
+        let msg = format!("the lock file is larger than {MAX_BYTES} bytes");
+        return Err(vec![LockError {
+            kind: LockErrorKind::Format(msg),
+            span: TextRange::empty(0),
+        }]);
+    }
     let doc: serde_json::Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {

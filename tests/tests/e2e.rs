@@ -571,6 +571,8 @@ mod e2e_engine_contexts;
 mod e2e_engine_control;
 #[path = "e2e/forward.rs"]
 mod e2e_engine_forward;
+#[path = "e2e/lock.rs"]
+mod e2e_engine_lock;
 #[path = "e2e/platforms.rs"]
 mod e2e_engine_platforms;
 /// The superset's cases live in their own file.
@@ -1625,6 +1627,8 @@ RUN echo parent > /parent.txt
 
     // The superset's build control (cache presets, RUN --no-cache): `e2e/control.rs`.
     use super::e2e_engine_control::*;
+    // The base-image lock file: `e2e/lock.rs`.
+    use super::e2e_engine_lock::*;
 
     // ---------------------------------------------------------------------------------------------
     // The cases on each engine
@@ -1663,6 +1667,7 @@ RUN echo parent > /parent.txt
         example_superset_services_build_and_run,
         check_findings_do_not_fail_a_build,
         superset_imports_build_like_hand_written,
+        lock_pins_the_base_after_the_tag_moves,
     );
 
     // The current engine only (the reasons are on the cases).
@@ -1679,6 +1684,7 @@ RUN echo parent > /parent.txt
             buildx_call_outline_is_refused_clearly,
             build_shows_check_warnings,
             check_error_true_fails_the_build,
+            unlocked_image_is_warned_about,
         ]
     );
 }

@@ -113,3 +113,10 @@ fn nothing_panics_on_odd_input() {
         let _ = parse(text.as_bytes());
     }
 }
+
+#[test]
+fn a_lock_over_the_size_limit_is_refused_unread() {
+    let big = vec![b' '; MAX_BYTES + 1];
+    let errors = parse(&big).unwrap_err();
+    assert_eq!(errors[0].code(), Code::LockFormat);
+}

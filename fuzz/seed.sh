@@ -10,7 +10,7 @@ root=$(cd "$here/.." && pwd)
 conf=${CONFORMANCE:-$root/../shared/conformance}
 [ -d "$conf" ] || { echo "conformance corpus not found at $conf (set CONFORMANCE=...)" >&2; exit 1; }
 
-for t in parse convert words convert_large compose; do mkdir -p "$here/corpus/$t"; done
+for t in parse convert words convert_large compose lock; do mkdir -p "$here/corpus/$t"; done
 
 n=0
 copy_df() { # copy_df FILE NAME
@@ -78,3 +78,11 @@ for f in "$root"/examples/superset/*/*.Dockerfile "$root"/examples/superset/*/Do
 done
 echo "compose: 3 seeds and the superset example's files"
 
+# lock: lock files (`<Dockerfile>.lock`), the committed example and broken ones.
+lseed() { printf '%s' "$2" > "$here/corpus/lock/$1"; }
+cp "$root/examples/lock/Dockerfile.lock" "$here/corpus/lock/ex-lock"
+lseed empty '{"images":{},"version":1}'
+lseed bad-digest '{"images":{"busybox":{"linux/amd64":{"config":{},"digest":"sha256:abc"}}},"version":1}'
+lseed shapes '{"images":{"Bad Ref":{},"alpine":{"amd64":{},"linux/arm/v7":{"digest":7,"config":[],"x":1}}},"version":2,"y":0}'
+lseed escapes '{"images":{"a\u0062c":{"linux/amd64":{"config":{"k":"\ud83d\ude00"},"digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}},"version":1}'
+echo "lock: 5 seeds"

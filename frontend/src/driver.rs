@@ -126,7 +126,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
         return crate::forward::forward(bridge, env, &fo, fw, &loaded.data).await;
     }
     if let Some(name) = fo.request.clone() {
-        let mut host = GatewayHost::new(bridge, &fo, loaded.dockerignore.clone());
+        let mut host = GatewayHost::new(bridge, &fo, loaded.beside());
         host.set_remote_dockerfile(loaded.remote_ref.clone());
         let file = crate::subrequests::Dockerfile {
             data: &loaded.data,
@@ -168,9 +168,21 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
 struct Loaded {
     data: Vec<u8>,
     dockerignore: Option<Vec<u8>>,
+    /// `<Dockerfile>.lock` (not read with `lock=off`).
+    lock: Option<Vec<u8>>,
     source: LocalDefinition,
     /// The solved remote source the Dockerfile was read from.
     remote_ref: Option<String>,
+}
+
+impl Loaded {
+    /// The files read with the Dockerfile, for the converter's host.
+    fn beside(&self) -> crate::host::Beside {
+        crate::host::Beside {
+            dockerignore: self.dockerignore.clone(),
+            lock: self.lock.clone(),
+        }
+    }
 }
 
 async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, FrontendError> {
@@ -178,6 +190,10 @@ async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, F
     let ignore_name = format!("{filename}.dockerignore");
     let lower = lower_case_name(&filename);
     let mut follow_paths = vec![filename.clone(), ignore_name.clone()];
+    if fo.convert.use_lock {
+        // The lock file comes in the same transfer (a superset extension).
+        follow_paths.push(llb_gen::lock::file_name(&filename));
+    }
     follow_paths.extend(lower.clone());
     let source = LocalSource {
         name: &fo.dockerfile_local,
@@ -197,8 +213,9 @@ async fn read_dockerfile(bridge: &Bridge, fo: &BuildOptions) -> Result<Loaded, F
     Ok(loaded)
 }
 
-/// Read the Dockerfile (with the lower-case `dockerfile` fallback) and
-/// `<Dockerfile>.dockerignore` from a solved source.
+/// Read the Dockerfile (with the lower-case `dockerfile` fallback),
+/// `<Dockerfile>.dockerignore` and `<Dockerfile>.lock` (unless `lock=off`)
+/// from a solved source.
 async fn read_solved_dockerfile(
     bridge: &Bridge,
     fo: &BuildOptions,
@@ -222,10 +239,24 @@ async fn read_solved_dockerfile(
             None => return Err(FrontendError::rpc("failed to read dockerfile", first)),
         },
     };
-    let dockerignore = bridge.read_file(&solved.id, &ignore_name).await.ok();
+    let lock_name = llb_gen::lock::file_name(&filename);
+    let read_lock = async {
+        if fo.convert.use_lock {
+            // One byte past the limit: enough for the converter to refuse it.
+            let head = Some(llb_gen::lock::MAX_BYTES + 1);
+            bridge
+                .read_file_head(&solved.id, &lock_name, head)
+                .await
+                .ok()
+        } else {
+            None
+        }
+    };
+    let (dockerignore, lock) = tokio::join!(bridge.read_file(&solved.id, &ignore_name), read_lock);
     Ok(Loaded {
         data,
-        dockerignore,
+        dockerignore: dockerignore.ok(),
+        lock,
         source,
         remote_ref: Some(solved.id),
     })
@@ -257,7 +288,7 @@ async fn convert_all(
     };
     let data = loaded.data.as_slice();
     let runs = requested.into_iter().map(|platform| async move {
-        let mut host = GatewayHost::new(bridge, fo, loaded.dockerignore.clone());
+        let mut host = GatewayHost::new(bridge, fo, loaded.beside());
         host.set_remote_dockerfile(loaded.remote_ref.clone());
         let opts = fo.convert_options_for(platform.clone());
         let converter = Converter::new(data, opts, Limits::DEFAULT);

@@ -30,11 +30,22 @@ fn missing<K: Ord + Clone, V>(wanted: &[K], known: &BTreeMap<K, V>) -> Vec<K> {
     out
 }
 
+/// The files read together with the Dockerfile (in its transfer), which
+/// the converter asks for as files beside it.
+#[derive(Clone, Debug, Default)]
+pub struct Beside {
+    /// `<Dockerfile>.dockerignore`.
+    pub dockerignore: Option<Vec<u8>>,
+    /// `<Dockerfile>.lock`, the base-image lock file.
+    pub lock: Option<Vec<u8>>,
+}
+
 pub struct GatewayHost<'a> {
     bridge: &'a Bridge,
     fo: &'a BuildOptions,
-    /// `<Dockerfile>.dockerignore`, read together with the Dockerfile.
-    dockerfile_ignore: Option<Vec<u8>>,
+    /// `<Dockerfile>.dockerignore` and `.lock`, read together with the
+    /// Dockerfile.
+    beside: Beside,
     images: BTreeMap<ImageRequest, ImageAnswer>,
     files: BTreeMap<FileRequest, FileAnswer>,
     dirs: BTreeMap<DirRequest, DirAnswer>,
@@ -47,15 +58,11 @@ pub struct GatewayHost<'a> {
 }
 
 impl<'a> GatewayHost<'a> {
-    pub fn new(
-        bridge: &'a Bridge,
-        fo: &'a BuildOptions,
-        dockerfile_ignore: Option<Vec<u8>>,
-    ) -> Self {
+    pub fn new(bridge: &'a Bridge, fo: &'a BuildOptions, beside: Beside) -> Self {
         GatewayHost {
             bridge,
             fo,
-            dockerfile_ignore,
+            beside,
             images: BTreeMap::new(),
             files: BTreeMap::new(),
             dirs: BTreeMap::new(),
@@ -219,13 +226,15 @@ impl<'a> GatewayHost<'a> {
     /// treats a missing `.dockerignore`); a local that cannot be loaded is
     /// an error for each.
     async fn read_batch(&self, batch: Vec<FileRequest>) -> Vec<(FileRequest, FileAnswer)> {
-        let ignore_name = format!("{}.dockerignore", self.fo.convert.filename);
         let (known, wanted): (Vec<_>, Vec<_>) = batch
             .into_iter()
-            .partition(|f| f.source == FileSource::Dockerfile && f.path == ignore_name);
+            .partition(|f| self.read_with_dockerfile(f).is_some());
         let mut out: Vec<(FileRequest, FileAnswer)> = known
             .into_iter()
-            .map(|f| (f, Ok(self.dockerfile_ignore.clone())))
+            .map(|f| {
+                let bytes = self.read_with_dockerfile(&f).flatten();
+                (f, Ok(bytes))
+            })
             .collect();
         let Some(source) = wanted.first().map(|f| f.source.clone()) else {
             return out;
@@ -253,6 +262,22 @@ impl<'a> GatewayHost<'a> {
             Err(e) => out.extend(wanted.into_iter().map(|f| (f, Err(e.clone())))),
         }
         out
+    }
+
+    /// A file read together with the Dockerfile: `Some(bytes or none)`;
+    /// `None` for any other file.
+    fn read_with_dockerfile(&self, f: &FileRequest) -> Option<Option<Vec<u8>>> {
+        if f.source != FileSource::Dockerfile {
+            return None;
+        }
+        let name = &self.fo.convert.filename;
+        if f.path == format!("{name}.dockerignore") {
+            Some(self.beside.dockerignore.clone())
+        } else if f.path == llb_gen::lock::file_name(name) {
+            Some(self.beside.lock.clone())
+        } else {
+            None
+        }
     }
 
     /// One directory listing: the local solved with only the matching

@@ -110,9 +110,10 @@ async fn dockerfile_and_dockerignore_come_from_the_locals() {
     assert_eq!(src.identifier, "local://dockerfile");
     assert_eq!(src.attrs["local.session"], "sess-123");
     assert_eq!(src.attrs["local.sharedkeyhint"], "dockerfile");
+    // Upstream's paths, and the lock file beside the Dockerfile (ours).
     assert_eq!(
         src.attrs["local.followpaths"],
-        r#"["Dockerfile","Dockerfile.dockerignore","dockerfile"]"#
+        r#"["Dockerfile","Dockerfile.dockerignore","Dockerfile.lock","dockerfile"]"#
     );
     let reads: Vec<(&str, &str)> = out
         .read_files()
@@ -120,13 +121,22 @@ async fn dockerfile_and_dockerignore_come_from_the_locals() {
         .map(|r| (r.r#ref.as_str(), r.file_path.as_str()))
         .collect();
     assert_eq!(reads[0], ("ref-1", "Dockerfile"));
-    assert_eq!(reads[1], ("ref-1", "Dockerfile.dockerignore"));
+    // The .dockerignore and the lock are read concurrently, in either order.
+    let mut beside = reads[1..3].to_vec();
+    beside.sort();
+    assert_eq!(
+        beside,
+        [
+            ("ref-1", "Dockerfile.dockerignore"),
+            ("ref-1", "Dockerfile.lock")
+        ]
+    );
 
     let ctx = source_op(solves[1].definition.as_ref().unwrap()).unwrap();
     assert_eq!(ctx.identifier, "local://context");
     assert_eq!(ctx.attrs["local.followpaths"], r#"[".dockerignore"]"#);
     assert_eq!(ctx.attrs["local.sharedkeyhint"], "context-.dockerignore");
-    assert_eq!(reads[2], ("ref-2", ".dockerignore"));
+    assert_eq!(reads[3], ("ref-2", ".dockerignore"));
     // Internal loads are plain lazy solves; Definitions are well formed.
     for s in &solves[..2] {
         let def = s.definition.as_ref().unwrap();
@@ -159,16 +169,20 @@ async fn options_in_random_order_are_parsed() {
     let src = source_op(out.solves()[0].definition.as_ref().unwrap()).unwrap();
     assert_eq!(
         src.attrs["local.followpaths"],
-        r#"["ci/Dockerfile.ci","ci/Dockerfile.ci.dockerignore"]"#
+        r#"["ci/Dockerfile.ci","ci/Dockerfile.ci.dockerignore","ci/Dockerfile.ci.lock"]"#
     );
     let paths: Vec<&str> = out
         .read_files()
         .iter()
         .map(|r| r.file_path.as_str())
         .collect();
+    // The .dockerignore and the lock are read concurrently, in either order.
+    let mut beside = paths[1..3].to_vec();
+    beside.sort();
+    assert_eq!(paths[0], "ci/Dockerfile.ci");
     assert_eq!(
-        &paths[..2],
-        ["ci/Dockerfile.ci", "ci/Dockerfile.ci.dockerignore"]
+        beside,
+        ["ci/Dockerfile.ci.dockerignore", "ci/Dockerfile.ci.lock"]
     );
     // `<filename>.dockerignore` exists: the context's .dockerignore is not loaded.
     assert!(out

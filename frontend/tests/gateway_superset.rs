@@ -46,7 +46,8 @@ async fn included_files_are_read_in_batches_from_the_dockerfile_local() {
     assert_eq!(
         loads,
         vec![
-            r#"["Dockerfile","Dockerfile.dockerignore","dockerfile"]"#.to_string(),
+            r#"["Dockerfile","Dockerfile.dockerignore","Dockerfile.lock","dockerfile"]"#
+                .to_string(),
             r#"["a.Dockerfile","b.Dockerfile"]"#.to_string(),
             r#"["steps/*.Dockerfile"]"#.to_string(),
             r#"["steps/1.Dockerfile","steps/2.Dockerfile"]"#.to_string(),

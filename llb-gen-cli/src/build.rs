@@ -52,14 +52,14 @@ pub(crate) struct BuildArgs {
 }
 
 /// Answers the converter from disk (files) and `resolver` (images).
-struct DiskHost<'a> {
-    resolver: &'a dyn ImageResolver,
+pub(crate) struct DiskHost<'a> {
+    pub(crate) resolver: &'a dyn ImageResolver,
     /// Whether the Dockerfile is a file (not stdin): its `filename` is the
     /// path as given, so files beside it are asked for by paths relative to
     /// the working directory, or absolute.
-    dockerfile_is_file: bool,
-    context: Option<PathBuf>,
-    locals: BTreeMap<String, PathBuf>,
+    pub(crate) dockerfile_is_file: bool,
+    pub(crate) context: Option<PathBuf>,
+    pub(crate) locals: BTreeMap<String, PathBuf>,
 }
 
 impl convert::Host for DiskHost<'_> {
@@ -305,12 +305,12 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 #[cfg(feature = "registry")]
-fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
+pub(crate) fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
     Ok(Box::new(crate::registry::RegistryResolver::new()?))
 }
 
 #[cfg(not(feature = "registry"))]
-fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
+pub(crate) fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
     Err(
         "this llb-gen was built without registry support: pass --offline, \
          or rebuild with `cargo build -p llb-gen-cli --features registry`"

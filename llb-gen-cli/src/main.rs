@@ -9,10 +9,12 @@
 //!   checks (exit 1 on errors, `check=error=true` findings, or any finding
 //!   with `--error`).
 //! - `llb-gen targets [--text] PATH`: the stages, as `--call=targets`.
+//! - `llb-gen lock [--platform P,...] [--check] PATH`: write (or check)
+//!   `<PATH>.lock`, the base-image lock file.
 //!
 //! Source code layout: `main.rs` (arguments), `parse.rs` (the `parse`
 //! subcommand), `graph.rs` (the `graph` subcommand), `check.rs` (`check`
-//! and `targets`), `build.rs` (conversion and output), `registry.rs` (the
+//! and `targets`), `lock.rs` (`lock`), `build.rs` (conversion and output), `registry.rs` (the
 //! online image resolver, feature `registry`).
 
 use std::io::Read;
@@ -24,6 +26,7 @@ use clap::{Parser, Subcommand};
 mod build;
 mod check;
 mod graph;
+mod lock;
 mod parse;
 #[cfg(feature = "registry")]
 mod registry;
@@ -77,6 +80,23 @@ enum Command {
         /// The Dockerfile (`-` for stdin).
         path: PathBuf,
     },
+    /// Resolve every base image the targets can reach and write
+    /// `<Dockerfile>.lock` beside the Dockerfile (or check it).
+    Lock {
+        /// Target platforms, comma-separated (default: this machine's).
+        #[arg(long, value_name = "P,...")]
+        platform: Option<String>,
+        /// Compare the lock with the registries instead of writing it:
+        /// print each difference and exit 1 when there is any.
+        #[arg(long)]
+        check: bool,
+        /// A build argument, for ARGs in `FROM` and `IF` (repeatable).
+        #[arg(long = "build-arg", value_name = "K=V")]
+        build_args: Vec<String>,
+        /// The Dockerfile.
+        #[arg(default_value = "Dockerfile")]
+        path: PathBuf,
+    },
     /// List the stages (the `frontend.targets` JSON).
     Targets {
         /// Print the table instead of the JSON.
@@ -104,6 +124,17 @@ fn main() -> ExitCode {
             path,
         }) => check::run_check(&path, format, error, &build_args),
         Some(Command::Targets { text, path }) => check::run_targets(&path, text),
+        Some(Command::Lock {
+            platform,
+            check,
+            build_args,
+            path,
+        }) => lock::run_lock(&lock::LockArgs {
+            path: &path,
+            platforms: platform.as_deref(),
+            check,
+            build_args: &build_args,
+        }),
         None => build::run_build(&cli.build),
     }
 }

@@ -236,6 +236,18 @@ catalogue! {
     /// `IF a ==`.
     InvalidCondition = "invalid-condition", Error, None;
 
+    // The base-image lock file (`crate::lock`, a superset extension).
+    /// `<Dockerfile>.lock` is not JSON.
+    LockSyntax = "lock-syntax", Error, None;
+    /// `"version": 2` in a lock file.
+    LockVersion = "lock-version", Error, None;
+    /// `"digest": "sha256:abc"` in a lock file.
+    LockDigest = "lock-digest", Error, None;
+    /// A lock file of the wrong shape (`"images": []`, a bad platform key).
+    LockFormat = "lock-format", Error, None;
+    /// The host could not read `<Dockerfile>.lock`.
+    LockRead = "lock-read", Error, None;
+
     // Build checks (`crate::lint`): upstream's rules, then our own. Their
     // pages are under `docs/rules/`.
     /// `FROM a AS Build`.
@@ -284,6 +296,8 @@ catalogue! {
     UnpinnedBaseImage = "unpinned-base-image", Warning, None;
     /// `COPY .env /app/`.
     SecretInCopy = "secret-in-copy", Warning, None;
+    /// A base image the build's lock file does not hold.
+    UnlockedImage = "unlocked-image", Warning, None;
     /// `# check=error=true` and a build check reported something.
     CheckFailed = "check-failed", Error, None;
 }

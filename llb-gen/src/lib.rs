@@ -46,6 +46,7 @@ pub mod ir;
 pub mod limits;
 pub mod lint;
 pub mod llb;
+pub mod lock;
 pub mod options;
 pub(crate) mod path;
 pub mod requests;

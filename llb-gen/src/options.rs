@@ -243,8 +243,13 @@ pub fn parse(
 /// The build args that stand for options (upstream `dockerui` reads them
 /// the same way): `BUILDKIT_MULTI_PLATFORM` wins over `multi-platform`,
 /// a non-empty `BUILDKIT_SANDBOX_HOSTNAME` over `hostname`;
-/// `BUILDKIT_DISABLE_FILEOP=true` is refused.
+/// `BUILDKIT_DISABLE_FILEOP=true` is refused. Ours the same way: a
+/// non-empty `BUILDKIT_LOCK` wins over `lock`.
 fn apply_build_arg_options(out: &mut BuildOptions) -> Result<(), OptionsError> {
+    let args = &out.convert.build_args;
+    if let Some(v) = args.get("BUILDKIT_LOCK").filter(|v| !v.is_empty()) {
+        out.convert.use_lock = parse_lock("build-arg:BUILDKIT_LOCK", v)?;
+    }
     let args = &out.convert.build_args;
     if let Some(v) = args
         .get("BUILDKIT_MULTI_PLATFORM")
@@ -430,6 +435,9 @@ fn apply(
         "cache-imports" => out.cache_imports = parse_cache_imports(value)?,
         "cache-from" => *cache_from = parse_cache_from(value),
         "frontend.caps" => check_frontend_caps(value)?,
+        // Empty is unset; `BUILDKIT_LOCK` wins (`apply_build_arg_options`).
+        "lock" if value.is_empty() => {}
+        "lock" => c.use_lock = parse_lock(key, value)?,
         "requestid"
             if crate::requests::IMPLEMENTED
                 .iter()
@@ -504,6 +512,18 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, OptionsError> {
         "false" | "0" | "f" | "F" | "FALSE" | "False" => Ok(false),
         _ => Err(OptionsError::invalid(format!(
             "invalid boolean value {value:?} for option {key}"
+        ))),
+    }
+}
+
+/// `lock` / `BUILDKIT_LOCK`: `on` (the default: use `<Dockerfile>.lock`
+/// when it exists) or `off` (ignore it).
+fn parse_lock(key: &str, value: &str) -> Result<bool, OptionsError> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(OptionsError::invalid(format!(
+            "invalid {key} value {value:?}: expected \"on\" or \"off\""
         ))),
     }
 }

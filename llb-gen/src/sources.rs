@@ -124,6 +124,16 @@ impl SourceSet {
         base
     }
 
+    /// Adds a file read beside the Dockerfile that no instruction brought
+    /// in (the lock file): its diagnostics have no include chain.
+    pub fn add_beside(&mut self, name: impl Into<String>, bytes: &[u8], origin: Origin) -> u32 {
+        let base = self.add(name, bytes, origin, TextRange::empty(0));
+        if let Some(last) = self.files.last_mut() {
+            last.included_at = None;
+        }
+        base
+    }
+
     /// Shows the main Dockerfile as `name` in diagnostics.
     pub fn rename_main(&mut self, name: impl Into<String>) {
         if let Some(main) = self.files.first_mut() {

@@ -412,7 +412,11 @@ fn a_plain_dockerfile_asks_for_no_included_file() {
         match c.step() {
             Step::Need(r) => {
                 assert!(r.dirs.is_empty());
-                assert!(r.files.iter().all(|f| f.path.ends_with(".dockerignore")));
+                // Only `.dockerignore` files and the lock file beside it.
+                assert!(r
+                    .files
+                    .iter()
+                    .all(|f| f.path.ends_with(".dockerignore") || f.path == "Dockerfile.lock"));
                 let mut host = Table::default();
                 let answers = llb_gen::convert::Answers {
                     images: host.resolve_images(&r.images),

@@ -10,7 +10,10 @@ use llb_gen::limits::Limits;
 use llb_gen::pb;
 use prost::Message as _;
 
-fn converter(text: &str, opts: ConvertOptions) -> Converter {
+/// A converter without the lock file's round (`lock=off`), whose rounds
+/// `tests/lock.rs` shows.
+fn converter(text: &str, mut opts: ConvertOptions) -> Converter {
+    opts.use_lock = false;
     Converter::new(text.as_bytes(), opts, Limits::DEFAULT)
 }
 

@@ -1,6 +1,7 @@
 //! The examples of `docs/superset.md` convert as the page says: a block
 //! marked `dockerfile` converts, `dockerfile file=<path>` is a file the
-//! others may include, `dockerfile error=<code>` fails with that code.
+//! others may include, `dockerfile error=<code>` fails with that code;
+//! `json file=<path>` is a file too (the lock file beside the Dockerfile).
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
@@ -23,7 +24,9 @@ fn blocks(page: &str) -> Vec<Block> {
     let mut open: Option<Block> = None;
     for (i, line) in page.lines().enumerate() {
         match (&mut open, line.strip_prefix("```")) {
-            (None, Some(info)) if info.starts_with("dockerfile") => {
+            (None, Some(info))
+                if info.starts_with("dockerfile") || info.starts_with("json file=") =>
+            {
                 open = Some(Block {
                     info: info.to_string(),
                     text: String::new(),
@@ -74,10 +77,14 @@ fn every_example_of_the_superset_page_converts_as_documented() {
     let files: BTreeMap<String, String> = all
         .iter()
         .filter_map(|b| {
-            let p = b.info.strip_prefix("dockerfile file=")?;
+            let p = (b.info.strip_prefix("dockerfile file="))
+                .or_else(|| b.info.strip_prefix("json file="))?;
             Some((p.to_string(), b.text.clone()))
         })
         .collect();
+    // The page's lock parses, and the examples are converted with it.
+    let lock = files.get("Dockerfile.lock").expect("the page shows a lock");
+    llb_gen::lock::parse(lock.as_bytes()).unwrap();
     let mut checked = 0;
     for b in all.iter().filter(|b| !b.info.contains("file=")) {
         let mut host = Files(files.clone());

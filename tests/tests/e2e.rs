@@ -581,6 +581,8 @@ mod e2e_engine_examples;
 mod e2e_engine_files;
 #[path = "e2e/forward.rs"]
 mod e2e_engine_forward;
+#[path = "e2e/lock.rs"]
+mod e2e_engine_lock;
 #[path = "e2e/mounts.rs"]
 mod e2e_engine_mounts;
 #[path = "e2e/named.rs"]
@@ -602,6 +604,7 @@ mod e2e_engine {
     use super::e2e_engine_errors::*;
     use super::e2e_engine_examples::*;
     use super::e2e_engine_files::*;
+    use super::e2e_engine_lock::*;
     use super::e2e_engine_mounts::*;
     use super::e2e_engine_named::*;
     use super::e2e_engine_stages::*;
@@ -648,6 +651,7 @@ mod e2e_engine {
         example_superset_services_build_and_run,
         check_findings_do_not_fail_a_build,
         superset_imports_build_like_hand_written,
+        lock_pins_the_base_after_the_tag_moves,
     );
 
     // The current engine only (the reasons are on the cases).
@@ -664,6 +668,7 @@ mod e2e_engine {
             buildx_call_outline_is_refused_clearly,
             build_shows_check_warnings,
             check_error_true_fails_the_build,
+            unlocked_image_is_warned_about,
         ]
     );
 }

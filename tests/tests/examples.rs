@@ -70,6 +70,9 @@ type Project = (
     &'static [(&'static str, &'static str)],
 );
 const PROJECTS: &[Project] = &[
+    // Converted with its committed `Dockerfile.lock`: pinned, with the
+    // locked config.
+    ("lock", "Dockerfile", &[]),
     ("superset", "api/Dockerfile", &[]),
     ("superset", "worker/Dockerfile", &[("FLAVOR", "debug")]),
 ];

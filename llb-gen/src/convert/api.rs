@@ -114,6 +114,9 @@ pub struct ConvertOptions {
     pub input_metadata: BTreeMap<String, String>,
     /// LLB caps the daemon supports (default: every cap).
     pub llb_caps: crate::llb::CapSet,
+    /// Read `<Dockerfile>.lock` beside the Dockerfile and use it (a
+    /// superset extension); `false` with `lock=off` or `BUILDKIT_LOCK=off`.
+    pub use_lock: bool,
 }
 
 impl Default for ConvertOptions {
@@ -143,6 +146,7 @@ impl Default for ConvertOptions {
             frontend_inputs: BTreeMap::new(),
             input_metadata: BTreeMap::new(),
             llb_caps: crate::llb::CapSet::All,
+            use_lock: true,
         }
     }
 }

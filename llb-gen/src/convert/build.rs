@@ -458,6 +458,9 @@ pub(super) struct Resolved {
     pub(super) locals: Vec<LocalRoot>,
     /// The build context's `.dockerignore` patterns.
     pub(super) context_excludes: Vec<String>,
+    /// Findings of the resolution (`UnlockedImage`), filtered with the
+    /// dispatch's.
+    pub(super) findings: Vec<Diagnostic>,
 }
 
 /// Dispatches every stage the target reaches, from the resolved roots, and
@@ -474,6 +477,7 @@ pub(super) fn dispatch_reachable(
         roots,
         locals,
         context_excludes,
+        findings,
     } = resolved;
     let Graph {
         g,
@@ -497,7 +501,8 @@ pub(super) fn dispatch_reachable(
     let (context, context_paths) = main_context(opts, context_excludes);
     let context = (context, excludes.as_slice());
     let mut out = dispatch_all(df, graph, roots, opts, context, &source_map, limits)?;
-    out.target.lint = late_findings(df, opts, std::mem::take(&mut out.warnings))?;
+    let found = [findings, std::mem::take(&mut out.warnings)].concat();
+    out.target.lint = late_findings(df, opts, found)?;
     if let Some(slot) = context_paths {
         slot.fill(follow_paths(&out.ctx_paths));
     }

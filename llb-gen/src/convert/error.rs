@@ -116,6 +116,13 @@ pub enum ErrorKind {
         /// Why it failed.
         reason: String,
     },
+    /// The host could not read `<Dockerfile>.lock`.
+    ReadLock {
+        /// The lock file's name.
+        file: String,
+        /// Why it failed.
+        reason: String,
+    },
     /// The host stepped a converter that has finished.
     ConverterFinished,
     /// A base image with the trigger `ONBUILD FORM x` (the message says what
@@ -329,6 +336,7 @@ impl Error {
             K::ResolveImage { .. } => Code::ResolveImage,
             K::ImageConfig { .. } => Code::ImageConfig,
             K::ReadIgnoreFile { .. } => Code::ReadFile,
+            K::ReadLock { .. } => Code::LockRead,
             K::ConverterFinished => Code::ConverterFinished,
             K::OnbuildTrigger { .. } => Code::OnbuildTrigger,
             K::CopyFromLaterStage { .. } | K::MountFromLaterStage | K::NotBuilt { .. } => {
@@ -439,6 +447,7 @@ impl fmt::Display for ErrorKind {
             K::ReadIgnoreFile { file, reason } => {
                 write!(f, "cannot read the .dockerignore {file}: {reason}")
             }
+            K::ReadLock { file, reason } => write!(f, "cannot read the lock file {file}: {reason}"),
             K::ConverterFinished => {
                 f.write_str("the conversion has already finished (or was answered out of turn)")
             }

@@ -6,8 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::{Error, ErrorKind};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
 use crate::ir;
 use crate::llb;
+use crate::lock::Lock;
 
 use super::api::{ConvertOptions, ImageRequest, Platform, ResolveMode, ResolvedImage};
 use super::build::{prefix_from, Root};
@@ -32,6 +35,8 @@ fn resolve_mode(m: ResolveMode) -> llb::ResolveMode {
 enum PendingRoot {
     /// A base image (`FROM image`, `COPY --from=image`, mount `from=`).
     Image(usize, Reference, Platform),
+    /// A base image the lock file holds: answered from the lock.
+    Locked(usize, Reference, Platform, ResolvedImage),
     /// A named context, standing in for an image name or replacing a
     /// whole stage (`replaces_stage`).
     Context(usize, Box<contexts::Pending>, Platform, bool),
@@ -51,6 +56,8 @@ pub(super) struct Round {
     /// Local directories (of `local:` contexts) whose `.dockerignore` is
     /// needed and not known yet.
     pub(super) ignores: Vec<String>,
+    /// `UnlockedImage` findings: images a lock in use does not hold.
+    pub(super) findings: Vec<Diagnostic>,
 }
 
 fn context_err(e: contexts::ContextError, span: crate::text::TextRange) -> Error {
@@ -64,17 +71,19 @@ fn context_err(e: contexts::ContextError, span: crate::text::TextRange) -> Error
 impl Round {
     /// The round for the root nodes among `nodes` (stages with a parent
     /// stage have no root of their own). `known` are the `.dockerignore`
-    /// patterns of local directories answered in earlier rounds.
+    /// patterns of local directories answered in earlier rounds; images
+    /// `lock` holds are answered from it.
     pub(super) fn new(
         g: &StageGraph,
         nodes: &BTreeSet<usize>,
         opts: &ConvertOptions,
         target_platform: &Platform,
-        known: &BTreeMap<String, Vec<String>>,
+        (known, lock): (&BTreeMap<String, Vec<String>>, Option<&Lock>),
     ) -> Result<Round, Error> {
         let reachable = nodes;
         let mut roots = BTreeMap::new();
         let mut pending: Vec<PendingRoot> = Vec::new();
+        let mut findings = Vec::new();
         for &i in reachable {
             let node = &g.nodes[i];
             if node.parent.is_some() {
@@ -118,7 +127,14 @@ impl Round {
                         .map_err(|e| context_err(e, node.span))?;
                     pending.push(PendingRoot::Context(i, Box::new(p), platform, false));
                 }
-                None => pending.push(PendingRoot::Image(i, r, platform)),
+                None => match lock.map(|l| locked(l, &r, &platform)) {
+                    Some(Some(image)) => pending.push(PendingRoot::Locked(i, r, platform, image)),
+                    Some(None) => {
+                        findings.push(unlocked(&r, &platform, node.span));
+                        pending.push(PendingRoot::Image(i, r, platform));
+                    }
+                    None => pending.push(PendingRoot::Image(i, r, platform)),
+                },
             }
         }
         let images = image_requests(&pending, opts);
@@ -137,6 +153,7 @@ impl Round {
             ready: roots,
             images,
             ignores,
+            findings,
         })
     }
 
@@ -169,7 +186,10 @@ impl Round {
         let mut images = Vec::new();
         for p in pending {
             match p {
-                PendingRoot::Image(i, r, platform) => images.push((i, r, platform)),
+                PendingRoot::Image(i, r, platform) => images.push((i, r, platform, None)),
+                PendingRoot::Locked(i, r, platform, image) => {
+                    images.push((i, r, platform, Some(image)));
+                }
                 PendingRoot::Context(i, mut c, platform, replaces_stage) => {
                     let node = &g.nodes[i];
                     if let ContextSource::Local(name) = &c.source {
@@ -185,9 +205,12 @@ impl Round {
                 }
             }
         }
-        for (i, r, platform) in images {
+        for (i, r, platform, locked) in images {
             let node = &g.nodes[i];
-            let resolved = image_answer(g, node, (&requests, answers), &r, &platform)?;
+            let resolved = match locked {
+                Some(image) => image,
+                None => image_answer(g, node, (&requests, answers), &r, &platform)?,
+            };
             let root = image_root(df, opts, node, &r, platform, &resolved)?;
             roots.insert(i, root);
         }
@@ -321,12 +344,35 @@ fn image_requests(pending: &[PendingRoot], opts: &ConvertOptions) -> Vec<ImageRe
                 Some(req) => req.clone(),
                 None => continue,
             },
+            PendingRoot::Locked(..) => continue,
         };
         if !requests.contains(&req) {
             requests.push(req);
         }
     }
     requests
+}
+
+/// What the lock holds for `r` on `platform`, as the resolver would have
+/// answered: the reference as written, the locked digest and config.
+fn locked(lock: &Lock, r: &Reference, platform: &Platform) -> Option<ResolvedImage> {
+    let image = lock.get(&r.tagged_string(), platform)?;
+    Some(ResolvedImage {
+        reference: r.tagged_string(),
+        digest: image.digest.clone(),
+        config: image.config.clone(),
+    })
+}
+
+/// UnlockedImage: `r` on `platform` is not in the lock in use.
+fn unlocked(r: &Reference, platform: &Platform, span: crate::text::TextRange) -> Diagnostic {
+    let msg = format!(
+        "{} ({}) is not in the lock file: it is resolved from the registry and can change",
+        r.tagged_string(),
+        crate::lock::platform_key(platform)
+    );
+    Diagnostic::warning(Code::UnlockedImage, msg, span)
+        .with_help("run `llb-gen lock` again (with `--platform` for each platform you build)")
 }
 
 /// The root of a node a named context stands for. A context replacing a

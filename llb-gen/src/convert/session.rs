@@ -35,6 +35,7 @@ use super::args::{build_meta_args, EnvList};
 use super::build::{self, Root};
 use super::compose::{self, Composer, DirRequest, Walked};
 use super::host::{Answers, FileAnswer, FileRequest, FileSource, Requests};
+use crate::lock::Lock;
 use crate::sources::SourceSet;
 
 use super::imports::{self, Importer, Namespaces, Next};
@@ -70,6 +71,8 @@ pub struct Composed {
 /// What a requested file is for.
 #[derive(Clone, Debug)]
 enum IgnoreFile {
+    /// `<Dockerfile>.lock` beside the Dockerfile (the base-image lock).
+    Lock,
     /// `<Dockerfile>.dockerignore` beside the Dockerfile (wins).
     Dockerfile,
     /// `.dockerignore` of the build context.
@@ -96,6 +99,13 @@ pub(super) struct Plan {
     asked_dockerfile_ignore: bool,
     /// `.dockerignore` patterns of local directories, by directory.
     local_excludes: BTreeMap<String, Vec<String>>,
+    /// The lock file in use, once read (none, or `lock=off`: `None`).
+    lock: Option<Lock>,
+    /// The reachable nodes are still to be asked for: the lock comes
+    /// first, in a round of its own.
+    first_round_pending: bool,
+    /// Findings of the resolution rounds (`UnlockedImage`).
+    findings: Vec<Diagnostic>,
 }
 
 impl Plan {
@@ -161,6 +171,9 @@ impl Plan {
             context_excludes: None,
             asked_dockerfile_ignore: false,
             local_excludes: BTreeMap::new(),
+            lock: None,
+            first_round_pending: false,
+            findings: Vec::new(),
         })
     }
 
@@ -201,6 +214,7 @@ impl Plan {
             roots,
             locals,
             context_excludes,
+            findings,
             ..
         } = self;
         let graph = build::Graph {
@@ -214,6 +228,7 @@ impl Plan {
             roots,
             locals,
             context_excludes: context_excludes.unwrap_or_default(),
+            findings,
         };
         let target_state =
             build::dispatch_reachable(&mut df, &graph, resolved, source, opts, limits)?;
@@ -530,7 +545,14 @@ impl Converter {
         df: ir::Dockerfile,
         spaces: Option<Box<Namespaces>>,
     ) -> Result<Step, Vec<Diagnostic>> {
-        let plan = Plan::new(df, &self.opts, spaces).map_err(|e| vec![e.into()])?;
+        let mut plan = Plan::new(df, &self.opts, spaces).map_err(|e| vec![e.into()])?;
+        if self.opts.use_lock {
+            // The lock decides which images are asked for: it comes first,
+            // with `<Dockerfile>.dockerignore` (both beside the Dockerfile,
+            // which the frontend read them with).
+            plan.first_round_pending = true;
+            return self.ask(Box::new(plan), &BTreeSet::new(), vec![IgnoreFile::Lock]);
+        }
         let nodes = plan.reachable.clone();
         self.ask(Box::new(plan), &nodes, Vec::new())
     }
@@ -584,7 +606,7 @@ impl Converter {
             nodes,
             &self.opts,
             &plan.target_platform,
-            &plan.local_excludes,
+            (&plan.local_excludes, plan.lock.as_ref()),
         )
         .map_err(|e| vec![e.into()])?;
         if !plan.asked_dockerfile_ignore {
@@ -616,6 +638,10 @@ impl Converter {
                 FileSource::Dockerfile,
                 format!("{}.dockerignore", self.opts.filename),
             ),
+            IgnoreFile::Lock => (
+                FileSource::Dockerfile,
+                crate::lock::file_name(&self.opts.filename),
+            ),
             IgnoreFile::Context => (FileSource::Context, ".dockerignore".into()),
             IgnoreFile::Local(name) => (FileSource::Local(name.clone()), ".dockerignore".into()),
         };
@@ -631,7 +657,11 @@ impl Converter {
         answers: Answers,
         uses: Vec<IgnoreFile>,
     ) -> Result<Step, Vec<Diagnostic>> {
-        take_files(&mut plan, &uses, answers.files).map_err(|e| vec![e.into()])?;
+        let lock = take_files(&mut plan, &uses, answers.files).map_err(|e| vec![e.into()])?;
+        if let Some(answer) = lock {
+            plan.lock = self.read_lock(answer)?;
+        }
+        plan.findings.extend(round.findings.iter().cloned());
         let (roots, locals) = round
             .finish(
                 &plan.df,
@@ -643,6 +673,10 @@ impl Converter {
             .map_err(|e| vec![e.into()])?;
         plan.roots.extend(roots);
         plan.locals.extend(locals);
+        if std::mem::take(&mut plan.first_round_pending) {
+            let nodes = plan.reachable.clone();
+            return self.ask(plan, &nodes, Vec::new());
+        }
         if let Some(fresh) = plan.apply_image_triggers().map_err(|e| vec![e.into()])? {
             return self.ask(plan, &fresh, Vec::new());
         }
@@ -658,11 +692,46 @@ impl Converter {
     }
 }
 
-/// Files answered for a round: `.dockerignore` patterns where they belong.
-fn take_files(plan: &mut Plan, uses: &[IgnoreFile], answers: Vec<FileAnswer>) -> Result<(), Error> {
+impl Converter {
+    /// The lock file's answer: no file is no lock; one that does not parse
+    /// fails with every problem, located in the lock (added to the build's
+    /// files for that).
+    fn read_lock(&mut self, answer: FileAnswer) -> Result<Option<Lock>, Vec<Diagnostic>> {
+        let name = crate::lock::file_name(&self.opts.filename);
+        let bytes = match answer {
+            Ok(None) => return Ok(None),
+            Ok(Some(bytes)) => bytes,
+            Err(reason) => {
+                let kind = ErrorKind::ReadLock { file: name, reason };
+                return Err(vec![Error::new(kind, TextRange::empty(0)).into()]);
+            }
+        };
+        let origin = crate::sources::Origin {
+            source: FileSource::Dockerfile,
+            path: name.clone(),
+        };
+        let base = self.sources.add_beside(name, &bytes, origin);
+        crate::lock::parse(&bytes)
+            .map(Some)
+            .map_err(|errors| errors.iter().map(|e| e.to_diagnostic(base)).collect())
+    }
+}
+
+/// Files answered for a round: `.dockerignore` patterns where they belong;
+/// the lock file's answer, when it was asked for, is returned.
+fn take_files(
+    plan: &mut Plan,
+    uses: &[IgnoreFile],
+    answers: Vec<FileAnswer>,
+) -> Result<Option<FileAnswer>, Error> {
     let mut answers = answers.into_iter();
+    let mut lock = None;
     for u in uses {
         let answer = answers.next().unwrap_or(Ok(None));
+        if let IgnoreFile::Lock = u {
+            lock = Some(answer);
+            continue;
+        }
         let bytes = answer.map_err(|e| {
             Error::new(
                 ErrorKind::ReadIgnoreFile {
@@ -680,9 +749,10 @@ fn take_files(plan: &mut Plan, uses: &[IgnoreFile], answers: Vec<FileAnswer>) ->
                 plan.local_excludes
                     .insert(name.clone(), patterns.unwrap_or_default());
             }
+            IgnoreFile::Lock => {}
         }
     }
-    Ok(())
+    Ok(lock)
 }
 
 fn describe(u: &IgnoreFile) -> String {
@@ -690,5 +760,6 @@ fn describe(u: &IgnoreFile) -> String {
         IgnoreFile::Dockerfile => "beside the Dockerfile".into(),
         IgnoreFile::Context => "of the build context".into(),
         IgnoreFile::Local(name) => format!("of the local directory {name:?}"),
+        IgnoreFile::Lock => "lock".into(),
     }
 }

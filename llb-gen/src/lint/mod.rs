@@ -116,6 +116,7 @@ rules! {
     UpstreamIncompatible, "UpstreamIncompatible", true, Own, "The Dockerfile uses an extension that docker/dockerfile does not accept";
     UnpinnedBaseImage, "UnpinnedBaseImage", true, Own, "Base images should be pinned by digest so that the build is reproducible";
     SecretInCopy, "SecretInCopy", true, Own, "Files that look like secrets should not be copied into an image layer";
+    UnlockedImage, "UnlockedImage", false, Own, "Base images should be in the lock file beside the Dockerfile when there is one";
 }
 
 /// The rule whose findings carry `code`.

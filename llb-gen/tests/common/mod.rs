@@ -37,7 +37,7 @@ impl Table {
             .map(|r| {
                 let r: Vec<String> = r
                     .iter()
-                    .filter(|p| !p.ends_with(".dockerignore"))
+                    .filter(|p| !p.ends_with(".dockerignore") && !p.ends_with(".lock"))
                     .cloned()
                     .collect();
                 r

@@ -689,3 +689,44 @@ async fn parser_and_lowering_warnings_go_through_warn() {
     );
     assert_eq!(warns[1].url, "docs/rules/duplicate-stage-name.md");
 }
+
+/// `scripts/bench --e2e` reads the frontend's own share of a build from this line (asked by a
+/// build argument or a variable), and nothing is printed unless asked.
+#[tokio::test]
+async fn the_timing_line_only_when_asked() {
+    let fixture = || Fixture::with_dockerfile("FROM busybox\nRUN true\n");
+    let env = [("BUILDKIT_SESSION_ID", "sess-123")];
+    let asked = run_frontend(
+        fixture(),
+        &[("build-arg:LLBGEN_FRONTEND_TIMING", "1")],
+        &env,
+    )
+    .await;
+    let line = asked
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("llb-gen frontend timing: "))
+        .unwrap_or_else(|| panic!("no timing line:\n{}", asked.stderr));
+    let field = |k: &str| -> f64 {
+        line.split(' ')
+            .find_map(|kv| kv.strip_prefix(k)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("{k} in {line}"))
+            .parse()
+            .unwrap_or_else(|e| panic!("{k} in {line}: {e}"))
+    };
+    let (start, rpc, ret, exit) = (
+        field("start_unix_ns"),
+        field("first_rpc_ms"),
+        field("return_ms"),
+        field("exit_ms"),
+    );
+    assert!(start > 1.7e18, "{line}");
+    assert!(0.0 <= rpc && rpc <= ret && ret <= exit, "{line}");
+    let quiet = run_frontend(fixture(), &[], &env).await;
+    assert!(quiet.the_return().error.is_none());
+    assert!(
+        !quiet.stderr.contains("frontend timing"),
+        "{}",
+        quiet.stderr
+    );
+}

@@ -595,6 +595,12 @@ impl Outcome {
     }
 }
 
+/// The binary under test: `FRONTEND_TEST_BIN` when set (e.g. the image's, built with
+/// `scripts/build-image`'s profile and flags), else this build's `frontend`.
+pub fn frontend_bin() -> std::ffi::OsString {
+    std::env::var_os("FRONTEND_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_frontend").into())
+}
+
 /// Run the real frontend binary against the fake server with these frontend
 /// options (given to the child in the order listed) and extra variables.
 pub async fn run_frontend(
@@ -602,7 +608,7 @@ pub async fn run_frontend(
     opts: &[(&str, &str)],
     extra_env: &[(&str, &str)],
 ) -> Outcome {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontend"));
+    let mut cmd = tokio::process::Command::new(frontend_bin());
     cmd.env_clear()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -114,7 +114,7 @@ bench_e2e() {
     local name=Docker\ 20.10
     [[ $engine == buildkit ]] && name="current BuildKit ($("$E2E_BUILDCTL" --version | awk '{print $3}'))"
     for who in ours upstream builtin; do
-      local wall cols="| | | |"
+      local wall cols="| | | | |"
       wall=$(_e2e_median <"$work/$engine.$who.t")
       if [[ $who == ours ]]; then
         cols="| $(cut -d' ' -f1 "$work/$engine.split" | _e2e_median) ms | $(cut -d' ' -f2 "$work/$engine.split" | _e2e_median) ms | $(cut -d' ' -f3 "$work/$engine.split" | _e2e_median) ms | $(cut -d' ' -f4 "$work/$engine.split" | _e2e_median) ms |"

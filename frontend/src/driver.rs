@@ -50,7 +50,8 @@ pub async fn run_from_environment() -> anyhow::Result<()> {
     run(client, env).await
 }
 
-/// Run one build against `client` and send its single `Return`.
+/// Run one build against `client` and send its single `Return`. Once per
+/// process: the gate of [`crate::panics`] lets one `Return` through.
 pub async fn run(mut client: LlbBridgeClient<Channel>, env: GatewayEnv) -> anyhow::Result<()> {
     let bridge = match Bridge::connect(client.clone(), env.product.clone()).await {
         Ok(b) => b,

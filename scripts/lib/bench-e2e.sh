@@ -17,13 +17,13 @@
 #
 #   bench_e2e WORKDIR RUNS   prints a markdown table on stdout
 
-_e2e_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }
+_e2e_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'; }
 _e2e_median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int((NR + 1) / 2)]; else printf "n/a" }'; }
 
 # _e2e_upstream_image TAG: the upstream frontend binary in a FROM scratch image, pushed.
 _e2e_upstream_image() {
   local tag=$1 ctx bin
-  bin=$(dirname "$E2E_BUILDCTL")/dockerfile-frontend
+  bin=$("$E2E_ENGINES/unpack" ${E2E_ENGINES_CACHE:+"$E2E_ENGINES_CACHE"})/dockerfile-frontend
   [[ -x $bin ]] || { echo "bench: no $bin" >&2; return 1; }
   ctx=$(mktemp -d)
   cp "$bin" "$ctx/dockerfile-frontend"
@@ -90,10 +90,11 @@ bench_e2e() {
     : >"$work/$engine.split"
     for ((i = 0; i < runs; i++)); do
       for who in ours upstream builtin; do
-        local before after span
+        local before span t0 t1
         before=$(wc -l <"$log")
         span=$(_e2e_build "$engine" "$work/$who") || return 1
-        echo "$(_e2e_ms $span)" >>"$work/$engine.$who.t"
+        read -r t0 t1 <<<"$span"
+        _e2e_ms "$t0" "$t1" >>"$work/$engine.$who.t"
         if [[ $who == ours ]]; then
           # The line lands in the log shortly after the process exits.
           for _ in 1 2 3 4 5 6 7 8 9 10; do

@@ -137,6 +137,47 @@ async fn dockerfile_and_dockerignore_come_from_the_locals() {
     }
 }
 
+/// Without a `<Dockerfile>.dockerignore` the context's is read while the base images resolve,
+/// not in a round of its own after them (one round trip less per build).
+#[tokio::test]
+async fn the_context_dockerignore_is_read_while_images_resolve() {
+    let mut fixture = Fixture::with_dockerfile("FROM busybox\nCOPY . /src\n");
+    fixture.add_file("context", ".dockerignore", "node_modules\n");
+    fixture.resolve_delay = std::time::Duration::from_millis(300);
+    let out = run_frontend(fixture, &[], SESSION).await;
+    assert_clean_protocol(&out);
+    let (_, resolved) = out.resolve_spans[0];
+    let read_at = out
+        .calls
+        .iter()
+        .zip(&out.call_times)
+        .find_map(|(c, t)| match c {
+            Call::ReadFile(r) if r.file_path == ".dockerignore" => Some(*t),
+            _ => None,
+        })
+        .expect("the context's .dockerignore is read");
+    assert!(read_at < resolved, "read after the image resolved");
+    // Read once, and its patterns reach the context source.
+    let ignore_reads = out
+        .read_files()
+        .iter()
+        .filter(|r| r.file_path == ".dockerignore")
+        .count();
+    assert_eq!(ignore_reads, 1);
+    let def = out.solves().last().unwrap().definition.clone().unwrap();
+    let excludes = def
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).unwrap().op {
+            Some(pb::op::Op::Source(src)) if src.identifier == "local://context" => {
+                src.attrs.get("local.excludepatterns").cloned()
+            }
+            _ => None,
+        })
+        .next();
+    assert_eq!(excludes.as_deref(), Some(r#"["node_modules"]"#));
+}
+
 #[tokio::test]
 async fn options_in_random_order_are_parsed() {
     let mut fixture = Fixture::with_dockerfile("");

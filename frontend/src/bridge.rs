@@ -119,6 +119,7 @@ impl Bridge {
         mut client: LlbBridgeClient<Channel>,
         product: String,
     ) -> Result<Self, FrontendError> {
+        crate::timing::first_rpc();
         let started = Instant::now();
         let pong = tokio::time::timeout(PING_TIMEOUT, client.ping(PingRequest {}))
             .await

@@ -11,7 +11,9 @@
 //! 4. `Solve` each definition and `Return` the refs with the image configs.
 //!
 //! Every failure, panics included, ends in exactly one `Return` carrying a
-//! `google.rpc.Status`.
+//! `google.rpc.Status`: a panic's is sent by the hook of [`crate::panics`]
+//! (the image's binary aborts on panic); `catch_unwind` stays for unwinding
+//! builds that run [`run`] without the hook.
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -48,7 +50,8 @@ pub async fn run_from_environment() -> anyhow::Result<()> {
     run(client, env).await
 }
 
-/// Run one build against `client` and send its single `Return`.
+/// Run one build against `client` and send its single `Return`. Once per
+/// process: the gate of [`crate::panics`] lets one `Return` through.
 pub async fn run(mut client: LlbBridgeClient<Channel>, env: GatewayEnv) -> anyhow::Result<()> {
     let bridge = match Bridge::connect(client.clone(), env.product.clone()).await {
         Ok(b) => b,
@@ -69,6 +72,7 @@ pub async fn run(mut client: LlbBridgeClient<Channel>, env: GatewayEnv) -> anyho
             FrontendError::missing_cap("return", &env.product).message()
         ));
     }
+    crate::panics::arm(client.clone());
     let outcome = AssertUnwindSafe(build(&bridge, &env))
         .catch_unwind()
         .await
@@ -91,10 +95,15 @@ pub async fn run(mut client: LlbBridgeClient<Channel>, env: GatewayEnv) -> anyho
             }
         }
     };
-    bridge
-        .r#return(req)
-        .await
-        .map_err(|s| anyhow!("Return failed: {}", s.message()))
+    if !crate::panics::claim_return() {
+        return Err(anyhow!(
+            "a panic's error Return was sent instead of the build's"
+        ));
+    }
+    let sent = bridge.r#return(req).await;
+    crate::panics::return_done();
+    crate::timing::returned();
+    sent.map_err(|s| anyhow!("Return failed: {}", s.message()))
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -106,6 +115,8 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 }
 
 async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, FrontendError> {
+    crate::panics::injected("build");
+    crate::panics::injected_on_worker().await;
     let build_platform = env.build_platform.clone().unwrap_or_else(host_platform);
     let mut fo = options::parse(&env.opts, build_platform, &env.session_id)?;
     if fo.launched_as_gateway {
@@ -319,6 +330,7 @@ pub(crate) async fn drive(
 ) -> Result<(Result<Conversion, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
     loop {
         let stepped = blocking(move || {
+            crate::panics::injected("convert");
             let step = converter.step();
             (converter, step)
         })

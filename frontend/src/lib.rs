@@ -15,8 +15,10 @@
 //! - `remote`: a Git or HTTP(S) main build context (the `context` option), frontend inputs;
 //! - `forward`: handing the build to the frontend `# syntax=` / `BUILDKIT_SYNTAX` names;
 //! - `driver`: the build, from `Ping` to the one `Return`;
+//! - `panics`: the one `Return` when something panics (the image aborts on panic);
 //! - `subrequests`: `requestid=` answers (describe, targets, lint) instead of a build;
-//! - `status`: errors and their one conversion to a `google.rpc.Status`.
+//! - `status`: errors and their one conversion to a `google.rpc.Status`;
+//! - `timing`: the frontend's own share of a build, on stderr when asked (benchmarks).
 #![deny(clippy::print_stdout, clippy::dbg_macro, clippy::unwrap_used)]
 
 pub mod bridge;
@@ -25,10 +27,12 @@ pub mod env;
 pub mod forward;
 pub mod host;
 pub mod options;
+pub mod panics;
 pub mod remote;
 pub mod sources;
 pub mod status;
 pub mod subrequests;
+pub mod timing;
 pub mod transport;
 
 /// Logs to stderr (stdout is the gRPC wire), filtered by `FRONTEND_LOG` (default `info`): a
@@ -82,6 +86,7 @@ pub fn run_main(
     let outcome = runtime.block_on(main);
     runtime.shutdown_background();
     tracing::debug!(ok = outcome.is_ok(), "exiting");
+    crate::timing::report();
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

@@ -6,6 +6,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    frontend::timing::started();
+    frontend::panics::install_hook();
     frontend::init_logging();
     // With FRONTEND_LOG=debug: when the process started and ended on the build's timeline.
     tracing::debug!("frontend started");

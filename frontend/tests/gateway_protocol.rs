@@ -147,6 +147,47 @@ async fn dockerfile_and_dockerignore_come_from_the_locals() {
     }
 }
 
+/// Without a `<Dockerfile>.dockerignore` the context's is read while the base images resolve,
+/// not in a round of its own after them (one round trip less per build).
+#[tokio::test]
+async fn the_context_dockerignore_is_read_while_images_resolve() {
+    let mut fixture = Fixture::with_dockerfile("FROM busybox\nCOPY . /src\n");
+    fixture.add_file("context", ".dockerignore", "node_modules\n");
+    fixture.resolve_delay = std::time::Duration::from_millis(300);
+    let out = run_frontend(fixture, &[], SESSION).await;
+    assert_clean_protocol(&out);
+    let (_, resolved) = out.resolve_spans[0];
+    let read_at = out
+        .calls
+        .iter()
+        .zip(&out.call_times)
+        .find_map(|(c, t)| match c {
+            Call::ReadFile(r) if r.file_path == ".dockerignore" => Some(*t),
+            _ => None,
+        })
+        .expect("the context's .dockerignore is read");
+    assert!(read_at < resolved, "read after the image resolved");
+    // Read once, and its patterns reach the context source.
+    let ignore_reads = out
+        .read_files()
+        .iter()
+        .filter(|r| r.file_path == ".dockerignore")
+        .count();
+    assert_eq!(ignore_reads, 1);
+    let def = out.solves().last().unwrap().definition.clone().unwrap();
+    let excludes = def
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).unwrap().op {
+            Some(pb::op::Op::Source(src)) if src.identifier == "local://context" => {
+                src.attrs.get("local.excludepatterns").cloned()
+            }
+            _ => None,
+        })
+        .next();
+    assert_eq!(excludes.as_deref(), Some(r#"["node_modules"]"#));
+}
+
 #[tokio::test]
 async fn options_in_random_order_are_parsed() {
     let mut fixture = Fixture::with_dockerfile("");
@@ -702,4 +743,45 @@ async fn parser_and_lowering_warnings_go_through_warn() {
         ]
     );
     assert_eq!(warns[1].url, "docs/rules/duplicate-stage-name.md");
+}
+
+/// `scripts/bench --e2e` reads the frontend's own share of a build from this line (asked by a
+/// build argument or a variable), and nothing is printed unless asked.
+#[tokio::test]
+async fn the_timing_line_only_when_asked() {
+    let fixture = || Fixture::with_dockerfile("FROM busybox\nRUN true\n");
+    let env = [("BUILDKIT_SESSION_ID", "sess-123")];
+    let asked = run_frontend(
+        fixture(),
+        &[("build-arg:LLBGEN_FRONTEND_TIMING", "1")],
+        &env,
+    )
+    .await;
+    let line = asked
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("llb-gen frontend timing: "))
+        .unwrap_or_else(|| panic!("no timing line:\n{}", asked.stderr));
+    let field = |k: &str| -> f64 {
+        line.split(' ')
+            .find_map(|kv| kv.strip_prefix(k)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("{k} in {line}"))
+            .parse()
+            .unwrap_or_else(|e| panic!("{k} in {line}: {e}"))
+    };
+    let (start, rpc, ret, exit) = (
+        field("start_unix_ns"),
+        field("first_rpc_ms"),
+        field("return_ms"),
+        field("exit_ms"),
+    );
+    assert!(start > 1.7e18, "{line}");
+    assert!(0.0 <= rpc && rpc <= ret && ret <= exit, "{line}");
+    let quiet = run_frontend(fixture(), &[], &env).await;
+    assert!(quiet.the_return().error.is_none());
+    assert!(
+        !quiet.stderr.contains("frontend timing"),
+        "{}",
+        quiet.stderr
+    );
 }

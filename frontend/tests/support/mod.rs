@@ -164,6 +164,8 @@ impl Fixture {
 #[derive(Default)]
 struct State {
     calls: Vec<Call>,
+    /// When each call arrived (same order as `calls`).
+    call_times: Vec<Instant>,
     /// ref id -> local name (or source identifier) it was solved from.
     refs: BTreeMap<String, Option<String>>,
     /// (start, end) of each ResolveImageConfig.
@@ -178,7 +180,9 @@ struct FakeBridge {
 
 impl FakeBridge {
     fn record(&self, call: Call) {
-        self.state.lock().unwrap().calls.push(call);
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(call);
+        state.call_times.push(Instant::now());
     }
 }
 
@@ -520,6 +524,8 @@ impl tonic::transport::server::Connected for ChildIo {
 #[derive(Debug)]
 pub struct Outcome {
     pub calls: Vec<Call>,
+    /// When each call arrived (same order as `calls`).
+    pub call_times: Vec<Instant>,
     pub exit_code: Option<i32>,
     /// First bytes the child wrote on stdout.
     pub stdout_head: Vec<u8>,
@@ -595,6 +601,12 @@ impl Outcome {
     }
 }
 
+/// The binary under test: `FRONTEND_TEST_BIN` when set (e.g. the image's, built with
+/// `scripts/build-image`'s profile and flags), else this build's `frontend`.
+pub fn frontend_bin() -> std::ffi::OsString {
+    std::env::var_os("FRONTEND_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_frontend").into())
+}
+
 /// Run the real frontend binary against the fake server with these frontend
 /// options (given to the child in the order listed) and extra variables.
 pub async fn run_frontend(
@@ -602,7 +614,7 @@ pub async fn run_frontend(
     opts: &[(&str, &str)],
     extra_env: &[(&str, &str)],
 ) -> Outcome {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontend"));
+    let mut cmd = tokio::process::Command::new(frontend_bin());
     cmd.env_clear()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -663,9 +675,11 @@ pub async fn run_frontend(
         .unwrap_or_default();
     let calls = state.lock().unwrap().calls.clone();
     let resolve_spans = state.lock().unwrap().resolve_spans.clone();
+    let call_times = state.lock().unwrap().call_times.clone();
     let stdout_head = head.lock().unwrap().clone();
     Outcome {
         calls,
+        call_times,
         exit_code,
         stdout_head,
         stderr,

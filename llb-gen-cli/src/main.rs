@@ -9,10 +9,12 @@
 //!   checks (exit 1 on errors, `check=error=true` findings, or any finding
 //!   with `--error`).
 //! - `llb-gen targets [--text] PATH`: the stages, as `--call=targets`.
+//! - `llb-gen outline [--target T] [--text] PATH`: the target's build args,
+//!   secrets and ssh, as `--call=outline`.
 //!
 //! Source code layout: `main.rs` (arguments), `parse.rs` (the `parse`
 //! subcommand), `graph.rs` (the `graph` subcommand), `check.rs` (`check`
-//! and `targets`), `build.rs` (conversion and output), `registry.rs` (the
+//! and `targets`), `outline.rs` (`outline`), `build.rs` (conversion and output), `registry.rs` (the
 //! online image resolver, feature `registry`).
 
 use std::io::Read;
@@ -24,6 +26,7 @@ use clap::{Parser, Subcommand};
 mod build;
 mod check;
 mod graph;
+mod outline;
 mod parse;
 #[cfg(feature = "registry")]
 mod registry;
@@ -77,6 +80,24 @@ enum Command {
         /// The Dockerfile (`-` for stdin).
         path: PathBuf,
     },
+    /// What the target takes: build args, secrets, ssh (the
+    /// `frontend.outline` JSON).
+    Outline {
+        /// The stage (default: the last one).
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
+        /// A build argument (repeatable).
+        #[arg(long = "build-arg", value_name = "K=V")]
+        build_args: Vec<String>,
+        /// The build context directory (for `INCLUDE --from=context`).
+        #[arg(long, value_name = "DIR")]
+        context: Option<PathBuf>,
+        /// Print the table instead of the JSON.
+        #[arg(long)]
+        text: bool,
+        /// The Dockerfile (`-` for stdin).
+        path: PathBuf,
+    },
     /// List the stages (the `frontend.targets` JSON).
     Targets {
         /// Print the table instead of the JSON.
@@ -104,6 +125,21 @@ fn main() -> ExitCode {
             path,
         }) => check::run_check(&path, format, error, &build_args),
         Some(Command::Targets { text, path }) => check::run_targets(&path, text),
+        Some(Command::Outline {
+            target,
+            build_args,
+            context,
+            text,
+            path,
+        }) => outline::run_outline(
+            &path,
+            &outline::OutlineArgs {
+                target: target.as_deref(),
+                build_args: &build_args,
+                context: context.as_deref(),
+                text,
+            },
+        ),
         None => build::run_build(&cli.build),
     }
 }

@@ -430,11 +430,7 @@ fn apply(
         "cache-imports" => out.cache_imports = parse_cache_imports(value)?,
         "cache-from" => *cache_from = parse_cache_from(value),
         "frontend.caps" => check_frontend_caps(value)?,
-        "requestid"
-            if crate::requests::IMPLEMENTED
-                .iter()
-                .any(|(n, ..)| *n == value) =>
-        {
+        "requestid" if crate::requests::IMPLEMENTED.iter().any(|r| r.name == value) => {
             out.request = Some(value.to_string());
         }
         // Read before the loop (`launched_as_gateway`).

@@ -1,6 +1,6 @@
 //! The results of BuildKit's frontend subrequests (`requestid=<name>`), in
 //! the JSON shapes and text tables `docker buildx build --call=...` reads:
-//! [`describe`], [`targets`] and [`lint`]. Each is a [`Reply`]: the
+//! [`describe`], [`targets`], [`outline`] and [`lint`]. Each is a [`Reply`]: the
 //! metadata entries of the gateway result (`result.json`, `result.txt`,
 //! `version`, `result.statuscode` for lint).
 //!
@@ -21,13 +21,18 @@
 //!
 //! Source code layout:
 //! - `lint.rs`: `frontend.lint` (warnings, sources, `buildError`).
+//! - `outline.rs`: `frontend.outline` (the target's args, secrets, ssh).
 //! - `targets.rs`: `frontend.targets` and `frontend.subrequests.describe`.
 
 mod lint;
+mod outline;
 mod targets;
 
 pub use lint::{lint, lint_reply, LintSource};
-pub use targets::{describe, targets, targets_of, IMPLEMENTED};
+pub use outline::{
+    outline, outline_reply, Location, Outline, OutlineArg, OutlineMount, RequiredStage,
+};
+pub use targets::{describe, targets, targets_of, Implemented, IMPLEMENTED};
 
 use serde_json::{json, Map, Value};
 
@@ -37,7 +42,7 @@ pub const DESCRIBE: &str = "frontend.subrequests.describe";
 pub const TARGETS: &str = "frontend.targets";
 /// `frontend.lint`.
 pub const LINT: &str = "frontend.lint";
-/// `frontend.outline` (not implemented: answered `unsupported request`).
+/// `frontend.outline`.
 pub const OUTLINE: &str = "frontend.outline";
 
 /// A subrequest's answer: the metadata of the gateway result.

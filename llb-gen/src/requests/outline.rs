@@ -1,0 +1,527 @@
+//! `frontend.outline`: what the target takes (its name and description,
+//! the build args it uses, the secrets and ssh agents its RUNs mount), in
+//! upstream's shape, computed from a [`Planned`] conversion.
+//!
+//! As upstream (`dockerfile2llb`'s outline capture): a stage uses the
+//! global ARGs its `FROM` name and `--platform` expand (and those their
+//! defaults name), and every ARG it declares; the target's outline is its
+//! own, then its parent's, then those of the stages it copies or mounts
+//! from, each name once (the first met wins), sorted by file and line. A
+//! secret or ssh id counts once per stage, at its first RUN. Stages that
+//! `REQUIRE` names are part of what the target runs: their args, secrets
+//! and ssh count too, and the stages are listed in the additive field
+//! `requires` (buildx ignores fields it does not know).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+use super::targets::doc_comment;
+use super::{base64, indented, location, table, Reply};
+use crate::convert::args::EnvList;
+use crate::convert::{EdgeKind, EdgeSource, Planned};
+use crate::diagnostic::Diagnostic;
+use crate::ir::{self, Instruction, MountSpec, MountType};
+use crate::sources::SourceSet;
+use crate::words::Lexer;
+
+/// Where an outline entry was declared: lines `start..=end` (1-based) of
+/// file `file` of the build's [`SourceSet`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    /// The file's index in the build's sources (0: the Dockerfile).
+    pub file: usize,
+    /// First line.
+    pub start: u32,
+    /// Last line.
+    pub end: u32,
+}
+
+/// A build arg the target uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutlineArg {
+    /// Its name.
+    pub name: String,
+    /// The comment above its ARG that starts with its name.
+    pub description: String,
+    /// Its value: the build arg given, else its default (expanded).
+    pub value: String,
+    /// Its ARG instruction.
+    pub location: Location,
+}
+
+/// A secret or ssh agent the target's RUNs mount.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutlineMount {
+    /// Its id.
+    pub name: String,
+    /// `required=true` at its first use.
+    pub required: bool,
+    /// Its first RUN.
+    pub location: Location,
+}
+
+/// A stage built along with the target through `REQUIRE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequiredStage {
+    /// The stage's name as written in `REQUIRE`.
+    pub name: String,
+    /// The `REQUIRE` instruction.
+    pub location: Location,
+}
+
+/// The outline of the target.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outline {
+    /// The target's name (empty for an unnamed last stage).
+    pub name: String,
+    /// The comment above its FROM that starts with its name.
+    pub description: String,
+    /// Build args, by location.
+    pub args: Vec<OutlineArg>,
+    /// Secrets, by location.
+    pub secrets: Vec<OutlineMount>,
+    /// SSH agents, by location.
+    pub ssh: Vec<OutlineMount>,
+    /// Stages built along through `REQUIRE`, by location.
+    pub requires: Vec<RequiredStage>,
+}
+
+/// What one stage declares and uses.
+#[derive(Default)]
+struct Capture {
+    /// Args known to the stage (the globals, then its own ARGs).
+    known: BTreeMap<String, ArgInfo>,
+    /// Names it uses, in the order met.
+    used: Vec<String>,
+    secrets: BTreeMap<String, OutlineMount>,
+    ssh: BTreeMap<String, OutlineMount>,
+    requires: Vec<RequiredStage>,
+}
+
+#[derive(Clone)]
+struct ArgInfo {
+    arg: OutlineArg,
+    /// Global ARGs its default names.
+    deps: BTreeSet<String>,
+}
+
+/// The outline of `planned`'s target; `sources` are the build's files.
+/// A mount whose fields do not expand is an error, as in the build.
+pub fn outline(planned: &Planned, sources: &SourceSet) -> Result<Outline, Vec<Diagnostic>> {
+    let df = planned.dockerfile();
+    let globals = global_infos(planned, sources);
+    let map = planned.stage_map();
+    let mut captures: BTreeMap<usize, Capture> = BTreeMap::new();
+    let mut envs: Vec<EnvList> = Vec::with_capacity(df.stages.len());
+    for (i, st) in df.stages.iter().enumerate() {
+        let parent = match map.stages[i].base {
+            crate::convert::StageBase::Stage(p) => envs.get(p).cloned(),
+            _ => None,
+        };
+        // A stage the target does not reach is not dispatched: its errors
+        // do not count.
+        let reachable = map.stages[i].reachable;
+        match capture(
+            planned,
+            sources,
+            i,
+            st,
+            &globals,
+            parent.unwrap_or_default(),
+        ) {
+            Ok((c, env)) => {
+                envs.push(env);
+                if reachable {
+                    captures.insert(i, c);
+                }
+            }
+            Err(e) if reachable => return Err(vec![Diagnostic::from(e)]),
+            Err(_) => envs.push(EnvList::default()),
+        }
+    }
+    let mut out = Outline::default();
+    let target = &df.stages[planned.target()];
+    out.name = planned.g.nodes[planned.target()]
+        .name
+        .clone()
+        .unwrap_or_default();
+    out.description = doc_comment(&target.comment, &out.name).unwrap_or_default();
+    let mut seen = Seen::default();
+    collect(planned.target(), &map, &captures, &mut seen, &mut out);
+    out.args.sort_by_key(|a| a.location);
+    out.secrets.sort_by_key(|s| s.location);
+    out.ssh.sort_by_key(|s| s.location);
+    out.requires.sort_by_key(|r| r.location);
+    Ok(out)
+}
+
+#[derive(Default)]
+struct Seen {
+    stages: BTreeSet<usize>,
+    args: BTreeSet<String>,
+    secrets: BTreeSet<String>,
+    ssh: BTreeSet<String>,
+    requires: BTreeSet<String>,
+}
+
+/// Upstream's walk: the stage's own entries, then its parent's, then its
+/// dependencies' (REQUIRE included), each name once.
+fn collect(
+    i: usize,
+    map: &crate::convert::StageMap,
+    captures: &BTreeMap<usize, Capture>,
+    seen: &mut Seen,
+    out: &mut Outline,
+) {
+    if !seen.stages.insert(i) {
+        return;
+    }
+    let Some(c) = captures.get(&i) else { return };
+    for name in used_with_deps(c) {
+        if let Some(a) = c.known.get(&name) {
+            if seen.args.insert(name) {
+                out.args.push(a.arg.clone());
+            }
+        }
+    }
+    for (id, s) in &c.secrets {
+        if seen.secrets.insert(id.clone()) {
+            out.secrets.push(s.clone());
+        }
+    }
+    for (id, s) in &c.ssh {
+        if seen.ssh.insert(id.clone()) {
+            out.ssh.push(s.clone());
+        }
+    }
+    for r in &c.requires {
+        if seen.requires.insert(r.name.to_ascii_lowercase()) {
+            out.requires.push(r.clone());
+        }
+    }
+    let mut next: Vec<(EdgeKind, usize)> = map
+        .deps(i)
+        .filter_map(|(from, kind)| match from {
+            EdgeSource::Stage(s) => Some((kind, *s)),
+            EdgeSource::Image(_) => None,
+        })
+        .collect();
+    // The parent first, as upstream.
+    next.sort_by_key(|(kind, _)| *kind != EdgeKind::Base);
+    for (_, s) in next {
+        collect(s, map, captures, seen, out);
+    }
+}
+
+/// The names a stage uses and, transitively, the globals their defaults
+/// name (`markAllUsed`).
+fn used_with_deps(c: &Capture) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut todo: Vec<String> = c.used.iter().rev().cloned().collect();
+    let mut seen = BTreeSet::new();
+    while let Some(n) = todo.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        if let Some(a) = c.known.get(&n) {
+            todo.extend(a.deps.iter().rev().cloned());
+        }
+        out.push(n);
+    }
+    out
+}
+
+fn locate(sources: &SourceSet, info: &ir::CommandInfo) -> Location {
+    Location {
+        file: sources.index_of(info.span.start),
+        start: info.start_line,
+        end: info.end_line,
+    }
+}
+
+/// The main file's global ARGs: value (the build arg, else the default as
+/// evaluated), description, location, and the globals the default names.
+fn global_infos(planned: &Planned, sources: &SourceSet) -> BTreeMap<String, ArgInfo> {
+    let df = planned.dockerfile();
+    let lexer = Lexer::new(df.escape);
+    let mut out = BTreeMap::new();
+    for cmd in &df.meta_args {
+        for decl in &cmd.args {
+            let name = decl.name.value.clone();
+            let given = planned.build_args.get(&name);
+            let (value, deps) = match (given, &decl.default) {
+                (Some(v), _) => (v.clone(), BTreeSet::new()),
+                (None, Some(d)) => {
+                    let deps = lexer
+                        .process_word(&d.value, &planned.globals)
+                        .map(|e| e.matched)
+                        .unwrap_or_default();
+                    let value = planned.globals.get(&name).unwrap_or_default();
+                    (value.to_string(), deps)
+                }
+                (None, None) => (String::new(), BTreeSet::new()),
+            };
+            let arg = OutlineArg {
+                description: doc_comment(&cmd.comment, &name).unwrap_or_default(),
+                name: name.clone(),
+                value,
+                location: locate(sources, &cmd.info),
+            };
+            out.insert(name, ArgInfo { arg, deps });
+        }
+    }
+    out
+}
+
+/// One stage's capture, and its environment at its end (what a child
+/// stage starts with). Values are expanded without the base image's
+/// environment, which is not resolved here.
+fn capture(
+    planned: &Planned,
+    sources: &SourceSet,
+    i: usize,
+    st: &ir::Stage,
+    globals: &BTreeMap<String, ArgInfo>,
+    mut env: EnvList,
+) -> Result<(Capture, EnvList), crate::convert::Error> {
+    let (scope, escape) = planned.g.scope(i, &planned.globals, planned.df.escape);
+    let main_file = planned.g.space_index(i) == 0;
+    let lexer = Lexer::new(escape);
+    let mut c = Capture {
+        known: if main_file {
+            globals.clone()
+        } else {
+            BTreeMap::new()
+        },
+        ..Capture::default()
+    };
+    if main_file {
+        for w in std::iter::once(&st.base).chain(&st.platform) {
+            if let Ok(e) = lexer.process_word(&w.value, &scope) {
+                c.used.extend(e.matched);
+            }
+        }
+    }
+    for cmd in &st.commands {
+        let merged = merged(&env, &scope);
+        match &cmd.instruction {
+            Instruction::Arg(a) => {
+                for decl in &a.args {
+                    let name = &decl.name.value;
+                    let given = planned.build_args.get(name).cloned();
+                    let value = match (given, &decl.default) {
+                        (Some(v), _) => Some(v),
+                        (None, Some(d)) => Some(
+                            lexer
+                                .process_word(&d.value, &merged)
+                                .map_err(|e| crate::convert::Error::word(e, d.span))?
+                                .value,
+                        ),
+                        (None, None) => scope.get(name).map(str::to_string),
+                    };
+                    let inherited = decl.default.is_none()
+                        && !planned.build_args.contains_key(name)
+                        && scope.get(name).is_some();
+                    if !inherited {
+                        let arg = OutlineArg {
+                            name: name.clone(),
+                            description: doc_comment(&a.comment, name).unwrap_or_default(),
+                            value: value.clone().unwrap_or_default(),
+                            location: locate(sources, &cmd.info),
+                        };
+                        let deps = BTreeSet::new();
+                        c.known.insert(name.clone(), ArgInfo { arg, deps });
+                    }
+                    if let Some(v) = value {
+                        env.add_or_replace(name, &v);
+                    }
+                    c.used.push(name.clone());
+                }
+            }
+            Instruction::Env(kvs) => {
+                for kv in kvs {
+                    let v = lexer
+                        .process_word(&kv.value.value, &merged)
+                        .map_err(|e| crate::convert::Error::word(e, kv.value.span))?;
+                    env.add_or_replace(&kv.key.value, &v.value);
+                }
+            }
+            Instruction::Run(r) => {
+                run_mounts(r, &merged, escape, locate(sources, &cmd.info), &mut c)?
+            }
+            Instruction::Require(names) => c.requires.extend(names.iter().map(|n| RequiredStage {
+                name: n.value.clone(),
+                location: locate(sources, &cmd.info),
+            })),
+            _ => {}
+        }
+    }
+    Ok((c, env))
+}
+
+/// The stage's environment with the globals it does not set.
+fn merged(env: &EnvList, scope: &EnvList) -> EnvList {
+    let mut out = env.clone();
+    for (k, v) in scope.iter() {
+        if out.get(k).is_none() {
+            out.add_or_replace(k, v);
+        }
+    }
+    out
+}
+
+/// The secrets and ssh agents of one RUN, each id at its first use.
+fn run_mounts(
+    r: &ir::Run,
+    env: &EnvList,
+    escape: char,
+    at: Location,
+    c: &mut Capture,
+) -> Result<(), crate::convert::Error> {
+    for m in r
+        .mounts
+        .iter()
+        .filter(|m| matches!(m.kind, MountType::Secret | MountType::Ssh))
+    {
+        let mut expand = |w: &ir::Word| -> Result<String, crate::convert::Error> {
+            crate::convert::expand::expand_word(&w.value, env, escape)
+                .map_err(|e| crate::convert::Error::word(e, w.span))
+        };
+        let (map, id, required) = match m.resolve(&mut expand, "/")? {
+            MountSpec::Secret { id, required, .. } => (&mut c.secrets, id, required),
+            MountSpec::Ssh { id, required, .. } => {
+                let id = if id.is_empty() { "default".into() } else { id };
+                (&mut c.ssh, id, required)
+            }
+            _ => continue,
+        };
+        map.entry(id.clone()).or_insert(OutlineMount {
+            name: id,
+            required,
+            location: at,
+        });
+    }
+    Ok(())
+}
+
+/// The `frontend.outline` reply: upstream's JSON (with the additive
+/// `requires`) and its text.
+pub fn outline_reply(o: &Outline, sources: &SourceSet) -> Reply {
+    let loc = |l: &Location| location(l.file, l.start, l.end);
+    let mut out = Map::new();
+    if !o.name.is_empty() {
+        out.insert("name".into(), json!(o.name));
+    }
+    if !o.description.is_empty() {
+        out.insert("description".into(), json!(o.description));
+    }
+    let args: Vec<Value> = o
+        .args
+        .iter()
+        .map(|a| {
+            let mut m = Map::new();
+            m.insert("name".into(), json!(a.name));
+            if !a.description.is_empty() {
+                m.insert("description".into(), json!(a.description));
+            }
+            if !a.value.is_empty() {
+                m.insert("value".into(), json!(a.value));
+            }
+            m.insert("location".into(), loc(&a.location));
+            Value::Object(m)
+        })
+        .collect();
+    let mounts = |list: &[OutlineMount]| -> Vec<Value> {
+        list.iter()
+            .map(|s| {
+                let mut m = Map::new();
+                m.insert("name".into(), json!(s.name));
+                if s.required {
+                    m.insert("required".into(), json!(true));
+                }
+                m.insert("location".into(), loc(&s.location));
+                Value::Object(m)
+            })
+            .collect()
+    };
+    let requires: Vec<Value> = o
+        .requires
+        .iter()
+        .map(|r| json!({ "name": r.name, "location": loc(&r.location) }))
+        .collect();
+    for (key, list) in [
+        ("args", args),
+        ("secrets", mounts(&o.secrets)),
+        ("ssh", mounts(&o.ssh)),
+        ("requires", requires),
+    ] {
+        if !list.is_empty() {
+            out.insert(key.into(), Value::Array(list));
+        }
+    }
+    let files: Vec<String> = sources.entries().iter().map(|e| base64(&e.bytes)).collect();
+    out.insert("sources".into(), json!(files));
+    Reply {
+        json: indented(&Value::Object(out)),
+        text: text(o).into_bytes(),
+        version: "1.0.0",
+        status: None,
+    }
+}
+
+/// The text buildx prints for an outline (upstream's `PrintOutline`), with
+/// the stages `REQUIRE` builds along.
+fn text(o: &Outline) -> String {
+    let mut out = String::new();
+    if !o.name.is_empty() || !o.description.is_empty() {
+        let name = if o.name.is_empty() {
+            "(default)"
+        } else {
+            &o.name
+        };
+        let mut rows = vec![vec!["TARGET:".to_string(), name.to_string()]];
+        if !o.description.is_empty() {
+            rows.push(vec!["DESCRIPTION:".into(), o.description.clone()]);
+        }
+        out.push_str(&table(&rows, 1));
+        out.push('\n');
+    }
+    let mut section = |head: &[&str], rows: Vec<Vec<String>>| {
+        if rows.is_empty() {
+            return;
+        }
+        let mut all = vec![head.iter().map(|h| h.to_string()).collect()];
+        all.extend(rows);
+        out.push_str(&table(&all, 3));
+        out.push('\n');
+    };
+    let yes = |b: bool| if b { "true" } else { "" }.to_string();
+    section(
+        &["BUILD ARG", "VALUE", "DESCRIPTION"],
+        o.args
+            .iter()
+            .map(|a| vec![a.name.clone(), a.value.clone(), a.description.clone()])
+            .collect(),
+    );
+    section(
+        &["SECRET", "REQUIRED"],
+        o.secrets
+            .iter()
+            .map(|s| vec![s.name.clone(), yes(s.required)])
+            .collect(),
+    );
+    section(
+        &["SSH", "REQUIRED"],
+        o.ssh
+            .iter()
+            .map(|s| vec![s.name.clone(), yes(s.required)])
+            .collect(),
+    );
+    section(
+        &["REQUIRED STAGE"],
+        o.requires.iter().map(|r| vec![r.name.clone()]).collect(),
+    );
+    out
+}

@@ -571,6 +571,8 @@ mod e2e_engine_contexts;
 mod e2e_engine_control;
 #[path = "e2e/forward.rs"]
 mod e2e_engine_forward;
+#[path = "e2e/outline.rs"]
+mod e2e_engine_outline;
 #[path = "e2e/platforms.rs"]
 mod e2e_engine_platforms;
 /// The superset's cases live in their own file.
@@ -1676,7 +1678,6 @@ RUN echo parent > /parent.txt
             buildx_call_check_reports_rules_and_lines,
             buildx_call_check_text_shows_code_frames,
             buildx_check_passes_a_clean_file,
-            buildx_call_outline_is_refused_clearly,
             build_shows_check_warnings,
             check_error_true_fails_the_build,
         ]

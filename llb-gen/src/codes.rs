@@ -284,6 +284,10 @@ catalogue! {
     UnpinnedBaseImage = "unpinned-base-image", Warning, None;
     /// `COPY .env /app/`.
     SecretInCopy = "secret-in-copy", Warning, None;
+    /// `RUN --mount=type=cache,target=/root/.cache` with no `id=`.
+    CacheMountWithoutId = "cache-mount-without-id", Warning, None;
+    /// `RUN apt-get install -y curl` with no apt cache.
+    AptWithoutCache = "apt-without-cache", Warning, None;
     /// `# check=error=true` and a build check reported something.
     CheckFailed = "check-failed", Error, None;
 }

@@ -194,3 +194,15 @@ fn reply_is_upstreams_shape() {
         "TARGET: app\n\nBUILD ARG   VALUE   DESCRIPTION\nV           1       \n\nSECRET   REQUIRED\ns        \n\n"
     );
 }
+
+#[test]
+fn targets_list_what_each_stage_requires() {
+    let text = "FROM alpine AS test\nFROM alpine AS lint\nFROM alpine AS app\nREQUIRE test lint\n";
+    let reply = requests::targets(text.as_bytes(), &Limits::DEFAULT).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&reply.json).unwrap();
+    assert!(v["targets"][0].get("requires").is_none());
+    assert_eq!(
+        v["targets"][2]["requires"],
+        serde_json::json!(["test", "lint"])
+    );
+}

@@ -126,7 +126,8 @@ pub fn targets(source: &[u8], limits: &Limits) -> Result<Reply, Vec<Diagnostic>>
 
 /// `frontend.targets` of a file as converted (INCLUDE and IF resolved, so
 /// the stages are those the build sees): `sources` are the build's files,
-/// each stage located in its own.
+/// each stage located in its own. A stage with `REQUIRE` lists the stages
+/// it names in the additive field `requires`.
 pub fn targets_of(df: &ir::Dockerfile, sources: &crate::sources::SourceSet) -> Reply {
     let stages = &df.stages;
     let mut rows = vec![vec!["TARGET".to_string(), "DESCRIPTION".to_string()]];
@@ -150,6 +151,20 @@ pub fn targets_of(df: &ir::Dockerfile, sources: &crate::sources::SourceSet) -> R
             t.insert("base".into(), json!(st.base.value));
             if let Some(p) = &st.platform {
                 t.insert("platform".into(), json!(p.value));
+            }
+            // Additive (buildx ignores it): the stages `REQUIRE` builds along.
+            let required: Vec<&str> = st
+                .commands
+                .iter()
+                .filter_map(|c| match &c.instruction {
+                    ir::Instruction::Require(names) => Some(names),
+                    _ => None,
+                })
+                .flatten()
+                .map(|n| n.value.as_str())
+                .collect();
+            if !required.is_empty() {
+                t.insert("requires".into(), json!(required));
             }
             let file = sources.index_of(st.from.span.start);
             t.insert(

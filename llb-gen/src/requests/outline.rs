@@ -148,8 +148,18 @@ pub fn outline(planned: &Planned, sources: &SourceSet) -> Result<Outline, Vec<Di
         .clone()
         .unwrap_or_default();
     out.description = doc_comment(&target.comment, &out.name).unwrap_or_default();
+    // Each stage's stage dependencies, its parent first (as upstream).
+    let mut deps: Vec<Vec<(EdgeKind, usize)>> = vec![Vec::new(); df.stages.len()];
+    for e in &map.edges {
+        if let (EdgeSource::Stage(from), Some(list)) = (&e.from, deps.get_mut(e.to)) {
+            list.push((e.kind, *from));
+        }
+    }
+    for list in &mut deps {
+        list.sort_by_key(|(kind, _)| *kind != EdgeKind::Base);
+    }
     let mut seen = Seen::default();
-    collect(planned.target(), &map, &captures, &mut seen, &mut out);
+    collect(planned.target(), &deps, &captures, &mut seen, &mut out);
     out.args.sort_by_key(|a| a.location);
     out.secrets.sort_by_key(|s| s.location);
     out.ssh.sort_by_key(|s| s.location);
@@ -167,18 +177,31 @@ struct Seen {
 }
 
 /// Upstream's walk: the stage's own entries, then its parent's, then its
-/// dependencies' (REQUIRE included), each name once.
+/// dependencies' (REQUIRE included), each name once; depth first, with a
+/// stack (a chain of 10,000 stages is no recursion).
 fn collect(
-    i: usize,
-    map: &crate::convert::StageMap,
+    target: usize,
+    deps: &[Vec<(EdgeKind, usize)>],
     captures: &BTreeMap<usize, Capture>,
     seen: &mut Seen,
     out: &mut Outline,
 ) {
-    if !seen.stages.insert(i) {
-        return;
+    let mut stack = vec![target];
+    while let Some(i) = stack.pop() {
+        if !seen.stages.insert(i) {
+            continue;
+        }
+        if let Some(c) = captures.get(&i) {
+            take(c, seen, out);
+        }
+        if let Some(list) = deps.get(i) {
+            stack.extend(list.iter().rev().map(|(_, s)| *s));
+        }
     }
-    let Some(c) = captures.get(&i) else { return };
+}
+
+/// One stage's entries not seen yet.
+fn take(c: &Capture, seen: &mut Seen, out: &mut Outline) {
     for name in used_with_deps(c) {
         if let Some(a) = c.known.get(&name) {
             if seen.args.insert(name) {
@@ -200,18 +223,6 @@ fn collect(
         if seen.requires.insert(r.name.to_ascii_lowercase()) {
             out.requires.push(r.clone());
         }
-    }
-    let mut next: Vec<(EdgeKind, usize)> = map
-        .deps(i)
-        .filter_map(|(from, kind)| match from {
-            EdgeSource::Stage(s) => Some((kind, *s)),
-            EdgeSource::Image(_) => None,
-        })
-        .collect();
-    // The parent first, as upstream.
-    next.sort_by_key(|(kind, _)| *kind != EdgeKind::Base);
-    for (_, s) in next {
-        collect(s, map, captures, seen, out);
     }
 }
 

@@ -179,9 +179,9 @@ fn refused_options_name_themselves() {
         ),
         (
             "requestid",
-            "frontend.outline",
+            "frontend.nope",
             Unsupported,
-            "frontend.outline",
+            "frontend.nope",
         ),
         (
             "context",
@@ -228,6 +228,7 @@ fn refused_options_name_themselves() {
 fn implemented_subrequests_are_taken() {
     for name in [
         "frontend.lint",
+        "frontend.outline",
         "frontend.targets",
         "frontend.subrequests.describe",
     ] {

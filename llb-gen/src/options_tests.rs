@@ -177,12 +177,7 @@ fn refused_options_name_themselves() {
             Unsupported,
             "moby.buildkit.frontend.nope",
         ),
-        (
-            "requestid",
-            "frontend.nope",
-            Unsupported,
-            "frontend.nope",
-        ),
+        ("requestid", "frontend.nope", Unsupported, "frontend.nope"),
         (
             "context",
             "ftp://example.com/x",

@@ -206,3 +206,13 @@ fn targets_list_what_each_stage_requires() {
         serde_json::json!(["test", "lint"])
     );
 }
+
+#[test]
+fn stage_values_see_the_stage_environment_not_undeclared_globals() {
+    // As upstream: a global is visible in a stage only once the stage
+    // declares it; one ARG's names are set one after the other, one ENV's
+    // values all see the environment before it.
+    let text = "ARG G=1\nFROM alpine\nARG Y=${G}\nENV E=e F=${E}\nARG A=a B=${A}-${E}-${F}\n";
+    let o = outline(text, None);
+    assert_eq!(args(&o), [("Y", "", 3), ("A", "a", 5), ("B", "a-e-", 5)]);
+}

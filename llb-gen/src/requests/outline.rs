@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 
 use super::targets::doc_comment;
 use super::{base64, indented, location, table, Reply};
-use crate::convert::args::EnvList;
+use crate::convert::args::{is_non_env_arg, EnvList};
 use crate::convert::{EdgeKind, EdgeSource, Planned};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, Instruction, MountSpec, MountType};
@@ -287,8 +287,8 @@ fn global_infos(planned: &Planned, sources: &SourceSet) -> BTreeMap<String, ArgI
 }
 
 /// One stage's capture, and its environment at its end (what a child
-/// stage starts with). Values are expanded without the base image's
-/// environment, which is not resolved here.
+/// stage starts with). Values are expanded as the build expands them, but
+/// without the base image's environment, which is not resolved here.
 fn capture(
     planned: &Planned,
     sources: &SourceSet,
@@ -316,7 +316,8 @@ fn capture(
         }
     }
     for cmd in &st.commands {
-        let merged = merged(&env, &scope);
+        // As in the build: a stage sees its own environment (its parent's,
+        // its ARGs and ENVs), not the globals it does not declare.
         match &cmd.instruction {
             Instruction::Arg(a) => {
                 for decl in &a.args {
@@ -326,7 +327,7 @@ fn capture(
                         (Some(v), _) => Some(v),
                         (None, Some(d)) => Some(
                             lexer
-                                .process_word(&d.value, &merged)
+                                .process_word(&d.value, &env)
                                 .map_err(|e| crate::convert::Error::word(e, d.span))?
                                 .value,
                         ),
@@ -345,23 +346,26 @@ fn capture(
                         let deps = BTreeSet::new();
                         c.known.insert(name.clone(), ArgInfo { arg, deps });
                     }
-                    if let Some(v) = value {
+                    if let Some(v) = value.filter(|_| !is_non_env_arg(name)) {
                         env.add_or_replace(name, &v);
                     }
                     c.used.push(name.clone());
                 }
             }
             Instruction::Env(kvs) => {
+                // One ENV's values all see the environment before it.
+                let mut values = Vec::with_capacity(kvs.len());
                 for kv in kvs {
                     let v = lexer
-                        .process_word(&kv.value.value, &merged)
+                        .process_word(&kv.value.value, &env)
                         .map_err(|e| crate::convert::Error::word(e, kv.value.span))?;
-                    env.add_or_replace(&kv.key.value, &v.value);
+                    values.push((kv.key.value.as_str(), v.value));
+                }
+                for (k, v) in values {
+                    env.add_or_replace(k, &v);
                 }
             }
-            Instruction::Run(r) => {
-                run_mounts(r, &merged, escape, locate(sources, &cmd.info), &mut c)?
-            }
+            Instruction::Run(r) => run_mounts(r, &env, escape, locate(sources, &cmd.info), &mut c)?,
             Instruction::Require(names) => c.requires.extend(names.iter().map(|n| RequiredStage {
                 name: n.value.clone(),
                 location: locate(sources, &cmd.info),
@@ -370,17 +374,6 @@ fn capture(
         }
     }
     Ok((c, env))
-}
-
-/// The stage's environment with the globals it does not set.
-fn merged(env: &EnvList, scope: &EnvList) -> EnvList {
-    let mut out = env.clone();
-    for (k, v) in scope.iter() {
-        if out.get(k).is_none() {
-            out.add_or_replace(k, v);
-        }
-    }
-    out
 }
 
 /// The secrets and ssh agents of one RUN, each id at its first use.

@@ -216,3 +216,21 @@ fn stage_values_see_the_stage_environment_not_undeclared_globals() {
     let o = outline(text, None);
     assert_eq!(args(&o), [("Y", "", 3), ("A", "a", 5), ("B", "a-e-", 5)]);
 }
+
+#[test]
+fn multi_line_instructions_are_located_line_by_line_and_mounts_keep_their_order() {
+    let text = "FROM alpine\nARG A=1 \\\n    B=2\nRUN --mount=type=secret,id=z --mount=type=secret,id=a true\n";
+    let o = outline(text, None);
+    let reply = requests::outline_reply(&o, &llb_gen::sources::SourceSet::new("Dockerfile", text));
+    let v: serde_json::Value = serde_json::from_slice(&reply.json).unwrap();
+    // As upstream's parser: one range per line of the instruction.
+    assert_eq!(
+        v["args"][0]["location"],
+        serde_json::json!({"ranges": [
+            {"start": {"line": 2}, "end": {"line": 2}},
+            {"start": {"line": 3}, "end": {"line": 3}},
+        ]})
+    );
+    let names: Vec<&str> = o.secrets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["z", "a"]);
+}

@@ -94,6 +94,18 @@ pub(crate) fn location(index: usize, start: u32, end: u32) -> Value {
     Value::Object(m)
 }
 
+/// `pb.Location` JSON of an instruction on lines `start..=end` in source
+/// `index` as upstream's parser gives it (`Node.Location`): one range per
+/// line.
+pub(crate) fn line_ranges(index: usize, start: u32, end: u32) -> Value {
+    let mut v = location(index, start, start);
+    let ranges: Vec<Value> = (start..=end.max(start))
+        .map(|n| location(0, n, n)["ranges"][0].clone())
+        .collect();
+    v["ranges"] = Value::Array(ranges);
+    v
+}
+
 /// Go's `[]byte` in JSON: standard base64.
 pub(crate) fn base64(bytes: &[u8]) -> String {
     use base64::Engine as _;

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 
 use super::targets::doc_comment;
-use super::{base64, indented, location, table, Reply};
+use super::{base64, indented, line_ranges, table, Reply};
 use crate::convert::args::{is_non_env_arg, EnvList};
 use crate::convert::{EdgeKind, EdgeSource, Planned};
 use crate::diagnostic::Diagnostic;
@@ -95,8 +95,9 @@ struct Capture {
     known: BTreeMap<String, ArgInfo>,
     /// Names it uses, in the order met.
     used: Vec<String>,
-    secrets: BTreeMap<String, OutlineMount>,
-    ssh: BTreeMap<String, OutlineMount>,
+    /// In the order of first use (an id once).
+    secrets: Vec<OutlineMount>,
+    ssh: Vec<OutlineMount>,
     requires: Vec<RequiredStage>,
 }
 
@@ -209,13 +210,13 @@ fn take(c: &Capture, seen: &mut Seen, out: &mut Outline) {
             }
         }
     }
-    for (id, s) in &c.secrets {
-        if seen.secrets.insert(id.clone()) {
+    for s in &c.secrets {
+        if seen.secrets.insert(s.name.clone()) {
             out.secrets.push(s.clone());
         }
     }
-    for (id, s) in &c.ssh {
-        if seen.ssh.insert(id.clone()) {
+    for s in &c.ssh {
+        if seen.ssh.insert(s.name.clone()) {
             out.ssh.push(s.clone());
         }
     }
@@ -401,11 +402,13 @@ fn run_mounts(
             }
             _ => continue,
         };
-        map.entry(id.clone()).or_insert(OutlineMount {
-            name: id,
-            required,
-            location: at,
-        });
+        if !map.iter().any(|s| s.name == id) {
+            map.push(OutlineMount {
+                name: id,
+                required,
+                location: at,
+            });
+        }
     }
     Ok(())
 }
@@ -413,7 +416,7 @@ fn run_mounts(
 /// The `frontend.outline` reply: upstream's JSON (with the additive
 /// `requires`) and its text.
 pub fn outline_reply(o: &Outline, sources: &SourceSet) -> Reply {
-    let loc = |l: &Location| location(l.file, l.start, l.end);
+    let loc = |l: &Location| line_ranges(l.file, l.start, l.end);
     let mut out = Map::new();
     if !o.name.is_empty() {
         out.insert("name".into(), json!(o.name));

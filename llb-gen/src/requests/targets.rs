@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{base64, indented, location, table, Reply, DESCRIBE, LINT, OUTLINE, TARGETS};
+use super::{base64, indented, line_ranges, table, Reply, DESCRIBE, LINT, OUTLINE, TARGETS};
 use crate::diagnostic::Diagnostic;
 use crate::ir;
 use crate::limits::Limits;
@@ -169,7 +169,7 @@ pub fn targets_of(df: &ir::Dockerfile, sources: &crate::sources::SourceSet) -> R
             let file = sources.index_of(st.from.span.start);
             t.insert(
                 "location".into(),
-                location(file, st.from.start_line, st.from.end_line),
+                line_ranges(file, st.from.start_line, st.from.end_line),
             );
             let shown = match (name, default) {
                 ("", true) => "(default)".to_string(),

@@ -76,6 +76,8 @@ FROM deps AS build
 ARG VERSION
 ARG EXTRA=${VERSION}-x
 COPY --from=tools /bin/true /true
+ARG LAST=1 \\
+    MORE=2
 ";
 
 /// `--call=outline,format=json` and the text form, for the default target and `--target`.
@@ -97,9 +99,15 @@ pub(super) fn buildx_call_outline_json_and_text(env: &Env) {
             own("VERSION", "", "", l(15)),
             // The parent's `ARG VERSION=dev` is in the stage's environment.
             own("EXTRA", "dev-x", "", l(16)),
+            own("LAST", "1", "", l(18)),
+            own("MORE", "2", "", l(18)),
         ],
         "{v}"
     );
+    // A two-line ARG: one range per line, as upstream's parser locates it.
+    let ranges = &v["args"][5]["location"]["ranges"];
+    assert_eq!(ranges.as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(ranges[1]["start"]["line"], l(19));
     assert_eq!(
         mounts(&v, "secrets"),
         [("token".into(), true, l(7)), ("npmrc".into(), false, l(11))]

@@ -234,3 +234,37 @@ fn multi_line_instructions_are_located_line_by_line_and_mounts_keep_their_order(
     let names: Vec<&str> = o.secrets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["z", "a"]);
 }
+
+#[test]
+fn reply_bytes_are_gos() {
+    // Go's field order, two-space indent, `<`, `>` and `&` escaped.
+    let text = "# app <a> & b\nFROM alpine AS app\nARG V=1\n";
+    let o = outline(text, None);
+    let reply = requests::outline_reply(&o, &llb_gen::sources::SourceSet::new("Dockerfile", text));
+    let want = r#"{
+  "name": "app",
+  "description": "\u003ca\u003e \u0026 b",
+  "args": [
+    {
+      "name": "V",
+      "value": "1",
+      "location": {
+        "ranges": [
+          {
+            "start": {
+              "line": 3
+            },
+            "end": {
+              "line": 3
+            }
+          }
+        ]
+      }
+    }
+  ],
+  "sources": [
+    "IyBhcHAgPGE+ICYgYgpGUk9NIGFscGluZSBBUyBhcHAKQVJHIFY9MQo="
+  ]
+}"#;
+    assert_eq!(String::from_utf8(reply.json).unwrap(), want);
+}

@@ -21,17 +21,18 @@
 //!
 //! Source code layout:
 //! - `lint.rs`: `frontend.lint` (warnings, sources, `buildError`).
-//! - `outline.rs`: `frontend.outline` (the target's args, secrets, ssh).
+//! - `outline.rs`: `frontend.outline` (the target's args, secrets, ssh);
+//!   `outline_json.rs`: its reply (JSON in Go's field order, text).
 //! - `targets.rs`: `frontend.targets` and `frontend.subrequests.describe`.
 
 mod lint;
 mod outline;
+mod outline_json;
 mod targets;
 
 pub use lint::{lint, lint_reply, LintSource};
-pub use outline::{
-    outline, outline_reply, Location, Outline, OutlineArg, OutlineMount, RequiredStage,
-};
+pub use outline::{outline, Location, Outline, OutlineArg, OutlineMount, RequiredStage};
+pub use outline_json::outline_reply;
 pub use targets::{describe, targets, targets_of, Implemented, IMPLEMENTED};
 
 use serde_json::{json, Map, Value};

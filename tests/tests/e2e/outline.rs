@@ -18,10 +18,11 @@ fn stdout_json(out: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", text(out)))
 }
 
-/// `(name, value, description, first line, source index)` of each arg.
+/// `(name, value, description, first line, source index)` of each arg, by file and line, and
+/// by name on one line: upstream's order of the names of one line is Go's map order (random).
 fn args(v: &Value) -> Vec<(String, String, String, i64, i64)> {
     let s = |a: &Value, k: &str| a[k].as_str().unwrap_or("").to_string();
-    v["args"]
+    let mut out: Vec<_> = v["args"]
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default()
@@ -36,12 +37,14 @@ fn args(v: &Value) -> Vec<(String, String, String, i64, i64)> {
                 loc["sourceIndex"].as_i64().unwrap_or(0),
             )
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| (a.4, a.3, &a.0).cmp(&(b.4, b.3, &b.0)));
+    out
 }
 
-/// `(name, required, first line)` of each secret or ssh entry.
+/// `(name, required, first line)` of each secret or ssh entry, by line (then name, as `args`).
 fn mounts(v: &Value, key: &str) -> Vec<(String, bool, i64)> {
-    v[key]
+    let mut out: Vec<_> = v[key]
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default()
@@ -55,7 +58,9 @@ fn mounts(v: &Value, key: &str) -> Vec<(String, bool, i64)> {
                     .unwrap_or(0),
             )
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+    out
 }
 
 const OUTLINED: &str = "\
@@ -105,7 +110,7 @@ pub(super) fn buildx_call_outline_json_and_text(env: &Env) {
         "{v}"
     );
     // A two-line ARG: one range per line, as upstream's parser locates it.
-    let ranges = &v["args"][5]["location"]["ranges"];
+    let ranges = &v["args"][4]["location"]["ranges"];
     assert_eq!(ranges.as_array().map(Vec::len), Some(2), "{v}");
     assert_eq!(ranges[1]["start"]["line"], l(19));
     assert_eq!(

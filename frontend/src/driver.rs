@@ -367,8 +367,9 @@ async fn finish(
             }
         }
         Step::Failed(diagnostics) => return Err((diagnostics, sources)),
-        // Only a converter made `until_composed` stops there.
+        // Only a converter made `until_composed` / `until_planned` stops there.
         Step::Composed(_) => "conversion stopped after composition",
+        Step::Planned(_) => "conversion stopped after planning",
         Step::Need(_) => "the converter asked for more after it finished",
     };
     Ok((Err(FrontendError::internal(why)), sources))

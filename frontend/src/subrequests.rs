@@ -2,13 +2,17 @@
 //! (`result.json`, `result.txt`, `version`, and `result.statuscode` for
 //! lint) instead of a build, in the shapes of [`llb_gen::requests`].
 //!
+//! `frontend.outline` stops the conversion when its stages are planned
+//! (INCLUDE, IF and imports resolved; no image resolved) and walks the
+//! target's stages ([`requests::outline`]).
+//!
 //! `frontend.lint` runs the build checks of the file and then the
 //! conversion of the first platform (base images resolved, so that the
 //! checks made during dispatch report too); a file that does not convert
 //! gives the findings found before and the error as `buildError`.
 
 use bollard_buildkit_proto::moby::buildkit::v1::frontend as gw;
-use llb_gen::convert::{Composed, Converter, Step};
+use llb_gen::convert::{Composed, Converter, Planned, Step};
 use llb_gen::diagnostic::Diagnostic;
 use llb_gen::lint::{CheckConfig, CHECK_BUILD_ARG};
 use llb_gen::requests::{self, LintSource, Reply};
@@ -54,6 +58,23 @@ pub async fn answer(
                 }
             }
         }
+        requests::OUTLINE => {
+            // Planned: composed, imports loaded, the target's stages; no
+            // image is resolved.
+            let opts = fo.convert_options_for(fo.platforms.first().cloned());
+            let converter = Converter::new(file.data, opts, limits).until_planned();
+            let located = |diagnostics, sources| FrontendError::Dockerfile {
+                sources: Box::new(sources),
+                diagnostics,
+            };
+            match plan(converter, host).await {
+                Ok((planned, sources)) => match requests::outline(&planned, &sources) {
+                    Ok(o) => requests::outline_reply(&o, &sources),
+                    Err(d) => return Err(located(d, sources)),
+                },
+                Err((d, sources)) => return Err(located(d, sources)),
+            }
+        }
         requests::LINT => lint(host, fo, &file).await?,
         other => {
             return Err(FrontendError::unsupported(format!(
@@ -64,11 +85,38 @@ pub async fn answer(
     Ok(result(&reply))
 }
 
+/// Where a converter made with `until_composed` or `until_planned` stops.
+enum Stopped {
+    Composed(Box<Composed>),
+    Planned(Box<Planned>),
+}
+
 /// Drives a converter made with `until_composed` to its composed file.
 async fn compose(
-    mut converter: Converter,
+    converter: Converter,
     host: &mut GatewayHost<'_>,
 ) -> Result<(Box<Composed>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
+    match stop(converter, host).await? {
+        (Stopped::Composed(c), sources) => Ok((c, sources)),
+        (Stopped::Planned(_), sources) => Err((Vec::new(), sources)),
+    }
+}
+
+/// Drives a converter made with `until_planned` to its plan.
+async fn plan(
+    converter: Converter,
+    host: &mut GatewayHost<'_>,
+) -> Result<(Box<Planned>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
+    match stop(converter, host).await? {
+        (Stopped::Planned(p), sources) => Ok((p, sources)),
+        (Stopped::Composed(_), sources) => Err((Vec::new(), sources)),
+    }
+}
+
+async fn stop(
+    mut converter: Converter,
+    host: &mut GatewayHost<'_>,
+) -> Result<(Stopped, SourceSet), (Vec<Diagnostic>, SourceSet)> {
     loop {
         let step = converter.step();
         let sources = || converter.sources().clone();
@@ -77,7 +125,8 @@ async fn compose(
                 let answers = host.answer(&requests).await;
                 converter.answer(answers);
             }
-            Step::Composed(c) => return Ok((c, sources())),
+            Step::Composed(c) => return Ok((Stopped::Composed(c), sources())),
+            Step::Planned(p) => return Ok((Stopped::Planned(p), sources())),
             Step::Failed(d) => return Err((d, sources())),
             Step::Ready(_) => return Err((Vec::new(), sources())),
         }

@@ -149,21 +149,80 @@ async fn describe_lists_exactly_what_is_answered() {
         names,
         [
             "frontend.subrequests.describe",
+            "frontend.outline",
             "frontend.targets",
             "frontend.lint"
         ]
     );
     assert!(v.as_array().unwrap().iter().all(|r| r["type"] == "rpc"));
+    assert_eq!(
+        v[1]["opts"],
+        serde_json::json!([{"name": "target", "description": "Target build stage"}])
+    );
+}
+
+#[tokio::test]
+async fn outline_lists_the_targets_args_secrets_and_ssh() {
+    let text = "# V the version\nARG V=1\nARG OTHER=2\nFROM busybox AS base\nARG V\nRUN --mount=type=secret,id=tok,required=true --mount=type=ssh true\n# app is what ships\nFROM base AS app\nARG EXTRA=x\nFROM busybox AS unused\nARG NOPE\n";
+    let opts = [CAPS, ("requestid", "frontend.outline"), ("target", "app")];
+    let out = run_frontend(Fixture::with_dockerfile(text), &opts, SESSION).await;
+    let meta = metadata(&out);
+    let v = json(&meta);
+    assert_eq!(v["name"], "app");
+    assert_eq!(v["description"], "is what ships");
+    let args: Vec<(&str, &str, i64)> = v["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap(),
+                a["value"].as_str().unwrap_or(""),
+                a["location"]["ranges"][0]["start"]["line"]
+                    .as_i64()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(args, [("V", "1", 2), ("EXTRA", "x", 9)]);
+    assert_eq!(v["args"][0]["description"], "the version");
+    assert_eq!(v["secrets"][0]["name"], "tok");
+    assert_eq!(v["secrets"][0]["required"], true);
+    assert_eq!(v["ssh"][0]["name"], "default");
+    assert!(v["ssh"][0].get("required").is_none());
+    assert_eq!(meta["version"], b"1.0.0");
+    let txt = String::from_utf8(meta["result.txt"].clone()).unwrap();
+    assert!(txt.starts_with("TARGET:      app\n"), "{txt}");
+    // Planned only: no image is resolved.
+    assert!(out.resolves().is_empty());
+}
+
+#[tokio::test]
+async fn outline_of_an_unknown_target_is_a_located_error() {
+    let opts = [CAPS, ("requestid", "frontend.outline"), ("target", "nope")];
+    let out = run_frontend(
+        Fixture::with_dockerfile("FROM busybox AS a\n"),
+        &opts,
+        SESSION,
+    )
+    .await;
+    let ret = out.the_return();
+    let err = ret.error.as_ref().unwrap_or_else(|| panic!("{ret:#?}"));
+    assert!(
+        err.message.contains("\"nope\" could not be found"),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test]
 async fn unknown_request_is_unsupported_as_upstream_says_it() {
-    let opts = [CAPS, ("requestid", "frontend.outline")];
+    let opts = [CAPS, ("requestid", "frontend.nope")];
     let out = run_frontend(Fixture::with_dockerfile("FROM busybox\n"), &opts, SESSION).await;
     let ret = out.the_return();
     let err = ret.error.as_ref().unwrap_or_else(|| panic!("{ret:#?}"));
     assert!(
-        err.message.contains("unsupported request frontend.outline"),
+        err.message.contains("unsupported request frontend.nope"),
         "{}",
         err.message
     );

@@ -317,3 +317,59 @@ pub(crate) fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
             .to_string(),
     )
 }
+
+/// A Dockerfile's stages as the build sees them, for `outline` and `graph`.
+pub(crate) struct Planning {
+    /// The plan, or every diagnostic.
+    pub(crate) result: Result<Box<convert::Planned>, Vec<llb_gen::diagnostic::Diagnostic>>,
+    /// The build's files (the Dockerfile named as given).
+    pub(crate) sources: llb_gen::sources::SourceSet,
+}
+
+/// Plans `path` (composed with the files beside it, imports loaded, the
+/// target and what it reaches) without resolving any image.
+pub(crate) fn plan(
+    path: &Path,
+    target: Option<&str>,
+    build_args: &[String],
+    context: Option<&Path>,
+) -> Result<Planning, String> {
+    let (name, bytes) =
+        read_input(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let args = BuildArgs {
+        path: Some(path.to_path_buf()),
+        target: target.map(str::to_string),
+        build_args: build_args.to_vec(),
+        platform: None,
+        image_config: None,
+        json: false,
+        offline: true,
+        context: context.map(Path::to_path_buf),
+        build_contexts: Vec::new(),
+        locals: Vec::new(),
+    };
+    let opts = options(&args, &name)?;
+    let mut host = DiskHost {
+        resolver: &OfflineResolver,
+        dockerfile_is_file: path.as_os_str() != "-",
+        context: args.context.clone(),
+        locals: BTreeMap::new(),
+    };
+    let mut converter = convert::Converter::new(bytes, opts, Limits::DEFAULT).until_planned();
+    let result = loop {
+        match converter.step() {
+            convert::Step::Need(requests) => {
+                let answers = convert::Host::answer(&mut host, &requests);
+                converter.answer(answers);
+            }
+            convert::Step::Planned(p) => break Ok(p),
+            convert::Step::Failed(d) => break Err(d),
+            convert::Step::Ready(_) | convert::Step::Composed(_) => {
+                return Err("the conversion went past its plan".to_string())
+            }
+        }
+    };
+    let mut sources = converter.into_sources();
+    sources.rename_main(name);
+    Ok(Planning { result, sources })
+}

@@ -1,12 +1,14 @@
 //! `llb-gen graph`: the stage graph of a Dockerfile, as DOT or Mermaid.
 //!
-//! Computed here from the library's public `ir` (the converter's own stage
-//! graph is crate-private): one node per stage, its base (an image, `scratch`
-//! or the parent stage), `base` / `copy` / `mount` edges, external images
-//! used by `COPY --from` and `RUN --mount=from=` as their own nodes, the
-//! target's reachable set highlighted, the other stages dimmed, and the
-//! stages of the same depth in the dependency order (those that can run in
-//! parallel) grouped in one rank.
+//! The stages and edges are the library's ([`llb_gen::convert::StageMap`]
+//! of a conversion stopped when it is planned: the file composed with the
+//! files beside it, imported stages loaded, no image resolved), the one
+//! place that knows bases, `COPY --from`, mount and `REQUIRE` edges. Drawn
+//! here: one node per stage, external images used by `COPY --from` and
+//! `RUN --mount=from=` as their own nodes, the target's reachable set
+//! highlighted, the other stages dimmed, and the stages of the same depth
+//! in the dependency order (those that can run in parallel) grouped in
+//! one rank.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -15,19 +17,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use llb_gen::diagnostic::{render_all, SourceFile};
-use llb_gen::ir::{self, Instruction};
-use llb_gen::syntax;
-use llb_gen::words::Lexer;
+use llb_gen::convert::{EdgeKind as Kind, EdgeSource, StageBase, StageMap};
 
-use crate::read_input;
-
-/// A reference to a stage of another Dockerfile (`./ci/go.Dockerfile#builder`):
-/// this graph is of one file, so it is shown as a node of its own, not
-/// followed into that file.
-fn is_import(r: &str) -> bool {
-    ["./", "../", "/"].iter().any(|p| r.starts_with(p))
-}
+use crate::build::plan;
 
 /// The output format of `llb-gen graph`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -46,37 +38,9 @@ enum Node {
     Image(String),
 }
 
-/// An edge kind, as its label.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
-    Base,
-    Copy,
-    Mount,
-    /// `REQUIRE` (a superset extension): built along, nothing flows in.
-    Require,
-}
-
-impl Kind {
-    fn label(self) -> &'static str {
-        match self {
-            Kind::Base => "base",
-            Kind::Copy => "copy",
-            Kind::Mount => "mount",
-            Kind::Require => "require",
-        }
-    }
-}
-
-/// What the stage is built on.
-enum Base {
-    Scratch,
-    Image(String),
-    Stage(usize),
-}
-
 struct StageInfo {
     name: String,
-    base: Base,
+    base: StageBase,
 }
 
 /// The graph: stages, edges `(from, to, kind)` (data flows from `from`
@@ -95,42 +59,17 @@ pub(crate) fn run_graph(
     target: Option<&str>,
     build_args: &[String],
 ) -> ExitCode {
-    let mut args = BTreeMap::new();
-    for spec in build_args {
-        match spec.split_once('=') {
-            Some((k, v)) if !k.is_empty() => {
-                args.insert(k.to_string(), v.to_string());
-            }
-            _ => {
-                eprintln!("llb-gen: --build-arg {spec:?}: expected KEY=VALUE");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let (name, bytes) = match read_input(path) {
-        Ok(v) => v,
+    let planning = match plan(path, target, build_args, None) {
+        Ok(p) => p,
         Err(e) => {
-            eprintln!("llb-gen: cannot read {}: {e}", path.display());
+            eprintln!("llb-gen: {e}");
             return ExitCode::from(2);
         }
     };
-    let parsed = syntax::parse_bytes(&bytes);
-    let mut diags: Vec<_> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
-    let lowered = ir::lower(&parsed.dockerfile);
-    if diags.is_empty() {
-        diags.extend(lowered.errors.iter().map(ir::IrError::to_diagnostic));
-    }
-    if !diags.is_empty() {
-        // Spans index `bytes`: rendered against the text with `?` for bytes
-        // that are not UTF-8, as the other subcommands do.
-        let file = SourceFile::new(name, syntax::source_text(&bytes));
-        eprint!("{}", render_all(&diags, &file));
-        return ExitCode::from(1);
-    }
-    let graph = match Graph::build(&lowered.dockerfile, &args, target) {
-        Ok(g) => g,
-        Err(msg) => {
-            eprintln!("llb-gen: {msg}");
+    let graph = match planning.result {
+        Ok(planned) => Graph::new(&planned.stage_map()),
+        Err(diags) => {
+            eprint!("{}", planning.sources.render_all(&diags));
             return ExitCode::from(1);
         }
     };
@@ -149,159 +88,71 @@ pub(crate) fn run_graph(
     ExitCode::SUCCESS
 }
 
-/// The global ARGs: `--build-arg` values for declared names, else their
-/// defaults, expanded in order. Undefined ones are left out.
-fn global_env(
-    df: &ir::Dockerfile,
-    build_args: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    let lexer = Lexer::new(df.escape);
-    let mut env = BTreeMap::new();
-    for decl in df.meta_args.iter().flat_map(|a| &a.args) {
-        let key = decl.name.value.clone();
-        if let Some(v) = build_args.get(&key) {
-            env.insert(key, v.clone());
-        } else if let Some(d) = &decl.default {
-            if let Some(v) = expand(&lexer, &d.value, &env) {
-                env.insert(key, v);
-            }
-        }
-    }
-    env
-}
-
-/// `word` expanded when every variable it uses is defined; `None` otherwise.
-fn expand(lexer: &Lexer, word: &str, env: &BTreeMap<String, String>) -> Option<String> {
-    lexer
-        .process_word(word, env)
-        .ok()
-        .filter(|e| e.unmatched.is_empty())
-        .map(|e| e.value)
-}
-
 impl Graph {
-    fn build(
-        df: &ir::Dockerfile,
-        build_args: &BTreeMap<String, String>,
-        target: Option<&str>,
-    ) -> Result<Graph, String> {
-        if df.stages.is_empty() {
-            return Err("the Dockerfile has no stages".to_string());
-        }
-        let env = global_env(df, build_args);
-        let lexer = Lexer::new(df.escape);
-        let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
-        let mut stages = Vec::new();
-        let mut edges = BTreeSet::new();
-        for (i, st) in df.stages.iter().enumerate() {
-            // The base as the converter sees it; as written when it uses
-            // an ARG that has no value here.
-            let written = &st.base.value;
-            let base_name = expand(&lexer, written, &env).unwrap_or_else(|| written.clone());
-            // Only an earlier stage can be a parent.
-            let base = match by_name.get(&base_name) {
-                Some(&p) => {
-                    edges.insert((Node::Stage(p), i, Kind::Base));
-                    Base::Stage(p)
+    /// The drawing of the library's stage map (the converter refused
+    /// cycles and unknown targets already).
+    fn new(map: &StageMap) -> Graph {
+        let stages = map
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, st)| {
+                let name = match (&st.name, st.display_name.is_empty()) {
+                    (_, false) => st.display_name.clone(),
+                    (Some(n), true) => n.clone(),
+                    (None, true) => format!("stage-{i}"),
+                };
+                StageInfo {
+                    name,
+                    base: st.base.clone(),
                 }
-                None if base_name == "scratch" => Base::Scratch,
-                None => Base::Image(base_name),
-            };
-            let name = match &st.name {
-                Some(n) => {
-                    let lower = n.value.to_ascii_lowercase();
-                    by_name.entry(lower.clone()).or_insert(i);
-                    lower
-                }
-                None => format!("stage-{i}"),
-            };
-            stages.push(StageInfo { name, base });
-        }
-        // `COPY --from` and mounts may name any stage (cycles are refused).
-        let source = |from: &str| -> Node {
-            if let Ok(n) = from.parse::<usize>() {
-                if n < df.stages.len() {
-                    return Node::Stage(n);
-                }
-            }
-            match by_name.get(&from.to_ascii_lowercase()) {
-                Some(&s) => Node::Stage(s),
-                None => Node::Image(from.to_string()),
-            }
+            })
+            .collect();
+        let node = |s: &EdgeSource| match s {
+            EdgeSource::Stage(i) => Node::Stage(*i),
+            EdgeSource::Image(r) => Node::Image(r.clone()),
         };
-        for (i, st) in df.stages.iter().enumerate() {
-            for cmd in &st.commands {
-                match &cmd.instruction {
-                    Instruction::Copy(c) => {
-                        if let Some(from) = c.from.as_ref().filter(|f| !f.value.is_empty()) {
-                            edges.insert((source(&from.value), i, Kind::Copy));
-                        }
-                    }
-                    Instruction::Run(r) => {
-                        for m in &r.mounts {
-                            if let Some(from) = m.from.as_ref().filter(|f| !f.value.is_empty()) {
-                                edges.insert((source(&from.value), i, Kind::Mount));
-                            }
-                        }
-                    }
-                    Instruction::Require(names) => {
-                        for n in names {
-                            if let Some(&s) = by_name.get(&n.value) {
-                                edges.insert((Node::Stage(s), i, Kind::Require));
-                            }
-                        }
-                    }
-                    _ => {}
-                }
+        let edges: BTreeSet<(Node, usize, Kind)> = map
+            .edges
+            .iter()
+            .map(|e| (node(&e.from), e.to, e.kind))
+            .collect();
+        let mut reachable: BTreeSet<Node> = (0..map.stages.len())
+            .filter(|i| map.stages[*i].reachable)
+            .map(Node::Stage)
+            .collect();
+        for (from, to, _) in &edges {
+            if reachable.contains(&Node::Stage(*to)) {
+                reachable.insert(from.clone());
             }
         }
-        let target = match target.filter(|t| !t.is_empty()) {
-            None => stages.len().saturating_sub(1),
-            Some(t) => *by_name
-                .get(&t.to_ascii_lowercase())
-                .ok_or_else(|| format!("target stage {t:?} could not be found"))?,
-        };
         let mut g = Graph {
-            depth: vec![0; stages.len()],
+            depth: vec![0; map.stages.len()],
             stages,
             edges,
-            target,
-            reachable: BTreeSet::new(),
+            target: map.target,
+            reachable,
         };
-        g.depths()?;
-        g.reach();
-        Ok(g)
-    }
-
-    /// The stage dependencies of stage `to`.
-    fn deps(&self, to: usize) -> impl Iterator<Item = &Node> {
-        self.edges
-            .iter()
-            .filter(move |(_, t, _)| *t == to)
-            .map(|(from, _, _)| from)
+        g.depths();
+        g
     }
 
     /// Depth of each stage: 0 without stage dependencies, else one more than
     /// its deepest dependency (a stage it `REQUIRE`s runs beside it: the
-    /// same depth at least). A cycle is an error, as in the converter.
-    fn depths(&mut self) -> Result<(), String> {
+    /// same depth at least). The converter refused cycles; a node met
+    /// again on the path counts as depth 0.
+    fn depths(&mut self) {
         // 0: not visited, 1: on the path, 2: done.
         let mut state = vec![0u8; self.stages.len()];
         for start in 0..self.stages.len() {
-            self.visit(start, &mut state)?;
+            self.visit(start, &mut state);
         }
-        Ok(())
     }
 
-    fn visit(&mut self, s: usize, state: &mut [u8]) -> Result<usize, String> {
+    fn visit(&mut self, s: usize, state: &mut [u8]) -> usize {
         match state.get(s) {
-            Some(2) => return Ok(self.depth[s]),
-            Some(1) => {
-                return Err(format!(
-                    "circular dependency detected on stage: {}",
-                    self.stages[s].name
-                ))
-            }
+            Some(2) => return self.depth[s],
+            Some(1) => return 0,
             _ => {}
         }
         state[s] = 1;
@@ -316,27 +167,11 @@ impl Graph {
             .collect();
         let mut depth = 0;
         for (d, step) in deps {
-            depth = depth.max(self.visit(d, state)? + step);
+            depth = depth.max(self.visit(d, state) + step);
         }
         state[s] = 2;
         self.depth[s] = depth;
-        Ok(depth)
-    }
-
-    /// Everything the target needs, the target included.
-    fn reach(&mut self) {
-        let mut todo = vec![self.target];
-        self.reachable.insert(Node::Stage(self.target));
-        while let Some(s) = todo.pop() {
-            let deps: Vec<Node> = self.deps(s).cloned().collect();
-            for d in deps {
-                if self.reachable.insert(d.clone()) {
-                    if let Node::Stage(i) = d {
-                        todo.push(i);
-                    }
-                }
-            }
-        }
+        depth
     }
 
     /// Every node in order: stages by index, then images by name.
@@ -376,13 +211,13 @@ impl Graph {
             Node::Stage(i) => {
                 let st = &self.stages[*i];
                 let base = match &st.base {
-                    Base::Scratch => "scratch".to_string(),
-                    Base::Image(r) => r.clone(),
-                    Base::Stage(p) => format!("stage {}", self.stages[*p].name),
+                    StageBase::Scratch => "scratch".to_string(),
+                    StageBase::Image(r) => r.clone(),
+                    StageBase::Stage(p) => format!("stage {}", self.stages[*p].name),
+                    StageBase::Context(n) => format!("context {n}"),
                 };
                 (st.name.clone(), format!("FROM {base}"))
             }
-            Node::Image(r) if is_import(r) => (r.clone(), "stage of another file".to_string()),
             Node::Image(r) => (r.clone(), "image".to_string()),
         }
     }

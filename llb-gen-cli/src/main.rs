@@ -11,10 +11,13 @@
 //! - `llb-gen targets [--text] PATH`: the stages, as `--call=targets`.
 //! - `llb-gen lock [--platform P,...] [--check] PATH`: write (or check)
 //!   `<PATH>.lock`, the base-image lock file.
+//! - `llb-gen outline [--target T] [--text] PATH`: the target's build args,
+//!   secrets and ssh, as `--call=outline`.
 //!
 //! Source code layout: `main.rs` (arguments), `parse.rs` (the `parse`
 //! subcommand), `graph.rs` (the `graph` subcommand), `check.rs` (`check`
-//! and `targets`), `lock.rs` (`lock`), `build.rs` (conversion and output), `registry.rs` (the
+//! and `targets`), `lock.rs` (`lock`), `outline.rs` (`outline`), `build.rs` (conversion and
+//! output), `registry.rs` (the
 //! online image resolver, feature `registry`).
 
 use std::io::Read;
@@ -27,6 +30,7 @@ mod build;
 mod check;
 mod graph;
 mod lock;
+mod outline;
 mod parse;
 #[cfg(feature = "registry")]
 mod registry;
@@ -97,6 +101,24 @@ enum Command {
         #[arg(default_value = "Dockerfile")]
         path: PathBuf,
     },
+    /// What the target takes: build args, secrets, ssh (the
+    /// `frontend.outline` JSON).
+    Outline {
+        /// The stage (default: the last one).
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
+        /// A build argument (repeatable).
+        #[arg(long = "build-arg", value_name = "K=V")]
+        build_args: Vec<String>,
+        /// The build context directory (for `INCLUDE --from=context`).
+        #[arg(long, value_name = "DIR")]
+        context: Option<PathBuf>,
+        /// Print the table instead of the JSON.
+        #[arg(long)]
+        text: bool,
+        /// The Dockerfile (`-` for stdin).
+        path: PathBuf,
+    },
     /// List the stages (the `frontend.targets` JSON).
     Targets {
         /// Print the table instead of the JSON.
@@ -135,6 +157,21 @@ fn main() -> ExitCode {
             check,
             build_args: &build_args,
         }),
+        Some(Command::Outline {
+            target,
+            build_args,
+            context,
+            text,
+            path,
+        }) => outline::run_outline(
+            &path,
+            &outline::OutlineArgs {
+                target: target.as_deref(),
+                build_args: &build_args,
+                context: context.as_deref(),
+                text,
+            },
+        ),
         None => build::run_build(&cli.build),
     }
 }

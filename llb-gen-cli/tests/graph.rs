@@ -170,12 +170,9 @@ fn build_arg_sets_a_global_arg_in_from() {
         out.contains("s0 [label=\"deps\\nFROM golang:1.23\", style=bold];\n"),
         "{out}"
     );
-    // An ARG without a value leaves the base as written.
+    // An ARG without a value expands to nothing, as in the build.
     let out = ok(&["--format", "mermaid"], "ARG V\nFROM alpine:${V}\n");
-    assert!(
-        out.contains("s0[\"stage-0<br/>FROM alpine:${V}\"]\n"),
-        "{out}"
-    );
+    assert!(out.contains("s0[\"stage-0<br/>FROM alpine:\"]\n"), "{out}");
 }
 
 #[test]
@@ -208,18 +205,21 @@ fn instruction_error_is_located_exit_1() {
 fn unknown_target_and_cycle_exit_1() {
     let out = run(&["--target", "nope"], FIXTURE);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        String::from_utf8(out.stderr).unwrap(),
-        "llb-gen: target stage \"nope\" could not be found\n"
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("error: target stage \"nope\" could not be found\n --> <stdin>:15:1\n"),
+        "{err}"
     );
     let out = run(
         &[],
         "FROM alpine AS a\nCOPY --from=b x y\nFROM alpine AS b\nCOPY --from=a x y\n",
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr)
-        .unwrap()
-        .starts_with("llb-gen: circular dependency detected on stage: "));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("error: circular dependency detected on stage: "),
+        "{err}"
+    );
 }
 
 #[test]
@@ -242,4 +242,47 @@ fn require_is_an_edge_that_runs_beside_the_stage() {
     );
     let out = run(&[], "FROM alpine AS a\nREQUIRE a\n");
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// A directory under the target dir with `files` written in it.
+fn dir_with(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn included_and_imported_stages_are_drawn_as_the_build_sees_them() {
+    let dir = dir_with(
+        "graph-compose",
+        &[
+            ("Dockerfile", "INCLUDE common.Dockerfile\nFROM base AS app\nCOPY --from=./tools/Dockerfile#lint /l /l\n"),
+            ("common.Dockerfile", "FROM alpine AS base\nRUN true\n"),
+            ("tools/Dockerfile", "FROM busybox AS lint\nRUN true\n"),
+        ],
+    );
+    let path = dir.join("Dockerfile");
+    let out = common::run_stdin(&["graph", path.to_str().unwrap()], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dot = String::from_utf8(out.stdout).unwrap();
+    // The included stage is a stage; the imported one too, named by its file.
+    assert!(
+        dot.contains("s0 [label=\"base\\nFROM alpine\", style=bold];"),
+        "{dot}"
+    );
+    assert!(dot.contains("s0 -> s1 [label=\"base\"];"), "{dot}");
+    assert!(dot.contains("tools/Dockerfile lint"), "{dot}");
+    assert!(
+        dot.contains("s2 -> s1 [label=\"copy\", style=dashed];"),
+        "{dot}"
+    );
 }

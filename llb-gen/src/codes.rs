@@ -298,6 +298,10 @@ catalogue! {
     SecretInCopy = "secret-in-copy", Warning, None;
     /// A base image the build's lock file does not hold.
     UnlockedImage = "unlocked-image", Warning, None;
+    /// `RUN --mount=type=cache,target=/root/.cache` with no `id=`.
+    CacheMountWithoutId = "cache-mount-without-id", Warning, None;
+    /// `RUN apt-get install -y curl` with no apt cache.
+    AptWithoutCache = "apt-without-cache", Warning, None;
     /// `# check=error=true` and a build check reported something.
     CheckFailed = "check-failed", Error, None;
 }

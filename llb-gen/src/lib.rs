@@ -25,8 +25,8 @@
 //! - [`llb`]: the LLB builder (immutable states, ops, deterministic Definition marshaling).
 //! - [`lint`]: the build checks (upstream's rules and ours), `# check=` configuration.
 //! - [`limits`]: the resource policy (file size, instructions, stages, heredocs, expansion).
-//! - [`requests`]: the results of the subrequests (`frontend.targets`, `frontend.lint`,
-//!   `frontend.subrequests.describe`) in the shapes buildx reads.
+//! - [`requests`]: the results of the subrequests (`frontend.outline`, `frontend.targets`,
+//!   `frontend.lint`, `frontend.subrequests.describe`) in the shapes buildx reads.
 //! - [`options`]: the frontend options (`build-arg:*`, `platform`, `context:*`, ...) to
 //!   [`convert::ConvertOptions`], for any host.
 //!

@@ -438,11 +438,7 @@ fn apply(
         // Empty is unset; `BUILDKIT_LOCK` wins (`apply_build_arg_options`).
         "lock" if value.is_empty() => {}
         "lock" => c.use_lock = parse_lock(key, value)?,
-        "requestid"
-            if crate::requests::IMPLEMENTED
-                .iter()
-                .any(|(n, ..)| *n == value) =>
-        {
+        "requestid" if crate::requests::IMPLEMENTED.iter().any(|r| r.name == value) => {
             out.request = Some(value.to_string());
         }
         // Read before the loop (`launched_as_gateway`).

@@ -177,12 +177,7 @@ fn refused_options_name_themselves() {
             Unsupported,
             "moby.buildkit.frontend.nope",
         ),
-        (
-            "requestid",
-            "frontend.outline",
-            Unsupported,
-            "frontend.outline",
-        ),
+        ("requestid", "frontend.nope", Unsupported, "frontend.nope"),
         (
             "context",
             "ftp://example.com/x",
@@ -228,6 +223,7 @@ fn refused_options_name_themselves() {
 fn implemented_subrequests_are_taken() {
     for name in [
         "frontend.lint",
+        "frontend.outline",
         "frontend.targets",
         "frontend.subrequests.describe",
     ] {

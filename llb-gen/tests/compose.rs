@@ -427,7 +427,7 @@ fn a_plain_dockerfile_asks_for_no_included_file() {
             }
             Step::Ready(_) => break,
             Step::Failed(d) => panic!("{d:?}"),
-            Step::Composed(_) => panic!("not asked to stop when composed"),
+            Step::Composed(_) | Step::Planned(_) => panic!("not asked to stop early"),
         }
     }
 }
@@ -457,7 +457,7 @@ fn until_composed_stops_with_the_composed_stages() {
                 c.answer(answers);
             }
             Step::Composed(composed) => break composed,
-            Step::Ready(_) => panic!("went on past composition"),
+            Step::Ready(_) | Step::Planned(_) => panic!("went on past composition"),
             Step::Failed(d) => panic!("{d:?}"),
         }
     };

@@ -22,7 +22,7 @@ fn need(c: &mut Converter) -> (Vec<ImageRequest>, Vec<FileRequest>) {
         Step::Need(r) => (r.images, r.files),
         Step::Ready(_) => panic!("ready, expected a request"),
         Step::Failed(d) => panic!("failed, expected a request: {d:?}"),
-        Step::Composed(_) => panic!("composed, expected a request"),
+        Step::Composed(_) | Step::Planned(_) => panic!("stopped, expected a request"),
     }
 }
 

@@ -587,6 +587,8 @@ mod e2e_engine_lock;
 mod e2e_engine_mounts;
 #[path = "e2e/named.rs"]
 mod e2e_engine_named;
+#[path = "e2e/outline.rs"]
+mod e2e_engine_outline;
 #[path = "e2e/platforms.rs"]
 mod e2e_engine_platforms;
 #[path = "e2e/stages.rs"]
@@ -665,7 +667,6 @@ mod e2e_engine {
             buildx_call_check_reports_rules_and_lines,
             buildx_call_check_text_shows_code_frames,
             buildx_check_passes_a_clean_file,
-            buildx_call_outline_is_refused_clearly,
             build_shows_check_warnings,
             check_error_true_fails_the_build,
             unlocked_image_is_warned_about,

@@ -135,7 +135,7 @@ pub fn run_to_ready(
             }
             Step::Ready(ready) => return Ok(ready),
             Step::Failed(diags) => return Err(diags),
-            Step::Composed(_) => {
+            Step::Composed(_) | Step::Planned(_) => {
                 let e = Error::new(ErrorKind::ConverterFinished, TextRange::empty(0));
                 return Err(vec![e.into()]);
             }

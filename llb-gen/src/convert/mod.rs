@@ -27,6 +27,8 @@
 //! - `oci_layout.rs`: `oci-layout://` named contexts.
 //! - `main_context.rs`: a Git or HTTP(S) main build context (the `context` option).
 //! - `onbuild.rs`: ONBUILD triggers of base stages and images.
+//! - `planned.rs`: [`Planned`] (a converter stopped before images are resolved) and the
+//!   public stage graph [`StageMap`].
 //! - `imports/`: stages from other Dockerfiles (namespaces per file).
 
 mod api;
@@ -51,6 +53,7 @@ mod lint_hooks;
 mod main_context;
 mod oci_layout;
 mod onbuild;
+mod planned;
 pub(crate) mod platform;
 mod presets;
 pub(crate) mod reference;
@@ -74,6 +77,7 @@ pub use host::{
 pub use main_context::{
     http_download, is_archive, HttpContext, MainContext, HTTP_CONTEXT_FILENAME,
 };
+pub use planned::{EdgeKind, EdgeSource, Planned, StageBase, StageEdge, StageEntry, StageMap};
 pub use resolve::ImageAnswer;
 pub use session::{Composed, Converter, Ready, Step};
 

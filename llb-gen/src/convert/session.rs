@@ -56,6 +56,10 @@ pub enum Step {
     /// file after composition (INCLUDE and IF resolved), typed, with the
     /// warnings so far. Nothing more is converted.
     Composed(Box<Composed>),
+    /// Only for a converter made with [`Converter::until_planned`]: the
+    /// stages as the build sees them (composed, imports loaded, the target
+    /// and what it reaches), before any image is resolved.
+    Planned(Box<super::Planned>),
 }
 
 /// What [`Step::Composed`] carries.
@@ -66,6 +70,17 @@ pub struct Composed {
     pub dockerfile: ir::Dockerfile,
     /// Parser, lowering and build-check warnings.
     pub warnings: Vec<Diagnostic>,
+}
+
+/// Where a converter stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    /// At [`Step::Ready`].
+    Ready,
+    /// At [`Step::Composed`].
+    Composed,
+    /// At [`Step::Planned`].
+    Planned,
 }
 
 /// What a requested file is for.
@@ -175,6 +190,19 @@ impl Plan {
             first_round_pending: false,
             findings: Vec::new(),
         })
+    }
+
+    /// The plan as [`super::Planned`] (for a converter that stops there).
+    fn into_planned(self, opts: &ConvertOptions, warnings: Vec<Diagnostic>) -> super::Planned {
+        super::Planned {
+            df: self.df,
+            g: self.g,
+            target: self.target,
+            reachable: self.reachable,
+            globals: self.globals,
+            build_args: opts.build_args.clone(),
+            warnings,
+        }
     }
 
     /// Phase 4, one step: applies the ONBUILD triggers of the base images
@@ -376,15 +404,15 @@ enum Phase {
 ///         }
 ///         Step::Ready(ready) => break ready,
 ///         Step::Failed(diagnostics) => panic!("{diagnostics:?}"),
-///         Step::Composed(_) => unreachable!("only with `until_composed`"),
+///         Step::Composed(_) | Step::Planned(_) => unreachable!("only when asked to stop"),
 ///     }
 /// };
 /// let conversion = ready.marshal().unwrap();
 /// assert!(!conversion.definition.def.is_empty());
 /// ```
 pub struct Converter {
-    /// Stop once the file is composed ([`Step::Composed`]).
-    until_composed: bool,
+    /// Where to stop before a conversion is ready.
+    stop: Stop,
     sources: SourceSet,
     compose_rounds: usize,
     opts: ConvertOptions,
@@ -400,7 +428,7 @@ impl Converter {
         Converter {
             sources: SourceSet::new(opts.filename.clone(), source),
             compose_rounds: 0,
-            until_composed: false,
+            stop: Stop::Ready,
             opts,
             limits,
             warnings: Vec::new(),
@@ -412,7 +440,15 @@ impl Converter {
     /// step is [`Step::Composed`] (for requests that list the stages, such
     /// as `--call=targets`, which need no image).
     pub fn until_composed(mut self) -> Converter {
-        self.until_composed = true;
+        self.stop = Stop::Composed;
+        self
+    }
+
+    /// This converter stops when the stages are planned: its last step is
+    /// [`Step::Planned`] (for requests about the target's stages, such as
+    /// `--call=outline`, which need no image).
+    pub fn until_planned(mut self) -> Converter {
+        self.stop = Stop::Planned;
         self
     }
 
@@ -512,7 +548,7 @@ impl Converter {
 
     /// Phase 2 on the instructions: the plan, and its first round.
     fn plan(&mut self, df: ir::Dockerfile) -> Result<Step, Vec<Diagnostic>> {
-        if self.until_composed {
+        if self.stop == Stop::Composed {
             let warnings = std::mem::take(&mut self.warnings);
             let composed = Composed {
                 dockerfile: df,
@@ -546,6 +582,13 @@ impl Converter {
         spaces: Option<Box<Namespaces>>,
     ) -> Result<Step, Vec<Diagnostic>> {
         let mut plan = Plan::new(df, &self.opts, spaces).map_err(|e| vec![e.into()])?;
+        if self.stop == Stop::Planned {
+            // The outline resolves no image: it stops before the lock's round.
+            let warnings = std::mem::take(&mut self.warnings);
+            return Ok(Step::Planned(Box::new(
+                plan.into_planned(&self.opts, warnings),
+            )));
+        }
         if self.opts.use_lock {
             // The lock decides which images are asked for: it comes first,
             // with `<Dockerfile>.dockerignore` (both beside the Dockerfile,

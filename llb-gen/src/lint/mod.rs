@@ -27,10 +27,12 @@
 //! - `stages.rs`: the rules about `FROM` lines and stage names.
 //! - `commands.rs`: the rules about the other instructions.
 //! - `own.rs`: our own rules (`UpstreamIncompatible`, `UnpinnedBaseImage` ...).
+//! - `own_cache.rs`: our rules about caches (`CacheMountWithoutId`, `AptWithoutCache`).
 
 mod commands;
 mod config;
 mod own;
+mod own_cache;
 mod stages;
 
 pub use config::{CheckConfig, CHECK_BUILD_ARG};
@@ -117,6 +119,8 @@ rules! {
     UnpinnedBaseImage, "UnpinnedBaseImage", true, Own, "Base images should be pinned by digest so that the build is reproducible";
     SecretInCopy, "SecretInCopy", true, Own, "Files that look like secrets should not be copied into an image layer";
     UnlockedImage, "UnlockedImage", false, Own, "Base images should be in the lock file beside the Dockerfile when there is one";
+    CacheMountWithoutId, "CacheMountWithoutId", true, Own, "Cache mounts at a generic path should have an id, or unrelated builds share them";
+    AptWithoutCache, "AptWithoutCache", true, Own, "apt installs should use a package cache (the apt cache preset)";
 }
 
 /// The rule whose findings carry `code`.
@@ -137,6 +141,7 @@ pub fn check(df: &ir::Dockerfile, source: &str) -> Vec<Diagnostic> {
     stages::check(df, source, &mut out);
     commands::check(df, &mut out);
     own::check(df, &mut out);
+    own_cache::check(df, &mut out);
     out.sort_by_key(|d| (d.span.start, d.code));
     out
 }

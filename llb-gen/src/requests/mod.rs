@@ -1,6 +1,6 @@
 //! The results of BuildKit's frontend subrequests (`requestid=<name>`), in
 //! the JSON shapes and text tables `docker buildx build --call=...` reads:
-//! [`describe`], [`targets`] and [`lint`]. Each is a [`Reply`]: the
+//! [`describe`], [`targets`], [`outline`] and [`lint`]. Each is a [`Reply`]: the
 //! metadata entries of the gateway result (`result.json`, `result.txt`,
 //! `version`, `result.statuscode` for lint).
 //!
@@ -21,13 +21,19 @@
 //!
 //! Source code layout:
 //! - `lint.rs`: `frontend.lint` (warnings, sources, `buildError`).
+//! - `outline.rs`: `frontend.outline` (the target's args, secrets, ssh);
+//!   `outline_json.rs`: its reply (JSON in Go's field order, text).
 //! - `targets.rs`: `frontend.targets` and `frontend.subrequests.describe`.
 
 mod lint;
+mod outline;
+mod outline_json;
 mod targets;
 
 pub use lint::{lint, lint_reply, LintSource};
-pub use targets::{describe, targets, targets_of, IMPLEMENTED};
+pub use outline::{outline, Location, Outline, OutlineArg, OutlineMount, RequiredStage};
+pub use outline_json::outline_reply;
+pub use targets::{describe, targets, targets_of, Implemented, IMPLEMENTED};
 
 use serde_json::{json, Map, Value};
 
@@ -37,7 +43,7 @@ pub const DESCRIBE: &str = "frontend.subrequests.describe";
 pub const TARGETS: &str = "frontend.targets";
 /// `frontend.lint`.
 pub const LINT: &str = "frontend.lint";
-/// `frontend.outline` (not implemented: answered `unsupported request`).
+/// `frontend.outline`.
 pub const OUTLINE: &str = "frontend.outline";
 
 /// A subrequest's answer: the metadata of the gateway result.
@@ -87,6 +93,18 @@ pub(crate) fn location(index: usize, start: u32, end: u32) -> Value {
         json!([{ "start": pos(start), "end": pos(end) }]),
     );
     Value::Object(m)
+}
+
+/// `pb.Location` JSON of an instruction on lines `start..=end` in source
+/// `index` as upstream's parser gives it (`Node.Location`): one range per
+/// line.
+pub(crate) fn line_ranges(index: usize, start: u32, end: u32) -> Value {
+    let mut v = location(index, start, start);
+    let ranges: Vec<Value> = (start..=end.max(start))
+        .map(|n| location(0, n, n)["ranges"][0].clone())
+        .collect();
+    v["ranges"] = Value::Array(ranges);
+    v
 }
 
 /// Go's `[]byte` in JSON: standard base64.

@@ -3,58 +3,86 @@
 
 use serde_json::{json, Value};
 
-use super::{base64, indented, location, table, Reply, DESCRIBE, LINT, TARGETS};
+use super::{base64, indented, line_ranges, table, Reply, DESCRIBE, LINT, OUTLINE, TARGETS};
 use crate::diagnostic::Diagnostic;
 use crate::ir;
 use crate::limits::Limits;
 
-/// The requests this frontend answers, with their description and
-/// metadata keys, as `describe` lists them.
-pub const IMPLEMENTED: &[(&str, &str, &[&str])] = &[
-    (
-        DESCRIBE,
-        "List available subrequest types",
-        &["result.json", "result.txt"],
-    ),
-    (
-        TARGETS,
-        "List all targets current build supports",
-        &["result.json", "result.txt"],
-    ),
-    (
-        LINT,
-        "Lint a Dockerfile",
-        &["result.json", "result.txt", "result.statuscode"],
-    ),
+/// One request this frontend answers, as `describe` lists it.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Implemented {
+    /// Its name (`frontend.outline`).
+    pub name: &'static str,
+    /// What it does (upstream's words).
+    pub description: &'static str,
+    /// The options it reads, with their description.
+    pub opts: &'static [(&'static str, &'static str)],
+    /// The metadata keys of its result.
+    pub metadata: &'static [&'static str],
+}
+
+/// The requests this frontend answers, with their description, options
+/// and metadata keys, as `describe` lists them.
+pub const IMPLEMENTED: &[Implemented] = &[
+    Implemented {
+        name: DESCRIBE,
+        description: "List available subrequest types",
+        opts: &[],
+        metadata: &["result.json", "result.txt"],
+    },
+    Implemented {
+        name: OUTLINE,
+        description: "List all parameters current build target supports",
+        opts: &[("target", "Target build stage")],
+        metadata: &["result.json", "result.txt"],
+    },
+    Implemented {
+        name: TARGETS,
+        description: "List all targets current build supports",
+        opts: &[],
+        metadata: &["result.json", "result.txt"],
+    },
+    Implemented {
+        name: LINT,
+        description: "Lint a Dockerfile",
+        opts: &[],
+        metadata: &["result.json", "result.txt", "result.statuscode"],
+    },
 ];
 
 /// `frontend.subrequests.describe`: every request of [`IMPLEMENTED`].
 pub fn describe() -> Reply {
+    let named = |list: Vec<(&str, &str)>| -> Value {
+        let v: Vec<Value> = list
+            .into_iter()
+            .map(|(n, d)| json!({ "name": n, "description": d }))
+            .collect();
+        Value::Array(v)
+    };
     let list: Vec<Value> = IMPLEMENTED
         .iter()
-        .map(|(name, description, metadata)| {
-            let metadata: Vec<Value> = metadata
-                .iter()
-                .map(|m| json!({ "name": m, "description": "" }))
-                .collect();
+        .map(|r| {
             json!({
-                "name": name,
+                "name": r.name,
                 "version": "1.0.0",
                 "type": "rpc",
-                "description": description,
-                "opts": [],
+                "description": r.description,
+                "opts": named(r.opts.to_vec()),
                 "inputs": null,
-                "metadata": metadata,
+                "metadata": named(r.metadata.iter().map(|m| (*m, "")).collect()),
                 "refs": null,
             })
         })
         .collect();
     let mut rows = vec![vec!["NAME".into(), "VERSION".into(), "DESCRIPTION".into()]];
-    rows.extend(
-        IMPLEMENTED
-            .iter()
-            .map(|(n, d, _)| vec![n.to_string(), "1.0.0".into(), d.to_string()]),
-    );
+    rows.extend(IMPLEMENTED.iter().map(|r| {
+        vec![
+            r.name.to_string(),
+            "1.0.0".into(),
+            r.description.to_string(),
+        ]
+    }));
     Reply {
         json: indented(&Value::Array(list)),
         text: table(&rows, 1).into_bytes(),
@@ -98,7 +126,8 @@ pub fn targets(source: &[u8], limits: &Limits) -> Result<Reply, Vec<Diagnostic>>
 
 /// `frontend.targets` of a file as converted (INCLUDE and IF resolved, so
 /// the stages are those the build sees): `sources` are the build's files,
-/// each stage located in its own.
+/// each stage located in its own. A stage with `REQUIRE` lists the stages
+/// it names in the additive field `requires`.
 pub fn targets_of(df: &ir::Dockerfile, sources: &crate::sources::SourceSet) -> Reply {
     let stages = &df.stages;
     let mut rows = vec![vec!["TARGET".to_string(), "DESCRIPTION".to_string()]];
@@ -123,10 +152,24 @@ pub fn targets_of(df: &ir::Dockerfile, sources: &crate::sources::SourceSet) -> R
             if let Some(p) = &st.platform {
                 t.insert("platform".into(), json!(p.value));
             }
+            // Additive (buildx ignores it): the stages `REQUIRE` builds along.
+            let required: Vec<&str> = st
+                .commands
+                .iter()
+                .filter_map(|c| match &c.instruction {
+                    ir::Instruction::Require(names) => Some(names),
+                    _ => None,
+                })
+                .flatten()
+                .map(|n| n.value.as_str())
+                .collect();
+            if !required.is_empty() {
+                t.insert("requires".into(), json!(required));
+            }
             let file = sources.index_of(st.from.span.start);
             t.insert(
                 "location".into(),
-                location(file, st.from.start_line, st.from.end_line),
+                line_ranges(file, st.from.start_line, st.from.end_line),
             );
             let shown = match (name, default) {
                 ("", true) => "(default)".to_string(),

@@ -1,4 +1,4 @@
-//! Build checks and subrequests end to end: `docker buildx build --call=targets|check|outline`,
+//! Build checks and subrequests end to end: `docker buildx build --call=targets|check`,
 //! `--check` and the warnings of a normal build, on the current BuildKit. The same assertions
 //! hold with `E2E_SYNTAX=builtin` (upstream's frontend built into buildkitd): that run is the
 //! parity check with upstream.
@@ -104,23 +104,6 @@ pub(super) fn buildx_check_passes_a_clean_file(env: &Env) {
     );
     let out = env.build_raw(&ctx, &["--check"]);
     assert!(out.status.success(), "{}", text(&out));
-}
-
-/// `--call=outline`: our frontend refuses it (`unsupported request`, not implemented yet);
-/// upstream answers it.
-pub(super) fn buildx_call_outline_is_refused_clearly(env: &Env) {
-    let ctx = Ctx::new(env, "call-outline", "ARG V=1\nFROM {{BASE}}\n");
-    let out = env.build_raw(&ctx, &["--call=outline,format=json"]);
-    if env.builtin() {
-        assert!(out.status.success(), "{}", text(&out));
-        return;
-    }
-    assert!(!out.status.success(), "{}", text(&out));
-    let all = text(&out);
-    assert!(
-        all.contains("unsupported request frontend.outline"),
-        "{all}"
-    );
 }
 
 /// A normal build prints the findings as warnings (the `Warn` RPC) and succeeds.

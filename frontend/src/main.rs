@@ -9,7 +9,9 @@ fn main() -> ExitCode {
     frontend::init_logging();
     // With FRONTEND_LOG=debug: when the process started and ended on the build's timeline.
     tracing::debug!("frontend started");
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    runtime.worker_threads(2);
+    // One thread runs the gateway conversation (the conversion itself runs on a blocking
+    // thread, driver.rs): worker threads only added wake-ups and context switches between
+    // them (docs/performance.md, "The replay harness").
+    let runtime = tokio::runtime::Builder::new_current_thread();
     frontend::run_main(runtime, frontend::driver::run_from_environment())
 }

@@ -108,3 +108,78 @@ fn build_result(log: &Log, ret: &ReturnRequest) -> Result<String, String> {
 fn ref_def(r: &Ref) -> (String, Option<pb::Definition>) {
     (r.id.clone(), r.def.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use bollard_buildkit_proto::google::rpc::Status;
+    use bollard_buildkit_proto::moby::buildkit::v1::frontend::{result, Result as GwResult};
+
+    use super::*;
+
+    fn with_return(ret: ReturnRequest) -> Log {
+        Log {
+            returns: vec![ret],
+            ..Log::default()
+        }
+    }
+
+    fn ref_result(id: &str, def: Option<pb::Definition>) -> ReturnRequest {
+        ReturnRequest {
+            result: Some(GwResult {
+                result: Some(result::Result::Ref(Ref { id: id.into(), def })),
+                ..GwResult::default()
+            }),
+            error: None,
+        }
+    }
+
+    fn one_op() -> pb::Definition {
+        let op = pb::Op {
+            op: Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: "docker-image://docker.io/library/alpine:3.20".into(),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        pb::Definition {
+            def: vec![op.encode_to_vec()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_build_counts_with_a_definition_inline_or_solved() {
+        let inline = with_return(ref_result("r1", Some(one_op())));
+        assert!(verify(&inline, Expect::Build).is_ok());
+        let mut solved = with_return(ref_result("r1", None));
+        solved.solved.insert("r1".into(), one_op());
+        assert!(verify(&solved, Expect::Build).is_ok());
+    }
+
+    #[test]
+    fn runs_that_did_not_convert_do_not_count() {
+        let none = Log::default();
+        assert_eq!(verify(&none, Expect::Build), Err("no Return".into()));
+        let empty = with_return(ref_result("r1", Some(pb::Definition::default())));
+        assert!(verify(&empty, Expect::Build).is_err());
+        let failed = with_return(ReturnRequest {
+            result: None,
+            error: Some(Status {
+                code: 3,
+                message: "Dockerfile:1:1: bad".into(),
+                details: Vec::new(),
+            }),
+        });
+        assert!(verify(&failed, Expect::Build).is_err());
+        assert_eq!(
+            verify(&failed, Expect::Error),
+            Ok("error: Dockerfile:1:1: bad".into())
+        );
+        let ok = with_return(ref_result("r1", Some(one_op())));
+        assert!(verify(&ok, Expect::Error).is_err());
+        assert!(verify(&ok, Expect::Check).is_err());
+        let mut missed = with_return(ref_result("r1", Some(one_op())));
+        missed.misses.push("image x: not in the recording".into());
+        assert!(verify(&missed, Expect::Build).is_err());
+    }
+}

@@ -159,10 +159,10 @@ impl ReplayBridge {
     }
 }
 
-fn caps(list: &[&str]) -> Vec<ApiCap> {
+fn caps<S: AsRef<str>>(list: &[S]) -> Vec<ApiCap> {
     list.iter()
         .map(|id| ApiCap {
-            id: id.to_string(),
+            id: id.as_ref().to_string(),
             enabled: true,
             ..ApiCap::default()
         })
@@ -193,9 +193,13 @@ fn unimplemented<T>(rpc: &str) -> Answer<T> {
 impl LlbBridge for ReplayBridge {
     async fn ping(&self, _: Request<PingRequest>) -> Answer<PongResponse> {
         self.count("Ping");
+        let (frontend_api_caps, llb_caps) = match &self.recording.caps {
+            Some(recorded) => (caps(&recorded.frontend), caps(&recorded.llb)),
+            None => (caps(FRONTEND_CAPS), caps(LLB_CAPS)),
+        };
         Ok(Response::new(PongResponse {
-            frontend_api_caps: caps(FRONTEND_CAPS),
-            llb_caps: caps(LLB_CAPS),
+            frontend_api_caps,
+            llb_caps,
             workers: vec![worker()],
         }))
     }

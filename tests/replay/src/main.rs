@@ -9,10 +9,15 @@
 //!     runs BIN once against the recording; prints one tab-separated line:
 //!     wall_us user_us sys_us max_rss_kib what-it-returned calls
 //!     and exits 1 (with the reason and the frontend's log on stderr) if the run does not count
+//! replay proxy FRONTEND
+//!     as the entrypoint of a frontend image: runs FRONTEND behind a recording proxy to the engine
+//! replay import --name NAME LOG
+//!     prints the recording made of the proxy's lines in LOG (the engine's log)
 //! ```
 #![deny(clippy::print_stdout, clippy::dbg_macro, clippy::unwrap_used)]
 
 mod bridge;
+mod proxy;
 mod recording;
 mod run;
 mod verify;
@@ -27,13 +32,15 @@ use anyhow::{bail, Context as _};
 use crate::recording::Recording;
 use crate::verify::Expect;
 
-const USAGE: &str = "usage: replay record --name NAME [--dir DIR] [--file PATH=FILE]... [--image REF]... [--opt K=V]...\n       replay run --recording FILE --frontend BIN [--opt K=V]... [--expect build|check|error]";
+const USAGE: &str = "usage: replay record --name NAME [--dir DIR] [--file PATH=FILE]... [--image REF]... [--opt K=V]...\n       replay run --recording FILE --frontend BIN [--opt K=V]... [--expect build|check|error]\n       replay proxy FRONTEND\n       replay import --name NAME LOG";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
         Some("record") => record(&args[1..]),
         Some("run") => run(&args[1..]),
+        Some("proxy") if args.len() == 2 => proxy(&args[1]),
+        Some("import") if args.len() == 4 && args[1] == "--name" => import(&args[2], &args[3]),
         _ => Err(anyhow::anyhow!("{USAGE}")),
     };
     match outcome {
@@ -86,6 +93,21 @@ fn record(args: &[String]) -> anyhow::Result<ExitCode> {
     let json = serde_json::to_string_pretty(&rec)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{json}")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn proxy(frontend: &str) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(proxy::proxy(&PathBuf::from(frontend)))
+}
+
+fn import(name: &str, log: &str) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(log).with_context(|| format!("reading {log}"))?;
+    let rec = Recording::import(name, &text)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string_pretty(&rec)?)?;
     Ok(ExitCode::SUCCESS)
 }
 

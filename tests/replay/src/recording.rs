@@ -23,6 +23,16 @@ pub struct Recording {
     pub files: BTreeMap<String, String>,
     /// Base image answers by normalized reference (`docker.io/library/alpine:3.20`).
     pub images: BTreeMap<String, Image>,
+    /// The engine's caps, when recorded from one (`replay import`); else the bridge's own list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caps: Option<Caps>,
+}
+
+/// The caps a `Ping` answered.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Caps {
+    pub frontend: Vec<String>,
+    pub llb: Vec<String>,
 }
 
 /// What the gateway answers for one image reference.
@@ -87,6 +97,81 @@ impl Recording {
             .insert(normalize_ref(reference), Image { digest, config });
     }
 
+    /// A recording of the `REPLAY-RECORD` lines in `log` (a real engine's log of a build run
+    /// behind `replay proxy`): its options, caps, files read and image answers.
+    pub fn import(name: &str, log: &str) -> anyhow::Result<Self> {
+        let mut rec = Recording {
+            name: name.to_string(),
+            ..Recording::default()
+        };
+        for line in log.lines() {
+            let Some(at) = line.find(crate::proxy::PREFIX) else {
+                continue;
+            };
+            let entry: serde_json::Value =
+                serde_json::from_str(&line[at + crate::proxy::PREFIX.len()..])
+                    .with_context(|| format!("a recorded line: {line}"))?;
+            rec.import_entry(&entry)?;
+        }
+        if rec.opts.is_empty() && rec.files.is_empty() {
+            bail!("no {}lines in the log", crate::proxy::PREFIX);
+        }
+        Ok(rec)
+    }
+
+    fn import_entry(&mut self, entry: &serde_json::Value) -> anyhow::Result<()> {
+        use bollard_buildkit_proto::moby::buildkit::v1::frontend as gw;
+        use prost::Message as _;
+        let key = entry["key"].as_str().unwrap_or_default();
+        let bytes = hex::decode(entry["response"].as_str().unwrap_or_default())?;
+        let text = |b: Vec<u8>| String::from_utf8(b).context("recordings hold text");
+        match entry["rpc"].as_str().unwrap_or_default() {
+            "Options" => {
+                self.opts = serde_json::from_value(entry["opts"].clone())?;
+            }
+            "Ping" => {
+                let pong = gw::PongResponse::decode(bytes.as_slice())?;
+                let ids =
+                    |caps: Vec<bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap>| {
+                        caps.into_iter()
+                            .filter(|c| c.enabled)
+                            .map(|c| c.id)
+                            .collect()
+                    };
+                self.caps = Some(Caps {
+                    frontend: ids(pong.frontend_api_caps),
+                    llb: ids(pong.llb_caps),
+                });
+            }
+            "ReadFile" => {
+                let data = gw::ReadFileResponse::decode(bytes.as_slice())?.data;
+                let path = key.trim_start_matches("./").trim_start_matches('/');
+                self.files.insert(path.to_string(), text(data)?);
+            }
+            "ResolveImageConfig" => {
+                let r = gw::ResolveImageConfigResponse::decode(bytes.as_slice())?;
+                let image = Image {
+                    digest: r.digest,
+                    config: text(r.config)?,
+                };
+                self.images.insert(normalize_ref(key), image);
+            }
+            "ResolveSourceMeta" => {
+                let r = gw::ResolveSourceMetaResponse::decode(bytes.as_slice())?;
+                if let (Some(reference), Some(img)) = (key.strip_prefix("docker-image://"), r.image)
+                {
+                    let image = Image {
+                        digest: img.digest,
+                        config: text(img.config)?,
+                    };
+                    self.images.insert(normalize_ref(reference), image);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// The answer for an image reference as a frontend asks it (normalized or not).
     pub fn image(&self, reference: &str) -> Option<&Image> {
         self.images.get(&normalize_ref(reference))
@@ -132,7 +217,75 @@ fn split_suffix(reference: &str) -> (&str, String) {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_ref;
+    use super::{normalize_ref, Recording};
+    use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
+    use bollard_buildkit_proto::moby::buildkit::v1::frontend as gw;
+
+    fn line(rpc: &str, key: &str, msg: &impl prost::Message) -> String {
+        let hex = hex::encode(msg.encode_to_vec());
+        format!(
+            "time=x level=debug {}{{\"rpc\":\"{rpc}\",\"key\":\"{key}\",\"response\":\"{hex}\"}}",
+            crate::proxy::PREFIX
+        )
+    }
+
+    #[test]
+    fn imports_the_proxy_lines_of_an_engine_log() {
+        let pong = gw::PongResponse {
+            frontend_api_caps: vec![ApiCap {
+                id: "readfile".into(),
+                enabled: true,
+                ..ApiCap::default()
+            }],
+            llb_caps: vec![ApiCap {
+                id: "source.image".into(),
+                enabled: true,
+                ..ApiCap::default()
+            }],
+            workers: Vec::new(),
+        };
+        let file = gw::ReadFileResponse {
+            data: b"FROM alpine\n".to_vec(),
+        };
+        let meta = gw::ResolveSourceMetaResponse {
+            image: Some(gw::ResolveSourceImageResponse {
+                digest: "sha256:ab".into(),
+                config: b"{}".to_vec(),
+                attestation_chain: None,
+            }),
+            ..Default::default()
+        };
+        let log = [
+            "unrelated line".to_string(),
+            format!(
+                "{}{{\"rpc\":\"Options\",\"key\":\"\",\"opts\":{{\"cmdline\":\"x\"}}}}",
+                crate::proxy::PREFIX
+            ),
+            line("Ping", "", &pong),
+            line("ReadFile", "./Dockerfile", &file),
+            line("ResolveSourceMeta", "docker-image://alpine", &meta),
+        ]
+        .join("\n");
+        let rec = Recording::import("t", &log).unwrap_or_default();
+        assert_eq!(rec.opts.get("cmdline").map(String::as_str), Some("x"));
+        assert_eq!(
+            rec.files.get("Dockerfile").map(String::as_str),
+            Some("FROM alpine\n")
+        );
+        let img = rec
+            .image("docker.io/library/alpine:latest")
+            .map(|i| (i.digest.as_str(), i.config.as_str()));
+        assert_eq!(img, Some(("sha256:ab", "{}")));
+        let caps = rec.caps.unwrap_or_default();
+        assert_eq!(
+            (caps.frontend, caps.llb),
+            (
+                vec!["readfile".to_string()],
+                vec!["source.image".to_string()]
+            )
+        );
+        assert!(Recording::import("t", "nothing recorded").is_err());
+    }
 
     #[test]
     fn normalizes_like_docker() {

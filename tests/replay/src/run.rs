@@ -22,7 +22,7 @@ use crate::bridge::{Log, ReplayBridge};
 use crate::recording::Recording;
 
 /// BuildKit's gRPC message limit, both directions.
-const MAX_MESSAGE: usize = 16 << 20;
+pub(crate) const MAX_MESSAGE: usize = 16 << 20;
 /// A frontend that has not exited by then is killed and the run fails.
 const TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -40,9 +40,9 @@ pub struct Measure {
 }
 
 /// The child's stdout (read) and stdin (write) as one connection.
-struct ChildIo {
-    stdout: ChildStdout,
-    stdin: ChildStdin,
+pub(crate) struct ChildIo {
+    pub(crate) stdout: ChildStdout,
+    pub(crate) stdin: ChildStdin,
 }
 
 impl AsyncRead for ChildIo {

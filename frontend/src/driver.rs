@@ -3,8 +3,8 @@
 //! 1. `Ping` for caps; options from the environment;
 //! 2. solve the `dockerfile` local and `ReadFile` the Dockerfile (and
 //!    `<filename>.dockerignore`, else the context's `.dockerignore`);
-//! 3. convert, once per platform: the converter's pure steps run on a
-//!    blocking thread, and each round of its requests (base image configs
+//! 3. convert, once per platform: the converter's pure steps run on the
+//!    runtime's one thread between rounds, and each round of its requests (base image configs
 //!    through `ResolveImageConfig`, `.dockerignore` files of the context and
 //!    of `local:` contexts on first use) is answered concurrently by
 //!    [`GatewayHost`];
@@ -150,7 +150,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
         send_warnings(bridge, first, sources, &loaded).await;
     }
     let mut built = Vec::new();
-    for (requested, conv, _) in conversions {
+    for (requested, mut conv, _) in conversions {
         // The stages `REQUIRE` names build in parallel with the target (which
         // is then evaluated too, instead of when the result is exported); one
         // that fails fails the build, and none of them is in the result.
@@ -159,8 +159,11 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
             .required
             .iter()
             .map(|d| bridge.solve_evaluated(d.clone(), &fo.cache_imports));
+        // Moved, not cloned: nothing reads the definition after its Solve, and a copy of it
+        // was part of the peak RSS (docs/performance.md, "The replay harness").
+        let definition = std::mem::take(&mut conv.definition);
         let (solved, _) = tokio::try_join!(
-            bridge.solve_with(conv.definition.clone(), &fo.cache_imports, evaluate),
+            bridge.solve_with(definition, &fo.cache_imports, evaluate),
             futures_util::future::try_join_all(required),
         )?;
         let platform = requested
@@ -319,8 +322,8 @@ async fn convert_all(
         .collect()
 }
 
-/// Drives one conversion: its pure steps run on a blocking thread (they
-/// can take a while on large files), its requests are answered by `host`.
+/// Drives one conversion: its pure steps run in turn with the rounds of its
+/// requests, which `host` answers.
 /// The outer error is the Dockerfile's diagnostics (with the files they
 /// point into), the inner one a failure of the frontend itself (a panic in
 /// the converter). The files of the build come with the result.
@@ -375,25 +378,18 @@ async fn finish(
     Ok((Err(FrontendError::internal(why)), sources))
 }
 
-/// Runs `f` on a blocking thread; a panic becomes an internal error.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, FrontendError> {
-    let job = tokio::task::spawn_blocking(move || catch_unwind(AssertUnwindSafe(f)));
-    match job.await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(panic)) => Err(FrontendError::internal(format!(
-            "converter panicked: {}",
-            panic_message(&*panic)
-        ))),
-        Err(join) if join.is_panic() => Err(FrontendError::internal(format!(
-            "converter panicked: {}",
-            panic_message(&*join.into_panic())
-        ))),
-        Err(join) => Err(FrontendError::internal(format!(
-            "conversion was cancelled: {join}"
-        ))),
-    }
+/// Runs `f`, the converter's pure work, on this thread; a panic becomes an internal error.
+///
+/// Not on a blocking thread: the build runs on the thread that called `block_on` (main.rs), which
+/// has nothing else to do while the converter works (the connection is the runtime worker's), and
+/// a second thread cost a second malloc arena, whose freed memory the first cannot reuse: 4 to
+/// 5 MB of peak RSS on the 500-stage file (docs/performance.md, "The replay harness"). The
+/// converter does not recurse with the input's depth (tests/gateway_limits.rs), so the main
+/// thread's stack is enough.
+async fn blocking<T>(f: impl FnOnce() -> T) -> Result<T, FrontendError> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
+        FrontendError::internal(format!("converter panicked: {}", panic_message(&*panic)))
+    })
 }
 
 /// Conversion warnings through the `Warn` RPC, attached to the Dockerfile

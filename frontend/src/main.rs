@@ -11,7 +11,12 @@ fn main() -> ExitCode {
     frontend::init_logging();
     // With FRONTEND_LOG=debug: when the process started and ended on the build's timeline.
     tracing::debug!("frontend started");
+    // The build (and the converter's pure steps, driver.rs) runs on this thread in `block_on`;
+    // one worker thread runs the HTTP/2 connection. Not a current-thread runtime: a panic must
+    // still be able to send its one `Return` (panics.rs), which needs the connection driven by a
+    // thread other than the panicking one. One worker, not one per core: more only added
+    // wake-ups and context switches (docs/performance.md, "The replay harness").
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    runtime.worker_threads(2);
+    runtime.worker_threads(1);
     frontend::run_main(runtime, frontend::driver::run_from_environment())
 }

@@ -154,7 +154,7 @@ fn send(armed: &Armed, req: ReturnRequest) -> bool {
 }
 
 /// For the protocol tests: panics when `LLBGEN_FRONTEND_TEST_PANIC` names `point` (`build`:
-/// the build's own future, `convert`: the converter's blocking thread, `worker`: a task on a
+/// the build's own future, `convert`: the converter's step, on the same thread, `worker`: a task on a
 /// runtime worker). BuildKit never sets it; it passes no variable of the caller to a frontend.
 pub fn injected(point: &str) {
     static WANTED: OnceLock<Option<String>> = OnceLock::new();

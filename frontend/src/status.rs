@@ -3,7 +3,8 @@
 //!
 //! Located Dockerfile diagnostics get one `errdefs.Source` detail each (JSON,
 //! type URL `github.com/moby/buildkit/errdefs.Source+json`), which is what
-//! makes the docker CLI print the offending Dockerfile lines.
+//! makes the docker CLI print the offending Dockerfile lines. Each carries its
+//! whole file, so they stop at [`SOURCE_DETAIL_BUDGET`] bytes of files.
 
 use base64::Engine as _;
 use bollard_buildkit_proto::google::protobuf::Any;
@@ -16,6 +17,13 @@ use tonic::Code;
 
 /// Type URL BuildKit decodes as a JSON `errdefs.Source`.
 pub const SOURCE_TYPE_URL: &str = "github.com/moby/buildkit/errdefs.Source+json";
+
+/// Most bytes of files the source details of one error carry, in all. Each detail holds its whole
+/// file, base64-encoded (4/3 of its size), and BuildKit takes the `Return` in one message of at
+/// most 16 MiB: a second detail of a 7 MiB file would lose the whole error. A file over the size
+/// limit (the frontend reads one byte past it) gets no detail either: that cost the 17 MiB file's
+/// error 40 MB of RSS (docs/performance.md, "The replay harness"). The message keeps the location.
+pub const SOURCE_DETAIL_BUDGET: usize = llb_gen::limits::Limits::DEFAULT.max_file_bytes;
 
 /// Why a build failed.
 #[derive(Debug)]
@@ -121,9 +129,18 @@ impl FrontendError {
             FrontendError::Dockerfile {
                 sources,
                 diagnostics,
-            } => shown(diagnostics)
-                .map(|d| source_detail(d, sources))
-                .collect(),
+            } => {
+                let mut budget = SOURCE_DETAIL_BUDGET;
+                shown(diagnostics)
+                    .filter(|d| {
+                        let len = sources.entry_at(d.span.start).file.text.len();
+                        let fits = len <= budget;
+                        budget -= if fits { len } else { 0 };
+                        fits
+                    })
+                    .map(|d| source_detail(d, sources))
+                    .collect()
+            }
             // Keep BuildKit's own details (source locations of a failed
             // solve, stacks ...): they ride in grpc-status-details-bin.
             FrontendError::Rpc { status, .. } => Status::decode(status.details())
@@ -235,6 +252,38 @@ mod tests {
             .decode(v["info"]["data"].as_str().unwrap_or_default())
             .unwrap_or_default();
         assert_eq!(data, text.as_bytes());
+    }
+
+    #[test]
+    fn source_details_stop_at_the_budget_and_the_messages_stay() {
+        let line = "FOO bar\n";
+        let text = line.repeat(SOURCE_DETAIL_BUDGET / line.len() / 2 + 1);
+        let file = SourceSet::new("Dockerfile", text.as_bytes());
+        let d = |at: usize| {
+            Diagnostic::error(
+                llb_gen::codes::Code::UnknownInstruction,
+                "unknown instruction: FOO",
+                TextRange::from_usize(at, at + 3),
+            )
+        };
+        // Two errors in a file of over half the budget: the second detail would pass it.
+        let err = FrontendError::Dockerfile {
+            sources: Box::new(file),
+            diagnostics: vec![d(0), d(line.len())],
+        };
+        let st = err.to_status();
+        assert_eq!(st.details.len(), 1);
+        assert_eq!(
+            st.message,
+            "Dockerfile:1:1: unknown instruction: FOO\nDockerfile:2:1: unknown instruction: FOO"
+        );
+        // A file over the whole budget: no detail.
+        let big = "FOO\n".repeat(SOURCE_DETAIL_BUDGET / 4 + 1);
+        let err = FrontendError::Dockerfile {
+            sources: Box::new(SourceSet::new("Dockerfile", big.as_bytes())),
+            diagnostics: vec![d(0)],
+        };
+        assert!(err.to_status().details.is_empty());
     }
 
     #[test]

@@ -4,13 +4,22 @@
 //! The two halves are joined into one duplex stream and handed to tonic
 //! through a one-shot connector: a second connect attempt fails instead of
 //! silently reusing the pipes.
+//!
+//! BuildKit gives the frontend pipes. They are read and written as
+//! non-blocking pipes on the runtime's event loop (`tokio::net::unix::pipe`):
+//! `tokio::io::stdin()`/`stdout()` hand every read and write to a blocking
+//! thread, which cost a small build about 270 context switches and most of
+//! its CPU time (docs/performance.md, "The replay harness"). Anything else on
+//! stdin/stdout (a file, a terminal, a socket) falls back to those.
 
 use std::io;
+use std::os::fd::AsFd as _;
 use std::sync::{Arc, Mutex};
 
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::unix::pipe;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 /// Message size limit, both directions (as the Go client).
@@ -18,7 +27,24 @@ pub const MAX_MESSAGE_SIZE: usize = 16 << 20;
 
 /// The bridge client over this process's stdin (read) and stdout (write).
 pub async fn stdio_client() -> Result<LlbBridgeClient<Channel>, tonic::transport::Error> {
-    client_over(tokio::io::join(tokio::io::stdin(), tokio::io::stdout())).await
+    match stdio_pipes() {
+        Ok((read, write)) => client_over(tokio::io::join(read, write)).await,
+        Err(err) => {
+            tracing::debug!("stdin/stdout are not both pipes ({err}): blocking stdio");
+            client_over(tokio::io::join(tokio::io::stdin(), tokio::io::stdout())).await
+        }
+    }
+}
+
+/// Stdin and stdout as non-blocking pipe ends (duplicates of fds 0 and 1), or
+/// an error if either is not a pipe.
+fn stdio_pipes() -> io::Result<(pipe::Receiver, pipe::Sender)> {
+    let read = io::stdin().as_fd().try_clone_to_owned()?;
+    let write = io::stdout().as_fd().try_clone_to_owned()?;
+    Ok((
+        pipe::Receiver::from_owned_fd(read)?,
+        pipe::Sender::from_owned_fd(write)?,
+    ))
 }
 
 /// The bridge client over any duplex byte stream (the process's stdio, in

@@ -1,6 +1,7 @@
 //! The frontend binary at the limits, through the fake `LLBBridge`: the
-//! converter runs on one of tokio's blocking threads (2 MiB of stack), so
-//! these prove that the depth of a Dockerfile does not depend on the stack
+//! converter runs on the main thread (llb-gen/tests/depth.rs converts on
+//! 2 MiB of stack), and these prove that the depth of a Dockerfile does
+//! not depend on the stack
 //! and that an oversized result is one located error `Return`, not a crash
 //! or a `Solve` that BuildKit would refuse.
 
@@ -19,7 +20,7 @@ fn repeated(line: &str, n: usize) -> String {
 }
 
 #[tokio::test]
-async fn twenty_thousand_runs_convert_on_a_blocking_thread() {
+async fn twenty_thousand_runs_convert() {
     // The frontend aborted from about 11,000 RUN lines before the graph's
     // drop became iterative.
     let out = run_frontend(

@@ -5,7 +5,7 @@
 //! `FRONTEND_TEST_BIN=target/x86_64-unknown-linux-gnu/image/frontend`, in the image's binary.
 //!
 //! `LLBGEN_FRONTEND_TEST_PANIC` picks where it panics: the build's own future (on the thread
-//! that runs `block_on`), the converter (on a blocking thread), a task on a runtime worker.
+//! that runs `block_on`), the converter (on that thread too, between rounds), a task on a runtime worker.
 
 #![allow(clippy::unwrap_used)]
 

@@ -172,7 +172,7 @@ fn targets(
                 return Ok(out);
             }
             Step::Failed(d) => return Err((d, c.into_sources())),
-            Step::Ready(_) => return Err((Vec::new(), c.into_sources())),
+            Step::Ready(_) | Step::Planned(_) => return Err((Vec::new(), c.into_sources())),
         }
     }
 }

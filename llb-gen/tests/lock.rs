@@ -79,7 +79,7 @@ fn run(text: &str, opts: ConvertOptions, lock: Option<Result<Vec<u8>, String>>) 
             }
             Step::Ready(ready) => break ready.marshal(),
             Step::Failed(d) => break Err(d),
-            Step::Composed(_) => unreachable!(),
+            Step::Composed(_) | Step::Planned(_) => unreachable!(),
         }
     };
     out.rendered = match &result {

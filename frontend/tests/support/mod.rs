@@ -55,6 +55,9 @@ pub struct Fixture {
     pub llb_caps: Option<Vec<&'static str>>,
     /// How long each ResolveImageConfig takes (to observe concurrency).
     pub resolve_delay: Duration,
+    /// How long the ResolveImageConfig of one reference takes, instead of
+    /// `resolve_delay` (answers arriving out of order).
+    pub resolve_delays: BTreeMap<String, Duration>,
     /// What `Inputs` answers: the frontend inputs of the request.
     pub inputs: BTreeMap<String, pb::Definition>,
     /// A Solve of another frontend (not a Definition) fails with this.
@@ -141,6 +144,7 @@ impl Fixture {
             frontend_caps: Some(MODERN_CAPS.to_vec()),
             llb_caps: Some(MODERN_LLB_CAPS.to_vec()),
             resolve_delay: Duration::ZERO,
+            resolve_delays: BTreeMap::new(),
             inputs: BTreeMap::new(),
             frontend_solve_error: None,
         };
@@ -233,7 +237,8 @@ impl LlbBridge for FakeBridge {
         let req = request.into_inner();
         self.record(Call::ResolveImageConfig(req.clone()));
         let start = Instant::now();
-        tokio::time::sleep(self.fixture.resolve_delay).await;
+        let delay = self.fixture.resolve_delays.get(&req.r#ref);
+        tokio::time::sleep(delay.copied().unwrap_or(self.fixture.resolve_delay)).await;
         self.state
             .lock()
             .unwrap()

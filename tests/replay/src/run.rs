@@ -1,0 +1,169 @@
+//! One replay: start the frontend binary as BuildKit does (gRPC over its stdin/stdout, options in
+//! `BUILDKIT_FRONTEND_OPT_<n>`), serve it the [`ReplayBridge`], wait for it to exit, and measure
+//! it: wall time from spawn to exit, and the CPU time and peak RSS the kernel reports for the
+//! reaped child (`getrusage(RUSAGE_CHILDREN)`, what `wait4` returns: this process starts exactly
+//! one child).
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+use std::pin::Pin;
+use std::process::Stdio;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_server::LlbBridgeServer;
+use nix::sys::resource::{getrusage, UsageWho};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::process::{ChildStdin, ChildStdout};
+
+use crate::bridge::{Log, ReplayBridge};
+use crate::recording::Recording;
+
+/// BuildKit's gRPC message limit, both directions.
+pub(crate) const MAX_MESSAGE: usize = 16 << 20;
+/// A frontend that has not exited by then is killed and the run fails.
+const TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What one run measured.
+#[derive(Debug)]
+pub struct Measure {
+    pub wall: Duration,
+    pub user: Duration,
+    pub sys: Duration,
+    /// Peak resident set, KiB.
+    pub max_rss_kib: i64,
+    pub exit_code: Option<i32>,
+    /// The frontend's stderr (its log), for a failed run's report.
+    pub stderr: String,
+}
+
+/// The child's stdout (read) and stdin (write) as one connection.
+pub(crate) struct ChildIo {
+    pub(crate) stdout: ChildStdout,
+    pub(crate) stdin: ChildStdin,
+}
+
+impl AsyncRead for ChildIo {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stdout).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ChildIo {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stdin).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stdin).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stdin).poll_shutdown(cx)
+    }
+}
+
+impl tonic::transport::server::Connected for ChildIo {
+    type ConnectInfo = ();
+    fn connect_info(&self) -> Self::ConnectInfo {}
+}
+
+/// The environment BuildKit gives a gateway frontend (`frontend/gateway/gateway.go`): the
+/// options, the session, the workers, the product. Both frontends read these and nothing else.
+fn gateway_env(opts: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = opts
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| (format!("BUILDKIT_FRONTEND_OPT_{i}"), format!("{k}={v}")))
+        .collect();
+    env.push(("BUILDKIT_SESSION_ID".into(), "replay-session".into()));
+    env.push((
+        "BUILDKIT_WORKERS".into(),
+        r#"[{"id":"replay","labels":{},"platforms":[{"architecture":"amd64","os":"linux"}]}]"#
+            .into(),
+    ));
+    env.push(("BUILDKIT_EXPORTEDPRODUCT".into(), "buildkit".into()));
+    env
+}
+
+/// Run `binary` once against `recording` with its options plus `extra_opts`.
+pub async fn replay(
+    binary: &Path,
+    recording: Recording,
+    extra_opts: &BTreeMap<String, String>,
+) -> anyhow::Result<(Measure, Log)> {
+    let mut opts = recording.opts.clone();
+    opts.extend(extra_opts.clone());
+    let mut cmd = tokio::process::Command::new(binary);
+    cmd.env_clear()
+        .envs(gateway_env(&opts))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let bridge = ReplayBridge::new(recording);
+    let log = bridge.log();
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let io = ChildIo {
+        stdout: child.stdout.take().context("child stdout")?,
+        stdin: child.stdin.take().context("child stdin")?,
+    };
+    let mut stderr = child.stderr.take().context("child stderr")?;
+    let stderr_task = tokio::spawn(async move {
+        let mut s = Vec::new();
+        let _ = tokio::io::AsyncReadExt::read_to_end(&mut stderr, &mut s).await;
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(
+                LlbBridgeServer::new(bridge)
+                    .max_decoding_message_size(MAX_MESSAGE)
+                    .max_encoding_message_size(MAX_MESSAGE),
+            )
+            .serve_with_incoming(tokio_stream::once(Ok::<_, io::Error>(io))),
+    );
+    let status = tokio::time::timeout(TIMEOUT, child.wait()).await;
+    let wall = start.elapsed();
+    let exit_code = match status {
+        Ok(Ok(s)) => s.code(),
+        _ => {
+            let _ = child.kill().await;
+            None
+        }
+    };
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).context("getrusage")?;
+    server.abort();
+    let stderr = tokio::time::timeout(Duration::from_secs(5), stderr_task)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let log = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
+    let measure = Measure {
+        wall,
+        user: timeval(usage.user_time()),
+        sys: timeval(usage.system_time()),
+        max_rss_kib: usage.max_rss(),
+        exit_code,
+        stderr,
+    };
+    Ok((measure, log))
+}
+
+fn timeval(tv: nix::sys::time::TimeVal) -> Duration {
+    let secs = u64::try_from(tv.tv_sec()).unwrap_or(0);
+    let micros = u32::try_from(tv.tv_usec()).unwrap_or(0);
+    Duration::from_secs(secs) + Duration::from_micros(u64::from(micros))
+}

@@ -11,12 +11,15 @@ fn main() -> ExitCode {
     frontend::init_logging();
     // With FRONTEND_LOG=debug: when the process started and ended on the build's timeline.
     tracing::debug!("frontend started");
-    // The build (and the converter's pure steps, driver.rs) runs on this thread in `block_on`;
-    // one worker thread runs the HTTP/2 connection. Not a current-thread runtime: a panic must
-    // still be able to send its one `Return` (panics.rs), which needs the connection driven by a
-    // thread other than the panicking one. One worker, not one per core: more only added
-    // wake-ups and context switches (docs/performance.md, "The replay harness").
+    // One worker thread runs the build (the converter's pure steps included, driver.rs) and the
+    // HTTP/2 connection, as one current-thread runtime would: no wake-ups across threads, one
+    // malloc arena. But a multi-thread runtime: a panic's hook must still send the one `Return`
+    // (panics.rs), and `block_in_place` hands the panicking worker's connection to a new thread;
+    // a current-thread runtime would leave it no thread to run on (docs/performance.md, "The
+    // replay harness"). The thread that called `block_on` only waits.
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     runtime.worker_threads(1);
-    frontend::run_main(runtime, frontend::driver::run_from_environment())
+    frontend::run_main(runtime, async {
+        tokio::spawn(frontend::driver::run_from_environment()).await?
+    })
 }

@@ -2,10 +2,10 @@
 //! `frontend/src/panics.rs` sends it, then the process exits with status 1. The image's binary
 //! aborts on panic (`panic = "abort"`, no unwind tables), so nothing is caught there; these
 //! tests run the same points in this build and, with
-//! `FRONTEND_TEST_BIN=target/x86_64-unknown-linux-gnu/image/frontend`, in the image's binary.
+//! `FRONTEND_TEST_BIN=$PWD/target/x86_64-unknown-linux-gnu/image/frontend` (absolute: tests run in `frontend/`), in the image's binary.
 //!
-//! `LLBGEN_FRONTEND_TEST_PANIC` picks where it panics: the build's own future (on the thread
-//! that runs `block_on`), the converter (on that thread too, between rounds), a task on a runtime worker.
+//! `LLBGEN_FRONTEND_TEST_PANIC` picks where it panics: the build's own future (a task on the
+//! runtime's worker), the converter (on that worker, between rounds), another task on a worker.
 
 #![allow(clippy::unwrap_used)]
 

@@ -80,8 +80,7 @@ impl<'a> GatewayHost<'a> {
     /// Answers one round: what is not known yet is fetched concurrently.
     pub async fn answer(&mut self, req: &Requests) -> Answers {
         let images = missing(&req.images, &self.images);
-        let mut files = missing(&req.files, &self.files);
-        files.extend(self.read_ahead(req, &files));
+        let files = missing(&req.files, &self.files);
         let dirs = missing(&req.dirs, &self.dirs);
         tracing::debug!(
             images = images.len(),
@@ -129,26 +128,6 @@ impl<'a> GatewayHost<'a> {
                 })
                 .collect(),
         }
-    }
-
-    /// The build context's `.dockerignore`, read along with a round of image configs: without a
-    /// `<Dockerfile>.dockerignore` the converter asks for it in its last round, after the images,
-    /// and reading it then cost a round trip through the client's session (about 10 ms of a
-    /// cached build; docs/performance.md, "End to end"). Same solve and read as the converter's
-    /// own request, only earlier; not for subrequests (they may never ask) nor a remote context.
-    fn read_ahead(&self, req: &Requests, files: &[FileRequest]) -> Option<FileRequest> {
-        let early = FileRequest {
-            source: FileSource::Context,
-            path: ".dockerignore".into(),
-        };
-        let wanted = !req.images.is_empty()
-            && self.beside.dockerignore.is_none()
-            && self.remote_dockerfile.is_none()
-            && self.fo.request.is_none()
-            && self.fo.convert.main_context.is_local()
-            && !self.files.contains_key(&early)
-            && !files.contains(&early);
-        wanted.then_some(early)
     }
 
     fn mode_for(&self, req: &ImageRequest) -> &'static str {

@@ -721,8 +721,15 @@ impl Converter {
         plan.roots.extend(roots);
         plan.locals.extend(locals);
         if std::mem::take(&mut plan.first_round_pending) {
+            // `<Dockerfile>.dockerignore` came with the lock: without one, the
+            // build context's is read along with the images, not in a round
+            // of its own at the end.
             let nodes = plan.reachable.clone();
-            return self.ask(plan, &nodes, Vec::new());
+            let uses = match plan.context_excludes {
+                None => vec![IgnoreFile::Context],
+                Some(_) => Vec::new(),
+            };
+            return self.ask(plan, &nodes, uses);
         }
         if let Some(fresh) = plan.apply_image_triggers().map_err(|e| vec![e.into()])? {
             return self.ask(plan, &fresh, Vec::new());

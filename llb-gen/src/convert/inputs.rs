@@ -10,8 +10,7 @@ use base64::Engine as _;
 use crate::llb;
 
 use super::api::ConvertOptions;
-use super::contexts::{plain, with_image_config, ContextError, Loaded};
-use super::image::Image;
+use super::contexts::{loaded_image, plain, ContextError, Loaded};
 
 /// The metadata key that carries an image config.
 const IMAGE_CONFIG_KEY: &str = "containerimage.config";
@@ -48,20 +47,13 @@ pub(super) fn load(key: &str, name: &str, opts: &ConvertOptions) -> Result<Loade
     let Some(md) = opts.input_metadata.get(name) else {
         return Ok(plain(state));
     };
-    let Some(config) = image_config(md).map_err(|e| {
+    let config = image_config(md).map_err(|e| {
         format!("named context {key}: failed to parse input metadata of {name}: {e}")
-    })?
-    else {
-        return Ok(plain(state));
-    };
-    let mut image = Image::from_json(&config)?;
-    image.created = None;
-    Ok(Loaded {
-        state: with_image_config(state, &image),
-        image: Some(image),
-        config: Some(config),
-        local: None,
-    })
+    })?;
+    match config {
+        Some(config) => loaded_image(state, config),
+        None => Ok(plain(state)),
+    }
 }
 
 /// `containerimage.config` of Go-JSON `map[string][]byte` metadata.

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 mod common;
+use common::dir_with;
 
 use std::process::Output;
 
@@ -242,18 +243,6 @@ fn require_is_an_edge_that_runs_beside_the_stage() {
     );
     let out = run(&[], "FROM alpine AS a\nREQUIRE a\n");
     assert_eq!(out.status.code(), Some(1));
-}
-
-/// A directory under the target dir with `files` written in it.
-fn dir_with(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, text) in files {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
 }
 
 #[test]

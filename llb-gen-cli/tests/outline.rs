@@ -4,17 +4,7 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 mod common;
-
-fn dir_with(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, text) in files {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
+use common::dir_with;
 
 #[test]
 fn outline_of_a_file_with_include_and_require() {

@@ -9,10 +9,9 @@
 
 mod support;
 
-use bollard_buildkit_proto::moby::buildkit::v1::frontend::WarnRequest;
 use llb_gen::convert::Platform;
 use llb_gen::lock::{Lock, LockedImage};
-use support::{run_frontend, source_op, Call, Fixture, Outcome};
+use support::{run_frontend, source_op, Fixture, Outcome};
 
 const SESSION: &[(&str, &str)] = &[("BUILDKIT_SESSION_ID", "sess-123")];
 const LOCKED: &str = "sha256:4444444444444444444444444444444444444444444444444444444444444444";
@@ -67,16 +66,6 @@ fn images(out: &Outcome) -> Vec<String> {
         .collect()
 }
 
-fn warns(out: &Outcome) -> Vec<&WarnRequest> {
-    out.calls
-        .iter()
-        .filter_map(|c| match c {
-            Call::Warn(w) => Some(w),
-            _ => None,
-        })
-        .collect()
-}
-
 fn config_of(out: &Outcome) -> String {
     let ret = out.the_return();
     assert!(ret.error.is_none(), "{:#?}\n{}", ret.error, out.stderr);
@@ -101,7 +90,7 @@ async fn a_locked_build_pins_the_digest_and_resolves_nothing() {
         )]
     );
     assert!(config_of(&out).contains("FROM_THE_LOCK=yes"));
-    assert!(warns(&out).is_empty());
+    assert!(out.warns().is_empty());
     // The lock came in the Dockerfile's transfer: one solve of the
     // `dockerfile` local.
     let loads: Vec<_> = out
@@ -125,7 +114,7 @@ async fn an_unlocked_image_is_resolved_and_warned_about() {
     config_of(&out);
     let resolved: Vec<&str> = out.resolves().iter().map(|r| r.r#ref.as_str()).collect();
     assert_eq!(resolved, ["docker.io/library/alpine:3.23"]);
-    let w = warns(&out);
+    let w = out.warns();
     assert_eq!(w.len(), 1, "{w:#?}");
     let msg = String::from_utf8_lossy(&w[0].short);
     assert!(msg.contains("UnlockedImage"), "{msg}");

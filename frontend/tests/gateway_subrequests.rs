@@ -6,8 +6,7 @@
 mod support;
 
 use base64::Engine as _;
-use bollard_buildkit_proto::moby::buildkit::v1::frontend::WarnRequest;
-use support::{run_frontend, Call, Fixture, Outcome};
+use support::{run_frontend, Fixture, Outcome};
 
 const SESSION: &[(&str, &str)] = &[("BUILDKIT_SESSION_ID", "sess-1")];
 const CAPS: (&str, &str) = ("frontend.caps", "moby.buildkit.frontend.subrequests");
@@ -26,16 +25,6 @@ fn metadata(out: &Outcome) -> std::collections::HashMap<String, Vec<u8>> {
 
 fn json(meta: &std::collections::HashMap<String, Vec<u8>>) -> serde_json::Value {
     serde_json::from_slice(&meta["result.json"]).unwrap()
-}
-
-fn warns(out: &Outcome) -> Vec<&WarnRequest> {
-    out.calls
-        .iter()
-        .filter_map(|c| match c {
-            Call::Warn(w) => Some(w),
-            _ => None,
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -233,7 +222,7 @@ async fn build_warnings_carry_rule_url_and_range_once_across_platforms() {
     let text = "FROM busybox AS Build\nMAINTAINER me\n";
     let opts = [("platform", "linux/amd64,linux/arm64")];
     let out = run_frontend(Fixture::with_dockerfile(text), &opts, SESSION).await;
-    let w = warns(&out);
+    let w = out.warns();
     let shorts: Vec<String> = w
         .iter()
         .map(|w| String::from_utf8_lossy(&w.short).into_owned())

@@ -579,6 +579,16 @@ impl Outcome {
             .collect()
     }
 
+    pub fn warns(&self) -> Vec<&WarnRequest> {
+        self.calls
+            .iter()
+            .filter_map(|c| match c {
+                Call::Warn(w) => Some(w),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn read_files(&self) -> Vec<&ReadFileRequest> {
         self.calls
             .iter()

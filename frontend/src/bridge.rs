@@ -8,14 +8,17 @@ use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
     self as frontend_pb, result, CacheOptionsEntry, FileRange, PingRequest, ReadDirRequest,
-    ReadFileRequest, ResolveImageConfigRequest, ResolveImageConfigResponse, ReturnRequest,
-    SolveRequest, WarnRequest,
+    ReadFileRequest, ResolveImageConfigRequest, ResolveImageConfigResponse, SolveRequest,
+    WarnRequest,
 };
 use llb_gen::pb;
+use prost::bytes::Bytes;
+use prost::Message as _;
 use tonic::transport::Channel;
 
 use crate::options::CacheImport;
 use crate::status::FrontendError;
+use crate::wire;
 
 /// How long the first `Ping` may take.
 pub const PING_TIMEOUT: Duration = Duration::from_secs(15);
@@ -97,17 +100,20 @@ fn cap_set(listed: &[ApiCap], defaults: &[&str]) -> BTreeSet<String> {
         .collect()
 }
 
-/// A solved reference: its id and (new daemons) its definition.
+/// A solved reference: its id and (new daemons) its definition, encoded, as
+/// the daemon sent it (returned as it is: crate::wire).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SolvedRef {
     pub id: String,
-    pub def: Option<pb::Definition>,
+    pub def: Option<Bytes>,
 }
 
 /// The bridge client plus the caps learnt from `Ping`.
 #[derive(Clone, Debug)]
 pub struct Bridge {
     client: LlbBridgeClient<Channel>,
+    /// The same connection, for the calls whose messages are crate::wire's.
+    raw: tonic::client::Grpc<Channel>,
     pub caps: Caps,
     /// Product name for capability errors (`BUILDKIT_EXPORTEDPRODUCT`).
     pub product: String,
@@ -117,6 +123,7 @@ impl Bridge {
     /// `Ping` (15 s timeout) and remember the caps.
     pub async fn connect(
         mut client: LlbBridgeClient<Channel>,
+        channel: Channel,
         product: String,
     ) -> Result<Self, FrontendError> {
         crate::timing::first_rpc();
@@ -135,6 +142,7 @@ impl Bridge {
         );
         Ok(Bridge {
             client,
+            raw: crate::transport::raw_client(channel),
             caps,
             product,
         })
@@ -227,16 +235,31 @@ impl Bridge {
         cache_imports: &[CacheImport],
         evaluate: bool,
     ) -> Result<SolvedRef, FrontendError> {
+        let caps: BTreeSet<String> = def
+            .metadata
+            .values()
+            .flat_map(|md| md.caps.keys().cloned())
+            .collect();
+        let bytes = Bytes::from(def.encode_to_vec());
+        self.solve_encoded(bytes, &caps, cache_imports, evaluate)
+            .await
+    }
+
+    /// `Solve` of an encoded Definition whose metadata names `caps`. Refuses
+    /// a cap the daemon lacks, like the Go client.
+    pub async fn solve_encoded(
+        &self,
+        definition: Bytes,
+        caps: &BTreeSet<String>,
+        cache_imports: &[CacheImport],
+        evaluate: bool,
+    ) -> Result<SolvedRef, FrontendError> {
         self.require("solve.base")?;
-        for md in def.metadata.values() {
-            for cap in md.caps.keys() {
-                if !self.caps.has_llb(cap) {
-                    return Err(FrontendError::missing_cap(cap, &self.product));
-                }
-            }
+        if let Some(cap) = caps.iter().find(|c| !self.caps.has_llb(c)) {
+            return Err(FrontendError::missing_cap(cap, &self.product));
         }
-        let req = SolveRequest {
-            definition: Some(def),
+        let req = wire::SolveRequest {
+            definition: Some(definition),
             allow_result_return: true,
             allow_result_array_ref: true,
             evaluate,
@@ -247,29 +270,51 @@ impl Bridge {
                     attrs: c.attrs.clone().into_iter().collect(),
                 })
                 .collect(),
-            ..SolveRequest::default()
         };
         let started = Instant::now();
-        let resp = self.client.clone().solve(req).await;
+        let resp: Result<wire::SolveResponse, _> = self.unary(req, "Solve").await;
         tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "solve");
-        let resp = resp.map_err(|s| FrontendError::rpc("", s))?.into_inner();
-        let solved = match resp.result.and_then(|r| r.result) {
-            Some(result::Result::Ref(r)) => SolvedRef {
+        let resp = resp.map_err(|s| FrontendError::rpc("", s))?;
+        let result = resp.result.unwrap_or_default();
+        if result.refs.is_some() || result.refs_deprecated.is_some() {
+            return Err(FrontendError::internal(
+                "solve returned several refs for one definition",
+            ));
+        }
+        Ok(match (result.r#ref, result.ref_deprecated) {
+            (Some(r), _) => SolvedRef {
                 id: r.id,
                 def: r.def,
             },
-            Some(result::Result::RefDeprecated(id)) => SolvedRef { id, def: None },
-            Some(_) => {
-                return Err(FrontendError::internal(
-                    "solve returned several refs for one definition",
-                ))
-            }
-            None => SolvedRef {
+            (None, Some(id)) => SolvedRef { id, def: None },
+            (None, None) => SolvedRef {
                 id: resp.r#ref,
                 def: None,
             },
-        };
-        Ok(solved)
+        })
+    }
+
+    /// One unary call of the bridge with messages of crate::wire.
+    async fn unary<Req, Resp>(&self, req: Req, method: &'static str) -> Result<Resp, tonic::Status>
+    where
+        Req: prost::Message + Send + Sync + 'static,
+        Resp: prost::Message + Default + Send + Sync + 'static,
+    {
+        const SERVICE: &str = "moby.buildkit.v1.frontend.LLBBridge";
+        let mut raw = self.raw.clone();
+        raw.ready()
+            .await
+            .map_err(|e| tonic::Status::unknown(format!("the connection is not ready: {e}")))?;
+        let path = format!("/{SERVICE}/{method}");
+        let path = tonic::codegen::http::uri::PathAndQuery::try_from(path)
+            .map_err(|e| tonic::Status::internal(e.to_string()))?;
+        let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+        let mut req = tonic::Request::new(req);
+        req.extensions_mut()
+            .insert(tonic::GrpcMethod::new(SERVICE, method));
+        raw.unary(req, path, codec)
+            .await
+            .map(tonic::Response::into_inner)
     }
 
     /// Read a whole file from a solved ref.
@@ -394,9 +439,9 @@ impl Bridge {
     }
 
     /// The one final answer.
-    pub async fn r#return(&self, req: ReturnRequest) -> Result<(), tonic::Status> {
+    pub async fn r#return(&self, req: wire::ReturnRequest) -> Result<(), tonic::Status> {
         let started = Instant::now();
-        let resp = self.client.clone().r#return(req).await;
+        let resp: Result<frontend_pb::ReturnResponse, _> = self.unary(req, "Return").await;
         tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "return");
         resp.map(|_| ())
     }

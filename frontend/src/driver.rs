@@ -19,12 +19,11 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use anyhow::{anyhow, Context as _};
-use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
-    self as gw, result, ReturnRequest, WarnRequest,
+    self as gw, ReturnRequest, WarnRequest,
 };
 use futures_util::FutureExt as _;
-use llb_gen::convert::{Conversion, Converter, Platform, Step};
+use llb_gen::convert::{Converter, Platform, Step, StreamedConversion};
 use llb_gen::diagnostic::Diagnostic;
 use llb_gen::limits::Limits;
 use llb_gen::pb;
@@ -32,28 +31,30 @@ use llb_gen::sources::SourceSet;
 use serde_json::json;
 use tonic::transport::Channel;
 
-use crate::bridge::{Bridge, Metadata, SolvedRef};
+use crate::bridge::{Bridge, SolvedRef};
 use crate::env::GatewayEnv;
 use crate::host::GatewayHost;
 use crate::options::{self, BuildOptions};
 use crate::sources::{LocalDefinition, LocalSource};
 use crate::status::FrontendError;
 use crate::transport;
+use crate::wire;
 use llb_gen::options::{format_platform as platform_id, host_platform, normalize_platform};
 
 /// Connect over stdio and run the build described by the environment.
 pub async fn run_from_environment() -> anyhow::Result<()> {
     let env = GatewayEnv::from_process();
-    let client = transport::stdio_client()
+    let channel = transport::stdio_channel()
         .await
         .context("connecting to BuildKit over stdin/stdout")?;
-    run(client, env).await
+    run(channel, env).await
 }
 
-/// Run one build against `client` and send its single `Return`. Once per
+/// Run one build over `channel` and send its single `Return`. Once per
 /// process: the gate of [`crate::panics`] lets one `Return` through.
-pub async fn run(mut client: LlbBridgeClient<Channel>, env: GatewayEnv) -> anyhow::Result<()> {
-    let bridge = match Bridge::connect(client.clone(), env.product.clone()).await {
+pub async fn run(channel: Channel, env: GatewayEnv) -> anyhow::Result<()> {
+    let mut client = transport::bridge_client(channel.clone());
+    let bridge = match Bridge::connect(client.clone(), channel, env.product.clone()).await {
         Ok(b) => b,
         Err(e) => {
             // Best effort: the daemon may still take a Return.
@@ -83,13 +84,13 @@ pub async fn run(mut client: LlbBridgeClient<Channel>, env: GatewayEnv) -> anyho
             )))
         });
     let req = match outcome {
-        Ok(result) => ReturnRequest {
+        Ok(result) => wire::ReturnRequest {
             result: Some(result),
             error: None,
         },
         Err(err) => {
             tracing::error!("build failed: {}", err.message());
-            ReturnRequest {
+            wire::ReturnRequest {
                 result: None,
                 error: Some(err.to_status()),
             }
@@ -114,7 +115,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, FrontendError> {
+async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<wire::Result, FrontendError> {
     crate::panics::injected("build");
     crate::panics::injected_on_worker().await;
     let build_platform = env.build_platform.clone().unwrap_or_else(host_platform);
@@ -134,7 +135,9 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
         None => read_dockerfile(bridge, &fo).await?,
     };
     if let Some(fw) = llb_gen::options::forward_target(&env.opts, &loaded.data) {
-        return crate::forward::forward(bridge, env, &fo, fw, &loaded.data).await;
+        return crate::forward::forward(bridge, env, &fo, fw, &loaded.data)
+            .await
+            .map(Into::into);
     }
     if let Some(name) = fo.request.clone() {
         let mut host = GatewayHost::new(bridge, &fo, loaded.beside());
@@ -143,14 +146,16 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
             data: &loaded.data,
             source: &loaded.source,
         };
-        return crate::subrequests::answer(&mut host, &fo, &name, file).await;
+        return crate::subrequests::answer(&mut host, &fo, &name, file)
+            .await
+            .map(Into::into);
     }
     let conversions = convert_all(bridge, &fo, &loaded).await?;
     if let Some((_, first, sources)) = conversions.first() {
         send_warnings(bridge, first, sources, &loaded).await;
     }
     let mut built = Vec::new();
-    for (requested, mut conv, _) in conversions {
+    for (requested, Converted { definition, conv }, _) in conversions {
         // The stages `REQUIRE` names build in parallel with the target (which
         // is then evaluated too, instead of when the result is exported); one
         // that fails fails the build, and none of them is in the result.
@@ -159,11 +164,9 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<gw::Result, Frontend
             .required
             .iter()
             .map(|d| bridge.solve_evaluated(d.clone(), &fo.cache_imports));
-        // Moved, not cloned: nothing reads the definition after its Solve, and a copy of it
-        // was part of the peak RSS (docs/performance.md, "The replay harness").
-        let definition = std::mem::take(&mut conv.definition);
+        // Encoded once, by the marshaler, and sent as it is (crate::wire).
         let (solved, _) = tokio::try_join!(
-            bridge.solve_with(definition, &fo.cache_imports, evaluate),
+            bridge.solve_encoded(definition, &conv.caps, &fo.cache_imports, evaluate),
             futures_util::future::try_join_all(required),
         )?;
         let platform = requested
@@ -294,7 +297,7 @@ async fn convert_all(
     bridge: &Bridge,
     fo: &BuildOptions,
     loaded: &Loaded,
-) -> Result<Vec<(Option<Platform>, Conversion, SourceSet)>, FrontendError> {
+) -> Result<Vec<(Option<Platform>, Converted, SourceSet)>, FrontendError> {
     let requested: Vec<Option<Platform>> = if fo.platforms.is_empty() {
         vec![None]
     } else {
@@ -306,13 +309,12 @@ async fn convert_all(
         host.set_remote_dockerfile(loaded.remote_ref.clone());
         let opts = fo.convert_options_for(platform.clone());
         let converter = Converter::new(data, opts, Limits::DEFAULT);
-        let (conv, sources) =
-            drive(converter, &mut host)
-                .await
-                .map_err(|(diagnostics, sources)| FrontendError::Dockerfile {
-                    sources: Box::new(sources),
-                    diagnostics,
-                })?;
+        let (conv, sources) = drive(converter, &mut host, Keep::Definition)
+            .await
+            .map_err(|(diagnostics, sources)| FrontendError::Dockerfile {
+                sources: Box::new(sources),
+                diagnostics,
+            })?;
         Ok((platform, conv?, sources))
     });
     // In platform order; the first failure (by platform order) is the error.
@@ -330,7 +332,8 @@ async fn convert_all(
 pub(crate) async fn drive(
     mut converter: Converter,
     host: &mut GatewayHost<'_>,
-) -> Result<(Result<Conversion, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
+    keep: Keep,
+) -> Result<(Result<Converted, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
     loop {
         let stepped = blocking(move || {
             crate::panics::injected("convert");
@@ -350,9 +353,25 @@ pub(crate) async fn drive(
             }
             // The build's files go with the result or the error (taken
             // once, at the end: they hold every file's text).
-            last => return finish(last, converter.into_sources()).await,
+            last => return finish(last, converter.into_sources(), keep).await,
         }
     }
+}
+
+/// What [`drive`] keeps of the marshaled definition.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Its bytes, to solve.
+    Definition,
+    /// Nothing (a check wants the findings of the whole conversion, marshaling included).
+    Nothing,
+}
+
+/// A finished conversion: the definition's protobuf bytes, as the marshaler wrote them, and
+/// the rest of the result.
+pub(crate) struct Converted {
+    pub(crate) definition: prost::bytes::Bytes,
+    pub(crate) conv: StreamedConversion,
 }
 
 /// The end of [`drive`]: the marshaled conversion, or the diagnostics,
@@ -360,13 +379,14 @@ pub(crate) async fn drive(
 async fn finish(
     step: Step,
     sources: SourceSet,
-) -> Result<(Result<Conversion, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
+    keep: Keep,
+) -> Result<(Result<Converted, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
     let why = match step {
         Step::Ready(ready) => {
-            return match blocking(move || ready.marshal()).await {
-                Ok(Ok(conv)) => Ok((Ok(conv), sources)),
-                Ok(Err(diagnostics)) => Err((diagnostics, sources)),
-                Err(e) => Ok((Err(e), sources)),
+            return match blocking(move || marshal(ready, keep)).await {
+                Ok(Ok(Ok(conv))) => Ok((Ok(conv), sources)),
+                Ok(Ok(Err(diagnostics))) => Err((diagnostics, sources)),
+                Ok(Err(e)) | Err(e) => Ok((Err(e), sources)),
             }
         }
         Step::Failed(diagnostics) => return Err((diagnostics, sources)),
@@ -376,6 +396,26 @@ async fn finish(
         Step::Need(_) => "the converter asked for more after it finished",
     };
     Ok((Err(FrontendError::internal(why)), sources))
+}
+
+/// Marshals straight into the bytes the `Solve` carries: no `pb::Definition` is built, and
+/// nothing encodes it again (crate::wire). The outer error is a failed write, which a `Vec`
+/// or the sink never gives.
+fn marshal(
+    ready: Box<llb_gen::convert::Ready>,
+    keep: Keep,
+) -> Result<Result<Converted, Vec<Diagnostic>>, FrontendError> {
+    let mut out = Vec::new();
+    let written = match keep {
+        Keep::Definition => ready.marshal_to(&mut out),
+        Keep::Nothing => ready.marshal_to(&mut std::io::sink()),
+    };
+    let converted =
+        written.map_err(|e| FrontendError::internal(format!("writing the definition: {e}")))?;
+    Ok(converted.map(|conv| Converted {
+        definition: out.into(),
+        conv,
+    }))
 }
 
 /// Runs `f`, the converter's pure work, on this thread; a panic becomes an internal error.
@@ -393,8 +433,8 @@ async fn blocking<T>(f: impl FnOnce() -> T) -> Result<T, FrontendError> {
 
 /// Conversion warnings through the `Warn` RPC, attached to the Dockerfile
 /// source vertex (first platform only, as upstream).
-async fn send_warnings(bridge: &Bridge, conv: &Conversion, sources: &SourceSet, loaded: &Loaded) {
-    for d in &conv.warnings {
+async fn send_warnings(bridge: &Bridge, conv: &Converted, sources: &SourceSet, loaded: &Loaded) {
+    for d in &conv.conv.warnings {
         let entry = sources.entry_at(d.span.start);
         let (start, end) = entry.line_span(d.span);
         let range = |(start, end): (u32, u32)| {
@@ -478,7 +518,7 @@ fn image_platform(config: &[u8], build: &Platform) -> Platform {
 
 struct Built {
     platform: Platform,
-    conv: Conversion,
+    conv: StreamedConversion,
     solved: SolvedRef,
 }
 
@@ -499,13 +539,13 @@ fn make_result(
     bridge: &Bridge,
     fo: &BuildOptions,
     built: Vec<Built>,
-) -> Result<gw::Result, FrontendError> {
+) -> Result<wire::Result, FrontendError> {
     let multi = fo.is_multi_platform();
     if multi && built.len() > 1 {
         bridge.require("returnmap")?;
     }
     let refarray = bridge.caps.has("proto.refarray");
-    let mut metadata = Metadata::new();
+    let mut metadata = std::collections::BTreeMap::new();
     let entries: Vec<serde_json::Value> = built
         .iter()
         .map(|b| json!({ "ID": platform_id(&b.platform), "Platform": platform_json(&b.platform) }))
@@ -543,30 +583,30 @@ fn make_result(
                 .map(|(k, r)| {
                     (
                         k,
-                        gw::Ref {
+                        wire::Ref {
                             id: r.id,
                             def: r.def,
                         },
                     )
                 })
                 .collect();
-            result::Result::Refs(gw::RefMap { refs: map })
+            wire::Refs::Refs(wire::RefMap { refs: map })
         } else {
             let map = refs.into_iter().map(|(k, r)| (k, r.id)).collect();
-            result::Result::RefsDeprecated(gw::RefMapDeprecated { refs: map })
+            wire::Refs::RefsDeprecated(gw::RefMapDeprecated { refs: map })
         }
     } else {
         let solved = refs.into_iter().next().map(|(_, r)| r).unwrap_or_default();
         if refarray {
-            result::Result::Ref(gw::Ref {
+            wire::Refs::Ref(wire::Ref {
                 id: solved.id,
                 def: solved.def,
             })
         } else {
-            result::Result::RefDeprecated(solved.id)
+            wire::Refs::RefDeprecated(solved.id)
         }
     };
-    Ok(gw::Result {
+    Ok(wire::Result {
         metadata,
         attestations: Default::default(),
         result: Some(result),

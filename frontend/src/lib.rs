@@ -34,6 +34,7 @@ pub mod status;
 pub mod subrequests;
 pub mod timing;
 pub mod transport;
+pub mod wire;
 
 /// Logs to stderr (stdout is the gRPC wire), filtered by `FRONTEND_LOG` (default `info`): a
 /// level (`debug`) or comma-separated `target=level` directives (`info,frontend::bridge=debug`).

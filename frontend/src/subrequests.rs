@@ -19,7 +19,7 @@ use llb_gen::requests::{self, LintSource, Reply};
 use llb_gen::sources::SourceSet;
 
 use crate::bridge::Metadata;
-use crate::driver::drive;
+use crate::driver::{drive, Keep};
 use crate::host::GatewayHost;
 use crate::options::BuildOptions;
 use crate::sources::LocalDefinition;
@@ -179,8 +179,8 @@ async fn lint(
     opts.build_args
         .insert(CHECK_BUILD_ARG.to_string(), config.to_value());
     let converter = Converter::new(file.data, opts, limits);
-    Ok(match drive(converter, host).await {
-        Ok((Ok(conv), _)) => requests::lint_reply(&src, &conv.warnings, None),
+    Ok(match drive(converter, host, Keep::Nothing).await {
+        Ok((Ok(done), _)) => requests::lint_reply(&src, &done.conv.warnings, None),
         Ok((Err(e), _)) => return Err(e),
         Err((diagnostics, _)) => {
             let early = report.map(|r| r.findings).unwrap_or_default();

@@ -26,12 +26,12 @@ use tonic::transport::{Channel, Endpoint, Uri};
 pub const MAX_MESSAGE_SIZE: usize = 16 << 20;
 
 /// The bridge client over this process's stdin (read) and stdout (write).
-pub async fn stdio_client() -> Result<LlbBridgeClient<Channel>, tonic::transport::Error> {
+pub async fn stdio_channel() -> Result<Channel, tonic::transport::Error> {
     match stdio_pipes() {
-        Ok((read, write)) => client_over(tokio::io::join(read, write)).await,
+        Ok((read, write)) => channel_over(tokio::io::join(read, write)).await,
         Err(err) => {
             tracing::debug!("stdin/stdout are not both pipes ({err}): blocking stdio");
-            client_over(tokio::io::join(tokio::io::stdin(), tokio::io::stdout())).await
+            channel_over(tokio::io::join(tokio::io::stdin(), tokio::io::stdout())).await
         }
     }
 }
@@ -47,9 +47,9 @@ fn stdio_pipes() -> io::Result<(pipe::Receiver, pipe::Sender)> {
     ))
 }
 
-/// The bridge client over any duplex byte stream (the process's stdio, in
-/// [`stdio_client`]).
-pub async fn client_over<IO>(io: IO) -> Result<LlbBridgeClient<Channel>, tonic::transport::Error>
+/// The channel over any duplex byte stream (the process's stdio, in
+/// [`stdio_channel`]).
+pub async fn channel_over<IO>(io: IO) -> Result<Channel, tonic::transport::Error>
 where
     IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
@@ -66,10 +66,22 @@ where
         }
     });
     // The address is never dialled; the connector supplies the stream.
-    let channel = Endpoint::from_static("http://buildkit.stdio")
+    Endpoint::from_static("http://buildkit.stdio")
         .connect_with_connector(connector)
-        .await?;
-    Ok(LlbBridgeClient::new(channel)
+        .await
+}
+
+/// The generated bridge client on `channel`, with the message size limits.
+pub fn bridge_client(channel: Channel) -> LlbBridgeClient<Channel> {
+    LlbBridgeClient::new(channel)
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
-        .max_encoding_message_size(MAX_MESSAGE_SIZE))
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
+}
+
+/// A plain gRPC client on `channel` for the calls whose messages are ours
+/// ([`crate::wire`]), with the same limits as [`bridge_client`].
+pub fn raw_client(channel: Channel) -> tonic::client::Grpc<Channel> {
+    tonic::client::Grpc::new(channel)
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }

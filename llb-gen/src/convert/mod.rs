@@ -140,12 +140,22 @@ pub struct StreamedConversion {
     pub warnings: Vec<Diagnostic>,
     /// The definitions of the stages `REQUIRE` names ([`Conversion::required`]).
     pub required: Vec<crate::llb::pb::Definition>,
+    /// Every LLB cap the streamed definition's metadata names (what a
+    /// daemon must support to solve it).
+    pub caps: std::collections::BTreeSet<String>,
 }
 
 impl From<Conversion> for StreamedConversion {
     /// Drops the definition (for a caller that has used it already).
     fn from(c: Conversion) -> Self {
+        let caps = c
+            .definition
+            .metadata
+            .values()
+            .flat_map(|md| md.caps.keys().cloned())
+            .collect();
         StreamedConversion {
+            caps,
             image_config: c.image_config,
             base_image_config: c.base_image_config,
             source_date_epoch: c.source_date_epoch,

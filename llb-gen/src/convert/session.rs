@@ -324,13 +324,14 @@ impl Ready {
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<Result<super::StreamedConversion, Vec<Diagnostic>>> {
         let mut write_error = None;
+        let mut caps = std::collections::BTreeSet::new();
         let mut marshal = |st: crate::llb::State, mopts: &crate::llb::MarshalOptions| {
             let mut w = super::ErrorSlot {
                 out: &mut *out,
                 error: &mut write_error,
             };
-            st.marshal_to(mopts, &mut w)
-                .map(|()| crate::llb::pb::Definition::default())
+            caps = st.marshal_to(mopts, &mut w)?;
+            Ok(crate::llb::pb::Definition::default())
         };
         let converted = build::finalize(
             self.target,
@@ -345,7 +346,9 @@ impl Ready {
         Ok(match converted {
             Ok(mut conv) => {
                 conv.warnings = [self.warnings, conv.warnings].concat();
-                Ok(super::StreamedConversion::from(conv))
+                let mut streamed = super::StreamedConversion::from(conv);
+                streamed.caps = caps;
+                Ok(streamed)
             }
             Err(e) => Err(vec![e.into()]),
         })

@@ -315,6 +315,8 @@ struct Marshaler<'o, S> {
     digests: HashMap<*const Vertex, OpDigest>,
     sink: S,
     used: UsedMeta,
+    /// Every cap some op's metadata names (what the daemon must support).
+    caps: BTreeSet<String>,
     sources: SourceMapCollector,
 }
 
@@ -326,8 +328,20 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             digests: HashMap::new(),
             sink,
             used: UsedMeta::default(),
+            caps: BTreeSet::new(),
             sources: SourceMapCollector::default(),
         }
+    }
+
+    /// Notes the metadata's kinds and caps, then hands the op to the sink.
+    fn emit(&mut self, dgst: OpDigest, dt: Vec<u8>, md: pb::OpMetadata) -> Result<(), LlbError> {
+        self.used.add(&md);
+        for cap in md.caps.keys() {
+            if !self.caps.contains(cap) {
+                self.caps.insert(cap.clone());
+            }
+        }
+        self.sink.op(dgst, dt, md)
     }
 
     fn input_of(&self, o: &Output) -> pb::Input {
@@ -372,8 +386,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         let dgst = OpDigest::of(&dt);
         self.digests.insert(Arc::as_ptr(v), dgst);
         self.sources.add(dgst, &v.options.locations);
-        self.used.add(&md);
-        self.sink.op(dgst, dt, md)
+        self.emit(dgst, dt, md)
     }
 
     /// An existing Definition: its ops and metadata as they are; the
@@ -385,8 +398,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
     ) -> Result<(), LlbError> {
         for (dt, md) in d.ops() {
             self.account(v, dt, &md)?;
-            self.used.add(&md);
-            self.sink.op(OpDigest::of(dt), dt.clone(), md)?;
+            self.emit(OpDigest::of(dt), dt.clone(), md)?;
         }
         let head = d
             .ops()
@@ -474,7 +486,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         if self.used.export_cache {
             md.caps.insert(caps::META_EXPORT_CACHE.into(), true);
         }
-        self.sink.op(dgst, dt, md)
+        self.emit(dgst, dt, md)
     }
 }
 
@@ -499,10 +511,16 @@ impl State {
     /// Definition to `out` (the same bytes as `encode_to_vec`) without
     /// building it: each op is written as soon as it is marshaled, only the
     /// encoded metadata is kept, and the graph is dropped before the metadata
-    /// and the source map are written.
-    pub fn marshal_to(self, opts: &MarshalOptions, out: &mut dyn Write) -> Result<(), LlbError> {
+    /// and the source map are written. Returns every cap the ops' metadata
+    /// names (the union of what [`State::marshal`]'s metadata holds), for a
+    /// caller that checks them against the daemon's without decoding.
+    pub fn marshal_to(
+        self,
+        opts: &MarshalOptions,
+        out: &mut dyn Write,
+    ) -> Result<BTreeSet<String>, LlbError> {
         let Some(output) = self.output else {
-            return Ok(());
+            return Ok(BTreeSet::new());
         };
         let sink = WriteSink {
             out,
@@ -513,6 +531,8 @@ impl State {
         m.run(&output)?;
         drop(output);
         let source = m.sources.marshal(opts)?;
-        m.sink.finish(&source)
+        let caps = std::mem::take(&mut m.caps);
+        m.sink.finish(&source)?;
+        Ok(caps)
     }
 }

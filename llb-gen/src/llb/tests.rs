@@ -316,8 +316,14 @@ fn marshal_to_writes_the_encoded_definition() {
     for st in [small_graph(), merged, State::scratch()] {
         let def = st.marshal(&opts).expect("marshal");
         let mut written = Vec::new();
-        st.marshal_to(&opts, &mut written).expect("marshal_to");
+        let caps = st.marshal_to(&opts, &mut written).expect("marshal_to");
         assert_eq!(written, def.encode_to_vec());
+        let named: std::collections::BTreeSet<String> = def
+            .metadata
+            .values()
+            .flat_map(|md| md.caps.keys().cloned())
+            .collect();
+        assert_eq!(caps, named, "the caps of every op's metadata");
     }
 }
 

@@ -180,9 +180,10 @@ fn options() -> BTreeMap<String, String> {
 
 /// Run `frontend` behind the recording proxy; exit as it exits.
 pub async fn proxy(frontend: &Path) -> anyhow::Result<ExitCode> {
-    let engine = frontend::transport::stdio_client()
+    let channel = frontend::transport::stdio_channel()
         .await
-        .context("connecting to BuildKit over stdin/stdout")?
+        .context("connecting to BuildKit over stdin/stdout")?;
+    let engine = frontend::transport::bridge_client(channel)
         .max_decoding_message_size(MAX_MESSAGE)
         .max_encoding_message_size(MAX_MESSAGE);
     {

@@ -1,15 +1,14 @@
 //! A typed wrapper over the generated `LLBBridge` client: the calls the
 //! frontend makes, with BuildKit's capability rules applied.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
-    self as frontend_pb, result, CacheOptionsEntry, FileRange, PingRequest, ReadDirRequest,
-    ReadFileRequest, ResolveImageConfigRequest, ResolveImageConfigResponse, SolveRequest,
-    WarnRequest,
+    CacheOptionsEntry, FileRange, PingRequest, ReadDirRequest, ReadFileRequest,
+    ResolveImageConfigRequest, ResolveImageConfigResponse, WarnRequest,
 };
 use llb_gen::pb;
 use prost::bytes::Bytes;
@@ -113,7 +112,7 @@ pub struct SolvedRef {
 pub struct Bridge {
     client: LlbBridgeClient<Channel>,
     /// The same connection, for the calls whose messages are crate::wire's.
-    raw: tonic::client::Grpc<Channel>,
+    raw: wire::Client,
     pub caps: Caps,
     /// Product name for capability errors (`BUILDKIT_EXPORTEDPRODUCT`).
     pub product: String,
@@ -123,7 +122,7 @@ impl Bridge {
     /// `Ping` (15 s timeout) and remember the caps.
     pub async fn connect(
         mut client: LlbBridgeClient<Channel>,
-        channel: Channel,
+        raw: wire::Client,
         product: String,
     ) -> Result<Self, FrontendError> {
         crate::timing::first_rpc();
@@ -142,7 +141,7 @@ impl Bridge {
         );
         Ok(Bridge {
             client,
-            raw: crate::transport::raw_client(channel),
+            raw,
             caps,
             product,
         })
@@ -182,28 +181,31 @@ impl Bridge {
         frontend: &str,
         opts: std::collections::BTreeMap<String, String>,
         inputs: std::collections::BTreeMap<String, pb::Definition>,
-    ) -> Result<frontend_pb::Result, tonic::Status> {
-        let req = SolveRequest {
+    ) -> Result<wire::Result, tonic::Status> {
+        let req = wire::SolveRequest {
             frontend: frontend.to_string(),
-            frontend_opt: opts.into_iter().collect(),
-            frontend_inputs: inputs.into_iter().collect(),
+            frontend_opt: opts,
+            frontend_inputs: inputs
+                .into_iter()
+                .map(|(k, d)| (k, d.encode_to_vec()))
+                .collect(),
             allow_result_return: true,
             allow_result_array_ref: self.caps.has("proto.refarray"),
-            ..SolveRequest::default()
+            ..wire::SolveRequest::default()
         };
         let started = Instant::now();
-        let resp = self.client.clone().solve(req).await;
+        let resp: Result<wire::SolveResponse, _> = wire::call(&self.raw, "Solve", req).await;
         tracing::debug!(
             ok = resp.is_ok(),
             ms = ms_since(started),
             frontend,
             "solve frontend"
         );
-        let resp = resp?.into_inner();
+        let resp = resp?;
         // Old daemons answer with the bare ref id only.
-        Ok(resp.result.unwrap_or_else(|| frontend_pb::Result {
-            result: Some(result::Result::RefDeprecated(resp.r#ref)),
-            ..frontend_pb::Result::default()
+        Ok(resp.result.unwrap_or_else(|| wire::Result {
+            result: Some(wire::Refs::RefDeprecated(resp.r#ref)),
+            ..wire::Result::default()
         }))
     }
 
@@ -270,51 +272,28 @@ impl Bridge {
                     attrs: c.attrs.clone().into_iter().collect(),
                 })
                 .collect(),
+            ..wire::SolveRequest::default()
         };
         let started = Instant::now();
-        let resp: Result<wire::SolveResponse, _> = self.unary(req, "Solve").await;
+        let resp: Result<wire::SolveResponse, _> = wire::call(&self.raw, "Solve", req).await;
         tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "solve");
         let resp = resp.map_err(|s| FrontendError::rpc("", s))?;
-        let result = resp.result.unwrap_or_default();
-        if result.refs.is_some() || result.refs_deprecated.is_some() {
-            return Err(FrontendError::internal(
-                "solve returned several refs for one definition",
-            ));
-        }
-        Ok(match (result.r#ref, result.ref_deprecated) {
-            (Some(r), _) => SolvedRef {
+        Ok(match resp.result.and_then(|r| r.result) {
+            Some(wire::Refs::Ref(r)) => SolvedRef {
                 id: r.id,
                 def: r.def,
             },
-            (None, Some(id)) => SolvedRef { id, def: None },
-            (None, None) => SolvedRef {
+            Some(wire::Refs::RefDeprecated(id)) => SolvedRef { id, def: None },
+            Some(_) => {
+                return Err(FrontendError::internal(
+                    "solve returned several refs for one definition",
+                ))
+            }
+            None => SolvedRef {
                 id: resp.r#ref,
                 def: None,
             },
         })
-    }
-
-    /// One unary call of the bridge with messages of crate::wire.
-    async fn unary<Req, Resp>(&self, req: Req, method: &'static str) -> Result<Resp, tonic::Status>
-    where
-        Req: prost::Message + Send + Sync + 'static,
-        Resp: prost::Message + Default + Send + Sync + 'static,
-    {
-        const SERVICE: &str = "moby.buildkit.v1.frontend.LLBBridge";
-        let mut raw = self.raw.clone();
-        raw.ready()
-            .await
-            .map_err(|e| tonic::Status::unknown(format!("the connection is not ready: {e}")))?;
-        let path = format!("/{SERVICE}/{method}");
-        let path = tonic::codegen::http::uri::PathAndQuery::try_from(path)
-            .map_err(|e| tonic::Status::internal(e.to_string()))?;
-        let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
-        let mut req = tonic::Request::new(req);
-        req.extensions_mut()
-            .insert(tonic::GrpcMethod::new(SERVICE, method));
-        raw.unary(req, path, codec)
-            .await
-            .map(tonic::Response::into_inner)
     }
 
     /// Read a whole file from a solved ref.
@@ -441,7 +420,7 @@ impl Bridge {
     /// The one final answer.
     pub async fn r#return(&self, req: wire::ReturnRequest) -> Result<(), tonic::Status> {
         let started = Instant::now();
-        let resp: Result<frontend_pb::ReturnResponse, _> = self.unary(req, "Return").await;
+        let resp = wire::send_return(&self.raw, req).await;
         tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "return");
         resp.map(|_| ())
     }
@@ -463,9 +442,6 @@ pub fn pb_platform(p: &llb_gen::convert::Platform) -> pb::Platform {
         os_features: Vec::new(),
     }
 }
-
-/// Metadata maps in the generated types are `HashMap`s.
-pub type Metadata = HashMap<String, Vec<u8>>;
 
 #[cfg(test)]
 mod tests {

@@ -19,9 +19,7 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use anyhow::{anyhow, Context as _};
-use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
-    self as gw, ReturnRequest, WarnRequest,
-};
+use bollard_buildkit_proto::moby::buildkit::v1::frontend::{self as gw, WarnRequest};
 use futures_util::FutureExt as _;
 use llb_gen::convert::{Converter, Platform, Step, StreamedConversion};
 use llb_gen::diagnostic::Diagnostic;
@@ -53,17 +51,17 @@ pub async fn run_from_environment() -> anyhow::Result<()> {
 /// Run one build over `channel` and send its single `Return`. Once per
 /// process: the gate of [`crate::panics`] lets one `Return` through.
 pub async fn run(channel: Channel, env: GatewayEnv) -> anyhow::Result<()> {
-    let mut client = transport::bridge_client(channel.clone());
-    let bridge = match Bridge::connect(client.clone(), channel, env.product.clone()).await {
+    let raw = transport::raw_client(channel.clone());
+    let client = transport::bridge_client(channel);
+    let bridge = match Bridge::connect(client, raw.clone(), env.product.clone()).await {
         Ok(b) => b,
         Err(e) => {
             // Best effort: the daemon may still take a Return.
-            let _ = client
-                .r#return(ReturnRequest {
-                    result: None,
-                    error: Some(e.to_status()),
-                })
-                .await;
+            let req = wire::ReturnRequest {
+                result: None,
+                error: Some(e.to_status()),
+            };
+            let _ = wire::send_return(&raw, req).await;
             return Err(anyhow!("{}", e.message()));
         }
     };
@@ -73,7 +71,7 @@ pub async fn run(channel: Channel, env: GatewayEnv) -> anyhow::Result<()> {
             FrontendError::missing_cap("return", &env.product).message()
         ));
     }
-    crate::panics::arm(client.clone());
+    crate::panics::arm(raw);
     let outcome = AssertUnwindSafe(build(&bridge, &env))
         .catch_unwind()
         .await
@@ -135,9 +133,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<wire::Result, Fronte
         None => read_dockerfile(bridge, &fo).await?,
     };
     if let Some(fw) = llb_gen::options::forward_target(&env.opts, &loaded.data) {
-        return crate::forward::forward(bridge, env, &fo, fw, &loaded.data)
-            .await
-            .map(Into::into);
+        return crate::forward::forward(bridge, env, &fo, fw, &loaded.data).await;
     }
     if let Some(name) = fo.request.clone() {
         let mut host = GatewayHost::new(bridge, &fo, loaded.beside());
@@ -146,9 +142,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<wire::Result, Fronte
             data: &loaded.data,
             source: &loaded.source,
         };
-        return crate::subrequests::answer(&mut host, &fo, &name, file)
-            .await
-            .map(Into::into);
+        return crate::subrequests::answer(&mut host, &fo, &name, file).await;
     }
     let conversions = convert_all(bridge, &fo, &loaded).await?;
     if let Some((_, first, sources)) = conversions.first() {

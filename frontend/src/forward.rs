@@ -7,7 +7,6 @@
 //! a frontend that has it never forwards again.
 
 use bollard_buildkit_proto::google::rpc::Status;
-use bollard_buildkit_proto::moby::buildkit::v1::frontend as gw;
 use llb_gen::options::Forward;
 use prost::Message as _;
 
@@ -15,6 +14,7 @@ use crate::bridge::Bridge;
 use crate::env::GatewayEnv;
 use crate::options::BuildOptions;
 use crate::status::FrontendError;
+use crate::wire;
 
 /// Run the build on `fw.source`; `dockerfile` locates a `# syntax=` line
 /// in errors.
@@ -24,7 +24,7 @@ pub async fn forward(
     fo: &BuildOptions,
     fw: Forward,
     dockerfile: &[u8],
-) -> Result<gw::Result, FrontendError> {
+) -> Result<wire::Result, FrontendError> {
     tracing::info!(source = %fw.source, "forwarding the build to another frontend");
     let mut opts = env.opts.clone();
     opts.insert("cmdline".into(), fw.cmdline.clone());

@@ -29,12 +29,10 @@ use std::panic::PanicHookInfo;
 use std::sync::{mpsc, Condvar, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
-use bollard_buildkit_proto::moby::buildkit::v1::frontend::ReturnRequest;
 use tokio::runtime::{Handle, RuntimeFlavor};
-use tonic::transport::Channel;
 
 use crate::status::FrontendError;
+use crate::wire::{self, ReturnRequest};
 
 /// How long a panic waits for its `Return` (or for one already on its way) before the process
 /// ends.
@@ -54,7 +52,7 @@ static ARMED: OnceLock<Armed> = OnceLock::new();
 
 /// What the hook needs to send a `Return`.
 struct Armed {
-    client: LlbBridgeClient<Channel>,
+    client: wire::Client,
     runtime: Handle,
 }
 
@@ -70,7 +68,7 @@ pub fn install_hook() {
 
 /// From now on a panic sends the error `Return` over `client` (called in the runtime, once the
 /// bridge answered `Ping`).
-pub fn arm(client: LlbBridgeClient<Channel>) {
+pub fn arm(client: wire::Client) {
     let runtime = Handle::current();
     let _ = ARMED.set(Armed { client, runtime });
 }
@@ -142,12 +140,12 @@ fn off_the_runtime<T>(f: impl FnOnce() -> T) -> T {
 /// Sends `req` from a new thread; true when BuildKit answered within [`RETURN_WAIT`].
 fn send(armed: &Armed, req: ReturnRequest) -> bool {
     let (tx, rx) = mpsc::channel();
-    let mut client = armed.client.clone();
+    let client = armed.client.clone();
     let runtime = armed.runtime.clone();
     let spawned = std::thread::Builder::new()
         .name("panic-return".into())
         .spawn(move || {
-            let answered = runtime.block_on(client.r#return(req));
+            let answered = runtime.block_on(wire::send_return(&client, req));
             let _ = tx.send(answered.is_ok());
         });
     spawned.is_ok() && rx.recv_timeout(RETURN_WAIT).unwrap_or(false)

@@ -11,19 +11,18 @@
 //! checks made during dispatch report too); a file that does not convert
 //! gives the findings found before and the error as `buildError`.
 
-use bollard_buildkit_proto::moby::buildkit::v1::frontend as gw;
 use llb_gen::convert::{Composed, Converter, Planned, Step};
 use llb_gen::diagnostic::Diagnostic;
 use llb_gen::lint::{CheckConfig, CHECK_BUILD_ARG};
 use llb_gen::requests::{self, LintSource, Reply};
 use llb_gen::sources::SourceSet;
 
-use crate::bridge::Metadata;
 use crate::driver::{drive, Keep};
 use crate::host::GatewayHost;
 use crate::options::BuildOptions;
 use crate::sources::LocalDefinition;
 use crate::status::FrontendError;
+use crate::wire;
 
 /// The Dockerfile a subrequest reads.
 pub struct Dockerfile<'a> {
@@ -39,7 +38,7 @@ pub async fn answer(
     fo: &BuildOptions,
     name: &str,
     file: Dockerfile<'_>,
-) -> Result<gw::Result, FrontendError> {
+) -> Result<wire::Result, FrontendError> {
     let limits = llb_gen::limits::Limits::DEFAULT;
     let reply = match name {
         requests::DESCRIBE => requests::describe(),
@@ -134,10 +133,9 @@ async fn stop(
 }
 
 /// The gateway result of a reply: metadata, no refs.
-fn result(reply: &Reply) -> gw::Result {
-    let metadata: Metadata = reply.metadata().into_iter().collect();
-    gw::Result {
-        metadata,
+fn result(reply: &Reply) -> wire::Result {
+    wire::Result {
+        metadata: reply.metadata().into_iter().collect(),
         attestations: Default::default(),
         result: None,
     }

@@ -15,24 +15,36 @@ use std::collections::BTreeMap;
 
 use bollard_buildkit_proto::google::rpc::Status;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
-    self as gw, Attestations, CacheOptionsEntry, RefMapDeprecated,
+    Attestations, CacheOptionsEntry, RefMapDeprecated, ReturnResponse,
 };
 use prost::bytes::Bytes;
 use prost::Message;
+use tonic::transport::Channel;
 
-/// `SolveRequest` solving one Definition (fields 1, 5, 6, 12, 14).
+/// The gRPC client these messages go through (`transport::raw_client`).
+pub type Client = tonic::client::Grpc<Channel>;
+
+/// `SolveRequest`: one Definition, or another frontend with its options
+/// and inputs (fields 1, 2, 3, 5, 6, 12, 13, 14).
 #[derive(Clone, PartialEq, Message)]
 pub struct SolveRequest {
     /// The encoded `pb.Definition`; present even when empty (an empty
     /// Definition is not a missing one).
     #[prost(bytes = "bytes", optional, tag = "1")]
     pub definition: Option<Bytes>,
+    #[prost(string, tag = "2")]
+    pub frontend: String,
+    #[prost(btree_map = "string, string", tag = "3")]
+    pub frontend_opt: BTreeMap<String, String>,
     #[prost(bool, tag = "5")]
     pub allow_result_return: bool,
     #[prost(bool, tag = "6")]
     pub allow_result_array_ref: bool,
     #[prost(message, repeated, tag = "12")]
     pub cache_imports: Vec<CacheOptionsEntry>,
+    /// Encoded `pb.Definition`s by input name.
+    #[prost(btree_map = "string, bytes", tag = "13")]
+    pub frontend_inputs: BTreeMap<String, Vec<u8>>,
     #[prost(bool, tag = "14")]
     pub evaluate: bool,
 }
@@ -43,22 +55,7 @@ pub struct SolveResponse {
     #[prost(string, tag = "1")]
     pub r#ref: String,
     #[prost(message, optional, tag = "3")]
-    pub result: Option<SolveResult>,
-}
-
-/// `Result` as one Definition's Solve gives it: the members of its `result`
-/// oneof read as separate optional fields (the same bytes on the wire); the
-/// maps of refs are only told apart, never read.
-#[derive(Clone, PartialEq, Message)]
-pub struct SolveResult {
-    #[prost(string, optional, tag = "1")]
-    pub ref_deprecated: Option<String>,
-    #[prost(bytes = "bytes", optional, tag = "2")]
-    pub refs_deprecated: Option<Bytes>,
-    #[prost(message, optional, tag = "3")]
-    pub r#ref: Option<Ref>,
-    #[prost(bytes = "bytes", optional, tag = "4")]
-    pub refs: Option<Bytes>,
+    pub result: Option<Result>,
 }
 
 /// `Ref`: an id and the encoded Definition it was solved from.
@@ -86,7 +83,7 @@ pub struct ReturnRequest {
     pub error: Option<Status>,
 }
 
-/// `Result` with encoded Definitions in its refs.
+/// `Result`, with encoded Definitions in its refs.
 #[derive(Clone, PartialEq, Message)]
 pub struct Result {
     #[prost(oneof = "Refs", tags = "1, 2, 3, 4")]
@@ -110,34 +107,42 @@ pub enum Refs {
     Refs(RefMap),
 }
 
-impl From<gw::Ref> for Ref {
-    fn from(r: gw::Ref) -> Self {
-        Ref {
-            id: r.id,
-            def: r.def.map(|d| Bytes::from(d.encode_to_vec())),
-        }
-    }
+/// One unary call of the `LLBBridge` service.
+pub async fn call<Req, Resp>(
+    client: &Client,
+    method: &'static str,
+    req: Req,
+) -> std::result::Result<Resp, tonic::Status>
+where
+    Req: Message + Send + Sync + 'static,
+    Resp: Message + Default + Send + Sync + 'static,
+{
+    const SERVICE: &str = "moby.buildkit.v1.frontend.LLBBridge";
+    let mut client = client.clone();
+    client
+        .ready()
+        .await
+        .map_err(|e| tonic::Status::unknown(format!("the connection is not ready: {e}")))?;
+    let path = tonic::codegen::http::uri::PathAndQuery::try_from(format!("/{SERVICE}/{method}"))
+        .map_err(|e| tonic::Status::internal(e.to_string()))?;
+    let mut req = tonic::Request::new(req);
+    req.extensions_mut()
+        .insert(tonic::GrpcMethod::new(SERVICE, method));
+    let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+    client
+        .unary(req, path, codec)
+        .await
+        .map(tonic::Response::into_inner)
 }
 
-impl From<gw::Result> for Result {
-    /// A result built with the generated types (another frontend's, passed
-    /// through; a subrequest's answer): its few Definitions encoded.
-    fn from(r: gw::Result) -> Self {
-        use gw::result::Result as R;
-        let result = r.result.map(|res| match res {
-            R::RefDeprecated(id) => Refs::RefDeprecated(id),
-            R::RefsDeprecated(m) => Refs::RefsDeprecated(m),
-            R::Ref(r) => Refs::Ref(r.into()),
-            R::Refs(m) => Refs::Refs(RefMap {
-                refs: m.refs.into_iter().map(|(k, r)| (k, r.into())).collect(),
-            }),
-        });
-        Result {
-            result,
-            metadata: r.metadata.into_iter().collect(),
-            attestations: r.attestations.into_iter().collect(),
-        }
-    }
+/// `Return`.
+pub async fn send_return(
+    client: &Client,
+    req: ReturnRequest,
+) -> std::result::Result<(), tonic::Status> {
+    call::<_, ReturnResponse>(client, "Return", req)
+        .await
+        .map(|_| ())
 }
 
 #[cfg(test)]
@@ -169,11 +174,13 @@ mod tests {
                 attrs: [("ref".to_string(), "r".to_string())].into_iter().collect(),
             }],
             evaluate: true,
+            ..SolveRequest::default()
         };
         let theirs = gen::SolveRequest::decode(ours.encode_to_vec().as_slice()).unwrap();
-        assert_eq!(theirs.definition, Some(def));
+        assert_eq!(theirs.definition, Some(def.clone()));
         assert!(theirs.allow_result_return && theirs.allow_result_array_ref && theirs.evaluate);
         assert_eq!(theirs.cache_imports, ours.cache_imports);
+        assert!(theirs.frontend.is_empty() && theirs.frontend_inputs.is_empty());
         // An empty Definition is still sent.
         let empty = SolveRequest {
             definition: Some(Bytes::new()),
@@ -181,10 +188,25 @@ mod tests {
         };
         let theirs = gen::SolveRequest::decode(empty.encode_to_vec().as_slice()).unwrap();
         assert_eq!(theirs.definition, Some(pb::Definition::default()));
+        // Another frontend, its options and inputs.
+        let other = SolveRequest {
+            frontend: "gateway.v0".into(),
+            frontend_opt: [("source".to_string(), "img".to_string())].into(),
+            frontend_inputs: [("context".to_string(), def.encode_to_vec())].into(),
+            ..SolveRequest::default()
+        };
+        let theirs = gen::SolveRequest::decode(other.encode_to_vec().as_slice()).unwrap();
+        assert_eq!(theirs.definition, None);
+        assert_eq!(theirs.frontend, "gateway.v0");
+        assert_eq!(
+            theirs.frontend_opt.get("source").map(String::as_str),
+            Some("img")
+        );
+        assert_eq!(theirs.frontend_inputs.get("context"), Some(&def));
     }
 
     #[test]
-    fn a_solved_ref_keeps_its_definition_as_bytes() {
+    fn a_solved_ref_keeps_its_definition_as_bytes_and_returns_it() {
         let def = definition();
         let answer = gen::SolveResponse {
             r#ref: String::new(),
@@ -197,14 +219,15 @@ mod tests {
             }),
         };
         let ours = SolveResponse::decode(answer.encode_to_vec().as_slice()).unwrap();
-        let solved = ours.result.unwrap().r#ref.unwrap();
+        let Some(Refs::Ref(solved)) = ours.result.unwrap().result else {
+            panic!("one ref expected");
+        };
         assert_eq!(solved.id, "r1");
         assert_eq!(solved.def.as_deref(), Some(def.encode_to_vec().as_slice()));
-        // Returned as it came: the generated reader sees the same Definition.
         let ret = ReturnRequest {
             result: Some(Result {
                 result: Some(Refs::Ref(solved)),
-                metadata: [("k".to_string(), b"v".to_vec())].into_iter().collect(),
+                metadata: [("k".to_string(), b"v".to_vec())].into(),
                 ..Result::default()
             }),
             error: None,
@@ -222,17 +245,7 @@ mod tests {
     }
 
     #[test]
-    fn maps_of_refs_and_generated_results_convert() {
-        let answer = gen::SolveResponse {
-            r#ref: String::new(),
-            result: Some(gen::Result {
-                result: Some(gen::result::Result::Refs(gen::RefMap::default())),
-                ..gen::Result::default()
-            }),
-        };
-        let ours = SolveResponse::decode(answer.encode_to_vec().as_slice()).unwrap();
-        let result = ours.result.unwrap();
-        assert!(result.refs.is_some() && result.r#ref.is_none());
+    fn another_frontends_result_passes_through() {
         let generated = gen::Result {
             result: Some(gen::result::Result::Refs(gen::RefMap {
                 refs: [(
@@ -242,12 +255,23 @@ mod tests {
                         def: Some(definition()),
                     },
                 )]
-                .into_iter()
-                .collect(),
+                .into(),
             })),
-            ..gen::Result::default()
+            metadata: [("containerimage.config".to_string(), b"{}".to_vec())].into(),
+            attestations: [("linux/amd64".to_string(), gen::Attestations::default())].into(),
         };
-        let back = gen::Result::decode(Result::from(generated.clone()).encode_to_vec().as_slice());
-        assert_eq!(back.unwrap(), generated);
+        let ours = Result::decode(generated.encode_to_vec().as_slice()).unwrap();
+        let back = gen::Result::decode(ours.encode_to_vec().as_slice()).unwrap();
+        assert_eq!(back, generated);
+        let error = ReturnRequest {
+            result: None,
+            error: Some(Status {
+                code: 3,
+                message: "bad".into(),
+                details: Vec::new(),
+            }),
+        };
+        let theirs = gen::ReturnRequest::decode(error.encode_to_vec().as_slice()).unwrap();
+        assert_eq!(theirs.error.map(|s| s.message), Some("bad".to_string()));
     }
 }

@@ -26,6 +26,7 @@ pub mod driver;
 pub mod env;
 pub mod forward;
 pub mod host;
+pub mod malloc;
 pub mod options;
 pub mod panics;
 pub mod remote;

@@ -7,8 +7,12 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     frontend::timing::started();
+    let tuned = frontend::malloc::tune();
     frontend::panics::install_hook();
     frontend::init_logging();
+    if !tuned {
+        tracing::debug!("the allocator's mmap threshold is glibc's default (src/malloc.rs)");
+    }
     // With FRONTEND_LOG=debug: when the process started and ended on the build's timeline.
     tracing::debug!("frontend started");
     // One worker thread runs the build (the converter's pure steps included, driver.rs) and the

@@ -107,21 +107,27 @@ impl std::fmt::Display for OpDigest {
 /// fields after the regular ones, so `platform` (10) and `constraints` (11)
 /// come before the `op` oneof (2..7); prost would write them in tag order).
 pub fn encode_op(op: &pb::Op) -> Vec<u8> {
-    use prost::encoding::message;
     let mut buf = Vec::with_capacity(op.encoded_len());
+    encode_op_into(op, &mut buf);
+    buf
+}
+
+/// [`encode_op`] appending to `buf` (the marshaler reuses one buffer: sizing each op's first
+/// would walk every nested message once more).
+fn encode_op_into(op: &pb::Op, buf: &mut Vec<u8>) {
+    use prost::encoding::message;
     for input in &op.inputs {
-        message::encode(1, input, &mut buf);
+        message::encode(1, input, buf);
     }
     if let Some(p) = &op.platform {
-        message::encode(10, p, &mut buf);
+        message::encode(10, p, buf);
     }
     if let Some(c) = &op.constraints {
-        message::encode(11, c, &mut buf);
+        message::encode(11, c, buf);
     }
     if let Some(o) = &op.op {
-        o.encode(&mut buf);
+        o.encode(buf);
     }
-    buf
 }
 
 /// Maps an output (whose vertex is already marshaled) to its `pb::Input`.
@@ -318,6 +324,8 @@ struct Marshaler<'o, S> {
     /// Every cap some op's metadata names (what the daemon must support).
     caps: BTreeSet<String>,
     sources: SourceMapCollector,
+    /// Where each op is encoded before it is copied out at its size.
+    scratch: Vec<u8>,
 }
 
 impl<'o, S: Sink> Marshaler<'o, S> {
@@ -330,6 +338,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             used: UsedMeta::default(),
             caps: BTreeSet::new(),
             sources: SourceMapCollector::default(),
+            scratch: Vec::new(),
         }
     }
 
@@ -381,7 +390,12 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         if let OpKind::Definition(d) = &v.kind {
             return self.marshal_definition(v, d);
         }
-        let (dt, md) = self.encode(v)?;
+        let (op, md) = self.encode(v)?;
+        self.scratch.clear();
+        encode_op_into(&op, &mut self.scratch);
+        drop(op);
+        // A clone is allocated at the op's size.
+        let dt = self.scratch.clone();
         self.account(v, &dt, &md)?;
         let dgst = OpDigest::of(&dt);
         self.digests.insert(Arc::as_ptr(v), dgst);
@@ -433,7 +447,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         }
     }
 
-    fn encode(&self, v: &Vertex) -> Result<(Vec<u8>, pb::OpMetadata), LlbError> {
+    fn encode(&self, v: &Vertex) -> Result<(pb::Op, pb::OpMetadata), LlbError> {
         let resolve = |o: &Output| self.input_of(o);
         let parts = match &v.kind {
             OpKind::Source(s) => s.to_parts(&v.options, self.opts)?,
@@ -459,7 +473,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         for c in parts.caps {
             md.caps.insert(c.to_string(), true);
         }
-        Ok((encode_op(&op), md))
+        Ok((op, md))
     }
 
     /// Walks the graph of `out` and adds the terminal op `Op{inputs: [out]}`.

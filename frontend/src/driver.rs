@@ -579,7 +579,7 @@ fn make_result(
                         k,
                         wire::Ref {
                             id: r.id,
-                            def: r.def,
+                            def: None,
                         },
                     )
                 })
@@ -594,7 +594,7 @@ fn make_result(
         if refarray {
             wire::Refs::Ref(wire::Ref {
                 id: solved.id,
-                def: solved.def,
+                def: None,
             })
         } else {
             wire::Refs::RefDeprecated(solved.id)

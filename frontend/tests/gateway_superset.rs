@@ -64,7 +64,7 @@ async fn included_files_are_read_in_batches_from_the_dockerfile_local() {
     let Some(result::Result::Ref(r)) = ret.result.as_ref().and_then(|r| r.result.as_ref()) else {
         panic!("no ref result: {ret:#?}");
     };
-    let def = r.def.as_ref().unwrap();
+    let def = out.solve_of(&r.id).unwrap().definition.as_ref().unwrap();
     let runs: Vec<String> = def
         .def
         .iter()

@@ -579,6 +579,12 @@ impl Outcome {
             .collect()
     }
 
+    /// The Solve that gave the ref `id` (the fake names them `ref-1`, `ref-2`, ... in order).
+    pub fn solve_of(&self, id: &str) -> Option<&SolveRequest> {
+        let n: usize = id.strip_prefix("ref-")?.parse().ok()?;
+        self.solves().get(n.checked_sub(1)?).copied()
+    }
+
     pub fn warns(&self) -> Vec<&WarnRequest> {
         self.calls
             .iter()

@@ -179,7 +179,12 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     // The converter takes the bytes over (no second copy of an 8 MiB file).
     let mut converter = convert::Converter::new(bytes, opts, Limits::DEFAULT);
     let mut out = Chunks::default();
-    let conversion = match convert::run_to_ready(&mut converter, &mut host) {
+    let ready = convert::run_to_ready(&mut converter, &mut host);
+    // Every image is in: the registry client (runtime, pooled connections, unused prefetches)
+    // is not needed to marshal, and goes first (its few hundred KiB are not held at the peak).
+    drop(host);
+    drop(online);
+    let conversion = match ready {
         Err(diags) => Err(diags),
         Ok(ready) if args.json => ready.marshal().map(|c| {
             out.0.push(llb_gen::llb::dump(&c.definition).into_bytes());
@@ -192,7 +197,7 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     };
     // Diagnostics index the bytes; their text has `?` for bytes that are
     // not UTF-8, so lines and columns count the bytes as read.
-    let mut sources = converter.sources().clone();
+    let mut sources = converter.into_sources();
     sources.rename_main(name);
     let conversion = match conversion {
         Ok(c) => c,

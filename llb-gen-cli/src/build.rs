@@ -181,7 +181,7 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let mut out = Chunks::default();
     let ready = convert::run_to_ready(&mut converter, &mut host);
     // Every image is in: the registry client (runtime, pooled connections, unused prefetches)
-    // is not needed to marshal, and goes first (its few hundred KiB are not held at the peak).
+    // is not needed to marshal, and goes before it.
     drop(host);
     drop(online);
     let conversion = match ready {

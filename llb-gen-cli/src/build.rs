@@ -35,6 +35,10 @@ pub(crate) struct BuildArgs {
     /// Do not contact registries: base images get an empty config.
     #[arg(long)]
     offline: bool,
+    /// Do not use the on-disk cache of image configs (kept by digest; also
+    /// `LLB_GEN_IMAGE_CACHE=off`). Tags are asked for on every run either way.
+    #[arg(long = "no-image-cache")]
+    no_image_cache: bool,
     /// The build context directory: its `.dockerignore` applies to the
     /// context source (as `buildctl --local context=DIR`). Without it no
     /// context `.dockerignore` is read.
@@ -153,7 +157,10 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let online = if args.offline {
         None
     } else {
-        Some(online_resolver()?)
+        Some(online_resolver(
+            &Prefetch::plan(args, &path, &bytes, &opts),
+            !args.no_image_cache,
+        )?)
     };
     let resolver: &dyn ImageResolver = match &online {
         Some(r) => r.as_ref(),
@@ -172,7 +179,12 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     // The converter takes the bytes over (no second copy of an 8 MiB file).
     let mut converter = convert::Converter::new(bytes, opts, Limits::DEFAULT);
     let mut out = Chunks::default();
-    let conversion = match convert::run_to_ready(&mut converter, &mut host) {
+    let ready = convert::run_to_ready(&mut converter, &mut host);
+    // Every image is in: the registry client (runtime, pooled connections, unused prefetches)
+    // is not needed to marshal, and goes before it.
+    drop(host);
+    drop(online);
+    let conversion = match ready {
         Err(diags) => Err(diags),
         Ok(ready) if args.json => ready.marshal().map(|c| {
             out.0.push(llb_gen::llb::dump(&c.definition).into_bytes());
@@ -185,7 +197,7 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     };
     // Diagnostics index the bytes; their text has `?` for bytes that are
     // not UTF-8, so lines and columns count the bytes as read.
-    let mut sources = converter.sources().clone();
+    let mut sources = converter.into_sources();
     sources.rename_main(name);
     let conversion = match conversion {
         Ok(c) => c,
@@ -208,13 +220,28 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     if let Some(path) = &args.image_config {
         write_file(path, &conversion.image_config)?;
     }
-    let mut stdout = std::io::stdout().lock();
-    out.0
-        .iter()
-        .try_for_each(|chunk| stdout.write_all(chunk))
-        .and_then(|()| stdout.flush())
-        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    write_stdout(&out.0).map_err(|e| format!("cannot write to stdout: {e}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `chunks` to stdout in as few `writev` calls as the kernel takes, not through `Stdout`,
+/// whose line buffering cuts binary output at every newline byte (two writes per chunk).
+fn write_stdout(chunks: &[Vec<u8>]) -> std::io::Result<()> {
+    use std::io::IoSlice;
+    use std::os::fd::AsFd as _;
+    let stdout = std::io::stdout().lock();
+    let mut file = std::fs::File::from(stdout.as_fd().try_clone_to_owned()?);
+    let mut slices: Vec<IoSlice<'_>> = chunks.iter().map(|c| IoSlice::new(c)).collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// The output, held until the conversion has succeeded, in chunks of 64 KiB:
@@ -304,13 +331,57 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// The images to start resolving before the converter asks (see `prefetch.rs`).
+#[cfg_attr(not(feature = "registry"), allow(dead_code))] // read by the registry resolver only
+pub(crate) struct Prefetch {
+    references: Vec<String>,
+    platform: llb_gen::convert::Platform,
+}
+
+impl Prefetch {
+    /// None at all when a lock beside the Dockerfile may pin them (then the converter asks the
+    /// registries nothing for a locked image) or a named context may replace them.
+    fn plan(args: &BuildArgs, path: &Path, bytes: &[u8], opts: &ConvertOptions) -> Prefetch {
+        let platform = opts
+            .target_platform
+            .clone()
+            .unwrap_or_else(|| opts.build_platform.clone());
+        let mut lock = path.as_os_str().to_owned();
+        lock.push(".lock");
+        let skip = !args.build_contexts.is_empty()
+            || (path.as_os_str() != "-" && Path::new(&lock).exists());
+        Prefetch {
+            references: if skip {
+                Vec::new()
+            } else {
+                crate::prefetch::literal_bases(bytes)
+            },
+            platform,
+        }
+    }
+
+    /// Nothing to start (the `lock` subcommand).
+    pub(crate) fn none() -> Prefetch {
+        Prefetch {
+            references: Vec::new(),
+            platform: llb_gen::options::host_platform(),
+        }
+    }
+}
+
+/// The registry resolver of the run, with `prefetch` started and the config cache if `cache`.
 #[cfg(feature = "registry")]
-pub(crate) fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
-    Ok(Box::new(crate::registry::RegistryResolver::new()?))
+pub(crate) fn online_resolver(
+    prefetch: &Prefetch,
+    cache: bool,
+) -> Result<Box<dyn ImageResolver>, String> {
+    let resolver = crate::registry::RegistryResolver::new(cache)?;
+    resolver.prefetch(&prefetch.references, &prefetch.platform);
+    Ok(Box::new(resolver))
 }
 
 #[cfg(not(feature = "registry"))]
-pub(crate) fn online_resolver() -> Result<Box<dyn ImageResolver>, String> {
+pub(crate) fn online_resolver(_: &Prefetch, _: bool) -> Result<Box<dyn ImageResolver>, String> {
     Err(
         "this llb-gen was built without registry support: pass --offline, \
          or rebuild with `cargo build -p llb-gen-cli --features registry`"
@@ -344,6 +415,7 @@ pub(crate) fn plan(
         image_config: None,
         json: false,
         offline: true,
+        no_image_cache: false,
         context: context.map(Path::to_path_buf),
         build_contexts: Vec::new(),
         locals: Vec::new(),

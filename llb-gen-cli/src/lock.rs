@@ -86,7 +86,7 @@ fn lock_or_check(args: &LockArgs<'_>) -> Result<ExitCode, String> {
             .map_err(|e| format!("--platform {spec:?}: {e}"))?,
         None => vec![base.build_platform.clone()],
     };
-    let online = crate::build::online_resolver()?;
+    let online = crate::build::online_resolver(&crate::build::Prefetch::none(), true)?;
     let recording = Recording {
         inner: online.as_ref(),
         seen: RefCell::default(),

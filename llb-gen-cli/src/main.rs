@@ -17,8 +17,9 @@
 //! Source code layout: `main.rs` (arguments), `parse.rs` (the `parse`
 //! subcommand), `graph.rs` (the `graph` subcommand), `check.rs` (`check`
 //! and `targets`), `lock.rs` (`lock`), `outline.rs` (`outline`), `build.rs` (conversion and
-//! output), `registry.rs` (the
-//! online image resolver, feature `registry`).
+//! output), `prefetch.rs` (the images named literally, resolved while the
+//! converter parses), `registry.rs` (the online image resolver, feature
+//! `registry`; its on-disk config cache in `registry/cache.rs`).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ mod graph;
 mod lock;
 mod outline;
 mod parse;
+mod prefetch;
 #[cfg(feature = "registry")]
 mod registry;
 

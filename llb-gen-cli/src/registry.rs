@@ -15,6 +15,13 @@
 //! docs/performance.md). Anything else it answers goes through oci-client.
 //! The name `localhost` is not looked up either ([`Loopback`]): the system
 //! resolver ran on one new thread per image and took about 4 ms of a run.
+//!
+//! The runtime has one worker thread, so that resolutions started before the converter asks
+//! ([`RegistryResolver::prefetch`], the `FROM` lines' literal images) go on while it parses; and
+//! image configs are kept on disk by digest ([`cache`]), so that a run whose tags have not moved
+//! asks each registry only what its tags point to.
+
+mod cache;
 
 use std::collections::BTreeMap;
 use std::future::{ready, Ready};
@@ -36,7 +43,9 @@ use oci_client::manifest::ImageIndexEntry;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use tokio::runtime::Runtime;
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
+
+use cache::ConfigCache;
 
 /// Resolves every request of a round concurrently, with one HTTP client per protocol and
 /// platform for the whole run (building an `oci-client` client loads the system's CA
@@ -45,7 +54,11 @@ use tokio::task::JoinSet;
 pub(crate) struct RegistryResolver {
     runtime: Runtime,
     shared: Arc<Shared>,
+    /// Resolutions started before the converter asked, by reference and platform.
+    prefetched: Mutex<Vec<(String, Platform, Prefetch)>>,
 }
+
+type Prefetch = JoinHandle<Result<ResolvedImage, String>>;
 
 /// What the concurrent resolutions of a run share.
 #[derive(Default)]
@@ -56,6 +69,8 @@ struct Shared {
     auth: Mutex<BTreeMap<String, RegistryAuth>>,
     /// Anonymous GETs to plain-HTTP registries, made on first use.
     plain: Mutex<Option<PlainClient>>,
+    /// Image configs by digest and platform, unless the cache is off.
+    cache: Option<ConfigCache>,
 }
 
 type PlainClient = hyper_util::client::legacy::Client<HttpConnector<Loopback>, Empty<Bytes>>;
@@ -92,15 +107,74 @@ impl tower_service::Service<Name> for Loopback {
 }
 
 impl RegistryResolver {
-    pub(crate) fn new() -> Result<Self, String> {
+    /// A resolver with the on-disk config cache of the environment ([`cache`]) when `cache`.
+    pub(crate) fn new(cache: bool) -> Result<Self, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        let shared = Shared {
+            cache: cache.then(ConfigCache::from_env).flatten(),
+            ..Shared::default()
+        };
         Ok(RegistryResolver {
             runtime,
-            shared: Arc::default(),
+            shared: Arc::new(shared),
+            prefetched: Mutex::default(),
         })
+    }
+
+    /// Starts resolving `references` (normalized) for `platform` now, anonymously, on the
+    /// runtime's worker, while the caller goes on. A later request for the same reference and
+    /// platform takes the answer if it succeeded; a failed one is asked again as usual (with
+    /// stored credentials if the registry wants them), and its error is the one reported.
+    pub(crate) fn prefetch(&self, references: &[String], platform: &Platform) {
+        let mut prefetched = self
+            .prefetched
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for reference in references {
+            let shared = Arc::clone(&self.shared);
+            let (name, p) = (reference.clone(), platform.clone());
+            let task = self
+                .runtime
+                .spawn(async move { shared.resolve_one(name, &p, true).await });
+            prefetched.push((reference.clone(), platform.clone(), task));
+        }
+        drop(prefetched);
+        self.runtime.block_on(async {
+            for _ in 0..8 {
+                tokio::task::yield_now().await;
+            }
+        });
+    }
+
+    /// The prefetch of `request`, if one was started (taken: it answers once).
+    fn take_prefetch(&self, request: &ImageRequest) -> Option<Prefetch> {
+        if request.oci_store.is_some() {
+            return None;
+        }
+        let mut prefetched = self
+            .prefetched
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let i = prefetched
+            .iter()
+            .position(|(r, p, _)| *r == request.reference && *p == request.platform)?;
+        Some(prefetched.swap_remove(i).2)
+    }
+}
+
+impl Drop for RegistryResolver {
+    /// Prefetches nobody asked for are dropped with the run, not waited for.
+    fn drop(&mut self) {
+        let prefetched = self
+            .prefetched
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        for (_, _, task) in prefetched.drain(..) {
+            task.abort();
+        }
     }
 }
 
@@ -109,9 +183,18 @@ impl ImageResolver for RegistryResolver {
         self.runtime.block_on(async {
             let mut set = JoinSet::new();
             for (i, r) in requests.iter().enumerate() {
-                let request = r.clone();
+                let (name, platform) = (r.reference.clone(), r.platform.clone());
                 let shared = Arc::clone(&self.shared);
-                set.spawn(async move { (i, shared.resolve_one(request).await) });
+                let early = self.take_prefetch(r);
+                set.spawn(async move {
+                    if let Some(Ok(Ok(image))) = match early {
+                        Some(task) => Some(task.await),
+                        None => None,
+                    } {
+                        return (i, Ok(image));
+                    }
+                    (i, shared.resolve_one(name, &platform, false).await)
+                });
             }
             let mut out: Vec<Result<ResolvedImage, String>> = requests
                 .iter()
@@ -133,14 +216,47 @@ impl ImageResolver for RegistryResolver {
 }
 
 impl Shared {
-    async fn resolve_one(&self, request: ImageRequest) -> Result<ResolvedImage, String> {
-        let name = request.reference.clone();
+    /// Resolves `name` for `platform`; with `anonymous_only`, a registry's refusal is the
+    /// answer (stored credentials are read only for an image the converter asked for).
+    async fn resolve_one(
+        &self,
+        name: String,
+        platform: &Platform,
+        anonymous_only: bool,
+    ) -> Result<ResolvedImage, String> {
         // Before `Reference`: oci-client parses it with a regex whose first use costs tens of
         // milliseconds and megabytes; a loopback registry's name is split by hand.
         if let Some((host, repository, wanted)) = split_plain(&name) {
-            if let Some((digest, config)) = self
-                .plain_resolve(host, repository, wanted, &request.platform)
-                .await
+            if let Some((digest, config)) =
+                self.plain_resolve(host, repository, wanted, platform).await
+            {
+                return Ok(ResolvedImage {
+                    reference: name,
+                    digest,
+                    config,
+                });
+            }
+            if anonymous_only {
+                // Early: what the plain GETs did not resolve waits for the converter's request.
+                return Err(format!("{name}: not resolved early"));
+            }
+        }
+        let reference: Reference = name
+            .parse()
+            .map_err(|e| format!("{name}: invalid reference: {e}"))?;
+        let registry = reference.resolve_registry().to_string();
+        let client = self.client(&registry, platform);
+        if let Some(cache) = &self.cache {
+            // What the reference points to now (a HEAD; none when pinned), then the cache.
+            let digest = match reference.digest() {
+                Some(d) => Some(d.to_string()),
+                None => {
+                    self.head_digest(&client, &reference, &registry, anonymous_only)
+                        .await
+                }
+            };
+            if let Some((digest, config)) =
+                digest.and_then(|d| cache.get(&d, platform).map(|c| (d, c)))
             {
                 return Ok(ResolvedImage {
                     reference: name,
@@ -149,15 +265,10 @@ impl Shared {
                 });
             }
         }
-        let reference: Reference = name
-            .parse()
-            .map_err(|e| format!("{name}: invalid reference: {e}"))?;
-        let registry = reference.resolve_registry().to_string();
-        let client = self.client(&registry, &request.platform);
         let mut pulled = client
             .pull_manifest_and_config_and_list_digest(&reference, &RegistryAuth::Anonymous)
             .await;
-        if pulled.as_ref().is_err_and(refused) {
+        if !anonymous_only && pulled.as_ref().is_err_and(refused) {
             if let Some(auth) = self.stored_auth(&registry) {
                 pulled = client
                     .pull_manifest_and_config_and_list_digest(&reference, &auth)
@@ -166,12 +277,40 @@ impl Shared {
         }
         let (_manifest, digest, config, list_digest) =
             pulled.map_err(|e| format!("failed to resolve {name}: {e}"))?;
+        // The digest a user would pin: the index's when there is one.
+        let digest = list_digest.unwrap_or(digest);
+        let config = config.into_bytes();
+        if let Some(cache) = &self.cache {
+            cache.put(&digest, platform, &config);
+        }
         Ok(ResolvedImage {
             reference: name,
-            // The digest a user would pin: the index's when there is one.
-            digest: list_digest.unwrap_or(digest),
-            config: config.into_bytes(),
+            digest,
+            config,
         })
+    }
+
+    /// The digest `reference`'s tag points to now (oci-client's HEAD of the manifest, anonymous,
+    /// then with stored credentials unless `anonymous_only`); `None` when that fails (the pull
+    /// that follows reports).
+    async fn head_digest(
+        &self,
+        client: &Client,
+        reference: &Reference,
+        registry: &str,
+        anonymous_only: bool,
+    ) -> Option<String> {
+        match client
+            .fetch_manifest_digest(reference, &RegistryAuth::Anonymous)
+            .await
+        {
+            Ok(d) => Some(d),
+            Err(e) if !anonymous_only && refused(&e) => {
+                let auth = self.stored_auth(registry)?;
+                client.fetch_manifest_digest(reference, &auth).await.ok()
+            }
+            Err(_) => None,
+        }
     }
 
     /// The run's client for `registry`'s protocol and `platform`, made on first use.
@@ -221,15 +360,25 @@ impl Shared {
             })
             .clone()
         };
+        let cache = self.cache.as_ref();
+        // Pinned by digest: a cached config needs no request at all.
+        if wanted.starts_with("sha256:") {
+            if let Some(config) = cache.and_then(|c| c.get(wanted, platform)) {
+                return Some((wanted.to_string(), config));
+            }
+        }
         let base = format!("http://{host}/v2/{repository}");
+        // The digest a user would pin: the index's when there is one, else the manifest's.
         let (top, top_digest) = get_manifest(&http, &base, wanted).await?;
-        let (manifest, list_digest) = match top.get("manifests") {
+        if let Some(config) = cache.and_then(|c| c.get(&top_digest, platform)) {
+            return Some((top_digest, config));
+        }
+        let manifest = match top.get("manifests") {
             Some(entries) => {
                 let digest = pick_platform(entries, platform)?;
-                let (m, _) = get_manifest(&http, &base, &digest).await?;
-                (m, Some(top_digest.clone()))
+                get_manifest(&http, &base, &digest).await?.0
             }
-            None => (top, None),
+            None => top,
         };
         let config_digest = manifest.get("config")?.get("digest")?.as_str()?;
         let config = get_verified(
@@ -239,7 +388,10 @@ impl Shared {
             config_digest,
         )
         .await?;
-        Some((list_digest.unwrap_or(top_digest), config))
+        if let Some(c) = cache {
+            c.put(&top_digest, platform, &config);
+        }
+        Some((top_digest, config))
     }
 }
 

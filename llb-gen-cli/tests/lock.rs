@@ -9,125 +9,18 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 
-use sha2::{Digest as _, Sha256};
-
-fn digest(bytes: &[u8]) -> String {
-    format!("sha256:{:x}", Sha256::digest(bytes))
-}
-
-/// Paths to bodies, and every path asked for.
-#[derive(Default)]
-struct Table {
-    bodies: HashMap<String, Vec<u8>>,
-    asked: Vec<String>,
-}
-
-struct Registry {
-    port: u16,
-    table: Arc<Mutex<Table>>,
-}
-
-impl Registry {
-    fn start() -> Registry {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let table = Arc::new(Mutex::new(Table::default()));
-        let shared = table.clone();
-        std::thread::spawn(move || {
-            for conn in listener.incoming().flatten() {
-                let t = shared.clone();
-                std::thread::spawn(move || serve(conn, &t));
-            }
-        });
-        Registry { port, table }
-    }
-
-    /// Pushes an image whose config has `V=<v>` as `img:1`; its manifest digest.
-    fn push(&self, v: &str) -> String {
-        let config = format!(
-            r#"{{"architecture":"amd64","os":"linux","config":{{"Env":["PATH=/bin","V={v}"]}},"rootfs":{{"type":"layers","diff_ids":["sha256:{}"]}}}}"#,
-            "1".repeat(64)
-        );
-        let manifest = format!(
-            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:{}","size":1}}]}}"#,
-            digest(config.as_bytes()),
-            config.len(),
-            "2".repeat(64)
-        );
-        let md = digest(manifest.as_bytes());
-        let mut t = self.table.lock().unwrap();
-        t.bodies.insert(
-            format!("/v2/img/blobs/{}", digest(config.as_bytes())),
-            config.into_bytes(),
-        );
-        t.bodies
-            .insert(format!("/v2/img/manifests/{md}"), manifest.clone().into());
-        t.bodies
-            .insert("/v2/img/manifests/1".into(), manifest.into_bytes());
-        md
-    }
-
-    fn asked(&self) -> usize {
-        self.table.lock().unwrap().asked.len()
-    }
-}
-
-/// Answers GETs on one connection until it closes.
-fn serve(conn: std::net::TcpStream, table: &Mutex<Table>) {
-    let mut out = conn.try_clone().unwrap();
-    let mut reader = BufReader::new(conn);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
-                break;
-            }
-        }
-        let body = {
-            let mut t = table.lock().unwrap();
-            t.asked.push(path.clone());
-            t.bodies.get(&path).cloned()
-        };
-        let reply = match body {
-            Some(b) => {
-                let ctype = if path.contains("/manifests/") {
-                    "application/vnd.oci.image.manifest.v1+json"
-                } else {
-                    "application/octet-stream"
-                };
-                let mut r = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
-                    b.len()
-                )
-                .into_bytes();
-                r.extend(b);
-                r
-            }
-            None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
-        };
-        if out.write_all(&reply).is_err() {
-            return;
-        }
-    }
-}
+mod common;
+use common::registry::Registry;
 
 fn llb_gen(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_llb-gen"))
         .args(args)
         .current_dir(dir)
         .env("DOCKER_CONFIG", dir.join("no-docker-config"))
+        .env("LLB_GEN_CACHE_DIR", dir.join("cache"))
         .output()
         .unwrap()
 }

@@ -3,7 +3,8 @@
 # 127.0.0.1:$BENCH_REGISTRY_PORT with small linux/amd64 images pushed with curl (no Docker).
 #
 #   bench_registry_start DIR      start it (state in DIR), or die; sets BENCH_REGISTRY_PID
-#   bench_registry_push NAME:TAG  push a one-layer image (an empty tar) as NAME:TAG
+#   bench_registry_push NAME:TAG  push a one-layer image (an empty tar) as NAME:TAG, its config
+#                                 naming it (IMAGE=NAME:TAG)
 #   bench_registry_stop           stop the registry this shell started (by its PID)
 #
 # Only 127.0.0.1 is contacted.
@@ -74,7 +75,9 @@ bench_registry_push() {
   layer=$dir/layer.tar config=$dir/config.json manifest=$dir/manifest.json
   head -c 1024 /dev/zero >"$layer" # an empty tar archive
   ld=$(sha256sum "$layer" | cut -d' ' -f1)
-  printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$ld" >"$config"
+  # IMAGE=NAME:TAG makes every image's config (and manifest) its own, as real images are: no
+  # config blob or cache entry is shared between them.
+  printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","IMAGE=%s"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$ref" "$ld" >"$config"
   ld=$(_bench_push_blob "$name" "$layer")
   cd=$(_bench_push_blob "$name" "$config")
   printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}' \

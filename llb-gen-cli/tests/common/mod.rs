@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)] // each test binary uses part of it
 
+pub mod registry;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

@@ -1,0 +1,137 @@
+//! A small registry on 127.0.0.1 for the online tests: a thread answering the distribution
+//! API's GETs from a table, and every path asked for.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest as _, Sha256};
+
+pub fn digest(bytes: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(bytes))
+}
+
+/// Paths to bodies, and every path asked for.
+#[derive(Default)]
+pub struct Table {
+    pub bodies: HashMap<String, Vec<u8>>,
+    pub asked: Vec<String>,
+    /// Every `/v2/...` request is answered with a redirect to `/redirected<path>` (which
+    /// `llb-gen`'s plain-HTTP GETs do not follow: such a registry is read through oci-client).
+    pub redirect: bool,
+}
+
+pub struct Registry {
+    pub port: u16,
+    pub table: Arc<Mutex<Table>>,
+}
+
+impl Registry {
+    pub fn start() -> Registry {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let table = Arc::new(Mutex::new(Table::default()));
+        let shared = table.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let t = shared.clone();
+                std::thread::spawn(move || serve(conn, &t));
+            }
+        });
+        Registry { port, table }
+    }
+
+    /// Pushes an image whose config has `V=<v>` as `img:1`; its manifest digest.
+    pub fn push(&self, v: &str) -> String {
+        let config = format!(
+            r#"{{"architecture":"amd64","os":"linux","config":{{"Env":["PATH=/bin","V={v}"]}},"rootfs":{{"type":"layers","diff_ids":["sha256:{}"]}}}}"#,
+            "1".repeat(64)
+        );
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:{}","size":1}}]}}"#,
+            digest(config.as_bytes()),
+            config.len(),
+            "2".repeat(64)
+        );
+        let md = digest(manifest.as_bytes());
+        let mut t = self.table.lock().unwrap();
+        t.bodies.insert(
+            format!("/v2/img/blobs/{}", digest(config.as_bytes())),
+            config.into_bytes(),
+        );
+        t.bodies
+            .insert(format!("/v2/img/manifests/{md}"), manifest.clone().into());
+        t.bodies
+            .insert("/v2/img/manifests/1".into(), manifest.into_bytes());
+        md
+    }
+
+    pub fn asked(&self) -> usize {
+        self.table.lock().unwrap().asked.len()
+    }
+
+    /// The paths asked for since the `since`-th request.
+    pub fn asked_since(&self, since: usize) -> Vec<String> {
+        self.table.lock().unwrap().asked[since..].to_vec()
+    }
+}
+
+/// Answers GETs on one connection until it closes.
+fn serve(conn: std::net::TcpStream, table: &Mutex<Table>) {
+    let mut out = conn.try_clone().unwrap();
+    let mut reader = BufReader::new(conn);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut words = line.split_whitespace();
+        let head = words.next() == Some("HEAD");
+        let path = words.next().unwrap_or("").to_string();
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+                break;
+            }
+        }
+        let (body, redirect) = {
+            let mut t = table.lock().unwrap();
+            t.asked.push(if head {
+                format!("HEAD {path}")
+            } else {
+                path.clone()
+            });
+            let redirect = t.redirect && path.starts_with("/v2/") && path != "/v2/";
+            let original = path.strip_prefix("/redirected").unwrap_or(&path);
+            (t.bodies.get(original).cloned(), redirect)
+        };
+        let reply = match body {
+            Some(_) if redirect => format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: /redirected{path}\r\nContent-Length: 0\r\n\r\n"
+            )
+            .into_bytes(),
+            Some(b) => {
+                let ctype = if path.contains("/manifests/") {
+                    "application/vnd.oci.image.manifest.v1+json"
+                } else {
+                    "application/octet-stream"
+                };
+                let mut r = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nDocker-Content-Digest: {}\r\nContent-Length: {}\r\n\r\n",
+                    digest(&b),
+                    b.len()
+                )
+                .into_bytes();
+                if !head {
+                    r.extend(b);
+                }
+                r
+            }
+            None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        };
+        if out.write_all(&reply).is_err() {
+            return;
+        }
+    }
+}

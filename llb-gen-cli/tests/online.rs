@@ -1,0 +1,204 @@
+//! The conversion mode online, against the small registry of `common/registry.rs`: the on-disk
+//! config cache (a warm run asks only what the tag points to, a moved tag gives the new config,
+//! `--no-image-cache` and `LLB_GEN_IMAGE_CACHE=off` ask for everything) and the images resolved
+//! while the converter parses (each asked for once, an unused one changes nothing).
+
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+mod common;
+use common::registry::Registry;
+
+fn llb_gen(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_llb-gen"))
+        .args(args)
+        .current_dir(dir)
+        .env("DOCKER_CONFIG", dir.join("no-docker-config"))
+        .env("LLB_GEN_CACHE_DIR", dir.join("cache"))
+        .env_remove("LLB_GEN_IMAGE_CACHE")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The `V` of the image config the conversion wrote, and the paths the registry was asked for.
+fn convert(
+    reg: &Registry,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, Vec<String>) {
+    let before = reg.asked();
+    let mut all = vec!["--image-config", "config.json"];
+    all.extend_from_slice(args);
+    all.push("Dockerfile");
+    llb_gen(dir, &all, env);
+    let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
+    let v = config
+        .split("\"V=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
+        .to_string();
+    (v, reg.asked_since(before))
+}
+
+fn is_blob(path: &str) -> bool {
+    path.contains("/blobs/")
+}
+
+#[test]
+fn the_config_cache_serves_unmoved_tags_and_sees_moved_ones() {
+    let reg = Registry::start();
+    let old = reg.push("1");
+    let dir = common::dir_with(
+        "online-cache",
+        &[(
+            "Dockerfile",
+            &format!("FROM localhost:{}/img:1\nRUN true\n", reg.port),
+        )],
+    );
+    let _ = std::fs::remove_dir_all(dir.join("cache"));
+
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "1");
+    assert_eq!(
+        asked.len(),
+        2,
+        "cold: the tag's manifest and the config: {asked:?}"
+    );
+    assert!(is_blob(&asked[1]), "{asked:?}");
+
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "1");
+    assert_eq!(
+        asked,
+        ["/v2/img/manifests/1"],
+        "warm: only what the tag points to"
+    );
+
+    let pinned = format!("FROM localhost:{}/img:1@{old}\nRUN true\n", reg.port);
+    std::fs::write(dir.join("Dockerfile"), pinned).unwrap();
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "1");
+    assert_eq!(
+        asked,
+        Vec::<String>::new(),
+        "pinned by digest and cached: no request"
+    );
+    let tagged = format!("FROM localhost:{}/img:1\nRUN true\n", reg.port);
+    std::fs::write(dir.join("Dockerfile"), tagged).unwrap();
+
+    reg.push("2");
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "2", "a moved tag gives the new config");
+    assert!(asked.iter().any(|p| is_blob(p)), "{asked:?}");
+
+    for (args, env) in [
+        (&["--no-image-cache"][..], &[][..]),
+        (&[][..], &[("LLB_GEN_IMAGE_CACHE", "off")][..]),
+    ] {
+        let (v, asked) = convert(&reg, &dir, args, env);
+        assert_eq!(v, "2");
+        assert_eq!(asked.len(), 2, "{args:?} {env:?}: {asked:?}");
+    }
+
+    // A damaged entry is a miss, refetched and rewritten.
+    let entries = dir.join("cache/image-configs");
+    for e in std::fs::read_dir(&entries).unwrap() {
+        let path = e.unwrap().path();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let n = bytes.len();
+        bytes[n - 2] = b'#';
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "2");
+    assert!(asked.iter().any(|p| is_blob(p)), "{asked:?}");
+    let (_, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(asked.len(), 1, "rewritten: {asked:?}");
+}
+
+#[test]
+fn the_config_cache_serves_registries_read_through_oci_client() {
+    let reg = Registry::start();
+    reg.table.lock().unwrap().redirect = true;
+    reg.push("1");
+    let dir = common::dir_with(
+        "online-cache-oci",
+        &[(
+            "Dockerfile",
+            &format!("FROM localhost:{}/img:1\nRUN true\n", reg.port),
+        )],
+    );
+    let _ = std::fs::remove_dir_all(dir.join("cache"));
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "1");
+    assert!(
+        asked.iter().any(|p| p.starts_with("/redirected/")),
+        "through oci-client: {asked:?}"
+    );
+
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "1");
+    let gets: Vec<_> = asked.iter().filter(|p| !p.starts_with("HEAD ")).collect();
+    assert!(
+        gets.iter()
+            .all(|p| !p.contains("/blobs/") && !p.starts_with("/redirected/")),
+        "warm: the config from the cache: {asked:?}"
+    );
+    assert!(
+        asked.contains(&"HEAD /v2/img/manifests/1".to_string()),
+        "{asked:?}"
+    );
+
+    reg.push("2");
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "2", "a moved tag gives the new config: {asked:?}");
+}
+
+#[test]
+fn images_resolved_early_are_asked_for_once_and_unused_ones_change_nothing() {
+    let reg = Registry::start();
+    reg.push("1");
+    let used = format!("FROM localhost:{}/img:1 AS base\nRUN true\n", reg.port);
+    let dir = common::dir_with("online-prefetch", &[("Dockerfile", &used)]);
+    let no_cache = ["--no-image-cache", "--json"];
+    let (v, asked) = convert(&reg, &dir, &no_cache, &[]);
+    assert_eq!(v, "1");
+    assert_eq!(
+        asked.len(),
+        2,
+        "once, not again when the converter asks: {asked:?}"
+    );
+    let want = std::fs::read(dir.join("config.json")).unwrap();
+
+    // A stage the target does not reach, on an image the registry does not have: maybe asked
+    // for early (a hint: the run does not wait for it), its failure dropped; the build of the
+    // target is as before.
+    let unused = format!(
+        "{used}FROM localhost:{}/missing:1 AS unused\nRUN false\n",
+        reg.port
+    );
+    std::fs::write(dir.join("Dockerfile"), unused).unwrap();
+    let (v, asked) = convert(&reg, &dir, &["--no-image-cache", "--target", "base"], &[]);
+    assert_eq!(v, "1");
+    assert_eq!(std::fs::read(dir.join("config.json")).unwrap(), want);
+    let missing: Vec<_> = asked.iter().filter(|p| p.contains("/missing/")).collect();
+    assert!(missing.len() <= 1, "{asked:?}");
+    assert_eq!(asked.len() - missing.len(), 2, "{asked:?}");
+    let out = llb_gen(&dir, &["--json", "--target", "base", "Dockerfile"], &[]);
+    let def = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        def.contains("/img:1@sha256:") && !def.contains("missing"),
+        "{def}"
+    );
+}

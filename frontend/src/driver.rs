@@ -128,7 +128,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<wire::Result, Fronte
         Some(def) => Some(crate::remote::solve_input(bridge, def).await?),
         None => crate::remote::solve_dockerfile_source(bridge, &fo).await?,
     };
-    let loaded = match remote {
+    let mut loaded = match remote {
         Some((solved, source)) => read_solved_dockerfile(bridge, &fo, solved, source).await?,
         None => read_dockerfile(bridge, &fo).await?,
     };
@@ -144,7 +144,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<wire::Result, Fronte
         };
         return crate::subrequests::answer(&mut host, &fo, &name, file).await;
     }
-    let conversions = convert_all(bridge, &fo, &loaded).await?;
+    let conversions = convert_all(bridge, &fo, &mut loaded).await?;
     if let Some((_, first, sources)) = conversions.first() {
         send_warnings(bridge, first, sources, &loaded).await;
     }
@@ -290,27 +290,43 @@ fn lower_case_name(filename: &str) -> Option<String> {
 async fn convert_all(
     bridge: &Bridge,
     fo: &BuildOptions,
-    loaded: &Loaded,
+    loaded: &mut Loaded,
 ) -> Result<Vec<(Option<Platform>, Converted, SourceSet)>, FrontendError> {
     let requested: Vec<Option<Platform>> = if fo.platforms.is_empty() {
         vec![None]
     } else {
         fo.platforms.iter().cloned().map(Some).collect()
     };
-    let data = loaded.data.as_slice();
-    let runs = requested.into_iter().map(|platform| async move {
-        let mut host = GatewayHost::new(bridge, fo, loaded.beside());
-        host.set_remote_dockerfile(loaded.remote_ref.clone());
-        let opts = fo.convert_options_for(platform.clone());
-        let converter = Converter::new(data, opts, Limits::DEFAULT);
-        let (conv, sources) = drive(converter, &mut host, Keep::Definition)
-            .await
-            .map_err(|(diagnostics, sources)| FrontendError::Dockerfile {
-                sources: Box::new(sources),
-                diagnostics,
-            })?;
-        Ok((platform, conv?, sources))
-    });
+    // Each converter owns the file's bytes: the last one takes ours instead of a copy (2.4 MB
+    // of the peak on 5,000 stages).
+    let last = requested.len().saturating_sub(1);
+    let converters: Vec<_> = requested
+        .into_iter()
+        .enumerate()
+        .map(|(i, platform)| {
+            let opts = fo.convert_options_for(platform.clone());
+            let data = if i == last {
+                std::mem::take(&mut loaded.data)
+            } else {
+                loaded.data.clone()
+            };
+            (platform, Converter::new(data, opts, Limits::DEFAULT))
+        })
+        .collect();
+    let loaded = &*loaded;
+    let runs = converters
+        .into_iter()
+        .map(|(platform, converter)| async move {
+            let mut host = GatewayHost::new(bridge, fo, loaded.beside());
+            host.set_remote_dockerfile(loaded.remote_ref.clone());
+            let (conv, sources) = drive(converter, &mut host, Keep::Definition)
+                .await
+                .map_err(|(diagnostics, sources)| FrontendError::Dockerfile {
+                    sources: Box::new(sources),
+                    diagnostics,
+                })?;
+            Ok((platform, conv?, sources))
+        });
     // In platform order; the first failure (by platform order) is the error.
     futures_util::future::join_all(runs)
         .await

@@ -156,7 +156,72 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Batched<IO> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
     use tokio::io::AsyncWriteExt as _;
+
+    /// Records each write it takes.
+    struct Recorder(Arc<Mutex<Vec<Vec<u8>>>>);
+
+    impl AsyncWrite for Recorder {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            data: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            if let Ok(mut writes) = self.0.lock() {
+                writes.push(data.to_vec());
+            }
+            Poll::Ready(Ok(data.len()))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Frames that another task hands over one scheduler turn apart (as hyper's body task does
+    /// with a call's HEADERS, DATA and end of stream) leave in one write, although the writing
+    /// task flushes after each.
+    #[tokio::test]
+    async fn frames_of_several_turns_leave_in_one_write() {
+        let writes = Arc::new(Mutex::new(Vec::new()));
+        let mut w = Batched::new(Recorder(writes.clone()));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<&'static [u8]>();
+        let producer = tokio::spawn(async move {
+            for frame in [&b"HEADERS"[..], b"DATA", b"END"] {
+                let _ = tx.send(frame);
+                tokio::task::yield_now().await;
+            }
+        });
+        // The connection's task: writes what is ready, then flushes, until the producer is done.
+        let mut done = false;
+        std::future::poll_fn(|cx| {
+            loop {
+                match rx.poll_recv(cx) {
+                    Poll::Ready(Some(frame)) => {
+                        let _ = Pin::new(&mut w).poll_write(cx, frame);
+                    }
+                    Poll::Ready(None) => {
+                        done = true;
+                        break;
+                    }
+                    Poll::Pending => break,
+                }
+            }
+            match Pin::new(&mut w).poll_flush(cx) {
+                Poll::Ready(_) if done => Poll::Ready(()),
+                _ => Poll::Pending,
+            }
+        })
+        .await;
+        let _ = producer.await;
+        let writes = writes.lock().map(|w| w.clone()).unwrap_or_default();
+        assert_eq!(writes, [b"HEADERSDATAEND".to_vec()]);
+    }
 
     /// Every byte arrives, in order, through small and large writes and flushes.
     #[tokio::test]

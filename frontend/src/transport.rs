@@ -11,6 +11,11 @@
 //! thread, which cost a small build about 270 context switches and most of
 //! its CPU time (docs/performance.md, "The replay harness"). Anything else on
 //! stdin/stdout (a file, a terminal, a socket) falls back to those.
+//!
+//! Writes are batched ([`batched`]): the frames of one burst leave in one
+//! `write`.
+
+mod batched;
 
 use std::io;
 use std::os::fd::AsFd as _;
@@ -53,7 +58,7 @@ pub async fn channel_over<IO>(io: IO) -> Result<Channel, tonic::transport::Error
 where
     IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
-    let slot = Arc::new(Mutex::new(Some(io)));
+    let slot = Arc::new(Mutex::new(Some(batched::Batched::new(io))));
     let connector = tower::service_fn(move |_: Uri| {
         let io = slot.lock().ok().and_then(|mut s| s.take());
         async move {

@@ -327,12 +327,13 @@ async fn convert_all(
         .map(|(platform, converter)| async move {
             let mut host = GatewayHost::new(bridge, fo, loaded.beside());
             host.set_remote_dockerfile(loaded.remote_ref.clone());
-            let (conv, sources) = drive(converter, &mut host, Keep::Definition)
-                .await
-                .map_err(|(diagnostics, sources)| FrontendError::Dockerfile {
-                    sources: Box::new(sources),
-                    diagnostics,
-                })?;
+            let (conv, sources) =
+                drive(converter, &mut host, marshal)
+                    .await
+                    .map_err(|(diagnostics, sources)| FrontendError::Dockerfile {
+                        sources: Box::new(sources),
+                        diagnostics,
+                    })?;
             Ok((platform, conv?, sources))
         });
     // In platform order; the first failure (by platform order) is the error.
@@ -347,11 +348,11 @@ async fn convert_all(
 /// The outer error is the Dockerfile's diagnostics (with the files they
 /// point into), the inner one a failure of the frontend itself (a panic in
 /// the converter). The files of the build come with the result.
-pub(crate) async fn drive(
+pub(crate) async fn drive<T>(
     mut converter: Converter,
     host: &mut GatewayHost<'_>,
-    keep: Keep,
-) -> Result<(Result<Converted, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
+    done: Finish<T>,
+) -> Result<(Result<T, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
     loop {
         let stepped = blocking(move || {
             crate::panics::injected("convert");
@@ -371,19 +372,15 @@ pub(crate) async fn drive(
             }
             // The build's files go with the result or the error (taken
             // once, at the end: they hold every file's text).
-            last => return finish(last, converter.into_sources(), keep).await,
+            last => return finish(last, converter.into_sources(), done).await,
         }
     }
 }
 
-/// What [`drive`] keeps of the marshaled definition.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Keep {
-    /// Its bytes, to solve.
-    Definition,
-    /// Nothing (a check wants the findings of the whole conversion, marshaling included).
-    Nothing,
-}
+/// What [`drive`] makes of the ready conversion ([`marshal`] for a build): its result, the
+/// Dockerfile's diagnostics, or a failure of the frontend.
+pub(crate) type Finish<T> =
+    fn(Box<llb_gen::convert::Ready>) -> Result<Result<T, Vec<Diagnostic>>, FrontendError>;
 
 /// A finished conversion: the definition's protobuf bytes, as the marshaler wrote them, and
 /// the rest of the result.
@@ -394,14 +391,14 @@ pub(crate) struct Converted {
 
 /// The end of [`drive`]: the marshaled conversion, or the diagnostics,
 /// with the build's files.
-async fn finish(
+async fn finish<T>(
     step: Step,
     sources: SourceSet,
-    keep: Keep,
-) -> Result<(Result<Converted, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
+    done: Finish<T>,
+) -> Result<(Result<T, FrontendError>, SourceSet), (Vec<Diagnostic>, SourceSet)> {
     let why = match step {
         Step::Ready(ready) => {
-            return match blocking(move || marshal(ready, keep)).await {
+            return match blocking(move || done(ready)).await {
                 Ok(Ok(Ok(conv))) => Ok((Ok(conv), sources)),
                 Ok(Ok(Err(diagnostics))) => Err((diagnostics, sources)),
                 Ok(Err(e)) | Err(e) => Ok((Err(e), sources)),
@@ -418,18 +415,14 @@ async fn finish(
 
 /// Marshals straight into the bytes the `Solve` carries: no `pb::Definition` is built, and
 /// nothing encodes it again (crate::wire). The outer error is a failed write, which a `Vec`
-/// or the sink never gives.
+/// never gives.
 fn marshal(
     ready: Box<llb_gen::convert::Ready>,
-    keep: Keep,
 ) -> Result<Result<Converted, Vec<Diagnostic>>, FrontendError> {
     let mut out = Vec::new();
-    let written = match keep {
-        Keep::Definition => ready.marshal_to(&mut out),
-        Keep::Nothing => ready.marshal_to(&mut std::io::sink()),
-    };
-    let converted =
-        written.map_err(|e| FrontendError::internal(format!("writing the definition: {e}")))?;
+    let converted = ready
+        .marshal_to(&mut out)
+        .map_err(|e| FrontendError::internal(format!("writing the definition: {e}")))?;
     Ok(converted.map(|conv| Converted {
         definition: out.into(),
         conv,

@@ -316,6 +316,26 @@ impl Ready {
         Ok(conv)
     }
 
+    /// The warnings the build would report, without marshaling its Definition (what a build
+    /// check wants: upstream's lint stops after dispatch too). An error is the diagnostics of a
+    /// failed finish (an image config over the limit, a `REQUIRE`d stage that fails to
+    /// marshal); a Definition over the size limit is not reported here, as it is never built.
+    pub fn into_warnings(self) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+        let mut skip = |st: crate::llb::State, _: &crate::llb::MarshalOptions| {
+            drop(st);
+            Ok(crate::llb::pb::Definition::default())
+        };
+        let conv = build::finalize(
+            self.target,
+            &self.opts,
+            &self.target_platform,
+            &self.limits,
+            &mut skip,
+        )
+        .map_err(|e| vec![e.into()])?;
+        Ok([self.warnings, conv.warnings].concat())
+    }
+
     /// Marshals the Definition straight to `out`, op by op (the same bytes
     /// as `definition.encode_to_vec()`), without building it. The outer
     /// error is a failed write.

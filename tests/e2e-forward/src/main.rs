@@ -35,7 +35,7 @@ use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::Llb
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
     self as gw, PingRequest, ReturnRequest, SolveRequest,
 };
-use frontend::bridge::{Bridge, Metadata};
+use frontend::bridge::Bridge;
 use frontend::env::GatewayEnv;
 use frontend::sources::LocalSource;
 use frontend::status::FrontendError;
@@ -60,9 +60,11 @@ fn main() -> ExitCode {
 async fn run(start: Instant) -> anyhow::Result<()> {
     let ms = || start.elapsed().as_secs_f64() * 1000.0;
     let env = GatewayEnv::from_process();
-    let mut client = transport::stdio_client()
+    let channel = transport::stdio_channel()
         .await
         .context("connecting to BuildKit over stdin/stdout")?;
+    let mut client = transport::bridge_client(channel.clone());
+    let raw = transport::raw_client(channel);
     tracing::debug!(ms = ms(), "connected");
     let pong = client
         .ping(PingRequest {})
@@ -80,7 +82,7 @@ async fn run(start: Instant) -> anyhow::Result<()> {
             error: None,
         }
     } else if let Some(file) = env.opts.get(DEFINITION) {
-        match solve_definition_file(&client, &env, file, refarray).await {
+        match solve_definition_file(&client, &raw, &env, file, refarray).await {
             Ok(result) => ReturnRequest {
                 result: Some(result),
                 error: None,
@@ -139,11 +141,12 @@ async fn run(start: Instant) -> anyhow::Result<()> {
 /// solve the definition it holds, and make the result.
 async fn solve_definition_file(
     client: &LlbBridgeClient<Channel>,
+    raw: &frontend::wire::Client,
     env: &GatewayEnv,
     file: &str,
     refarray: bool,
 ) -> Result<gw::Result, FrontendError> {
-    let bridge = Bridge::connect(client.clone(), env.product.clone()).await?;
+    let bridge = Bridge::connect(client.clone(), raw.clone(), env.product.clone()).await?;
     let config_file = env.opts.get(IMAGE_CONFIG).filter(|f| !f.is_empty());
     let platform = env
         .build_platform
@@ -176,7 +179,7 @@ async fn solve_definition_file(
         FrontendError::invalid(format!("e2e-forward: {file} is not a Definition: {e}"))
     })?;
     let solved = bridge.solve(definition, &[]).await?;
-    let mut metadata = Metadata::new();
+    let mut metadata = std::collections::HashMap::new();
     if let Some(config) = config_file {
         metadata.insert(
             "containerimage.config".to_string(),
@@ -184,9 +187,10 @@ async fn solve_definition_file(
         );
     }
     let result = if refarray {
+        // By id alone, as the frontend returns its refs (bridge::SolvedRef).
         gw::result::Result::Ref(gw::Ref {
             id: solved.id,
-            def: solved.def,
+            def: None,
         })
     } else {
         gw::result::Result::RefDeprecated(solved.id)

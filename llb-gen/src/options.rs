@@ -361,7 +361,7 @@ pub fn forward_target(opts: &BTreeMap<String, String>, dockerfile: &[u8]) -> Opt
     {
         Some(v) => (v.to_string(), None),
         None => {
-            let parsed = crate::syntax::parse_bytes(dockerfile);
+            let parsed = crate::syntax::parse_bytes(directive_lines(dockerfile));
             let d = parsed
                 .dockerfile
                 .directives
@@ -379,6 +379,26 @@ pub fn forward_target(opts: &BTreeMap<String, String>, dockerfile: &[u8]) -> Opt
         cmdline,
         span,
     })
+}
+
+/// The leading lines where parser directives can be: comments and blank lines, up to the
+/// first other line (a byte-order mark first is kept). Parsing them alone finds the directives
+/// the whole file has, at the same offsets, without parsing the instructions.
+fn directive_lines(dockerfile: &[u8]) -> &[u8] {
+    let mut end = 0;
+    for line in dockerfile.split_inclusive(|&b| b == b'\n') {
+        let text = if end == 0 {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+        } else {
+            line
+        };
+        let text = text.trim_ascii_start();
+        if !(text.is_empty() || text.starts_with(b"#")) {
+            break;
+        }
+        end += line.len();
+    }
+    &dockerfile[..end]
 }
 
 /// The options whose key carries a name (`build-arg:NAME`, ...); false

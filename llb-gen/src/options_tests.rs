@@ -454,3 +454,37 @@ fn forwarding_follows_the_build_arg_then_the_syntax_line() {
     assert!(parse_ok(&[("cmdline", "x")]).launched_as_gateway);
     assert!(!parse_ok(&[("source", "x")]).launched_as_gateway);
 }
+
+/// Only the leading comment and blank lines are parsed for the directive, and they give what
+/// the whole file gives: the same directive at the same place, or none.
+#[test]
+fn the_syntax_directive_is_read_from_the_leading_lines() {
+    let cases: &[&[u8]] = &[
+        b"# syntax=a:1\nFROM scratch\nRUN x\n",
+        b"\xEF\xBB\xBF# syntax=a:1\r\nFROM scratch\r\n",
+        b"\n  # syntax=a:1\n\nFROM scratch\n",
+        b"# escape=`\n# syntax=a:1 --x\nFROM scratch\n",
+        b"# a comment\n# syntax=a:1\nFROM scratch\n",
+        b"FROM scratch\n# syntax=a:1\n",
+        b"# syntax=a:1",
+        b"",
+    ];
+    for df in cases {
+        assert!(directive_lines(df).len() < df.len() || !df.contains(&b'F'));
+        let whole = crate::syntax::parse_bytes(df);
+        let head = crate::syntax::parse_bytes(directive_lines(df));
+        let pick = |p: &crate::syntax::Parsed| {
+            p.dockerfile
+                .directives
+                .iter()
+                .map(|d| (d.key.clone(), d.value.clone(), d.value_span))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pick(&head), pick(&whole), "{}", String::from_utf8_lossy(df));
+    }
+    let fw = forward_target(&opts(&[]), cases[1]).unwrap();
+    assert_eq!(fw.source, "a:1");
+    let span = fw.span.unwrap();
+    assert_eq!(&cases[1][span.start as usize..span.end as usize], b"a:1");
+    assert_eq!(forward_target(&opts(&[]), cases[5]), None);
+}

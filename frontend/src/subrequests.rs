@@ -160,13 +160,11 @@ async fn lint(
         definition: Some(file.source.definition.clone()),
     };
     let limits = llb_gen::limits::Limits::DEFAULT;
-    // A file with INCLUDE or IF is checked once composed, by the
-    // conversion; its `# check=` directive is read from the file.
-    let parsed = llb_gen::syntax::parse_bytes_with_limits(file.data, &limits);
-    let composed = parsed.is_ok() && llb_gen::convert::needs_composition(&parsed.dockerfile);
+    // The `# check=` directive, from the file's leading lines.
+    let head = llb_gen::options::directive_lines(file.data);
+    let head = llb_gen::syntax::parse_bytes_with_limits(head, &limits);
     let base_config =
-        CheckConfig::for_directives(&parsed.dockerfile.directives, &fo.convert.build_args);
-    drop(parsed);
+        CheckConfig::for_directives(&head.dockerfile.directives, &fo.convert.build_args);
     // The conversion reports every finding, the late ones too; `error=true`
     // must not turn them into a failure here.
     let mut opts = fo.convert_options_for(fo.platforms.first().cloned());
@@ -184,8 +182,12 @@ async fn lint(
         // the error it stops at) is the answer, as upstream's. Linted only then: a file that
         // converts was linted by the conversion (on 500 stages a second lint was a third of
         // the check's work).
-        Err((diagnostics, _)) if composed => requests::lint_reply(&src, &[], diagnostics.first()),
+        // A file with INCLUDE or IF is checked once composed, by the conversion only.
         Err((diagnostics, _)) => {
+            let parsed = llb_gen::syntax::parse_bytes_with_limits(file.data, &limits);
+            if parsed.is_ok() && llb_gen::convert::needs_composition(&parsed.dockerfile) {
+                return Ok(requests::lint_reply(&src, &[], diagnostics.first()));
+            }
             match llb_gen::lint::lint_source(file.data, &fo.convert.build_args, &limits) {
                 Ok(report) => requests::lint_reply(&src, &report.findings, diagnostics.first()),
                 Err(errors) => requests::lint_reply(&src, &[], errors.first()),

@@ -384,7 +384,7 @@ pub fn forward_target(opts: &BTreeMap<String, String>, dockerfile: &[u8]) -> Opt
 /// The leading lines where parser directives can be: comments and blank lines, up to the
 /// first other line (a byte-order mark first is kept). Parsing them alone finds the directives
 /// the whole file has, at the same offsets, without parsing the instructions.
-fn directive_lines(dockerfile: &[u8]) -> &[u8] {
+pub fn directive_lines(dockerfile: &[u8]) -> &[u8] {
     let mut end = 0;
     for line in dockerfile.split_inclusive(|&b| b == b'\n') {
         let text = if end == 0 {

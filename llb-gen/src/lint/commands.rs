@@ -50,7 +50,7 @@ pub(super) fn lowercase(s: &str) -> Cow<'_, str> {
 }
 
 /// `k == k.to_lowercase()`, without allocating for ASCII.
-fn is_lowercase(k: &str) -> bool {
+pub(super) fn is_lowercase(k: &str) -> bool {
     match k.is_ascii() {
         true => !k.bytes().any(|b| b.is_ascii_uppercase()),
         false => k == k.to_lowercase(),
@@ -58,7 +58,7 @@ fn is_lowercase(k: &str) -> bool {
 }
 
 /// `k == k.to_uppercase()`, without allocating for ASCII.
-fn is_uppercase(k: &str) -> bool {
+pub(super) fn is_uppercase(k: &str) -> bool {
     match k.is_ascii() {
         true => !k.bytes().any(|b| b.is_ascii_lowercase()),
         false => k == k.to_uppercase(),
@@ -201,8 +201,13 @@ const NOT_SECRET_WORDS: &[&str] = &["public", "file", "version"];
 
 /// SecretsUsedInArgOrEnv: a `_`-separated word of the key names a secret.
 fn secret_key(instruction: &str, key: &str, at: crate::text::TextRange, out: &mut Vec<Diagnostic>) {
-    let words: Vec<String> = key.split('_').map(str::to_lowercase).collect();
-    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    // The list words are lower-case ASCII: an ASCII word is compared
+    // without a lowered copy.
+    let is = |w: &str, l: &str| match w.is_ascii() {
+        true => w.eq_ignore_ascii_case(l),
+        false => w.to_lowercase() == l,
+    };
+    let has = |list: &[&str]| key.split('_').any(|w| list.iter().any(|l| is(w, l)));
     if has(SECRET_WORDS) && !has(NOT_SECRET_WORDS) {
         let msg = format!(
             "Do not use ARG or ENV instructions for sensitive data ({instruction} \"{key}\")"

@@ -11,6 +11,13 @@ use crate::ir::{self, CopyCommon, Instruction};
 
 use super::finding;
 
+/// The codes of the findings [`check`] makes.
+pub(super) const CODES: &[Code] = &[
+    Code::UpstreamIncompatible,
+    Code::UnpinnedBaseImage,
+    Code::SecretInCopy,
+];
+
 pub(super) fn check(df: &ir::Dockerfile, out: &mut Vec<Diagnostic>) {
     for ext in &df.extensions {
         let msg = format!(

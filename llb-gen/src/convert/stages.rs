@@ -84,8 +84,7 @@ pub(crate) struct StageGraph {
     /// For each command of each real stage: the node its `--from` (COPY) or
     /// each mount's `from=` (RUN, one slot per mount) refers to.
     pub sources: HashMap<(NodeId, usize), Vec<Option<usize>>>,
-    /// Every `(node, dep)` pair of the nodes' `deps` (a node that copies
-    /// from 1,000 stages would otherwise scan its list 1,000 times).
+    /// Every `(node, dep)` pair of the nodes' `deps` (no scan per `--from`).
     dep_pairs: HashSet<(usize, usize)>,
     /// The global ARGs: `COPY --from` and mount `from=` expand with them
     /// (a superset extension; upstream refuses variables there).
@@ -143,8 +142,7 @@ fn stage_vars(df: &ir::Dockerfile) -> HashSet<String> {
     out
 }
 
-/// Adds `name` to `set`, copying it only when it is new (most stages
-/// declare the same few names).
+/// Adds `name` to `set`, copied only when new (stages repeat names).
 fn add_name(set: &mut HashSet<String>, name: &str) {
     if !set.contains(name) {
         set.insert(name.to_string());

@@ -3,7 +3,8 @@
 //! measured by `scripts/bench` (the CLI is the `llb-gen-cli` crate).
 //!
 //! `cargo bench -p llb-gen --bench convert -- --write PATH [--stages N]` only writes the
-//! synthetic Dockerfile (of N stages, default 500: `scripts/bench --plot` draws the scaling).
+//! synthetic Dockerfile (of N stages, default 500: `scripts/bench --plot` draws the scaling);
+//! `-- --stages N` alone measures on N stages.
 
 mod synthetic;
 
@@ -80,22 +81,22 @@ fn summary(mut v: Vec<Duration>) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    let stages = match args.iter().position(|a| a == "--stages") {
+        Some(j) => args
+            .get(j + 1)
+            .and_then(|n| n.parse().ok())
+            .expect("--stages N (a number)"),
+        None => STAGES,
+    };
     if let Some(i) = args.iter().position(|a| a == "--write") {
         let path = args.get(i + 1).expect("--write PATH");
-        let stages = match args.iter().position(|a| a == "--stages") {
-            Some(j) => args
-                .get(j + 1)
-                .and_then(|n| n.parse().ok())
-                .expect("--stages N (a number)"),
-            None => STAGES,
-        };
         std::fs::write(path, synthetic::generate(stages)).expect("write synthetic Dockerfile");
         return;
     }
-    let text = synthetic::generate(STAGES);
+    let text = synthetic::generate(stages);
     let lines = text.lines().count();
     eprintln!(
-        "synthetic Dockerfile: {STAGES} stages, {lines} lines, {} bytes",
+        "synthetic Dockerfile: {stages} stages, {lines} lines, {} bytes",
         text.len()
     );
 

@@ -107,7 +107,7 @@ fn init_stage(
             .get_or_insert_with(Vec::new)
             .push(format!("PATH={DEFAULT_PATH}"));
     }
-    for e in d.image.config.env.clone().unwrap_or_default() {
+    for e in d.image.config.env.as_deref().unwrap_or_default() {
         let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
         d.state = std::mem::take(&mut d.state).set_env(k, v);
     }
@@ -409,8 +409,7 @@ fn dispatch_commands(
             .g
             .sources
             .get(&(node, ci))
-            .cloned()
-            .unwrap_or_default();
+            .map_or(&[][..], Vec::as_slice);
         let trigger = graph.triggers.get(&(stage, ci));
         d.on_build = trigger.is_some();
         if trigger.is_none() {
@@ -424,7 +423,7 @@ fn dispatch_commands(
                 checks.excludes,
             ));
         }
-        dispatch(d, ctx, cmd, &sources)
+        dispatch(d, ctx, cmd, sources)
             .and_then(|()| d.check_growth(cmd.info.span, limits.max_definition_bytes))
             .map_err(|e| {
                 if trigger == Some(&onbuild::TriggerFrom::Image) {

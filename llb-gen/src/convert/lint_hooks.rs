@@ -51,6 +51,10 @@ pub(super) fn undefined_vars(d: &StageState, escape: char, cmd: &ir::Command) ->
     let env = StateEnv(&d.state);
     let mut names = std::collections::BTreeSet::new();
     for w in expanded_words(&cmd.instruction) {
+        if !w.value.contains('$') {
+            // No variable: nothing can be undefined.
+            continue;
+        }
         if let Ok(e) = lx.process_word(&w.value, &env) {
             names.extend(e.unmatched);
         }

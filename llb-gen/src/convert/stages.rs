@@ -2,7 +2,7 @@
 //! and mount `from=` dependencies (with synthetic image states), target
 //! selection, cycle detection and reachability.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::error::{Error, ErrorKind};
 use crate::ir::{self, Instruction};
@@ -84,12 +84,14 @@ pub(crate) struct StageGraph {
     /// For each command of each real stage: the node its `--from` (COPY) or
     /// each mount's `from=` (RUN, one slot per mount) refers to.
     pub sources: HashMap<(NodeId, usize), Vec<Option<usize>>>,
+    /// Every `(node, dep)` pair of the nodes' `deps` (no scan per `--from`).
+    dep_pairs: HashSet<(usize, usize)>,
     /// The global ARGs: `COPY --from` and mount `from=` expand with them
     /// (a superset extension; upstream refuses variables there).
     globals: EnvList,
     /// Names declared by an ARG or ENV inside some stage (for the error
     /// when `--from` uses one).
-    stage_vars: BTreeSet<String>,
+    stage_vars: HashSet<String>,
     /// The files' namespaces when stages are imported from other files.
     pub spaces: Option<Box<Namespaces>>,
 }
@@ -125,16 +127,26 @@ fn unloaded_import(name: &str, span: TextRange) -> Result<(), Error> {
 }
 
 /// Names declared by ARG or ENV inside the stages.
-fn stage_vars(df: &ir::Dockerfile) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+fn stage_vars(df: &ir::Dockerfile) -> HashSet<String> {
+    let mut out = HashSet::new();
     for cmd in df.stages.iter().flat_map(|s| &s.commands) {
         match &cmd.instruction {
-            Instruction::Arg(a) => out.extend(a.args.iter().map(|d| d.name.value.clone())),
-            Instruction::Env(kvs) => out.extend(kvs.iter().map(|kv| kv.key.value.clone())),
+            Instruction::Arg(a) => a
+                .args
+                .iter()
+                .for_each(|d| add_name(&mut out, &d.name.value)),
+            Instruction::Env(kvs) => kvs.iter().for_each(|kv| add_name(&mut out, &kv.key.value)),
             _ => {}
         }
     }
     out
+}
+
+/// Adds `name` to `set`, copied only when new (stages repeat names).
+fn add_name(set: &mut HashSet<String>, name: &str) {
+    if !set.contains(name) {
+        set.insert(name.to_string());
+    }
 }
 
 /// A stage's `FROM --platform`, expanded with the global args and parsed.
@@ -494,10 +506,10 @@ impl StageGraph {
             Instruction::Require(names) => self.required(names)?,
             _ => return Ok(()),
         };
-        for s in sources.iter().flatten() {
+        for &s in sources.iter().flatten() {
             if let Some(n) = self.nodes.get_mut(node) {
-                if !n.deps.iter().any(|(d, _)| d == s) {
-                    n.deps.push((*s, cmd.info.span));
+                if self.dep_pairs.insert((node, s)) {
+                    n.deps.push((s, cmd.info.span));
                 }
             }
         }

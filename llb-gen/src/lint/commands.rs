@@ -1,5 +1,8 @@
 //! Rules about the instructions of a stage (and the global ARGs).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, CommandInfo, CommandLine, Instruction, Stage};
@@ -12,32 +15,75 @@ pub(super) fn check(df: &ir::Dockerfile, out: &mut Vec<Diagnostic>) {
         arg_rules(arg, out);
     }
     let parents = parents(df);
-    for st in &df.stages {
+    let shells = in_ancestors(df, &parents, |i| matches!(i, Instruction::Shell(_)));
+    let workdirs = in_ancestors(df, &parents, |i| matches!(i, Instruction::Workdir(_)));
+    for (i, st) in df.stages.iter().enumerate() {
         stage_rules(st, out);
-        json_args(df, &parents, st, out);
-        workdir(df, &parents, st, out);
+        json_args(shells.get(i).copied().unwrap_or(false), st, out);
+        workdir(workdirs.get(i).copied().unwrap_or(false), st, out);
     }
 }
 
-/// The stage each stage is based on, when its base names an earlier stage.
+/// The stage each stage is based on, when its base names an earlier stage
+/// (the last one of that name before it). One pass with a name index:
+/// a scan of the earlier stages per stage was quadratic in the stages.
 fn parents(df: &ir::Dockerfile) -> Vec<Option<usize>> {
-    df.stages
-        .iter()
-        .map(|st| {
-            let base = st.base.value.to_lowercase();
-            df.stages[..st.index]
-                .iter()
-                .rev()
-                .find(|s| s.name.as_ref().is_some_and(|n| n.value == base))
-                .map(|s| s.index)
-        })
-        .collect()
+    let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(df.stages.len());
+    let mut out = Vec::with_capacity(df.stages.len());
+    for st in &df.stages {
+        let base = lowercase(&st.base.value);
+        out.push(by_name.get(base.as_ref()).copied());
+        if let Some(n) = &st.name {
+            by_name.insert(n.value.as_str(), st.index);
+        }
+    }
+    out
 }
 
-/// The stage and its ancestors in the file, nearest first.
-fn lineage(parents: &[Option<usize>], index: usize) -> impl Iterator<Item = usize> + '_ {
-    std::iter::successors(Some(index), move |&i| parents.get(i).copied().flatten())
-        .take(parents.len())
+/// `s` lower-cased, borrowed when it already is.
+pub(super) fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) || !s.is_ascii() {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// `k == k.to_lowercase()`, without allocating for ASCII.
+pub(super) fn is_lowercase(k: &str) -> bool {
+    match k.is_ascii() {
+        true => !k.bytes().any(|b| b.is_ascii_uppercase()),
+        false => k == k.to_lowercase(),
+    }
+}
+
+/// `k == k.to_uppercase()`, without allocating for ASCII.
+pub(super) fn is_uppercase(k: &str) -> bool {
+    match k.is_ascii() {
+        true => !k.bytes().any(|b| b.is_ascii_lowercase()),
+        false => k == k.to_uppercase(),
+    }
+}
+
+/// For each stage, whether a command matching `pred` is in one of the
+/// stages it is based on (not in itself). Parents come before their
+/// children, so one pass in order suffices.
+fn in_ancestors(
+    df: &ir::Dockerfile,
+    parents: &[Option<usize>],
+    pred: impl Fn(&Instruction) -> bool,
+) -> Vec<bool> {
+    let mut own = Vec::with_capacity(df.stages.len());
+    let mut inherited: Vec<bool> = Vec::with_capacity(df.stages.len());
+    for (i, st) in df.stages.iter().enumerate() {
+        own.push(st.commands.iter().any(|c| pred(&c.instruction)));
+        let from_parent = match parents.get(i).copied().flatten() {
+            Some(p) if p < i => own[p] || inherited[p],
+            _ => false,
+        };
+        inherited.push(from_parent);
+    }
+    inherited
 }
 
 /// ConsistentInstructionCasing: keywords in mixed case, or in the case of
@@ -51,9 +97,9 @@ fn casing(df: &ir::Dockerfile, out: &mut Vec<Diagnostic>) {
     let (mut lower, mut upper) = (0usize, 0usize);
     for info in &infos {
         let k = keyword_as_written(&info.original);
-        if k == k.to_lowercase() {
+        if is_lowercase(k) {
             lower += 1;
-        } else if k == k.to_uppercase() {
+        } else if is_uppercase(k) {
             upper += 1;
         }
     }
@@ -61,8 +107,8 @@ fn casing(df: &ir::Dockerfile, out: &mut Vec<Diagnostic>) {
     for info in infos {
         let k = keyword_as_written(&info.original);
         let wanted = match majority_lower {
-            true if k != k.to_lowercase() => "lowercase",
-            false if k != k.to_uppercase() => "uppercase",
+            true if !is_lowercase(k) => "lowercase",
+            false if !is_uppercase(k) => "uppercase",
             _ => continue,
         };
         let msg = format!("Command '{k}' should match the case of the command majority ({wanted})");
@@ -155,8 +201,13 @@ const NOT_SECRET_WORDS: &[&str] = &["public", "file", "version"];
 
 /// SecretsUsedInArgOrEnv: a `_`-separated word of the key names a secret.
 fn secret_key(instruction: &str, key: &str, at: crate::text::TextRange, out: &mut Vec<Diagnostic>) {
-    let words: Vec<String> = key.split('_').map(str::to_lowercase).collect();
-    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    // The list words are lower-case ASCII: an ASCII word is compared
+    // without a lowered copy.
+    let is = |w: &str, l: &str| match w.is_ascii() {
+        true => w.eq_ignore_ascii_case(l),
+        false => w.to_lowercase() == l,
+    };
+    let has = |list: &[&str]| key.split('_').any(|w| list.iter().any(|l| is(w, l)));
     if has(SECRET_WORDS) && !has(NOT_SECRET_WORDS) {
         let msg = format!(
             "Do not use ARG or ENV instructions for sensitive data ({instruction} \"{key}\")"
@@ -184,15 +235,9 @@ fn expose(port: &str, at: crate::text::TextRange, out: &mut Vec<Diagnostic>) {
 
 /// JSONArgsRecommended: CMD or ENTRYPOINT in shell form while no SHELL
 /// was set in the stage or the stages it is based on.
-fn json_args(
-    df: &ir::Dockerfile,
-    parents: &[Option<usize>],
-    st: &Stage,
-    out: &mut Vec<Diagnostic>,
-) {
-    let mut shell = lineage(parents, st.index)
-        .skip(1)
-        .any(|i| has_shell(&df.stages[i].commands));
+/// `inherited`: a stage it is based on sets SHELL.
+fn json_args(inherited: bool, st: &Stage, out: &mut Vec<Diagnostic>) {
+    let mut shell = inherited;
     for cmd in &st.commands {
         let shell_form = match &cmd.instruction {
             Instruction::Shell(_) => {
@@ -212,22 +257,11 @@ fn json_args(
     }
 }
 
-fn has_shell(commands: &[ir::Command]) -> bool {
-    commands
-        .iter()
-        .any(|c| matches!(c.instruction, Instruction::Shell(_)))
-}
-
 /// WorkdirRelativePath: the first WORKDIR of a stage and the stages it is
 /// based on is relative. A path with a variable is skipped (its value is
-/// only known at conversion).
-fn workdir(df: &ir::Dockerfile, parents: &[Option<usize>], st: &Stage, out: &mut Vec<Diagnostic>) {
-    let inherited = lineage(parents, st.index).skip(1).any(|i| {
-        df.stages[i]
-            .commands
-            .iter()
-            .any(|c| matches!(c.instruction, Instruction::Workdir(_)))
-    });
+/// only known at conversion). `inherited`: a stage it is based on has a
+/// WORKDIR.
+fn workdir(inherited: bool, st: &Stage, out: &mut Vec<Diagnostic>) {
     if inherited {
         return;
     }

@@ -3,11 +3,20 @@
 //! so that a file lints the same with our frontend and upstream's unless
 //! asked for more.
 
+use std::collections::HashSet;
+
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, CopyCommon, Instruction};
 
 use super::finding;
+
+/// The codes of the findings [`check`] makes.
+pub(super) const CODES: &[Code] = &[
+    Code::UpstreamIncompatible,
+    Code::UnpinnedBaseImage,
+    Code::SecretInCopy,
+];
 
 pub(super) fn check(df: &ir::Dockerfile, out: &mut Vec<Diagnostic>) {
     for ext in &df.extensions {
@@ -17,8 +26,13 @@ pub(super) fn check(df: &ir::Dockerfile, out: &mut Vec<Diagnostic>) {
         );
         out.push(finding(Code::UpstreamIncompatible, msg, ext.span));
     }
+    // The stage names met so far (a base naming one is a stage).
+    let mut names: HashSet<&str> = HashSet::with_capacity(df.stages.len());
     for st in &df.stages {
-        unpinned(df, st, out);
+        unpinned(&names, st, out);
+        if let Some(n) = &st.name {
+            names.insert(n.value.as_str());
+        }
         for cmd in &st.commands {
             let common = match &cmd.instruction {
                 Instruction::Copy(c) if c.from.is_none() => &c.common,
@@ -31,13 +45,10 @@ pub(super) fn check(df: &ir::Dockerfile, out: &mut Vec<Diagnostic>) {
 }
 
 /// UnpinnedBaseImage: an image base (not `scratch`, not an earlier stage)
-/// without `@<digest>`.
-fn unpinned(df: &ir::Dockerfile, st: &ir::Stage, out: &mut Vec<Diagnostic>) {
-    let base = st.base.value.to_lowercase();
-    let is_stage = df.stages[..st.index]
-        .iter()
-        .any(|s| s.name.as_ref().is_some_and(|n| n.value == base));
-    if is_stage || base == "scratch" || st.base.value.contains('@') {
+/// without `@<digest>`. `earlier`: the names of the stages before `st`.
+fn unpinned(earlier: &HashSet<&str>, st: &ir::Stage, out: &mut Vec<Diagnostic>) {
+    let base = super::commands::lowercase(&st.base.value);
+    if earlier.contains(base.as_ref()) || base == "scratch" || st.base.value.contains('@') {
         return;
     }
     let msg = format!(

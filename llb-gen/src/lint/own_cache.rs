@@ -24,6 +24,9 @@ pub(super) const GENERIC_CACHE_TARGETS: &[&str] = &[
     "/build",
 ];
 
+/// The codes of the findings [`check`] makes.
+pub(super) const CODES: &[Code] = &[Code::CacheMountWithoutId, Code::AptWithoutCache];
+
 pub(super) fn check(df: &ir::Dockerfile, out: &mut Vec<Diagnostic>) {
     for st in &df.stages {
         let mut stage_apt = false;

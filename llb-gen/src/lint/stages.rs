@@ -8,6 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::ir::{self, Stage};
 use crate::words::{Expansion, Lexer};
 
+use super::commands::{is_lowercase, is_uppercase};
 use super::finding;
 
 /// The platform args every FROM line sees, with the values of a
@@ -54,17 +55,16 @@ fn names(st: &Stage, source: &str, out: &mut Vec<Diagnostic>) {
     let Some(name) = &st.name else { return };
     let at = st.from.span;
     let written = source.get(name.span.as_usize()).unwrap_or(&name.value);
-    if written != written.to_lowercase() {
+    if !is_lowercase(written) {
         let msg = format!("Stage name '{written}' should be lowercase");
         out.push(finding(Code::StageNameCasing, msg, at));
     }
     let from = super::keyword_as_written(&st.from.original);
     let args = from_args(&st.from.original);
     if let Some(as_kw) = args.get(1) {
-        let lower = from == from.to_lowercase();
-        let upper = from == from.to_uppercase();
-        let mismatch = (lower && *as_kw != as_kw.to_lowercase())
-            || (!lower && upper && *as_kw != as_kw.to_uppercase());
+        let lower = is_lowercase(from);
+        let upper = is_uppercase(from);
+        let mismatch = (lower && !is_lowercase(as_kw)) || (!lower && upper && !is_uppercase(as_kw));
         if mismatch {
             let msg = format!("'{as_kw}' and '{from}' keywords' casing do not match");
             out.push(finding(Code::FromAsCasing, msg, at));

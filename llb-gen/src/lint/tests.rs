@@ -139,3 +139,30 @@ fn config_values_read_back() {
         assert_eq!(CheckConfig::parse(&c.to_value()).unwrap(), c, "{v}");
     }
 }
+
+#[test]
+fn skipped_rule_groups_are_not_run_but_lose_nothing() {
+    // Every rule of `own.rs` and `own_cache.rs` fires here.
+    let body = "FROM alpine:3.20\nCOPY .env id_rsa /\n\
+                RUN --mount=type=cache,target=/root/.cache apt-get install -y curl\n";
+    let codes = |config: &str| -> Vec<Code> {
+        let text = format!("# check={config}\n{body}");
+        let df = crate::ir::lower(&crate::syntax::parse(&text).dockerfile).dockerfile;
+        let all = CheckConfig::for_build(&df, &Default::default())
+            .0
+            .apply(check(&df, &text));
+        let report = run(&df, &text, &Default::default(), Vec::new()).unwrap();
+        let ran: Vec<Code> = report.findings.iter().map(|d| d.code).collect();
+        assert_eq!(ran, all.iter().map(|d| d.code).collect::<Vec<_>>());
+        ran
+    };
+    let own = [own::CODES, own_cache::CODES].concat();
+    let on = codes("experimental=all");
+    for c in &own {
+        if *c != Code::UpstreamIncompatible {
+            assert!(on.contains(c), "{c:?} did not fire: {on:?}");
+        }
+    }
+    let off = codes("error=false");
+    assert!(off.iter().all(|c| !own.contains(c)), "{off:?}");
+}

@@ -2,6 +2,8 @@
 //! `--target` values name a stage of another Dockerfile, and where that
 //! file is.
 
+use std::borrow::Cow;
+
 use crate::convert::args::EnvList;
 use crate::convert::expand::expand_word;
 use crate::convert::ConvertOptions;
@@ -106,15 +108,14 @@ pub(crate) fn scan(
     opts: &ConvertOptions,
     out: &mut Vec<Found>,
 ) {
-    let expand = |w: &ir::Word| -> Option<String> {
-        if ir::has_variable_before_end(&w.value) {
-            expand_word(&w.value, globals, df.escape).ok()
-        } else {
-            Some(w.value.clone())
-        }
-    };
     let mut add = |w: &ir::Word, used: Use| {
-        if let Some(r) = expand(w).and_then(|v| parse(&v, opts)) {
+        let value = match ir::has_variable_before_end(&w.value) {
+            true => expand_word(&w.value, globals, df.escape)
+                .ok()
+                .map(Cow::Owned),
+            false => Some(Cow::Borrowed(w.value.as_str())),
+        };
+        if let Some(r) = value.and_then(|v| parse(&v, opts)) {
             out.push(Found {
                 r,
                 span: w.span,

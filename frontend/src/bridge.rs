@@ -99,10 +99,10 @@ fn cap_set(listed: &[ApiCap], defaults: &[&str]) -> BTreeSet<String> {
         .collect()
 }
 
-/// A solved reference: its id. The Definition a new daemon sends with it (the one solved) is
-/// not kept: the `Return` names refs by id, and BuildKit reads nothing else of a returned ref
-/// (frontend/gateway/gateway.go, `Return`), so sending it back, as upstream's frontend does,
-/// only costs both sides its encoding (13 MB on 5,000 stages).
+/// A solved reference: its id. The frontend's solves do not ask for the Definition back (a
+/// `RefDeprecated` answer, see `solve_encoded`), and the `Return` names refs by id: BuildKit
+/// reads nothing else of a returned ref (frontend/gateway/gateway.go, `Return`). Upstream's
+/// frontend has both sent across again, 13 MB each way on 5,000 stages.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SolvedRef {
     pub id: String,
@@ -264,7 +264,11 @@ impl Bridge {
         let req = wire::SolveRequest {
             definition: Some(definition),
             allow_result_return: true,
-            allow_result_array_ref: true,
+            // The answer is then the ref's id alone: with a `Ref` result BuildKit sends the
+            // Definition back too (frontend/gateway/gateway.go, `Solve`), which nothing here
+            // reads (see SolvedRef). The Return still uses `Ref` when the daemon has
+            // `proto.refarray`: that cap is about the wire format only.
+            allow_result_array_ref: false,
             evaluate,
             cache_imports: cache_imports
                 .iter()

@@ -275,11 +275,17 @@ impl LlbBridge for FakeBridge {
         let mut st = self.state.lock().unwrap();
         let id = format!("ref-{}", st.refs.len() + 1);
         st.refs.insert(id.clone(), source_key(&def));
-        let result = Result {
-            result: Some(result::Result::Ref(Ref {
+        // As BuildKit answers: the Definition comes back with the ref only in a `Ref` result.
+        let answer = if req.allow_result_array_ref {
+            result::Result::Ref(Ref {
                 id: id.clone(),
                 def: Some(def),
-            })),
+            })
+        } else {
+            result::Result::RefDeprecated(id.clone())
+        };
+        let result = Result {
+            result: Some(answer),
             ..Default::default()
         };
         Ok(Response::new(SolveResponse {

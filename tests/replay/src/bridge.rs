@@ -255,8 +255,15 @@ impl LlbBridge for ReplayBridge {
             log.solved.insert(id.clone(), def.clone());
             id
         });
+        // As BuildKit answers (frontend/gateway/gateway.go, Solve): the ref with the
+        // Definition it was solved from when the frontend allows a `Ref` result, else the id.
+        let answer = if req.allow_result_array_ref {
+            result::Result::Ref(Ref { id, def: Some(def) })
+        } else {
+            result::Result::RefDeprecated(id)
+        };
         let result = Result {
-            result: Some(result::Result::Ref(Ref { id, def: Some(def) })),
+            result: Some(answer),
             ..Default::default()
         };
         Ok(Response::new(SolveResponse {

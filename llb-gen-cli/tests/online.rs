@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
@@ -55,18 +55,19 @@ fn is_blob(path: &str) -> bool {
     path.contains("/blobs/")
 }
 
+/// A Dockerfile built on the test registry's `img:1`, with an empty cache beside it.
+fn one_image_dir(name: &str, reg: &Registry) -> PathBuf {
+    let df = format!("FROM localhost:{}/img:1\nRUN true\n", reg.port);
+    let dir = common::dir_with(name, &[("Dockerfile", &df)]);
+    let _ = std::fs::remove_dir_all(dir.join("cache"));
+    dir
+}
+
 #[test]
 fn the_config_cache_serves_unmoved_tags_and_sees_moved_ones() {
     let reg = Registry::start();
     let old = reg.push("1");
-    let dir = common::dir_with(
-        "online-cache",
-        &[(
-            "Dockerfile",
-            &format!("FROM localhost:{}/img:1\nRUN true\n", reg.port),
-        )],
-    );
-    let _ = std::fs::remove_dir_all(dir.join("cache"));
+    let dir = one_image_dir("online-cache", &reg);
 
     let (v, asked) = convert(&reg, &dir, &[], &[]);
     assert_eq!(v, "1");
@@ -132,14 +133,7 @@ fn the_config_cache_serves_registries_read_through_oci_client() {
     let reg = Registry::start();
     reg.table.lock().unwrap().redirect = true;
     reg.push("1");
-    let dir = common::dir_with(
-        "online-cache-oci",
-        &[(
-            "Dockerfile",
-            &format!("FROM localhost:{}/img:1\nRUN true\n", reg.port),
-        )],
-    );
-    let _ = std::fs::remove_dir_all(dir.join("cache"));
+    let dir = one_image_dir("online-cache-oci", &reg);
     let (v, asked) = convert(&reg, &dir, &[], &[]);
     assert_eq!(v, "1");
     assert!(

@@ -4,8 +4,8 @@
 //! "The image"), so a panic cannot be caught; it runs the hook installed here and then the
 //! process ends. The hook sends the build's error `Return` itself, before anything ends:
 //!
-//! - the driver arms it ([`arm`]) once `Ping` has succeeded, with a clone of the bridge client
-//!   and the runtime's handle;
+//! - the driver arms it ([`arm`]) once `Ping` has succeeded, with a clone of the gRPC client
+//!   that `Return`s go through (`crate::wire`) and the runtime's handle;
 //! - the one `Return` goes through a gate ([`claim_return`], [`return_done`]): whoever claims it
 //!   first (the driver with the build's result, or the hook with the panic) sends it, and the
 //!   other never does;

@@ -50,57 +50,14 @@ pub(crate) fn literal_bases(dockerfile: &[u8]) -> Vec<String> {
     out
 }
 
-/// `name[:tag][@digest]` with Docker's default domain and `library/`, and `:latest` without a
-/// tag or digest; `None` for anything but plain lowercase reference characters (variables,
-/// quotes, upper case: the converter reports or expands those).
+/// The reference as the converter will ask for it ([`llb_gen::convert::normalize_reference`]);
+/// `None` for anything it would not take as written (a variable, quotes, upper case: the
+/// converter expands or reports those).
 fn normalize(image: &str) -> Option<String> {
-    let plain = |b: u8| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-' | b'/');
-    let (named, digest) = match image.split_once('@') {
-        Some((n, d)) => (n, Some(d)),
-        None => (image, None),
-    };
-    let last_slash = named.rfind('/').map_or(0, |i| i + 1);
-    let (name, tag) = match named[last_slash..].rfind(':') {
-        Some(i) => (&named[..last_slash + i], Some(&named[last_slash + i + 1..])),
-        None => (named, None),
-    };
-    let (domain, path) = match name.split_once('/') {
-        Some((first, rest))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
-        {
-            (first, rest.to_string())
-        }
-        Some(_) => ("docker.io", name.to_string()),
-        None => ("docker.io", format!("library/{name}")),
-    };
-    let host_ok = domain
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'));
-    let ok = host_ok
-        && !path.is_empty()
-        && path.bytes().all(plain)
-        && tag.is_none_or(|t| !t.is_empty() && t.bytes().all(|b| plain(b) && b != b'/'))
-        && digest.is_none_or(|d| {
-            d.strip_prefix("sha256:")
-                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        });
-    if !ok || domain == "index.docker.io" || (domain == "docker.io" && !path.contains('/')) {
+    if image.contains(['$', '"', '\'']) {
         return None;
     }
-    let mut r = format!("{domain}/{path}");
-    match (tag, digest) {
-        (Some(t), _) => {
-            r.push(':');
-            r.push_str(t);
-        }
-        (None, None) => r.push_str(":latest"),
-        (None, Some(_)) => {}
-    }
-    if let Some(d) = digest {
-        r.push('@');
-        r.push_str(d);
-    }
-    Some(r)
+    llb_gen::convert::normalize_reference(image)
 }
 
 #[cfg(test)]
@@ -134,7 +91,15 @@ mod tests {
             ("alpine:${V}", None),
             ("\"alpine\"", None),
             ("alpine@sha256:00", None),
-            ("index.docker.io/library/alpine", None),
+            // Docker's other names for its registry, as the converter writes them.
+            (
+                "index.docker.io/library/alpine",
+                Some("docker.io/library/alpine:latest".into()),
+            ),
+            (
+                "docker.io/alpine",
+                Some("docker.io/library/alpine:latest".into()),
+            ),
         ];
         for (image, want) in cases {
             assert_eq!(normalize(image), want, "{image}");

@@ -78,6 +78,7 @@ pub use main_context::{
     http_download, is_archive, HttpContext, MainContext, HTTP_CONTEXT_FILENAME,
 };
 pub use planned::{EdgeKind, EdgeSource, Planned, StageBase, StageEdge, StageEntry, StageMap};
+pub use reference::normalize_reference;
 pub use resolve::ImageAnswer;
 pub use session::{Composed, Converter, Ready, Step};
 

@@ -5,6 +5,13 @@
 /// `library/`), as `distribution/reference` allows.
 const NAME_MAX: usize = 255;
 
+/// `s` normalized as the converter asks for it (`docker.io/library/alpine:latest`, a digest
+/// kept), or `None` when it is not a valid reference: the form of
+/// [`super::ImageRequest::reference`], for a host that looks images up before being asked.
+pub fn normalize_reference(s: &str) -> Option<String> {
+    Reference::parse(s).ok().map(|r| r.tagged_string())
+}
+
 /// A parsed, normalized reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Reference {

@@ -11,10 +11,8 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
@@ -24,8 +22,7 @@ use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_server::{
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::*;
 use bollard_buildkit_proto::pb;
 use prost::Message as _;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::process::{ChildStdin, ChildStdout};
+use testkit::gateway::{dir_entries, ChildIo};
 use tonic::{Request, Response, Status};
 
 /// The HTTP/2 client connection preface: the first bytes on the child's stdout.
@@ -349,23 +346,14 @@ impl LlbBridge for FakeBridge {
                 req.r#ref
             )));
         };
-        let prefix = match req.dir_path.as_str() {
-            "" | "." => String::new(),
-            d => format!("{d}/"),
-        };
-        let entries = self
-            .fixture
-            .files
-            .keys()
-            .filter(|(l, _)| *l == local)
-            .filter_map(|(_, p)| p.strip_prefix(&prefix))
-            .filter(|rest| !rest.contains('/'))
-            .map(|name| bollard_buildkit_proto::fsutil::types::Stat {
-                path: name.to_string(),
-                mode: 0o644,
-                ..Default::default()
-            })
-            .collect();
+        let entries = dir_entries(
+            self.fixture
+                .files
+                .keys()
+                .filter(|(l, _)| *l == local)
+                .map(|(_, p)| p.as_str()),
+            &req.dir_path,
+        );
         Ok(Response::new(ReadDirResponse { entries }))
     }
 
@@ -483,52 +471,6 @@ impl LlbBridge for FakeBridge {
         self.record(Call::Warn(request.into_inner()));
         Ok(Response::new(WarnResponse {}))
     }
-}
-
-/// The child's stdout (read) and stdin (write) as one connection; keeps the
-/// first bytes read so tests can check that stdout carried only HTTP/2.
-struct ChildIo {
-    stdout: ChildStdout,
-    stdin: ChildStdin,
-    head: Arc<Mutex<Vec<u8>>>,
-}
-
-impl AsyncRead for ChildIo {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let res = Pin::new(&mut self.stdout).poll_read(cx, buf);
-        let fresh = buf.filled()[before..].to_vec();
-        let mut head = self.head.lock().unwrap();
-        if head.len() < 64 {
-            head.extend_from_slice(&fresh);
-        }
-        res
-    }
-}
-
-impl AsyncWrite for ChildIo {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stdin).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_shutdown(cx)
-    }
-}
-
-impl tonic::transport::server::Connected for ChildIo {
-    type ConnectInfo = ();
-    fn connect_info(&self) -> Self::ConnectInfo {}
 }
 
 /// What one run of the frontend produced.
@@ -659,12 +601,8 @@ pub async fn run_frontend(
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn frontend");
-    let head = Arc::new(Mutex::new(Vec::new()));
-    let io = ChildIo {
-        stdout: child.stdout.take().expect("stdout"),
-        stdin: child.stdin.take().expect("stdin"),
-        head: head.clone(),
-    };
+    let mut io = ChildIo::take(&mut child).expect("the child's pipes");
+    let head = io.keep_head();
     let mut stderr = child.stderr.take().expect("stderr");
     let stderr_task = tokio::spawn(async move {
         let mut s = String::new();

@@ -294,22 +294,10 @@ impl LlbBridge for ReplayBridge {
     async fn read_dir(&self, request: Request<ReadDirRequest>) -> Answer<ReadDirResponse> {
         self.count("ReadDir");
         let req = request.into_inner();
-        let prefix = match req.dir_path.trim_matches('/') {
-            "" | "." => String::new(),
-            d => format!("{d}/"),
-        };
-        let entries = self
-            .recording
-            .files
-            .keys()
-            .filter_map(|p| p.strip_prefix(&prefix))
-            .filter(|rest| !rest.contains('/'))
-            .map(|name| bollard_buildkit_proto::fsutil::types::Stat {
-                path: name.to_string(),
-                mode: 0o644,
-                ..Default::default()
-            })
-            .collect();
+        let entries = testkit::gateway::dir_entries(
+            self.recording.files.keys().map(String::as_str),
+            &req.dir_path,
+        );
         Ok(Response::new(ReadDirResponse { entries }))
     }
 

@@ -20,7 +20,8 @@ use serde_json::json;
 use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
-use crate::run::{ChildIo, MAX_MESSAGE};
+use crate::run::MAX_MESSAGE;
+use testkit::gateway::ChildIo;
 
 /// The prefix of a recorded line.
 pub const PREFIX: &str = "REPLAY-RECORD ";
@@ -197,10 +198,7 @@ pub async fn proxy(frontend: &Path) -> anyhow::Result<ExitCode> {
         .stderr(Stdio::inherit())
         .spawn()
         .with_context(|| format!("starting {}", frontend.display()))?;
-    let io = ChildIo {
-        stdout: child.stdout.take().context("child stdout")?,
-        stdin: child.stdin.take().context("child stdin")?,
-    };
+    let io = ChildIo::take(&mut child)?;
     let server = tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(

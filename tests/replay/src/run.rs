@@ -7,16 +7,13 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
-use std::pin::Pin;
 use std::process::Stdio;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_server::LlbBridgeServer;
 use nix::sys::resource::{getrusage, UsageWho};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::process::{ChildStdin, ChildStdout};
+use testkit::gateway::ChildIo;
 
 use crate::bridge::{Log, ReplayBridge};
 use crate::recording::Recording;
@@ -37,43 +34,6 @@ pub struct Measure {
     pub exit_code: Option<i32>,
     /// The frontend's stderr (its log), for a failed run's report.
     pub stderr: String,
-}
-
-/// The child's stdout (read) and stdin (write) as one connection.
-pub(crate) struct ChildIo {
-    pub(crate) stdout: ChildStdout,
-    pub(crate) stdin: ChildStdin,
-}
-
-impl AsyncRead for ChildIo {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stdout).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for ChildIo {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stdin).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_shutdown(cx)
-    }
-}
-
-impl tonic::transport::server::Connected for ChildIo {
-    type ConnectInfo = ();
-    fn connect_info(&self) -> Self::ConnectInfo {}
 }
 
 /// The environment BuildKit gives a gateway frontend (`frontend/gateway/gateway.go`): the
@@ -115,10 +75,7 @@ pub async fn replay(
     let mut child = cmd
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))?;
-    let io = ChildIo {
-        stdout: child.stdout.take().context("child stdout")?,
-        stdin: child.stdin.take().context("child stdin")?,
-    };
+    let io = ChildIo::take(&mut child)?;
     let mut stderr = child.stderr.take().context("child stderr")?;
     let stderr_task = tokio::spawn(async move {
         let mut s = Vec::new();

@@ -11,7 +11,13 @@
 //!   does not hide the others, and `cargo test -- NAME` picks one fixture.
 //! - **Fixture options** live in a header pragma of the fixture itself ([`header_pragmas`]).
 //!
+//! - **A frontend process's pipes** as a fake bridge's connection, and its `ReadDir` listing
+//!   (module `gateway`, feature `gateway`).
+//!
 //! Nothing here writes into the source tree.
+
+#[cfg(feature = "gateway")]
+pub mod gateway;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

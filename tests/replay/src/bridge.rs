@@ -11,6 +11,8 @@ use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_server::Llb
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::*;
 use bollard_buildkit_proto::moby::buildkit::v1::types::WorkerRecord;
 use bollard_buildkit_proto::pb;
+use prost::bytes::Bytes;
+use prost::Message;
 use tonic::{Request, Response, Status};
 
 use crate::recording::Recording;
@@ -98,8 +100,8 @@ const LLB_CAPS: &[&str] = &[
 pub struct Log {
     /// RPC name -> how many calls.
     pub counts: BTreeMap<&'static str, usize>,
-    /// Every Solve's definition, by the ref id it was answered with.
-    pub solved: BTreeMap<String, pb::Definition>,
+    /// Every Solve's definition (its protobuf bytes), by the ref id it was answered with.
+    pub solved: BTreeMap<String, Bytes>,
     /// The Return requests (a correct frontend sends exactly one).
     pub returns: Vec<ReturnRequest>,
     /// What was asked and not in the recording (a file or an image).
@@ -133,6 +135,29 @@ impl ReplayBridge {
 
     fn count(&self, rpc: &'static str) {
         self.with_log(|log| *log.counts.entry(rpc).or_default() += 1);
+    }
+
+    /// A `Solve` of `def` (the encoded Definition): logged under a new ref id, which is answered
+    /// with the Definition echoed when the frontend allows a `Ref` result (as BuildKit answers,
+    /// frontend/gateway/gateway.go, `Solve`), else alone. The bytes are decoded only by the
+    /// checks after the run: the frontend does not wait for it.
+    pub(crate) fn solve_raw(
+        &self,
+        frontend: &str,
+        def: Bytes,
+        echo: bool,
+    ) -> std::result::Result<(String, Option<Bytes>), Status> {
+        self.count("Solve");
+        if !frontend.is_empty() {
+            return Err(self.miss(format!("Solve of the frontend {frontend}")));
+        }
+        let echoed = echo.then(|| def.clone());
+        let id = self.with_log(|log| {
+            let id = format!("ref-{}", log.solved.len() + 1);
+            log.solved.insert(id.clone(), def);
+            id
+        });
+        Ok((id, echoed))
     }
 
     fn miss(&self, what: String) -> Status {
@@ -244,31 +269,24 @@ impl LlbBridge for ReplayBridge {
     }
 
     async fn solve(&self, request: Request<SolveRequest>) -> Answer<SolveResponse> {
-        self.count("Solve");
+        // Served by crate::raw_solve (the Definition left undecoded); this path answers the same
+        // for a caller of the generated service.
         let req = request.into_inner();
-        if !req.frontend.is_empty() {
-            return Err(self.miss(format!("Solve of the frontend {}", req.frontend)));
-        }
-        let def = req.definition.unwrap_or_default();
-        let id = self.with_log(|log| {
-            let id = format!("ref-{}", log.solved.len() + 1);
-            log.solved.insert(id.clone(), def.clone());
-            id
-        });
-        // As BuildKit answers (frontend/gateway/gateway.go, Solve): the ref with the
-        // Definition it was solved from when the frontend allows a `Ref` result, else the id.
-        let answer = if req.allow_result_array_ref {
-            result::Result::Ref(Ref { id, def: Some(def) })
-        } else {
-            result::Result::RefDeprecated(id)
-        };
-        let result = Result {
-            result: Some(answer),
-            ..Default::default()
+        let def = Bytes::from(req.definition.unwrap_or_default().encode_to_vec());
+        let (id, echo) = self.solve_raw(&req.frontend, def, req.allow_result_array_ref)?;
+        let answer = match echo {
+            Some(def) => result::Result::Ref(Ref {
+                id,
+                def: Some(pb::Definition::decode(def).map_err(|e| Status::internal(e.to_string()))?),
+            }),
+            None => result::Result::RefDeprecated(id),
         };
         Ok(Response::new(SolveResponse {
             r#ref: String::new(),
-            result: Some(result),
+            result: Some(Result {
+                result: Some(answer),
+                ..Default::default()
+            }),
         }))
     }
 

@@ -18,6 +18,7 @@
 
 mod bridge;
 mod proxy;
+mod raw_solve;
 mod recording;
 mod run;
 mod verify;

@@ -11,11 +11,11 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_server::LlbBridgeServer;
 use nix::sys::resource::{getrusage, UsageWho};
 use testkit::gateway::ChildIo;
 
 use crate::bridge::{Log, ReplayBridge};
+use crate::raw_solve::BridgeService;
 use crate::recording::Recording;
 
 /// BuildKit's gRPC message limit, both directions.
@@ -84,11 +84,7 @@ pub async fn replay(
     });
     let server = tokio::spawn(
         tonic::transport::Server::builder()
-            .add_service(
-                LlbBridgeServer::new(bridge)
-                    .max_decoding_message_size(MAX_MESSAGE)
-                    .max_encoding_message_size(MAX_MESSAGE),
-            )
+            .add_service(BridgeService::new(bridge, MAX_MESSAGE))
             .serve_with_incoming(tokio_stream::once(Ok::<_, io::Error>(io))),
     );
     let status = tokio::time::timeout(TIMEOUT, child.wait()).await;

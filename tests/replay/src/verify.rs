@@ -85,10 +85,17 @@ fn build_result(log: &Log, ret: &ReturnRequest) -> Result<String, String> {
     let mut ops = 0;
     let mut bytes = 0;
     for (id, inline) in refs {
-        let def = inline
-            .filter(|d| !d.def.is_empty())
-            .or_else(|| log.solved.get(&id).cloned())
-            .ok_or_else(|| format!("the returned ref {id:?} has no definition"))?;
+        let def = match inline.filter(|d| !d.def.is_empty()) {
+            Some(def) => def,
+            None => {
+                let bytes = log
+                    .solved
+                    .get(&id)
+                    .ok_or_else(|| format!("the returned ref {id:?} has no definition"))?;
+                pb::Definition::decode(bytes.as_ref())
+                    .map_err(|e| format!("the Definition solved as {id:?} does not decode: {e}"))?
+            }
+        };
         let count = def
             .def
             .iter()
@@ -152,7 +159,9 @@ mod tests {
         let inline = with_return(ref_result("r1", Some(one_op())));
         assert!(verify(&inline, Expect::Build).is_ok());
         let mut solved = with_return(ref_result("r1", None));
-        solved.solved.insert("r1".into(), one_op());
+        solved
+            .solved
+            .insert("r1".into(), one_op().encode_to_vec().into());
         assert!(verify(&solved, Expect::Build).is_ok());
     }
 

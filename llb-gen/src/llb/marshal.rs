@@ -218,7 +218,7 @@ impl UsedMeta {
 trait Sink {
     /// One marshaled op: a new digest adds `dt` and `md`; a digest seen
     /// before only merges `md` into its metadata.
-    fn op(&mut self, dgst: OpDigest, dt: Vec<u8>, md: pb::OpMetadata) -> Result<(), LlbError>;
+    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError>;
     /// Removes and returns the metadata of `dgst`.
     fn take_metadata(&mut self, dgst: &OpDigest) -> Option<pb::OpMetadata>;
 }
@@ -231,11 +231,11 @@ struct DefinitionSink {
 }
 
 impl Sink for DefinitionSink {
-    fn op(&mut self, dgst: OpDigest, dt: Vec<u8>, md: pb::OpMetadata) -> Result<(), LlbError> {
+    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
         match self.metadata.entry(dgst.to_string()) {
             Entry::Vacant(e) => {
                 e.insert(md);
-                self.def.push(dt);
+                self.def.push(dt.to_vec());
             }
             Entry::Occupied(mut e) => merge_pb_metadata(e.get_mut(), md),
         }
@@ -293,12 +293,18 @@ impl WriteSink<'_> {
 }
 
 impl Sink for WriteSink<'_> {
-    fn op(&mut self, dgst: OpDigest, dt: Vec<u8>, md: pb::OpMetadata) -> Result<(), LlbError> {
+    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
+        use prost::encoding::{encode_key, encode_varint, WireType};
         match self.metadata.entry(dgst) {
             Entry::Vacant(e) => {
                 e.insert(md.encode_to_vec());
-                prost::encoding::bytes::encode(1, &dt, &mut self.buf);
-                self.write_buf()
+                // The `def` entry's key and length, then the op's bytes written as they are.
+                encode_key(1, WireType::LengthDelimited, &mut self.buf);
+                encode_varint(dt.len() as u64, &mut self.buf);
+                self.write_buf()?;
+                self.out
+                    .write_all(dt)
+                    .map_err(|e| LlbError::Write(e.to_string()))
             }
             Entry::Occupied(mut e) => {
                 let mut into = pb::OpMetadata::decode(e.get().as_slice()).unwrap_or_default();
@@ -324,7 +330,7 @@ struct Marshaler<'o, S> {
     /// Every cap some op's metadata names (what the daemon must support).
     caps: BTreeSet<String>,
     sources: SourceMapCollector,
-    /// Where each op is encoded before it is copied out at its size.
+    /// The reused buffer each op is encoded into and handed to the sink from.
     scratch: Vec<u8>,
 }
 
@@ -343,7 +349,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
     }
 
     /// Notes the metadata's kinds and caps, then hands the op to the sink.
-    fn emit(&mut self, dgst: OpDigest, dt: Vec<u8>, md: pb::OpMetadata) -> Result<(), LlbError> {
+    fn emit(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
         self.used.add(&md);
         for cap in md.caps.keys() {
             if !self.caps.contains(cap) {
@@ -391,13 +397,19 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             return self.marshal_definition(v, d);
         }
         let (op, md) = self.encode(v)?;
-        self.scratch.clear();
-        encode_op_into(&op, &mut self.scratch);
+        // The op is encoded into the reused buffer and handed to the sink from there.
+        let mut dt = std::mem::take(&mut self.scratch);
+        dt.clear();
+        encode_op_into(&op, &mut dt);
         drop(op);
-        // A clone is allocated at the op's size.
-        let dt = self.scratch.clone();
-        self.account(v, &dt, &md)?;
-        let dgst = OpDigest::of(&dt);
+        let done = self.add_op(v, &dt, md);
+        self.scratch = dt;
+        done
+    }
+
+    fn add_op(&mut self, v: &Arc<Vertex>, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
+        self.account(v, dt, &md)?;
+        let dgst = OpDigest::of(dt);
         self.digests.insert(Arc::as_ptr(v), dgst);
         self.sources.add(dgst, &v.options.locations);
         self.emit(dgst, dt, md)
@@ -412,7 +424,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
     ) -> Result<(), LlbError> {
         for (dt, md) in d.ops() {
             self.account(v, dt, &md)?;
-            self.emit(OpDigest::of(dt), dt.clone(), md)?;
+            self.emit(OpDigest::of(dt), dt, md)?;
         }
         let head = d
             .ops()
@@ -500,7 +512,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         if self.used.export_cache {
             md.caps.insert(caps::META_EXPORT_CACHE.into(), true);
         }
-        self.emit(dgst, dt, md)
+        self.emit(dgst, &dt, md)
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::Fixture;
-use llb_gen::convert::{convert_dockerfile, ConvertOptions};
+use llb_gen::convert::{convert_dockerfile, convert_dockerfile_to, ConvertOptions};
 use llb_gen::pb;
 use prost::Message;
 use sha2::{Digest, Sha256};
@@ -148,6 +148,7 @@ fn parity(path: &Path, dir: &Path, stem: &str) -> Result<(), Failed> {
             e.first().map(|d| d.message.clone()).unwrap_or_default()
         )
     })?;
+    same_bytes_on_two_threads(&src, &c.definition)?;
     let (a, b) = (structure(&c.definition), structure(&want));
     if a != b {
         let pos = a
@@ -186,6 +187,19 @@ fn parity(path: &Path, dir: &Path, stem: &str) -> Result<(), Failed> {
         .into());
     }
     Ok(())
+}
+
+/// Marshaled on two threads, the file gives the bytes of the Definition built on one.
+fn same_bytes_on_two_threads(src: &str, def: &pb::Definition) -> Result<(), Failed> {
+    let mut opts = ConvertOptions::default();
+    opts.parallel_marshal = true;
+    let mut written = Vec::new();
+    match convert_dockerfile_to(src, &opts, &Fixture, &mut written) {
+        Ok(Ok(_)) if written == def.encode_to_vec() => Ok(()),
+        Ok(Ok(_)) => Err("marshaled on two threads, the Definition's bytes differ".into()),
+        Ok(Err(e)) => Err(format!("on two threads: {}", e[0].message).into()),
+        Err(e) => Err(format!("on two threads: {e}").into()),
+    }
 }
 
 /// Number of real-world files whose ops and image config match upstream exactly.

@@ -605,6 +605,7 @@ pub(super) fn finalize(
         platform: Some(pb_platform(target_platform)),
         caps,
         max_bytes: Some(limits.max_definition_bytes),
+        parallel: opts.parallel_marshal,
         ..Default::default()
     };
     let definition =

@@ -277,7 +277,9 @@ impl LlbBridge for ReplayBridge {
         let answer = match echo {
             Some(def) => result::Result::Ref(Ref {
                 id,
-                def: Some(pb::Definition::decode(def).map_err(|e| Status::internal(e.to_string()))?),
+                def: Some(
+                    pb::Definition::decode(def).map_err(|e| Status::internal(e.to_string()))?,
+                ),
             }),
             None => result::Result::RefDeprecated(id),
         };

@@ -192,7 +192,7 @@ fn parity(path: &Path, dir: &Path, stem: &str) -> Result<(), Failed> {
 /// Marshaled on two threads, the file gives the bytes of the Definition built on one.
 fn same_bytes_on_two_threads(src: &str, def: &pb::Definition) -> Result<(), Failed> {
     let mut opts = ConvertOptions::default();
-    opts.parallel_marshal = true;
+    opts.parallel = true;
     let mut written = Vec::new();
     match convert_dockerfile_to(src, &opts, &Fixture, &mut written) {
         Ok(Ok(_)) if written == def.encode_to_vec() => Ok(()),

@@ -117,10 +117,10 @@ pub struct ConvertOptions {
     /// Read `<Dockerfile>.lock` beside the Dockerfile and use it (a
     /// superset extension); `false` with `lock=off` or `BUILDKIT_LOCK=off`.
     pub use_lock: bool,
-    /// Marshal on two threads ([`crate::llb::MarshalOptions::parallel`]; streamed
-    /// marshaling only): the same bytes, sooner for a big file on a machine with more than
-    /// one CPU.
-    pub parallel_marshal: bool,
+    /// Use a second thread where a big file pays for it: its parse (split at a stage) and the
+    /// streamed marshaling of its Definition ([`crate::llb::MarshalOptions::parallel`]). The
+    /// same result either way.
+    pub parallel: bool,
 }
 
 impl Default for ConvertOptions {
@@ -151,7 +151,7 @@ impl Default for ConvertOptions {
             input_metadata: BTreeMap::new(),
             llb_caps: crate::llb::CapSet::All,
             use_lock: true,
-            parallel_marshal: false,
+            parallel: false,
         }
     }
 }

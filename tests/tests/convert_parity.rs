@@ -148,7 +148,7 @@ fn parity(path: &Path, dir: &Path, stem: &str) -> Result<(), Failed> {
             e.first().map(|d| d.message.clone()).unwrap_or_default()
         )
     })?;
-    same_bytes_on_two_threads(&src, &c.definition)?;
+    same_bytes_with_a_second_thread(&src, &c.definition)?;
     let (a, b) = (structure(&c.definition), structure(&want));
     if a != b {
         let pos = a
@@ -189,16 +189,17 @@ fn parity(path: &Path, dir: &Path, stem: &str) -> Result<(), Failed> {
     Ok(())
 }
 
-/// Marshaled on two threads, the file gives the bytes of the Definition built on one.
-fn same_bytes_on_two_threads(src: &str, def: &pb::Definition) -> Result<(), Failed> {
+/// Streamed with a second thread (`ConvertOptions::parallel`), the file gives the bytes of the
+/// Definition built on one.
+fn same_bytes_with_a_second_thread(src: &str, def: &pb::Definition) -> Result<(), Failed> {
     let mut opts = ConvertOptions::default();
     opts.parallel = true;
     let mut written = Vec::new();
     match convert_dockerfile_to(src, &opts, &Fixture, &mut written) {
         Ok(Ok(_)) if written == def.encode_to_vec() => Ok(()),
-        Ok(Ok(_)) => Err("marshaled on two threads, the Definition's bytes differ".into()),
-        Ok(Err(e)) => Err(format!("on two threads: {}", e[0].message).into()),
-        Err(e) => Err(format!("on two threads: {e}").into()),
+        Ok(Ok(_)) => Err("streamed with a second thread, the Definition's bytes differ".into()),
+        Ok(Err(e)) => Err(format!("with a second thread: {}", e[0].message).into()),
+        Err(e) => Err(format!("with a second thread: {e}").into()),
     }
 }
 

@@ -117,9 +117,9 @@ pub struct ConvertOptions {
     /// Read `<Dockerfile>.lock` beside the Dockerfile and use it (a
     /// superset extension); `false` with `lock=off` or `BUILDKIT_LOCK=off`.
     pub use_lock: bool,
-    /// Use a second thread where a big file pays for it: its parse (split at a stage) and the
-    /// streamed marshaling of its Definition ([`crate::llb::MarshalOptions::parallel`]). The
-    /// same result either way.
+    /// Use a second thread where a big file pays for it: its parse (split at a stage) and,
+    /// once its Definition is streamed, the freeing of its graph
+    /// ([`crate::llb::MarshalOptions::parallel`]). The same result either way.
     pub parallel: bool,
 }
 

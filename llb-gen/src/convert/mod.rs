@@ -319,8 +319,8 @@ mod tests {
         assert_eq!(streamed.warnings.len(), built.warnings.len());
     }
 
-    /// A big file converted with a second thread (its parse split, its Definition marshaled
-    /// on two threads) gives what one thread gives: the bytes, the config, the warnings. (Each
+    /// A big file converted with a second thread (its parse split, its graph freed on a thread
+    /// of its own) gives what one thread gives: the bytes, the config, the warnings. (Each
     /// `FROM` follows a whole instruction: the parse is split at the first one past the middle.)
     #[test]
     fn a_big_file_converts_the_same_on_two_threads() {

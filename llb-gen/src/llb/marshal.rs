@@ -15,8 +15,6 @@ use std::sync::Arc;
 use prost::Message;
 use sha2::{Digest as _, Sha256};
 
-mod par;
-
 use super::caps;
 use super::source_map::SourceMapCollector;
 use super::state::{OpKind, OpMetadata, Output, Platform, State, Vertex};
@@ -72,8 +70,8 @@ pub struct MarshalOptions {
     /// metadata, source locations and source files), so a graph that would
     /// marshal to gigabytes fails at its first op past the limit.
     pub max_bytes: Option<usize>,
-    /// Marshal on two threads: this one and one that walks the graph and encodes each op
-    /// ahead of it (`marshal_to` only; the same bytes either way). Worth it for big graphs on a
+    /// Free the marshaled graph on a thread of its own while the metadata and the source map
+    /// are written (`marshal_to` only; the same bytes either way). Worth it for big graphs on a
     /// machine with more than one CPU.
     pub parallel: bool,
 }
@@ -121,20 +119,10 @@ pub fn encode_op(op: &pb::Op) -> Vec<u8> {
 /// [`encode_op`] appending to `buf` (the marshaler reuses one buffer: sizing each op's first
 /// would walk every nested message once more).
 fn encode_op_into(op: &pb::Op, buf: &mut Vec<u8>) {
-    encode_inputs(&op.inputs, buf);
-    encode_body(op, buf);
-}
-
-/// The `inputs` of an op (field 1): the first bytes of its encoding.
-pub(super) fn encode_inputs(inputs: &[pb::Input], buf: &mut Vec<u8>) {
-    for input in inputs {
-        prost::encoding::message::encode(1, input, buf);
-    }
-}
-
-/// Every field of an op but its `inputs`, in Go's order: what follows them.
-pub(super) fn encode_body(op: &pb::Op, buf: &mut Vec<u8>) {
     use prost::encoding::message;
+    for input in &op.inputs {
+        message::encode(1, input, buf);
+    }
     if let Some(p) = &op.platform {
         message::encode(10, p, buf);
     }
@@ -336,88 +324,18 @@ impl Sink for WriteSink<'_> {
     }
 }
 
-/// The op of `v` and its metadata, its inputs named by `resolve`.
-pub(super) fn encode_parts(
-    v: &Vertex,
-    opts: &MarshalOptions,
-    resolve: &Resolver,
-) -> Result<(pb::Op, pb::OpMetadata), LlbError> {
-    let parts = match &v.kind {
-        OpKind::Source(s) => s.to_parts(&v.options, opts)?,
-        OpKind::Exec(e) => e.to_parts(&v.options, opts, resolve),
-        OpKind::File(f) => f.to_parts(resolve),
-        OpKind::Merge(m) => m.to_parts(resolve),
-        OpKind::Diff(d) => d.to_parts(resolve),
-        OpKind::Definition(_) => {
-            return Err(LlbError::Definition("encoded as one op".into()));
-        }
-    };
-    let mut filter = opts.worker_constraints.clone();
-    filter.extend(v.options.worker_constraints.iter().cloned());
-    let op = pb::Op {
-        inputs: parts.inputs,
-        platform: parts.platform,
-        constraints: Some(pb::WorkerConstraints { filter }),
-        op: Some(parts.op),
-    };
-    let mut md = pb::OpMetadata::default();
-    merge_metadata(&mut md, &opts.metadata);
-    merge_metadata(&mut md, &v.options.metadata);
-    for c in parts.caps {
-        md.caps.insert(c.to_string(), true);
-    }
-    Ok((op, md))
-}
-
-/// A vertex's identity while marshaling: its address.
-pub(super) fn addr(v: &Arc<Vertex>) -> usize {
-    Arc::as_ptr(v) as usize
-}
-
-/// Who walks a graph with [`post_order`].
-pub(super) trait Walker {
-    type Error;
-    /// Whether `v` was visited already.
-    fn seen(&self, v: &Arc<Vertex>) -> bool;
-    /// Visits `v`, whose inputs were all visited; afterwards it is seen.
-    fn visit(&mut self, v: &Arc<Vertex>) -> Result<(), Self::Error>;
-}
-
-/// Visits the graph of `root` parents first, in the order Go visits inputs, without recursion
-/// (graphs can be thousands deep).
-pub(super) fn post_order<W: Walker>(root: &Arc<Vertex>, w: &mut W) -> Result<(), W::Error> {
-    let mut stack: Vec<(Arc<Vertex>, bool)> = vec![(root.clone(), false)];
-    while let Some((v, expanded)) = stack.pop() {
-        if w.seen(&v) {
-            continue;
-        }
-        if expanded {
-            w.visit(&v)?;
-            continue;
-        }
-        stack.push((v.clone(), true));
-        for inp in v.inputs().iter().rev() {
-            if !w.seen(&inp.vertex) {
-                stack.push((inp.vertex.clone(), false));
-            }
-        }
-    }
-    Ok(())
-}
-
 struct Marshaler<'o, S> {
     opts: &'o MarshalOptions,
     /// Upper estimate of the Definition's size so far.
     size: usize,
-    /// The digest of each vertex marshaled, by [`addr`].
-    pub(super) digests: HashMap<usize, OpDigest>,
+    digests: HashMap<*const Vertex, OpDigest>,
     sink: S,
     used: UsedMeta,
     /// Every cap some op's metadata names (what the daemon must support).
     caps: BTreeSet<String>,
     sources: SourceMapCollector,
     /// The reused buffer each op is encoded into and handed to the sink from.
-    pub(super) scratch: Vec<u8>,
+    scratch: Vec<u8>,
 }
 
 impl<'o, S: Sink> Marshaler<'o, S> {
@@ -448,7 +366,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
     fn input_of(&self, o: &Output) -> pb::Input {
         let digest = self
             .digests
-            .get(&addr(&o.vertex))
+            .get(&Arc::as_ptr(&o.vertex))
             .map(OpDigest::to_string)
             .unwrap_or_default();
         pb::Input {
@@ -457,12 +375,32 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         }
     }
 
-    pub(super) fn marshal_one(&mut self, v: &Arc<Vertex>) -> Result<(), LlbError> {
+    /// Post-order walk without recursion (graphs can be thousands deep).
+    fn walk(&mut self, root: &Arc<Vertex>) -> Result<(), LlbError> {
+        let mut stack: Vec<(Arc<Vertex>, bool)> = vec![(root.clone(), false)];
+        while let Some((v, expanded)) = stack.pop() {
+            if self.digests.contains_key(&Arc::as_ptr(&v)) {
+                continue;
+            }
+            if expanded {
+                self.marshal_one(&v)?;
+                continue;
+            }
+            stack.push((v.clone(), true));
+            for inp in v.inputs().iter().rev() {
+                if !self.digests.contains_key(&Arc::as_ptr(&inp.vertex)) {
+                    stack.push((inp.vertex.clone(), false));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn marshal_one(&mut self, v: &Arc<Vertex>) -> Result<(), LlbError> {
         if let OpKind::Definition(d) = &v.kind {
             return self.marshal_definition(v, d);
         }
-        let resolve = |o: &Output| self.input_of(o);
-        let (op, md) = encode_parts(v, self.opts, &resolve)?;
+        let (op, md) = self.encode(v)?;
         // The op is encoded into the reused buffer and handed to the sink from there.
         let mut dt = std::mem::take(&mut self.scratch);
         dt.clear();
@@ -473,15 +411,10 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         done
     }
 
-    pub(super) fn add_op(
-        &mut self,
-        v: &Arc<Vertex>,
-        dt: &[u8],
-        md: pb::OpMetadata,
-    ) -> Result<(), LlbError> {
+    fn add_op(&mut self, v: &Arc<Vertex>, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
         self.account(v, dt, &md)?;
         let dgst = OpDigest::of(dt);
-        self.digests.insert(addr(v), dgst);
+        self.digests.insert(Arc::as_ptr(v), dgst);
         self.sources.add(dgst, &v.options.locations);
         self.emit(dgst, dt, md)
     }
@@ -502,7 +435,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             .map(|(dt, _)| OpDigest::of(dt))
             .find(|dg| dg.to_string() == d.head)
             .ok_or_else(|| LlbError::Definition(format!("{} is not in the definition", d.head)))?;
-        self.digests.insert(addr(v), head);
+        self.digests.insert(Arc::as_ptr(v), head);
         Ok(())
     }
 
@@ -530,14 +463,38 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         }
     }
 
-    /// Walks the graph of `out` and adds the terminal op `Op{inputs: [out]}`.
-    fn run(&mut self, out: &Output) -> Result<(), LlbError> {
-        post_order(&out.vertex, self)?;
-        self.terminal(out)
+    fn encode(&self, v: &Vertex) -> Result<(pb::Op, pb::OpMetadata), LlbError> {
+        let resolve = |o: &Output| self.input_of(o);
+        let parts = match &v.kind {
+            OpKind::Source(s) => s.to_parts(&v.options, self.opts)?,
+            OpKind::Exec(e) => e.to_parts(&v.options, self.opts, &resolve),
+            OpKind::File(f) => f.to_parts(&resolve),
+            OpKind::Merge(m) => m.to_parts(&resolve),
+            OpKind::Diff(d) => d.to_parts(&resolve),
+            OpKind::Definition(_) => {
+                return Err(LlbError::Definition("encoded as one op".into()));
+            }
+        };
+        let mut filter = self.opts.worker_constraints.clone();
+        filter.extend(v.options.worker_constraints.iter().cloned());
+        let op = pb::Op {
+            inputs: parts.inputs,
+            platform: parts.platform,
+            constraints: Some(pb::WorkerConstraints { filter }),
+            op: Some(parts.op),
+        };
+        let mut md = pb::OpMetadata::default();
+        merge_metadata(&mut md, &self.opts.metadata);
+        merge_metadata(&mut md, &v.options.metadata);
+        for c in parts.caps {
+            md.caps.insert(c.to_string(), true);
+        }
+        Ok((op, md))
     }
 
-    /// Adds the terminal op `Op{inputs: [out]}`, once every vertex is marshaled.
-    pub(super) fn terminal(&mut self, out: &Output) -> Result<(), LlbError> {
+    /// Walks the graph of `out` and adds the terminal op `Op{inputs: [out]}`.
+    fn run(&mut self, out: &Output) -> Result<(), LlbError> {
+        self.walk(&out.vertex)?;
         let terminal = pb::Op {
             inputs: vec![self.input_of(out)],
             ..Default::default()
@@ -560,16 +517,6 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             md.caps.insert(caps::META_EXPORT_CACHE.into(), true);
         }
         self.emit(dgst, &dt, md)
-    }
-}
-
-impl<S: Sink> Walker for Marshaler<'_, S> {
-    type Error = LlbError;
-    fn seen(&self, v: &Arc<Vertex>) -> bool {
-        self.digests.contains_key(&addr(v))
-    }
-    fn visit(&mut self, v: &Arc<Vertex>) -> Result<(), LlbError> {
-        self.marshal_one(v)
     }
 }
 
@@ -612,11 +559,10 @@ impl State {
             metadata: BTreeMap::new(),
         };
         let mut m = Marshaler::new(opts, sink);
+        m.run(&output)?;
         if opts.parallel {
-            m.run_parallel(&output)?;
-            par::free_later(output);
+            super::teardown::free_later(output);
         } else {
-            m.run(&output)?;
             drop(output);
         }
         let source = m.sources.marshal(opts)?;

@@ -513,6 +513,11 @@ impl StageGraph {
         for &s in sources.iter().flatten() {
             if let Some(n) = self.nodes.get_mut(node) {
                 if self.dep_pairs.insert((node, s)) {
+                    // Most stages have one dependency: room for one, not
+                    // the four a first push reserves; more grow as usual.
+                    if n.deps.capacity() == 0 {
+                        n.deps.reserve_exact(1);
+                    }
                     n.deps.push((s, cmd.info.span));
                 }
             }

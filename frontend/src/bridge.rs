@@ -261,6 +261,9 @@ impl Bridge {
         if let Some(cap) = caps.iter().find(|c| !self.caps.has_llb(c)) {
             return Err(FrontendError::missing_cap(cap, &self.product));
         }
+        if definition.len() >= crate::malloc::RELEASE_BEFORE_BYTES {
+            crate::malloc::release_free();
+        }
         let req = wire::SolveRequest {
             definition: Some(definition),
             allow_result_return: true,

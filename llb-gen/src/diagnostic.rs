@@ -104,15 +104,16 @@ impl Diagnostic {
 pub struct SourceFile {
     /// The file's name as shown (`Dockerfile`, `<stdin>`).
     pub name: String,
-    /// Its text.
-    pub text: String,
+    /// Its text, shared: a [`crate::sources::SourceSet`] hands the same
+    /// allocation to the source map of a file whose text is its bytes.
+    pub text: std::sync::Arc<str>,
     /// Where its lines start.
     pub lines: LineIndex,
 }
 
 impl SourceFile {
     /// A source file named `name` with `text`, its lines indexed.
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<String>, text: impl Into<std::sync::Arc<str>>) -> Self {
         let text = text.into();
         let lines = LineIndex::new(&text);
         SourceFile {

@@ -57,6 +57,17 @@ impl SourceEntry {
             .saturating_add(u32::try_from(self.bytes.len()).unwrap_or(u32::MAX))
     }
 
+    /// The file's bytes as one shared allocation, for the source maps that
+    /// carry them to BuildKit: the text's own when the file is UTF-8 (its
+    /// text is then its bytes), else a copy of the bytes.
+    pub fn shared_bytes(&self) -> std::sync::Arc<[u8]> {
+        if self.file.text.as_bytes() == self.bytes.as_slice() {
+            std::sync::Arc::<[u8]>::from(self.file.text.clone())
+        } else {
+            std::sync::Arc::from(self.bytes.as_slice())
+        }
+    }
+
     /// 1-based first and last line of `span` (of this file).
     pub fn line_span(&self, span: TextRange) -> (u32, u32) {
         self.file.line_span(self.local(span))
@@ -74,7 +85,7 @@ impl SourceSet {
     /// A set holding the main Dockerfile `name` with its `bytes`.
     pub fn new(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> SourceSet {
         let bytes = bytes.into();
-        let file = SourceFile::new(name, crate::syntax::source_text(&bytes));
+        let file = SourceFile::new(name, shared_text(&bytes));
         SourceSet {
             files: vec![SourceEntry {
                 file,
@@ -98,7 +109,7 @@ impl SourceSet {
     ) -> u32 {
         let base = self.files.last().map_or(0, |f| f.end().saturating_add(1));
         self.files.push(SourceEntry {
-            file: SourceFile::new(name, crate::syntax::source_text(bytes)),
+            file: SourceFile::new(name, shared_text(bytes)),
             bytes: bytes.to_vec(),
             origin: Some(origin),
             base,
@@ -253,6 +264,15 @@ impl SourceSet {
     /// [`crate::diagnostic::MAX_SHOWN_DIAGNOSTICS`], then how many more.
     pub fn render_all(&self, diags: &[Diagnostic]) -> String {
         crate::diagnostic::render_each(diags, |d| self.render(d))
+    }
+}
+
+/// [`crate::syntax::source_text`] straight into a shared allocation (no
+/// `String` copied into it).
+fn shared_text(bytes: &[u8]) -> std::sync::Arc<str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::sync::Arc::from(text),
+        Err(_) => std::sync::Arc::from(crate::syntax::source_text(bytes)),
     }
 }
 

@@ -89,11 +89,8 @@ impl Round {
             if node.parent.is_some() {
                 continue;
             }
-            let platform = node
-                .platform
-                .clone()
-                .unwrap_or_else(|| target_platform.clone());
-            if let Some(c) = &node.context {
+            let platform = node.platform.as_deref().unwrap_or(target_platform).clone();
+            if let Some(c) = node.context.as_deref() {
                 let p = contexts::prepare(c.clone(), &platform, opts)
                     .map_err(|e| context_err(e, node.span))?;
                 pending.push(PendingRoot::Context(i, Box::new(p), platform, true));

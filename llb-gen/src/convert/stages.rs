@@ -49,8 +49,9 @@ pub(crate) struct StageNode {
     pub base_name: String,
     /// The earlier stage this one starts from (`FROM <stage>`).
     pub parent: Option<usize>,
-    /// `FROM --platform` after expansion.
-    pub platform: Option<Platform>,
+    /// `FROM --platform` after expansion (boxed, like `context`: most
+    /// stages have none, and a 10,000-stage file has 10,000 nodes).
+    pub platform: Option<Box<Platform>>,
     /// Stages and images this one copies or mounts from, with the span of the
     /// instruction that created the edge. Ordered by first use.
     pub deps: Vec<(usize, TextRange)>,
@@ -60,7 +61,7 @@ pub(crate) struct StageNode {
     pub cmd_total: usize,
     /// A `context:<name>` option that replaces this whole named stage (its
     /// instructions are not dispatched).
-    pub context: Option<NamedContext>,
+    pub context: Option<Box<NamedContext>>,
 }
 
 impl StageNode {
@@ -199,6 +200,9 @@ impl StageGraph {
         spaces: Option<Box<Namespaces>>,
     ) -> Result<Self, Error> {
         let mut g = StageGraph {
+            // Every stage is a node; images named by `--from` come after.
+            nodes: Vec::with_capacity(df.stages.len()),
+            indexed: Vec::with_capacity(df.stages.len()),
             globals: globals.clone(),
             stage_vars: stage_vars(df),
             spaces,
@@ -239,11 +243,11 @@ impl StageGraph {
                 name: name.clone(),
                 base_name,
                 parent,
-                platform,
+                platform: platform.map(Box::new),
                 deps: Vec::new(),
                 span,
                 cmd_total: total,
-                context,
+                context: context.map(Box::new),
             };
             g.nodes.push(node);
             g.indexed.push(i);
@@ -509,11 +513,22 @@ impl StageGraph {
         for &s in sources.iter().flatten() {
             if let Some(n) = self.nodes.get_mut(node) {
                 if self.dep_pairs.insert((node, s)) {
+                    // Most stages have one dependency: room for one, not
+                    // the four a first push reserves; more grow as usual.
+                    if n.deps.capacity() == 0 {
+                        n.deps.reserve_exact(1);
+                    }
                     n.deps.push((s, cmd.info.span));
                 }
             }
         }
-        self.sources.insert((NodeId(node), cmd_index), sources);
+        // A command without sources has no entry (readers take a missing
+        // one as none): a RUN without mounts costs the map nothing.
+        if sources.is_empty() {
+            self.sources.remove(&(NodeId(node), cmd_index));
+        } else {
+            self.sources.insert((NodeId(node), cmd_index), sources);
+        }
         Ok(())
     }
 

@@ -101,7 +101,8 @@ pub(crate) fn lower_key_values(
         errors.push(arg_count(node, instruction, Arity::AtLeastOne));
         return Vec::new();
     }
-    let mut out = Vec::new();
+    // Sized for every pair: no growth slack kept in the instruction.
+    let mut out = Vec::with_capacity(node.args.len() / 3);
     for triple in node.args.chunks(3) {
         let [key, value, sep] = triple else {
             errors.push(arg_count(node, instruction, Arity::AtLeastOne));

@@ -107,8 +107,10 @@ pub(crate) struct ExecData {
     pub(crate) network: NetMode,
     pub(crate) security: SecurityMode,
     pub(crate) valid_exit_codes: Option<Vec<i32>>,
-    pub(crate) proxy_env: Option<ProxyEnv>,
-    pub(crate) state_platform: Option<Platform>,
+    /// Boxed, as `state_platform`: both are rare, and an exec op of a
+    /// large graph is otherwise ~200 bytes larger.
+    pub(crate) proxy_env: Option<Box<ProxyEnv>>,
+    pub(crate) state_platform: Option<Box<Platform>>,
     /// Filesystem mounts sorted by target, then secrets, then ssh sockets.
     pub(crate) mounts: Vec<MountData>,
 }
@@ -227,8 +229,8 @@ impl State {
             valid_exit_codes: opts
                 .valid_exit_codes
                 .or_else(|| meta.valid_exit_codes.clone()),
-            proxy_env: opts.proxy_env,
-            state_platform: meta.platform.clone(),
+            proxy_env: opts.proxy_env.map(Box::new),
+            state_platform: meta.platform.clone().map(Box::new),
             mounts,
         };
         let vertex = Vertex::new(OpKind::Exec(Box::new(data)), opts.op);
@@ -310,7 +312,7 @@ impl ExecData {
         let platform = op
             .platform
             .clone()
-            .or_else(|| self.state_platform.clone())
+            .or_else(|| self.state_platform.as_deref().cloned())
             .or_else(|| opts.platform.clone());
         let env = self.env_strings(opts, platform.as_ref(), &mut caps);
         self.meta_caps(&mut caps);

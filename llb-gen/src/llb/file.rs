@@ -170,7 +170,9 @@ enum ActionKind {
         input: Box<CopyInput>,
         src: String,
         dest: String,
-        opts: CopyOptions,
+        /// Boxed: the options are most of a copy's size, and every action
+        /// (a `WORKDIR`'s mkdir too) would otherwise be that large.
+        opts: Box<CopyOptions>,
     },
     Symlink {
         oldpath: String,
@@ -279,7 +281,7 @@ impl FileAction {
             input: Box::new(input),
             src: src.into(),
             dest: dest.into(),
-            opts,
+            opts: Box::new(opts),
         })
     }
 

@@ -16,8 +16,10 @@ use crate::pb;
 pub struct SourceMap {
     /// The file's name as shown to users.
     pub filename: String,
-    /// The file's contents.
-    pub data: Vec<u8>,
+    /// The file's contents (shared with the build's
+    /// [`crate::sources::SourceSet`]: one copy of a file however many
+    /// places hold it).
+    pub data: Arc<[u8]>,
     /// e.g. `Dockerfile`.
     pub language: String,
     /// The state that loads the file (marshaled into `SourceInfo.definition`)...
@@ -28,7 +30,7 @@ pub struct SourceMap {
 
 impl SourceMap {
     /// A source map for `filename` with contents `data`.
-    pub fn new(filename: impl Into<String>, data: impl Into<Vec<u8>>) -> Arc<SourceMap> {
+    pub fn new(filename: impl Into<String>, data: impl Into<Arc<[u8]>>) -> Arc<SourceMap> {
         Arc::new(SourceMap {
             filename: filename.into(),
             data: data.into(),
@@ -149,7 +151,7 @@ impl SourceMapCollector {
             };
             source.infos.push(pb::SourceInfo {
                 filename: map.filename.clone(),
-                data: map.data.clone(),
+                data: map.data.to_vec(),
                 definition,
                 language: map.language.clone(),
             });

@@ -445,6 +445,15 @@ fn spanned(line: &LogicalLine, w: Word) -> Spanned<String> {
     Spanned::new(w.value, span)
 }
 
+/// The words as spanned strings, in a vector of exactly their number: the
+/// words' own vector has growth slack (and larger elements), which a
+/// collect would keep in every node (3.8 MB of a 50,000-instruction file).
+fn spanned_all(line: &LogicalLine, words: Vec<Word>) -> Vec<Spanned<String>> {
+    let mut out = Vec::with_capacity(words.len());
+    out.extend(words.into_iter().map(|w| spanned(line, w)));
+    out
+}
+
 /// Build the node for `line.text[lo..hi]` (recursing for ONBUILD).
 fn build_node(
     line: &LogicalLine,
@@ -502,8 +511,8 @@ fn build_node(
         span: keyword.span,
         keyword,
         kind,
-        flags: cmd.flags.into_iter().map(|w| spanned(line, w)).collect(),
-        args: parsed.args.into_iter().map(|w| spanned(line, w)).collect(),
+        flags: spanned_all(line, cmd.flags),
+        args: spanned_all(line, parsed.args),
         json: parsed.json,
         sub,
         heredocs: Vec::new(),

@@ -112,6 +112,9 @@ impl SourceLocation {
     }
 }
 
+/// The bytes of each file of a `Source`, in the order of its `infos`.
+pub(crate) type FileBytes = Vec<Arc<[u8]>>;
+
 impl SourceMapCollector {
     /// What `source` adds to the Definition if no op used it yet: its
     /// `SourceInfo` (file name and data, the loading definition aside).
@@ -142,7 +145,21 @@ impl SourceMapCollector {
 
     /// Consumes the collector: digests and ranges are moved, not copied.
     pub(crate) fn marshal(self, opts: &MarshalOptions) -> Result<pb::Source, LlbError> {
+        let (mut source, data) = self.marshal_parts(opts)?;
+        for (info, d) in source.infos.iter_mut().zip(data) {
+            info.data = d.to_vec();
+        }
+        Ok(source)
+    }
+
+    /// [`SourceMapCollector::marshal`] with the files' bytes apart: the `Source` with empty
+    /// `data` in its `infos`, and each info's bytes, shared with the source maps.
+    pub(crate) fn marshal_parts(
+        self,
+        opts: &MarshalOptions,
+    ) -> Result<(pb::Source, FileBytes), LlbError> {
         let mut source = pb::Source::default();
+        let mut data = Vec::with_capacity(self.maps.len());
         for (i, (map, ranges)) in self.maps.into_iter().enumerate() {
             let definition = match (&map.definition, &map.state) {
                 (Some(d), _) => Some(d.clone()),
@@ -151,10 +168,11 @@ impl SourceMapCollector {
             };
             source.infos.push(pb::SourceInfo {
                 filename: map.filename.clone(),
-                data: map.data.to_vec(),
+                data: Vec::new(),
                 definition,
                 language: map.language.clone(),
             });
+            data.push(map.data.clone());
             for (dgst, r) in ranges {
                 source
                     .locations
@@ -167,6 +185,6 @@ impl SourceMapCollector {
                     });
             }
         }
-        Ok(source)
+        Ok((source, data))
     }
 }

@@ -61,7 +61,13 @@ impl Description {
         let key = key.into();
         match self.0.binary_search_by(|(k, _)| (**k).cmp(&*key)) {
             Ok(i) => self.0[i].1 = value,
-            Err(i) => self.0.insert(i, (key, value)),
+            Err(i) => {
+                // An op has one or two entries: no room for four on the first insert.
+                if self.0.len() == self.0.capacity() {
+                    self.0.reserve_exact(1);
+                }
+                self.0.insert(i, (key, value));
+            }
         }
     }
     /// The value of `key`.

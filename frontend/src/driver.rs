@@ -505,7 +505,7 @@ async fn send_warnings(bridge: &Bridge, conv: &Converted, sources: &SourceSet, l
                 // an included file with its name and bytes.
                 info: Some(pb::SourceInfo {
                     filename: entry.file.name.clone(),
-                    data: entry.bytes.clone(),
+                    data: entry.bytes.to_vec(),
                     definition: entry
                         .origin
                         .is_none()

@@ -30,8 +30,9 @@ pub struct SourceEntry {
     /// The file as shown to users (`Dockerfile`, `common/base.Dockerfile`,
     /// `context:ci/lint.Dockerfile`), with its text and line index.
     pub file: SourceFile,
-    /// Its bytes as read (what source maps send to BuildKit).
-    pub bytes: Vec<u8>,
+    /// Its bytes as read (what source maps send to BuildKit): the allocation of `file.text`
+    /// when the file is UTF-8.
+    pub bytes: std::sync::Arc<[u8]>,
     /// Where it came from; `None` for the main Dockerfile.
     pub origin: Option<Origin>,
     /// The first offset of the file in the build's address space.
@@ -57,15 +58,9 @@ impl SourceEntry {
             .saturating_add(u32::try_from(self.bytes.len()).unwrap_or(u32::MAX))
     }
 
-    /// The file's bytes as one shared allocation, for the source maps that
-    /// carry them to BuildKit: the text's own when the file is UTF-8 (its
-    /// text is then its bytes), else a copy of the bytes.
+    /// The file's bytes, shared, for the source maps that carry them to BuildKit.
     pub fn shared_bytes(&self) -> std::sync::Arc<[u8]> {
-        if self.file.text.as_bytes() == self.bytes.as_slice() {
-            std::sync::Arc::<[u8]>::from(self.file.text.clone())
-        } else {
-            std::sync::Arc::from(self.bytes.as_slice())
-        }
+        self.bytes.clone()
     }
 
     /// 1-based first and last line of `span` (of this file).
@@ -84,11 +79,10 @@ pub struct SourceSet {
 impl SourceSet {
     /// A set holding the main Dockerfile `name` with its `bytes`.
     pub fn new(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> SourceSet {
-        let bytes = bytes.into();
-        let file = SourceFile::new(name, shared_text(&bytes));
+        let (text, bytes) = text_and_bytes(&bytes.into());
         SourceSet {
             files: vec![SourceEntry {
-                file,
+                file: SourceFile::new(name, text),
                 bytes,
                 origin: None,
                 base: 0,
@@ -108,9 +102,10 @@ impl SourceSet {
         included_at: TextRange,
     ) -> u32 {
         let base = self.files.last().map_or(0, |f| f.end().saturating_add(1));
+        let (text, bytes) = text_and_bytes(bytes);
         self.files.push(SourceEntry {
-            file: SourceFile::new(name, shared_text(bytes)),
-            bytes: bytes.to_vec(),
+            file: SourceFile::new(name, text),
+            bytes,
             origin: Some(origin),
             base,
             included_at: Some(included_at),
@@ -267,12 +262,20 @@ impl SourceSet {
     }
 }
 
-/// [`crate::syntax::source_text`] straight into a shared allocation (no
-/// `String` copied into it).
-fn shared_text(bytes: &[u8]) -> std::sync::Arc<str> {
+/// A file's text ([`crate::syntax::source_text`]) and bytes, shared: one allocation when the
+/// file is UTF-8 (its text is then its bytes), no `String` copied into it.
+fn text_and_bytes(bytes: &[u8]) -> (std::sync::Arc<str>, std::sync::Arc<[u8]>) {
+    use std::sync::Arc;
     match std::str::from_utf8(bytes) {
-        Ok(text) => std::sync::Arc::from(text),
-        Err(_) => std::sync::Arc::from(crate::syntax::source_text(bytes)),
+        Ok(text) => {
+            let text: Arc<str> = Arc::from(text);
+            let bytes = Arc::<[u8]>::from(text.clone());
+            (text, bytes)
+        }
+        Err(_) => (
+            Arc::from(crate::syntax::source_text(bytes)),
+            Arc::from(bytes),
+        ),
     }
 }
 

@@ -308,13 +308,11 @@ async fn convert_all(
     // Each converter owns the file's bytes: the last one takes ours instead of a copy (2.4 MB
     // of the peak on 5,000 stages).
     let last = requested.len().saturating_sub(1);
-    let parallel = use_two_threads(loaded.data.len());
     let converters: Vec<_> = requested
         .into_iter()
         .enumerate()
         .map(|(i, platform)| {
-            let mut opts = fo.convert_options_for(platform.clone());
-            opts.parallel = parallel;
+            let opts = fo.convert_options_for(platform.clone());
             let data = if i == last {
                 std::mem::take(&mut loaded.data)
             } else {
@@ -343,16 +341,6 @@ async fn convert_all(
         .await
         .into_iter()
         .collect()
-}
-
-/// Files from this size on are converted with a second thread (`ConvertOptions::parallel`):
-/// below it, there is too little work for a second thread to pay for its start.
-const TWO_THREADS_BYTES: usize = 16 * 1024;
-
-/// Whether a Dockerfile of `len` bytes is converted with a second thread: a big one, when this
-/// process may run on more than one CPU (its affinity and cgroup quota).
-fn use_two_threads(len: usize) -> bool {
-    len >= TWO_THREADS_BYTES && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
 
 /// Drives one conversion: its pure steps run in turn with the rounds of its

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::Fixture;
-use llb_gen::convert::{convert_dockerfile, convert_dockerfile_to, ConvertOptions};
+use llb_gen::convert::{convert_dockerfile, ConvertOptions};
 use llb_gen::pb;
 use prost::Message;
 use sha2::{Digest, Sha256};
@@ -148,7 +148,6 @@ fn parity(path: &Path, dir: &Path, stem: &str) -> Result<(), Failed> {
             e.first().map(|d| d.message.clone()).unwrap_or_default()
         )
     })?;
-    same_bytes_with_a_second_thread(&src, &c.definition)?;
     let (a, b) = (structure(&c.definition), structure(&want));
     if a != b {
         let pos = a
@@ -187,20 +186,6 @@ fn parity(path: &Path, dir: &Path, stem: &str) -> Result<(), Failed> {
         .into());
     }
     Ok(())
-}
-
-/// Streamed with a second thread (`ConvertOptions::parallel`), the file gives the bytes of the
-/// Definition built on one.
-fn same_bytes_with_a_second_thread(src: &str, def: &pb::Definition) -> Result<(), Failed> {
-    let mut opts = ConvertOptions::default();
-    opts.parallel = true;
-    let mut written = Vec::new();
-    match convert_dockerfile_to(src, &opts, &Fixture, &mut written) {
-        Ok(Ok(_)) if written == def.encode_to_vec() => Ok(()),
-        Ok(Ok(_)) => Err("streamed with a second thread, the Definition's bytes differ".into()),
-        Ok(Err(e)) => Err(format!("with a second thread: {}", e[0].message).into()),
-        Err(e) => Err(format!("with a second thread: {e}").into()),
-    }
 }
 
 /// Number of real-world files whose ops and image config match upstream exactly.

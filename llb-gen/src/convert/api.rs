@@ -117,10 +117,6 @@ pub struct ConvertOptions {
     /// Read `<Dockerfile>.lock` beside the Dockerfile and use it (a
     /// superset extension); `false` with `lock=off` or `BUILDKIT_LOCK=off`.
     pub use_lock: bool,
-    /// Use a second thread where a big file pays for it: its parse (split at a stage) and,
-    /// once its Definition is streamed, the freeing of its graph
-    /// ([`crate::llb::MarshalOptions::parallel`]). The same result either way.
-    pub parallel: bool,
 }
 
 impl Default for ConvertOptions {
@@ -151,7 +147,6 @@ impl Default for ConvertOptions {
             input_metadata: BTreeMap::new(),
             llb_caps: crate::llb::CapSet::All,
             use_lock: true,
-            parallel: false,
         }
     }
 }

@@ -605,7 +605,6 @@ pub(super) fn finalize(
         platform: Some(pb_platform(target_platform)),
         caps,
         max_bytes: Some(limits.max_definition_bytes),
-        parallel: opts.parallel,
         ..Default::default()
     };
     let definition =

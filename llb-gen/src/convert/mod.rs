@@ -319,42 +319,6 @@ mod tests {
         assert_eq!(streamed.warnings.len(), built.warnings.len());
     }
 
-    /// A big file converted with a second thread (its parse split, its graph freed on a thread
-    /// of its own) gives what one thread gives: the bytes, the config, the warnings. (Each
-    /// `FROM` follows a whole instruction: the parse is split at the first one past the middle.)
-    #[test]
-    fn a_big_file_converts_the_same_on_two_threads() {
-        let mut text = String::from("# syntax=docker/dockerfile:1\nARG V=1\n");
-        for i in 0..400 {
-            let (base, dep) = match i {
-                0 => ("alpine".to_string(), "alpine"),
-                _ => (format!("s{}", i - 1), "s0"),
-            };
-            text.push_str(&format!(
-                "FROM {base} AS s{i}\n# stage {i}\nENV A{i}=$V\nWORKDIR /w{i}\n\
-                 RUN --mount=type=cache,target=/c echo {i} \\\n    && true\n\
-                 COPY <<EOF /f{i}\nfrom-inside {i}\nEOF\nCOPY --from={dep} /f0 /g{i}\n\
-                 RUN echo \\\n\n  empty-continuation-{i}\n"
-            ));
-        }
-        assert!(text.len() > 64 * 1024);
-        let convert = |parallel: bool| {
-            let opts = ConvertOptions {
-                parallel,
-                ..ConvertOptions::default()
-            };
-            let mut written = Vec::new();
-            let c = convert_dockerfile_to(&text, &opts, &OfflineResolver, &mut written)
-                .unwrap()
-                .unwrap();
-            let warnings: Vec<_> = c.warnings.iter().map(|w| (w.code, w.span)).collect();
-            (written, c.image_config, warnings)
-        };
-        let (one, two) = (convert(false), convert(true));
-        assert!(!one.2.is_empty(), "the file has warnings to compare");
-        assert_eq!(one, two);
-    }
-
     #[test]
     fn parser_warnings_become_conversion_warnings() {
         let text = "FROM alpine\nRUN echo \\\n\n  hi\n";

@@ -521,8 +521,7 @@ impl Converter {
     fn advance(&mut self) -> Result<Step, Vec<Diagnostic>> {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Start => {
-                let parsed =
-                    crate::syntax::parse_bytes_on(self.source(), &self.limits, self.opts.parallel);
+                let parsed = crate::syntax::parse_bytes_with_limits(self.source(), &self.limits);
                 if parsed.is_ok() && compose::needed(&parsed.dockerfile) {
                     let c = Composer::new(parsed.dockerfile);
                     return self.compose(Box::new(c));

@@ -70,10 +70,6 @@ pub struct MarshalOptions {
     /// metadata, source locations and source files), so a graph that would
     /// marshal to gigabytes fails at its first op past the limit.
     pub max_bytes: Option<usize>,
-    /// Free the marshaled graph on a thread of its own while the metadata and the source map
-    /// are written (`marshal_to` only; the same bytes either way). Worth it for big graphs on a
-    /// machine with more than one CPU.
-    pub parallel: bool,
 }
 
 /// `sha256:<hex>` of `bytes`.
@@ -596,8 +592,7 @@ impl State {
     /// Definition to `out` (the same bytes as `encode_to_vec`) without
     /// building it: each op is written as soon as it is marshaled, only the
     /// encoded metadata is kept, and the graph is dropped before the metadata
-    /// and the source map are written (freed meanwhile on a thread of its own
-    /// with [`MarshalOptions::parallel`]). Returns every cap the ops' metadata
+    /// and the source map are written. Returns every cap the ops' metadata
     /// names (the union of what [`State::marshal`]'s metadata holds), for a
     /// caller that checks them against the daemon's without decoding.
     pub fn marshal_to(
@@ -615,11 +610,7 @@ impl State {
         };
         let mut m = Marshaler::new(opts, sink);
         m.run(&output)?;
-        if opts.parallel {
-            super::teardown::free_later(output);
-        } else {
-            drop(output);
-        }
+        drop(output);
         let (source, data) = m.sources.marshal_parts(opts)?;
         let caps = std::mem::take(&mut m.caps);
         m.sink.finish(&source, &data)?;

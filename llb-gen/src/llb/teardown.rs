@@ -102,16 +102,6 @@ impl Drop for Vertex {
     }
 }
 
-/// Frees the graph of `output` on a thread of its own, or on this one when no thread can be
-/// started: a big graph takes milliseconds to free, which the caller spends on what follows.
-pub(crate) fn free_later(output: Output) {
-    let free = move || drop(output);
-    // A thread that cannot be started drops its closure, and the graph with it, here.
-    let _ = std::thread::Builder::new()
-        .name("teardown".into())
-        .spawn(free);
-}
-
 #[cfg(test)]
 mod tests {
     use crate::llb::*;

@@ -21,32 +21,17 @@ pub(crate) struct PhysLine {
 pub(crate) struct Lines<'a> {
     text: &'a str,
     pos: usize,
-    /// Where the lines end: the end of the text, or the start of a line.
-    end: usize,
     /// Number of lines handed out so far (= 1-based number of the last one).
     pub line_no: u32,
 }
 
 impl<'a> Lines<'a> {
     pub(super) fn new(text: &'a str, start: usize) -> Self {
-        Lines::within(text, start, text.len(), 0)
-    }
-
-    /// The lines from `start` up to `end` (the start of a line), the first numbered
-    /// `lines_before + 1`.
-    pub(super) fn within(text: &'a str, start: usize, end: usize, lines_before: u32) -> Self {
-        let end = end.min(text.len());
         Lines {
             text,
-            pos: start.min(end),
-            end,
-            line_no: lines_before,
+            pos: start.min(text.len()),
+            line_no: 0,
         }
-    }
-
-    /// Whether the lines ran out at `end` before the end of the text.
-    pub(super) fn stopped_short(&self) -> bool {
-        self.pos >= self.end && self.end < self.text.len()
     }
 }
 
@@ -55,7 +40,7 @@ impl Iterator for Lines<'_> {
 
     fn next(&mut self) -> Option<PhysLine> {
         let bytes = self.text.as_bytes();
-        if self.pos >= self.end {
+        if self.pos >= bytes.len() {
             return None;
         }
         let start = self.pos;

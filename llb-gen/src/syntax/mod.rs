@@ -26,7 +26,6 @@ mod heredoc;
 mod keyword;
 mod lexer;
 mod parser;
-mod split;
 #[cfg(test)]
 mod tests;
 
@@ -83,7 +82,7 @@ pub fn parse(text: &str) -> Parsed {
 /// `max_file_bytes` is not parsed at all: the result is an empty tree and
 /// one error located at the first byte past the limit.
 pub fn parse_with_limits(text: &str, limits: &Limits) -> Parsed {
-    parse_source(text.as_bytes(), text, &[], limits, false)
+    parse_source(text.as_bytes(), text, &[], limits)
 }
 
 /// Parse raw bytes (what the CLI and the frontend read).
@@ -101,16 +100,11 @@ pub fn parse_bytes(bytes: &[u8]) -> Parsed {
 
 /// [`parse_bytes`] under explicit resource limits.
 pub fn parse_bytes_with_limits(bytes: &[u8], limits: &Limits) -> Parsed {
-    parse_bytes_on(bytes, limits, false)
-}
-
-/// [`parse_bytes_with_limits`], a big file on two threads when `parallel` (the same result).
-pub(crate) fn parse_bytes_on(bytes: &[u8], limits: &Limits, parallel: bool) -> Parsed {
     match std::str::from_utf8(bytes) {
-        Ok(text) => parse_source(bytes, text, &[], limits, parallel),
+        Ok(text) => parse_source(bytes, text, &[], limits),
         Err(_) => {
             let (text, invalid) = encoding::placeholder_text(bytes);
-            parse_source(bytes, &text, &invalid, limits, parallel)
+            parse_source(bytes, &text, &invalid, limits)
         }
     }
 }
@@ -126,13 +120,7 @@ pub fn source_text(bytes: &[u8]) -> String {
 }
 
 /// Parse `text`, which is `bytes` with `?` for the `invalid` sequences.
-fn parse_source(
-    bytes: &[u8],
-    text: &str,
-    invalid: &[(usize, usize)],
-    limits: &Limits,
-    parallel: bool,
-) -> Parsed {
+fn parse_source(bytes: &[u8], text: &str, invalid: &[(usize, usize)], limits: &Limits) -> Parsed {
     if let Some(e) = Exceeded::check(Limit::FileBytes, text.len(), limits.max_file_bytes) {
         let mut at = limits.max_file_bytes;
         while !text.is_char_boundary(at) {
@@ -145,7 +133,7 @@ fn parse_source(
         return unparsed(e);
     }
     let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let out = split::parse_text_on(text, bytes, start, limits, parallel);
+    let out = parser::parse_text(text, bytes, start, limits);
     let mut errors = out.errors;
     if let Some(e) = encoding::invalid_utf8_error(bytes, invalid, &out.opaque) {
         errors.push(e);

@@ -16,7 +16,7 @@ fn range(lo: usize, hi: usize) -> TextRange {
     TextRange::from_usize(lo, hi)
 }
 
-pub(super) struct Parser<'a> {
+struct Parser<'a> {
     text: &'a str,
     /// The source as given: `text`, except where `text` has a `?` in place
     /// of a byte that is not UTF-8.
@@ -35,21 +35,6 @@ pub(super) struct Parser<'a> {
     /// The current logical line without the cuts of over-long lines, when a
     /// piece of it was cut (so heredocs past a cut are still found).
     uncut: Option<String>,
-    /// Reading an instruction's lines (its continuation lines, heredoc bodies).
-    in_instruction: bool,
-    /// How a parse of part of the text ended ([`super::split`]).
-    pub(super) ending: Ending,
-}
-
-/// How [`Parser::run`] ended, for a parse of part of the text.
-#[derive(Default, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Ending {
-    /// An instruction needed lines past the part's end.
-    pub(super) overran: bool,
-    /// Comments wait for an instruction after the part's end.
-    pub(super) dangling_comments: bool,
-    /// The instruction limit stopped the parse.
-    pub(super) at_limit: bool,
 }
 
 /// What [`parse_text`] found.
@@ -64,83 +49,39 @@ pub(crate) struct Output {
 /// `bytes` is the source as given, the same length as `text`: equal to it,
 /// or with bytes that are not UTF-8 where `text` has a `?`.
 pub(crate) fn parse_text(text: &str, bytes: &[u8], start: usize, limits: &Limits) -> Output {
-    let mut p = Parser::new(text, bytes, Lines::new(text, start), limits);
+    let mut p = Parser {
+        text,
+        bytes,
+        has_invalid: text.as_bytes() != bytes,
+        lines: Lines::new(text, start),
+        directives: DirectiveScanner::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        nodes: Vec::new(),
+        limits,
+        opaque: Vec::new(),
+        uncut: None,
+    };
     p.run();
-    p.finish(start)
-}
-
-impl<'a> Parser<'a> {
-    /// A parser of `lines` of `text` (with its `bytes`, see [`parse_text`]).
-    pub(super) fn new(
-        text: &'a str,
-        bytes: &'a [u8],
-        lines: Lines<'a>,
-        limits: &'a Limits,
-    ) -> Self {
-        Parser {
-            text,
-            bytes,
-            has_invalid: text.as_bytes() != bytes,
-            lines,
-            directives: DirectiveScanner::new(),
-            errors: Vec::new(),
-            warnings: Vec::new(),
-            nodes: Vec::new(),
-            limits,
-            opaque: Vec::new(),
-            uncut: None,
-            in_instruction: false,
-            ending: Ending::default(),
-        }
+    if p.nodes.is_empty() {
+        p.errors.push(SyntaxError::new(
+            SyntaxErrorKind::NoInstructions,
+            TextRange::from_usize(start, start),
+        ));
     }
-
-    /// A parser of lines after the directives: `escape` is theirs.
-    pub(super) fn after_directives(mut self, escape: char) -> Self {
-        self.directives.done = true;
-        self.directives.escape = escape;
-        self
-    }
-
-    /// The escape character and whether the directives are over.
-    pub(super) fn escape(&self) -> (char, bool) {
-        (self.directives.escape, self.directives.done)
-    }
-
-    /// Appends what `rest`, the parser of the lines that follow, found.
-    pub(super) fn append(&mut self, rest: Parser<'_>) {
-        self.errors.extend(rest.errors);
-        self.warnings.extend(rest.warnings);
-        self.nodes.extend(rest.nodes);
-        self.opaque.extend(rest.opaque);
-    }
-
-    /// The parse of a text whose content starts at `start`.
-    pub(super) fn finish(mut self, start: usize) -> Output {
-        if self.nodes.is_empty() {
-            self.errors.push(SyntaxError::new(
-                SyntaxErrorKind::NoInstructions,
-                TextRange::from_usize(start, start),
-            ));
-        }
-        self.errors.sort_by_key(|e| (e.span.start, e.span.end));
-        // The growth slack of a large file's node vector is a quarter of it.
-        self.nodes.shrink_to_fit();
-        let dockerfile = Dockerfile {
-            directives: self.directives.directives,
-            escape: self.directives.escape,
-            nodes: self.nodes,
-            warnings: self.warnings,
-        };
-        Output {
-            dockerfile,
-            errors: self.errors,
-            opaque: self.opaque,
-        }
-    }
-
-    /// How many instructions were found.
-    pub(super) fn instructions(&self) -> usize {
-        self.nodes.len()
+    p.errors.sort_by_key(|e| (e.span.start, e.span.end));
+    // The growth slack of a large file's node vector is a quarter of it.
+    p.nodes.shrink_to_fit();
+    let dockerfile = Dockerfile {
+        directives: p.directives.directives,
+        escape: p.directives.escape,
+        nodes: p.nodes,
+        warnings: p.warnings,
+    };
+    Output {
+        dockerfile,
+        errors: p.errors,
+        opaque: p.opaque,
     }
 }
 
@@ -157,10 +98,7 @@ impl Parser<'_> {
     /// The next physical line. A line over the size limit is reported once
     /// and cut at the limit (`cut`), which bounds the memory of every node.
     fn next_line(&mut self) -> Option<PhysLine> {
-        let Some(mut pl) = self.lines.next() else {
-            self.ending.overran |= self.in_instruction && self.lines.stopped_short();
-            return None;
-        };
+        let mut pl = self.lines.next()?;
         if pl.end - pl.start > MAX_LINE_BYTES {
             self.errors.push(SyntaxError::new(
                 SyntaxErrorKind::LineTooLong {
@@ -177,7 +115,7 @@ impl Parser<'_> {
         Some(pl)
     }
 
-    pub(super) fn run(&mut self) {
+    fn run(&mut self) {
         let mut comments: Vec<String> = Vec::new();
         // One buffer for every logical line.
         let mut line = LogicalLine::new(0);
@@ -198,10 +136,7 @@ impl Parser<'_> {
                 }
                 continue;
             }
-            self.in_instruction = true;
-            let read = self.instruction(pl, content_lo, &mut line);
-            self.in_instruction = false;
-            let Some(mut node) = read else {
+            let Some(mut node) = self.instruction(pl, content_lo, &mut line) else {
                 continue;
             };
             node.prev_comment = std::mem::take(&mut comments);
@@ -214,12 +149,10 @@ impl Parser<'_> {
                     SyntaxErrorKind::LimitExceeded(e),
                     node.keyword.span,
                 ));
-                self.ending.at_limit = true;
                 return;
             }
             self.nodes.push(node);
         }
-        self.ending.dangling_comments = !comments.is_empty();
     }
 
     /// A comment line: kept for the next instruction. Its bytes need not be

@@ -172,6 +172,54 @@ mod tests {
         );
     }
 
+    /// Over gRPC, as a frontend asks: the generated client's `Solve` is answered by the raw
+    /// service, with the Definition echoed only when a `Ref` result is allowed, and the log
+    /// keeps each Definition's bytes; the other methods reach the generated server.
+    #[test]
+    fn the_service_answers_a_generated_client() {
+        use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let bridge = ReplayBridge::new(crate::recording::Recording::default());
+            let (ours, theirs) = tokio::io::duplex(1 << 16);
+            let service = BridgeService::new(bridge.clone(), 16 << 20);
+            tokio::spawn(
+                tonic::transport::Server::builder()
+                    .add_service(service)
+                    .serve_with_incoming(tokio_stream::once(Ok::<_, std::io::Error>(theirs))),
+            );
+            let channel = frontend::transport::channel_over(ours).await.unwrap();
+            let mut client = LlbBridgeClient::new(channel);
+            let solve = |allow| gen::SolveRequest {
+                definition: Some(definition()),
+                allow_result_array_ref: allow,
+                ..Default::default()
+            };
+            let echoed = client.solve(solve(true)).await.unwrap().into_inner();
+            match echoed.result.and_then(|r| r.result) {
+                Some(gen::result::Result::Ref(r)) => {
+                    assert_eq!((r.id.as_str(), r.def), ("ref-1", Some(definition())));
+                }
+                other => panic!("{other:?}"),
+            }
+            let id_only = client.solve(solve(false)).await.unwrap().into_inner();
+            assert!(matches!(
+                id_only.result.and_then(|r| r.result),
+                Some(gen::result::Result::RefDeprecated(id)) if id == "ref-2"
+            ));
+            let pong = client.ping(gen::PingRequest::default()).await.unwrap();
+            assert!(!pong.into_inner().workers.is_empty());
+            let log = bridge.log();
+            let log = log.lock().unwrap();
+            assert_eq!(log.counts.get("Solve"), Some(&2));
+            let kept = pb::Definition::decode(log.solved["ref-2"].clone()).unwrap();
+            assert_eq!(kept, definition());
+        });
+    }
+
     #[test]
     fn both_answers_read_as_the_generated_response() {
         let echoed = SolveResponse {

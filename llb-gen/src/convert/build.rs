@@ -40,7 +40,7 @@ pub(super) fn prefix_from(
     if *total == 0 {
         return text.to_string();
     }
-    let width = (*total as f64).log10() as usize + 1;
+    let width = total.checked_ilog10().unwrap_or(0) as usize + 1;
     let mut out = String::from("[");
     if let Some(p) = platform {
         out.push_str(&super::platform::progress_prefix(p, |_| None));

@@ -214,7 +214,7 @@ impl StageState {
             out.push(' ');
         }
         self.cmd_index += 1;
-        let width = (self.cmd_total as f64).log10() as usize + 1;
+        let width = self.cmd_total.checked_ilog10().unwrap_or(0) as usize + 1;
         out.push_str(&format!("{:>width$}/{}] ", self.cmd_index, self.cmd_total));
         if self.on_build {
             out.push_str("ONBUILD ");

@@ -351,11 +351,7 @@ fn mkfile_data(def: &pb::Definition) -> Vec<Vec<u8>> {
 fn literal_heredoc_keeps_bytes_that_are_not_utf8() {
     let df = b"FROM scratch\nCOPY <<\"EOF\" /etc/motd\ncaf\xe9\nEOF\n";
     let out = run_bytes(&["--offline"], df);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert_eq!(mkfile_data(&decode(&out.stdout)), [b"caf\xe9\n".to_vec()]);
     // The source map carries the file as it was read.
     let def = decode(&out.stdout);

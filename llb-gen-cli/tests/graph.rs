@@ -257,11 +257,7 @@ fn included_and_imported_stages_are_drawn_as_the_build_sees_them() {
     );
     let path = dir.join("Dockerfile");
     let out = common::run_stdin(&["graph", path.to_str().unwrap()], b"");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let dot = String::from_utf8(out.stdout).unwrap();
     // The included stage is a stage; the imported one too, named by its file.
     assert!(

@@ -20,11 +20,7 @@ fn outline_of_a_file_with_include_and_require() {
     );
     let path = dir.join("Dockerfile");
     let out = common::run_stdin(&["outline", path.to_str().unwrap()], b"");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["name"], "app");
     assert_eq!(v["description"], "ships it");

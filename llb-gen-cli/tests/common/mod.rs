@@ -27,6 +27,16 @@ pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     out
 }
 
+/// Asserts that a run of the tool succeeded, with its stderr as the message.
+#[track_caller]
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A directory under the target dir with `files` (relative path, text) written in it.
 pub fn dir_with(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);

@@ -300,20 +300,25 @@ pub struct Ready {
 }
 
 impl Ready {
-    /// Marshals the Definition.
-    pub fn marshal(self) -> Result<Conversion, Vec<Diagnostic>> {
-        let mut marshal =
-            |st: crate::llb::State, mopts: &crate::llb::MarshalOptions| st.marshal(mopts);
+    /// The conversion with its Definition made by `marshal`, and every warning (the parser's
+    /// and lint's first).
+    fn finish(self, marshal: &mut build::MarshalFn<'_>) -> Result<Conversion, Error> {
         let mut conv = build::finalize(
             self.target,
             &self.opts,
             &self.target_platform,
             &self.limits,
-            &mut marshal,
-        )
-        .map_err(|e| vec![e.into()])?;
+            marshal,
+        )?;
         conv.warnings = [self.warnings, conv.warnings].concat();
         Ok(conv)
+    }
+
+    /// Marshals the Definition.
+    pub fn marshal(self) -> Result<Conversion, Vec<Diagnostic>> {
+        let mut marshal =
+            |st: crate::llb::State, mopts: &crate::llb::MarshalOptions| st.marshal(mopts);
+        self.finish(&mut marshal).map_err(|e| vec![e.into()])
     }
 
     /// The warnings the build would report, without marshaling its Definition (what a build
@@ -325,15 +330,9 @@ impl Ready {
             drop(st);
             Ok(crate::llb::pb::Definition::default())
         };
-        let conv = build::finalize(
-            self.target,
-            &self.opts,
-            &self.target_platform,
-            &self.limits,
-            &mut skip,
-        )
-        .map_err(|e| vec![e.into()])?;
-        Ok([self.warnings, conv.warnings].concat())
+        self.finish(&mut skip)
+            .map(|conv| conv.warnings)
+            .map_err(|e| vec![e.into()])
     }
 
     /// Marshals the Definition straight to `out`, op by op (the same bytes
@@ -353,19 +352,12 @@ impl Ready {
             caps = st.marshal_to(mopts, &mut w)?;
             Ok(crate::llb::pb::Definition::default())
         };
-        let converted = build::finalize(
-            self.target,
-            &self.opts,
-            &self.target_platform,
-            &self.limits,
-            &mut marshal,
-        );
+        let converted = self.finish(&mut marshal);
         if let Some(e) = write_error {
             return Err(e);
         }
         Ok(match converted {
-            Ok(mut conv) => {
-                conv.warnings = [self.warnings, conv.warnings].concat();
+            Ok(conv) => {
                 let mut streamed = super::StreamedConversion::from(conv);
                 streamed.caps = caps;
                 Ok(streamed)

@@ -58,11 +58,6 @@ impl SourceEntry {
             .saturating_add(u32::try_from(self.bytes.len()).unwrap_or(u32::MAX))
     }
 
-    /// The file's bytes, shared, for the source maps that carry them to BuildKit.
-    pub fn shared_bytes(&self) -> std::sync::Arc<[u8]> {
-        self.bytes.clone()
-    }
-
     /// 1-based first and last line of `span` (of this file).
     pub fn line_span(&self, span: TextRange) -> (u32, u32) {
         self.file.line_span(self.local(span))

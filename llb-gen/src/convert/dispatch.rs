@@ -90,7 +90,7 @@ impl<'s> SourceMaps<'s> {
             sources,
             maps: entries
                 .iter()
-                .map(|e| llb::SourceMap::new(e.file.name.clone(), e.shared_bytes()))
+                .map(|e| llb::SourceMap::new(e.file.name.clone(), e.bytes.clone()))
                 .collect(),
         }
     }

@@ -262,6 +262,18 @@ impl WriteSink<'_> {
         r.map_err(|e| LlbError::Write(e.to_string()))
     }
 
+    /// A bytes field: its key and length from the buffer, then `bytes` written as they are
+    /// (no copy into the buffer).
+    fn write_bytes_field(&mut self, tag: u32, bytes: &[u8]) -> Result<(), LlbError> {
+        use prost::encoding::{encode_key, encode_varint, WireType};
+        encode_key(tag, WireType::LengthDelimited, &mut self.buf);
+        encode_varint(bytes.len() as u64, &mut self.buf);
+        self.write_buf()?;
+        self.out
+            .write_all(bytes)
+            .map_err(|e| LlbError::Write(e.to_string()))
+    }
+
     /// The metadata entries (field 2, sorted by digest) and the source (field 3), whose
     /// `infos` have their files' bytes in `data` (see [`WriteSink::write_source`]).
     fn finish(mut self, source: &pb::Source, data: &[Arc<[u8]>]) -> Result<(), LlbError> {
@@ -329,12 +341,7 @@ impl WriteSink<'_> {
                 string::encode(1, &info.filename, &mut self.buf);
             }
             if !d.is_empty() {
-                encode_key(2, WireType::LengthDelimited, &mut self.buf);
-                encode_varint(d.len() as u64, &mut self.buf);
-                self.write_buf()?;
-                self.out
-                    .write_all(d)
-                    .map_err(|e| LlbError::Write(e.to_string()))?;
+                self.write_bytes_field(2, d)?;
             }
             if let Some(def) = &info.definition {
                 message::encode(3, def, &mut self.buf);
@@ -349,17 +356,10 @@ impl WriteSink<'_> {
 
 impl Sink for WriteSink<'_> {
     fn op(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
-        use prost::encoding::{encode_key, encode_varint, WireType};
         match self.metadata.entry(dgst) {
             Entry::Vacant(e) => {
                 e.insert(md.encode_to_vec());
-                // The `def` entry's key and length, then the op's bytes written as they are.
-                encode_key(1, WireType::LengthDelimited, &mut self.buf);
-                encode_varint(dt.len() as u64, &mut self.buf);
-                self.write_buf()?;
-                self.out
-                    .write_all(dt)
-                    .map_err(|e| LlbError::Write(e.to_string()))
+                self.write_bytes_field(1, dt)
             }
             Entry::Occupied(mut e) => {
                 let mut into = pb::OpMetadata::decode(e.get().as_slice()).unwrap_or_default();

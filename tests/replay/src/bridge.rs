@@ -12,7 +12,6 @@ use bollard_buildkit_proto::moby::buildkit::v1::frontend::*;
 use bollard_buildkit_proto::moby::buildkit::v1::types::WorkerRecord;
 use bollard_buildkit_proto::pb;
 use prost::bytes::Bytes;
-use prost::Message;
 use tonic::{Request, Response, Status};
 
 use crate::recording::Recording;
@@ -268,28 +267,12 @@ impl LlbBridge for ReplayBridge {
         }))
     }
 
-    async fn solve(&self, request: Request<SolveRequest>) -> Answer<SolveResponse> {
-        // Served by crate::raw_solve (the Definition left undecoded); this path answers the same
-        // for a caller of the generated service.
-        let req = request.into_inner();
-        let def = Bytes::from(req.definition.unwrap_or_default().encode_to_vec());
-        let (id, echo) = self.solve_raw(&req.frontend, def, req.allow_result_array_ref)?;
-        let answer = match echo {
-            Some(def) => result::Result::Ref(Ref {
-                id,
-                def: Some(
-                    pb::Definition::decode(def).map_err(|e| Status::internal(e.to_string()))?,
-                ),
-            }),
-            None => result::Result::RefDeprecated(id),
-        };
-        Ok(Response::new(SolveResponse {
-            r#ref: String::new(),
-            result: Some(Result {
-                result: Some(answer),
-                ..Default::default()
-            }),
-        }))
+    async fn solve(&self, _: Request<SolveRequest>) -> Answer<SolveResponse> {
+        // The harness serves `Solve` with crate::raw_solve::BridgeService, which never hands it
+        // to the generated server; a server built otherwise is told so.
+        Err(Status::internal(
+            "the replay bridge serves Solve through raw_solve::BridgeService",
+        ))
     }
 
     async fn read_file(&self, request: Request<ReadFileRequest>) -> Answer<ReadFileResponse> {

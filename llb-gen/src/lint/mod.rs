@@ -277,6 +277,20 @@ fn finding(code: Code, message: impl Into<String>, span: crate::text::TextRange)
 
 /// The keyword as written: the first word of an instruction's text.
 fn keyword_as_written(original: &str) -> &str {
+    // White space in ASCII, as `char::is_whitespace` has it (tab to carriage return, space).
+    let blank = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let bytes = original.as_bytes();
+    let start = bytes.iter().position(|&b| !blank(b)).unwrap_or(bytes.len());
+    let end = bytes[start..]
+        .iter()
+        .position(|&b| blank(b) || !b.is_ascii())
+        .map_or(bytes.len(), |n| start + n);
+    // The keyword and the blanks before it are ASCII (always, for a keyword the parser took):
+    // read as bytes, without decoding a character at a time (this runs for every instruction,
+    // by several rules).
+    if bytes[..end].is_ascii() && bytes.get(end).is_none_or(|&b| blank(b)) {
+        return original.get(start..end).unwrap_or("");
+    }
     original
         .trim_start()
         .split(|c: char| c.is_whitespace())

@@ -166,3 +166,27 @@ fn skipped_rule_groups_are_not_run_but_lose_nothing() {
     let off = codes("error=false");
     assert!(off.iter().all(|c| !own.contains(c)), "{off:?}");
 }
+
+#[test]
+fn the_keyword_as_written_is_the_first_word_whatever_the_blanks() {
+    fn by_chars(s: &str) -> &str {
+        s.trim_start()
+            .split(char::is_whitespace)
+            .next()
+            .unwrap_or("")
+    }
+    for text in [
+        "RUN echo",
+        "  run\techo",
+        "\u{b}\u{c}Copy\r\na b",
+        "FROM",
+        "",
+        "   ",
+        "\u{a0}RUN x",
+        "RUN\u{a0}x",
+        "RÜN x",
+        "env\u{2003}A=1",
+    ] {
+        assert_eq!(keyword_as_written(text), by_chars(text), "{text:?}");
+    }
+}

@@ -163,13 +163,20 @@ impl Lexer {
     /// Whether `word` expands to itself: no variable, quote or escape
     /// character (and no byte-order mark to skip). Most words are plain.
     fn is_literal(&self, word: &str) -> bool {
-        !word.starts_with(BOM)
-            && word.len() <= MAX_OUTPUT
-            && !word.contains(|c: char| {
-                c == '$'
-                    || c == self.escape
-                    || (!self.skip_process_quotes && (c == '\'' || c == '"'))
-            })
+        if word.starts_with(BOM) || word.len() > MAX_OUTPUT {
+            return false;
+        }
+        let quotes = !self.skip_process_quotes;
+        let special = |c: char| c == '$' || c == self.escape || (quotes && (c == '\'' || c == '"'));
+        match u8::try_from(self.escape) {
+            // Every character looked for is ASCII, and no byte of a multi-byte character is: the
+            // bytes say it without decoding a character at a time (a call per character in the
+            // image's size-optimized build; this runs for every word of every instruction).
+            Ok(esc) if esc.is_ascii() => !word
+                .bytes()
+                .any(|b| b == b'$' || b == esc || (quotes && (b == b'\'' || b == b'"'))),
+            _ => !word.contains(special),
+        }
     }
 
     /// Expand one word and split the result on unquoted whitespace (upstream

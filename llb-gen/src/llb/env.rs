@@ -15,6 +15,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use rpds::{HashTrieMapSync, RedBlackTreeMapSync};
+use rustc_hash::FxBuildHasher;
 
 /// One environment variable, shared between states and ops.
 pub type EnvPair = (Arc<str>, Arc<str>);
@@ -25,7 +26,10 @@ pub struct Env {
     /// Entries by insertion sequence number: the iteration order.
     order: RedBlackTreeMapSync<u64, EnvPair>,
     /// The sequence number of each key's entry.
-    keys: HashTrieMapSync<Arc<str>, u64>,
+    /// FxHash: names are short and every instruction looks some up (SipHash cost 2%). A file
+    /// could pick names that collide, but only to slow its own build, within the instruction
+    /// limits.
+    keys: HashTrieMapSync<Arc<str>, u64, FxBuildHasher>,
     next: u64,
 }
 

@@ -13,6 +13,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use prost::Message;
+use rustc_hash::FxBuildHasher;
 use sha2::{Digest as _, Sha256};
 
 use super::caps;
@@ -379,7 +380,8 @@ struct Marshaler<'o, S> {
     opts: &'o MarshalOptions,
     /// Upper estimate of the Definition's size so far.
     size: usize,
-    digests: HashMap<*const Vertex, OpDigest>,
+    /// Keyed by address: FxHash (SipHash's protection is for keys an input chooses).
+    digests: HashMap<*const Vertex, OpDigest, FxBuildHasher>,
     sink: S,
     used: UsedMeta,
     /// Every cap some op's metadata names (what the daemon must support).
@@ -394,7 +396,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         Marshaler {
             opts,
             size: 0,
-            digests: HashMap::new(),
+            digests: HashMap::default(),
             sink,
             used: UsedMeta::default(),
             caps: BTreeSet::new(),

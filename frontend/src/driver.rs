@@ -420,8 +420,10 @@ fn marshal(
     ready: Box<llb_gen::convert::Ready>,
 ) -> Result<Result<Converted, Vec<Diagnostic>>, FrontendError> {
     let mut out = Vec::new();
+    // The graph is left allocated: the process ends after the build's `Return`, and the system
+    // takes its pages back for far less than freeing it costs.
     let converted = ready
-        .marshal_to(&mut out)
+        .marshal_to(&mut out, llb_gen::llb::Teardown::Leave)
         .map_err(|e| FrontendError::internal(format!("writing the definition: {e}")))?;
     Ok(converted.map(|conv| Converted {
         definition: out.into(),

@@ -192,7 +192,7 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         }),
         // Marshaled op by op into `out`, without a `pb::Definition` copy.
         Ok(ready) => ready
-            .marshal_to(&mut out)
+            .marshal_to(&mut out, llb_gen::llb::Teardown::Free)
             .map_err(|e| format!("cannot write the definition: {e}"))?,
     };
     // Diagnostics index the bytes; their text has `?` for bytes that are

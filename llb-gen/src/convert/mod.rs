@@ -191,7 +191,7 @@ pub fn convert_dockerfile_bytes_to(
 ) -> std::io::Result<Result<StreamedConversion, Vec<Diagnostic>>> {
     let mut converter = Converter::new(source, opts.clone(), Limits::DEFAULT);
     match run_to_ready(&mut converter, &mut ResolverHost(resolver)) {
-        Ok(ready) => ready.marshal_to(out),
+        Ok(ready) => ready.marshal_to(out, crate::llb::Teardown::Free),
         Err(diags) => Ok(Err(diags)),
     }
 }

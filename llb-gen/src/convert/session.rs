@@ -336,11 +336,12 @@ impl Ready {
     }
 
     /// Marshals the Definition straight to `out`, op by op (the same bytes
-    /// as `definition.encode_to_vec()`), without building it. The outer
-    /// error is a failed write.
+    /// as `definition.encode_to_vec()`), without building it, then frees the
+    /// graph or leaves it as `teardown` says. The outer error is a failed write.
     pub fn marshal_to(
         self,
         out: &mut dyn std::io::Write,
+        teardown: crate::llb::Teardown,
     ) -> std::io::Result<Result<super::StreamedConversion, Vec<Diagnostic>>> {
         let mut write_error = None;
         let mut caps = std::collections::BTreeSet::new();
@@ -349,7 +350,7 @@ impl Ready {
                 out: &mut *out,
                 error: &mut write_error,
             };
-            caps = st.marshal_to(mopts, &mut w)?;
+            caps = st.marshal_to(mopts, teardown, &mut w)?;
             Ok(crate::llb::pb::Definition::default())
         };
         let converted = self.finish(&mut marshal);

@@ -73,6 +73,19 @@ pub struct MarshalOptions {
     pub max_bytes: Option<usize>,
 }
 
+/// What [`State::marshal_to`] does with the graph once its ops are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Teardown {
+    /// Free it: its memory serves what comes next (the lower peak).
+    #[default]
+    Free,
+    /// Leave it allocated, never freed: for a process that ends soon after, whose pages the
+    /// system takes back at exit for much less than visiting and freeing every vertex, env
+    /// and string of a big graph costs (the frontend: 7 % of its CPU time on 500 stages,
+    /// 14 % on 5,000; docs/performance.md, "Leaving the graph to the exit").
+    Leave,
+}
+
 /// `sha256:<hex>` of `bytes`.
 pub fn digest_of(bytes: &[u8]) -> String {
     OpDigest::of(bytes).to_string()
@@ -593,13 +606,15 @@ impl State {
     /// Marshals like [`State::marshal`] and writes the protobuf bytes of the
     /// Definition to `out` (the same bytes as `encode_to_vec`) without
     /// building it: each op is written as soon as it is marshaled, only the
-    /// encoded metadata is kept, and the graph is dropped before the metadata
-    /// and the source map are written. Returns every cap the ops' metadata
-    /// names (the union of what [`State::marshal`]'s metadata holds), for a
-    /// caller that checks them against the daemon's without decoding.
+    /// encoded metadata is kept, and the graph is then freed or left as
+    /// `teardown` says, before the metadata and the source map are written.
+    /// Returns every cap the ops' metadata names (the union of what
+    /// [`State::marshal`]'s metadata holds), for a caller that checks them
+    /// against the daemon's without decoding.
     pub fn marshal_to(
         self,
         opts: &MarshalOptions,
+        teardown: Teardown,
         out: &mut dyn Write,
     ) -> Result<BTreeSet<String>, LlbError> {
         let Some(output) = self.output else {
@@ -612,7 +627,10 @@ impl State {
         };
         let mut m = Marshaler::new(opts, sink);
         m.run(&output)?;
-        drop(output);
+        match teardown {
+            Teardown::Free => drop(output),
+            Teardown::Leave => std::mem::forget(output),
+        }
         let (source, data) = m.sources.marshal_parts(opts)?;
         let caps = std::mem::take(&mut m.caps);
         m.sink.finish(&source, &data)?;

@@ -64,7 +64,7 @@ pub use exec::{ExecOptions, ExecState, ProxyEnv};
 pub use file::{
     ChownOpt, CopyInput, CopyOptions, FileAction, MkdirOptions, MkfileOptions, RmOptions, UserOpt,
 };
-pub use marshal::{digest_of, encode_op, CapSet, MarshalOptions};
+pub use marshal::{digest_of, encode_op, CapSet, MarshalOptions, Teardown};
 pub use merge::{diff, merge};
 pub use mount::{
     BindMount, CacheMount, CacheSharing, ContentCache, Mount, SecretMount, SshMount, TmpfsMount,

@@ -316,7 +316,14 @@ fn marshal_to_writes_the_encoded_definition() {
     for st in [small_graph(), merged, State::scratch()] {
         let def = st.marshal(&opts).expect("marshal");
         let mut written = Vec::new();
-        let caps = st.marshal_to(&opts, &mut written).expect("marshal_to");
+        let caps = st
+            .clone()
+            .marshal_to(&opts, Teardown::Free, &mut written)
+            .expect("marshal_to");
+        let mut left = Vec::new();
+        st.marshal_to(&opts, Teardown::Leave, &mut left)
+            .expect("marshal_to, leaving the graph");
+        assert_eq!(left, written);
         assert_eq!(written, def.encode_to_vec());
         let named: std::collections::BTreeSet<String> = def
             .metadata

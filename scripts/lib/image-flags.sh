@@ -5,5 +5,6 @@
 image_rustflags() {
   local root=$1
   printf '%s' "-C target-feature=+crt-static -C relocation-model=static -C link-arg=-Wl,--icf=all \
--C link-arg=-Wl,-T,$root/frontend/no-unwind-tables.ld -C link-arg=-Wl,--no-eh-frame-hdr"
+-C link-arg=-Wl,-T,$root/frontend/no-unwind-tables.ld -C link-arg=-Wl,--no-eh-frame-hdr \
+-C llvm-args=-inline-threshold=15"
 }

@@ -146,7 +146,8 @@ fn result(reply: &Reply) -> wire::Result {
 fn warnings_only(
     ready: Box<llb_gen::convert::Ready>,
 ) -> Result<Result<Vec<Diagnostic>, Vec<Diagnostic>>, FrontendError> {
-    Ok(ready.into_warnings())
+    // Left allocated, like a build's graph (driver.rs, `marshal`): the process ends next.
+    Ok(ready.into_warnings(llb_gen::llb::Teardown::Leave))
 }
 
 async fn lint(

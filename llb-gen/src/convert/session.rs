@@ -325,9 +325,16 @@ impl Ready {
     /// check wants: upstream's lint stops after dispatch too). An error is the diagnostics of a
     /// failed finish (an image config over the limit, a `REQUIRE`d stage that fails to
     /// marshal); a Definition over the size limit is not reported here, as it is never built.
-    pub fn into_warnings(self) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    /// The graph is freed or left as `teardown` says.
+    pub fn into_warnings(
+        self,
+        teardown: crate::llb::Teardown,
+    ) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
         let mut skip = |st: crate::llb::State, _: &crate::llb::MarshalOptions| {
-            drop(st);
+            match teardown {
+                crate::llb::Teardown::Free => drop(st),
+                crate::llb::Teardown::Leave => std::mem::forget(st),
+            }
             Ok(crate::llb::pb::Definition::default())
         };
         self.finish(&mut skip)

@@ -190,9 +190,10 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
             out.0.push(llb_gen::llb::dump(&c.definition).into_bytes());
             convert::StreamedConversion::from(c)
         }),
-        // Marshaled op by op into `out`, without a `pb::Definition` copy.
+        // Marshaled op by op into `out`, without a `pb::Definition` copy. The graph is left
+        // allocated: the process ends after writing `out` (4-8% of the 500-stage file's CPU).
         Ok(ready) => ready
-            .marshal_to(&mut out, llb_gen::llb::Teardown::Free)
+            .marshal_to(&mut out, llb_gen::llb::Teardown::Leave)
             .map_err(|e| format!("cannot write the definition: {e}"))?,
     };
     // Diagnostics index the bytes; their text has `?` for bytes that are

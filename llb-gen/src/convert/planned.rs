@@ -189,7 +189,7 @@ impl Planned {
                 None if n.base_name == SCRATCH => StageBase::Scratch,
                 None => StageBase::Image(n.base_name.clone()),
             },
-            None => StageBase::Image(st.base.value.clone()),
+            None => StageBase::Image(st.base.value.to_string()),
         };
         StageEntry {
             name: node.and_then(|n| n.name.clone()),

@@ -26,7 +26,7 @@ impl StageGraph {
 
 fn unknown_stage(g: &StageGraph, w: &ir::Word) -> Error {
     let kind = ErrorKind::RequireUnknownStage {
-        name: w.value.clone(),
+        name: w.value.to_string(),
     };
     let names = g.names();
     let help = match super::suggest::closest(&w.value, &names) {

@@ -164,13 +164,24 @@ fn stage_platform(
         .map_err(|e| Error::new(ErrorKind::PlatformExpand(e), p.span))?;
     if v.is_empty() {
         let expression = p.value.clone();
-        return Err(Error::new(ErrorKind::EmptyPlatform { expression }, p.span));
+        return Err(Error::new(
+            ErrorKind::EmptyPlatform {
+                expression: expression.to_string(),
+            },
+            p.span,
+        ));
     }
     parse_platform(&v, default_platform)
         .map(Some)
         .map_err(|reason| {
             let expression = p.value.clone();
-            Error::new(ErrorKind::InvalidPlatform { expression, reason }, p.span)
+            Error::new(
+                ErrorKind::InvalidPlatform {
+                    expression: expression.to_string(),
+                    reason,
+                },
+                p.span,
+            )
         })
 }
 
@@ -217,7 +228,7 @@ impl StageGraph {
             if base_name.is_empty() {
                 return Err(Error::new(
                     ErrorKind::BlankBaseName {
-                        base: st.base.value.clone(),
+                        base: st.base.value.to_string(),
                     },
                     st.base.span,
                 ));
@@ -391,7 +402,7 @@ impl StageGraph {
             if literal != from.value {
                 return Err(Error::new(ErrorKind::CopyFromExpansion, from.span));
             }
-            return Ok(from.value.clone());
+            return Ok(from.value.to_string());
         }
         let globals = match self.spaces.as_ref().and_then(|s| s.spaces.get(space)) {
             Some(sp) if space > 0 => &sp.globals,
@@ -411,7 +422,7 @@ impl StageGraph {
         }
         if x.value.is_empty() {
             let kind = super::ComposeErrorKind::EmptyExpansion {
-                word: from.value.clone(),
+                word: from.value.to_string(),
             };
             let names: Vec<&str> = x.unmatched.iter().map(String::as_str).collect();
             let help = match names.as_slice() {
@@ -469,7 +480,7 @@ impl StageGraph {
                 ir::MountType::Cache => SCRATCH.to_string(),
                 _ => return Ok(None),
             },
-            (Some(f), _) if !ir::has_variable_before_end(&f.value) => f.value.clone(),
+            (Some(f), _) if !ir::has_variable_before_end(&f.value) => f.value.to_string(),
             (Some(f), _) => self.expand_from(f, escape, space)?,
             (_, ir::MountType::Cache) => SCRATCH.to_string(),
             _ => return Ok(None),

@@ -143,7 +143,8 @@ pub fn outline(planned: &Planned, sources: &SourceSet) -> Result<Outline, Vec<Di
     let target = &df.stages[planned.target()];
     out.name = planned.g.nodes[planned.target()]
         .name
-        .clone()
+        .as_ref()
+        .map(|n| n.to_string())
         .unwrap_or_default();
     out.description = doc_comment(&target.comment, &out.name).unwrap_or_default();
     // Each stage's stage dependencies, its parent first (as upstream).

@@ -204,7 +204,7 @@ fn compare_node(node: &Node, want: &Value, with_lines: bool) -> Vec<String> {
     let w_comments = strings(&want["prev_comment"]);
     check(
         "prev_comment",
-        node.prev_comment == w_comments,
+        node.prev_comment[..] == w_comments[..],
         format!("{:?}", node.prev_comment),
         format!("{w_comments:?}"),
     );

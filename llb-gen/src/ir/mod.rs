@@ -268,7 +268,7 @@ fn lower_from(
 ) -> Option<Stage> {
     let flags = parse_flags("FROM", &node.flags, FROM_FLAGS, &[], errors);
     let args = &node.args;
-    let name = match args.as_slice() {
+    let name = match &args[..] {
         [_] => None,
         [_, as_kw, name] if as_kw.value.eq_ignore_ascii_case("as") => {
             let lower = name.value.to_lowercase();
@@ -313,7 +313,7 @@ fn lower_from(
         name,
         base,
         platform: flags.string("platform").cloned(),
-        comment: node.prev_comment.clone(),
+        comment: node.prev_comment.to_vec(),
         from: info(node),
         commands: Vec::new(),
     })
@@ -330,7 +330,7 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
         K::Arg => Instruction::Arg(Box::new(ArgInstruction {
             info: info(node),
             args: simple::lower_arg(node, errors),
-            comment: node.prev_comment.clone(),
+            comment: node.prev_comment.to_vec(),
         })),
         K::Env => Instruction::Env(simple::lower_key_values(node, K::Env, errors)),
         K::Label => Instruction::Label(simple::lower_key_values(node, K::Label, errors)),

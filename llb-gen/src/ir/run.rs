@@ -65,7 +65,7 @@ pub(crate) fn lower_run(node: &Node, errors: &mut Vec<IrError>) -> Run {
         no_cache: no_cache(&flags, errors),
         cache,
         command: command_line(node, 0),
-        heredocs: node.heredocs.clone(),
+        heredocs: node.heredocs.to_vec(),
         mounts,
         network,
         security,

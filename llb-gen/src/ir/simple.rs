@@ -185,7 +185,7 @@ pub(crate) fn lower_expose(node: &Node, errors: &mut Vec<IrError>) -> Vec<Word> 
     }
     let mut ports = node.args.clone();
     ports.sort_by(|a, b| a.value.cmp(&b.value));
-    ports
+    ports.to_vec()
 }
 
 /// The exec or shell form of `node`'s arguments (from `skip` on).
@@ -245,7 +245,7 @@ pub(crate) fn lower_shell(node: &Node, errors: &mut Vec<IrError>) -> Option<Vec<
         );
         return None;
     }
-    Some(node.args.clone())
+    Some(node.args.to_vec())
 }
 
 const HEALTHCHECK_FLAGS: &[FlagSpec] = &[

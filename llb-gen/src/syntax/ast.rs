@@ -62,20 +62,20 @@ pub struct Node {
     pub kind: Option<Keyword>,
     /// Leading `--flag[=value]` words with quotes removed and escapes applied,
     /// e.g. `--mount=type=cache,target=/x`. A bare `--` is not included.
-    pub flags: Vec<Spanned<SourceStr>>,
+    pub flags: Box<[Spanned<SourceStr>]>,
     /// Argument nodes, exactly as upstream's `Node.Next` chain for this
     /// instruction (see `../shared/conformance/buildkit-parser/README.md`):
     /// JSON-decoded strings for the JSON form, whitespace-split words for
     /// FROM/EXPOSE/COPY/ADD/VOLUME, `key, value, sep` triples for ENV/LABEL,
     /// raw shell-ish words for ARG, one verbatim string for RUN/CMD/... .
     /// Unknown instructions have one empty argument.
-    pub args: Vec<Spanned<SourceStr>>,
+    pub args: Box<[Spanned<SourceStr>]>,
     /// True for the JSON (exec) form.
     pub json: bool,
     /// For `ONBUILD`: the nested instruction.
     pub sub: Option<Box<Node>>,
     /// Heredocs introduced on this line, in order.
-    pub heredocs: Vec<Heredoc>,
+    pub heredocs: Box<[Heredoc]>,
     /// Where [`Node::rest`] is: its span, and its byte range in `original`
     /// (it is a part of it, so it is not stored twice).
     pub rest_span: TextRange,
@@ -91,7 +91,7 @@ pub struct Node {
     /// 1-based last physical line.
     pub end_line: u32,
     /// Comment lines since the previous instruction (`#` dropped, trimmed).
-    pub prev_comment: Vec<String>,
+    pub prev_comment: Box<[String]>,
 }
 
 impl Node {

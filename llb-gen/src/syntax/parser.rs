@@ -144,7 +144,7 @@ impl Parser<'_> {
             let Some(mut node) = self.instruction(pl, content_lo, &mut line) else {
                 continue;
             };
-            node.prev_comment = std::mem::take(&mut comments);
+            node.prev_comment = std::mem::take(&mut comments).into_boxed_slice();
             let count = self.nodes.len() + 1;
             if let Some(e) =
                 Exceeded::check(Limit::Instructions, count, self.limits.max_instructions)
@@ -272,6 +272,7 @@ impl Parser<'_> {
         let words = heredocs_in_line(self.uncut.as_deref().unwrap_or(&line.text));
         let keeps_bytes = node.kind.is_some_and(Keyword::keeps_heredoc_bytes);
         let mut last_end = None;
+        let mut heredocs = Vec::new();
         for word in words {
             let word_span = line.map_range(word.lo, word.hi);
             let body = self.read_body(&word);
@@ -294,7 +295,7 @@ impl Parser<'_> {
             }
             let literal = keeps_bytes && !word.expand;
             let (content, literal_bytes) = self.body_content(lo, body.hi, literal, word_span);
-            node.heredocs.push(Heredoc {
+            heredocs.push(Heredoc {
                 name: word.name,
                 file_descriptor: word.file_descriptor,
                 expand: word.expand,
@@ -305,6 +306,7 @@ impl Parser<'_> {
                 body_span: range(lo, body_end),
             });
         }
+        node.heredocs = heredocs.into_boxed_slice();
         last_end
     }
 
@@ -416,10 +418,10 @@ impl Line<'_> {
     /// the words' own vector has growth slack (and larger elements), which
     /// a collect would keep in every node (3.8 MB of a 50,000-instruction
     /// file).
-    fn spanned_all(&self, words: Vec<Word>) -> Vec<Spanned<SourceStr>> {
+    fn spanned_all(&self, words: Vec<Word>) -> Box<[Spanned<SourceStr>]> {
         let mut out = Vec::with_capacity(words.len());
         out.extend(words.into_iter().map(|w| self.spanned(w)));
-        out
+        out.into_boxed_slice()
     }
 }
 
@@ -485,12 +487,12 @@ fn build_node(
         args: at.spanned_all(parsed.args),
         json: parsed.json,
         sub,
-        heredocs: Vec::new(),
+        heredocs: Vec::new().into(),
         rest_span: line.map_range(rlo, rhi),
         rest_in_original,
         original: at.piece(lo, hi),
         start_line: 0,
         end_line: 0,
-        prev_comment: Vec::new(),
+        prev_comment: Vec::new().into(),
     }
 }

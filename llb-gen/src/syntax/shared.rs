@@ -43,6 +43,7 @@ impl SourceStr {
     }
 
     /// The string.
+    #[inline]
     pub fn as_str(&self) -> &str {
         self.text
             .get(self.lo as usize..self.hi as usize)
@@ -81,18 +82,21 @@ impl Default for SourceStr {
 impl Deref for SourceStr {
     type Target = str;
 
+    #[inline]
     fn deref(&self) -> &str {
         self.as_str()
     }
 }
 
 impl AsRef<str> for SourceStr {
+    #[inline]
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
 
 impl std::borrow::Borrow<str> for SourceStr {
+    #[inline]
     fn borrow(&self) -> &str {
         self.as_str()
     }
@@ -111,6 +115,7 @@ impl fmt::Display for SourceStr {
 }
 
 impl PartialEq for SourceStr {
+    #[inline]
     fn eq(&self, other: &SourceStr) -> bool {
         self.as_str() == other.as_str()
     }
@@ -119,36 +124,42 @@ impl PartialEq for SourceStr {
 impl Eq for SourceStr {}
 
 impl PartialEq<str> for SourceStr {
+    #[inline]
     fn eq(&self, other: &str) -> bool {
         self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for SourceStr {
+    #[inline]
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for SourceStr {
+    #[inline]
     fn eq(&self, other: &String) -> bool {
         self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<SourceStr> for str {
+    #[inline]
     fn eq(&self, other: &SourceStr) -> bool {
         self == other.as_str()
     }
 }
 
 impl PartialEq<SourceStr> for &str {
+    #[inline]
     fn eq(&self, other: &SourceStr) -> bool {
         *self == other.as_str()
     }
 }
 
 impl PartialEq<SourceStr> for String {
+    #[inline]
     fn eq(&self, other: &SourceStr) -> bool {
         self.as_str() == other.as_str()
     }

@@ -405,11 +405,7 @@ fn dispatch_commands(
     checks: lint_hooks::Checks<'_>,
 ) -> Result<(), Error> {
     for (ci, cmd) in commands.iter().enumerate() {
-        let sources = graph
-            .g
-            .sources
-            .get(&(node, ci))
-            .map_or(&[][..], Vec::as_slice);
+        let sources = graph.g.command_sources(node, ci).unwrap_or(&[]);
         let trigger = graph.triggers.get(&(stage, ci));
         d.on_build = trigger.is_some();
         if trigger.is_none() {

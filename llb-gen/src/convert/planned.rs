@@ -203,7 +203,7 @@ impl Planned {
     /// The edges one command of stage `i` makes, as the graph recorded
     /// its sources (one per mount for RUN, one per name for REQUIRE).
     fn command_edges(&self, i: usize, ci: usize, cmd: &ir::Command, out: &mut BTreeSet<StageEdge>) {
-        let Some(sources) = self.g.sources.get(&(NodeId(i), ci)) else {
+        let Some(sources) = self.g.command_sources(NodeId(i), ci) else {
             return;
         };
         let kind = match &cmd.instruction {

@@ -46,7 +46,7 @@ pub(super) fn named_by(g: &StageGraph, node: usize, commands: &[ir::Command]) ->
         .iter()
         .enumerate()
         .filter(|(_, c)| matches!(c.instruction, Instruction::Require(_)))
-        .filter_map(|(ci, _)| g.sources.get(&(NodeId(node), ci)))
+        .filter_map(|(ci, _)| g.command_sources(NodeId(node), ci))
         .flat_map(|s| s.iter().flatten().copied())
         .collect()
 }

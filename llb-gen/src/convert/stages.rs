@@ -74,6 +74,33 @@ impl StageNode {
     }
 }
 
+/// The sources of one command: most have one (a `COPY --from`), which
+/// needs no allocation of its own (a 10,000-stage file has thousands).
+#[derive(Clone, Debug)]
+enum CommandSources {
+    One(Option<usize>),
+    Many(Box<[Option<usize>]>),
+}
+
+impl CommandSources {
+    fn new(mut sources: Vec<Option<usize>>) -> CommandSources {
+        match sources.as_slice() {
+            [one] => CommandSources::One(*one),
+            _ => {
+                sources.shrink_to_fit();
+                CommandSources::Many(sources.into_boxed_slice())
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[Option<usize>] {
+        match self {
+            CommandSources::One(one) => std::slice::from_ref(one),
+            CommandSources::Many(many) => many,
+        }
+    }
+}
+
 /// Every node plus the name index.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StageGraph {
@@ -88,8 +115,9 @@ pub(crate) struct StageGraph {
     /// upstream), so `COPY --from=<n>` numbers them the same way.
     indexed: Vec<usize>,
     /// For each command of each real stage: the node its `--from` (COPY) or
-    /// each mount's `from=` (RUN, one slot per mount) refers to.
-    pub sources: HashMap<(NodeId, usize), Vec<Option<usize>>>,
+    /// each mount's `from=` (RUN, one slot per mount) refers to (read with
+    /// [`StageGraph::command_sources`]).
+    sources: HashMap<(NodeId, usize), CommandSources>,
     /// Every `(node, dep)` pair of the nodes' `deps` (no scan per `--from`).
     dep_pairs: HashSet<(usize, usize)>,
     /// The global ARGs: `COPY --from` and mount `from=` expand with them
@@ -286,6 +314,19 @@ impl StageGraph {
             }
         }
         Ok(g)
+    }
+
+    /// What command `cmd_index` of node `node` copies or mounts from, in
+    /// order (one per mount for RUN, one per name for REQUIRE); `None`
+    /// for a command without sources.
+    pub(crate) fn command_sources(
+        &self,
+        node: NodeId,
+        cmd_index: usize,
+    ) -> Option<&[Option<usize>]> {
+        self.sources
+            .get(&(node, cmd_index))
+            .map(CommandSources::as_slice)
     }
 
     /// Find a stage of the main Dockerfile by name, case-insensitively, or
@@ -564,6 +605,7 @@ impl StageGraph {
         if sources.is_empty() {
             self.sources.remove(&(NodeId(node), cmd_index));
         } else {
+            let sources = CommandSources::new(sources);
             self.sources.insert((NodeId(node), cmd_index), sources);
         }
         Ok(())

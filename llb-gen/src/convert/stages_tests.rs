@@ -143,7 +143,7 @@ fn image_uses_share_a_node_but_keep_upstream_numbering() {
     let d = uses(&[("2", 5)]);
     let g = graph(&d).unwrap();
     assert_eq!(g.nodes.len(), 2, "one node for both uses of alpine");
-    assert_eq!(g.sources.get(&(NodeId(0), 2)), Some(&vec![Some(1)]));
+    assert_eq!(g.command_sources(NodeId(0), 2), Some(&[Some(1)][..]));
 }
 
 #[test]

@@ -392,21 +392,27 @@ struct Line<'a> {
 
 impl Line<'_> {
     /// `line.text[lo..hi]`: shared with the file's text when it is written
-    /// there as it is (on one physical line), else a copy.
+    /// there as it is (on one physical line), else a copy. The line's
+    /// pieces are copies of the text at the offsets it maps them to, so a
+    /// range inside one piece is the same text there.
     fn piece(&self, lo: usize, hi: usize) -> SourceStr {
-        let logical = self.line.text.get(lo..hi).unwrap_or("");
-        let in_source = self.line.source_start(lo, hi).and_then(|s| {
-            let shared = SourceStr::shared(self.shared, s, s + logical.len())?;
-            (shared == logical).then_some(shared)
-        });
-        in_source.unwrap_or_else(|| SourceStr::owned(logical))
+        let shared = self
+            .line
+            .source_start(lo, hi)
+            .and_then(|s| SourceStr::shared(self.shared, s, s + (hi - lo)));
+        debug_assert!(shared
+            .as_ref()
+            .is_none_or(|s| Some(s.as_str()) == self.line.text.get(lo..hi)));
+        shared.unwrap_or_else(|| SourceStr::owned(self.line.text.get(lo..hi).unwrap_or("")))
     }
 
     /// A word with its span; shared when its value is the text it was
     /// read from (no quotes removed, no escapes applied).
     fn spanned(&self, w: Word) -> Spanned<SourceStr> {
         let span = self.line.map_range(w.lo, w.hi);
-        let value = if self.line.text.get(w.lo..w.hi) == Some(w.value.as_str()) {
+        let verbatim = w.hi.checked_sub(w.lo) == Some(w.value.len())
+            && self.line.text.get(w.lo..w.hi) == Some(w.value.as_str());
+        let value = if verbatim {
             self.piece(w.lo, w.hi)
         } else {
             SourceStr::owned(&w.value)

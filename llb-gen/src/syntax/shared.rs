@@ -43,7 +43,7 @@ impl SourceStr {
     }
 
     /// The string.
-    #[inline]
+    #[inline(always)]
     pub fn as_str(&self) -> &str {
         self.text
             .get(self.lo as usize..self.hi as usize)
@@ -82,7 +82,7 @@ impl Default for SourceStr {
 impl Deref for SourceStr {
     type Target = str;
 
-    #[inline]
+    #[inline(always)]
     fn deref(&self) -> &str {
         self.as_str()
     }

@@ -162,7 +162,7 @@ mod tests {
         ArgInstruction {
             info: CommandInfo {
                 span: TextRange::empty(0),
-                original: String::new().into(),
+                original: Default::default(),
                 start_line: 1,
                 end_line: 1,
             },

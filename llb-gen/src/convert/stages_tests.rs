@@ -6,13 +6,13 @@ use crate::ir::*;
 use crate::text::Spanned;
 
 fn w(s: &str) -> Word {
-    Spanned::new(s.to_string().into(), TextRange::empty(0))
+    Spanned::new(s.into(), TextRange::empty(0))
 }
 
 fn info(line: u32) -> CommandInfo {
     CommandInfo {
         span: TextRange::new(line * 10, line * 10 + 5),
-        original: String::new().into(),
+        original: Default::default(),
         start_line: line,
         end_line: line,
     }

@@ -203,12 +203,11 @@ pub(crate) fn command_line(node: &Node, skip: usize) -> CommandLine {
             let span = args.last().map_or(first.span, |l| first.span.cover(l.span));
             CommandLine::Shell(Word::new(text.join(" ").into(), span))
         }
-        None if skip == 0 => CommandLine::Shell(Word::new(
-            node.rest().value.to_string().into(),
-            node.rest_span,
-        )),
+        None if skip == 0 => {
+            CommandLine::Shell(Word::new(node.rest().value.into(), node.rest_span))
+        }
         None => CommandLine::Shell(Word::new(
-            String::new().into(),
+            Default::default(),
             TextRange::empty(node.rest_span.end),
         )),
     }

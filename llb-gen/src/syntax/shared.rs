@@ -33,7 +33,8 @@ impl SourceStr {
         })
     }
 
-    /// A string of its own.
+    /// A string of its own (empty past 4 GiB, which no file under the
+    /// size limit comes near).
     pub fn owned(s: &str) -> SourceStr {
         SourceStr {
             text: Arc::from(s),
@@ -62,7 +63,8 @@ impl SourceStr {
     }
 
     /// The part `lo..hi` of this string (relative offsets), sharing its
-    /// text; an owned copy when `lo..hi` is not a part of it.
+    /// text; empty when `lo..hi` is not a part of it on character
+    /// boundaries.
     pub fn slice(&self, lo: usize, hi: usize) -> SourceStr {
         let base = self.lo as usize;
         let within = lo <= hi && self.as_str().get(lo..hi).is_some();

@@ -166,7 +166,7 @@ fn targets(
                     .dockerfile
                     .stages
                     .iter()
-                    .filter_map(|s| s.name.as_ref().map(|n| Some(n.value.clone())))
+                    .filter_map(|s| s.name.as_ref().map(|n| Some(n.value.to_string())))
                     .collect();
                 out.push(None);
                 return Ok(out);

@@ -147,10 +147,10 @@ fn compare_node(node: &Node, want: &Value, with_lines: bool) -> Vec<String> {
     check(
         "instruction",
         node.keyword.value == w_kw,
-        node.keyword.value.clone(),
+        node.keyword.value.to_string(),
         w_kw.into(),
     );
-    let flags: Vec<String> = node.flags.iter().map(|f| f.value.clone()).collect();
+    let flags: Vec<String> = node.flags.iter().map(|f| f.value.to_string()).collect();
     let w_flags = strings(&want["flags"]);
     check(
         "flags",
@@ -159,7 +159,7 @@ fn compare_node(node: &Node, want: &Value, with_lines: bool) -> Vec<String> {
         format!("{w_flags:?}"),
     );
     if node.sub.is_none() {
-        let args: Vec<String> = node.args.iter().map(|a| a.value.clone()).collect();
+        let args: Vec<String> = node.args.iter().map(|a| a.value.to_string()).collect();
         let w_args = strings(&want["args"]);
         check(
             "args",
@@ -204,7 +204,7 @@ fn compare_node(node: &Node, want: &Value, with_lines: bool) -> Vec<String> {
     let w_comments = strings(&want["prev_comment"]);
     check(
         "prev_comment",
-        node.prev_comment == w_comments,
+        node.prev_comment[..] == w_comments[..],
         format!("{:?}", node.prev_comment),
         format!("{w_comments:?}"),
     );

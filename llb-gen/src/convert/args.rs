@@ -154,15 +154,15 @@ mod tests {
     use crate::ir::{ArgDecl, CommandInfo};
     use crate::text::{Spanned, TextRange};
 
-    fn w(s: &str) -> Spanned<String> {
-        Spanned::new(s.to_string(), TextRange::empty(0))
+    fn w(s: &str) -> Spanned<crate::syntax::SourceStr> {
+        Spanned::new(s.into(), TextRange::empty(0))
     }
 
     fn arg(name: &str, default: Option<&str>) -> ArgInstruction {
         ArgInstruction {
             info: CommandInfo {
                 span: TextRange::empty(0),
-                original: String::new(),
+                original: Default::default(),
                 start_line: 1,
                 end_line: 1,
             },

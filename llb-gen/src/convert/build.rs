@@ -90,14 +90,14 @@ fn init_stage(
             d
         }
     };
-    d.display_name = node.display_name.clone();
+    d.display_name = node.display_name.to_string();
     d.cmd_total = node.cmd_total;
     if node.parent.is_some() {
         d.cmd_index = 0;
     }
     d.ignore_cache = match &opts.no_cache {
         Some(set) if set.is_empty() => true,
-        Some(set) => node.name.as_ref().is_some_and(|n| set.contains(n)),
+        Some(set) => node.name.as_ref().is_some_and(|n| set.contains(n.as_str())),
         None => false,
     };
     if d.image.env_get("PATH").is_none() && d.platform.os != "windows" {
@@ -139,7 +139,7 @@ fn context_stage(
     roots: &mut BTreeMap<usize, Root>,
 ) -> Option<StageState> {
     let mut d = root_stage(roots.remove(&i)?);
-    d.display_name = node.display_name.clone();
+    d.display_name = node.display_name.to_string();
     d.base_config = None;
     Some(d)
 }
@@ -405,11 +405,7 @@ fn dispatch_commands(
     checks: lint_hooks::Checks<'_>,
 ) -> Result<(), Error> {
     for (ci, cmd) in commands.iter().enumerate() {
-        let sources = graph
-            .g
-            .sources
-            .get(&(node, ci))
-            .map_or(&[][..], Vec::as_slice);
+        let sources = graph.g.command_sources(node, ci).unwrap_or(&[]);
         let trigger = graph.triggers.get(&(stage, ci));
         d.on_build = trigger.is_some();
         if trigger.is_none() {

@@ -515,7 +515,7 @@ fn source_state(
             let state = ctx.done.get(*i).cloned().flatten().ok_or_else(|| {
                 Error::new(
                     ErrorKind::CopyFromLaterStage {
-                        from: f.value.clone(),
+                        from: f.value.to_string(),
                         current: d.display_name.clone(),
                     },
                     f.span,
@@ -591,7 +591,7 @@ fn transfer(
             mode: v.mode,
             mode_str: v.mode_str.clone(),
             create_dest_path: true,
-            exclude_patterns: c.excludes.iter().map(|w| w.value.clone()).collect(),
+            exclude_patterns: c.excludes.iter().map(|w| w.value.to_string()).collect(),
             owner: v.chown.as_deref().map(super::dispatch::chown_opt),
             timestamp: None,
             ..llb::CopyOptions::default()

@@ -315,7 +315,7 @@ pub(super) fn dispatch(
         // Built along by the host (`Conversion::required`), nothing here.
         Instruction::Require(_) => Ok(()),
         Instruction::Maintainer(m) => {
-            d.image.author = m.value.clone();
+            d.image.author = m.value.to_string();
             d.commit(format!("MAINTAINER {}", m.value), false, false);
             Ok(())
         }

@@ -182,18 +182,18 @@ impl Planned {
         let node = self.g.nodes.get(i);
         let base = match node {
             Some(n) if n.context.is_some() => {
-                StageBase::Context(n.name.clone().unwrap_or_default())
+                StageBase::Context(n.name.as_ref().map(|n| n.to_string()).unwrap_or_default())
             }
             Some(n) => match n.parent {
                 Some(p) => StageBase::Stage(p),
                 None if n.base_name == SCRATCH => StageBase::Scratch,
-                None => StageBase::Image(n.base_name.clone()),
+                None => StageBase::Image(n.base_name.to_string()),
             },
-            None => StageBase::Image(st.base.value.clone()),
+            None => StageBase::Image(st.base.value.to_string()),
         };
         StageEntry {
-            name: node.and_then(|n| n.name.clone()),
-            display_name: node.map_or_else(String::new, |n| n.display_name.clone()),
+            name: node.and_then(|n| n.name.as_ref().map(|n| n.to_string())),
+            display_name: node.map_or_else(String::new, |n| n.display_name.to_string()),
             base,
             reachable: self.reachable.contains(&i),
             span: st.from.span,
@@ -203,7 +203,7 @@ impl Planned {
     /// The edges one command of stage `i` makes, as the graph recorded
     /// its sources (one per mount for RUN, one per name for REQUIRE).
     fn command_edges(&self, i: usize, ci: usize, cmd: &ir::Command, out: &mut BTreeSet<StageEdge>) {
-        let Some(sources) = self.g.sources.get(&(NodeId(i), ci)) else {
+        let Some(sources) = self.g.command_sources(NodeId(i), ci) else {
             return;
         };
         let kind = match &cmd.instruction {
@@ -222,7 +222,7 @@ impl Planned {
                 }
             }
             let from = match self.g.nodes.get(*s) {
-                Some(n) if n.is_synthetic() => EdgeSource::Image(n.base_name.clone()),
+                Some(n) if n.is_synthetic() => EdgeSource::Image(n.base_name.to_string()),
                 _ => EdgeSource::Stage(*s),
             };
             out.insert(StageEdge { from, to: i, kind });

@@ -26,7 +26,7 @@ impl StageGraph {
 
 fn unknown_stage(g: &StageGraph, w: &ir::Word) -> Error {
     let kind = ErrorKind::RequireUnknownStage {
-        name: w.value.clone(),
+        name: w.value.to_string(),
     };
     let names = g.names();
     let help = match super::suggest::closest(&w.value, &names) {
@@ -46,7 +46,7 @@ pub(super) fn named_by(g: &StageGraph, node: usize, commands: &[ir::Command]) ->
         .iter()
         .enumerate()
         .filter(|(_, c)| matches!(c.instruction, Instruction::Require(_)))
-        .filter_map(|(ci, _)| g.sources.get(&(NodeId(node), ci)))
+        .filter_map(|(ci, _)| g.command_sources(NodeId(node), ci))
         .flat_map(|s| s.iter().flatten().copied())
         .collect()
 }

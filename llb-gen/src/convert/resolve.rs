@@ -112,7 +112,7 @@ impl Round {
             let r = Reference::parse(&node.base_name).map_err(|reason| {
                 Error::new(
                     ErrorKind::InvalidBaseReference {
-                        base: node.base_name.clone(),
+                        base: node.base_name.to_string(),
                         reason,
                     },
                     node.span,
@@ -235,7 +235,7 @@ fn image_answer(
     answer.map_err(|reason| {
         let mut d = Error::new(
             ErrorKind::ResolveImage {
-                base: node.base_name.clone(),
+                base: node.base_name.to_string(),
                 reason,
             },
             node.span,

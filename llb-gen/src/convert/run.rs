@@ -272,7 +272,7 @@ pub(super) fn run(
         }
     }
     let mut exec = llb::ExecOptions::default();
-    let mut custom = cmd.info.original.clone();
+    let mut custom = cmd.info.original.to_string();
     let args = command(d, r, &mut exec, &mut custom);
     exec.args = args.clone();
     mounts(d, ctx, r, sources, &mut exec)?;
@@ -480,7 +480,7 @@ fn script(r: &ir::Run) -> RunScript {
         return s;
     }
     let mut full = match &r.command {
-        ir::CommandLine::Shell(cmd) => cmd.value.clone(),
+        ir::CommandLine::Shell(cmd) => cmd.value.to_string(),
         _ => String::new(),
     };
     for h in &r.heredocs {

@@ -283,7 +283,7 @@ fn stage_arg(df: &ir::Dockerfile, opts: &ConvertOptions, spaces: Option<&Namespa
         None => df.stages[..main.min(df.stages.len())]
             .last()
             .and_then(|s| s.name.as_ref())
-            .map(|n| n.value.clone()),
+            .map(|n| n.value.to_string()),
     };
     named
         .filter(|n| !n.is_empty())

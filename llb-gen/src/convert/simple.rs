@@ -33,8 +33,8 @@ pub(super) fn with_shell(d: &StageState, args: &[String]) -> Vec<String> {
 /// argv of a CMD/ENTRYPOINT/RUN command line (shell form goes through the shell).
 pub(super) fn command_args(d: &StageState, c: &CommandLine) -> Vec<String> {
     match c {
-        CommandLine::Exec(words) => words.iter().map(|w| w.value.clone()).collect(),
-        CommandLine::Shell(w) => with_shell(d, std::slice::from_ref(&w.value)),
+        CommandLine::Exec(words) => words.iter().map(|w| w.value.to_string()).collect(),
+        CommandLine::Shell(w) => with_shell(d, &[w.value.to_string()]),
     }
 }
 
@@ -46,7 +46,7 @@ pub(super) fn arg(
     let mut commit = Vec::with_capacity(a.args.len());
     for decl in &a.args {
         let key = decl.name.value.clone();
-        let build_value = ctx.opts.build_args.get(&key);
+        let build_value = ctx.opts.build_args.get(key.as_str());
         let value = match (build_value, &decl.default) {
             (Some(v), _) => Some(v.clone()),
             (None, Some(def)) => Some(d.expand(ctx, def)?),
@@ -59,9 +59,12 @@ pub(super) fn arg(
         }
         commit.push(match &value {
             Some(v) => format!("{key}={v}"),
-            None => key.clone(),
+            None => key.to_string(),
         });
-        d.declared.push(DeclaredArg { key, value });
+        d.declared.push(DeclaredArg {
+            key: key.to_string(),
+            value,
+        });
     }
     d.commit(format!("ARG {}", commit.join(" ")), false, false);
     Ok(())
@@ -369,7 +372,7 @@ pub(super) fn entrypoint(d: &mut StageState, c: &CommandLine) {
 }
 
 pub(super) fn shell(d: &mut StageState, s: &[ir::Word]) {
-    let v: Vec<String> = s.iter().map(|w| w.value.clone()).collect();
+    let v: Vec<String> = s.iter().map(|w| w.value.to_string()).collect();
     d.commit(format!("SHELL {}", go_list(&v)), false, false);
     d.image.config.shell = Some(v);
 }
@@ -391,10 +394,10 @@ pub(super) fn healthcheck(d: &mut StageState, h: &Healthcheck) {
             let t = match test {
                 CommandLine::Exec(words) => {
                     let mut v = vec!["CMD".to_string()];
-                    v.extend(words.iter().map(|w| w.value.clone()));
+                    v.extend(words.iter().map(|w| w.value.to_string()));
                     v
                 }
-                CommandLine::Shell(w) => vec!["CMD-SHELL".to_string(), w.value.clone()],
+                CommandLine::Shell(w) => vec!["CMD-SHELL".to_string(), w.value.to_string()],
             };
             HealthConfig {
                 test: Some(t),

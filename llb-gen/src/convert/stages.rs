@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::error::{Error, ErrorKind};
 use crate::ir::{self, Instruction};
+use crate::syntax::SourceStr;
 use crate::text::TextRange;
 
 use super::api::Platform;
@@ -37,16 +38,19 @@ impl StageId {
 
 /// One node of the graph: a Dockerfile stage, or a synthetic state standing
 /// for an image (or scratch) named by `COPY --from` / mount `from=`.
+///
+/// Its names share the text of the stage's words where they are the same
+/// ([`SourceStr`]): a 10,000-stage file has 10,000 nodes.
 #[derive(Clone, Debug)]
 pub(crate) struct StageNode {
     /// Index into `Dockerfile::stages`; `None` for synthetic states.
     pub stage: Option<usize>,
     /// `AS name` (lower-case) of a real stage.
-    pub name: Option<String>,
+    pub name: Option<SourceStr>,
     /// Display name in progress (`name`, `stage-N`, or empty).
-    pub display_name: String,
+    pub display_name: SourceStr,
     /// The base name after global-arg expansion.
-    pub base_name: String,
+    pub base_name: SourceStr,
     /// The earlier stage this one starts from (`FROM <stage>`).
     pub parent: Option<usize>,
     /// `FROM --platform` after expansion (boxed, like `context`: most
@@ -70,11 +74,39 @@ impl StageNode {
     }
 }
 
+/// The sources of one command: most have one (a `COPY --from`), which
+/// needs no allocation of its own (a 10,000-stage file has thousands).
+#[derive(Clone, Debug)]
+enum CommandSources {
+    One(Option<usize>),
+    Many(Box<[Option<usize>]>),
+}
+
+impl CommandSources {
+    fn new(mut sources: Vec<Option<usize>>) -> CommandSources {
+        match sources.as_slice() {
+            [one] => CommandSources::One(*one),
+            _ => {
+                sources.shrink_to_fit();
+                CommandSources::Many(sources.into_boxed_slice())
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[Option<usize>] {
+        match self {
+            CommandSources::One(one) => std::slice::from_ref(one),
+            CommandSources::Many(many) => many,
+        }
+    }
+}
+
 /// Every node plus the name index.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StageGraph {
     pub nodes: Vec<StageNode>,
-    by_name: HashMap<String, usize>,
+    /// Stages by name (see [`space_key`]).
+    by_name: HashMap<SourceStr, usize>,
     /// Synthetic nodes by image name: one node per image, however often it
     /// is named (500 cache mounts are one `scratch` node, not 500).
     synthetic_by_name: HashMap<String, usize>,
@@ -83,8 +115,9 @@ pub(crate) struct StageGraph {
     /// upstream), so `COPY --from=<n>` numbers them the same way.
     indexed: Vec<usize>,
     /// For each command of each real stage: the node its `--from` (COPY) or
-    /// each mount's `from=` (RUN, one slot per mount) refers to.
-    pub sources: HashMap<(NodeId, usize), Vec<Option<usize>>>,
+    /// each mount's `from=` (RUN, one slot per mount) refers to (read with
+    /// [`StageGraph::command_sources`]).
+    sources: HashMap<(NodeId, usize), CommandSources>,
     /// Every `(node, dep)` pair of the nodes' `deps` (no scan per `--from`).
     dep_pairs: HashSet<(usize, usize)>,
     /// The global ARGs: `COPY --from` and mount `from=` expand with them
@@ -98,12 +131,22 @@ pub(crate) struct StageGraph {
 }
 
 /// The `by_name` key of stage `name` in namespace `space` (the main
-/// Dockerfile's names are keyed as they are).
-fn space_key(space: usize, name: &str) -> String {
+/// Dockerfile's names are keyed as they are, sharing their text).
+fn space_key(space: usize, name: &SourceStr) -> SourceStr {
     if space == 0 {
-        name.to_string()
+        name.clone()
     } else {
-        format!("{space}\0{name}")
+        SourceStr::owned(&format!("{space}\0{name}"))
+    }
+}
+
+/// `value` as the text of `word` when they are the same (no copy), else
+/// its own.
+fn shared_if_same(word: &SourceStr, value: String) -> SourceStr {
+    if value == word.as_str() {
+        word.clone()
+    } else {
+        SourceStr::from(value)
     }
 }
 
@@ -164,13 +207,24 @@ fn stage_platform(
         .map_err(|e| Error::new(ErrorKind::PlatformExpand(e), p.span))?;
     if v.is_empty() {
         let expression = p.value.clone();
-        return Err(Error::new(ErrorKind::EmptyPlatform { expression }, p.span));
+        return Err(Error::new(
+            ErrorKind::EmptyPlatform {
+                expression: expression.to_string(),
+            },
+            p.span,
+        ));
     }
     parse_platform(&v, default_platform)
         .map(Some)
         .map_err(|reason| {
             let expression = p.value.clone();
-            Error::new(ErrorKind::InvalidPlatform { expression, reason }, p.span)
+            Error::new(
+                ErrorKind::InvalidPlatform {
+                    expression: expression.to_string(),
+                    reason,
+                },
+                p.span,
+            )
         })
 }
 
@@ -212,18 +266,22 @@ impl StageGraph {
             let span = st.from.span;
             let (globals, escape) = g.scope(i, globals, df.escape);
             let globals = &globals;
-            let base_name = expand_word(&st.base.value, globals, escape)
+            let expanded = expand_word(&st.base.value, globals, escape)
                 .map_err(|e| super::Error::word(e, st.base.span))?;
+            let base_name = shared_if_same(&st.base.value, expanded);
             if base_name.is_empty() {
                 return Err(Error::new(
                     ErrorKind::BlankBaseName {
-                        base: st.base.value.clone(),
+                        base: st.base.value.to_string(),
                     },
                     st.base.span,
                 ));
             }
             let platform = stage_platform(st, globals, escape, default_platform)?;
-            let name = st.name.as_ref().map(|n| n.value.to_ascii_lowercase());
+            let name = st
+                .name
+                .as_ref()
+                .map(|n| shared_if_same(&n.value, n.value.to_ascii_lowercase()));
             let space = g.space_index(i);
             // A named context with the stage's name replaces the stage (of
             // the main Dockerfile only: imported names are private).
@@ -239,7 +297,7 @@ impl StageGraph {
             let total = usize::from(base_name != SCRATCH && parent.is_none()) + counted_steps(st);
             let node = StageNode {
                 stage: Some(i),
-                display_name: g.display_name(i, name.as_deref()),
+                display_name: g.display_name(i, name.as_ref()),
                 name: name.clone(),
                 base_name,
                 parent,
@@ -258,6 +316,19 @@ impl StageGraph {
         Ok(g)
     }
 
+    /// What command `cmd_index` of node `node` copies or mounts from, in
+    /// order (one per mount for RUN, one per name for REQUIRE); `None`
+    /// for a command without sources.
+    pub(crate) fn command_sources(
+        &self,
+        node: NodeId,
+        cmd_index: usize,
+    ) -> Option<&[Option<usize>]> {
+        self.sources
+            .get(&(node, cmd_index))
+            .map(CommandSources::as_slice)
+    }
+
     /// Find a stage of the main Dockerfile by name, case-insensitively, or
     /// an imported stage by its reference.
     pub(crate) fn find(&self, name: &str) -> Option<usize> {
@@ -271,8 +342,14 @@ impl StageGraph {
                 return Some(i);
             }
         }
-        let key = space_key(space, &name.to_ascii_lowercase());
-        self.by_name.get(&key).copied()
+        if space == 0 {
+            return self
+                .by_name
+                .get(name.to_ascii_lowercase().as_str())
+                .copied();
+        }
+        let key = format!("{space}\0{}", name.to_ascii_lowercase());
+        self.by_name.get(key.as_str()).copied()
     }
 
     /// The namespace of stage `stage` (0: the main Dockerfile).
@@ -291,23 +368,24 @@ impl StageGraph {
 
     /// The progress name of stage `i`: `name` or `stage-N`, prefixed with
     /// the file it comes from when imported (`ci/go.Dockerfile builder`).
-    fn display_name(&self, i: usize, name: Option<&str>) -> String {
+    fn display_name(&self, i: usize, name: Option<&SourceStr>) -> SourceStr {
         let sp = self
             .spaces
             .as_ref()
             .and_then(|s| s.of(i))
             .filter(|sp| !sp.label.is_empty());
         match (sp, name) {
-            (None, Some(n)) => n.to_string(),
-            (None, None) => format!("stage-{i}"),
-            (Some(sp), Some(n)) => format!("{} {n}", sp.label),
-            (Some(sp), None) => format!("{} stage-{}", sp.label, i - sp.first),
+            (None, Some(n)) => n.clone(),
+            (None, None) => SourceStr::owned(&format!("stage-{i}")),
+            (Some(sp), Some(n)) => SourceStr::owned(&format!("{} {n}", sp.label)),
+            (Some(sp), None) => SourceStr::owned(&format!("{} stage-{}", sp.label, i - sp.first)),
         }
     }
 
     /// Names of real stages (for suggestions).
     pub(crate) fn names(&self) -> Vec<String> {
-        self.nodes.iter().filter_map(|n| n.name.clone()).collect()
+        let names = self.nodes.iter().filter_map(|n| n.name.as_ref());
+        names.map(|n| n.to_string()).collect()
     }
 
     /// The target stage: `--target` (case-insensitive) or the last stage
@@ -367,8 +445,8 @@ impl StageGraph {
         self.nodes.push(StageNode {
             stage: None,
             name: None,
-            display_name: String::new(),
-            base_name: base_name.to_string(),
+            display_name: SourceStr::default(),
+            base_name: SourceStr::owned(base_name),
             parent: None,
             platform: None,
             deps: Vec::new(),
@@ -391,7 +469,7 @@ impl StageGraph {
             if literal != from.value {
                 return Err(Error::new(ErrorKind::CopyFromExpansion, from.span));
             }
-            return Ok(from.value.clone());
+            return Ok(from.value.to_string());
         }
         let globals = match self.spaces.as_ref().and_then(|s| s.spaces.get(space)) {
             Some(sp) if space > 0 => &sp.globals,
@@ -411,7 +489,7 @@ impl StageGraph {
         }
         if x.value.is_empty() {
             let kind = super::ComposeErrorKind::EmptyExpansion {
-                word: from.value.clone(),
+                word: from.value.to_string(),
             };
             let names: Vec<&str> = x.unmatched.iter().map(String::as_str).collect();
             let help = match names.as_slice() {
@@ -469,7 +547,7 @@ impl StageGraph {
                 ir::MountType::Cache => SCRATCH.to_string(),
                 _ => return Ok(None),
             },
-            (Some(f), _) if !ir::has_variable_before_end(&f.value) => f.value.clone(),
+            (Some(f), _) if !ir::has_variable_before_end(&f.value) => f.value.to_string(),
             (Some(f), _) => self.expand_from(f, escape, space)?,
             (_, ir::MountType::Cache) => SCRATCH.to_string(),
             _ => return Ok(None),
@@ -527,6 +605,7 @@ impl StageGraph {
         if sources.is_empty() {
             self.sources.remove(&(NodeId(node), cmd_index));
         } else {
+            let sources = CommandSources::new(sources);
             self.sources.insert((NodeId(node), cmd_index), sources);
         }
         Ok(())
@@ -565,7 +644,7 @@ impl StageGraph {
             .any(|c| matches!(&c.instruction, Instruction::Run(r) if !r.mounts.is_empty()));
         if self.nodes.len() == 1 && !has_mount && self.spaces.is_none() {
             if let Some(n) = self.nodes.first_mut() {
-                n.display_name.clear();
+                n.display_name = SourceStr::default();
             }
         }
         Ok(())
@@ -583,7 +662,7 @@ impl StageGraph {
                 let name = self
                     .nodes
                     .get(start)
-                    .map(|n| n.display_name.clone())
+                    .map(|n| n.display_name.to_string())
                     .unwrap_or_default();
                 let mut d = Error::new(ErrorKind::CircularDependency { stage: name }, span);
                 if trail.len() > 1 {

@@ -6,13 +6,13 @@ use crate::ir::*;
 use crate::text::Spanned;
 
 fn w(s: &str) -> Word {
-    Spanned::new(s.to_string(), TextRange::empty(0))
+    Spanned::new(s.into(), TextRange::empty(0))
 }
 
 fn info(line: u32) -> CommandInfo {
     CommandInfo {
         span: TextRange::new(line * 10, line * 10 + 5),
-        original: String::new(),
+        original: Default::default(),
         start_line: line,
         end_line: line,
     }
@@ -143,7 +143,7 @@ fn image_uses_share_a_node_but_keep_upstream_numbering() {
     let d = uses(&[("2", 5)]);
     let g = graph(&d).unwrap();
     assert_eq!(g.nodes.len(), 2, "one node for both uses of alpine");
-    assert_eq!(g.sources.get(&(NodeId(0), 2)), Some(&vec![Some(1)]));
+    assert_eq!(g.command_sources(NodeId(0), 2), Some(&[Some(1)][..]));
 }
 
 #[test]

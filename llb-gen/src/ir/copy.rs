@@ -121,10 +121,7 @@ fn lower_common(
 /// The heredocs that a source word introduces. Upstream reads each source
 /// that is a heredoc word as one, so in `COPY << EOF /x` (whose sources
 /// are `<<` and `EOF`) the body is read but not used.
-fn named_heredocs(
-    node: &Node,
-    sources: &[crate::text::Spanned<String>],
-) -> Vec<crate::syntax::ast::Heredoc> {
+fn named_heredocs(node: &Node, sources: &[crate::ir::Word]) -> Vec<crate::syntax::ast::Heredoc> {
     let named = |h: &&crate::syntax::ast::Heredoc| sources.iter().any(|s| s.span == h.word_span);
     node.heredocs.iter().filter(named).cloned().collect()
 }

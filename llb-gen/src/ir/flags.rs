@@ -4,7 +4,7 @@
 use crate::ir::error::{IrError, IrErrorKind};
 use crate::ir::suggest::suggest;
 use crate::ir::Word;
-use crate::text::{Spanned, TextRange};
+use crate::text::TextRange;
 
 /// What values a flag takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +108,7 @@ impl Flags {
 /// The span of `text[range]` inside a word whose (unquoted) text is
 /// `word.value`. Precise when quote removal did not change the word's length;
 /// otherwise the whole word.
-pub(crate) fn sub_span(word: &Spanned<String>, range: std::ops::Range<usize>) -> TextRange {
+pub(crate) fn sub_span(word: &Word, range: std::ops::Range<usize>) -> TextRange {
     if word.span.len() as usize == word.value.len() && range.end <= word.value.len() {
         let start = word.span.start as usize + range.start;
         let end = word.span.start as usize + range.end;
@@ -122,7 +122,7 @@ pub(crate) fn sub_span(word: &Spanned<String>, range: std::ops::Range<usize>) ->
 /// the good ones.
 pub(crate) fn parse_flags(
     instruction: &str,
-    flags: &[Spanned<String>],
+    flags: &[Word],
     specs: &[FlagSpec],
     foreign: &[ForeignFlag],
     errors: &mut Vec<IrError>,
@@ -153,7 +153,10 @@ pub(crate) fn parse_flags(
         }
         let value_word = value.map(|v| {
             let start = 2 + name.len() + 1;
-            Word::new(v.to_string(), sub_span(word, start..start + v.len()))
+            Word::new(
+                word.value.slice(start, start + v.len()),
+                sub_span(word, start..start + v.len()),
+            )
         });
         let mut on = false;
         match (spec.kind, &value_word) {
@@ -171,7 +174,7 @@ pub(crate) fn parse_flags(
                     errors.push(IrError::new(
                         IrErrorKind::InvalidBoolFlag {
                             flag: name.to_string(),
-                            value: v.value.clone(),
+                            value: v.value.to_string(),
                         },
                         v.span,
                     ));
@@ -259,8 +262,8 @@ fn unknown_flag(
 mod tests {
     use super::*;
 
-    fn w(s: &str, at: u32) -> Spanned<String> {
-        Spanned::new(s.to_string(), TextRange::new(at, at + s.len() as u32))
+    fn w(s: &str, at: u32) -> Word {
+        Word::new(s.into(), TextRange::new(at, at + s.len() as u32))
     }
 
     const SPECS: &[FlagSpec] = &[

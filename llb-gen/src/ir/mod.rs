@@ -38,7 +38,7 @@ pub use types::*;
 use std::collections::HashMap;
 
 use crate::limits::{Exceeded, Limit, Limits};
-use crate::syntax::{ast, Keyword};
+use crate::syntax::{ast, Keyword, SourceStr};
 use crate::text::TextRange;
 use flags::{parse_flags, FlagSpec};
 use simple::arg_count;
@@ -129,7 +129,7 @@ fn lower_nodes<N: LowerNode>(
     let mut errors = Vec::new();
     // Stage name -> the span of its first definition, for duplicate names.
     let mut names: HashMap<String, TextRange> = HashMap::new();
-    for mut owned in nodes {
+    for owned in nodes {
         let node = owned.borrow();
         if node.is(Keyword::From) {
             let count = out.stages.len() + 1;
@@ -141,7 +141,7 @@ fn lower_nodes<N: LowerNode>(
             }
             if let Some(stage) = lower_from(node, out.stages.len(), &names, &mut errors) {
                 if let Some(n) = &stage.name {
-                    names.entry(n.value.clone()).or_insert(n.span);
+                    names.entry(n.value.to_string()).or_insert(n.span);
                 }
                 // Instructions are large: no growth slack per stage.
                 if let Some(last) = out.stages.last_mut() {
@@ -156,16 +156,8 @@ fn lower_nodes<N: LowerNode>(
         };
         extensions::record(node, &mut out.extensions);
         extensions::record_from(&instruction, &mut out.extensions);
-        // Lowered: the node's text moves into the command.
-        let original = owned.take_original();
-        let node = owned.borrow();
         let command = Command {
-            info: CommandInfo {
-                span: node.span,
-                original,
-                start_line: node.start_line,
-                end_line: node.end_line,
-            },
+            info: info(node),
             instruction,
         };
         match (out.stages.last_mut(), command.instruction) {
@@ -199,7 +191,7 @@ fn lower_nodes<N: LowerNode>(
 fn directives(file: &ast::Dockerfile) -> Directives {
     let mut d = Directives::default();
     for dir in &file.directives {
-        let word = Word::new(dir.value.clone(), dir.value_span);
+        let word = Word::new(SourceStr::owned(&dir.value), dir.value_span);
         match dir.key.as_str() {
             "syntax" => d.syntax = Some(word),
             "check" => d.check = Some(word),
@@ -243,23 +235,12 @@ impl Iterator for Releasing {
     }
 }
 
-/// A node to lower: owned nodes give their original text away, borrowed
-/// ones copy it.
-trait LowerNode: std::borrow::Borrow<ast::Node> {
-    fn take_original(&mut self) -> String;
-}
+/// A node to lower, owned or borrowed.
+trait LowerNode: std::borrow::Borrow<ast::Node> {}
 
-impl LowerNode for ast::Node {
-    fn take_original(&mut self) -> String {
-        std::mem::take(&mut self.original)
-    }
-}
+impl LowerNode for ast::Node {}
 
-impl LowerNode for &ast::Node {
-    fn take_original(&mut self) -> String {
-        self.original.clone()
-    }
-}
+impl LowerNode for &ast::Node {}
 
 fn info(node: &ast::Node) -> CommandInfo {
     CommandInfo {
@@ -287,14 +268,14 @@ fn lower_from(
 ) -> Option<Stage> {
     let flags = parse_flags("FROM", &node.flags, FROM_FLAGS, &[], errors);
     let args = &node.args;
-    let name = match args.as_slice() {
+    let name = match &args[..] {
         [_] => None,
         [_, as_kw, name] if as_kw.value.eq_ignore_ascii_case("as") => {
             let lower = name.value.to_lowercase();
             if !valid_stage_name(&lower) {
                 errors.push(IrError::new(
                     IrErrorKind::InvalidStageName {
-                        name: name.value.clone(),
+                        name: name.value.to_string(),
                     },
                     name.span,
                 ));
@@ -307,7 +288,13 @@ fn lower_from(
                     name.span,
                 ));
             }
-            Some(Word::new(lower, name.span))
+            // Shared with the file when written in lower case already.
+            let value = if lower == name.value.as_str() {
+                name.value.clone()
+            } else {
+                SourceStr::owned(&lower)
+            };
+            Some(Word::new(value, name.span))
         }
         _ => {
             errors.push(
@@ -326,7 +313,7 @@ fn lower_from(
         name,
         base,
         platform: flags.string("platform").cloned(),
-        comment: node.prev_comment.clone(),
+        comment: node.prev_comment.to_vec(),
         from: info(node),
         commands: Vec::new(),
     })
@@ -343,7 +330,7 @@ fn lower_instruction(node: &ast::Node, errors: &mut Vec<IrError>) -> Option<Inst
         K::Arg => Instruction::Arg(Box::new(ArgInstruction {
             info: info(node),
             args: simple::lower_arg(node, errors),
-            comment: node.prev_comment.clone(),
+            comment: node.prev_comment.to_vec(),
         })),
         K::Env => Instruction::Env(simple::lower_key_values(node, K::Env, errors)),
         K::Label => Instruction::Label(simple::lower_key_values(node, K::Label, errors)),
@@ -391,7 +378,7 @@ pub(crate) fn lower_arg_decls(node: &ast::Node, errors: &mut Vec<IrError>) -> Ve
 fn unknown_instruction(node: &ast::Node) -> IrError {
     let err = IrError::new(
         IrErrorKind::UnknownInstruction {
-            name: node.keyword.value.clone(),
+            name: node.keyword.value.to_string(),
         },
         node.keyword.span,
     );

@@ -9,7 +9,7 @@ use crate::ir::suggest::suggest;
 use crate::ir::values::{parse_go_bool, ram_in_bytes};
 use crate::ir::{CacheSharing, Mount, MountField, MountKey, MountSpec, MountType, Word};
 use crate::path::{base as base_name, clean as clean_path};
-use crate::text::{Spanned, TextRange};
+use crate::text::TextRange;
 
 /// Every key `--mount` accepts, for suggestions.
 const ALL_KEYS: &[&str] = &[
@@ -199,7 +199,7 @@ fn split_csv(s: &str) -> Result<Vec<CsvField>, String> {
 /// that need a value, `from` with a variable) are pushed to `errors`; value
 /// checks that need expansion are left to [`Mount::resolve`], which is run
 /// here already when the mount contains no `$`.
-pub(super) fn parse_mount(flag: &Spanned<String>, errors: &mut Vec<IrError>) -> Mount {
+pub(super) fn parse_mount(flag: &Word, errors: &mut Vec<IrError>) -> Mount {
     let prefix = "--mount=".len();
     let csv = flag.value.get(prefix..).unwrap_or("");
     let mut mount = Mount {
@@ -230,7 +230,7 @@ pub(super) fn parse_mount(flag: &Spanned<String>, errors: &mut Vec<IrError>) -> 
 /// flag (`prefix` is the length of `--mount=`). An unknown key, or a key that
 /// needs a value but has none, pushes its error and gives `None`.
 fn parse_mount_field(
-    flag: &Spanned<String>,
+    flag: &Word,
     prefix: usize,
     field: &CsvField,
     errors: &mut Vec<IrError>,
@@ -264,7 +264,7 @@ fn parse_mount_field(
     }
     let value = value.map(|v| {
         let start = field.range.start + key_text.len() + 1;
-        Word::new(v.to_string(), span_of(start..start + v.len()))
+        Word::new(flag.value.part(v), span_of(start..start + v.len()))
     });
     Some(MountField {
         key,
@@ -294,7 +294,7 @@ fn check_mount_without_variables(mount: &Mount, errors: &mut Vec<IrError>) {
         .iter()
         .any(|f| f.value.as_ref().is_some_and(|v| v.value.contains('$')));
     if !has_dollar {
-        let mut identity = |w: &Word| Ok::<String, std::convert::Infallible>(w.value.clone());
+        let mut identity = |w: &Word| Ok::<String, std::convert::Infallible>(w.value.to_string());
         if let Err(MountFail::Ir(e)) = mount.resolve_inner(&mut identity, None) {
             errors.push(e);
         }
@@ -428,7 +428,7 @@ impl Mount {
             return apply_bare_key(field, c).map_err(MountFail::Ir);
         };
         let value = if field.key == MountKey::From {
-            word.value.clone()
+            word.value.to_string()
         } else {
             expand(word).map_err(MountFail::Expand)?
         };

@@ -1,8 +1,8 @@
 use super::*;
 
-fn flag(s: &str) -> Spanned<String> {
+fn flag(s: &str) -> Word {
     // Pretend the flag starts at offset 4 (`RUN ` before it).
-    Spanned::new(s.to_string(), TextRange::from_usize(4, 4 + s.len()))
+    Word::new(s.into(), TextRange::from_usize(4, 4 + s.len()))
 }
 
 fn parse(s: &str) -> (Mount, Vec<IrError>) {
@@ -14,7 +14,7 @@ fn parse(s: &str) -> (Mount, Vec<IrError>) {
 fn resolve(s: &str, workdir: &str) -> Result<MountSpec, IrError> {
     let (m, errs) = parse(s);
     assert!(errs.is_empty(), "{errs:?}");
-    m.resolve(&mut |w| Ok(w.value.clone()), workdir)
+    m.resolve(&mut |w| Ok(w.value.to_string()), workdir)
 }
 
 fn err(s: &str) -> IrError {
@@ -141,7 +141,7 @@ fn ssh_bind_tmpfs() {
 fn relative_target_to_root_fails_at_resolve_only() {
     let (m, errs) = parse("type=bind,target=.");
     assert!(errs.is_empty());
-    let e = m.resolve::<IrError>(&mut |w| Ok(w.value.clone()), "/");
+    let e = m.resolve::<IrError>(&mut |w| Ok(w.value.to_string()), "/");
     assert!(e.is_err_and(|d| d.to_string().contains("invalid mount target")));
     assert!(matches!(
         err("target=/").kind,

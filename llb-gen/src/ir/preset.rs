@@ -165,7 +165,7 @@ mod tests {
     fn parse(words: &[(&str, u32)]) -> (Vec<CachePreset>, Vec<IrError>) {
         let words: Vec<Word> = words
             .iter()
-            .map(|(s, at)| Word::new(s.to_string(), TextRange::new(*at, at + s.len() as u32)))
+            .map(|(s, at)| Word::new((*s).into(), TextRange::new(*at, at + s.len() as u32)))
             .collect();
         let (mut out, mut errors) = (Vec::new(), Vec::new());
         parse_presets(&words, &mut out, &mut errors);

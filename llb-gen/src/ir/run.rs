@@ -30,7 +30,7 @@ pub(crate) fn lower_run(node: &Node, errors: &mut Vec<IrError>) -> Run {
         let word = match node.flags.iter().find(|w| w.span == f.span) {
             Some(w) => w,
             None => {
-                made = Spanned::new(format!("--mount={value}"), f.span);
+                made = Spanned::new(format!("--mount={value}").into(), f.span);
                 &made
             }
         };
@@ -65,7 +65,7 @@ pub(crate) fn lower_run(node: &Node, errors: &mut Vec<IrError>) -> Run {
         no_cache: no_cache(&flags, errors),
         cache,
         command: command_line(node, 0),
-        heredocs: node.heredocs.clone(),
+        heredocs: node.heredocs.to_vec(),
         mounts,
         network,
         security,
@@ -81,7 +81,7 @@ fn no_cache(flags: &Flags, errors: &mut Vec<IrError>) -> bool {
     if let Some(v) = &f.value {
         let kind = IrErrorKind::InvalidFlagValue {
             flag: "no-cache".into(),
-            value: v.value.clone(),
+            value: v.value.to_string(),
             expected: "no value".into(),
         };
         errors.push(IrError::new(kind, f.span).with_help("write `RUN --no-cache <command>`"));
@@ -94,7 +94,7 @@ fn bad_value(w: &Word, flag: &str, allowed: &[&str]) -> IrError {
     let err = IrError::new(
         IrErrorKind::InvalidFlagValue {
             flag: flag.to_string(),
-            value: w.value.clone(),
+            value: w.value.to_string(),
             expected: format!("one of {}", list.join(", ")),
         },
         w.span,
@@ -170,7 +170,7 @@ impl Run {
                 body,
             };
         }
-        let mut full = cmd.value.clone();
+        let mut full = cmd.value.to_string();
         for h in &self.heredocs {
             full.push('\n');
             full.push_str(&h.content);

@@ -84,7 +84,7 @@ pub(crate) fn lower_require(node: &Node, errors: &mut Vec<IrError>) -> Option<Ve
     Some(
         node.args
             .iter()
-            .map(|w| Word::new(w.value.to_ascii_lowercase(), w.span))
+            .map(|w| Word::new(w.value.to_ascii_lowercase().into(), w.span))
             .collect(),
     )
 }
@@ -143,9 +143,9 @@ pub(crate) fn lower_arg(node: &Node, errors: &mut Vec<IrError>) -> Vec<ArgDecl> 
             Some((name, default)) => {
                 let start = name.len() + 1;
                 out.push(ArgDecl {
-                    name: Word::new(name.to_string(), sub_span(word, 0..name.len())),
+                    name: Word::new(word.value.part(name), sub_span(word, 0..name.len())),
                     default: Some(Word::new(
-                        default.to_string(),
+                        word.value.part(default),
                         sub_span(word, start..start + default.len()),
                     )),
                 });
@@ -172,7 +172,7 @@ pub(crate) fn lower_volume(node: &Node, errors: &mut Vec<IrError>) -> Vec<Word> 
             errors.push(IrError::new(IrErrorKind::EmptyVolume, word.span));
             continue;
         }
-        out.push(Word::new(trimmed.to_string(), word.span));
+        out.push(Word::new(word.value.part(trimmed), word.span));
     }
     out
 }
@@ -185,7 +185,7 @@ pub(crate) fn lower_expose(node: &Node, errors: &mut Vec<IrError>) -> Vec<Word> 
     }
     let mut ports = node.args.clone();
     ports.sort_by(|a, b| a.value.cmp(&b.value));
-    ports
+    ports.to_vec()
 }
 
 /// The exec or shell form of `node`'s arguments (from `skip` on).
@@ -201,13 +201,13 @@ pub(crate) fn command_line(node: &Node, skip: usize) -> CommandLine {
             // these instructions): join them like upstream's `strings.Join`.
             let text: Vec<&str> = args.iter().map(|w| w.value.as_str()).collect();
             let span = args.last().map_or(first.span, |l| first.span.cover(l.span));
-            CommandLine::Shell(Word::new(text.join(" "), span))
+            CommandLine::Shell(Word::new(text.join(" ").into(), span))
         }
         None if skip == 0 => {
-            CommandLine::Shell(Word::new(node.rest().value.to_string(), node.rest_span))
+            CommandLine::Shell(Word::new(node.rest().value.into(), node.rest_span))
         }
         None => CommandLine::Shell(Word::new(
-            String::new(),
+            Default::default(),
             TextRange::empty(node.rest_span.end),
         )),
     }
@@ -244,7 +244,7 @@ pub(crate) fn lower_shell(node: &Node, errors: &mut Vec<IrError>) -> Option<Vec<
         );
         return None;
     }
-    Some(node.args.clone())
+    Some(node.args.to_vec())
 }
 
 const HEALTHCHECK_FLAGS: &[FlagSpec] = &[
@@ -273,7 +273,7 @@ pub(crate) fn lower_healthcheck(node: &Node, errors: &mut Vec<IrError>) -> Optio
     if typ != "CMD" {
         errors.push(IrError::new(
             IrErrorKind::HealthcheckUnknownType {
-                word: kind.value.clone(),
+                word: kind.value.to_string(),
             },
             kind.span,
         ));
@@ -318,7 +318,7 @@ fn healthcheck_duration(
     }
     let invalid = IrErrorKind::InvalidDuration {
         flag: name.to_string(),
-        value: w.value.clone(),
+        value: w.value.to_string(),
     };
     match parse_go_duration(&w.value) {
         Ok(Some(d)) if d.is_zero() => Some(d),
@@ -348,7 +348,7 @@ fn healthcheck_retries(flags: &crate::ir::flags::Flags, errors: &mut Vec<IrError
             _ => {
                 errors.push(IrError::new(
                     IrErrorKind::InvalidRetries {
-                        value: w.value.clone(),
+                        value: w.value.to_string(),
                     },
                     w.span,
                 ));

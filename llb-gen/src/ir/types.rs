@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use crate::ir::preset::CachePreset;
 use crate::syntax::ast::Heredoc;
+use crate::syntax::SourceStr;
 use crate::text::{Spanned, TextRange};
 
-/// A raw (unexpanded) word with its span in the source.
-pub type Word = Spanned<String>;
+/// A raw (unexpanded) word with its span in the source; its text is
+/// shared with the file's when written there as it is ([`SourceStr`]).
+pub type Word = Spanned<SourceStr>;
 
 /// A whole Dockerfile: directives, global ARGs and stages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,8 +76,8 @@ pub struct CommandInfo {
     /// The whole instruction (including heredoc bodies).
     pub span: TextRange,
     /// The logical line as written (continuations joined), e.g. for history
-    /// and progress names.
-    pub original: String,
+    /// and progress names; shared with the file's text when on one line.
+    pub original: SourceStr,
     /// 1-based first and last line.
     pub start_line: u32,
     /// 1-based last line (a continued instruction or heredoc spans several).

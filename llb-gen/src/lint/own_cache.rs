@@ -130,7 +130,8 @@ fn installs_with_apt(r: &ir::Run) -> bool {
             .iter()
             .map(|w| w.value.as_str())
             .collect::<Vec<_>>()
-            .join(" "),
+            .join(" ")
+            .into(),
     };
     std::iter::once(line.as_str())
         .chain(r.heredocs.iter().map(|h| h.content.as_str()))

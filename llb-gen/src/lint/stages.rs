@@ -86,7 +86,7 @@ fn declared_env(df: &ir::Dockerfile) -> Vec<(String, String)> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     for a in df.meta_args.iter().flat_map(|m| &m.args) {
-        env.push((a.name.value.clone(), String::new()));
+        env.push((a.name.value.to_string(), String::new()));
     }
     env
 }
@@ -106,7 +106,7 @@ fn default_env(df: &ir::Dockerfile) -> Vec<(String, String)> {
             .and_then(|d| lx.process_word(&d.value, &env).ok())
             .map(|e| e.value);
         match value {
-            Some(v) => env.push((a.name.value.clone(), v)),
+            Some(v) => env.push((a.name.value.to_string(), v)),
             // Declared without a default: unset, as upstream.
             None => env.retain(|(k, _)| k != &a.name.value),
         }

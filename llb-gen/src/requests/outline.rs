@@ -143,7 +143,8 @@ pub fn outline(planned: &Planned, sources: &SourceSet) -> Result<Outline, Vec<Di
     let target = &df.stages[planned.target()];
     out.name = planned.g.nodes[planned.target()]
         .name
-        .clone()
+        .as_ref()
+        .map(|n| n.to_string())
         .unwrap_or_default();
     out.description = doc_comment(&target.comment, &out.name).unwrap_or_default();
     // Each stage's stage dependencies, its parent first (as upstream).
@@ -259,7 +260,7 @@ fn global_infos(planned: &Planned, sources: &SourceSet) -> BTreeMap<String, ArgI
     for cmd in &df.meta_args {
         for decl in &cmd.args {
             let name = decl.name.value.clone();
-            let given = planned.build_args.get(&name);
+            let given = planned.build_args.get(name.as_str());
             let (value, deps) = match (given, &decl.default) {
                 (Some(v), _) => (v.clone(), BTreeSet::new()),
                 (None, Some(d)) => {
@@ -274,11 +275,11 @@ fn global_infos(planned: &Planned, sources: &SourceSet) -> BTreeMap<String, ArgI
             };
             let arg = OutlineArg {
                 description: doc_comment(&cmd.comment, &name).unwrap_or_default(),
-                name: name.clone(),
+                name: name.to_string(),
                 value,
                 location: locate(sources, &cmd.info),
             };
-            out.insert(name, ArgInfo { arg, deps });
+            out.insert(name.to_string(), ArgInfo { arg, deps });
         }
     }
     out
@@ -320,7 +321,7 @@ fn capture(
             Instruction::Arg(a) => {
                 for decl in &a.args {
                     let name = &decl.name.value;
-                    let given = planned.build_args.get(name).cloned();
+                    let given = planned.build_args.get(name.as_str()).cloned();
                     let value = match (given, &decl.default) {
                         (Some(v), _) => Some(v),
                         (None, Some(d)) => Some(
@@ -332,22 +333,22 @@ fn capture(
                         (None, None) => scope.get(name).map(str::to_string),
                     };
                     let inherited = decl.default.is_none()
-                        && !planned.build_args.contains_key(name)
+                        && !planned.build_args.contains_key(name.as_str())
                         && scope.get(name).is_some();
                     if !inherited {
                         let arg = OutlineArg {
-                            name: name.clone(),
+                            name: name.to_string(),
                             description: doc_comment(&a.comment, name).unwrap_or_default(),
                             value: value.clone().unwrap_or_default(),
                             location: locate(sources, &cmd.info),
                         };
                         let deps = BTreeSet::new();
-                        c.known.insert(name.clone(), ArgInfo { arg, deps });
+                        c.known.insert(name.to_string(), ArgInfo { arg, deps });
                     }
                     if let Some(v) = value.filter(|_| !is_non_env_arg(name)) {
                         env.add_or_replace(name, &v);
                     }
-                    c.used.push(name.clone());
+                    c.used.push(name.to_string());
                 }
             }
             Instruction::Env(kvs) => {
@@ -365,7 +366,7 @@ fn capture(
             }
             Instruction::Run(r) => run_mounts(r, &env, escape, locate(sources, &cmd.info), &mut c)?,
             Instruction::Require(names) => c.requires.extend(names.iter().map(|n| RequiredStage {
-                name: n.value.clone(),
+                name: n.value.to_string(),
                 location: locate(sources, &cmd.info),
             })),
             _ => {}

@@ -4,7 +4,7 @@
 //! can be dumped in the exact text format of BuildKit's parser test files, but
 //! every piece carries a byte span into the original source.
 
-use super::Keyword;
+use super::{Keyword, SourceStr};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::text::{Spanned, TextRange};
@@ -57,31 +57,32 @@ impl ParseWarning {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
     /// The instruction word exactly as written (`RUN`, `Run`, `frobnicate`).
-    pub keyword: Spanned<String>,
+    pub keyword: Spanned<SourceStr>,
     /// The instruction `keyword` names; `None` for an unknown word.
     pub kind: Option<Keyword>,
     /// Leading `--flag[=value]` words with quotes removed and escapes applied,
     /// e.g. `--mount=type=cache,target=/x`. A bare `--` is not included.
-    pub flags: Vec<Spanned<String>>,
+    pub flags: Box<[Spanned<SourceStr>]>,
     /// Argument nodes, exactly as upstream's `Node.Next` chain for this
     /// instruction (see `../shared/conformance/buildkit-parser/README.md`):
     /// JSON-decoded strings for the JSON form, whitespace-split words for
     /// FROM/EXPOSE/COPY/ADD/VOLUME, `key, value, sep` triples for ENV/LABEL,
     /// raw shell-ish words for ARG, one verbatim string for RUN/CMD/... .
     /// Unknown instructions have one empty argument.
-    pub args: Vec<Spanned<String>>,
+    pub args: Box<[Spanned<SourceStr>]>,
     /// True for the JSON (exec) form.
     pub json: bool,
     /// For `ONBUILD`: the nested instruction.
     pub sub: Option<Box<Node>>,
     /// Heredocs introduced on this line, in order.
-    pub heredocs: Vec<Heredoc>,
+    pub heredocs: Box<[Heredoc]>,
     /// Where [`Node::rest`] is: its span, and its byte range in `original`
     /// (it is a part of it, so it is not stored twice).
     pub rest_span: TextRange,
     pub(crate) rest_in_original: (u32, u32),
-    /// The logical line after continuations were joined (`Node.Original`).
-    pub original: String,
+    /// The logical line after continuations were joined (`Node.Original`),
+    /// shared with the file's text when it is on one line.
+    pub original: SourceStr,
     /// The whole instruction: first character of the keyword to the end of
     /// its last line (heredoc terminators included).
     pub span: TextRange,
@@ -90,7 +91,7 @@ pub struct Node {
     /// 1-based last physical line.
     pub end_line: u32,
     /// Comment lines since the previous instruction (`#` dropped, trimmed).
-    pub prev_comment: Vec<String>,
+    pub prev_comment: Box<[String]>,
 }
 
 impl Node {

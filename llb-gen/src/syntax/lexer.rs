@@ -138,6 +138,24 @@ impl LogicalLine {
         }
     }
 
+    /// Where the logical range `lo..hi` starts in the source, when it is
+    /// one piece there (inside one physical line's part).
+    pub(super) fn source_start(&self, lo: usize, hi: usize) -> Option<usize> {
+        if hi < lo || hi > self.text.len() {
+            return None;
+        }
+        let i = self
+            .segs
+            .partition_point(|&(l, _)| l <= lo)
+            .checked_sub(1)?;
+        let (l, s) = *self.segs.get(i)?;
+        let seg_end = self
+            .segs
+            .get(i + 1)
+            .map_or(self.text.len(), |&(next, _)| next);
+        (hi <= seg_end).then_some(s + (lo - l))
+    }
+
     /// Source range of the logical range `lo..hi`.
     pub(super) fn map_range(&self, lo: usize, hi: usize) -> TextRange {
         let start = self.map(lo);

@@ -26,12 +26,16 @@ mod heredoc;
 mod keyword;
 mod lexer;
 mod parser;
+mod shared;
 #[cfg(test)]
 mod tests;
 
 pub use dump::{dump, go_quote};
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use keyword::Keyword;
+pub use shared::SourceStr;
+
+use std::sync::Arc;
 
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::text::TextRange;
@@ -82,7 +86,7 @@ pub fn parse(text: &str) -> Parsed {
 /// `max_file_bytes` is not parsed at all: the result is an empty tree and
 /// one error located at the first byte past the limit.
 pub fn parse_with_limits(text: &str, limits: &Limits) -> Parsed {
-    parse_source(text.as_bytes(), text, &[], limits)
+    parse_source(text.as_bytes(), &Arc::from(text), &[], limits)
 }
 
 /// Parse raw bytes (what the CLI and the frontend read).
@@ -101,12 +105,27 @@ pub fn parse_bytes(bytes: &[u8]) -> Parsed {
 /// [`parse_bytes`] under explicit resource limits.
 pub fn parse_bytes_with_limits(bytes: &[u8], limits: &Limits) -> Parsed {
     match std::str::from_utf8(bytes) {
-        Ok(text) => parse_source(bytes, text, &[], limits),
+        Ok(text) => parse_source(bytes, &Arc::from(text), &[], limits),
         Err(_) => {
             let (text, invalid) = encoding::placeholder_text(bytes);
-            parse_source(bytes, &text, &invalid, limits)
+            parse_source(bytes, &Arc::from(text), &invalid, limits)
         }
     }
+}
+
+/// [`parse_bytes_with_limits`] with the file's text already made
+/// ([`source_text`] of `bytes`, as a [`crate::diagnostic::SourceFile`]
+/// holds it): the tree's words and lines share it ([`SourceStr`]) instead
+/// of a copy.
+pub fn parse_shared(text: &Arc<str>, bytes: &[u8], limits: &Limits) -> Parsed {
+    if text.len() != bytes.len() {
+        return parse_bytes_with_limits(bytes, limits);
+    }
+    let invalid = match std::str::from_utf8(bytes) {
+        Ok(_) => Vec::new(),
+        Err(_) => encoding::placeholder_text(bytes).1,
+    };
+    parse_source(bytes, text, &invalid, limits)
 }
 
 /// The text that the spans of [`parse_bytes`] index: `bytes` with every byte
@@ -120,7 +139,13 @@ pub fn source_text(bytes: &[u8]) -> String {
 }
 
 /// Parse `text`, which is `bytes` with `?` for the `invalid` sequences.
-fn parse_source(bytes: &[u8], text: &str, invalid: &[(usize, usize)], limits: &Limits) -> Parsed {
+fn parse_source(
+    bytes: &[u8],
+    shared: &Arc<str>,
+    invalid: &[(usize, usize)],
+    limits: &Limits,
+) -> Parsed {
+    let text: &str = shared;
     if let Some(e) = Exceeded::check(Limit::FileBytes, text.len(), limits.max_file_bytes) {
         let mut at = limits.max_file_bytes;
         while !text.is_char_boundary(at) {
@@ -133,7 +158,7 @@ fn parse_source(bytes: &[u8], text: &str, invalid: &[(usize, usize)], limits: &L
         return unparsed(e);
     }
     let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let out = parser::parse_text(text, bytes, start, limits);
+    let out = parser::parse_text(shared, bytes, start, limits);
     let mut errors = out.errors;
     if let Some(e) = encoding::invalid_utf8_error(bytes, invalid, &out.opaque) {
         errors.push(e);

@@ -7,10 +7,11 @@ use super::directives::DirectiveScanner;
 use super::error::{SyntaxError, SyntaxErrorKind, MAX_LINE_BYTES};
 use super::heredoc::{heredocs_in_line, HeredocIssue, HeredocWord};
 use super::lexer::{leading_ws_len, trim_continuation, Lines, LogicalLine, PhysLine};
-use super::Keyword;
+use super::{Keyword, SourceStr};
 use crate::codes::Code;
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::text::{Spanned, TextRange};
+use std::sync::Arc;
 
 fn range(lo: usize, hi: usize) -> TextRange {
     TextRange::from_usize(lo, hi)
@@ -18,6 +19,8 @@ fn range(lo: usize, hi: usize) -> TextRange {
 
 struct Parser<'a> {
     text: &'a str,
+    /// `text`, shared with the nodes' words and lines.
+    shared: &'a Arc<str>,
     /// The source as given: `text`, except where `text` has a `?` in place
     /// of a byte that is not UTF-8.
     bytes: &'a [u8],
@@ -48,9 +51,11 @@ pub(crate) struct Output {
 /// Parse `text`, whose content starts at byte `start` (after a BOM).
 /// `bytes` is the source as given, the same length as `text`: equal to it,
 /// or with bytes that are not UTF-8 where `text` has a `?`.
-pub(crate) fn parse_text(text: &str, bytes: &[u8], start: usize, limits: &Limits) -> Output {
+pub(crate) fn parse_text(shared: &Arc<str>, bytes: &[u8], start: usize, limits: &Limits) -> Output {
+    let text: &str = shared;
     let mut p = Parser {
         text,
+        shared,
         bytes,
         has_invalid: text.as_bytes() != bytes,
         lines: Lines::new(text, start),
@@ -139,7 +144,7 @@ impl Parser<'_> {
             let Some(mut node) = self.instruction(pl, content_lo, &mut line) else {
                 continue;
             };
-            node.prev_comment = std::mem::take(&mut comments);
+            node.prev_comment = std::mem::take(&mut comments).into_boxed_slice();
             let count = self.nodes.len() + 1;
             if let Some(e) =
                 Exceeded::check(Limit::Instructions, count, self.limits.max_instructions)
@@ -193,7 +198,11 @@ impl Parser<'_> {
             last_end = self.continuation(line).unwrap_or(last_end);
         }
         let escape = self.directives.escape;
-        let mut node = build_node(line, 0, line.text.len(), escape, &mut self.errors);
+        let at = Line {
+            line,
+            shared: self.shared,
+        };
+        let mut node = build_node(&at, 0, line.text.len(), escape, &mut self.errors);
         if can_contain_heredoc(&node) {
             if let Some(end) = self.read_heredocs(&mut node, line) {
                 last_end = end;
@@ -263,6 +272,7 @@ impl Parser<'_> {
         let words = heredocs_in_line(self.uncut.as_deref().unwrap_or(&line.text));
         let keeps_bytes = node.kind.is_some_and(Keyword::keeps_heredoc_bytes);
         let mut last_end = None;
+        let mut heredocs = Vec::new();
         for word in words {
             let word_span = line.map_range(word.lo, word.hi);
             let body = self.read_body(&word);
@@ -285,7 +295,7 @@ impl Parser<'_> {
             }
             let literal = keeps_bytes && !word.expand;
             let (content, literal_bytes) = self.body_content(lo, body.hi, literal, word_span);
-            node.heredocs.push(Heredoc {
+            heredocs.push(Heredoc {
                 name: word.name,
                 file_descriptor: word.file_descriptor,
                 expand: word.expand,
@@ -296,6 +306,7 @@ impl Parser<'_> {
                 body_span: range(lo, body_end),
             });
         }
+        node.heredocs = heredocs.into_boxed_slice();
         last_end
     }
 
@@ -373,28 +384,62 @@ fn can_contain_heredoc(node: &Node) -> bool {
     !target.json && target.kind.is_some_and(Keyword::takes_heredocs)
 }
 
-fn spanned(line: &LogicalLine, w: Word) -> Spanned<String> {
-    let span = line.map_range(w.lo, w.hi);
-    Spanned::new(w.value, span)
+/// A logical line and the text it was read from.
+struct Line<'a> {
+    line: &'a LogicalLine,
+    shared: &'a Arc<str>,
 }
 
-/// The words as spanned strings, in a vector of exactly their number: the
-/// words' own vector has growth slack (and larger elements), which a
-/// collect would keep in every node (3.8 MB of a 50,000-instruction file).
-fn spanned_all(line: &LogicalLine, words: Vec<Word>) -> Vec<Spanned<String>> {
-    let mut out = Vec::with_capacity(words.len());
-    out.extend(words.into_iter().map(|w| spanned(line, w)));
-    out
+impl Line<'_> {
+    /// `line.text[lo..hi]`: shared with the file's text when it is written
+    /// there as it is (on one physical line), else a copy. The line's
+    /// pieces are copies of the text at the offsets it maps them to, so a
+    /// range inside one piece is the same text there.
+    fn piece(&self, lo: usize, hi: usize) -> SourceStr {
+        let shared = self
+            .line
+            .source_start(lo, hi)
+            .and_then(|s| SourceStr::shared(self.shared, s, s + (hi - lo)));
+        debug_assert!(shared
+            .as_ref()
+            .is_none_or(|s| Some(s.as_str()) == self.line.text.get(lo..hi)));
+        shared.unwrap_or_else(|| SourceStr::owned(self.line.text.get(lo..hi).unwrap_or("")))
+    }
+
+    /// A word with its span; shared when its value is the text it was
+    /// read from (no quotes removed, no escapes applied).
+    fn spanned(&self, w: Word) -> Spanned<SourceStr> {
+        let span = self.line.map_range(w.lo, w.hi);
+        let verbatim = w.hi.checked_sub(w.lo) == Some(w.value.len())
+            && self.line.text.get(w.lo..w.hi) == Some(w.value.as_str());
+        let value = if verbatim {
+            self.piece(w.lo, w.hi)
+        } else {
+            SourceStr::owned(&w.value)
+        };
+        Spanned::new(value, span)
+    }
+
+    /// The words as spanned strings, in a vector of exactly their number:
+    /// the words' own vector has growth slack (and larger elements), which
+    /// a collect would keep in every node (3.8 MB of a 50,000-instruction
+    /// file).
+    fn spanned_all(&self, words: Vec<Word>) -> Box<[Spanned<SourceStr>]> {
+        let mut out = Vec::with_capacity(words.len());
+        out.extend(words.into_iter().map(|w| self.spanned(w)));
+        out.into_boxed_slice()
+    }
 }
 
-/// Build the node for `line.text[lo..hi]` (recursing for ONBUILD).
+/// Build the node for `at.line.text[lo..hi]` (recursing for ONBUILD).
 fn build_node(
-    line: &LogicalLine,
+    at: &Line<'_>,
     lo: usize,
     hi: usize,
     escape: char,
     errors: &mut Vec<SyntaxError>,
 ) -> Node {
+    let line = at.line;
     let text = line.text.as_str();
     let cmd = args::split_command(text, lo, hi);
     let (rlo, rhi) = (cmd.rest_lo, cmd.rest_hi);
@@ -415,7 +460,7 @@ fn build_node(
         Some(K::Maintainer | K::User | K::Workdir | K::Stopsignal) => args::single(text, rlo, rhi),
         Some(K::Onbuild) => {
             if rlo < rhi {
-                sub = Some(Box::new(build_node(line, rlo, rhi, escape, errors)));
+                sub = Some(Box::new(build_node(at, rlo, rhi, escape, errors)));
             }
             Args::default()
         }
@@ -439,21 +484,21 @@ fn build_node(
         (Ok(a), Ok(b)) if rlo >= lo && rhi <= hi => (a, b),
         _ => (0, 0),
     };
-    let keyword = spanned(line, cmd.keyword);
+    let keyword = at.spanned(cmd.keyword);
     Node {
         span: keyword.span,
         keyword,
         kind,
-        flags: spanned_all(line, cmd.flags),
-        args: spanned_all(line, parsed.args),
+        flags: at.spanned_all(cmd.flags),
+        args: at.spanned_all(parsed.args),
         json: parsed.json,
         sub,
-        heredocs: Vec::new(),
+        heredocs: Vec::new().into(),
         rest_span: line.map_range(rlo, rhi),
         rest_in_original,
-        original: text.get(lo..hi).unwrap_or("").to_string(),
+        original: at.piece(lo, hi),
         start_line: 0,
         end_line: 0,
-        prev_comment: Vec::new(),
+        prev_comment: Vec::new().into(),
     }
 }

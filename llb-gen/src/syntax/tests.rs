@@ -102,7 +102,10 @@ fn invalid_utf8_where_text_is_needed_is_one_error() {
 fn comments_may_hold_other_bytes() {
     let p = parse_bytes(b"# Auteur: Jos\xe9\nFROM scratch\nRUN true \\\n# \xff\n  && false\n");
     assert!(p.is_ok(), "{:?}", p.errors);
-    assert_eq!(p.dockerfile.nodes[0].prev_comment, ["Auteur: Jos\u{fffd}"]);
+    assert_eq!(
+        &p.dockerfile.nodes[0].prev_comment[..],
+        ["Auteur: Jos\u{fffd}"]
+    );
 }
 
 #[test]

@@ -61,6 +61,19 @@ pub(crate) fn too_many_rounds() -> Diagnostic {
     .to_diagnostic()
 }
 
+/// Parses the file just added to `sources` (its `bytes`), the tree sharing
+/// the text the set holds for it rather than a copy of its own.
+pub(crate) fn parse_added(
+    sources: &SourceSet,
+    bytes: &[u8],
+    limits: &Limits,
+) -> crate::syntax::Parsed {
+    match sources.entries().last() {
+        Some(e) => crate::syntax::parse_shared(&e.file.text, bytes, limits),
+        None => crate::syntax::parse_bytes_with_limits(bytes, limits),
+    }
+}
+
 /// A directory listing the converter needs: the names in `dir` of `source`
 /// that match the glob `pattern` (a host may filter with it or send every
 /// name; the converter filters again).
@@ -260,7 +273,7 @@ impl Composer {
             path: req.path.clone(),
         };
         let base = sources.add(include::display(&req.source, &req.path), &bytes, origin, at);
-        let mut parsed = crate::syntax::parse_bytes_with_limits(&bytes, limits);
+        let mut parsed = parse_added(sources, &bytes, limits);
         if !parsed.errors.is_empty() {
             return Loaded::Invalid(
                 parsed

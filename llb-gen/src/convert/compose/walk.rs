@@ -202,7 +202,7 @@ impl<'a> Walker<'a> {
                 Some(Keyword::Arg) => self.arg(node, f.escape, leading),
                 Some(Keyword::Env) => {
                     let keys = node.args.iter().step_by(3);
-                    self.stage_vars.extend(keys.map(|k| k.value.clone()));
+                    self.stage_vars.extend(keys.map(|k| k.value.to_string()));
                     self.push(node);
                 }
                 _ => self.push(node),
@@ -247,13 +247,13 @@ impl<'a> Walker<'a> {
         let decls = crate::ir::lower_arg_decls(node, &mut ignored);
         if self.in_stage && !leading {
             self.stage_vars
-                .extend(decls.iter().map(|d| d.name.value.clone()));
+                .extend(decls.iter().map(|d| d.name.value.to_string()));
             self.push(node);
             return;
         }
         for d in decls {
             let name = d.name.value;
-            let value = match (self.opts.build_args.get(&name), d.default) {
+            let value = match (self.opts.build_args.get(name.as_str()), d.default) {
                 (Some(v), _) => Some(v.clone()),
                 (None, Some(w)) => self.expand(&w.value, w.span, escape, false),
                 (None, None) => None,
@@ -261,7 +261,7 @@ impl<'a> Walker<'a> {
             if let Some(v) = value {
                 self.env.add_or_replace(&name, &v);
             }
-            self.globals.insert(name);
+            self.globals.insert(name.to_string());
         }
         if self.in_stage {
             self.hoisted.push(node.clone());

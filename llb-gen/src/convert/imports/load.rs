@@ -61,7 +61,7 @@ impl Importer {
             path: request.path.clone(),
         };
         let base = sources.add_import(label.clone(), &bytes, origin, asked.span);
-        let parsed = crate::syntax::parse_bytes_with_limits(&bytes, limits);
+        let parsed = compose::parse_added(sources, &bytes, limits);
         if !parsed.errors.is_empty() {
             let errors = parsed
                 .errors

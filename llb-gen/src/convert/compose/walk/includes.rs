@@ -24,7 +24,13 @@ impl Walker<'_> {
             };
             if path.is_empty() {
                 let word = arg.value.clone();
-                self.error(K::EmptyExpansion { word }, arg.span, None);
+                self.error(
+                    K::EmptyExpansion {
+                        word: word.to_string(),
+                    },
+                    arg.span,
+                    None,
+                );
                 continue;
             }
             let Some(full) = include::resolve(&place.dir, &path) else {

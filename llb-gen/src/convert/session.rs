@@ -521,7 +521,11 @@ impl Converter {
     fn advance(&mut self) -> Result<Step, Vec<Diagnostic>> {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Start => {
-                let parsed = crate::syntax::parse_bytes_with_limits(self.source(), &self.limits);
+                // Into the text the source set holds: the instructions' words point into it
+                // instead of a copy of the file of their own (1.6 MB at the stage limit).
+                let main = self.sources.main();
+                let parsed =
+                    crate::syntax::parse_shared(&main.file.text, &main.bytes, &self.limits);
                 if parsed.is_ok() && compose::needed(&parsed.dockerfile) {
                     let c = Composer::new(parsed.dockerfile);
                     return self.compose(Box::new(c));

@@ -221,33 +221,35 @@ pub(crate) fn parse_words(text: &str, lo: usize, hi: usize, escape: char) -> Vec
     let s = text.get(lo..hi).unwrap_or("");
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
-    let mut word = String::new();
-    let mut word_lo = lo;
-    let mut word_hi = lo;
+    // Quotes and escapes stay in the word, so its value is the text as written: the word read
+    // so far is `s[start..end]`, and the characters are only looked at, never copied one by one.
+    let (mut start, mut end) = (0, 0);
     let mut blank_ok = false;
-    let mut it = s.char_indices().peekable();
-    while let Some((i, mut ch)) = it.next() {
-        let pos = lo + i;
+    let word = |start: usize, end: usize| Word {
+        value: s.get(start..end).unwrap_or("").to_string(),
+        lo: lo + start,
+        hi: lo + end,
+    };
+    let mut i = 0;
+    while let Some(ch) = char_at(s, i) {
+        let mut next = i + ch.len_utf8();
         if phase == Phase::Spaces {
-            if ch.is_whitespace() {
+            if is_white(ch) {
+                i = next;
                 continue;
             }
             phase = Phase::Word;
-            word_lo = pos;
+            (start, end) = (i, i);
         }
         match phase {
             Phase::Word => {
-                if ch.is_whitespace() {
+                if is_white(ch) {
                     phase = Phase::Spaces;
-                    if blank_ok || !word.is_empty() {
-                        words.push(Word {
-                            value: std::mem::take(&mut word),
-                            lo: word_lo,
-                            hi: word_hi,
-                        });
+                    if blank_ok || end > start {
+                        words.push(word(start, end));
                     }
-                    word.clear();
                     blank_ok = false;
+                    i = next;
                     continue;
                 }
                 if ch == '\'' || ch == '"' {
@@ -255,12 +257,13 @@ pub(crate) fn parse_words(text: &str, lo: usize, hi: usize, escape: char) -> Vec
                     blank_ok = true;
                 }
                 if ch == escape {
-                    match it.next() {
-                        None => continue,
-                        Some((_, next)) => {
-                            word.push(ch);
-                            ch = next;
+                    match char_at(s, next) {
+                        // An escape at the very end is dropped.
+                        None => {
+                            i = next;
+                            continue;
                         }
+                        Some(c) => next += c.len_utf8(),
                     }
                 }
             }
@@ -269,31 +272,43 @@ pub(crate) fn parse_words(text: &str, lo: usize, hi: usize, escape: char) -> Vec
                     phase = Phase::Word;
                 }
                 if ch == escape && q != '\'' {
-                    match it.next() {
+                    match char_at(s, next) {
                         None => {
                             phase = Phase::Word;
+                            i = next;
                             continue;
                         }
-                        Some((_, next)) => {
-                            word.push(ch);
-                            ch = next;
-                        }
+                        Some(c) => next += c.len_utf8(),
                     }
                 }
             }
             Phase::Spaces => {}
         }
-        word.push(ch);
-        word_hi = it.peek().map_or(hi, |&(j, _)| lo + j);
+        end = next;
+        i = next;
     }
-    if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
-        words.push(Word {
-            value: word,
-            lo: word_lo,
-            hi: word_hi,
-        });
+    if phase != Phase::Spaces && (blank_ok || end > start) {
+        words.push(word(start, end));
     }
     words
+}
+
+/// The character at byte `i` of `s` (ASCII without decoding: a call per character otherwise
+/// in the image's size-optimized build).
+fn char_at(s: &str, i: usize) -> Option<char> {
+    let b = *s.as_bytes().get(i)?;
+    if b.is_ascii() {
+        return Some(char::from(b));
+    }
+    s.get(i..)?.chars().next()
+}
+
+/// `char::is_whitespace`, deciding ASCII in place.
+fn is_white(ch: char) -> bool {
+    match u8::try_from(ch) {
+        Ok(b) if b.is_ascii() => matches!(b, b'\t'..=b'\r' | b' '),
+        _ => ch.is_whitespace(),
+    }
 }
 
 /// `text[lo..hi]` split on runs of `[\t\v\f\r ]`; nothing for an empty range.
@@ -568,6 +583,88 @@ pub(crate) fn health(text: &str, lo: usize, hi: usize) -> Args {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `parse_words` as it was written first, character by character into a `String`: the
+    /// oracle for the version that slices the text.
+    fn words_by_chars(s: &str, escape: char) -> Vec<(String, usize, usize)> {
+        let (mut words, mut word, mut phase) = (Vec::new(), String::new(), Phase::Spaces);
+        let (mut word_lo, mut word_hi, mut blank_ok) = (0, 0, false);
+        let mut it = s.char_indices().peekable();
+        while let Some((i, mut ch)) = it.next() {
+            if phase == Phase::Spaces {
+                if ch.is_whitespace() {
+                    continue;
+                }
+                (phase, word_lo) = (Phase::Word, i);
+            }
+            let escaped = match phase {
+                Phase::Word if ch.is_whitespace() => {
+                    if blank_ok || !word.is_empty() {
+                        words.push((std::mem::take(&mut word), word_lo, word_hi));
+                    }
+                    (phase, blank_ok) = (Phase::Spaces, false);
+                    continue;
+                }
+                Phase::Word => {
+                    if ch == '\'' || ch == '"' {
+                        (phase, blank_ok) = (Phase::Quote(ch), true);
+                    }
+                    ch == escape
+                }
+                Phase::Quote(q) => {
+                    if ch == q {
+                        phase = Phase::Word;
+                    }
+                    ch == escape && q != '\''
+                }
+                Phase::Spaces => false,
+            };
+            if escaped {
+                match it.next() {
+                    None => {
+                        phase = if phase == Phase::Spaces {
+                            phase
+                        } else {
+                            Phase::Word
+                        };
+                        continue;
+                    }
+                    Some((_, next)) => {
+                        word.push(ch);
+                        ch = next;
+                    }
+                }
+            }
+            word.push(ch);
+            word_hi = it.peek().map_or(s.len(), |&(j, _)| j);
+        }
+        if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
+            words.push((word, word_lo, word_hi));
+        }
+        words
+    }
+
+    #[test]
+    fn words_read_by_slices_are_the_words_read_by_characters() {
+        let alphabet = [' ', '\t', 'a', '\'', '"', '\\', '`', 'é', '\u{a0}', '='];
+        let mut text = String::new();
+        for n in 0..=5u32 {
+            for mut code in 0..alphabet.len().pow(n) {
+                text.clear();
+                for _ in 0..n {
+                    text.push(alphabet[code % alphabet.len()]);
+                    code /= alphabet.len();
+                }
+                for escape in ['\\', '`'] {
+                    let got: Vec<_> = parse_words(&text, 0, text.len(), escape)
+                        .into_iter()
+                        .map(|w| (w.value, w.lo, w.hi))
+                        .collect();
+                    assert_eq!(got, words_by_chars(&text, escape), "{text:?} {escape:?}");
+                }
+            }
+        }
+    }
 
     fn vals(ws: &[Word]) -> Vec<&str> {
         ws.iter().map(|w| w.value.as_str()).collect()

@@ -98,33 +98,54 @@ fn extract_flags(text: &str, lo: usize, hi: usize) -> (usize, Vec<Word>) {
         word_lo: lo,
         blank_ok: false,
     };
-    let mut it = s.char_indices().peekable();
+    let mut i = 0;
     loop {
-        let Some((i, ch)) = it.next() else {
+        let Some(ch) = char_at(s, i) else {
             return (hi, scan.finish(hi));
         };
         let pos = lo + i;
+        let mut next = i + ch.len_utf8();
         if scan.phase == Phase::Spaces {
-            if ch.is_whitespace() {
+            if is_white(ch) {
+                i = next;
                 continue;
             }
-            let dash2 = s[i..].starts_with("--");
-            if !dash2 {
+            if !s[i..].starts_with("--") {
                 return (pos, scan.flags);
             }
             scan.phase = Phase::Word;
             scan.word_lo = pos;
         }
+        // A run of characters taken as they are goes in at once.
+        let run = match scan.phase {
+            Phase::Word => plain_run(s, i, |b| !matches!(b, b'\t'..=b'\r' | b' ' | b'\'' | b'"')),
+            Phase::Quote(q) => plain_run(s, i, |b| char::from(b) != q),
+            Phase::Spaces => i,
+        };
+        if run > i {
+            scan.word.push_str(&s[i..run]);
+            i = run;
+            continue;
+        }
         match scan.phase {
             Phase::Word => {
-                if scan.word_char(ch, pos, &mut it) {
+                if scan.word_char(ch, pos, s, &mut next) {
                     return (pos, scan.flags);
                 }
             }
-            Phase::Quote(q) => scan.quoted_char(q, ch, &mut it),
+            Phase::Quote(q) => scan.quoted_char(q, ch, s, &mut next),
             Phase::Spaces => {}
         }
+        i = next;
     }
+}
+
+/// Where the ASCII characters from byte `i` of `s` that `keep` accepts end (never past a `\`).
+fn plain_run(s: &str, i: usize, keep: impl Fn(u8) -> bool) -> usize {
+    let rest = s.as_bytes().get(i..).unwrap_or_default();
+    rest.iter()
+        .position(|&b| !b.is_ascii() || b == b'\\' || !keep(b))
+        .map_or(s.len(), |n| i + n)
 }
 
 /// The state of [`extract_flags`] between two characters.
@@ -140,15 +161,11 @@ struct FlagScan {
 }
 
 impl FlagScan {
-    /// One character of a flag, outside quotes. Returns `true` when the
-    /// word was a bare `--`, which ends the flags.
-    fn word_char(
-        &mut self,
-        ch: char,
-        pos: usize,
-        it: &mut impl Iterator<Item = (usize, char)>,
-    ) -> bool {
-        if ch.is_whitespace() {
+    /// One character of a flag, outside quotes, at `pos`; `next` is where the following one
+    /// starts (moved past the character an escape takes). Returns `true` when the word was a
+    /// bare `--`, which ends the flags.
+    fn word_char(&mut self, ch: char, pos: usize, s: &str, next: &mut usize) -> bool {
+        if is_white(ch) {
             self.phase = Phase::Spaces;
             if self.word == "--" {
                 return true;
@@ -170,30 +187,36 @@ impl FlagScan {
             return false;
         }
         if ch == '\\' {
-            match it.next() {
-                Some((_, next)) => self.word.push(next),
-                None => self.phase = Phase::Word,
-            }
+            self.escaped(s, next);
             return false;
         }
         self.word.push(ch);
         false
     }
 
-    /// One character of a flag inside the quote `q`.
-    fn quoted_char(&mut self, q: char, ch: char, it: &mut impl Iterator<Item = (usize, char)>) {
+    /// One character of a flag inside the quote `q` (`next` as in [`FlagScan::word_char`]).
+    fn quoted_char(&mut self, q: char, ch: char, s: &str, next: &mut usize) {
         if ch == q {
             self.phase = Phase::Word;
             return;
         }
         if ch == '\\' {
-            match it.next() {
-                Some((_, next)) => self.word.push(next),
-                None => self.phase = Phase::Word,
-            }
+            self.escaped(s, next);
             return;
         }
         self.word.push(ch);
+    }
+
+    /// The character after a `\` (at `next`) goes in as it is; a `\` at the end of the input
+    /// is dropped.
+    fn escaped(&mut self, s: &str, next: &mut usize) {
+        match char_at(s, *next) {
+            Some(c) => {
+                self.word.push(c);
+                *next += c.len_utf8();
+            }
+            None => self.phase = Phase::Word,
+        }
     }
 
     /// The flags at the end of the input, the word being read kept unless it
@@ -581,136 +604,5 @@ pub(crate) fn health(text: &str, lo: usize, hi: usize) -> Args {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `parse_words` as it was written first, character by character into a `String`: the
-    /// oracle for the version that slices the text.
-    fn words_by_chars(s: &str, escape: char) -> Vec<(String, usize, usize)> {
-        let (mut words, mut word, mut phase) = (Vec::new(), String::new(), Phase::Spaces);
-        let (mut word_lo, mut word_hi, mut blank_ok) = (0, 0, false);
-        let mut it = s.char_indices().peekable();
-        while let Some((i, mut ch)) = it.next() {
-            if phase == Phase::Spaces {
-                if ch.is_whitespace() {
-                    continue;
-                }
-                (phase, word_lo) = (Phase::Word, i);
-            }
-            let escaped = match phase {
-                Phase::Word if ch.is_whitespace() => {
-                    if blank_ok || !word.is_empty() {
-                        words.push((std::mem::take(&mut word), word_lo, word_hi));
-                    }
-                    (phase, blank_ok) = (Phase::Spaces, false);
-                    continue;
-                }
-                Phase::Word => {
-                    if ch == '\'' || ch == '"' {
-                        (phase, blank_ok) = (Phase::Quote(ch), true);
-                    }
-                    ch == escape
-                }
-                Phase::Quote(q) => {
-                    if ch == q {
-                        phase = Phase::Word;
-                    }
-                    ch == escape && q != '\''
-                }
-                Phase::Spaces => false,
-            };
-            if escaped {
-                match it.next() {
-                    None => {
-                        phase = if phase == Phase::Spaces {
-                            phase
-                        } else {
-                            Phase::Word
-                        };
-                        continue;
-                    }
-                    Some((_, next)) => {
-                        word.push(ch);
-                        ch = next;
-                    }
-                }
-            }
-            word.push(ch);
-            word_hi = it.peek().map_or(s.len(), |&(j, _)| j);
-        }
-        if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
-            words.push((word, word_lo, word_hi));
-        }
-        words
-    }
-
-    #[test]
-    fn words_read_by_slices_are_the_words_read_by_characters() {
-        let alphabet = [' ', '\t', 'a', '\'', '"', '\\', '`', 'é', '\u{a0}', '='];
-        let mut text = String::new();
-        for n in 0..=5u32 {
-            for mut code in 0..alphabet.len().pow(n) {
-                text.clear();
-                for _ in 0..n {
-                    text.push(alphabet[code % alphabet.len()]);
-                    code /= alphabet.len();
-                }
-                for escape in ['\\', '`'] {
-                    let got: Vec<_> = parse_words(&text, 0, text.len(), escape)
-                        .into_iter()
-                        .map(|w| (w.value, w.lo, w.hi))
-                        .collect();
-                    assert_eq!(got, words_by_chars(&text, escape), "{text:?} {escape:?}");
-                }
-            }
-        }
-    }
-
-    fn vals(ws: &[Word]) -> Vec<&str> {
-        ws.iter().map(|w| w.value.as_str()).collect()
-    }
-
-    #[test]
-    fn flags_quirks() {
-        let t = "RUN --mount=type=cache,target=/x --network none echo hi";
-        let c = split_command(t, 0, t.len());
-        assert_eq!(c.keyword.value, "RUN");
-        assert_eq!(
-            vals(&c.flags),
-            ["--mount=type=cache,target=/x", "--network"]
-        );
-        assert_eq!(&t[c.rest_lo..c.rest_hi], "none echo hi");
-        let t = "COPY --chmod=\"7 55\" a b";
-        let c = split_command(t, 0, t.len());
-        assert_eq!(vals(&c.flags), ["--chmod=7 55"]);
-        assert_eq!(&t[c.flags[0].lo..c.flags[0].hi], "--chmod=\"7 55\"");
-        assert_eq!(&t[c.rest_lo..c.rest_hi], "a b");
-        let t = "RUN -- --x";
-        let c = split_command(t, 0, t.len());
-        assert!(c.flags.is_empty());
-        assert_eq!(&t[c.rest_lo..c.rest_hi], "--x");
-    }
-
-    #[test]
-    fn words_keep_quotes() {
-        let t = r#"abc="123 456" def 'a b'\ c x\"#;
-        let w = parse_words(t, 0, t.len(), '\\');
-        assert_eq!(vals(&w), [r#"abc="123 456""#, "def", r"'a b'\ c", "x"]);
-        assert_eq!(&t[w[2].lo..w[2].hi], r"'a b'\ c");
-    }
-
-    #[test]
-    fn json_ranges() {
-        let t = r#"[ "a\"b", "c" ]"#;
-        match parse_json(t, 0, t.len()) {
-            Json::Strings(w) => {
-                assert_eq!(vals(&w), ["a\"b", "c"]);
-                assert_eq!(&t[w[0].lo..w[0].hi], r#""a\"b""#);
-                assert_eq!(&t[w[1].lo..w[1].hi], r#""c""#);
-            }
-            _ => panic!("not json"),
-        }
-        let t = r#"["echo", ["x"]]"#;
-        assert!(matches!(parse_json(t, 0, t.len()), Json::NonString(9, 14)));
-    }
-}
+#[path = "args_tests.rs"]
+mod tests;

@@ -41,8 +41,22 @@ fn is_clean(p: &str) -> bool {
     if p == "/" {
         return true;
     }
-    let body = p.strip_prefix('/').unwrap_or(p);
-    !body.is_empty() && body.split('/').all(|seg| !matches!(seg, "" | "." | ".."))
+    let body = p.strip_prefix('/').unwrap_or(p).as_bytes();
+    if body.is_empty() {
+        return false;
+    }
+    // Over the bytes (every path of every COPY, WORKDIR and mount comes through here): a `/`
+    // is never part of a multi-byte character.
+    let mut start = 0;
+    for end in 0..=body.len() {
+        if end == body.len() || body[end] == b'/' {
+            if matches!(&body[start..end], b"" | b"." | b"..") {
+                return false;
+            }
+            start = end + 1;
+        }
+    }
+    true
 }
 
 /// Go's `path.Join`: the non-empty elements joined with `/` and cleaned;

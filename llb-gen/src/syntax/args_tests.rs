@@ -105,30 +105,8 @@ fn flags_by_chars(s: &str) -> (usize, Vec<(String, usize, usize)>) {
     }
 }
 
-#[test]
-fn flags_read_in_runs_are_the_flags_read_by_characters() {
-    let alphabet = [' ', '-', 'a', '\'', '"', '\\', 'é', '\u{a0}', '='];
-    let mut tail = String::new();
-    for n in 0..=5u32 {
-        for mut code in 0..alphabet.len().pow(n) {
-            tail.clear();
-            for _ in 0..n {
-                tail.push(alphabet[code % alphabet.len()]);
-                code /= alphabet.len();
-            }
-            for head in ["", "--", " --x=", "--a '"] {
-                let text = format!("{head}{tail}");
-                let (rest, flags) = extract_flags(&text, 0, text.len());
-                let got: Vec<_> = flags.into_iter().map(|w| (w.value, w.lo, w.hi)).collect();
-                assert_eq!((rest, got), flags_by_chars(&text), "{text:?}");
-            }
-        }
-    }
-}
-
-#[test]
-fn words_read_by_slices_are_the_words_read_by_characters() {
-    let alphabet = [' ', '\t', 'a', '\'', '"', '\\', '`', 'é', '\u{a0}', '='];
+/// Calls `check` with every string of up to five characters of `alphabet`.
+fn every_short_string(alphabet: &[char], mut check: impl FnMut(&str)) {
     let mut text = String::new();
     for n in 0..=5u32 {
         for mut code in 0..alphabet.len().pow(n) {
@@ -137,15 +115,36 @@ fn words_read_by_slices_are_the_words_read_by_characters() {
                 text.push(alphabet[code % alphabet.len()]);
                 code /= alphabet.len();
             }
-            for escape in ['\\', '`'] {
-                let got: Vec<_> = parse_words(&text, 0, text.len(), escape)
-                    .into_iter()
-                    .map(|w| (w.value, w.lo, w.hi))
-                    .collect();
-                assert_eq!(got, words_by_chars(&text, escape), "{text:?} {escape:?}");
-            }
+            check(&text);
         }
     }
+}
+
+#[test]
+fn flags_read_in_runs_are_the_flags_read_by_characters() {
+    let alphabet = [' ', '-', 'a', '\'', '"', '\\', 'é', '\u{a0}', '='];
+    every_short_string(&alphabet, |tail| {
+        for head in ["", "--", " --x=", "--a '"] {
+            let text = format!("{head}{tail}");
+            let (rest, flags) = extract_flags(&text, 0, text.len());
+            let got: Vec<_> = flags.into_iter().map(|w| (w.value, w.lo, w.hi)).collect();
+            assert_eq!((rest, got), flags_by_chars(&text), "{text:?}");
+        }
+    });
+}
+
+#[test]
+fn words_read_by_slices_are_the_words_read_by_characters() {
+    let alphabet = [' ', '\t', 'a', '\'', '"', '\\', '`', 'é', '\u{a0}', '='];
+    every_short_string(&alphabet, |text| {
+        for escape in ['\\', '`'] {
+            let got: Vec<_> = parse_words(text, 0, text.len(), escape)
+                .into_iter()
+                .map(|w| (w.value, w.lo, w.hi))
+                .collect();
+            assert_eq!(got, words_by_chars(text, escape), "{text:?} {escape:?}");
+        }
+    });
 }
 
 fn vals(ws: &[Word]) -> Vec<&str> {

@@ -331,10 +331,7 @@ impl Ready {
         teardown: crate::llb::Teardown,
     ) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
         let mut skip = |st: crate::llb::State, _: &crate::llb::MarshalOptions| {
-            match teardown {
-                crate::llb::Teardown::Free => drop(st),
-                crate::llb::Teardown::Leave => std::mem::forget(st),
-            }
+            teardown.release(st);
             Ok(crate::llb::pb::Definition::default())
         };
         self.finish(&mut skip)

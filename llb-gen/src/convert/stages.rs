@@ -136,8 +136,13 @@ fn space_key(space: usize, name: &SourceStr) -> SourceStr {
     if space == 0 {
         name.clone()
     } else {
-        SourceStr::owned(&format!("{space}\0{name}"))
+        SourceStr::from(spaced_key(space, name))
     }
+}
+
+/// The `by_name` key of `name` in namespace `space` other than the main Dockerfile's.
+fn spaced_key(space: usize, name: &str) -> String {
+    format!("{space}\0{name}")
 }
 
 /// `value` as the text of `word` when they are the same (no copy), else
@@ -342,13 +347,11 @@ impl StageGraph {
                 return Some(i);
             }
         }
-        if space == 0 {
-            return self
-                .by_name
-                .get(name.to_ascii_lowercase().as_str())
-                .copied();
-        }
-        let key = format!("{space}\0{}", name.to_ascii_lowercase());
+        let name = name.to_ascii_lowercase();
+        let key = match space {
+            0 => name,
+            _ => spaced_key(space, &name),
+        };
         self.by_name.get(key.as_str()).copied()
     }
 

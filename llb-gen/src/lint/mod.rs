@@ -277,8 +277,7 @@ fn finding(code: Code, message: impl Into<String>, span: crate::text::TextRange)
 
 /// The keyword as written: the first word of an instruction's text.
 fn keyword_as_written(original: &str) -> &str {
-    // White space in ASCII, as `char::is_whitespace` has it (tab to carriage return, space).
-    let blank = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let blank = crate::syntax::is_white_byte;
     let bytes = original.as_bytes();
     let start = bytes.iter().position(|&b| !blank(b)).unwrap_or(bytes.len());
     let end = bytes[start..]

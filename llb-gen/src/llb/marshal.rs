@@ -86,6 +86,16 @@ pub enum Teardown {
     Leave,
 }
 
+impl Teardown {
+    /// Ends `value` (a graph, or what holds one) as this says: dropped, or forgotten.
+    pub fn release<T>(self, value: T) {
+        match self {
+            Teardown::Free => drop(value),
+            Teardown::Leave => std::mem::forget(value),
+        }
+    }
+}
+
 /// `sha256:<hex>` of `bytes`.
 pub fn digest_of(bytes: &[u8]) -> String {
     OpDigest::of(bytes).to_string()
@@ -627,10 +637,7 @@ impl State {
         };
         let mut m = Marshaler::new(opts, sink);
         m.run(&output)?;
-        match teardown {
-            Teardown::Free => drop(output),
-            Teardown::Leave => std::mem::forget(output),
-        }
+        teardown.release(output);
         let (source, data) = m.sources.marshal_parts(opts)?;
         let caps = std::mem::take(&mut m.caps);
         m.sink.finish(&source, &data)?;

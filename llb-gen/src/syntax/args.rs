@@ -118,7 +118,7 @@ fn extract_flags(text: &str, lo: usize, hi: usize) -> (usize, Vec<Word>) {
         }
         // A run of characters taken as they are goes in at once.
         let run = match scan.phase {
-            Phase::Word => plain_run(s, i, |b| !matches!(b, b'\t'..=b'\r' | b' ' | b'\'' | b'"')),
+            Phase::Word => plain_run(s, i, |b| !is_white_byte(b) && b != b'\'' && b != b'"'),
             Phase::Quote(q) => plain_run(s, i, |b| char::from(b) != q),
             Phase::Spaces => i,
         };
@@ -329,9 +329,15 @@ fn char_at(s: &str, i: usize) -> Option<char> {
 /// `char::is_whitespace`, deciding ASCII in place.
 fn is_white(ch: char) -> bool {
     match u8::try_from(ch) {
-        Ok(b) if b.is_ascii() => matches!(b, b'\t'..=b'\r' | b' '),
+        Ok(b) if b.is_ascii() => is_white_byte(b),
         _ => ch.is_whitespace(),
     }
+}
+
+/// An ASCII byte that `char::is_whitespace` takes (tab to carriage return, space); unlike
+/// `u8::is_ascii_whitespace`, the vertical tab too.
+pub(crate) fn is_white_byte(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
 }
 
 /// `text[lo..hi]` split on runs of `[\t\v\f\r ]`; nothing for an empty range.

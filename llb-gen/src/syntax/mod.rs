@@ -30,6 +30,7 @@ mod shared;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use args::is_white_byte;
 pub use dump::{dump, go_quote};
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use keyword::Keyword;

@@ -35,6 +35,15 @@ pub(crate) fn clean(p: &str) -> String {
     out
 }
 
+/// [`clean`], borrowing `p` when it is clean already (no copy).
+pub(crate) fn clean_cow(p: &str) -> std::borrow::Cow<'_, str> {
+    if is_clean(p) {
+        std::borrow::Cow::Borrowed(p)
+    } else {
+        std::borrow::Cow::Owned(clean(p))
+    }
+}
+
 /// Whether [`clean`] would return `p` unchanged: not empty, no empty, `.`
 /// or `..` segment, no trailing slash (except `/` itself).
 fn is_clean(p: &str) -> bool {

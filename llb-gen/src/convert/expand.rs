@@ -2,6 +2,8 @@
 //! shell-word lexer ([`crate::words`]) with upstream's lexer settings for each
 //! use (plain words, display text, heredoc bodies, word splitting).
 
+use std::borrow::Cow;
+
 use crate::words::{Lexer, WordError};
 
 /// Where expansion looks variables up (the lexer's environment trait).
@@ -9,7 +11,16 @@ pub(crate) use crate::words::Env;
 
 /// Expand one word (quotes removed, escapes applied; upstream `ProcessWord`).
 pub(crate) fn expand_word(word: &str, env: &dyn Env, escape: char) -> Result<String, WordError> {
-    Ok(Lexer::new(escape).process_word(word, env)?.value)
+    Ok(Lexer::new(escape).expand(word, env)?.into_owned())
+}
+
+/// [`expand_word`], borrowing the word when it has nothing to expand.
+pub(crate) fn expand_text<'w>(
+    word: &'w str,
+    env: &dyn Env,
+    escape: char,
+) -> Result<Cow<'w, str>, WordError> {
+    Lexer::new(escape).expand(word, env)
 }
 
 /// Expand a RUN line for its progress name: quotes kept, escapes applied,
@@ -19,8 +30,8 @@ pub(crate) fn expand_for_display(word: &str, env: &dyn Env, escape: char) -> Str
     let mut lx = Lexer::new(escape);
     lx.raw_quotes = true;
     lx.skip_unset_env = true;
-    match lx.process_word(word, env) {
-        Ok(e) => e.value,
+    match lx.expand(word, env) {
+        Ok(e) => e.into_owned(),
         Err(_) => word.to_string(),
     }
 }
@@ -29,8 +40,8 @@ pub(crate) fn expand_for_display(word: &str, env: &dyn Env, escape: char) -> Str
 /// lexer (quotes removed, unset variables empty), errors leave the text
 /// unchanged (upstream `processCmdEnv` with the stage's lexer).
 pub(crate) fn expand_for_name(word: &str, env: &dyn Env, escape: char) -> String {
-    match Lexer::new(escape).process_word(word, env) {
-        Ok(e) => e.value,
+    match Lexer::new(escape).expand(word, env) {
+        Ok(e) => e.into_owned(),
         Err(_) => word.to_string(),
     }
 }
@@ -41,7 +52,7 @@ pub(crate) fn expand_for_name(word: &str, env: &dyn Env, escape: char) -> String
 pub(crate) fn expand_heredoc(body: &str, env: &dyn Env) -> Result<String, WordError> {
     let mut lx = Lexer::new('\\');
     lx.skip_process_quotes = true;
-    Ok(lx.process_word(body, env)?.value)
+    Ok(lx.expand(body, env)?.into_owned())
 }
 
 /// Expand and split into words on unquoted whitespace (upstream

@@ -41,11 +41,13 @@ fn mounts(
         let src = sources.get(i).copied().flatten();
         let env = StateEnv(&d.state);
         let escape = ctx.escape;
-        let mut expand = |w: &ir::Word| -> Result<String, Error> {
-            super::expand::expand_word(&w.value, &env, escape)
-                .map_err(|e| super::Error::word(e, w.span))
-        };
-        let spec = m.resolve(&mut expand, &workdir)?;
+        let spec = m.resolve(
+            &mut |w| {
+                super::expand::expand_text(&w.value, &env, escape)
+                    .map_err(|e| super::Error::word(e, w.span))
+            },
+            &workdir,
+        )?;
         exec.mounts.push(llb_mount(ctx, m, spec, src, &ns));
     }
     Ok(())

@@ -279,14 +279,17 @@ fn mount_with_variables_resolves_later() {
     let Instruction::Run(r) = &df.stages[0].commands[0].instruction else {
         panic!()
     };
-    let mut expand = |w: &Word| -> Result<String, IrError> {
-        Ok(w.value.replace("$HOME", "/root").replace("${ID}", "pip"))
+    let mut expand = |w: &Word| -> Result<std::borrow::Cow<'_, str>, IrError> {
+        Ok(w.value
+            .replace("$HOME", "/root")
+            .replace("${ID}", "pip")
+            .into())
     };
     let spec = r.mounts[0].resolve(&mut expand, "/");
     assert!(
         matches!(spec, Ok(MountSpec::Cache { ref id, ref target, .. }) if id == "pip" && target == "/root/.cache")
     );
-    let mut failing = |w: &Word| -> Result<String, IrError> {
+    let mut failing = |w: &Word| -> Result<std::borrow::Cow<'_, str>, IrError> {
         Err(IrError::new(
             IrErrorKind::MountInvalid {
                 detail: "bad substitution".into(),

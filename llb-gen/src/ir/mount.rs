@@ -9,7 +9,9 @@ use crate::ir::suggest::suggest;
 use crate::ir::values::{parse_go_bool, ram_in_bytes};
 use crate::ir::{CacheSharing, Mount, MountField, MountKey, MountSpec, MountType, Word};
 use crate::path::{base as base_name, clean as clean_path};
+use crate::syntax::SourceStr;
 use crate::text::TextRange;
+use std::borrow::Cow;
 
 /// Every key `--mount` accepts, for suggestions.
 const ALL_KEYS: &[&str] = &[
@@ -101,7 +103,7 @@ impl MountType {
     }
 
     fn parse(s: &str) -> Option<MountType> {
-        Some(match s.to_lowercase().as_str() {
+        Some(match lowercase(s).as_ref() {
             "bind" => MountType::Bind,
             "cache" => MountType::Cache,
             "tmpfs" => MountType::Tmpfs,
@@ -112,17 +114,28 @@ impl MountType {
     }
 }
 
-/// One CSV field: its unquoted text, its byte range in the CSV string, and
-/// whether it was quoted.
-struct CsvField {
-    text: String,
+/// `s` lower-cased as `str::to_lowercase` does it, borrowed when that changes
+/// nothing: an ASCII text without an upper-case letter, as keys and values
+/// nearly always are (no allocation per key).
+fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// One CSV field: its unquoted text (a slice of the CSV string unless it was
+/// quoted), its byte range in the CSV string, and whether it was quoted.
+struct CsvField<'a> {
+    text: Cow<'a, str>,
     range: std::ops::Range<usize>,
     quoted: bool,
 }
 
 /// Split one CSV record like Go's `encoding/csv` (comma separator, `"`
 /// quoting with `""` as an escaped quote).
-fn split_csv(s: &str) -> Result<Vec<CsvField>, String> {
+fn split_csv(s: &str) -> Result<Vec<CsvField<'_>>, String> {
     if s.is_empty() {
         return Err("empty mount definition".to_string());
     }
@@ -158,21 +171,26 @@ fn split_csv(s: &str) -> Result<Vec<CsvField>, String> {
                 }
             }
             fields.push(CsvField {
-                text,
+                text: Cow::Owned(text),
                 range: start..i,
                 quoted: true,
             });
         } else {
-            let end = s[i..].find(',').map_or(s.len(), |r| i + r);
-            let text = &s[i..end];
-            if let Some(q) = text.find('"') {
+            // The first `,` or `"` from here: a quote before the comma is a
+            // bare quote in this field.
+            let end = bytes[i..]
+                .iter()
+                .position(|&b| b == b',' || b == b'"')
+                .map_or(s.len(), |r| i + r);
+            if bytes.get(end) == Some(&b'"') {
                 return Err(format!(
                     "bare `\"` in non-quoted field at column {}",
-                    i + q + 1
+                    end + 1
                 ));
             }
+            let text = &s[i..end];
             fields.push(CsvField {
-                text: text.to_string(),
+                text: Cow::Borrowed(text),
                 range: i..end,
                 quoted: false,
             });
@@ -184,7 +202,7 @@ fn split_csv(s: &str) -> Result<Vec<CsvField>, String> {
         i += 1;
         if i == s.len() {
             fields.push(CsvField {
-                text: String::new(),
+                text: Cow::Borrowed(""),
                 range: i..i,
                 quoted: false,
             });
@@ -232,7 +250,7 @@ pub(super) fn parse_mount(flag: &Word, errors: &mut Vec<IrError>) -> Mount {
 fn parse_mount_field(
     flag: &Word,
     prefix: usize,
-    field: &CsvField,
+    field: &CsvField<'_>,
     errors: &mut Vec<IrError>,
 ) -> Option<MountField> {
     let span_of = |r: std::ops::Range<usize>| -> TextRange {
@@ -248,10 +266,11 @@ fn parse_mount_field(
         // A bare word: only its first word can be a key.
         None => (field.text.split_whitespace().next().unwrap_or(""), None),
     };
-    let key_lower = key_text.to_lowercase();
+    let key_lower = lowercase(key_text);
     let key_span = span_of(field.range.start..field.range.start + key_text.len());
     let Some(key) = MountKey::from_name(&key_lower) else {
-        let mut err = IrError::new(IrErrorKind::MountUnknownKey { key: key_lower }, key_span);
+        let key = key_lower.into_owned();
+        let mut err = IrError::new(IrErrorKind::MountUnknownKey { key }, key_span);
         if let Some(s) = suggest(key_text, ALL_KEYS) {
             err = err.with_help(format!("did you mean `{s}`?"));
         }
@@ -264,7 +283,12 @@ fn parse_mount_field(
     }
     let value = value.map(|v| {
         let start = field.range.start + key_text.len() + 1;
-        Word::new(flag.value.part(v), span_of(start..start + v.len()))
+        // An unquoted field is the flag's own text at its range: share it.
+        let text = match field.quoted {
+            true => SourceStr::owned(v),
+            false => flag.value.slice(prefix + start, prefix + start + v.len()),
+        };
+        Word::new(text, span_of(start..start + v.len()))
     });
     Some(MountField {
         key,
@@ -294,10 +318,23 @@ fn check_mount_without_variables(mount: &Mount, errors: &mut Vec<IrError>) {
         .iter()
         .any(|f| f.value.as_ref().is_some_and(|v| v.value.contains('$')));
     if !has_dollar {
-        let mut identity = |w: &Word| Ok::<String, std::convert::Infallible>(w.value.to_string());
-        if let Err(MountFail::Ir(e)) = mount.resolve_inner(&mut identity, None) {
+        let checked = mount
+            .collect(&mut |w| Ok::<_, std::convert::Infallible>(Cow::Borrowed(&w.value)))
+            .and_then(|c| check_target(&c, mount.span).map_err(MountFail::Ir));
+        if let Err(MountFail::Ir(e)) = checked {
             errors.push(e);
         }
+    }
+}
+
+/// The one check of [`build_spec`] that needs no working directory: an
+/// absolute target of a bind, cache or tmpfs mount may not be `/`.
+fn check_target(c: &Collected, whole: TextRange) -> Result<(), IrError> {
+    match c.kind() {
+        MountType::Bind | MountType::Cache | MountType::Tmpfs => {
+            mount_target(c.target.as_ref(), whole, None).map(drop)
+        }
+        MountType::Secret | MountType::Ssh => Ok(()),
     }
 }
 
@@ -330,24 +367,25 @@ impl<E> From<IrError> for MountFail<E> {
 }
 
 /// Values collected from the fields, each with the span of its field.
+/// A value is borrowed from the mount when it needed no expansion.
 #[derive(Default)]
-struct Collected {
+struct Collected<'a> {
     ty: Option<(MountType, TextRange)>,
-    from: Option<(String, TextRange)>,
-    source: Option<(String, TextRange)>,
-    target: Option<(String, TextRange)>,
+    from: Option<(Cow<'a, str>, TextRange)>,
+    source: Option<(Cow<'a, str>, TextRange)>,
+    target: Option<(Cow<'a, str>, TextRange)>,
     read_only: Option<bool>,
-    id: Option<(String, TextRange)>,
+    id: Option<(Cow<'a, str>, TextRange)>,
     sharing: Option<(CacheSharing, TextRange)>,
     required: bool,
     size: Option<u64>,
     mode: Option<(u32, TextRange)>,
     uid: Option<(u32, TextRange)>,
     gid: Option<(u32, TextRange)>,
-    env: Option<(String, TextRange)>,
+    env: Option<(Cow<'a, str>, TextRange)>,
 }
 
-impl Collected {
+impl Collected<'_> {
     fn kind(&self) -> MountType {
         self.ty.map_or(MountType::Bind, |t| t.0)
     }
@@ -392,43 +430,44 @@ impl Mount {
     /// Expand the option values (all but `from`) with `expand`, validate them
     /// and apply upstream's defaults. `workdir` is the stage's working
     /// directory, used for relative targets. Errors are the caller's
-    /// expansion errors or invalid values, as `E`.
-    pub fn resolve<E: From<IrError>>(
-        &self,
-        expand: &mut dyn FnMut(&Word) -> Result<String, E>,
+    /// expansion errors or invalid values, as `E`. `expand` may return a
+    /// word's own text, borrowed, when it has nothing to expand.
+    pub fn resolve<'a, E: From<IrError>>(
+        &'a self,
+        expand: &mut dyn FnMut(&'a Word) -> Result<Cow<'a, str>, E>,
         workdir: &str,
     ) -> Result<MountSpec, E> {
-        self.resolve_inner(expand, Some(workdir))
-            .map_err(|e| match e {
-                MountFail::Ir(e) => e.into(),
-                MountFail::Expand(e) => e,
-            })
+        let c = self.collect(expand).map_err(|e| match e {
+            MountFail::Ir(e) => e.into(),
+            MountFail::Expand(e) => e,
+        })?;
+        Ok(build_spec(c, self.span, Some(workdir))?)
     }
 
-    fn resolve_inner<E>(
-        &self,
-        expand: &mut dyn FnMut(&Word) -> Result<String, E>,
-        workdir: Option<&str>,
-    ) -> Result<MountSpec, MountFail<E>> {
+    /// The fields' values, expanded and checked against each other.
+    fn collect<'a, E>(
+        &'a self,
+        expand: &mut dyn FnMut(&'a Word) -> Result<Cow<'a, str>, E>,
+    ) -> Result<Collected<'a>, MountFail<E>> {
         let mut c = Collected::default();
         for field in &self.fields {
             self.apply_field(field, &mut c, expand)?;
         }
         validate(&c, self.span)?;
-        Ok(build_spec(c, self.span, workdir)?)
+        Ok(c)
     }
 
-    fn apply_field<E>(
-        &self,
-        field: &MountField,
-        c: &mut Collected,
-        expand: &mut dyn FnMut(&Word) -> Result<String, E>,
+    fn apply_field<'a, E>(
+        &'a self,
+        field: &'a MountField,
+        c: &mut Collected<'a>,
+        expand: &mut dyn FnMut(&'a Word) -> Result<Cow<'a, str>, E>,
     ) -> Result<(), MountFail<E>> {
         let Some(word) = &field.value else {
             return apply_bare_key(field, c).map_err(MountFail::Ir);
         };
         let value = if field.key == MountKey::From {
-            word.value.to_string()
+            Cow::Borrowed(word.value.as_str())
         } else {
             expand(word).map_err(MountFail::Expand)?
         };
@@ -456,11 +495,11 @@ fn apply_bare_key(field: &MountField, c: &mut Collected) -> Result<(), IrError> 
 
 /// Check and record the (expanded) value of one key, against the mount type
 /// set so far.
-fn apply_value(
+fn apply_value<'a>(
     field_key: MountKey,
-    value: String,
+    value: Cow<'a, str>,
     span: TextRange,
-    c: &mut Collected,
+    c: &mut Collected<'a>,
 ) -> Result<(), IrError> {
     let kind = c.kind();
     let key = field_key.name();
@@ -523,7 +562,7 @@ fn parse_type_value(value: &str, span: TextRange) -> Result<MountType, IrError> 
 
 /// The value of `sharing=`, with a suggestion when it is misspelt.
 fn parse_sharing_value(value: &str, span: TextRange) -> Result<CacheSharing, IrError> {
-    match value.to_lowercase().as_str() {
+    match lowercase(value).as_ref() {
         "shared" => Ok(CacheSharing::Shared),
         "private" => Ok(CacheSharing::Private),
         "locked" => Ok(CacheSharing::Locked),
@@ -592,19 +631,21 @@ fn validate(c: &Collected, whole: TextRange) -> Result<(), IrError> {
 /// The mount point of a bind/cache/tmpfs mount: relative targets are joined
 /// to the workdir; `/` is rejected. Without a workdir (lowering time) only
 /// absolute targets are checked.
-fn mount_target(
-    target: Option<&(String, TextRange)>,
+fn mount_target<'a>(
+    target: Option<&'a (Cow<'_, str>, TextRange)>,
     whole: TextRange,
     workdir: Option<&str>,
-) -> Result<String, IrError> {
-    let (raw, span) = target.map_or(("", whole), |(t, s)| (t.as_str(), *s));
-    let absolute = clean_path(raw).starts_with('/');
-    let resolved = match (absolute, workdir) {
-        (true, _) => raw.to_string(),
-        (false, Some(dir)) => crate::path::join(&[&crate::path::join(&["/", dir]), raw]),
-        (false, None) => return Ok(raw.to_string()),
+) -> Result<Cow<'a, str>, IrError> {
+    let (raw, span) = target.map_or(("", whole), |(t, s)| (t.as_ref(), *s));
+    // `path.Clean` keeps a leading `/` and never adds one.
+    let resolved = match (raw.starts_with('/'), workdir) {
+        (true, _) => Cow::Borrowed(raw),
+        (false, Some(dir)) => {
+            Cow::Owned(crate::path::join(&[&crate::path::join(&["/", dir]), raw]))
+        }
+        (false, None) => return Ok(Cow::Borrowed(raw)),
     };
-    if clean_path(&resolved) == "/" {
+    if crate::path::clean_cow(&resolved) == "/" {
         return Err(invalid("invalid mount target `/`", span)
             .with_help("mount somewhere below the root, e.g. `target=/src`"));
     }
@@ -616,18 +657,18 @@ fn build_spec(c: Collected, whole: TextRange, workdir: Option<&str>) -> Result<M
     let read_only = c
         .read_only
         .unwrap_or(!matches!(kind, MountType::Cache | MountType::Tmpfs));
-    let val = |v: Option<(String, TextRange)>| v.map(|(s, _)| s);
+    let val = |v: Option<(Cow<'_, str>, TextRange)>| v.map(|(s, _)| s.into_owned());
     let num = |v: Option<(u32, TextRange)>| v.map(|(n, _)| n);
     Ok(match kind {
         MountType::Bind => MountSpec::Bind {
-            target: mount_target(c.target.as_ref(), whole, workdir)?,
+            target: mount_target(c.target.as_ref(), whole, workdir)?.into_owned(),
             source: val(c.source),
             from: val(c.from),
             read_write: !read_only,
         },
         MountType::Cache => {
-            let target = mount_target(c.target.as_ref(), whole, workdir)?;
-            let raw_target = c.target.as_ref().map_or("", |t| t.0.as_str());
+            let target = mount_target(c.target.as_ref(), whole, workdir)?.into_owned();
+            let raw_target = c.target.as_ref().map_or("", |t| t.0.as_ref());
             MountSpec::Cache {
                 id: val(c.id).unwrap_or_else(|| clean_path(raw_target)),
                 target,
@@ -641,7 +682,7 @@ fn build_spec(c: Collected, whole: TextRange, workdir: Option<&str>) -> Result<M
             }
         }
         MountType::Tmpfs => MountSpec::Tmpfs {
-            target: mount_target(c.target.as_ref(), whole, workdir)?,
+            target: mount_target(c.target.as_ref(), whole, workdir)?.into_owned(),
             size: c.size,
         },
         MountType::Secret => {

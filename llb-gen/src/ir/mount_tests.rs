@@ -14,7 +14,7 @@ fn parse(s: &str) -> (Mount, Vec<IrError>) {
 fn resolve(s: &str, workdir: &str) -> Result<MountSpec, IrError> {
     let (m, errs) = parse(s);
     assert!(errs.is_empty(), "{errs:?}");
-    m.resolve(&mut |w| Ok(w.value.to_string()), workdir)
+    m.resolve(&mut |w| Ok(Cow::Borrowed(&w.value)), workdir)
 }
 
 fn err(s: &str) -> IrError {
@@ -26,7 +26,7 @@ fn err(s: &str) -> IrError {
 #[test]
 fn csv_quotes() {
     let fields = split_csv(r#"type=cache,"target=/a,b",id=x"#).unwrap_or_default();
-    let texts: Vec<_> = fields.iter().map(|f| f.text.as_str()).collect();
+    let texts: Vec<_> = fields.iter().map(|f| f.text.as_ref()).collect();
     assert_eq!(texts, ["type=cache", "target=/a,b", "id=x"]);
     let fields = split_csv(r#""a""b""#).unwrap_or_default();
     assert_eq!(fields[0].text, "a\"b");
@@ -141,7 +141,7 @@ fn ssh_bind_tmpfs() {
 fn relative_target_to_root_fails_at_resolve_only() {
     let (m, errs) = parse("type=bind,target=.");
     assert!(errs.is_empty());
-    let e = m.resolve::<IrError>(&mut |w| Ok(w.value.to_string()), "/");
+    let e = m.resolve::<IrError>(&mut |w| Ok(Cow::Borrowed(&w.value)), "/");
     assert!(e.is_err_and(|d| d.to_string().contains("invalid mount target")));
     assert!(matches!(
         err("target=/").kind,
@@ -217,7 +217,7 @@ fn from_variables() {
     assert!(errs.is_empty());
     // ... but when resolved later.
     let e = m.resolve::<IrError>(
-        &mut |w| Ok(w.value.replace("$DIR", "/d").replace("$M", "9")),
+        &mut |w| Ok(Cow::Owned(w.value.replace("$DIR", "/d").replace("$M", "9"))),
         "/",
     );
     assert!(e.is_err_and(|d| d.to_string().contains("octal")));

@@ -388,11 +388,14 @@ fn run_mounts(
         .iter()
         .filter(|m| matches!(m.kind, MountType::Secret | MountType::Ssh))
     {
-        let mut expand = |w: &ir::Word| -> Result<String, crate::convert::Error> {
-            crate::convert::expand::expand_word(&w.value, env, escape)
-                .map_err(|e| crate::convert::Error::word(e, w.span))
-        };
-        let (map, id, required) = match m.resolve(&mut expand, "/")? {
+        let resolved = m.resolve(
+            &mut |w| {
+                crate::convert::expand::expand_text(&w.value, env, escape)
+                    .map_err(|e| crate::convert::Error::word(e, w.span))
+            },
+            "/",
+        )?;
+        let (map, id, required) = match resolved {
             MountSpec::Secret { id, required, .. } => (&mut c.secrets, id, required),
             MountSpec::Ssh { id, required, .. } => {
                 let id = if id.is_empty() { "default".into() } else { id };

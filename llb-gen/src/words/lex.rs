@@ -1,6 +1,7 @@
 //! The expander: one pass over the word, recursive for `${…}` (bounded by
 //! [`MAX_DEPTH`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::ops::Range;
 
@@ -29,6 +30,8 @@ pub(super) struct Expander<'a> {
     /// Whether escape characters are currently kept (dynamically scoped).
     raw_escapes: bool,
     split: bool,
+    /// Whether the names looked up are recorded in `matched` and `unmatched`.
+    track: bool,
     /// The word being collected by the splitter. Upstream shares one buffer
     /// between all nesting levels and every nested level clears it.
     word_buf: String,
@@ -97,7 +100,15 @@ impl From<WordError> for StopError {
 }
 
 impl<'a> Expander<'a> {
-    pub(super) fn new(lx: &'a Lexer, src: &'a str, env: &'a dyn Env, split: bool) -> Self {
+    /// An expander of `src`; `split` splits the result into words, `track`
+    /// records the names looked up.
+    pub(super) fn new(
+        lx: &'a Lexer,
+        src: &'a str,
+        env: &'a dyn Env,
+        split: bool,
+        track: bool,
+    ) -> Self {
         // Go's text/scanner skips a byte-order mark at the start.
         let pos = if src.starts_with(BOM) {
             BOM.len_utf8()
@@ -111,6 +122,7 @@ impl<'a> Expander<'a> {
             env,
             raw_escapes: lx.raw_escapes,
             split,
+            track,
             word_buf: String::new(),
             matched: BTreeSet::new(),
             unmatched: BTreeSet::new(),
@@ -395,32 +407,37 @@ impl<'a> Expander<'a> {
         src.get(start..self.pos).unwrap_or("")
     }
 
-    fn lookup(&mut self, name: &str) -> Option<String> {
-        match self.env.lookup(name) {
-            Some(v) => {
-                self.matched.insert(name.to_owned());
-                Some(v.to_owned())
-            }
-            None => {
-                self.unmatched.insert(name.to_owned());
-                None
+    /// The value of `name` (borrowed from the environment), the name
+    /// recorded as matched or unmatched when tracking.
+    fn lookup(&mut self, name: &str) -> Option<&'a str> {
+        let env: &'a dyn Env = self.env;
+        let value = env.lookup(name);
+        if self.track {
+            let names = match value {
+                Some(_) => &mut self.matched,
+                None => &mut self.unmatched,
+            };
+            if !names.contains(name) {
+                names.insert(name.to_owned());
             }
         }
+        value
     }
 
     /// `$…` at the current position (upstream `processDollar`).
-    fn dollar(&mut self) -> Result<String, WordError> {
+    /// A variable's value is borrowed from the environment.
+    fn dollar(&mut self) -> Result<Cow<'a, str>, WordError> {
         let start = self.pos;
         self.next();
         if self.peek() != Some('{') {
             let name = self.name();
             if name.is_empty() {
-                return Ok("$".to_owned());
+                return Ok(Cow::Borrowed("$"));
             }
             return Ok(match self.lookup(name) {
-                Some(v) => v,
-                None if self.lx.skip_unset_env => format!("${name}"),
-                None => String::new(),
+                Some(v) => Cow::Borrowed(v),
+                None if self.lx.skip_unset_env => Cow::Owned(format!("${name}")),
+                None => Cow::Borrowed(""),
             });
         }
         self.next();
@@ -452,7 +469,7 @@ impl<'a> Expander<'a> {
     }
 
     /// The rest of `${name…}` after `${`.
-    fn braced(&mut self, start: usize) -> Result<String, WordError> {
+    fn braced(&mut self, start: usize) -> Result<Cow<'a, str>, WordError> {
         let opened = start..start + 2;
         let name = self.name();
         let mod_start = self.pos;
@@ -461,12 +478,14 @@ impl<'a> Expander<'a> {
         };
         match ch {
             '}' => Ok(match self.lookup(name) {
-                Some(v) => v,
-                None if self.lx.skip_unset_env => format!("${{{name}}}"),
-                None => String::new(),
+                Some(v) => Cow::Borrowed(v),
+                None if self.lx.skip_unset_env => Cow::Owned(format!("${{{name}}}")),
+                None => Cow::Borrowed(""),
             }),
-            ':' | '+' | '-' | '?' | '#' | '%' => self.braced_modifier(name, ch, mod_start, start),
-            '/' => self.braced_replace(name, start),
+            ':' | '+' | '-' | '?' | '#' | '%' => self
+                .braced_modifier(name, ch, mod_start, start)
+                .map(Cow::Owned),
+            '/' => self.braced_replace(name, start).map(Cow::Owned),
             other => Err(WordError::new(
                 WordErrorKind::UnsupportedModifier {
                     modifier: other.to_string(),
@@ -519,11 +538,11 @@ impl<'a> Expander<'a> {
         };
         let empty = colon && value.is_empty();
         match op {
-            '-' => Ok(if empty { word } else { value }),
+            '-' => Ok(if empty { word } else { value.to_owned() }),
             '+' => Ok(if empty { String::new() } else { word }),
             '?' if empty => Err(self.required(name, word, "is not allowed to be empty", start)),
-            '?' => Ok(value),
-            '#' | '%' => self.trim(op, &word, &value, start),
+            '?' => Ok(value.to_owned()),
+            '#' | '%' => self.trim(op, &word, value, start),
             _ => Err(WordError::new(
                 WordErrorKind::UnsupportedModifier { modifier },
                 mod_range,
@@ -547,7 +566,7 @@ impl<'a> Expander<'a> {
             }
             return self.replace(&pattern, "", &replacement, replace_all, start);
         };
-        self.replace(&pattern, &value, &replacement, replace_all, start)
+        self.replace(&pattern, value, &replacement, replace_all, start)
     }
 
     /// A nested word up to `stop`; the end of the word there is `missing`.

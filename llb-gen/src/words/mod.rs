@@ -41,6 +41,7 @@ mod pattern;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use error::{WordError, WordErrorKind};
@@ -152,12 +153,23 @@ impl Lexer {
                 ..Expansion::default()
             });
         }
-        let out = lex::Expander::new(self, word, env, false).run()?;
+        let out = lex::Expander::new(self, word, env, false, true).run()?;
         Ok(Expansion {
             value: out.value,
             matched: out.matched,
             unmatched: out.unmatched,
         })
+    }
+
+    /// Expand one word like [`Lexer::process_word`], without recording the
+    /// names looked up (what the converter needs): the word itself, borrowed,
+    /// when it has nothing to expand.
+    pub fn expand<'w>(&self, word: &'w str, env: &dyn Env) -> Result<Cow<'w, str>, WordError> {
+        if self.is_literal(word) {
+            return Ok(Cow::Borrowed(word));
+        }
+        let out = lex::Expander::new(self, word, env, false, false).run()?;
+        Ok(Cow::Owned(out.value))
     }
 
     /// Whether `word` expands to itself: no variable, quote or escape
@@ -188,7 +200,7 @@ impl Lexer {
         word: &str,
         env: &dyn Env,
     ) -> Result<(Vec<String>, BTreeSet<String>, BTreeSet<String>), WordError> {
-        let out = lex::Expander::new(self, word, env, true).run()?;
+        let out = lex::Expander::new(self, word, env, true, true).run()?;
         Ok((out.words, out.matched, out.unmatched))
     }
 }

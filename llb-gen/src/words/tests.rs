@@ -18,9 +18,13 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 }
 
 fn word(input: &str, pairs: &[(&str, &str)]) -> Result<String, WordError> {
-    Lexer::new('\\')
-        .process_word(input, &env(pairs))
-        .map(|e| e.value)
+    let lx = Lexer::new('\\');
+    let env = env(pairs);
+    let tracked = lx.process_word(input, &env).map(|e| e.value);
+    // The converter's untracked expansion gives the same value or error.
+    let plain = lx.expand(input, &env).map(Cow::into_owned);
+    assert_eq!(tracked, plain, "{input:?}");
+    tracked
 }
 
 fn ok(input: &str, pairs: &[(&str, &str)]) -> String {
@@ -563,4 +567,50 @@ fn blanks_after_heredoc_marker_stay_in_the_word() {
     assert_eq!(words(&lx, "'<< 'EOF", &[]), ["<< EOF"]);
     assert_eq!(words(&lx, "\\<< EOF", &[]), ["<<", "EOF"]);
     assert_eq!(ok("<<  EOF", &[]), "<<  EOF");
+}
+
+/// `Lexer::expand` (no names recorded, values borrowed) gives what
+/// `process_word` gives, in every mode, for every word of up to four
+/// characters of an alphabet of the expansion syntax.
+#[test]
+fn expand_matches_process_word() {
+    let alphabet = ['$', '{', '}', 'a', ':', '-', '#', '\\', '"', '\'', ' '];
+    let env = env(&[("a", "x y"), ("aa", "")]);
+    let mut lexers = Vec::new();
+    for mode in 0..16u8 {
+        let mut lx = Lexer::new('\\');
+        lx.raw_quotes = mode & 1 != 0;
+        lx.raw_escapes = mode & 2 != 0;
+        lx.skip_unset_env = mode & 4 != 0;
+        lx.skip_process_quotes = mode & 8 != 0;
+        lexers.push(lx);
+    }
+    let mut text = String::new();
+    let mut digits = Vec::new();
+    loop {
+        text.clear();
+        text.extend(digits.iter().map(|&d: &usize| alphabet[d]));
+        for lx in &lexers {
+            let tracked = lx.process_word(&text, &env).map(|e| e.value);
+            let plain = lx.expand(&text, &env).map(Cow::into_owned);
+            assert_eq!(tracked, plain, "{text:?} {lx:?}");
+        }
+        // The next string: count in base `alphabet.len()`, growing by one.
+        let mut i = 0;
+        loop {
+            if i == digits.len() {
+                digits.push(0);
+                break;
+            }
+            digits[i] += 1;
+            if digits[i] < alphabet.len() {
+                break;
+            }
+            digits[i] = 0;
+            i += 1;
+        }
+        if digits.len() > 4 {
+            break;
+        }
+    }
 }

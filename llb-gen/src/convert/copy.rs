@@ -4,6 +4,7 @@
 use super::error::{Error, ErrorKind};
 use crate::ir;
 use crate::llb;
+use crate::text::{concat, push_all};
 
 use super::copy_flags::{check_checksum, parse_chmod};
 use super::dispatch::{pb_platform, Ctx, StageState};
@@ -331,23 +332,23 @@ fn history(variant: &Variant<'_>, v: &Expanded, sources: &[Source<'_>]) -> Strin
         msg.push_str(" --parents");
     }
     if let Some(o) = &v.chown {
-        msg.push_str(&format!(" --chown={o}"));
+        push_all(&mut msg, &[" --chown=", o]);
     }
     if let Some(m) = &v.chmod {
-        msg.push_str(&format!(" --chmod={m}"));
+        push_all(&mut msg, &[" --chmod=", m]);
     }
     let mut paths = v.paths.iter();
     for s in sources {
         match s {
-            Source::Inline(h) => msg.push_str(&format!(" <<{}", h.name)),
+            Source::Inline(h) => push_all(&mut msg, &[" <<", &h.name]),
             _ => {
                 if let Some(p) = paths.next() {
-                    msg.push_str(&format!(" {p}"));
+                    push_all(&mut msg, &[" ", p]);
                 }
             }
         }
     }
-    msg.push_str(&format!(" {}", v.dest_raw));
+    push_all(&mut msg, &[" ", &v.dest_raw]);
     msg
 }
 
@@ -475,11 +476,11 @@ fn local_action(ctx: &mut Ctx<'_>, a: &ActionContext<'_>, src: &str) -> llb::Fil
     match (a.variant, a.from) {
         (Variant::Copy { from: Some(_), .. }, Some(i)) => {
             let used = ctx.dep_paths.entry(i).or_default();
-            used.insert(clean(&format!("/{src}")));
+            used.insert(clean(&concat(&["/", src])));
         }
         (Variant::Copy { from: Some(_), .. }, None) => {}
         _ => {
-            ctx.ctx_paths.insert(clean(&format!("/{src}")));
+            ctx.ctx_paths.insert(clean(&concat(&["/", src])));
         }
     }
     let opts = llb::CopyOptions {

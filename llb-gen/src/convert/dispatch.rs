@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::error::{Error, ErrorKind};
 use crate::ir::{self, Instruction};
 use crate::llb;
-use crate::text::TextRange;
+use crate::text::{push_all, TextRange};
 
 use super::api::{ConvertOptions, Platform};
 use super::args::{DeclaredArg, EnvList, ProxyArgs};
@@ -215,7 +215,8 @@ impl StageState {
         }
         self.cmd_index += 1;
         let width = self.cmd_total.checked_ilog10().unwrap_or(0) as usize + 1;
-        out.push_str(&format!("{:>width$}/{}] ", self.cmd_index, self.cmd_total));
+        push_step(&mut out, self.cmd_index, self.cmd_total, width);
+        out.push_str("] ");
         if self.on_build {
             out.push_str("ONBUILD ");
         }
@@ -253,11 +254,26 @@ impl StageState {
     }
 }
 
-fn uppercase_cmd(s: &str) -> String {
+/// The text with its first word (the keyword) upper-cased.
+pub(super) fn uppercase_cmd(s: &str) -> String {
     match s.split_once(' ') {
-        Some((k, rest)) => format!("{} {rest}", k.to_uppercase()),
+        Some((k, rest)) => {
+            let mut out = k.to_uppercase();
+            push_all(&mut out, &[" ", rest]);
+            out
+        }
         None => s.to_uppercase(),
     }
+}
+
+/// `format!("{index:>width$}/{total}")`: the step's index right-aligned in
+/// `width` columns, a slash and the number of steps.
+pub(super) fn push_step(out: &mut String, index: usize, total: usize, width: usize) {
+    let index = index.to_string();
+    for _ in index.len()..width {
+        out.push(' ');
+    }
+    push_all(out, &[&index, "/", &total.to_string()]);
 }
 
 /// Lowers one command onto the stage state: the `match` on the instruction.

@@ -1,6 +1,8 @@
 //! Image references normalized like `distribution/reference`
 //! (`ParseNormalizedNamed` + `TagNameOnly`).
 
+use crate::text::concat;
+
 /// The longest repository path (after the domain, counting an implicit
 /// `library/`), as `distribution/reference` allows.
 const NAME_MAX: usize = 255;
@@ -77,7 +79,7 @@ impl Reference {
             ));
         }
         Ok(Reference {
-            name: format!("{domain}/{path}"),
+            name: concat(&[&domain, "/", &path]),
             tag,
             digest,
         })
@@ -129,13 +131,13 @@ fn split_domain(name: &str) -> (String, String) {
                 first
             };
             if first == "docker.io" && !rest.contains('/') {
-                (first.to_string(), format!("library/{rest}"))
+                (first.to_string(), concat(&["library/", rest]))
             } else {
                 (first.to_string(), rest.to_string())
             }
         }
         Some(_) => ("docker.io".into(), name.to_string()),
-        None => ("docker.io".into(), format!("library/{name}")),
+        None => ("docker.io".into(), concat(&["library/", name])),
     }
 }
 

@@ -4,6 +4,7 @@
 use super::error::{Error, ErrorKind};
 use crate::ir::{self, CacheSharing, MountSpec, NetworkMode, RunScript, SecurityMode};
 use crate::llb;
+use crate::text::concat;
 
 use super::args::run_command_string;
 use super::dispatch::{pb_platform, Ctx, StageState, StateEnv};
@@ -13,7 +14,7 @@ use crate::path::clean;
 
 /// Go `path.Join("/", p)`.
 fn rooted(p: &str) -> String {
-    clean(&format!("/{p}"))
+    clean(&concat(&["/", p]))
 }
 
 fn source_state(ctx: &Ctx<'_>, src: Option<usize>) -> llb::State {
@@ -80,7 +81,7 @@ fn llb_mount(
             gid,
         } => {
             let cache = CacheMountSpec {
-                id: format!("{ns}/{id}"),
+                id: concat(&[ns, "/", &id]),
                 target,
                 read_only,
                 sharing,
@@ -304,7 +305,7 @@ pub(super) fn run(
         )
     })?;
     d.state = out.root();
-    d.commit(format!("RUN {history}"), true, true);
+    d.commit(concat(&["RUN ", &history]), true, true);
     Ok(())
 }
 
@@ -454,10 +455,7 @@ fn progress_text(d: &StageState, ctx: &Ctx<'_>, r: &ir::Run, custom: &str) -> St
         secrets: &secrets,
     };
     let shown = super::expand::expand_for_display(custom, &masked, ctx.escape);
-    match shown.split_once(' ') {
-        Some((k, rest)) => format!("{} {rest}", k.to_uppercase()),
-        None => shown.to_uppercase(),
-    }
+    super::dispatch::uppercase_cmd(&shown)
 }
 
 /// [`ir::Run::script`] with upstream's `MustParseHeredoc` test: the command

@@ -5,7 +5,7 @@ use super::error::{Error, ErrorKind};
 use crate::ir::{self, CommandLine, Healthcheck, KeyValue};
 use crate::llb;
 use crate::path::clean;
-use crate::text::TextRange;
+use crate::text::{concat, push_all, TextRange};
 
 use super::args::{is_non_env_arg, DeclaredArg};
 use super::dispatch::{Ctx, StageState};
@@ -58,7 +58,7 @@ pub(super) fn arg(
             }
         }
         commit.push(match &value {
-            Some(v) => format!("{key}={v}"),
+            Some(v) => concat(&[&key, "=", v]),
             None => key.to_string(),
         });
         d.declared.push(DeclaredArg {
@@ -66,7 +66,7 @@ pub(super) fn arg(
             value,
         });
     }
-    d.commit(format!("ARG {}", commit.join(" ")), false, false);
+    d.commit(concat(&["ARG ", &commit.join(" ")]), false, false);
     Ok(())
 }
 
@@ -84,7 +84,7 @@ pub(super) fn env(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Re
     let pairs = expand_pairs(d, ctx, kvs)?;
     let mut msg = String::from("ENV");
     for (k, v) in pairs {
-        msg.push_str(&format!(" {k}={v}"));
+        push_all(&mut msg, &[" ", &k, "=", &v]);
         d.state = std::mem::take(&mut d.state).set_env(&k, &v);
         d.image.add_env(&k, &v);
     }
@@ -97,7 +97,7 @@ pub(super) fn label(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> 
     let mut msg = String::from("LABEL");
     let labels = d.image.config.labels.get_or_insert_with(Default::default);
     for (k, v) in pairs {
-        msg.push_str(&format!(" {k}={v}"));
+        push_all(&mut msg, &[" ", &k, "=", &v]);
         labels.insert(k, v);
     }
     d.commit(msg, false, false);
@@ -157,7 +157,7 @@ pub(super) fn workdir(
             .state
             .file(llb::FileAction::mkdir(clean(&wd), mode, opts), op);
     }
-    d.commit(format!("WORKDIR {wd}"), with_layer, false);
+    d.commit(concat(&["WORKDIR ", &wd]), with_layer, false);
     Ok(())
 }
 
@@ -204,7 +204,7 @@ pub(super) fn user(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Resul
     let u = d.expand(ctx, w)?;
     d.state = d.state.with_user(u.clone());
     d.image.config.user = u.clone();
-    d.commit(format!("USER {u}"), false, false);
+    d.commit(concat(&["USER ", &u]), false, false);
     Ok(())
 }
 
@@ -226,7 +226,7 @@ pub(super) fn volume(
     for v in &out {
         map.insert(v.clone(), Empty {});
     }
-    d.commit(format!("VOLUME {}", go_list(&out)), false, false);
+    d.commit(concat(&["VOLUME ", &go_list(&out)]), false, false);
     Ok(())
 }
 
@@ -261,7 +261,7 @@ pub(super) fn expose(
     for p in &specs {
         map.insert(p.clone(), Empty {});
     }
-    d.commit(format!("EXPOSE {}", go_list(&specs)), false, false);
+    d.commit(concat(&["EXPOSE ", &go_list(&specs)]), false, false);
     Ok(())
 }
 

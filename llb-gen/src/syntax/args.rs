@@ -4,20 +4,24 @@
 //! Every function works on a range `lo..hi` of the logical line text and
 //! returns offsets into that text; the caller maps them to the source.
 
+use std::borrow::Cow;
+
 use super::error::SyntaxErrorKind;
 
-/// A piece of the logical line: its value and its logical range.
+/// A piece of the logical line: its value and its logical range. The value
+/// is borrowed from the line when it is the text as written (nearly every
+/// word), owned when quotes were removed or escapes applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Word {
-    pub value: String,
+pub(crate) struct Word<'a> {
+    pub value: Cow<'a, str>,
     pub lo: usize,
     pub hi: usize,
 }
 
-impl Word {
-    fn raw(text: &str, lo: usize, hi: usize) -> Word {
+impl<'a> Word<'a> {
+    fn raw(text: &'a str, lo: usize, hi: usize) -> Word<'a> {
         Word {
-            value: text.get(lo..hi).unwrap_or("").to_string(),
+            value: Cow::Borrowed(text.get(lo..hi).unwrap_or("")),
             lo,
             hi,
         }
@@ -47,16 +51,16 @@ pub(crate) fn trim_range(text: &str, lo: usize, hi: usize) -> (usize, usize) {
 
 /// Keyword, flags and the remaining argument text of an instruction line.
 #[derive(Debug)]
-pub(crate) struct Command {
-    pub keyword: Word,
-    pub flags: Vec<Word>,
+pub(crate) struct Command<'a> {
+    pub keyword: Word<'a>,
+    pub flags: Vec<Word<'a>>,
     pub rest_lo: usize,
     pub rest_hi: usize,
 }
 
 /// Split `text[lo..hi]` into the instruction word, its leading `--flags` and
 /// the trimmed rest.
-pub(crate) fn split_command(text: &str, lo: usize, hi: usize) -> Command {
+pub(crate) fn split_command(text: &str, lo: usize, hi: usize) -> Command<'_> {
     let (t_lo, t_hi) = trim_range(text, lo, hi);
     let line = text.get(t_lo..t_hi).unwrap_or("");
     let kw_len = line.find(is_blank).unwrap_or(line.len());
@@ -89,7 +93,7 @@ enum Phase {
 /// Upstream's builder-flag extraction: leading words starting with `--`,
 /// quotes removed and `\` applied, up to the first other word or a bare
 /// `--`. Returns where the rest starts and the flags.
-fn extract_flags(text: &str, lo: usize, hi: usize) -> (usize, Vec<Word>) {
+fn extract_flags(text: &str, lo: usize, hi: usize) -> (usize, Vec<Word<'_>>) {
     let s = text.get(lo..hi).unwrap_or("");
     let mut scan = FlagScan {
         flags: Vec::new(),
@@ -149,9 +153,9 @@ fn plain_run(s: &str, i: usize, keep: impl Fn(u8) -> bool) -> usize {
 }
 
 /// The state of [`extract_flags`] between two characters.
-struct FlagScan {
+struct FlagScan<'a> {
     /// The flags read so far.
-    flags: Vec<Word>,
+    flags: Vec<Word<'a>>,
     phase: Phase,
     /// The flag being read, quotes removed and `\` applied.
     word: String,
@@ -160,7 +164,7 @@ struct FlagScan {
     blank_ok: bool,
 }
 
-impl FlagScan {
+impl<'a> FlagScan<'a> {
     /// One character of a flag, outside quotes, at `pos`; `next` is where the following one
     /// starts (moved past the character an escape takes). Returns `true` when the word was a
     /// bare `--`, which ends the flags.
@@ -172,7 +176,7 @@ impl FlagScan {
             }
             if self.blank_ok || !self.word.is_empty() {
                 self.flags.push(Word {
-                    value: std::mem::take(&mut self.word),
+                    value: Cow::Owned(std::mem::take(&mut self.word)),
                     lo: self.word_lo,
                     hi: pos,
                 });
@@ -221,14 +225,14 @@ impl FlagScan {
 
     /// The flags at the end of the input, the word being read kept unless it
     /// is a bare `--`.
-    fn finish(self, hi: usize) -> Vec<Word> {
+    fn finish(self, hi: usize) -> Vec<Word<'a>> {
         let mut flags = self.flags;
         if self.phase != Phase::Spaces
             && self.word != "--"
             && (self.blank_ok || !self.word.is_empty())
         {
             flags.push(Word {
-                value: self.word,
+                value: Cow::Owned(self.word),
                 lo: self.word_lo,
                 hi,
             });
@@ -240,7 +244,7 @@ impl FlagScan {
 /// Upstream's `parseWords` (ENV, LABEL, ARG): split on whitespace outside
 /// quotes; quotes and escapes are kept in the words; an escape char at the
 /// very end is dropped.
-pub(crate) fn parse_words(text: &str, lo: usize, hi: usize, escape: char) -> Vec<Word> {
+pub(crate) fn parse_words(text: &str, lo: usize, hi: usize, escape: char) -> Vec<Word<'_>> {
     let s = text.get(lo..hi).unwrap_or("");
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
@@ -249,7 +253,7 @@ pub(crate) fn parse_words(text: &str, lo: usize, hi: usize, escape: char) -> Vec
     let (mut start, mut end) = (0, 0);
     let mut blank_ok = false;
     let word = |start: usize, end: usize| Word {
-        value: s.get(start..end).unwrap_or("").to_string(),
+        value: Cow::Borrowed(s.get(start..end).unwrap_or("")),
         lo: lo + start,
         hi: lo + end,
     };
@@ -341,7 +345,7 @@ pub(crate) fn is_white_byte(b: u8) -> bool {
 }
 
 /// `text[lo..hi]` split on runs of `[\t\v\f\r ]`; nothing for an empty range.
-pub(crate) fn split_blanks(text: &str, lo: usize, hi: usize) -> Vec<Word> {
+pub(crate) fn split_blanks(text: &str, lo: usize, hi: usize) -> Vec<Word<'_>> {
     let s = text.get(lo..hi).unwrap_or("");
     if s.is_empty() {
         return Vec::new();
@@ -370,17 +374,17 @@ pub(crate) fn split_blanks(text: &str, lo: usize, hi: usize) -> Vec<Word> {
 
 /// The argument nodes of one instruction.
 #[derive(Debug, Default)]
-pub(crate) struct Args {
-    pub args: Vec<Word>,
+pub(crate) struct Args<'a> {
+    pub args: Vec<Word<'a>>,
     pub json: bool,
     pub errors: Vec<ArgError>,
 }
 
 /// Outcome of trying the JSON (exec) form.
-enum Json {
+enum Json<'a> {
     /// Not a valid JSON array: use the other form.
     No,
-    Strings(Vec<Word>),
+    Strings(Vec<Word<'a>>),
     /// A valid array with a non-string element at this range.
     NonString(usize, usize),
 }
@@ -438,7 +442,7 @@ fn json_element_ranges(s: &str) -> Vec<(usize, usize)> {
     }
 }
 
-fn parse_json(text: &str, lo: usize, hi: usize) -> Json {
+fn parse_json<'a>(text: &str, lo: usize, hi: usize) -> Json<'a> {
     let s = text.get(lo..hi).unwrap_or("");
     let t = s.trim_start();
     if !t.starts_with('[') {
@@ -454,7 +458,7 @@ fn parse_json(text: &str, lo: usize, hi: usize) -> Json {
         let (a, b) = ranges.get(idx).copied().unwrap_or((0, t.len()));
         match v {
             serde_json::Value::String(value) => out.push(Word {
-                value,
+                value: Cow::Owned(value),
                 lo: base + a,
                 hi: base + b,
             }),
@@ -464,7 +468,12 @@ fn parse_json(text: &str, lo: usize, hi: usize) -> Json {
     Json::Strings(out)
 }
 
-fn json_or(text: &str, lo: usize, hi: usize, fallback: impl FnOnce() -> Vec<Word>) -> Args {
+fn json_or<'a>(
+    text: &str,
+    lo: usize,
+    hi: usize,
+    fallback: impl FnOnce() -> Vec<Word<'a>>,
+) -> Args<'a> {
     match parse_json(text, lo, hi) {
         Json::Strings(args) => Args {
             args,
@@ -489,7 +498,7 @@ fn json_or(text: &str, lo: usize, hi: usize, fallback: impl FnOnce() -> Vec<Word
 }
 
 /// RUN, CMD, ENTRYPOINT, SHELL: JSON form or the rest as one string.
-pub(crate) fn maybe_json(text: &str, lo: usize, hi: usize) -> Args {
+pub(crate) fn maybe_json(text: &str, lo: usize, hi: usize) -> Args<'_> {
     if lo >= hi {
         return Args::default();
     }
@@ -497,12 +506,12 @@ pub(crate) fn maybe_json(text: &str, lo: usize, hi: usize) -> Args {
 }
 
 /// ADD, COPY, VOLUME: JSON form or whitespace-split words.
-pub(crate) fn maybe_json_to_list(text: &str, lo: usize, hi: usize) -> Args {
+pub(crate) fn maybe_json_to_list(text: &str, lo: usize, hi: usize) -> Args<'_> {
     json_or(text, lo, hi, || split_blanks(text, lo, hi))
 }
 
 /// MAINTAINER, USER, WORKDIR, STOPSIGNAL: the rest as one string.
-pub(crate) fn single(text: &str, lo: usize, hi: usize) -> Args {
+pub(crate) fn single(text: &str, lo: usize, hi: usize) -> Args<'_> {
     let args = if lo < hi {
         vec![Word::raw(text, lo, hi)]
     } else {
@@ -515,7 +524,7 @@ pub(crate) fn single(text: &str, lo: usize, hi: usize) -> Args {
 }
 
 /// FROM, EXPOSE: whitespace-split words.
-pub(crate) fn whitespace_list(text: &str, lo: usize, hi: usize) -> Args {
+pub(crate) fn whitespace_list(text: &str, lo: usize, hi: usize) -> Args<'_> {
     Args {
         args: split_blanks(text, lo, hi),
         ..Args::default()
@@ -523,7 +532,7 @@ pub(crate) fn whitespace_list(text: &str, lo: usize, hi: usize) -> Args {
 }
 
 /// ARG: one raw shell-ish word each.
-pub(crate) fn name_or_name_val(text: &str, lo: usize, hi: usize, escape: char) -> Args {
+pub(crate) fn name_or_name_val(text: &str, lo: usize, hi: usize, escape: char) -> Args<'_> {
     Args {
         args: parse_words(text, lo, hi, escape),
         ..Args::default()
@@ -531,7 +540,13 @@ pub(crate) fn name_or_name_val(text: &str, lo: usize, hi: usize, escape: char) -
 }
 
 /// ENV, LABEL: `key value sep` triples, legacy `KEY value` or `k=v ...`.
-pub(crate) fn name_val(text: &str, lo: usize, hi: usize, escape: char, instr: &str) -> Args {
+pub(crate) fn name_val<'a>(
+    text: &'a str,
+    lo: usize,
+    hi: usize,
+    escape: char,
+    instr: &str,
+) -> Args<'a> {
     let words = parse_words(text, lo, hi, escape);
     let mut out = Args::default();
     let Some(first) = words.first() else {
@@ -563,15 +578,21 @@ pub(crate) fn name_val(text: &str, lo: usize, hi: usize, escape: char, instr: &s
             out.errors.push(ArgError {
                 kind: SyntaxErrorKind::MissingEquals {
                     instruction: instr.to_string(),
-                    word: w.value.clone(),
+                    word: w.value.to_string(),
                 },
                 lo: w.lo,
                 hi: w.hi,
             });
             continue;
         };
-        let key = w.value[..eq].to_string();
-        let value = w.value[eq + 1..].to_string();
+        // Parts of a word read from the line are parts of the line.
+        let (key, value) = match &w.value {
+            Cow::Borrowed(s) => (Cow::Borrowed(&s[..eq]), Cow::Borrowed(&s[eq + 1..])),
+            Cow::Owned(s) => (
+                Cow::Owned(s[..eq].to_string()),
+                Cow::Owned(s[eq + 1..].to_string()),
+            ),
+        };
         let eq_pos = w.lo + eq;
         out.args.push(Word {
             value: key,
@@ -584,7 +605,7 @@ pub(crate) fn name_val(text: &str, lo: usize, hi: usize, escape: char, instr: &s
             hi: w.hi.max(eq_pos + 1),
         });
         out.args.push(Word {
-            value: "=".to_string(),
+            value: Cow::Borrowed("="),
             lo: eq_pos,
             hi: eq_pos + 1,
         });
@@ -593,7 +614,7 @@ pub(crate) fn name_val(text: &str, lo: usize, hi: usize, escape: char, instr: &s
 }
 
 /// HEALTHCHECK: the first word (type), then the rest like CMD.
-pub(crate) fn health(text: &str, lo: usize, hi: usize) -> Args {
+pub(crate) fn health(text: &str, lo: usize, hi: usize) -> Args<'_> {
     let s = text.get(lo..hi).unwrap_or("");
     let sep = s
         .find(|c: char| c.is_ascii_whitespace() || c == '\x0b')

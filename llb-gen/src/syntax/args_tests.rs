@@ -127,7 +127,10 @@ fn flags_read_in_runs_are_the_flags_read_by_characters() {
         for head in ["", "--", " --x=", "--a '"] {
             let text = format!("{head}{tail}");
             let (rest, flags) = extract_flags(&text, 0, text.len());
-            let got: Vec<_> = flags.into_iter().map(|w| (w.value, w.lo, w.hi)).collect();
+            let got: Vec<_> = flags
+                .into_iter()
+                .map(|w| (w.value.into_owned(), w.lo, w.hi))
+                .collect();
             assert_eq!((rest, got), flags_by_chars(&text), "{text:?}");
         }
     });
@@ -140,15 +143,15 @@ fn words_read_by_slices_are_the_words_read_by_characters() {
         for escape in ['\\', '`'] {
             let got: Vec<_> = parse_words(text, 0, text.len(), escape)
                 .into_iter()
-                .map(|w| (w.value, w.lo, w.hi))
+                .map(|w| (w.value.into_owned(), w.lo, w.hi))
                 .collect();
             assert_eq!(got, words_by_chars(text, escape), "{text:?} {escape:?}");
         }
     });
 }
 
-fn vals(ws: &[Word]) -> Vec<&str> {
-    ws.iter().map(|w| w.value.as_str()).collect()
+fn vals<'a>(ws: &'a [Word<'_>]) -> Vec<&'a str> {
+    ws.iter().map(|w| w.value.as_ref()).collect()
 }
 
 #[test]

@@ -411,7 +411,7 @@ impl Line<'_> {
     fn spanned(&self, w: Word) -> Spanned<SourceStr> {
         let span = self.line.map_range(w.lo, w.hi);
         let verbatim = w.hi.checked_sub(w.lo) == Some(w.value.len())
-            && self.line.text.get(w.lo..w.hi) == Some(w.value.as_str());
+            && self.line.text.get(w.lo..w.hi) == Some(w.value.as_ref());
         let value = if verbatim {
             self.piece(w.lo, w.hi)
         } else {
@@ -466,7 +466,7 @@ fn build_node(
         }
         None => Args {
             args: vec![Word {
-                value: String::new(),
+                value: std::borrow::Cow::Borrowed(""),
                 lo: rlo,
                 hi: rlo,
             }],

@@ -8,31 +8,48 @@ pub(crate) fn clean(p: &str) -> String {
         return p.to_string();
     }
     let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
+    // The kept segments are written as they come: `out` is their join, and
+    // a `..` takes the last one back off unless it is a `..` itself (those
+    // lead a relative path, so `poppable` counts the others).
+    let mut out = String::with_capacity(p.len() + 1);
+    let mut poppable = 0usize;
+    for seg in segments(p) {
         match seg {
             "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
+            ".." if poppable > 0 => {
+                out.truncate(out.rfind('/').unwrap_or(0));
+                poppable -= 1;
             }
-            s => parts.push(s),
+            ".." if rooted => {}
+            s => {
+                if rooted || !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(s);
+                poppable += usize::from(s != "..");
+            }
         }
-    }
-    let mut out = String::with_capacity(p.len() + 1);
-    for (i, part) in parts.iter().enumerate() {
-        if rooted || i > 0 {
-            out.push('/');
-        }
-        out.push_str(part);
     }
     if out.is_empty() {
         out.push(if rooted { '/' } else { '.' });
     }
     out
+}
+
+/// The `/`-separated segments of `p`, found over the bytes (a `/` is never
+/// part of a multi-byte character).
+fn segments(p: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(p);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.bytes().position(|b| b == b'/') {
+            Some(i) => {
+                rest = s.get(i + 1..);
+                s.get(..i)
+            }
+            None => rest.take(),
+        }
+    })
 }
 
 /// [`clean`], borrowing `p` when it is clean already (no copy).
@@ -149,6 +166,47 @@ mod tests {
         assert_eq!(normalize("/app", "../x", false), "/x");
         assert_eq!(normalize("/app", "", false), "/app");
         assert_eq!(normalize("/", "/usr/bin/", false), "/usr/bin");
+    }
+
+    /// The segment-stack reading of Go's `path.Clean` that [`clean`] replaced.
+    fn clean_by_stack(p: &str) -> String {
+        let rooted = p.starts_with('/');
+        let mut parts: Vec<&str> = Vec::new();
+        for seg in p.split('/') {
+            match seg {
+                "" | "." => {}
+                ".." => {
+                    if parts.last().is_some_and(|l| *l != "..") {
+                        parts.pop();
+                    } else if !rooted {
+                        parts.push("..");
+                    }
+                }
+                s => parts.push(s),
+            }
+        }
+        let joined = parts.join("/");
+        match (rooted, joined.is_empty()) {
+            (true, _) => format!("/{joined}"),
+            (false, true) => ".".to_string(),
+            (false, false) => joined,
+        }
+    }
+
+    /// Every path of up to eight characters of `/`, `.` and `a`.
+    #[test]
+    fn cleans_like_the_segment_stack() {
+        let mut paths = vec![String::new()];
+        for _ in 0..8 {
+            let longer: Vec<String> = paths
+                .iter()
+                .flat_map(|p| ['/', '.', 'a'].map(|c| format!("{p}{c}")))
+                .collect();
+            for p in &longer {
+                assert_eq!(clean(p), clean_by_stack(p), "{p:?}");
+            }
+            paths = longer;
+        }
     }
 
     #[test]

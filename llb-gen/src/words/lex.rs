@@ -110,7 +110,7 @@ impl<'a> Expander<'a> {
         track: bool,
     ) -> Self {
         // Go's text/scanner skips a byte-order mark at the start.
-        let pos = if src.starts_with(BOM) {
+        let pos = if super::starts_with_bom(src) {
             BOM.len_utf8()
         } else {
             0
@@ -177,15 +177,24 @@ impl<'a> Expander<'a> {
     }
 
     /// Copy the characters up to the first `special` one (or the end) to
-    /// `buf` in one piece: ordinary text needs no per-character work.
+    /// `buf` in one piece: ordinary text needs no per-character work. With
+    /// `ascii`, every special character is ASCII, and the bytes are searched
+    /// without decoding characters.
     fn copy_run(
         &mut self,
         buf: &mut String,
-        special: impl FnMut(char) -> bool,
+        special: impl Fn(char) -> bool,
+        ascii: bool,
     ) -> Result<(), WordError> {
         let src = self.src;
         let rest = src.get(self.pos..).unwrap_or("");
-        let len = rest.find(special).unwrap_or(rest.len());
+        let found = match ascii {
+            true => rest
+                .bytes()
+                .position(|b| b.is_ascii() && special(char::from(b))),
+            false => rest.find(special),
+        };
+        let len = found.unwrap_or(rest.len());
         self.pos += len;
         self.push(buf, &rest[..len])
     }
@@ -258,12 +267,14 @@ impl<'a> Expander<'a> {
                 }
             } else if words.is_none() && ch != self.lx.escape {
                 let lx = self.lx;
-                self.copy_run(&mut result, |c| {
+                let ascii = lx.escape.is_ascii() && stop.is_none_or(|c| c.is_ascii());
+                let special = |c| {
                     Some(c) == stop
                         || c == '$'
                         || c == lx.escape
                         || ((c == '\'' || c == '"') && !lx.skip_process_quotes)
-                })?;
+                };
+                self.copy_run(&mut result, special, ascii)?;
             } else {
                 self.next();
                 let mut c = ch;
@@ -355,7 +366,8 @@ impl<'a> Expander<'a> {
                 }
                 Some(c) if c != self.lx.escape => {
                     let esc = self.lx.escape;
-                    self.copy_run(&mut out, |c| c == '"' || c == '$' || c == esc)?;
+                    let special = |c| c == '"' || c == '$' || c == esc;
+                    self.copy_run(&mut out, special, esc.is_ascii())?;
                 }
                 Some(_) => {
                     let Some(mut ch) = self.next() else { continue };
@@ -386,25 +398,35 @@ impl<'a> Expander<'a> {
     fn name(&mut self) -> &'a str {
         let start = self.pos;
         let src = self.src;
-        match self.peek() {
-            Some(c) if c.is_ascii_digit() => {
-                while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                    self.next();
+        let bytes = src.as_bytes();
+        match bytes.get(start) {
+            Some(b) if b.is_ascii_digit() => {
+                while bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                    self.pos += 1;
                 }
             }
-            Some('@' | '*' | '#' | '?' | '-' | '$' | '!' | '0') => {
-                self.next();
-            }
-            _ => {
-                while self
-                    .peek()
-                    .is_some_and(|c| c == '_' || is_letter(c) || is_digit(c))
-                {
-                    self.next();
-                }
-            }
+            Some(b'@' | b'*' | b'#' | b'?' | b'-' | b'$' | b'!' | b'0') => self.pos += 1,
+            _ => self.name_chars(),
         }
         src.get(start..self.pos).unwrap_or("")
+    }
+
+    /// Move past the letters, digits and underscores at the current
+    /// position (ASCII ones as bytes, without decoding).
+    fn name_chars(&mut self) {
+        let bytes = self.src.as_bytes();
+        while let Some(&b) = bytes.get(self.pos) {
+            if b == b'_' || b.is_ascii_alphanumeric() {
+                self.pos += 1;
+                continue;
+            }
+            match self.peek() {
+                Some(c) if !c.is_ascii() && (is_letter(c) || is_digit(c)) => {
+                    self.pos += c.len_utf8();
+                }
+                _ => break,
+            }
+        }
     }
 
     /// The value of `name` (borrowed from the environment), the name

@@ -55,6 +55,12 @@ pub const MAX_OUTPUT: usize = 16 * 1024 * 1024;
 /// Byte-order mark that Go's `text/scanner` skips at the start of its input.
 const BOM: char = '\u{FEFF}';
 
+/// Whether `s` starts with [`BOM`], compared as bytes (a `char` prefix is
+/// encoded first, for every word).
+fn starts_with_bom(s: &str) -> bool {
+    s.as_bytes().starts_with("\u{FEFF}".as_bytes())
+}
+
 /// Variables visible to an expansion.
 pub trait Env {
     /// The value of `name`, or `None` when it is not defined. An empty value
@@ -175,7 +181,7 @@ impl Lexer {
     /// Whether `word` expands to itself: no variable, quote or escape
     /// character (and no byte-order mark to skip). Most words are plain.
     fn is_literal(&self, word: &str) -> bool {
-        if word.starts_with(BOM) || word.len() > MAX_OUTPUT {
+        if starts_with_bom(word) || word.len() > MAX_OUTPUT {
             return false;
         }
         let quotes = !self.skip_process_quotes;

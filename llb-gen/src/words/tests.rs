@@ -378,7 +378,16 @@ fn names_and_special_parameters() {
         ("0", "zero"),
         ("12", "twelve"),
         ("é", "acc"),
+        ("aé1", "mixed"),
+        ("a", "ascii"),
+        ("x\u{661}", "arabic digit"),
     ];
+    // Names read over the bytes, non-ASCII letters and digits decoded.
+    assert_eq!(
+        ok("$aé1-$a\u{a0}$x\u{661}", &e),
+        "mixed-ascii\u{a0}arabic digit"
+    );
+    assert_eq!(ok(r#"é"é$a"${B:-é}é"#, &e), "ééasciiéé");
     assert_eq!(ok("$A_B2-$A.", &e), "2-1.");
     assert_eq!(ok("$12x $1", &e), "twelvex ");
     assert_eq!(ok("$0$00", &e), "zero");

@@ -12,7 +12,9 @@ use std::fmt;
 /// the converter builds a few such strings for every instruction).
 pub(crate) fn concat(parts: &[&str]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    push_all(&mut out, parts);
+    for p in parts {
+        out.push_str(p);
+    }
     out
 }
 

@@ -256,14 +256,18 @@ impl StageState {
 
 /// The text with its first word (the keyword) upper-cased.
 pub(super) fn uppercase_cmd(s: &str) -> String {
-    match s.split_once(' ') {
-        Some((k, rest)) => {
-            let mut out = k.to_uppercase();
-            push_all(&mut out, &[" ", rest]);
-            out
-        }
-        None => s.to_uppercase(),
+    let k = s.split_once(' ').map_or(s, |(k, _)| k);
+    if !k.is_ascii() {
+        let mut out = k.to_uppercase();
+        out.push_str(&s[k.len()..]);
+        return out;
     }
+    // An ASCII keyword is upper-cased in place, in one copy of the text.
+    let mut out = s.to_string();
+    if let Some(head) = out.get_mut(..k.len()) {
+        head.make_ascii_uppercase();
+    }
+    out
 }
 
 /// `format!("{index:>width$}/{total}")`: the step's index right-aligned in

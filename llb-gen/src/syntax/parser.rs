@@ -1,6 +1,8 @@
 //! The line parser: physical lines -> logical lines -> instruction nodes,
 //! heredoc bodies, comments and directives. Collects every error.
 
+use std::borrow::Cow;
+
 use super::args::{self, Args, Word};
 use super::ast::{Dockerfile, Heredoc, Node, ParseWarning};
 use super::directives::DirectiveScanner;
@@ -410,8 +412,15 @@ impl Line<'_> {
     /// read from (no quotes removed, no escapes applied).
     fn spanned(&self, w: Word) -> Spanned<SourceStr> {
         let span = self.line.map_range(w.lo, w.hi);
-        let verbatim = w.hi.checked_sub(w.lo) == Some(w.value.len())
-            && self.line.text.get(w.lo..w.hi) == Some(w.value.as_ref());
+        let written = self.line.text.get(w.lo..w.hi);
+        // A word borrowed from the line at its own range is verbatim without
+        // comparing its bytes.
+        let verbatim = match (&w.value, written) {
+            (Cow::Borrowed(v), Some(t)) if std::ptr::eq(v.as_ptr(), t.as_ptr()) => {
+                v.len() == t.len()
+            }
+            (v, t) => t == Some(v.as_ref()),
+        };
         let value = if verbatim {
             self.piece(w.lo, w.hi)
         } else {

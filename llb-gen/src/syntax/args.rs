@@ -41,12 +41,27 @@ pub(crate) fn is_blank(c: char) -> bool {
     matches!(c, '\t' | '\x0b' | '\x0c' | '\r' | ' ')
 }
 
+/// [`is_blank`] of a byte (every blank is ASCII, and no byte of a
+/// multi-byte character is).
+fn is_blank_byte(b: u8) -> bool {
+    matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
 /// `lo..hi` narrowed to exclude leading and trailing Unicode whitespace.
+/// ASCII whitespace is skipped as bytes; characters are decoded only when a
+/// non-ASCII one is met at either end.
 pub(crate) fn trim_range(text: &str, lo: usize, hi: usize) -> (usize, usize) {
     let s = text.get(lo..hi).unwrap_or("");
-    let start = lo + (s.len() - s.trim_start().len());
-    let end = lo + s.trim_end().len();
-    (start, end.max(start))
+    let b = s.as_bytes();
+    let mut start = b.iter().take_while(|&&c| is_white_byte(c)).count();
+    if b.get(start).is_some_and(|c| !c.is_ascii()) {
+        start = s.len() - s.trim_start().len();
+    }
+    let mut end = b.len() - b.iter().rev().take_while(|&&c| is_white_byte(c)).count();
+    if end > 0 && b.get(end - 1).is_some_and(|c| !c.is_ascii()) {
+        end = s.get(..end).map_or(end, |t| t.trim_end().len());
+    }
+    (lo + start, lo + end.max(start))
 }
 
 /// Keyword, flags and the remaining argument text of an instruction line.
@@ -63,7 +78,7 @@ pub(crate) struct Command<'a> {
 pub(crate) fn split_command(text: &str, lo: usize, hi: usize) -> Command<'_> {
     let (t_lo, t_hi) = trim_range(text, lo, hi);
     let line = text.get(t_lo..t_hi).unwrap_or("");
-    let kw_len = line.find(is_blank).unwrap_or(line.len());
+    let kw_len = line.bytes().position(is_blank_byte).unwrap_or(line.len());
     let keyword = Word::raw(text, t_lo, t_lo + kw_len);
     if kw_len == line.len() {
         return Command {
@@ -353,8 +368,9 @@ pub(crate) fn split_blanks(text: &str, lo: usize, hi: usize) -> Vec<Word<'_>> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut in_blank = false;
-    for (i, c) in s.char_indices() {
-        if is_blank(c) {
+    // Over the bytes: a blank is ASCII, so it starts a character.
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if is_blank_byte(c) {
             if !in_blank {
                 out.push(Word::raw(text, lo + start, lo + i));
                 in_blank = true;

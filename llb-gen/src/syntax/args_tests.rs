@@ -120,6 +120,61 @@ fn every_short_string(alphabet: &[char], mut check: impl FnMut(&str)) {
     }
 }
 
+/// The character-wise readings the byte-wise `trim_range` and `split_blanks` replaced.
+fn trim_by_chars(s: &str) -> (usize, usize) {
+    let start = s.len() - s.trim_start().len();
+    (start, s.trim_end().len().max(start))
+}
+
+fn blanks_by_chars(s: &str) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    if s.is_empty() {
+        return out;
+    }
+    let (mut start, mut in_blank) = (0, false);
+    for (i, c) in s.char_indices() {
+        if is_blank(c) {
+            if !in_blank {
+                out.push((s[start..i].to_string(), start, i));
+                in_blank = true;
+            }
+        } else if in_blank {
+            (start, in_blank) = (i, false);
+        }
+    }
+    let last = if in_blank { s.len() } else { start };
+    out.push((s[last..].to_string(), last, s.len()));
+    out
+}
+
+#[test]
+fn trims_and_blank_splits_over_bytes_are_the_ones_by_characters() {
+    let alphabet = [' ', '\t', '\x0b', 'a', 'é', '\u{a0}', '\u{2003}', '\u{85}'];
+    every_short_string(&alphabet, |text| {
+        assert_eq!(
+            trim_range(text, 0, text.len()),
+            trim_by_chars(text),
+            "{text:?}"
+        );
+        let got: Vec<_> = split_blanks(text, 0, text.len())
+            .into_iter()
+            .map(|w| (w.value.into_owned(), w.lo, w.hi))
+            .collect();
+        assert_eq!(got, blanks_by_chars(text), "{text:?}");
+        let kw = split_command(text, 0, text.len())
+            .keyword
+            .value
+            .into_owned();
+        let (a, b) = trim_by_chars(text);
+        let line = &text[a..b];
+        assert_eq!(
+            kw,
+            line[..line.find(is_blank).unwrap_or(line.len())],
+            "{text:?}"
+        );
+    });
+}
+
 #[test]
 fn flags_read_in_runs_are_the_flags_read_by_characters() {
     let alphabet = [' ', '-', 'a', '\'', '"', '\\', 'é', '\u{a0}', '='];

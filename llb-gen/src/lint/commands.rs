@@ -202,12 +202,17 @@ const NOT_SECRET_WORDS: &[&str] = &["public", "file", "version"];
 /// SecretsUsedInArgOrEnv: a `_`-separated word of the key names a secret.
 fn secret_key(instruction: &str, key: &str, at: crate::text::TextRange, out: &mut Vec<Diagnostic>) {
     // The list words are lower-case ASCII: an ASCII word is compared
-    // without a lowered copy.
-    let is = |w: &str, l: &str| match w.is_ascii() {
-        true => w.eq_ignore_ascii_case(l),
-        false => w.to_lowercase() == l,
+    // without a lowered copy (and is tested for ASCII once, not once per
+    // list word).
+    let has = |list: &[&str]| {
+        key.split('_').any(|w| match w.is_ascii() {
+            true => list.iter().any(|l| w.eq_ignore_ascii_case(l)),
+            false => {
+                let lowered = w.to_lowercase();
+                list.iter().any(|l| lowered == *l)
+            }
+        })
     };
-    let has = |list: &[&str]| key.split('_').any(|w| list.iter().any(|l| is(w, l)));
     if has(SECRET_WORDS) && !has(NOT_SECRET_WORDS) {
         let msg = format!(
             "Do not use ARG or ENV instructions for sensitive data ({instruction} \"{key}\")"

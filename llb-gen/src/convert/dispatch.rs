@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::error::{Error, ErrorKind};
 use crate::ir::{self, Instruction};
 use crate::llb;
-use crate::text::{push_all, TextRange};
+use crate::text::TextRange;
 
 use super::api::{ConvertOptions, Platform};
 use super::args::{DeclaredArg, EnvList, ProxyArgs};
@@ -201,7 +201,10 @@ impl StageState {
         if self.cmd_total == 0 {
             return text.to_string();
         }
-        let mut out = String::from("[");
+        // Room for the usual parts: `[`, the stage's name, the step
+        // counter and the text.
+        let mut out = String::with_capacity(self.display_name.len() + text.len() + 32);
+        out.push('[');
         if ctx.opts.multi_platform {
             let state = &self.state;
             out.push_str(&super::platform::progress_prefix(&self.platform, |k| {
@@ -273,11 +276,29 @@ pub(super) fn uppercase_cmd(s: &str) -> String {
 /// `format!("{index:>width$}/{total}")`: the step's index right-aligned in
 /// `width` columns, a slash and the number of steps.
 pub(super) fn push_step(out: &mut String, index: usize, total: usize, width: usize) {
-    let index = index.to_string();
+    let mut digits = [0u8; 20];
+    let index = decimal(index, &mut digits);
     for _ in index.len()..width {
         out.push(' ');
     }
-    push_all(out, &[&index, "/", &total.to_string()]);
+    out.push_str(index);
+    out.push('/');
+    out.push_str(decimal(total, &mut digits));
+}
+
+/// `n` in decimal, written into `buf` (no allocation, no formatter).
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        // `n % 10` is below 10: the cast cannot truncate.
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or("")
 }
 
 /// Lowers one command onto the stage state: the `match` on the instruction.
@@ -338,6 +359,32 @@ pub(super) fn dispatch(
             d.image.author = m.value.to_string();
             d.commit(format!("MAINTAINER {}", m.value), false, false);
             Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{push_step, uppercase_cmd};
+
+    /// The step counter and the keyword are what `format!` and
+    /// `to_uppercase` gave.
+    #[test]
+    fn step_counter_and_keyword_as_formatted() {
+        for total in [1usize, 9, 10, 99, 100, 12345, usize::MAX] {
+            let width = total.checked_ilog10().unwrap_or(0) as usize + 1;
+            for index in [0usize, 1, 7, 10, 99, 100, 12344, total] {
+                let mut got = String::from("x");
+                push_step(&mut got, index, total, width);
+                assert_eq!(got, format!("x{index:>width$}/{total}"));
+            }
+        }
+        for s in ["run echo", "RUN", "cOpY a b", "ünïcode x", "", " lead"] {
+            let want = match s.split_once(' ') {
+                Some((k, rest)) => format!("{} {rest}", k.to_uppercase()),
+                None => s.to_uppercase(),
+            };
+            assert_eq!(uppercase_cmd(s), want, "{s:?}");
         }
     }
 }

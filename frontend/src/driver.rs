@@ -420,10 +420,11 @@ fn marshal(
     ready: Box<llb_gen::convert::Ready>,
 ) -> Result<Result<Converted, Vec<Diagnostic>>, FrontendError> {
     let mut out = Vec::new();
-    // The graph is left allocated: the process ends after the build's `Return`, and the system
-    // takes its pages back for far less than freeing it costs.
+    // With glibc the graph is left allocated (the process ends after the build's `Return`, and
+    // the system takes its pages back for far less than freeing it costs); with mimalloc it is
+    // freed, and its pages are back before the `Solve` is encoded (crate::malloc).
     let converted = ready
-        .marshal_to(&mut out, llb_gen::llb::Teardown::Leave)
+        .marshal_to(&mut out, crate::malloc::GRAPH_TEARDOWN)
         .map_err(|e| FrontendError::internal(format!("writing the definition: {e}")))?;
     Ok(converted.map(|conv| Converted {
         definition: out.into(),

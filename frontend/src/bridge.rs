@@ -1,7 +1,7 @@
 //! A typed wrapper over the generated `LLBBridge` client: the calls the
 //! frontend makes, with BuildKit's capability rules applied.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
@@ -99,6 +99,17 @@ fn cap_set(listed: &[ApiCap], defaults: &[&str]) -> BTreeSet<String> {
         .collect()
 }
 
+/// One `Inputs` call.
+async fn call_inputs(client: &LlbBridgeClient<Channel>) -> InputsAnswer {
+    let started = Instant::now();
+    let resp = client
+        .clone()
+        .inputs(bollard_buildkit_proto::moby::buildkit::v1::frontend::InputsRequest {})
+        .await;
+    tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "inputs");
+    Ok(resp?.into_inner().definitions.into_iter().collect())
+}
+
 /// A solved reference: its id. The frontend's solves do not ask for the Definition back (a
 /// `RefDeprecated` answer, see `solve_encoded`), and the `Return` names refs by id: BuildKit
 /// reads nothing else of a returned ref (frontend/gateway/gateway.go, `Return`). Upstream's
@@ -117,20 +128,34 @@ pub struct Bridge {
     pub caps: Caps,
     /// Product name for capability errors (`BUILDKIT_EXPORTEDPRODUCT`).
     pub product: String,
+    /// The answer to the `Inputs` sent along with `Ping` (see `connect`).
+    early_inputs: Option<InputsAnswer>,
 }
+
+/// What `Inputs` answered: input name -> Definition.
+type InputsAnswer = Result<BTreeMap<String, pb::Definition>, tonic::Status>;
 
 impl Bridge {
     /// `Ping` (15 s timeout) and remember the caps.
     pub async fn connect(
-        mut client: LlbBridgeClient<Channel>,
+        client: LlbBridgeClient<Channel>,
         raw: wire::Client,
         product: String,
     ) -> Result<Self, FrontendError> {
         crate::timing::first_rpc();
         let started = Instant::now();
-        let pong = tokio::time::timeout(PING_TIMEOUT, client.ping(PingRequest {}))
+        // `Inputs` goes out with `Ping`, a round trip less before the Dockerfile's own solve:
+        // whether the daemon has it (cap `frontend.inputs`) is only known from the `Ping`, so
+        // its answer is used only then (`inputs`), and an error from a daemon without it is
+        // dropped with the answer.
+        let mut pinger = client.clone();
+        let both = async { tokio::join!(pinger.ping(PingRequest {}), call_inputs(&client)) };
+        let (pong, inputs) = tokio::time::timeout(PING_TIMEOUT, both)
             .await
-            .map_err(|_| FrontendError::internal("timed out waiting for BuildKit to answer Ping"))?
+            .map_err(|_| {
+                FrontendError::internal("timed out waiting for BuildKit to answer Ping")
+            })?;
+        let pong = pong
             .map_err(|s| FrontendError::rpc("ping", s))?
             .into_inner();
         let caps = Caps::from_ping(&pong.frontend_api_caps, &pong.llb_caps);
@@ -145,6 +170,7 @@ impl Bridge {
             raw,
             caps,
             product,
+            early_inputs: Some(inputs),
         })
     }
 
@@ -159,20 +185,14 @@ impl Bridge {
 
     /// The frontend inputs of the request (`Inputs`, cap `frontend.inputs`):
     /// input name -> Definition.
-    pub async fn inputs(
-        &self,
-    ) -> Result<std::collections::BTreeMap<String, pb::Definition>, tonic::Status> {
+    pub async fn inputs(&self) -> InputsAnswer {
         if !self.caps.has("frontend.inputs") {
             return Ok(Default::default());
         }
-        let started = Instant::now();
-        let resp = self
-            .client
-            .clone()
-            .inputs(bollard_buildkit_proto::moby::buildkit::v1::frontend::InputsRequest {})
-            .await;
-        tracing::debug!(ok = resp.is_ok(), ms = ms_since(started), "inputs");
-        Ok(resp?.into_inner().definitions.into_iter().collect())
+        match &self.early_inputs {
+            Some(answer) => answer.clone(),
+            None => call_inputs(&self.client).await,
+        }
     }
 
     /// Run another frontend (`frontend`, e.g. `gateway.v0`) with these
@@ -180,8 +200,8 @@ impl Bridge {
     pub async fn solve_frontend(
         &self,
         frontend: &str,
-        opts: std::collections::BTreeMap<String, String>,
-        inputs: std::collections::BTreeMap<String, pb::Definition>,
+        opts: BTreeMap<String, String>,
+        inputs: BTreeMap<String, pb::Definition>,
     ) -> Result<wire::Result, tonic::Status> {
         let req = wire::SolveRequest {
             frontend: frontend.to_string(),

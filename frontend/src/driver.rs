@@ -21,7 +21,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use anyhow::{anyhow, Context as _};
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{self as gw, WarnRequest};
 use futures_util::FutureExt as _;
-use llb_gen::convert::{Converter, Platform, Step, StreamedConversion};
+use llb_gen::convert::{Converter, FileAnswer, FileRequest, Platform, Step, StreamedConversion};
 use llb_gen::diagnostic::Diagnostic;
 use llb_gen::limits::Limits;
 use llb_gen::pb;
@@ -124,14 +124,27 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<wire::Result, Fronte
     fo.convert.llb_caps = llb_gen::llb::CapSet::Only(bridge.caps.llb.clone());
     crate::remote::sniff_http(bridge, &mut fo).await?;
     let input_dockerfile = crate::remote::take_inputs(bridge, &mut fo).await?;
-    let remote = match input_dockerfile {
-        Some(def) => Some(crate::remote::solve_input(bridge, def).await?),
-        None => crate::remote::solve_dockerfile_source(bridge, &fo).await?,
+    let fo = fo;
+    let load = async {
+        let remote = match input_dockerfile {
+            Some(def) => Some(crate::remote::solve_input(bridge, def).await?),
+            None => crate::remote::solve_dockerfile_source(bridge, &fo).await?,
+        };
+        match remote {
+            Some((solved, source)) => read_solved_dockerfile(bridge, &fo, solved, source).await,
+            None => read_dockerfile(bridge, &fo).await,
+        }
     };
-    let mut loaded = match remote {
-        Some((solved, source)) => read_solved_dockerfile(bridge, &fo, solved, source).await?,
-        None => read_dockerfile(bridge, &fo).await?,
+    // A build reads the context's `.dockerignore` while the Dockerfile is read (crate::host).
+    let prefetch = async {
+        match fo.request {
+            None => crate::host::prefetch_context_ignore(bridge, &fo).await,
+            Some(_) => Vec::new(),
+        }
     };
+    let (loaded, context_ignore) = tokio::join!(load, prefetch);
+    let mut loaded = loaded?;
+    loaded.context_ignore = context_ignore;
     if let Some(fw) = llb_gen::options::forward_target(&env.opts, &loaded.data) {
         return crate::forward::forward(bridge, env, &fo, fw, &loaded.data).await;
     }
@@ -184,6 +197,9 @@ struct Loaded {
     source: LocalDefinition,
     /// The solved remote source the Dockerfile was read from.
     remote_ref: Option<String>,
+    /// The build context's `.dockerignore`, read with the Dockerfile (crate::host,
+    /// `prefetch_context_ignore`).
+    context_ignore: Vec<(FileRequest, FileAnswer)>,
 }
 
 impl Loaded {
@@ -278,6 +294,7 @@ async fn read_solved_dockerfile(
         lock,
         source,
         remote_ref: Some(solved.id),
+        context_ignore: Vec::new(),
     })
 }
 
@@ -327,6 +344,7 @@ async fn convert_all(
         .map(|(platform, converter)| async move {
             let mut host = GatewayHost::new(bridge, fo, loaded.beside());
             host.set_remote_dockerfile(loaded.remote_ref.clone());
+            host.seed_files(&loaded.context_ignore);
             let (conv, sources) =
                 drive(converter, &mut host, marshal)
                     .await
@@ -420,10 +438,11 @@ fn marshal(
     ready: Box<llb_gen::convert::Ready>,
 ) -> Result<Result<Converted, Vec<Diagnostic>>, FrontendError> {
     let mut out = Vec::new();
-    // The graph is left allocated: the process ends after the build's `Return`, and the system
-    // takes its pages back for far less than freeing it costs.
+    // With glibc the graph is left allocated (the process ends after the build's `Return`, and
+    // the system takes its pages back for far less than freeing it costs); with mimalloc it is
+    // freed, and its pages are back before the `Solve` is encoded (crate::malloc).
     let converted = ready
-        .marshal_to(&mut out, llb_gen::llb::Teardown::Leave)
+        .marshal_to(&mut out, crate::malloc::GRAPH_TEARDOWN)
         .map_err(|e| FrontendError::internal(format!("writing the definition: {e}")))?;
     Ok(converted.map(|conv| Converted {
         definition: out.into(),

@@ -40,6 +40,28 @@ pub struct Beside {
     pub lock: Option<Vec<u8>>,
 }
 
+/// Reads the local build context's `.dockerignore` the way a host answers the converter's ask
+/// for it, to go out together with the Dockerfile's own solve instead of two round trips (a
+/// solve, then a read) after the Dockerfile is parsed. The converter asks for it in every build
+/// of a local context unless `<Dockerfile>.dockerignore` exists (read in the Dockerfile's
+/// transfer, so not known yet): then the read was one small transfer of the context's
+/// `.dockerignore` for nothing. Nothing for another main context.
+pub async fn prefetch_context_ignore(
+    bridge: &Bridge,
+    fo: &BuildOptions,
+) -> Vec<(FileRequest, FileAnswer)> {
+    if !fo.convert.main_context.is_local() {
+        return Vec::new();
+    }
+    let ask = FileRequest {
+        source: FileSource::Context,
+        path: ".dockerignore".into(),
+    };
+    GatewayHost::new(bridge, fo, Beside::default())
+        .read_batch(vec![ask])
+        .await
+}
+
 pub struct GatewayHost<'a> {
     bridge: &'a Bridge,
     fo: &'a BuildOptions,
@@ -75,6 +97,12 @@ impl<'a> GatewayHost<'a> {
     /// converter's `Dockerfile` files are read there too.
     pub fn set_remote_dockerfile(&mut self, reference: Option<String>) {
         self.remote_dockerfile = reference;
+    }
+
+    /// Files already read for this build (`prefetch_context_ignore`): the converter's asks for
+    /// them are answered without a call.
+    pub fn seed_files(&mut self, files: &[(FileRequest, FileAnswer)]) {
+        self.files.extend(files.iter().cloned());
     }
 
     /// Answers one round: what is not known yet is fetched concurrently.

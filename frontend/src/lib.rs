@@ -27,6 +27,8 @@ pub mod env;
 pub mod forward;
 pub mod host;
 pub mod malloc;
+#[cfg(all(target_arch = "x86_64", target_env = "musl"))]
+mod musl_mem;
 pub mod options;
 pub mod panics;
 pub mod remote;

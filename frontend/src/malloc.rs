@@ -1,20 +1,38 @@
-//! The C allocator's settings for this process (glibc's malloc; the image's binary links it
-//! statically).
+//! The allocator of this process and its settings.
 //!
-//! glibc serves a request of at least the *mmap threshold* (128 KiB to start with) by a
-//! mapping of its own, returned to the system when freed, and raises the threshold to the size
-//! of each such block freed. The converter frees large buffers early (the file's copies, the
-//! growing vectors of a big graph), so the threshold soon reached megabytes and later large
-//! blocks were carved from the heap, where their pages stayed resident after use. Fixed at
-//! 64 KiB, every large block comes and goes with its mapping: peak RSS on the 500-stage file
-//! 13.4 -> 11.3 MB, on 5,000 stages 95.3 -> 82.9 MB, CPU time unchanged
-//! (docs/performance.md, "The replay harness").
+//! **musl (the image's binary, scripts/build-image):** mimalloc, with freed pages given back at
+//! once (`purge_delay` 0). musl's own malloc takes a lock on every call and was a quarter of the
+//! CPU time on the 500-stage file; mimalloc keeps per-thread free lists. Without the immediate
+//! purge its peak RSS was half again glibc's (docs/performance.md, "musl (session 7)").
+//!
+//! **glibc (the host's builds, and the image's binary where the musl target cannot be had):**
+//! glibc serves a request of at least the *mmap threshold* (128 KiB to start with) by a mapping of
+//! its own, returned to the system when freed, and raises the threshold to the size of each such
+//! block freed. The converter frees large buffers early (the file's copies, the growing vectors of
+//! a big graph), so the threshold soon reached megabytes and later large blocks were carved from
+//! the heap, where their pages stayed resident after use. Fixed at 64 KiB, every large block comes
+//! and goes with its mapping: peak RSS on the 500-stage file 13.4 -> 11.3 MB, on 5,000 stages
+//! 95.3 -> 82.9 MB, CPU time unchanged (docs/performance.md, "The replay harness").
 
-/// The fixed mmap threshold, in bytes.
+use llb_gen::llb::Teardown;
+
+/// glibc's fixed mmap threshold, in bytes.
 pub const MMAP_THRESHOLD: i32 = 64 * 1024;
 
+/// What becomes of the converted graph once its Definition is written.
+///
+/// mimalloc frees it cheaply and returns its pages before the `Solve` is encoded: peak RSS on
+/// 5,000 stages 76.9 -> 49.4 MB for 7 % more CPU. glibc's free of it cost 7 % of the CPU on 500
+/// stages and 14 % on 5,000 (consolidating chunks over the whole heap): there it is left to the
+/// process's exit.
+pub const GRAPH_TEARDOWN: Teardown = if cfg!(target_env = "musl") {
+    Teardown::Free
+} else {
+    Teardown::Leave
+};
+
 /// Applies the settings; call first thing in `main`, before the runtime's threads exist.
-/// False when the allocator refused them (its defaults then stay) or is not glibc's.
+/// False when the allocator refused them (its defaults then stay) or is neither of the above.
 #[allow(unsafe_code)]
 pub fn tune() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -23,21 +41,37 @@ pub fn tune() -> bool {
         // other thread exists; it returns 0 when it refuses the value.
         unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) != 0 }
     }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    #[cfg(target_env = "musl")]
+    {
+        // SAFETY: mi_option_set only stores the option's value, before any other thread exists.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+        true
+    }
+    #[cfg(not(any(all(target_os = "linux", target_env = "gnu"), target_env = "musl")))]
     {
         false
     }
 }
+
+/// mimalloc's `mi_option_purge_delay`, by its place in `mi_option_e` (mimalloc.h): the crate
+/// names only the options that every version of mimalloc has.
+#[cfg(target_env = "musl")]
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A Definition at least this large is sent after [`release_free`]: its message is encoded
 /// into fresh mappings of about its size, twice (the Definition and tonic's encoding of the
 /// `Solve`).
 pub const RELEASE_BEFORE_BYTES: usize = 1 << 20;
 
-/// Gives the heap's free pages back to the system (glibc's `malloc_trim`). What the converter
-/// freed (its graph, the instructions) stays resident in the heap otherwise, under the
-/// mappings of the message sent next: 5,000 stages peaked at 78.7 MB while sending a 13 MB
-/// Definition, on top of the 53 MB the heap had reached. Costs a walk of the free chunks.
+/// Gives the allocator's free pages back to the system (glibc's `malloc_trim`, mimalloc's
+/// `mi_collect`). What the converter freed (its graph, the instructions) stays resident in the
+/// heap otherwise, under the mappings of the message sent next: with glibc, 5,000 stages peaked
+/// at 78.7 MB while sending a 13 MB Definition, on top of the 53 MB the heap had reached. Costs
+/// a walk of the free chunks.
 #[allow(unsafe_code)]
 pub fn release_free() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -47,5 +81,10 @@ pub fn release_free() {
         unsafe {
             libc::malloc_trim(0);
         }
+    }
+    #[cfg(target_env = "musl")]
+    {
+        // SAFETY: mi_collect only frees this thread's cached free pages; safe from any thread.
+        unsafe { libmimalloc_sys::mi_collect(true) };
     }
 }

@@ -2,7 +2,7 @@
 //! `frontend/src/panics.rs` sends it, then the process exits with status 1. The image's binary
 //! aborts on panic (`panic = "abort"`, no unwind tables), so nothing is caught there; these
 //! tests run the same points in this build and, with
-//! `FRONTEND_TEST_BIN=$PWD/target/x86_64-unknown-linux-gnu/image/frontend` (absolute: tests run in `frontend/`), in the image's binary.
+//! `FRONTEND_TEST_BIN=$PWD/target/x86_64-unknown-linux-musl/image/frontend` (absolute: tests run in `frontend/`), in the image's binary.
 //!
 //! `LLBGEN_FRONTEND_TEST_PANIC` picks where it panics: the build's own future (a task on the
 //! runtime's worker), the converter (on that worker, between rounds), another task on a worker.

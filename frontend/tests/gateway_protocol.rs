@@ -105,9 +105,16 @@ async fn dockerfile_and_dockerignore_come_from_the_locals() {
     assert_clean_protocol(&out);
     let solves = out.solves();
     assert!(solves.len() >= 2, "{solves:#?}");
+    // The Dockerfile's local and the context's `.dockerignore` are solved concurrently, in any
+    // order.
+    let source_named = |id: &str| {
+        solves
+            .iter()
+            .find_map(|s| source_op(s.definition.as_ref()?).filter(|o| o.identifier == id))
+            .unwrap_or_else(|| panic!("no solve of {id}: {solves:#?}"))
+    };
 
-    let src = source_op(solves[0].definition.as_ref().unwrap()).unwrap();
-    assert_eq!(src.identifier, "local://dockerfile");
+    let src = source_named("local://dockerfile");
     assert_eq!(src.attrs["local.session"], "sess-123");
     assert_eq!(src.attrs["local.sharedkeyhint"], "dockerfile");
     // Upstream's paths, and the lock file beside the Dockerfile (ours).
@@ -120,23 +127,43 @@ async fn dockerfile_and_dockerignore_come_from_the_locals() {
         .iter()
         .map(|r| (r.r#ref.as_str(), r.file_path.as_str()))
         .collect();
-    // The Dockerfile, its .dockerignore and its lock are read concurrently, in any order.
-    let mut first = reads[..3].to_vec();
-    first.sort();
+    // The Dockerfile, its .dockerignore and its lock are read from one ref, concurrently; the
+    // context's .dockerignore once, from another.
+    let mut beside: Vec<&str> = reads
+        .iter()
+        .filter(|(_, p)| p.starts_with("Dockerfile"))
+        .map(|(_, p)| *p)
+        .collect();
+    beside.sort();
     assert_eq!(
-        first,
-        [
-            ("ref-1", "Dockerfile"),
-            ("ref-1", "Dockerfile.dockerignore"),
-            ("ref-1", "Dockerfile.lock")
-        ]
+        beside,
+        ["Dockerfile", "Dockerfile.dockerignore", "Dockerfile.lock"]
     );
+    let df_ref = reads.iter().find(|(_, p)| *p == "Dockerfile").unwrap().0;
+    assert!(reads
+        .iter()
+        .filter(|(_, p)| p.starts_with("Dockerfile"))
+        .all(|(r, _)| *r == df_ref));
+    let ctx_reads: Vec<_> = reads
+        .iter()
+        .filter(|(_, p)| *p == ".dockerignore")
+        .collect();
+    assert_eq!(ctx_reads.len(), 1, "{reads:?}");
+    assert_ne!(ctx_reads[0].0, df_ref);
 
-    let ctx = source_op(solves[1].definition.as_ref().unwrap()).unwrap();
-    assert_eq!(ctx.identifier, "local://context");
+    // ... and the context's is asked for before the Dockerfile is read: one round trip, not two
+    // more after the Dockerfile is parsed.
+    let first_at = |wanted: &dyn Fn(&Call) -> bool| out.calls.iter().position(wanted).unwrap();
+    let ctx_solved = first_at(&|c| {
+        matches!(c, Call::Solve(r) if r.definition.as_ref().and_then(source_op)
+            .is_some_and(|o| o.identifier == "local://context"))
+    });
+    let df_read = first_at(&|c| matches!(c, Call::ReadFile(r) if r.file_path == "Dockerfile"));
+    assert!(ctx_solved < df_read, "{:#?}", out.calls);
+
+    let ctx = source_named("local://context");
     assert_eq!(ctx.attrs["local.followpaths"], r#"[".dockerignore"]"#);
     assert_eq!(ctx.attrs["local.sharedkeyhint"], "context-.dockerignore");
-    assert_eq!(reads[3], ("ref-2", ".dockerignore"));
     // Internal loads are plain lazy solves; Definitions are well formed.
     for s in &solves[..2] {
         let def = s.definition.as_ref().unwrap();
@@ -192,8 +219,13 @@ async fn the_context_dockerignore_is_read_while_images_resolve() {
 async fn options_in_random_order_are_parsed() {
     let mut fixture = Fixture::with_dockerfile("");
     fixture.files.clear();
-    fixture.add_file("dockerfile", "ci/Dockerfile.ci", "FROM busybox\n");
+    fixture.add_file(
+        "dockerfile",
+        "ci/Dockerfile.ci",
+        "FROM busybox\nCOPY . /src\n",
+    );
     fixture.add_file("dockerfile", "ci/Dockerfile.ci.dockerignore", "target\n");
+    fixture.add_file("context", ".dockerignore", "node_modules\n");
     let opts = [
         ("build-arg:A", "x=y"),
         ("no-cache", ""),
@@ -212,30 +244,35 @@ async fn options_in_random_order_are_parsed() {
         src.attrs["local.followpaths"],
         r#"["ci/Dockerfile.ci","ci/Dockerfile.ci.dockerignore","ci/Dockerfile.ci.lock"]"#
     );
-    let paths: Vec<&str> = out
+    let mut paths: Vec<&str> = out
         .read_files()
         .iter()
         .map(|r| r.file_path.as_str())
+        .filter(|p| p.starts_with("ci/"))
         .collect();
     // The Dockerfile, its .dockerignore and its lock are read concurrently, in any order.
-    let mut first = paths[..3].to_vec();
-    first.sort();
+    paths.sort();
     assert_eq!(
-        first,
+        paths,
         [
             "ci/Dockerfile.ci",
             "ci/Dockerfile.ci.dockerignore",
             "ci/Dockerfile.ci.lock"
         ]
     );
-    // `<filename>.dockerignore` exists: the context's .dockerignore is not loaded.
-    assert!(out
-        .solves()
+    // `<filename>.dockerignore` exists: it applies to the context, not the context's own
+    // .dockerignore (read with the Dockerfile, before that was known).
+    let def = out.solves().last().unwrap().definition.clone().unwrap();
+    let excludes = def
+        .def
         .iter()
-        .all(
-            |s| source_op(s.definition.as_ref().unwrap()).map(|o| o.identifier)
-                != Some("local://context".into())
-        ));
+        .find_map(|b| match pb::Op::decode(b.as_slice()).ok()?.op? {
+            pb::op::Op::Source(src) if src.identifier == "local://context" => {
+                src.attrs.get("local.excludepatterns").cloned()
+            }
+            _ => None,
+        });
+    assert_eq!(excludes.as_deref(), Some(r#"["target"]"#));
     // Launched as a gateway frontend (cmdline/source): never forwarded again.
     assert!(
         out.solves().iter().all(|s| s.frontend.is_empty()),

@@ -16,7 +16,8 @@
 #   e2e_env_stop    stop exactly the processes recorded in $E2E_STATE_DIR, remove the directory
 #   e2e_env_trap    install an EXIT trap that stops what THIS shell started (a daemon or registry
 #                   that e2e_env_start found running and reused is left alone)
-#   e2e_install_deps  apt-get install docker.io docker-registry busybox-static ... (if missing)
+#   e2e_install_deps  apt-get install docker.io docker-registry busybox-static musl-tools ...
+#                   (if missing)
 #
 # Variables (all optional on input; exported after e2e_env_start):
 #   E2E_STATE_DIR       state directory (default /tmp/llbgen-e2e); holds every PID we started
@@ -93,6 +94,8 @@ e2e_install_deps() {
   command -v xz >/dev/null || missing+=(xz-utils)
   # scripts/test lints scripts/ with it.
   command -v shellcheck >/dev/null || missing+=(shellcheck)
+  # The image's binary is built for musl: mimalloc's C needs musl-gcc (scripts/lib/image-flags.sh).
+  command -v musl-gcc >/dev/null || missing+=(musl-tools)
   if ((${#missing[@]} == 0)); then
     return 0
   fi

@@ -6,7 +6,9 @@
 //!     prints a recording (JSON): the files of DIR and the named files, the answer for each image
 //!     reference, the frontend options
 //! replay run --recording FILE --frontend BIN [--opt K=V]... [--expect build|check|error]
-//!     runs BIN once against the recording; prints one tab-separated line:
+//!            [--launcher REPLAY_LAUNCH]
+//!     runs BIN once against the recording (started by REPLAY_LAUNCH, a static build of
+//!     src/launch.rs, which measures it alone); prints one tab-separated line:
 //!     wall_us user_us sys_us max_rss_kib what-it-returned calls
 //!     and exits 1 (with the reason and the frontend's log on stderr) if the run does not count
 //! replay proxy FRONTEND
@@ -33,7 +35,7 @@ use anyhow::{bail, Context as _};
 use crate::recording::Recording;
 use crate::verify::Expect;
 
-const USAGE: &str = "usage: replay record --name NAME [--dir DIR] [--file PATH=FILE]... [--image REF]... [--opt K=V]...\n       replay run --recording FILE --frontend BIN [--opt K=V]... [--expect build|check|error]\n       replay proxy FRONTEND\n       replay import --name NAME LOG";
+const USAGE: &str = "usage: replay record --name NAME [--dir DIR] [--file PATH=FILE]... [--image REF]... [--opt K=V]...\n       replay run --recording FILE --frontend BIN [--opt K=V]... [--expect build|check|error] [--launcher REPLAY_LAUNCH]\n       replay proxy FRONTEND\n       replay import --name NAME LOG";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -114,11 +116,13 @@ fn import(name: &str, log: &str) -> anyhow::Result<ExitCode> {
 
 fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let (mut recording, mut frontend, mut expect) = (None, None, Expect::Build);
+    let mut launcher: Option<PathBuf> = None;
     let mut opts = BTreeMap::new();
     for (flag, value) in pairs(args)? {
         match flag {
             "--recording" => recording = Some(Recording::load(&PathBuf::from(value))?),
             "--frontend" => frontend = Some(PathBuf::from(value)),
+            "--launcher" => launcher = Some(PathBuf::from(value)),
             "--opt" => {
                 let (k, v) = split_kv(value)?;
                 opts.insert(k, v);
@@ -135,7 +139,12 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (m, log) = runtime.block_on(run::replay(&frontend, recording, &opts))?;
+    let (m, log) = runtime.block_on(run::replay(
+        &frontend,
+        recording,
+        &opts,
+        launcher.as_deref(),
+    ))?;
     let calls: Vec<String> = log.counts.iter().map(|(k, n)| format!("{k}={n}")).collect();
     match verify::verify(&log, expect) {
         Ok(what) => {

@@ -2,7 +2,9 @@
 //! `BUILDKIT_FRONTEND_OPT_<n>`), serve it the [`ReplayBridge`], wait for it to exit, and measure
 //! it: wall time from spawn to exit, and the CPU time and peak RSS the kernel reports for the
 //! reaped child (`getrusage(RUSAGE_CHILDREN)`, what `wait4` returns: this process starts exactly
-//! one child).
+//! one child). With `--launcher` (scripts/bench-replay) the frontend is started by
+//! `replay-launch` (src/launch.rs), which measures it the same way from a process too small to
+//! raise its peak RSS, and the figures are the launcher's.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -54,15 +56,25 @@ fn gateway_env(opts: &BTreeMap<String, String>) -> Vec<(String, String)> {
     env
 }
 
-/// Run `binary` once against `recording` with its options plus `extra_opts`.
+/// Run `binary` once against `recording` with its options plus `extra_opts`; through
+/// `launcher` (`replay-launch`, src/launch.rs) when given, whose report then has the figures.
 pub async fn replay(
     binary: &Path,
     recording: Recording,
     extra_opts: &BTreeMap<String, String>,
+    launcher: Option<&Path>,
 ) -> anyhow::Result<(Measure, Log)> {
     let mut opts = recording.opts.clone();
     opts.extend(extra_opts.clone());
-    let mut cmd = tokio::process::Command::new(binary);
+    let report = std::env::temp_dir().join(format!("replay-launch.{}", std::process::id()));
+    let mut cmd = match launcher {
+        Some(launcher) => {
+            let mut cmd = tokio::process::Command::new(launcher);
+            cmd.arg(&report).arg(binary);
+            cmd
+        }
+        None => tokio::process::Command::new(binary),
+    };
     cmd.env_clear()
         .envs(gateway_env(&opts))
         .stdin(Stdio::piped())
@@ -104,7 +116,7 @@ pub async fn replay(
         .and_then(Result::ok)
         .unwrap_or_default();
     let log = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
-    let measure = Measure {
+    let mut measure = Measure {
         wall,
         user: timeval(usage.user_time()),
         sys: timeval(usage.system_time()),
@@ -112,7 +124,30 @@ pub async fn replay(
         exit_code,
         stderr,
     };
+    if launcher.is_some() && exit_code.is_some() {
+        let read = std::fs::read_to_string(&report).context("the launcher's report");
+        let _ = std::fs::remove_file(&report);
+        apply_report(&mut measure, &read?)?;
+    }
     Ok((measure, log))
+}
+
+/// The launcher's `wall_us user_us sys_us max_rss_kib`, in place of this process's view.
+fn apply_report(m: &mut Measure, report: &str) -> anyhow::Result<()> {
+    let fields: Vec<i64> = report
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("the launcher's report {report:?}"))?;
+    let [wall, user, sys, rss] = fields[..] else {
+        anyhow::bail!("the launcher's report {report:?}: expected four numbers");
+    };
+    let micros = |v: i64| Duration::from_micros(u64::try_from(v).unwrap_or(0));
+    m.wall = micros(wall);
+    m.user = micros(user);
+    m.sys = micros(sys);
+    m.max_rss_kib = rss;
+    Ok(())
 }
 
 fn timeval(tv: nix::sys::time::TimeVal) -> Duration {

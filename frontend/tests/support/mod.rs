@@ -651,3 +651,39 @@ pub async fn run_frontend(
         resolve_spans,
     }
 }
+
+/// The error of an error `Return`.
+pub fn error_of(out: &Outcome) -> &bollard_buildkit_proto::google::rpc::Status {
+    let ret = out.the_return();
+    assert!(ret.result.is_none(), "an error Return carries no result");
+    ret.error.as_ref().unwrap_or_else(|| {
+        panic!(
+            "expected an error Return, got {ret:#?}\nstderr:\n{}",
+            out.stderr
+        )
+    })
+}
+
+/// The invariants of every run: `Ping` first (or second, after the `Inputs` that goes out with
+/// it), exactly one `Return`, exit 0, nothing but HTTP/2 on stdout.
+pub fn assert_clean_protocol(out: &Outcome) {
+    let ping_at = out.calls.iter().position(|c| matches!(c, Call::Ping));
+    assert!(
+        matches!(ping_at, Some(0))
+            || (ping_at == Some(1) && matches!(out.calls.first(), Some(Call::Other("Inputs")))),
+        "Ping must come first: {:#?}",
+        out.calls
+    );
+    out.the_return();
+    assert!(
+        matches!(out.calls.last(), Some(Call::Return(_))),
+        "Return must be the last call: {:#?}",
+        out.calls
+    );
+    assert_eq!(out.exit_code, Some(0), "exit code; stderr:\n{}", out.stderr);
+    assert!(
+        out.stdout_head.starts_with(H2_PREFACE),
+        "stdout must start with the HTTP/2 preface: {:?}",
+        out.stdout_head
+    );
+}

@@ -7,7 +7,8 @@
 #   image_triple            prints the target to build for: x86_64-unknown-linux-musl when it can
 #                           be had (adds it with rustup if missing; needs musl-gcc from Debian's
 #                           musl-tools, which e2e_install_deps installs, for mimalloc's C), else
-#                           x86_64-unknown-linux-gnu, said on stderr
+#                           x86_64-unknown-linux-gnu, said on stderr; IMAGE_TARGET, when set,
+#                           is the answer
 #   image_rustflags ROOT TRIPLE   the RUSTFLAGS for that target
 #   image_cargo_args TRIPLE       extra cargo arguments for that target (one per line)
 #   image_env TRIPLE              extra environment for cargo (NAME=value, one per line)
@@ -24,6 +25,11 @@ image_has_musl_std() {
 
 image_triple() {
   local why=""
+  if [[ -n ${IMAGE_TARGET:-} ]]; then
+    # Chosen by hand (e.g. IMAGE_TARGET=x86_64-unknown-linux-gnu for the glibc build).
+    echo "$IMAGE_TARGET"
+    return
+  fi
   if ! command -v musl-gcc >/dev/null; then
     why="no musl-gcc (apt-get install musl-tools)"
   elif ! image_has_musl_std; then

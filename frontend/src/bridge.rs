@@ -129,7 +129,7 @@ pub struct Bridge {
     /// Product name for capability errors (`BUILDKIT_EXPORTEDPRODUCT`).
     pub product: String,
     /// The answer to the `Inputs` sent along with `Ping` (see `connect`).
-    early_inputs: Option<InputsAnswer>,
+    early_inputs: InputsAnswer,
 }
 
 /// What `Inputs` answered: input name -> Definition.
@@ -170,7 +170,7 @@ impl Bridge {
             raw,
             caps,
             product,
-            early_inputs: Some(inputs),
+            early_inputs: inputs,
         })
     }
 
@@ -185,14 +185,11 @@ impl Bridge {
 
     /// The frontend inputs of the request (`Inputs`, cap `frontend.inputs`):
     /// input name -> Definition.
-    pub async fn inputs(&self) -> InputsAnswer {
+    pub fn inputs(&self) -> InputsAnswer {
         if !self.caps.has("frontend.inputs") {
             return Ok(Default::default());
         }
-        match &self.early_inputs {
-            Some(answer) => answer.clone(),
-            None => call_inputs(&self.client).await,
-        }
+        self.early_inputs.clone()
     }
 
     /// Run another frontend (`frontend`, e.g. `gateway.v0`) with these

@@ -124,7 +124,6 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<wire::Result, Fronte
     fo.convert.llb_caps = llb_gen::llb::CapSet::Only(bridge.caps.llb.clone());
     crate::remote::sniff_http(bridge, &mut fo).await?;
     let input_dockerfile = crate::remote::take_inputs(bridge, &mut fo).await?;
-    let fo = fo;
     let load = async {
         let remote = match input_dockerfile {
             Some(def) => Some(crate::remote::solve_input(bridge, def).await?),
@@ -144,7 +143,6 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<wire::Result, Fronte
     };
     let (loaded, context_ignore) = tokio::join!(load, prefetch);
     let mut loaded = loaded?;
-    loaded.context_ignore = context_ignore;
     if let Some(fw) = llb_gen::options::forward_target(&env.opts, &loaded.data) {
         return crate::forward::forward(bridge, env, &fo, fw, &loaded.data).await;
     }
@@ -157,7 +155,7 @@ async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<wire::Result, Fronte
         };
         return crate::subrequests::answer(&mut host, &fo, &name, file).await;
     }
-    let conversions = convert_all(bridge, &fo, &mut loaded).await?;
+    let conversions = convert_all(bridge, &fo, &mut loaded, &context_ignore).await?;
     if let Some((_, first, sources)) = conversions.first() {
         send_warnings(bridge, first, sources, &loaded).await;
     }
@@ -197,9 +195,6 @@ struct Loaded {
     source: LocalDefinition,
     /// The solved remote source the Dockerfile was read from.
     remote_ref: Option<String>,
-    /// The build context's `.dockerignore`, read with the Dockerfile (crate::host,
-    /// `prefetch_context_ignore`).
-    context_ignore: Vec<(FileRequest, FileAnswer)>,
 }
 
 impl Loaded {
@@ -294,7 +289,6 @@ async fn read_solved_dockerfile(
         lock,
         source,
         remote_ref: Some(solved.id),
-        context_ignore: Vec::new(),
     })
 }
 
@@ -309,13 +303,15 @@ fn lower_case_name(filename: &str) -> Option<String> {
 
 /// Convert once per requested platform (or once, implicit), the platforms
 /// concurrently as upstream does, each with its own host (a host answers
-/// one conversion's rounds; what two platforms both read, such as the
-/// context's `.dockerignore`, is read by each, and BuildKit shares the
-/// identical solves).
+/// one conversion's rounds; what two platforms both read is read by each,
+/// and BuildKit shares the identical solves). `read_ahead`: the files read
+/// before the conversion (the context's `.dockerignore`), which every host
+/// answers from.
 async fn convert_all(
     bridge: &Bridge,
     fo: &BuildOptions,
     loaded: &mut Loaded,
+    read_ahead: &[(FileRequest, FileAnswer)],
 ) -> Result<Vec<(Option<Platform>, Converted, SourceSet)>, FrontendError> {
     let requested: Vec<Option<Platform>> = if fo.platforms.is_empty() {
         vec![None]
@@ -344,7 +340,7 @@ async fn convert_all(
         .map(|(platform, converter)| async move {
             let mut host = GatewayHost::new(bridge, fo, loaded.beside());
             host.set_remote_dockerfile(loaded.remote_ref.clone());
-            host.seed_files(&loaded.context_ignore);
+            host.seed_files(read_ahead);
             let (conv, sources) =
                 drive(converter, &mut host, marshal)
                     .await

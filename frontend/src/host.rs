@@ -53,12 +53,8 @@ pub async fn prefetch_context_ignore(
     if !fo.convert.main_context.is_local() {
         return Vec::new();
     }
-    let ask = FileRequest {
-        source: FileSource::Context,
-        path: ".dockerignore".into(),
-    };
     GatewayHost::new(bridge, fo, Beside::default())
-        .read_batch(vec![ask])
+        .read_batch(vec![FileRequest::context_dockerignore()])
         .await
 }
 

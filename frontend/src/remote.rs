@@ -148,7 +148,7 @@ pub async fn take_inputs(
         .named_contexts
         .values()
         .any(|v| v.starts_with("input:"));
-    let inputs = match bridge.inputs().await {
+    let inputs = match bridge.inputs() {
         Ok(inputs) => inputs,
         Err(s) if needed => return Err(FrontendError::rpc("failed to get frontend inputs", s)),
         Err(s) => {

@@ -6,19 +6,9 @@
 
 use std::fmt;
 
-/// The pieces joined into one string of exactly their length: what
-/// `format!("{a}{b}")` gives for strings, without the formatting machinery
-/// (a call per piece and per argument in the image's size-optimized build;
-/// the converter builds a few such strings for every instruction).
-pub(crate) fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        out.push_str(p);
-    }
-    out
-}
-
-/// Append the pieces to `out` (see [`concat`]).
+/// Append the pieces to `out`, reserving their whole length first: what `push_str(&format!(..))`
+/// gives for strings, without the formatting machinery (a call per piece in the image's
+/// size-optimized build). For a new string, `<[&str]>::concat` does the same.
 pub(crate) fn push_all(out: &mut String, parts: &[&str]) {
     out.reserve(parts.iter().map(|p| p.len()).sum());
     for p in parts {

@@ -4,7 +4,7 @@
 use super::error::{Error, ErrorKind};
 use crate::ir;
 use crate::llb;
-use crate::text::{concat, push_all};
+use crate::text::push_all;
 
 use super::copy_flags::{check_checksum, parse_chmod};
 use super::dispatch::{pb_platform, Ctx, StageState};
@@ -476,11 +476,11 @@ fn local_action(ctx: &mut Ctx<'_>, a: &ActionContext<'_>, src: &str) -> llb::Fil
     match (a.variant, a.from) {
         (Variant::Copy { from: Some(_), .. }, Some(i)) => {
             let used = ctx.dep_paths.entry(i).or_default();
-            used.insert(clean(&concat(&["/", src])));
+            used.insert(clean(&<[&str]>::concat(&["/", src])));
         }
         (Variant::Copy { from: Some(_), .. }, None) => {}
         _ => {
-            ctx.ctx_paths.insert(clean(&concat(&["/", src])));
+            ctx.ctx_paths.insert(clean(&<[&str]>::concat(&["/", src])));
         }
     }
     let opts = llb::CopyOptions {

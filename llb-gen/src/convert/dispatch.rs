@@ -276,29 +276,14 @@ pub(super) fn uppercase_cmd(s: &str) -> String {
 /// `format!("{index:>width$}/{total}")`: the step's index right-aligned in
 /// `width` columns, a slash and the number of steps.
 pub(super) fn push_step(out: &mut String, index: usize, total: usize, width: usize) {
-    let mut digits = [0u8; 20];
-    let index = decimal(index, &mut digits);
+    let mut digits = itoa::Buffer::new();
+    let index = digits.format(index);
     for _ in index.len()..width {
         out.push(' ');
     }
     out.push_str(index);
     out.push('/');
-    out.push_str(decimal(total, &mut digits));
-}
-
-/// `n` in decimal, written into `buf` (no allocation, no formatter).
-fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        // `n % 10` is below 10: the cast cannot truncate.
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or("")
+    out.push_str(itoa::Buffer::new().format(total));
 }
 
 /// Lowers one command onto the stage state: the `match` on the instruction.

@@ -32,6 +32,17 @@ pub struct FileRequest {
     pub path: String,
 }
 
+impl FileRequest {
+    /// The build context's `.dockerignore`, as the converter asks for it (a host may read it
+    /// ahead: the frontend does, with the Dockerfile).
+    pub fn context_dockerignore() -> Self {
+        FileRequest {
+            source: FileSource::Context,
+            path: ".dockerignore".into(),
+        }
+    }
+}
+
 /// The host's answer to one file request: the bytes, `Ok(None)` when there
 /// is no such file, or why it could not be read.
 pub type FileAnswer = Result<Option<Vec<u8>>, String>;

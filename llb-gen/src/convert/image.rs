@@ -7,7 +7,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::api::Platform;
-use crate::text::concat;
 
 /// The comment on every history entry the Dockerfile frontend adds.
 pub(crate) const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
@@ -281,7 +280,7 @@ impl Image {
     /// Set or replace `k` in the config env, keeping its position (`addEnv`).
     pub(crate) fn add_env(&mut self, key: &str, value: &str) {
         let env = self.config.env.get_or_insert_with(Vec::new);
-        let entry = concat(&[key, "=", value]);
+        let entry = <[&str]>::concat(&[key, "=", value]);
         match self.env_index.find(env, key) {
             Some(i) => env[i] = entry,
             None => {
@@ -303,12 +302,12 @@ impl Image {
 /// Go's `%q` of a string slice: `["a" "b"]`.
 pub(crate) fn go_quote_list(items: &[String]) -> String {
     let parts: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
-    concat(&["[", &parts.join(" "), "]"])
+    <[&str]>::concat(&["[", &parts.join(" "), "]"])
 }
 
 /// Go's `%v` of a string slice: `[a b]`.
 pub(crate) fn go_list(items: &[String]) -> String {
-    concat(&["[", &items.join(" "), "]"])
+    <[&str]>::concat(&["[", &items.join(" "), "]"])
 }
 
 pub(crate) use crate::syntax::go_quote;

@@ -1,8 +1,6 @@
 //! Image references normalized like `distribution/reference`
 //! (`ParseNormalizedNamed` + `TagNameOnly`).
 
-use crate::text::concat;
-
 /// The longest repository path (after the domain, counting an implicit
 /// `library/`), as `distribution/reference` allows.
 const NAME_MAX: usize = 255;
@@ -79,7 +77,7 @@ impl Reference {
             ));
         }
         Ok(Reference {
-            name: concat(&[&domain, "/", &path]),
+            name: <[&str]>::concat(&[&domain, "/", &path]),
             tag,
             digest,
         })
@@ -131,13 +129,13 @@ fn split_domain(name: &str) -> (String, String) {
                 first
             };
             if first == "docker.io" && !rest.contains('/') {
-                (first.to_string(), concat(&["library/", rest]))
+                (first.to_string(), <[&str]>::concat(&["library/", rest]))
             } else {
                 (first.to_string(), rest.to_string())
             }
         }
         Some(_) => ("docker.io".into(), name.to_string()),
-        None => ("docker.io".into(), concat(&["library/", name])),
+        None => ("docker.io".into(), <[&str]>::concat(&["library/", name])),
     }
 }
 

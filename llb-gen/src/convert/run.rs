@@ -4,7 +4,6 @@
 use super::error::{Error, ErrorKind};
 use crate::ir::{self, CacheSharing, MountSpec, NetworkMode, RunScript, SecurityMode};
 use crate::llb;
-use crate::text::concat;
 
 use super::args::run_command_string;
 use super::dispatch::{pb_platform, Ctx, StageState, StateEnv};
@@ -14,7 +13,7 @@ use crate::path::clean;
 
 /// Go `path.Join("/", p)`.
 fn rooted(p: &str) -> String {
-    clean(&concat(&["/", p]))
+    clean(&<[&str]>::concat(&["/", p]))
 }
 
 fn source_state(ctx: &Ctx<'_>, src: Option<usize>) -> llb::State {
@@ -81,7 +80,7 @@ fn llb_mount(
             gid,
         } => {
             let cache = CacheMountSpec {
-                id: concat(&[ns, "/", &id]),
+                id: <[&str]>::concat(&[ns, "/", &id]),
                 target,
                 read_only,
                 sharing,
@@ -305,7 +304,7 @@ pub(super) fn run(
         )
     })?;
     d.state = out.root();
-    d.commit(concat(&["RUN ", &history]), true, true);
+    d.commit(<[&str]>::concat(&["RUN ", &history]), true, true);
     Ok(())
 }
 

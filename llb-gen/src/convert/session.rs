@@ -704,19 +704,19 @@ impl Converter {
 
     /// The request for a file use.
     fn file_request(&self, u: &IgnoreFile) -> FileRequest {
-        let (source, path) = match u {
-            IgnoreFile::Dockerfile => (
-                FileSource::Dockerfile,
-                format!("{}.dockerignore", self.opts.filename),
-            ),
-            IgnoreFile::Lock => (
-                FileSource::Dockerfile,
-                crate::lock::file_name(&self.opts.filename),
-            ),
-            IgnoreFile::Context => (FileSource::Context, ".dockerignore".into()),
-            IgnoreFile::Local(name) => (FileSource::Local(name.clone()), ".dockerignore".into()),
+        let beside = |path| FileRequest {
+            source: FileSource::Dockerfile,
+            path,
         };
-        FileRequest { source, path }
+        match u {
+            IgnoreFile::Dockerfile => beside(format!("{}.dockerignore", self.opts.filename)),
+            IgnoreFile::Lock => beside(crate::lock::file_name(&self.opts.filename)),
+            IgnoreFile::Context => FileRequest::context_dockerignore(),
+            IgnoreFile::Local(name) => FileRequest {
+                source: FileSource::Local(name.clone()),
+                path: ".dockerignore".into(),
+            },
+        }
     }
 
     /// Takes a round's answers in, then goes on to the next round or to

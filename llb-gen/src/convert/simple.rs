@@ -5,7 +5,7 @@ use super::error::{Error, ErrorKind};
 use crate::ir::{self, CommandLine, Healthcheck, KeyValue};
 use crate::llb;
 use crate::path::clean;
-use crate::text::{concat, push_all, TextRange};
+use crate::text::{push_all, TextRange};
 
 use super::args::{is_non_env_arg, DeclaredArg};
 use super::dispatch::{Ctx, StageState};
@@ -58,7 +58,7 @@ pub(super) fn arg(
             }
         }
         commit.push(match &value {
-            Some(v) => concat(&[&key, "=", v]),
+            Some(v) => <[&str]>::concat(&[&key, "=", v]),
             None => key.to_string(),
         });
         d.declared.push(DeclaredArg {
@@ -66,7 +66,7 @@ pub(super) fn arg(
             value,
         });
     }
-    d.commit(concat(&["ARG ", &commit.join(" ")]), false, false);
+    d.commit(<[&str]>::concat(&["ARG ", &commit.join(" ")]), false, false);
     Ok(())
 }
 
@@ -157,7 +157,7 @@ pub(super) fn workdir(
             .state
             .file(llb::FileAction::mkdir(clean(&wd), mode, opts), op);
     }
-    d.commit(concat(&["WORKDIR ", &wd]), with_layer, false);
+    d.commit(<[&str]>::concat(&["WORKDIR ", &wd]), with_layer, false);
     Ok(())
 }
 
@@ -204,7 +204,7 @@ pub(super) fn user(d: &mut StageState, ctx: &mut Ctx<'_>, w: &ir::Word) -> Resul
     let u = d.expand(ctx, w)?;
     d.state = d.state.with_user(u.clone());
     d.image.config.user = u.clone();
-    d.commit(concat(&["USER ", &u]), false, false);
+    d.commit(<[&str]>::concat(&["USER ", &u]), false, false);
     Ok(())
 }
 
@@ -226,7 +226,7 @@ pub(super) fn volume(
     for v in &out {
         map.insert(v.clone(), Empty {});
     }
-    d.commit(concat(&["VOLUME ", &go_list(&out)]), false, false);
+    d.commit(<[&str]>::concat(&["VOLUME ", &go_list(&out)]), false, false);
     Ok(())
 }
 
@@ -261,7 +261,11 @@ pub(super) fn expose(
     for p in &specs {
         map.insert(p.clone(), Empty {});
     }
-    d.commit(concat(&["EXPOSE ", &go_list(&specs)]), false, false);
+    d.commit(
+        <[&str]>::concat(&["EXPOSE ", &go_list(&specs)]),
+        false,
+        false,
+    );
     Ok(())
 }
 

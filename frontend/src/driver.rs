@@ -448,11 +448,11 @@ fn marshal(
 
 /// Runs `f`, the converter's pure work, on this thread; a panic becomes an internal error.
 ///
-/// Not on a blocking thread: the build runs on the runtime's one worker (main.rs), which has
+/// Not on a blocking thread: the build runs on the runtime's one thread (main.rs), which has
 /// nothing else to do while the converter works, and a second thread cost a second malloc arena,
 /// whose freed memory the first cannot reuse: 4 to 5 MB of peak RSS on the 500-stage file
 /// (docs/performance.md, "The replay harness"). The converter does not recurse with the input's
-/// depth (tests/gateway_limits.rs), so a worker's stack is enough.
+/// depth (tests/gateway_limits.rs), so the main thread's stack is enough.
 async fn blocking<T>(f: impl FnOnce() -> T) -> Result<T, FrontendError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
         FrontendError::internal(format!("converter panicked: {}", panic_message(&*panic)))

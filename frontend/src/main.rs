@@ -15,15 +15,12 @@ fn main() -> ExitCode {
     }
     // With FRONTEND_LOG=debug: when the process started and ended on the build's timeline.
     tracing::debug!("frontend started");
-    // One worker thread runs the build (the converter's pure steps included, driver.rs) and the
-    // HTTP/2 connection, as one current-thread runtime would: no wake-ups across threads, one
-    // malloc arena. But a multi-thread runtime: a panic's hook must still send the one `Return`
-    // (panics.rs), and `block_in_place` hands the panicking worker's connection to a new thread;
-    // a current-thread runtime would leave it no thread to run on (docs/performance.md, "The
-    // replay harness"). The thread that called `block_on` only waits.
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    runtime.worker_threads(1);
-    frontend::run_main(runtime, async {
-        tokio::spawn(frontend::driver::run_from_environment()).await?
-    })
+    // One thread runs everything: the build (the converter's pure steps included, driver.rs)
+    // and the HTTP/2 connection; no wake-ups across threads, one malloc heap. A panic on it
+    // still sends the one `Return`: the connection's tasks are taken over by the panic hook's
+    // thread (panics.rs, transport.rs).
+    frontend::run_main(
+        tokio::runtime::Builder::new_current_thread(),
+        frontend::driver::run_from_environment(),
+    )
 }

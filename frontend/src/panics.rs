@@ -9,16 +9,18 @@
 //! - the one `Return` goes through a gate ([`claim_return`], [`return_done`]): whoever claims it
 //!   first (the driver with the build's result, or the hook with the panic) sends it, and the
 //!   other never does;
-//! - the hook sends from a new thread (outside the runtime: its wake-ups reach any worker) and
-//!   waits for the answer at most [`RETURN_WAIT`]; when the panic is on a runtime thread it first
-//!   hands that thread's work to another with `block_in_place`, so that no task the `Return`
-//!   needs (the HTTP/2 connection's) is stuck behind the panicking thread;
+//! - the hook sends from a new thread and waits for the answer at most [`RETURN_WAIT`]. The
+//!   runtime has one thread (main.rs), so a panic on it freezes every task spawned on it; the
+//!   connection's tasks are not among them (`crate::transport`'s pump), and the new thread takes
+//!   them over (`transport::take_over`), polling them along with the `Return`;
 //! - then the process exits with status 1: BuildKit takes the error `Return` over the exit
 //!   status.
 //!
-//! What it cannot do: send a `Return` when the panic is inside the transport while it holds the
-//! connection's state (the `Return` then times out, as an unwinding panic there would have lost
-//! the connection too), or when the panic comes before `Ping` (there is no connection yet).
+//! What it cannot do: send a `Return` when the panic is inside the connection's own tasks (they
+//! cannot be taken over; an unwinding panic there would have lost the connection too), or when
+//! the panic comes before `Ping` (there is no connection yet). And when the driver's own
+//! `Return` is on its way as the runtime's thread panics, that `Return` cannot finish: the hook
+//! waits [`RETURN_WAIT`] for it, then the process exits with status 1 as always.
 //!
 //! The same path runs in the unwinding (dev and test) builds, so the protocol tests prove it
 //! (`frontend/tests/gateway_panics.rs`, also against the image's binary with
@@ -27,9 +29,9 @@
 
 use std::panic::PanicHookInfo;
 use std::sync::{mpsc, Condvar, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use tokio::runtime::{Handle, RuntimeFlavor};
+use tokio::runtime::Handle;
 
 use crate::status::FrontendError;
 use crate::wire::{self, ReturnRequest};
@@ -103,7 +105,7 @@ fn on_panic(info: &PanicHookInfo<'_>) {
             result: None,
             error: Some(FrontendError::internal(message).to_status()),
         };
-        let sent = off_the_runtime(|| send(armed, req));
+        let sent = send(armed, req);
         return_done();
         eprintln!(
             "frontend: panic: error Return {}",
@@ -127,33 +129,27 @@ fn message_of(info: &PanicHookInfo<'_>) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-/// Runs `f` with this thread's runtime work (if it is a runtime thread) moved to another thread.
-fn off_the_runtime<T>(f: impl FnOnce() -> T) -> T {
-    match Handle::try_current().map(|h| h.runtime_flavor()) {
-        // Only the multi-thread runtime can move a worker's tasks elsewhere; the current-thread
-        // one (not the binary's) then runs nothing until the panic is over.
-        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
-        _ => f(),
-    }
-}
-
-/// Sends `req` from a new thread; true when BuildKit answered within [`RETURN_WAIT`].
+/// Sends `req` from a new thread, with the connection taken over from the runtime; true when
+/// BuildKit answered within [`RETURN_WAIT`].
 fn send(armed: &Armed, req: ReturnRequest) -> bool {
     let (tx, rx) = mpsc::channel();
     let client = armed.client.clone();
     let runtime = armed.runtime.clone();
+    let until = Instant::now() + RETURN_WAIT;
     let spawned = std::thread::Builder::new()
         .name("panic-return".into())
         .spawn(move || {
-            let answered = runtime.block_on(wire::send_return(&client, req));
-            let _ = tx.send(answered.is_ok());
+            // The runtime's context (not its thread): what tokio's types look up.
+            let _context = runtime.enter();
+            let answered = crate::transport::take_over(wire::send_return(&client, req), until);
+            let _ = tx.send(matches!(answered, Some(Ok(()))));
         });
     spawned.is_ok() && rx.recv_timeout(RETURN_WAIT).unwrap_or(false)
 }
 
 /// For the protocol tests: panics when `LLBGEN_FRONTEND_TEST_PANIC` names `point` (`build`:
-/// the build's own future, `convert`: the converter's step, on the same thread, `worker`: a task on a
-/// runtime worker). BuildKit never sets it; it passes no variable of the caller to a frontend.
+/// the build's own future, `convert`: the converter's step, on the same thread, `worker`:
+/// another task of the runtime). BuildKit never sets it; it passes no variable of the caller to a frontend.
 pub fn injected(point: &str) {
     static WANTED: OnceLock<Option<String>> = OnceLock::new();
     let wanted = WANTED.get_or_init(|| std::env::var("LLBGEN_FRONTEND_TEST_PANIC").ok());
@@ -162,7 +158,7 @@ pub fn injected(point: &str) {
     }
 }
 
-/// `injected("worker")` on a runtime worker, when asked for.
+/// `injected("worker")` in a task of its own, when asked for.
 pub async fn injected_on_worker() {
     if std::env::var_os("LLBGEN_FRONTEND_TEST_PANIC").is_some_and(|v| v == "worker") {
         let _ = tokio::spawn(async { injected("worker") }).await;

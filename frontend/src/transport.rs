@@ -14,50 +14,70 @@
 //!
 //! Writes are batched ([`batched`]): the frames of one burst leave in one
 //! `write`.
+//!
+//! The connection's own tasks run in a [`pump::Pump`], not on the runtime, so
+//! that a panic can still send its `Return` ([`take_over`]).
 
 mod batched;
+mod pipes;
+mod pump;
 
+use std::future::Future;
 use std::io;
-use std::os::fd::AsFd as _;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::unix::pipe;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 /// Message size limit, both directions (as the Go client).
 pub const MAX_MESSAGE_SIZE: usize = 16 << 20;
 
+/// The stdio connection's tasks, for [`take_over`].
+static STDIO_PUMP: OnceLock<pump::Pump> = OnceLock::new();
+
+/// Set by [`take_over`]: the pipes are then read and written directly ([`pipes`]).
+static TAKEN_OVER: AtomicBool = AtomicBool::new(false);
+
 /// The bridge client over this process's stdin (read) and stdout (write).
 pub async fn stdio_channel() -> Result<Channel, tonic::transport::Error> {
-    match stdio_pipes() {
-        Ok((read, write)) => channel_over(tokio::io::join(read, write)).await,
+    let pump = STDIO_PUMP.get_or_init(pump::Pump::default).clone();
+    match pipes::Pipes::stdio() {
+        Ok(pipes) => channel_with(pipes, pump).await,
         Err(err) => {
             tracing::debug!("stdin/stdout are not both pipes ({err}): blocking stdio");
-            channel_over(tokio::io::join(tokio::io::stdin(), tokio::io::stdout())).await
+            let io = tokio::io::join(tokio::io::stdin(), tokio::io::stdout());
+            channel_with(io, pump).await
         }
     }
 }
 
-/// Stdin and stdout as non-blocking pipe ends (duplicates of fds 0 and 1), or
-/// an error if either is not a pipe.
-fn stdio_pipes() -> io::Result<(pipe::Receiver, pipe::Sender)> {
-    let read = io::stdin().as_fd().try_clone_to_owned()?;
-    let write = io::stdout().as_fd().try_clone_to_owned()?;
-    Ok((
-        pipe::Receiver::from_owned_fd(read)?,
-        pipe::Sender::from_owned_fd(write)?,
-    ))
+/// Runs `fut` on this thread with the stdio connection taken from the runtime (a panic's
+/// `Return`: crate::panics), until `until`. None when there is no stdio connection, when its
+/// tasks cannot be taken (the panic is inside them), or when `fut` does not end in time.
+pub fn take_over<T>(fut: impl Future<Output = T>, until: Instant) -> Option<T> {
+    let pump = STDIO_PUMP.get()?;
+    TAKEN_OVER.store(true, Ordering::Relaxed);
+    pump.take_over(fut, until)
 }
 
-/// The channel over any duplex byte stream (the process's stdio, in
-/// [`stdio_channel`]).
+/// The channel over any duplex byte stream.
 pub async fn channel_over<IO>(io: IO) -> Result<Channel, tonic::transport::Error>
 where
     IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
+    channel_with(io, pump::Pump::default()).await
+}
+
+/// The channel over `io`, its tasks run by `pump` (spawned here, on the caller's runtime).
+async fn channel_with<IO>(io: IO, pump: pump::Pump) -> Result<Channel, tonic::transport::Error>
+where
+    IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    tokio::spawn(pump.clone().run());
     let slot = Arc::new(Mutex::new(Some(batched::Batched::new(io))));
     let connector = tower::service_fn(move |_: Uri| {
         let io = slot.lock().ok().and_then(|mut s| s.take());
@@ -72,6 +92,7 @@ where
     });
     // The address is never dialled; the connector supplies the stream.
     Endpoint::from_static("http://buildkit.stdio")
+        .executor(pump)
         .connect_with_connector(connector)
         .await
 }

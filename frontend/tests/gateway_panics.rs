@@ -4,8 +4,10 @@
 //! tests run the same points in this build and, with
 //! `FRONTEND_TEST_BIN=$PWD/target/x86_64-unknown-linux-musl/image/frontend` (absolute: tests run in `frontend/`), in the image's binary.
 //!
-//! `LLBGEN_FRONTEND_TEST_PANIC` picks where it panics: the build's own future (a task on the
-//! runtime's worker), the converter (on that worker, between rounds), another task on a worker.
+//! `LLBGEN_FRONTEND_TEST_PANIC` picks where it panics: the build's own future (on the runtime's
+//! one thread), the converter (on that thread, between rounds), another task of the runtime. Each
+//! freezes the runtime, and the `Return` goes out through the connection taken over by the
+//! hook's thread (`transport::take_over`).
 
 #![allow(clippy::unwrap_used)]
 

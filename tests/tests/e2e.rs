@@ -645,6 +645,7 @@ mod e2e_engine {
         forwarder_passes_options_results_and_errors,
         syntax_error_shows_the_offending_line,
         failing_run_shows_command_and_exit_code,
+        a_panic_in_the_frontend_fails_the_build_with_its_message,
         example_hello_builds_and_runs,
         llb_gen_cli_output_of_example_hello_builds_and_runs,
         superset_include_and_if_build_like_hand_written,

@@ -39,3 +39,56 @@ pub(crate) fn failing_run_shows_command_and_exit_code(env: &Env) {
     assert!(t.contains("about to fail"), "{t}");
     assert!(t.contains("exit code: 3"), "{t}");
 }
+
+/// `<registry>/e2e-panicking-frontend:<nonce>`: our frontend image with
+/// `LLBGEN_FRONTEND_TEST_PANIC=convert` (the engines give a frontend its image's `ENV`), pushed
+/// once per run; `None` in built-in mode.
+fn panicking_frontend(env: &Env) -> Option<String> {
+    static IMAGE: OnceLock<Option<String>> = OnceLock::new();
+    IMAGE
+        .get_or_init(|| {
+            let ours = env.frontend.as_ref()?;
+            let ctx = Ctx::with_text(
+                "panicking-frontend",
+                &format!("FROM {ours}\nENV LLBGEN_FRONTEND_TEST_PANIC=convert\n"),
+            );
+            let tag = format!("{}/e2e-panicking-frontend:{}", env.registry(), nonce());
+            // Docker's own builder: the image must land in the daemon to be pushed.
+            let r = env
+                .docker()
+                .args(["build", "-q", "-t", &tag])
+                .arg(&ctx.dir)
+                .output()
+                .ok()?;
+            assert!(r.status.success(), "build {tag}: {}", text(&r));
+            let r = env.run(["push", &tag]);
+            assert!(r.status.success(), "push {tag}: {}", text(&r));
+            Some(tag)
+        })
+        .clone()
+}
+
+/// A panic in our frontend (here in the converter, on the runtime's one thread) fails the build
+/// with the panic's message: the panic hook's thread takes the connection over and sends the one
+/// error `Return` (frontend/src/panics.rs), rather than the engine seeing a frontend that died.
+pub(crate) fn a_panic_in_the_frontend_fails_the_build_with_its_message(env: &Env) {
+    if env.builtin() {
+        skip("(E2E_SYNTAX=builtin): the case is about our frontend");
+        return;
+    }
+    let Some(image) = panicking_frontend(env) else {
+        skip_or_fail("the panicking variant of our image could not be built");
+        return;
+    };
+    let ctx = Ctx::with_text(
+        "panic",
+        &format!("# syntax={image}\nFROM {}\nRUN true\n", env.base),
+    );
+    let r = env.build_raw(&ctx, &[]);
+    assert!(!r.status.success(), "the build must fail:\n{}", text(&r));
+    let t = text(&r);
+    assert!(
+        t.contains("frontend panicked: injected panic at convert"),
+        "the panic's message, through the error Return:\n{t}"
+    );
+}

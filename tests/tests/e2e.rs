@@ -292,6 +292,20 @@ impl Env {
         c.output().expect("run docker")
     }
 
+    /// Builds `ctx` as `tag` with Docker's own builder (the image must land in the daemon to be
+    /// pushed) and pushes it; panics with the output when either fails.
+    fn build_and_push(&self, ctx: &Ctx, tag: &str) {
+        let r = self
+            .docker()
+            .args(["build", "-q", "-t", tag])
+            .arg(&ctx.dir)
+            .output()
+            .expect("run docker build");
+        assert!(r.status.success(), "build {tag}: {}", text(&r));
+        let r = self.run(["push", tag]);
+        assert!(r.status.success(), "push {tag}: {}", text(&r));
+    }
+
     /// The build command of this engine's client for `ctx` with `args`: `docker build`, or
     /// `docker buildx build --builder <builder>`. On the remote builder, whose results stay in
     /// buildkitd, `-t` without another output also loads the image into the Docker daemon, so

@@ -53,16 +53,7 @@ fn panicking_frontend(env: &Env) -> Option<String> {
                 &format!("FROM {ours}\nENV LLBGEN_FRONTEND_TEST_PANIC=convert\n"),
             );
             let tag = format!("{}/e2e-panicking-frontend:{}", env.registry(), nonce());
-            // Docker's own builder: the image must land in the daemon to be pushed.
-            let r = env
-                .docker()
-                .args(["build", "-q", "-t", &tag])
-                .arg(&ctx.dir)
-                .output()
-                .ok()?;
-            assert!(r.status.success(), "build {tag}: {}", text(&r));
-            let r = env.run(["push", &tag]);
-            assert!(r.status.success(), "push {tag}: {}", text(&r));
+            env.build_and_push(&ctx, &tag);
             Some(tag)
         })
         .clone()

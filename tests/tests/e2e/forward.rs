@@ -30,16 +30,7 @@ fn upstream_image(env: &Env) -> Option<String> {
             );
             fs::copy(&bin, ctx.dir.join("dockerfile-frontend")).ok()?;
             let tag = format!("{}/e2e-upstream-frontend:{}", env.registry(), nonce());
-            // Docker's own builder: the image must land in the daemon to be pushed.
-            let r = env
-                .docker()
-                .args(["build", "-q", "-t", &tag])
-                .arg(&ctx.dir)
-                .output()
-                .ok()?;
-            assert!(r.status.success(), "build {tag}: {}", text(&r));
-            let r = env.run(["push", &tag]);
-            assert!(r.status.success(), "push {tag}: {}", text(&r));
+            env.build_and_push(&ctx, &tag);
             Some(tag)
         })
         .clone()

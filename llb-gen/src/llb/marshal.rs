@@ -17,6 +17,7 @@ use rustc_hash::FxBuildHasher;
 use sha2::{Digest as _, Sha256};
 
 use super::caps;
+use super::meta::MergedMeta;
 use super::source_map::SourceMapCollector;
 use super::state::{OpKind, OpMetadata, Output, Platform, State, Vertex};
 use super::LlbError;
@@ -187,28 +188,6 @@ impl InputTable {
     }
 }
 
-fn merge_metadata(into: &mut pb::OpMetadata, from: &OpMetadata) {
-    if from.ignore_cache {
-        into.ignore_cache = true;
-    }
-    for (k, v) in from.description.iter() {
-        into.description.insert(k.to_string(), v.clone());
-    }
-    if let Some(v) = from.export_cache {
-        into.export_cache = Some(pb::ExportCache { value: v });
-    }
-    for c in &from.caps {
-        into.caps.insert(c.clone(), true);
-    }
-    if let Some(g) = &from.progress_group {
-        into.progress_group = Some(pb::ProgressGroup {
-            id: g.id.clone(),
-            name: g.name.clone(),
-            weak: g.weak,
-        });
-    }
-}
-
 fn merge_pb_metadata(into: &mut pb::OpMetadata, from: pb::OpMetadata) {
     into.ignore_cache |= from.ignore_cache;
     into.description.extend(from.description);
@@ -231,18 +210,37 @@ struct UsedMeta {
 }
 
 impl UsedMeta {
-    fn add(&mut self, md: &pb::OpMetadata) {
-        self.ignore_cache |= md.ignore_cache;
-        self.description |= !md.description.is_empty();
-        self.export_cache |= md.export_cache.is_some();
+    fn of_pb(md: &pb::OpMetadata) -> Self {
+        UsedMeta {
+            ignore_cache: md.ignore_cache,
+            description: !md.description.is_empty(),
+            export_cache: md.export_cache.is_some(),
+        }
     }
+    fn of_merged(md: &MergedMeta<'_>) -> Self {
+        UsedMeta {
+            ignore_cache: md.ignore_cache(),
+            description: md.has_description(),
+            export_cache: md.has_export_cache(),
+        }
+    }
+    fn add(&mut self, other: UsedMeta) {
+        self.ignore_cache |= other.ignore_cache;
+        self.description |= other.description;
+        self.export_cache |= other.export_cache;
+    }
+}
+
+/// Decodes metadata this module encoded (from a `pb::OpMetadata` or a [`MergedMeta`]).
+fn decode_metadata(md: &[u8]) -> pb::OpMetadata {
+    pb::OpMetadata::decode(md).unwrap_or_default()
 }
 
 /// Where marshaled ops go: a [`pb::Definition`] being built, or a writer.
 trait Sink {
-    /// One marshaled op: a new digest adds `dt` and `md`; a digest seen
-    /// before only merges `md` into its metadata.
-    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError>;
+    /// One marshaled op: a new digest adds `dt` and `md` (the metadata's protobuf bytes);
+    /// a digest seen before only merges `md` into its metadata.
+    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: &[u8]) -> Result<(), LlbError>;
     /// Removes and returns the metadata of `dgst`.
     fn take_metadata(&mut self, dgst: &OpDigest) -> Option<pb::OpMetadata>;
 }
@@ -255,13 +253,13 @@ struct DefinitionSink {
 }
 
 impl Sink for DefinitionSink {
-    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
+    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: &[u8]) -> Result<(), LlbError> {
         match self.metadata.entry(dgst.to_string()) {
             Entry::Vacant(e) => {
-                e.insert(md);
+                e.insert(decode_metadata(md));
                 self.def.push(dt.to_vec());
             }
-            Entry::Occupied(mut e) => merge_pb_metadata(e.get_mut(), md),
+            Entry::Occupied(mut e) => merge_pb_metadata(e.get_mut(), decode_metadata(md)),
         }
         Ok(())
     }
@@ -379,15 +377,15 @@ impl WriteSink<'_> {
 }
 
 impl Sink for WriteSink<'_> {
-    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
+    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: &[u8]) -> Result<(), LlbError> {
         match self.metadata.entry(dgst) {
             Entry::Vacant(e) => {
-                e.insert(md.encode_to_vec());
+                e.insert(md.to_vec());
                 self.write_bytes_field(1, dt)
             }
             Entry::Occupied(mut e) => {
-                let mut into = pb::OpMetadata::decode(e.get().as_slice()).unwrap_or_default();
-                merge_pb_metadata(&mut into, md);
+                let mut into = decode_metadata(e.get());
+                merge_pb_metadata(&mut into, decode_metadata(md));
                 *e.get_mut() = into.encode_to_vec();
                 Ok(())
             }
@@ -412,6 +410,8 @@ struct Marshaler<'o, S> {
     sources: SourceMapCollector,
     /// The reused buffer each op is encoded into and handed to the sink from.
     scratch: Vec<u8>,
+    /// The same for each op's metadata.
+    md_scratch: Vec<u8>,
 }
 
 impl<'o, S: Sink> Marshaler<'o, S> {
@@ -425,18 +425,39 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             caps: BTreeSet::new(),
             sources: SourceMapCollector::default(),
             scratch: Vec::new(),
+            md_scratch: Vec::new(),
         }
     }
 
-    /// Notes the metadata's kinds and caps, then hands the op to the sink.
-    fn emit(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
-        self.used.add(&md);
-        for cap in md.caps.keys() {
+    /// Notes the metadata's kinds and caps, then hands the op and its encoded metadata
+    /// (`md`) to the sink.
+    fn emit<'c>(
+        &mut self,
+        dgst: OpDigest,
+        dt: &[u8],
+        md: &[u8],
+        used: UsedMeta,
+        caps: impl IntoIterator<Item = &'c str>,
+    ) -> Result<(), LlbError> {
+        self.used.add(used);
+        for cap in caps {
             if !self.caps.contains(cap) {
-                self.caps.insert(cap.clone());
+                self.caps.insert(cap.to_owned());
             }
         }
         self.sink.op(dgst, dt, md)
+    }
+
+    /// [`Marshaler::emit`] for metadata held as a `pb::OpMetadata`.
+    fn emit_pb(&mut self, dgst: OpDigest, dt: &[u8], md: &pb::OpMetadata) -> Result<(), LlbError> {
+        let bytes = md.encode_to_vec();
+        self.emit(
+            dgst,
+            dt,
+            &bytes,
+            UsedMeta::of_pb(md),
+            md.caps.keys().map(String::as_str),
+        )
     }
 
     fn input_of(&self, o: &Output) -> pb::Input {
@@ -476,23 +497,42 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         if let OpKind::Definition(d) = &v.kind {
             return self.marshal_definition(v, d);
         }
-        let (op, md) = self.encode(v)?;
-        // The op is encoded into the reused buffer and handed to the sink from there.
+        let (op, op_caps) = self.encode(v)?;
+        // The op and its metadata are encoded into the reused buffers and handed to the
+        // sink from there.
         let mut dt = std::mem::take(&mut self.scratch);
         dt.clear();
         encode_op_into(&op, &mut dt);
         drop(op);
-        let done = self.add_op(v, &dt, md);
+        let opts = self.opts;
+        let md = MergedMeta::new(&opts.metadata, &v.options.metadata, &op_caps);
+        let mut md_bytes = std::mem::take(&mut self.md_scratch);
+        md_bytes.clear();
+        md.encode(&mut md_bytes);
+        let done = self.add_op(v, &dt, &md_bytes, &md);
         self.scratch = dt;
+        self.md_scratch = md_bytes;
         done
     }
 
-    fn add_op(&mut self, v: &Arc<Vertex>, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
-        self.account(v, dt, &md)?;
+    fn add_op(
+        &mut self,
+        v: &Arc<Vertex>,
+        dt: &[u8],
+        md_bytes: &[u8],
+        md: &MergedMeta<'_>,
+    ) -> Result<(), LlbError> {
+        self.account(v, dt, md_bytes.len())?;
         let dgst = OpDigest::of(dt);
         self.digests.insert(Arc::as_ptr(v), dgst);
         self.sources.add(dgst, &v.options.locations);
-        self.emit(dgst, dt, md)
+        self.emit(
+            dgst,
+            dt,
+            md_bytes,
+            UsedMeta::of_merged(md),
+            md.caps().iter().copied(),
+        )
     }
 
     /// An existing Definition: its ops and metadata as they are; the
@@ -503,8 +543,8 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         d: &super::definition::DefinitionData,
     ) -> Result<(), LlbError> {
         for (dt, md) in d.ops() {
-            self.account(v, dt, &md)?;
-            self.emit(OpDigest::of(dt), dt, md)?;
+            self.account(v, dt, md.encoded_len())?;
+            self.emit_pb(OpDigest::of(dt), dt, &md)?;
         }
         let head = d
             .ops()
@@ -515,12 +555,13 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         Ok(())
     }
 
-    /// Adds the share of one op to the size estimate; fails past the limit.
-    fn account(&mut self, v: &Vertex, dt: &[u8], md: &pb::OpMetadata) -> Result<(), LlbError> {
+    /// Adds the share of one op (its bytes `dt` and `md_len` bytes of metadata) to the size
+    /// estimate; fails past the limit.
+    fn account(&mut self, v: &Vertex, dt: &[u8], md_len: usize) -> Result<(), LlbError> {
         // Each entry: tag and length prefix (at most 11 bytes), the digest
         // text as the key of metadata and source locations (71 bytes each).
         const ENTRY: usize = 11 + 71;
-        let mut cost = dt.len() + 11 + ENTRY + md.encoded_len();
+        let mut cost = dt.len() + 11 + ENTRY + md_len;
         for l in &v.options.locations {
             cost += ENTRY + 32 * l.ranges.len() + self.sources.new_file_cost(&l.source);
         }
@@ -539,7 +580,8 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         }
     }
 
-    fn encode(&self, v: &Vertex) -> Result<(pb::Op, pb::OpMetadata), LlbError> {
+    /// The op of `v` and the caps it requires.
+    fn encode(&self, v: &Vertex) -> Result<(pb::Op, Vec<&'static str>), LlbError> {
         let resolve = |o: &Output| self.input_of(o);
         let parts = match &v.kind {
             OpKind::Source(s) => s.to_parts(&v.options, self.opts)?,
@@ -559,13 +601,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             constraints: Some(pb::WorkerConstraints { filter }),
             op: Some(parts.op),
         };
-        let mut md = pb::OpMetadata::default();
-        merge_metadata(&mut md, &self.opts.metadata);
-        merge_metadata(&mut md, &v.options.metadata);
-        for c in parts.caps {
-            md.caps.insert(c.to_string(), true);
-        }
-        Ok((op, md))
+        Ok((op, parts.caps))
     }
 
     /// Walks the graph of `out` and adds the terminal op `Op{inputs: [out]}`.
@@ -592,7 +628,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         if self.used.export_cache {
             md.caps.insert(caps::META_EXPORT_CACHE.into(), true);
         }
-        self.emit(dgst, &dt, md)
+        self.emit_pb(dgst, &dt, &md)
     }
 }
 

@@ -50,6 +50,7 @@ mod exec;
 mod file;
 mod marshal;
 mod merge;
+mod meta;
 mod mount;
 mod source;
 mod source_map;

@@ -112,19 +112,27 @@ impl OpDigest {
     pub(crate) fn of(bytes: &[u8]) -> Self {
         OpDigest(Sha256::digest(bytes).into())
     }
-}
 
-impl std::fmt::Display for OpDigest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    /// The `sha256:<hex>` text's bytes, on the stack.
+    pub(crate) fn text(&self) -> [u8; Self::TEXT_LEN] {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut buf = [0u8; 7 + 64];
+        let mut buf = [0u8; Self::TEXT_LEN];
         buf[..7].copy_from_slice(b"sha256:");
         for (i, b) in self.0.iter().enumerate() {
             buf[7 + 2 * i] = HEX[usize::from(b >> 4)];
             buf[8 + 2 * i] = HEX[usize::from(b & 0xf)];
         }
+        buf
+    }
+
+    /// The length of [`OpDigest::text`].
+    pub(crate) const TEXT_LEN: usize = 7 + 64;
+}
+
+impl std::fmt::Display for OpDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Only ASCII was written.
-        f.write_str(std::str::from_utf8(&buf).map_err(|_| std::fmt::Error)?)
+        f.write_str(std::str::from_utf8(&self.text()).map_err(|_| std::fmt::Error)?)
     }
 }
 
@@ -299,28 +307,31 @@ impl WriteSink<'_> {
     /// The metadata entries (field 2, sorted by digest) and the source (field 3), whose
     /// `infos` have their files' bytes in `data` (see [`WriteSink::write_source`]).
     fn finish(mut self, source: &pb::Source, data: &[Arc<[u8]>]) -> Result<(), LlbError> {
-        use prost::encoding::{encode_key, encode_varint, string, WireType};
+        use prost::encoding::{encode_key, encode_varint, encoded_len_varint, WireType};
+        // The key's field: a one-byte tag, a one-byte length, the digest's text.
+        const KEY_LEN: usize = 2 + OpDigest::TEXT_LEN;
         for (dgst, v) in std::mem::take(&mut self.metadata) {
-            let k = dgst.to_string();
             // A map entry (like prost's `btree_map::encode`): the key, then
             // the value unless it is the default (empty) message.
             let value_len = if v.is_empty() {
                 0
             } else {
-                1 + prost::encoding::encoded_len_varint(v.len() as u64) + v.len()
+                1 + encoded_len_varint(v.len() as u64) + v.len()
             };
             encode_key(2, WireType::LengthDelimited, &mut self.buf);
-            encode_varint(
-                (string::encoded_len(1, &k) + value_len) as u64,
-                &mut self.buf,
-            );
-            string::encode(1, &k, &mut self.buf);
+            encode_varint((KEY_LEN + value_len) as u64, &mut self.buf);
+            encode_key(1, WireType::LengthDelimited, &mut self.buf);
+            encode_varint(OpDigest::TEXT_LEN as u64, &mut self.buf);
+            self.buf.extend_from_slice(&dgst.text());
             if !v.is_empty() {
                 encode_key(2, WireType::LengthDelimited, &mut self.buf);
                 encode_varint(v.len() as u64, &mut self.buf);
                 self.buf.extend_from_slice(&v);
             }
-            self.write_buf()?;
+            // Written in blocks, not an entry at a time.
+            if self.buf.len() >= 1 << 16 {
+                self.write_buf()?;
+            }
         }
         self.write_source(source, data)
     }

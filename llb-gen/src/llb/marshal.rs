@@ -18,7 +18,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::caps;
 use super::meta::MergedMeta;
-use super::source_map::SourceMapCollector;
+use super::source_map::{DigestLocations, SourceMapCollector, SourceParts};
 use super::state::{OpKind, OpMetadata, Output, Platform, State, Vertex};
 use super::LlbError;
 use crate::pb;
@@ -305,8 +305,8 @@ impl WriteSink<'_> {
     }
 
     /// The metadata entries (field 2, sorted by digest) and the source (field 3), whose
-    /// `infos` have their files' bytes in `data` (see [`WriteSink::write_source`]).
-    fn finish(mut self, source: &pb::Source, data: &[Arc<[u8]>]) -> Result<(), LlbError> {
+    /// `infos` have their files' bytes apart (see [`WriteSink::write_source`]).
+    fn finish(mut self, source: &SourceParts) -> Result<(), LlbError> {
         use prost::encoding::{encode_key, encode_varint, encoded_len_varint, WireType};
         // The key's field: a one-byte tag, a one-byte length, the digest's text.
         const KEY_LEN: usize = 2 + OpDigest::TEXT_LEN;
@@ -333,39 +333,47 @@ impl WriteSink<'_> {
                 self.write_buf()?;
             }
         }
-        self.write_source(source, data)
+        self.write_source(source)
     }
 
-    /// The source (field 3) written in parts: each file's bytes (`data`, in the order of
-    /// `source.infos`, whose own `data` is empty) go to the writer from where they are, not
-    /// through a copy in a message (2.4 MB on 5,000 stages).
-    fn write_source(&mut self, source: &pb::Source, data: &[Arc<[u8]>]) -> Result<(), LlbError> {
+    /// The source (field 3) written in parts: each file's bytes (`source.data`, in the
+    /// order of `source.infos`, whose own `data` is empty) go to the writer from where they
+    /// are, not through a copy in a message (2.4 MB on 5,000 stages); the locations are
+    /// encoded from the digests as they are (no `String` key each).
+    fn write_source(&mut self, source: &SourceParts) -> Result<(), LlbError> {
         use prost::encoding::{
-            btree_map, encode_key, encode_varint, encoded_len_varint, message, string, WireType,
+            encode_key, encode_varint, encoded_len_varint, message, string, WireType,
         };
         // A field of `len` bytes with a one-byte key (every tag here is under 16).
         let field = |len: usize| 1 + encoded_len_varint(len as u64) + len;
+        let data = &source.data;
         let info_lens: Vec<usize> = (source.infos.iter().zip(data))
             .map(|(info, d)| info.encoded_len() + if d.is_empty() { 0 } else { field(d.len()) })
             .collect();
-        let locations = btree_map::encoded_len(
-            string::encoded_len,
-            message::encoded_len,
-            1,
-            &source.locations,
-        );
-        let total = locations + info_lens.iter().map(|&len| field(len)).sum::<usize>();
+        let entry_lens = location_entry_lens(&source.locations);
+        let total = entry_lens.iter().map(|&(len, _)| field(len)).sum::<usize>()
+            + info_lens.iter().map(|&len| field(len)).sum::<usize>();
         encode_key(3, WireType::LengthDelimited, &mut self.buf);
         encode_varint(total as u64, &mut self.buf);
-        btree_map::encode(
-            string::encode,
-            string::encoded_len,
-            message::encode,
-            message::encoded_len,
-            1,
-            &source.locations,
-            &mut self.buf,
-        );
+        // The `locations` map (field 1), like prost's `btree_map::encode`: per digest an
+        // entry of the key and, unless it is empty, the `Locations` message.
+        for (run, &(len, value)) in source.locations.runs().zip(&entry_lens) {
+            encode_key(1, WireType::LengthDelimited, &mut self.buf);
+            encode_varint(len as u64, &mut self.buf);
+            encode_key(1, WireType::LengthDelimited, &mut self.buf);
+            encode_varint(OpDigest::TEXT_LEN as u64, &mut self.buf);
+            self.buf.extend_from_slice(&run[0].0.text());
+            if value > 0 {
+                encode_key(2, WireType::LengthDelimited, &mut self.buf);
+                encode_varint(value as u64, &mut self.buf);
+                for (_, l) in run {
+                    message::encode(1, l, &mut self.buf);
+                }
+            }
+            if self.buf.len() >= 1 << 16 {
+                self.write_buf()?;
+            }
+        }
         for ((info, d), &len) in source.infos.iter().zip(data).zip(&info_lens) {
             // A SourceInfo's fields in order: filename, data, definition, language.
             encode_key(2, WireType::LengthDelimited, &mut self.buf);
@@ -385,6 +393,25 @@ impl WriteSink<'_> {
         }
         self.write_buf()
     }
+}
+
+/// The encoded length of each entry of `Source.locations` (the digest's text as the key
+/// and the `Locations` message as the value, left out when it has no location), with the
+/// length of that message's contents.
+fn location_entry_lens(locations: &DigestLocations) -> Vec<(usize, usize)> {
+    use prost::encoding::{encoded_len_varint, message};
+    locations
+        .runs()
+        .map(|run| {
+            let value: usize = run.iter().map(|(_, l)| message::encoded_len(1, l)).sum();
+            let field = if value == 0 {
+                0
+            } else {
+                1 + encoded_len_varint(value as u64) + value
+            };
+            (2 + OpDigest::TEXT_LEN + field, value)
+        })
+        .collect()
 }
 
 impl Sink for WriteSink<'_> {
@@ -685,9 +712,9 @@ impl State {
         let mut m = Marshaler::new(opts, sink);
         m.run(&output)?;
         teardown.release(output);
-        let (source, data) = m.sources.marshal_parts(opts)?;
+        let source = m.sources.marshal_parts(opts)?;
         let caps = std::mem::take(&mut m.caps);
-        m.sink.finish(&source, &data)?;
+        m.sink.finish(&source)?;
         Ok(caps)
     }
 }

@@ -145,46 +145,77 @@ impl SourceMapCollector {
 
     /// Consumes the collector: digests and ranges are moved, not copied.
     pub(crate) fn marshal(self, opts: &MarshalOptions) -> Result<pb::Source, LlbError> {
-        let (mut source, data) = self.marshal_parts(opts)?;
-        for (info, d) in source.infos.iter_mut().zip(data) {
+        let parts = self.marshal_parts(opts)?;
+        let mut source = pb::Source {
+            infos: parts.infos,
+            ..pb::Source::default()
+        };
+        for (info, d) in source.infos.iter_mut().zip(parts.data) {
             info.data = d.to_vec();
+        }
+        for (dgst, location) in parts.locations.0 {
+            let entry = source.locations.entry(dgst.to_string()).or_default();
+            entry.locations.push(location);
         }
         Ok(source)
     }
 
-    /// [`SourceMapCollector::marshal`] with the files' bytes apart: the `Source` with empty
-    /// `data` in its `infos`, and each info's bytes, shared with the source maps.
-    pub(crate) fn marshal_parts(
-        self,
-        opts: &MarshalOptions,
-    ) -> Result<(pb::Source, FileBytes), LlbError> {
-        let mut source = pb::Source::default();
+    /// [`SourceMapCollector::marshal`] in parts: the files' `infos` with empty `data`, each
+    /// info's bytes (shared with the source maps), and the locations by digest.
+    pub(crate) fn marshal_parts(self, opts: &MarshalOptions) -> Result<SourceParts, LlbError> {
+        let mut infos = Vec::with_capacity(self.maps.len());
         let mut data = Vec::with_capacity(self.maps.len());
+        let total = self.maps.iter().map(|(_, r)| r.len()).sum();
+        let mut locations = Vec::with_capacity(total);
         for (i, (map, ranges)) in self.maps.into_iter().enumerate() {
             let definition = match (&map.definition, &map.state) {
                 (Some(d), _) => Some(d.clone()),
                 (None, Some(st)) => Some(st.marshal(opts)?),
                 (None, None) => None,
             };
-            source.infos.push(pb::SourceInfo {
+            infos.push(pb::SourceInfo {
                 filename: map.filename.clone(),
                 data: Vec::new(),
                 definition,
                 language: map.language.clone(),
             });
             data.push(map.data.clone());
-            for (dgst, r) in ranges {
-                source
-                    .locations
-                    .entry(dgst.to_string())
-                    .or_default()
-                    .locations
-                    .push(pb::Location {
-                        source_index: i as i32,
-                        ranges: r,
-                    });
-            }
+            locations.extend(ranges.into_iter().map(|(dgst, r)| {
+                let location = pb::Location {
+                    source_index: i as i32,
+                    ranges: r,
+                };
+                (dgst, location)
+            }));
         }
-        Ok((source, data))
+        // Stable: a digest's locations stay in the order of their files (each file's are
+        // sorted already, so one file, the usual case, is a single run).
+        locations.sort_by_key(|(dgst, _)| *dgst);
+        Ok(SourceParts {
+            infos,
+            data,
+            locations: DigestLocations(locations),
+        })
+    }
+}
+
+/// A marshaled `Source` in parts (see [`SourceMapCollector::marshal_parts`]).
+pub(crate) struct SourceParts {
+    /// The files, with empty `data`.
+    pub(crate) infos: Vec<pb::SourceInfo>,
+    /// Each file's bytes, in the order of `infos`.
+    pub(crate) data: FileBytes,
+    /// The ops' locations.
+    pub(crate) locations: DigestLocations,
+}
+
+/// Every op's locations, sorted by digest (the order of `Source.locations`, keyed by the
+/// digest's text) and, for one digest, by file.
+pub(crate) struct DigestLocations(Vec<(OpDigest, pb::Location)>);
+
+impl DigestLocations {
+    /// Each digest with its locations, as runs of the sorted list.
+    pub(crate) fn runs(&self) -> impl Iterator<Item = &[(OpDigest, pb::Location)]> + '_ {
+        self.0.chunk_by(|a, b| a.0 == b.0)
     }
 }

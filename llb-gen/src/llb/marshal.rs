@@ -502,7 +502,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         let digest = self
             .digests
             .get(&Arc::as_ptr(&o.vertex))
-            .map(OpDigest::to_string)
+            .and_then(|d| std::str::from_utf8(&d.text()).ok().map(str::to_owned))
             .unwrap_or_default();
         pb::Input {
             digest,

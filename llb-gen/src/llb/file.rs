@@ -537,7 +537,7 @@ impl FileData {
             .collect();
         OpParts {
             inputs: b.table.into_inputs(),
-            op: pb::op::Op::File(pb::FileOp { actions }),
+            op: pb::op::Op::File(pb::FileOp { actions }).into(),
             platform: None,
             caps,
         }

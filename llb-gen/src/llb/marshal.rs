@@ -166,10 +166,25 @@ fn encode_op_into(op: &pb::Op, buf: &mut Vec<u8>) {
 /// Maps an output (whose vertex is already marshaled) to its `pb::Input`.
 pub(crate) type Resolver<'a> = dyn Fn(&Output) -> pb::Input + 'a;
 
+/// The `op` oneof of an op: a message, or its field already encoded (key, length and
+/// contents; see `exec_encode.rs`). Held for one op at a time on the stack: boxing the
+/// message would cost an allocation per op.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum OpBody {
+    Pb(pb::op::Op),
+    Encoded(Vec<u8>),
+}
+
+impl From<pb::op::Op> for OpBody {
+    fn from(op: pb::op::Op) -> Self {
+        OpBody::Pb(op)
+    }
+}
+
 /// What each op kind contributes to its `pb::Op`.
 pub(crate) struct OpParts {
     pub(crate) inputs: Vec<pb::Input>,
-    pub(crate) op: pb::op::Op,
+    pub(crate) op: OpBody,
     pub(crate) platform: Option<Platform>,
     pub(crate) caps: Vec<&'static str>,
 }
@@ -535,13 +550,17 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         if let OpKind::Definition(d) = &v.kind {
             return self.marshal_definition(v, d);
         }
-        let (op, op_caps) = self.encode(v)?;
         // The op and its metadata are encoded into the reused buffers and handed to the
         // sink from there.
         let mut dt = std::mem::take(&mut self.scratch);
         dt.clear();
-        encode_op_into(&op, &mut dt);
-        drop(op);
+        let op_caps = match self.encode(v, &mut dt) {
+            Ok(caps) => caps,
+            Err(e) => {
+                self.scratch = dt;
+                return Err(e);
+            }
+        };
         let opts = self.opts;
         let md = MergedMeta::new(&opts.metadata, &v.options.metadata, &op_caps);
         let mut md_bytes = std::mem::take(&mut self.md_scratch);
@@ -618,8 +637,10 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         }
     }
 
-    /// The op of `v` and the caps it requires.
-    fn encode(&self, v: &Vertex) -> Result<(pb::Op, Vec<&'static str>), LlbError> {
+    /// Appends the op of `v` to `dt` (the bytes [`encode_op`] gives its `pb::Op`); returns
+    /// the caps it requires.
+    fn encode(&self, v: &Vertex, dt: &mut Vec<u8>) -> Result<Vec<&'static str>, LlbError> {
+        use prost::encoding::message;
         let resolve = |o: &Output| self.input_of(o);
         let parts = match &v.kind {
             OpKind::Source(s) => s.to_parts(&v.options, self.opts)?,
@@ -633,13 +654,19 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         };
         let mut filter = self.opts.worker_constraints.clone();
         filter.extend(v.options.worker_constraints.iter().cloned());
-        let op = pb::Op {
-            inputs: parts.inputs,
-            platform: parts.platform,
-            constraints: Some(pb::WorkerConstraints { filter }),
-            op: Some(parts.op),
-        };
-        Ok((op, parts.caps))
+        // Go's field order, as in `encode_op_into`.
+        for input in &parts.inputs {
+            message::encode(1, input, dt);
+        }
+        if let Some(p) = &parts.platform {
+            message::encode(10, p, dt);
+        }
+        message::encode(11, &pb::WorkerConstraints { filter }, dt);
+        match &parts.op {
+            OpBody::Pb(op) => op.encode(dt),
+            OpBody::Encoded(field) => dt.extend_from_slice(field),
+        }
+        Ok(parts.caps)
     }
 
     /// Walks the graph of `out` and adds the terminal op `Op{inputs: [out]}`.

@@ -56,7 +56,7 @@ impl MergeData {
             .collect();
         OpParts {
             inputs: all,
-            op: pb::op::Op::Merge(pb::MergeOp { inputs }),
+            op: pb::op::Op::Merge(pb::MergeOp { inputs }).into(),
             platform: None,
             caps: vec![caps::MERGE_OP],
         }
@@ -84,7 +84,8 @@ impl DiffData {
             op: pb::op::Op::Diff(pb::DiffOp {
                 lower: Some(lower),
                 upper: Some(upper),
-            }),
+            })
+            .into(),
             platform: None,
             caps: vec![caps::DIFF_OP],
         }

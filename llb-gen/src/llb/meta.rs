@@ -123,7 +123,7 @@ fn merge_sorted<'a>(base: &'a OpMetadata, own: &'a OpMetadata) -> Vec<(&'a str, 
 }
 
 /// A length-delimited field's key and length.
-fn entry(tag: u32, len: usize, buf: &mut Vec<u8>) {
+pub(super) fn entry(tag: u32, len: usize, buf: &mut Vec<u8>) {
     encode_key(tag, WireType::LengthDelimited, buf);
     encode_varint(len as u64, buf);
 }
@@ -146,7 +146,7 @@ fn str_len(tag: u32, s: &str) -> usize {
 }
 
 /// A string field, left out when empty.
-fn str_field(tag: u32, s: &str, buf: &mut Vec<u8>) {
+pub(super) fn str_field(tag: u32, s: &str, buf: &mut Vec<u8>) {
     if !s.is_empty() {
         entry(tag, s.len(), buf);
         buf.extend_from_slice(s.as_bytes());

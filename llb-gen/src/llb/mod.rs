@@ -47,6 +47,7 @@ mod definition;
 mod dump;
 mod env;
 mod exec;
+mod exec_encode;
 mod file;
 mod marshal;
 mod merge;

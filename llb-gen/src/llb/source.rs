@@ -524,7 +524,8 @@ impl SourceData {
             op: pb::op::Op::Source(pb::SourceOp {
                 identifier: self.identifier.clone(),
                 attrs,
-            }),
+            })
+            .into(),
             platform,
             caps,
         })

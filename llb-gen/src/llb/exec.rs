@@ -107,10 +107,11 @@ pub(crate) struct ExecData {
     pub(crate) network: NetMode,
     pub(crate) security: SecurityMode,
     pub(crate) valid_exit_codes: Option<Vec<i32>>,
-    /// Boxed, as `state_platform`: both are rare, and an exec op of a
-    /// large graph is otherwise ~200 bytes larger.
+    /// Boxed: it is rare, and an exec op of a large graph is otherwise
+    /// ~200 bytes larger.
     pub(crate) proxy_env: Option<Box<ProxyEnv>>,
-    pub(crate) state_platform: Option<Box<Platform>>,
+    /// Shared with the state's metadata (not a copy per op).
+    pub(crate) state_platform: Option<Arc<Platform>>,
     /// Filesystem mounts sorted by target, then secrets, then ssh sockets.
     pub(crate) mounts: Vec<MountData>,
 }
@@ -230,7 +231,7 @@ impl State {
                 .valid_exit_codes
                 .or_else(|| meta.valid_exit_codes.clone()),
             proxy_env: opts.proxy_env.map(Box::new),
-            state_platform: meta.platform.clone().map(Box::new),
+            state_platform: meta.platform.clone(),
             mounts,
         };
         let vertex = Vertex::new(OpKind::Exec(Box::new(data)), opts.op);

@@ -2,7 +2,6 @@
 //! (`client/llb/sourcemap.go`). They end up in `Definition.source` and let
 //! BuildKit show the Dockerfile snippet of a failing step.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::marshal::{MarshalOptions, OpDigest};
@@ -72,7 +71,9 @@ pub struct SourceLocation {
     pub ranges: Vec<pb::Range>,
 }
 
-type RangesByDigest = BTreeMap<OpDigest, Vec<pb::Range>>;
+/// An op's ranges in one file, in the order the ops were added (sorted when marshaled: a
+/// B-tree insert per op cost about 700 instructions).
+type RangesByDigest = Vec<(OpDigest, Vec<pb::Range>)>;
 
 /// Collects locations per source map while marshaling.
 #[derive(Default)]
@@ -135,11 +136,11 @@ impl SourceMapCollector {
             {
                 Some(i) => i,
                 None => {
-                    self.maps.push((l.source.clone(), BTreeMap::new()));
+                    self.maps.push((l.source.clone(), Vec::new()));
                     self.maps.len() - 1
                 }
             };
-            self.maps[idx].1.insert(digest, l.ranges.clone());
+            self.maps[idx].1.push((digest, l.ranges.clone()));
         }
     }
 
@@ -167,7 +168,7 @@ impl SourceMapCollector {
         let mut data = Vec::with_capacity(self.maps.len());
         let total = self.maps.iter().map(|(_, r)| r.len()).sum();
         let mut locations = Vec::with_capacity(total);
-        for (i, (map, ranges)) in self.maps.into_iter().enumerate() {
+        for (i, (map, mut ranges)) in self.maps.into_iter().enumerate() {
             let definition = match (&map.definition, &map.state) {
                 (Some(d), _) => Some(d.clone()),
                 (None, Some(st)) => Some(st.marshal(opts)?),
@@ -180,6 +181,12 @@ impl SourceMapCollector {
                 language: map.language.clone(),
             });
             data.push(map.data.clone());
+            // By digest; a digest added again (an op equal to an earlier one) keeps the
+            // ranges added last, as a map's insert would: reversed, a stable sort puts them
+            // first, and the dedup keeps the first of each run.
+            ranges.reverse();
+            ranges.sort_by_key(|a| a.0);
+            ranges.dedup_by(|a, b| a.0 == b.0);
             locations.extend(ranges.into_iter().map(|(dgst, r)| {
                 let location = pb::Location {
                     source_index: i as i32,
@@ -217,5 +224,45 @@ impl DigestLocations {
     /// Each digest with its locations, as runs of the sorted list.
     pub(crate) fn runs(&self) -> impl Iterator<Item = &[(OpDigest, pb::Location)]> + '_ {
         self.0.chunk_by(|a, b| a.0 == b.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorted by digest across files, a digest's locations in the order of their files, and
+    /// a digest added again to a file keeps the ranges added last (a map's insert).
+    #[test]
+    fn locations_sorted_by_digest_last_added_wins() {
+        let (a, b) = (
+            SourceMap::new("a", b"1\n2\n3\n".to_vec()),
+            SourceMap::new("b", b"x\n".to_vec()),
+        );
+        let d = |n: u8| OpDigest::of(&[n]);
+        let mut c = SourceMapCollector::default();
+        c.add(d(1), &[a.location(1..=1)]);
+        c.add(d(2), &[b.location(1..=1), a.location(2..=2)]);
+        c.add(d(1), &[a.location(3..=3)]);
+        c.add(d(3), &[b.location(1..=1)]);
+        let source = c.marshal(&MarshalOptions::default()).expect("marshal");
+        let mut want: Vec<(String, Vec<(i32, i32)>)> = vec![
+            (d(1).to_string(), vec![(0, 3)]),
+            (d(2).to_string(), vec![(0, 2), (1, 1)]),
+            (d(3).to_string(), vec![(1, 1)]),
+        ];
+        want.sort();
+        let got: Vec<(String, Vec<(i32, i32)>)> = (source.locations.iter())
+            .map(|(k, l)| {
+                let lines = l.locations.iter().map(|l| {
+                    let line = l.ranges[0].start.as_ref().map_or(0, |p| p.line);
+                    (l.source_index, line)
+                });
+                (k.clone(), lines.collect())
+            })
+            .collect();
+        assert_eq!(got, want);
+        let names: Vec<&str> = source.infos.iter().map(|i| i.filename.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
     }
 }

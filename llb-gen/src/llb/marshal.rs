@@ -163,53 +163,7 @@ fn encode_op_into(op: &pb::Op, buf: &mut Vec<u8>) {
     }
 }
 
-/// Maps an output (whose vertex is already marshaled) to its `pb::Input`.
-pub(crate) type Resolver<'a> = dyn Fn(&Output) -> pb::Input + 'a;
-
-/// The `op` oneof of an op: a message, or its field already encoded (key, length and
-/// contents; see `exec_encode.rs`). Held for one op at a time on the stack: boxing the
-/// message would cost an allocation per op.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum OpBody {
-    Pb(pb::op::Op),
-    Encoded(Vec<u8>),
-}
-
-impl From<pb::op::Op> for OpBody {
-    fn from(op: pb::op::Op) -> Self {
-        OpBody::Pb(op)
-    }
-}
-
-/// What each op kind contributes to its `pb::Op`.
-pub(crate) struct OpParts {
-    pub(crate) inputs: Vec<pb::Input>,
-    pub(crate) op: OpBody,
-    pub(crate) platform: Option<Platform>,
-    pub(crate) caps: Vec<&'static str>,
-}
-
-/// `Op.inputs`, de-duplicated by (digest, index) like Go's `proto.Equal`.
-#[derive(Default)]
-pub(crate) struct InputTable {
-    inputs: Vec<pb::Input>,
-}
-
-impl InputTable {
-    pub(crate) fn add(&mut self, input: pb::Input) -> i64 {
-        if let Some(i) = self.inputs.iter().position(|x| *x == input) {
-            return i as i64;
-        }
-        self.inputs.push(input);
-        self.inputs.len() as i64 - 1
-    }
-    pub(crate) fn len(&self) -> usize {
-        self.inputs.len()
-    }
-    pub(crate) fn into_inputs(self) -> Vec<pb::Input> {
-        self.inputs
-    }
-}
+pub(crate) use super::parts::{InputRef, InputTable, OpBody, OpParts, Resolver};
 
 fn merge_pb_metadata(into: &mut pb::OpMetadata, from: pb::OpMetadata) {
     into.ignore_cache |= from.ignore_cache;
@@ -513,14 +467,9 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         )
     }
 
-    fn input_of(&self, o: &Output) -> pb::Input {
-        let digest = self
-            .digests
-            .get(&Arc::as_ptr(&o.vertex))
-            .and_then(|d| std::str::from_utf8(&d.text()).ok().map(str::to_owned))
-            .unwrap_or_default();
-        pb::Input {
-            digest,
+    fn input_of(&self, o: &Output) -> InputRef {
+        InputRef {
+            digest: self.digests.get(&Arc::as_ptr(&o.vertex)).copied(),
             index: o.index,
         }
     }
@@ -656,7 +605,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         filter.extend(v.options.worker_constraints.iter().cloned());
         // Go's field order, as in `encode_op_into`.
         for input in &parts.inputs {
-            message::encode(1, input, dt);
+            input.encode(dt);
         }
         if let Some(p) = &parts.platform {
             message::encode(10, p, dt);
@@ -673,7 +622,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
     fn run(&mut self, out: &Output) -> Result<(), LlbError> {
         self.walk(&out.vertex)?;
         let terminal = pb::Op {
-            inputs: vec![self.input_of(out)],
+            inputs: vec![self.input_of(out).to_pb()],
             ..Default::default()
         };
         // The vertex digests are only needed for inputs: free them before

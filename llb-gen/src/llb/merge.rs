@@ -1,7 +1,7 @@
 //! Merge and diff ops (`client/llb/merge.go`, `diff.go`).
 
 use super::caps;
-use super::marshal::{OpParts, Resolver};
+use super::marshal::{InputRef, OpParts, Resolver};
 use super::state::{OpKind, OpOptions, Output, State, Vertex};
 use crate::pb;
 
@@ -50,7 +50,7 @@ pub fn diff(lower: &State, upper: &State, op: OpOptions) -> State {
 impl MergeData {
     pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts {
         // Go appends every input without de-duplication.
-        let all: Vec<pb::Input> = self.inputs.iter().map(resolve).collect();
+        let all: Vec<InputRef> = self.inputs.iter().map(resolve).collect();
         let inputs = (0..all.len() as i64)
             .map(|input| pb::MergeInput { input })
             .collect();
@@ -65,7 +65,7 @@ impl MergeData {
 
 impl DiffData {
     pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts {
-        let mut all: Vec<pb::Input> = Vec::new();
+        let mut all: Vec<InputRef> = Vec::new();
         let mut push = |o: &Option<Output>| match o {
             Some(o) => {
                 all.push(resolve(o));

@@ -53,6 +53,7 @@ mod marshal;
 mod merge;
 mod meta;
 mod mount;
+mod parts;
 mod source;
 mod source_map;
 mod state;

@@ -115,12 +115,22 @@ impl OpDigest {
 
     /// The `sha256:<hex>` text's bytes, on the stack.
     pub(crate) fn text(&self) -> [u8; Self::TEXT_LEN] {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
+        // Each byte's two digits, from a table (a lookup a byte, not two shifts and two).
+        const PAIRS: [[u8; 2]; 256] = {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let mut t = [[0u8; 2]; 256];
+            let mut i = 0;
+            while i < 256 {
+                t[i] = [HEX[i >> 4], HEX[i & 0xf]];
+                i += 1;
+            }
+            t
+        };
         let mut buf = [0u8; Self::TEXT_LEN];
-        buf[..7].copy_from_slice(b"sha256:");
-        for (i, b) in self.0.iter().enumerate() {
-            buf[7 + 2 * i] = HEX[usize::from(b >> 4)];
-            buf[8 + 2 * i] = HEX[usize::from(b & 0xf)];
+        let (head, digits) = buf.split_at_mut(7);
+        head.copy_from_slice(b"sha256:");
+        for (pair, b) in digits.chunks_exact_mut(2).zip(self.0) {
+            pair.copy_from_slice(&PAIRS[usize::from(b)]);
         }
         buf
     }
@@ -692,5 +702,27 @@ impl State {
         let caps = std::mem::take(&mut m.caps);
         m.sink.finish(&source)?;
         Ok(caps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OpDigest;
+
+    /// The table's digits are the formatter's, for every byte value.
+    #[test]
+    fn digest_text_is_lower_hex() {
+        for first in 0..=255u8 {
+            let mut bytes = [0u8; 32];
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = first.wrapping_add(i as u8 * 8);
+            }
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let text = OpDigest(bytes).text();
+            assert_eq!(
+                std::str::from_utf8(&text),
+                Ok(format!("sha256:{hex}").as_str())
+            );
+        }
     }
 }

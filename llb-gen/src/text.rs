@@ -25,6 +25,13 @@ pub(crate) fn split_once_ascii(s: &str, c: u8) -> Option<(&str, &str)> {
     Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
+/// `s.rsplit_once(c)` for an ASCII `c`, by a byte search (see [`split_once_ascii`]).
+pub(crate) fn rsplit_once_ascii(s: &str, c: u8) -> Option<(&str, &str)> {
+    debug_assert!(c.is_ascii());
+    let i = s.bytes().rposition(|b| b == c)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
 /// A half-open byte range `[start, end)` into one source file.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TextRange {
@@ -194,7 +201,7 @@ mod tests {
     /// Held to `str::split_once` over every string of up to four characters of an alphabet
     /// with the needles, other ASCII and non-ASCII letters.
     #[test]
-    fn split_once_ascii_is_split_once() {
+    fn split_once_ascii_is_split_once_both_ways() {
         let alphabet = ["=", "@", "a", "é", "€", " ", "😀"];
         let mut words = vec![String::new()];
         for _ in 0..4 {
@@ -206,6 +213,11 @@ mod tests {
         for w in &words {
             for c in [b'=', b'@', b' '] {
                 assert_eq!(split_once_ascii(w, c), w.split_once(char::from(c)), "{w:?}");
+                assert_eq!(
+                    rsplit_once_ascii(w, c),
+                    w.rsplit_once(char::from(c)),
+                    "{w:?}"
+                );
             }
         }
     }

@@ -5,6 +5,7 @@
 //! not no-output); the others get `-1`. Secret and ssh mounts follow the
 //! sorted list with input `-1`. The mount kinds are in `mount.rs`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::caps;
@@ -303,19 +304,17 @@ impl ExecData {
             .collect()
     }
 
-    pub(crate) fn to_parts(
-        &self,
-        op: &OpOptions,
-        opts: &MarshalOptions,
+    pub(crate) fn to_parts<'a>(
+        &'a self,
+        op: &'a OpOptions,
+        opts: &'a MarshalOptions,
         resolve: &Resolver,
-    ) -> OpParts {
+    ) -> OpParts<'a> {
         let mut caps: Vec<&'static str> = Vec::new();
-        let platform = op
-            .platform
-            .clone()
-            .or_else(|| self.state_platform.as_deref().cloned())
-            .or_else(|| opts.platform.clone());
-        let extra_path = self.extra_path(opts, platform.as_ref(), &mut caps);
+        let platform = (op.platform.as_ref())
+            .or(self.state_platform.as_deref())
+            .or(opts.platform.as_ref());
+        let extra_path = self.extra_path(opts, platform, &mut caps);
         self.meta_caps(&mut caps);
         for m in &self.mounts {
             m.mount.caps(&mut caps);
@@ -338,7 +337,7 @@ impl ExecData {
         OpParts {
             inputs: table.into_inputs(),
             op: OpBody::Encoded(exec),
-            platform: Some(platform.unwrap_or_else(default_platform)),
+            platform: Some(platform.map_or_else(|| Cow::Owned(default_platform()), Cow::Borrowed)),
             caps,
         }
     }

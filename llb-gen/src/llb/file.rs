@@ -508,7 +508,7 @@ impl FileData {
         out
     }
 
-    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts {
+    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts<'static> {
         let mut b = Builder {
             resolve,
             table: InputTable::default(),

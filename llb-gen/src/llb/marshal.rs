@@ -618,7 +618,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             input.encode(dt);
         }
         if let Some(p) = &parts.platform {
-            message::encode(10, p, dt);
+            message::encode(10, &**p, dt);
         }
         message::encode(11, &pb::WorkerConstraints { filter }, dt);
         match &parts.op {

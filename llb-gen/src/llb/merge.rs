@@ -48,7 +48,7 @@ pub fn diff(lower: &State, upper: &State, op: OpOptions) -> State {
 }
 
 impl MergeData {
-    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts {
+    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts<'static> {
         // Go appends every input without de-duplication.
         let all: Vec<InputRef> = self.inputs.iter().map(resolve).collect();
         let inputs = (0..all.len() as i64)
@@ -64,7 +64,7 @@ impl MergeData {
 }
 
 impl DiffData {
-    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts {
+    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts<'static> {
         let mut all: Vec<InputRef> = Vec::new();
         let mut push = |o: &Option<Output>| match o {
             Some(o) => {

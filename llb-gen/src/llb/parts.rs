@@ -1,6 +1,8 @@
 //! What each op kind gives the marshaler for its `pb::Op`: its inputs, kept as digests until
 //! they are encoded, and its `op` field, a message or already encoded.
 
+use std::borrow::Cow;
+
 use super::marshal::OpDigest;
 use super::state::{Output, Platform};
 use crate::pb;
@@ -69,10 +71,11 @@ impl From<pb::op::Op> for OpBody {
 }
 
 /// What each op kind contributes to its `pb::Op`.
-pub(crate) struct OpParts {
+pub(crate) struct OpParts<'a> {
     pub(crate) inputs: Vec<InputRef>,
     pub(crate) op: OpBody,
-    pub(crate) platform: Option<Platform>,
+    /// Borrowed from the op, its state or the marshal options where it is one of theirs.
+    pub(crate) platform: Option<Cow<'a, Platform>>,
     pub(crate) caps: Vec<&'static str>,
 }
 

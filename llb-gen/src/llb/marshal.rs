@@ -4,8 +4,10 @@
 //! Depth-first, parents before children, in the order Go visits inputs; ops
 //! de-duplicated by digest (`sha256:` of the exact op bytes); metadata keyed
 //! by digest; a bare terminal op `Op{inputs: [result]}` last. Ops are encoded
-//! by [`encode_op`] (Go's field order, `BTreeMap` maps sorted by key), which
-//! is byte-identical to Go's deterministic encoding.
+//! in Go's field order with maps sorted by key, byte-identical to Go's
+//! deterministic encoding: [`encode_op`] for a `pb::Op`; the marshaler writes
+//! the same bytes from each op's parts (`parts.rs`), an exec op's body and
+//! every op's metadata straight from their data (`exec_encode.rs`, `meta.rs`).
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

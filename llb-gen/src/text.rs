@@ -16,6 +16,22 @@ pub(crate) fn push_all(out: &mut String, parts: &[&str]) {
     }
 }
 
+/// `s.split_once(c)` for an ASCII `c`, by a byte search (no `char` searcher: its set-up
+/// costs more than the search on the short words it is used on).
+pub(crate) fn split_once_ascii(s: &str, c: u8) -> Option<(&str, &str)> {
+    debug_assert!(c.is_ascii());
+    let i = s.bytes().position(|b| b == c)?;
+    // An ASCII byte is a whole character: both sides are on character boundaries.
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+/// `s.rsplit_once(c)` for an ASCII `c`, by a byte search (see [`split_once_ascii`]).
+pub(crate) fn rsplit_once_ascii(s: &str, c: u8) -> Option<(&str, &str)> {
+    debug_assert!(c.is_ascii());
+    let i = s.bytes().rposition(|b| b == c)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
 /// A half-open byte range `[start, end)` into one source file.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TextRange {
@@ -180,5 +196,29 @@ mod tests {
         let x = text.find('x').unwrap() as u32;
         assert_eq!(idx.line_col(x, text), LineCol { line: 2, col: 7 });
         assert_eq!(idx.line_range(1, text), TextRange::new(7, 15));
+    }
+
+    /// Held to `str::split_once` over every string of up to four characters of an alphabet
+    /// with the needles, other ASCII and non-ASCII letters.
+    #[test]
+    fn split_once_ascii_is_split_once_both_ways() {
+        let alphabet = ["=", "@", "a", "é", "€", " ", "😀"];
+        let mut words = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = (words.iter())
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+        }
+        for w in &words {
+            for c in [b'=', b'@', b' '] {
+                assert_eq!(split_once_ascii(w, c), w.split_once(char::from(c)), "{w:?}");
+                assert_eq!(
+                    rsplit_once_ascii(w, c),
+                    w.rsplit_once(char::from(c)),
+                    "{w:?}"
+                );
+            }
+        }
     }
 }

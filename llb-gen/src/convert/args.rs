@@ -104,6 +104,9 @@ pub(crate) fn is_non_env_arg(key: &str) -> bool {
     key == "BUILDKIT_SBOM_SCAN_CONTEXT" || key == "BUILDKIT_SBOM_SCAN_STAGE"
 }
 
+/// How many distinct ARGs [`run_command_string`] finds by a scan before it maps them.
+const SCANNED_ARGS: usize = 16;
+
 /// The `|N k=v ...` prefix of RUN history (`runCommandString`).
 pub(crate) fn run_command_string(
     args: &[String],
@@ -111,22 +114,40 @@ pub(crate) fn run_command_string(
     env: &dyn Env,
 ) -> String {
     let mut tmp: Vec<(&str, &str)> = Vec::with_capacity(declared.len());
-    // Where each key sits in `tmp` (a scan per ARG was quadratic).
-    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // Where each key sits in `tmp`, once there are enough to make a scan per ARG dear (it
+    // was quadratic); a few are found by a scan, without hashing.
+    let mut at: Option<std::collections::HashMap<&str, usize>> = None;
     for arg in declared {
+        let key = arg.key.as_str();
         let v = env
-            .lookup(&arg.key)
+            .lookup(key)
             .unwrap_or_else(|| arg.value.as_deref().unwrap_or_default());
-        match at.get(arg.key.as_str()) {
-            Some(&i) => tmp[i].1 = v,
+        let found = match &at {
+            Some(at) => at.get(key).copied(),
+            None => tmp.iter().position(|(k, _)| *k == key),
+        };
+        match found {
+            Some(i) => tmp[i].1 = v,
             None => {
-                at.insert(&arg.key, tmp.len());
-                tmp.push((&arg.key, v));
+                if let Some(at) = &mut at {
+                    at.insert(key, tmp.len());
+                }
+                tmp.push((key, v));
+                if at.is_none() && tmp.len() >= SCANNED_ARGS {
+                    at = Some(tmp.iter().enumerate().map(|(i, (k, _))| (*k, i)).collect());
+                }
             }
         }
     }
-    // The parts joined by single spaces, written into one string.
-    let mut out = String::new();
+    // The parts joined by single spaces, written into one string sized once (the count's
+    // digits at most 20).
+    let len = 21
+        + tmp
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum::<usize>()
+        + args.iter().map(|a| a.len() + 1).sum::<usize>();
+    let mut out = String::with_capacity(len);
     let mut sep = "";
     if !tmp.is_empty() {
         out.push('|');
@@ -203,6 +224,27 @@ mod tests {
             &env,
         );
         assert_eq!(s, "|1 A= /bin/sh -c x");
+    }
+
+    /// Past [`SCANNED_ARGS`] distinct keys the positions are mapped: a key declared again,
+    /// before or after that point, keeps its first place and takes its last value.
+    #[test]
+    fn run_string_redeclared_args_keep_their_place() {
+        let env = EnvList::default();
+        for n in [3, SCANNED_ARGS - 1, SCANNED_ARGS, SCANNED_ARGS + 5] {
+            let mut declared = Vec::new();
+            for round in 0..2 {
+                for i in 0..n {
+                    declared.push(DeclaredArg {
+                        key: format!("K{i}"),
+                        value: Some(format!("{round}")),
+                    });
+                }
+            }
+            let s = run_command_string(&["x".into()], &declared, &env);
+            let pairs: Vec<String> = (0..n).map(|i| format!("K{i}=1")).collect();
+            assert_eq!(s, format!("|{n} {} x", pairs.join(" ")), "{n}");
+        }
     }
 
     #[test]

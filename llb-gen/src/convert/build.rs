@@ -108,7 +108,7 @@ fn init_stage(
             .push(format!("PATH={DEFAULT_PATH}"));
     }
     for e in d.image.config.env.as_deref().unwrap_or_default() {
-        let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
+        let (k, v) = crate::text::split_once_ascii(e, b'=').unwrap_or((e.as_str(), ""));
         d.state = std::mem::take(&mut d.state).set_env(k, v);
     }
     if let Some(h) = &opts.hostname {

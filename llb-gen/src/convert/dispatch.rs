@@ -259,7 +259,7 @@ impl StageState {
 
 /// The text with its first word (the keyword) upper-cased.
 pub(super) fn uppercase_cmd(s: &str) -> String {
-    let k = s.split_once(' ').map_or(s, |(k, _)| k);
+    let k = crate::text::split_once_ascii(s, b' ').map_or(s, |(k, _)| k);
     if !k.is_ascii() {
         let mut out = k.to_uppercase();
         out.push_str(&s[k.len()..]);

@@ -23,11 +23,11 @@ pub(super) fn parse_git_ref(src: &str) -> Option<Result<GitRef, String>> {
     if src.starts_with("./") || src.starts_with("../") {
         return None;
     }
-    let (before_frag, fragment) = match src.split_once('#') {
+    let (before_frag, fragment) = match crate::text::split_once_ascii(src, b'#') {
         Some((a, f)) => (a, Some(f)),
         None => (src, None),
     };
-    let (remote, query) = match before_frag.split_once('?') {
+    let (remote, query) = match crate::text::split_once_ascii(before_frag, b'?') {
         Some((a, q)) => (a, Some(q)),
         None => (before_frag, None),
     };

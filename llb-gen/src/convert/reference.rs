@@ -28,7 +28,7 @@ impl Reference {
         if s.is_empty() {
             return Err(invalid());
         }
-        let (rest, digest) = match s.split_once('@') {
+        let (rest, digest) = match crate::text::split_once_ascii(s, b'@') {
             Some((r, d)) => {
                 let (alg, hex) = d.split_once(':').ok_or_else(invalid)?;
                 if alg.is_empty() || hex.len() < 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -38,8 +38,8 @@ impl Reference {
             }
             None => (s, None),
         };
-        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
-        let (name, tag) = match rest[last_slash..].rfind(':') {
+        let last_slash = rest.bytes().rposition(|b| b == b'/').map_or(0, |i| i + 1);
+        let (name, tag) = match rest[last_slash..].bytes().rposition(|b| b == b':') {
             Some(i) => (
                 &rest[..last_slash + i],
                 Some(rest[last_slash + i + 1..].to_string()),

@@ -38,7 +38,7 @@ pub(crate) fn record(node: &Node, out: &mut Vec<ExtensionUse>) {
     }
     for flag in &node.flags {
         let body = flag.value.strip_prefix("--").unwrap_or(&flag.value);
-        let name = body.split_once('=').map_or(body, |(n, _)| n);
+        let name = crate::text::split_once_ascii(body, b'=').map_or(body, |(n, _)| n);
         if let Some((_, _, ext)) = FLAGS.iter().find(|(k, f, _)| *k == kind && *f == name) {
             out.push(ExtensionUse {
                 name: ext,

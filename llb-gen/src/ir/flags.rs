@@ -133,7 +133,7 @@ pub(crate) fn parse_flags(
             // The parser only hands over words starting with `--`.
             continue;
         };
-        let (name, value) = match body.split_once('=') {
+        let (name, value) = match crate::text::split_once_ascii(body, b'=') {
             Some((n, v)) => (n, Some(v)),
             None => (body, None),
         };

@@ -261,7 +261,7 @@ fn parse_mount_field(
         }
     };
     let field_span = span_of(field.range.clone());
-    let (key_text, value) = match field.text.split_once('=') {
+    let (key_text, value) = match crate::text::split_once_ascii(&field.text, b'=') {
         Some((k, v)) => (k, Some(v)),
         // A bare word: only its first word can be a key.
         None => (field.text.split_whitespace().next().unwrap_or(""), None),
@@ -316,7 +316,7 @@ fn check_mount_without_variables(mount: &Mount, errors: &mut Vec<IrError>) {
     let has_dollar = mount
         .fields
         .iter()
-        .any(|f| f.value.as_ref().is_some_and(|v| v.value.contains('$')));
+        .any(|f| (f.value.as_ref()).is_some_and(|v| v.value.as_bytes().contains(&b'$')));
     if !has_dollar {
         let checked = mount
             .collect(&mut |w| Ok::<_, std::convert::Infallible>(Cow::Borrowed(&w.value)))
@@ -340,7 +340,9 @@ fn check_target(c: &Collected, whole: TextRange) -> Result<(), IrError> {
 
 /// `$` anywhere but as the last character (upstream's `\$.` check).
 pub fn has_variable_before_end(s: &str) -> bool {
-    s.find('$').is_some_and(|i| i + 1 < s.len())
+    s.bytes()
+        .position(|b| b == b'$')
+        .is_some_and(|i| i + 1 < s.len())
 }
 
 fn missing_value(key: MountKey, span: TextRange) -> IrError {

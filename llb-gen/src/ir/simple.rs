@@ -133,7 +133,7 @@ pub(crate) fn lower_arg(node: &Node, errors: &mut Vec<IrError>) -> Vec<ArgDecl> 
     }
     let mut out = Vec::new();
     for word in &node.args {
-        match word.value.split_once('=') {
+        match crate::text::split_once_ascii(&word.value, b'=') {
             Some(("", _)) => errors.push(IrError::new(
                 IrErrorKind::BlankName {
                     instruction: "ARG".to_string(),

@@ -5,11 +5,12 @@
 //! not no-output); the others get `-1`. Secret and ssh mounts follow the
 //! sorted list with input `-1`. The mount kinds are in `mount.rs`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::caps;
 use super::env::Env;
-use super::marshal::{InputTable, MarshalOptions, OpParts, Resolver};
+use super::marshal::{InputTable, MarshalOptions, OpBody, OpParts, Resolver};
 use super::mount::{BindMount, Mount, SecretMount};
 use super::state::{
     HostIp, NetMode, OpKind, OpOptions, Output, Platform, SecurityMode, State, Ulimit, Vertex,
@@ -107,10 +108,11 @@ pub(crate) struct ExecData {
     pub(crate) network: NetMode,
     pub(crate) security: SecurityMode,
     pub(crate) valid_exit_codes: Option<Vec<i32>>,
-    /// Boxed, as `state_platform`: both are rare, and an exec op of a
-    /// large graph is otherwise ~200 bytes larger.
+    /// Boxed: it is rare, and an exec op of a large graph is otherwise
+    /// ~200 bytes larger.
     pub(crate) proxy_env: Option<Box<ProxyEnv>>,
-    pub(crate) state_platform: Option<Box<Platform>>,
+    /// Shared with the state's metadata (not a copy per op).
+    pub(crate) state_platform: Option<Arc<Platform>>,
     /// Filesystem mounts sorted by target, then secrets, then ssh sockets.
     pub(crate) mounts: Vec<MountData>,
 }
@@ -230,7 +232,7 @@ impl State {
                 .valid_exit_codes
                 .or_else(|| meta.valid_exit_codes.clone()),
             proxy_env: opts.proxy_env.map(Box::new),
-            state_platform: meta.platform.clone().map(Box::new),
+            state_platform: meta.platform.clone(),
             mounts,
         };
         let vertex = Vertex::new(OpKind::Exec(Box::new(data)), opts.op);
@@ -302,19 +304,17 @@ impl ExecData {
             .collect()
     }
 
-    pub(crate) fn to_parts(
-        &self,
-        op: &OpOptions,
-        opts: &MarshalOptions,
+    pub(crate) fn to_parts<'a>(
+        &'a self,
+        op: &'a OpOptions,
+        opts: &'a MarshalOptions,
         resolve: &Resolver,
-    ) -> OpParts {
+    ) -> OpParts<'a> {
         let mut caps: Vec<&'static str> = Vec::new();
-        let platform = op
-            .platform
-            .clone()
-            .or_else(|| self.state_platform.as_deref().cloned())
-            .or_else(|| opts.platform.clone());
-        let env = self.env_strings(opts, platform.as_ref(), &mut caps);
+        let platform = (op.platform.as_ref())
+            .or(self.state_platform.as_deref())
+            .or(opts.platform.as_ref());
+        let extra_path = self.extra_path(opts, platform, &mut caps);
         self.meta_caps(&mut caps);
         for m in &self.mounts {
             m.mount.caps(&mut caps);
@@ -332,44 +332,35 @@ impl ExecData {
                 secretenv.extend(secret_env(s));
             }
         }
-        let exec = pb::ExecOp {
-            meta: Some(self.pb_meta(env)),
-            mounts,
-            network: self.network as i32,
-            security: self.security as i32,
-            secretenv,
-            cdi_devices: Vec::new(),
-        };
+        let mut exec = Vec::new();
+        self.encode_exec_field(extra_path, &mounts, &secretenv, &mut exec);
         OpParts {
             inputs: table.into_inputs(),
-            op: pb::op::Op::Exec(exec),
-            platform: Some(platform.unwrap_or_else(default_platform)),
+            op: OpBody::Encoded(exec),
+            platform: Some(platform.map_or_else(|| Cow::Owned(default_platform()), Cow::Borrowed)),
             caps,
         }
     }
 
-    /// `KEY=value` strings, plus the default PATH when the daemon is known
-    /// not to set one itself.
-    fn env_strings(
+    /// The default PATH, added after the op's env when the daemon is known not to set one
+    /// itself (and the op has none).
+    fn extra_path(
         &self,
         opts: &MarshalOptions,
         platform: Option<&Platform>,
         caps: &mut Vec<&'static str>,
-    ) -> Vec<String> {
-        let mut env: Vec<String> = Vec::with_capacity(self.env.len() + 1);
-        env.extend(self.env.iter().map(|(k, v)| env_entry(k, v)));
+    ) -> Option<&'static str> {
         if opts.caps.is_known() {
             if opts.caps.supports(caps::EXEC_META_SETS_DEFAULT_PATH) {
                 caps.push(caps::EXEC_META_SETS_DEFAULT_PATH);
             } else if !self.env.contains("PATH") {
-                let path = match platform {
+                return Some(match platform {
                     Some(p) if p.os == "windows" => DEFAULT_PATH_WINDOWS,
                     _ => DEFAULT_PATH_LINUX,
-                };
-                env.push(env_entry("PATH", path));
+                });
             }
         }
-        env
+        None
     }
 
     /// The caps of the op's metadata (everything but mounts and env).
@@ -393,7 +384,8 @@ impl ExecData {
     }
 
     /// `ExecOp.meta`.
-    fn pb_meta(&self, env: Vec<String>) -> pb::Meta {
+    #[cfg(test)]
+    pub(super) fn pb_meta(&self, env: Vec<String>) -> pb::Meta {
         pb::Meta {
             args: self.args.clone(),
             env,
@@ -432,7 +424,7 @@ impl ExecData {
 }
 
 /// The `ExecOp.secretenv` entry of a secret given as a variable.
-fn secret_env(s: &SecretMount) -> Option<pb::SecretEnv> {
+pub(super) fn secret_env(s: &SecretMount) -> Option<pb::SecretEnv> {
     Some(pb::SecretEnv {
         id: s.id.clone(),
         name: s.env.clone()?,
@@ -451,7 +443,8 @@ pub(crate) fn default_platform() -> Platform {
 }
 
 /// `KEY=value`, in one allocation.
-fn env_entry(key: &str, value: &str) -> String {
+#[cfg(test)]
+pub(super) fn env_entry(key: &str, value: &str) -> String {
     let mut s = String::with_capacity(key.len() + 1 + value.len());
     s.push_str(key);
     s.push('=');

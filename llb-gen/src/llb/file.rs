@@ -508,7 +508,7 @@ impl FileData {
         out
     }
 
-    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts {
+    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts<'static> {
         let mut b = Builder {
             resolve,
             table: InputTable::default(),
@@ -537,7 +537,7 @@ impl FileData {
             .collect();
         OpParts {
             inputs: b.table.into_inputs(),
-            op: pb::op::Op::File(pb::FileOp { actions }),
+            op: pb::op::Op::File(pb::FileOp { actions }).into(),
             platform: None,
             caps,
         }

@@ -4,8 +4,10 @@
 //! Depth-first, parents before children, in the order Go visits inputs; ops
 //! de-duplicated by digest (`sha256:` of the exact op bytes); metadata keyed
 //! by digest; a bare terminal op `Op{inputs: [result]}` last. Ops are encoded
-//! by [`encode_op`] (Go's field order, `BTreeMap` maps sorted by key), which
-//! is byte-identical to Go's deterministic encoding.
+//! in Go's field order with maps sorted by key, byte-identical to Go's
+//! deterministic encoding: [`encode_op`] for a `pb::Op`; the marshaler writes
+//! the same bytes from each op's parts (`parts.rs`), an exec op's body and
+//! every op's metadata straight from their data (`exec_encode.rs`, `meta.rs`).
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -17,7 +19,8 @@ use rustc_hash::FxBuildHasher;
 use sha2::{Digest as _, Sha256};
 
 use super::caps;
-use super::source_map::SourceMapCollector;
+use super::meta::MergedMeta;
+use super::source_map::{DigestLocations, SourceMapCollector, SourceParts};
 use super::state::{OpKind, OpMetadata, Output, Platform, State, Vertex};
 use super::LlbError;
 use crate::pb;
@@ -111,19 +114,37 @@ impl OpDigest {
     pub(crate) fn of(bytes: &[u8]) -> Self {
         OpDigest(Sha256::digest(bytes).into())
     }
+
+    /// The `sha256:<hex>` text's bytes, on the stack.
+    pub(crate) fn text(&self) -> [u8; Self::TEXT_LEN] {
+        // Each byte's two digits, from a table (a lookup a byte, not two shifts and two).
+        const PAIRS: [[u8; 2]; 256] = {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let mut t = [[0u8; 2]; 256];
+            let mut i = 0;
+            while i < 256 {
+                t[i] = [HEX[i >> 4], HEX[i & 0xf]];
+                i += 1;
+            }
+            t
+        };
+        let mut buf = [0u8; Self::TEXT_LEN];
+        let (head, digits) = buf.split_at_mut(7);
+        head.copy_from_slice(b"sha256:");
+        for (pair, b) in digits.chunks_exact_mut(2).zip(self.0) {
+            pair.copy_from_slice(&PAIRS[usize::from(b)]);
+        }
+        buf
+    }
+
+    /// The length of [`OpDigest::text`].
+    pub(crate) const TEXT_LEN: usize = 7 + 64;
 }
 
 impl std::fmt::Display for OpDigest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut buf = [0u8; 7 + 64];
-        buf[..7].copy_from_slice(b"sha256:");
-        for (i, b) in self.0.iter().enumerate() {
-            buf[7 + 2 * i] = HEX[usize::from(b >> 4)];
-            buf[8 + 2 * i] = HEX[usize::from(b & 0xf)];
-        }
         // Only ASCII was written.
-        f.write_str(std::str::from_utf8(&buf).map_err(|_| std::fmt::Error)?)
+        f.write_str(std::str::from_utf8(&self.text()).map_err(|_| std::fmt::Error)?)
     }
 }
 
@@ -154,60 +175,7 @@ fn encode_op_into(op: &pb::Op, buf: &mut Vec<u8>) {
     }
 }
 
-/// Maps an output (whose vertex is already marshaled) to its `pb::Input`.
-pub(crate) type Resolver<'a> = dyn Fn(&Output) -> pb::Input + 'a;
-
-/// What each op kind contributes to its `pb::Op`.
-pub(crate) struct OpParts {
-    pub(crate) inputs: Vec<pb::Input>,
-    pub(crate) op: pb::op::Op,
-    pub(crate) platform: Option<Platform>,
-    pub(crate) caps: Vec<&'static str>,
-}
-
-/// `Op.inputs`, de-duplicated by (digest, index) like Go's `proto.Equal`.
-#[derive(Default)]
-pub(crate) struct InputTable {
-    inputs: Vec<pb::Input>,
-}
-
-impl InputTable {
-    pub(crate) fn add(&mut self, input: pb::Input) -> i64 {
-        if let Some(i) = self.inputs.iter().position(|x| *x == input) {
-            return i as i64;
-        }
-        self.inputs.push(input);
-        self.inputs.len() as i64 - 1
-    }
-    pub(crate) fn len(&self) -> usize {
-        self.inputs.len()
-    }
-    pub(crate) fn into_inputs(self) -> Vec<pb::Input> {
-        self.inputs
-    }
-}
-
-fn merge_metadata(into: &mut pb::OpMetadata, from: &OpMetadata) {
-    if from.ignore_cache {
-        into.ignore_cache = true;
-    }
-    for (k, v) in from.description.iter() {
-        into.description.insert(k.to_string(), v.clone());
-    }
-    if let Some(v) = from.export_cache {
-        into.export_cache = Some(pb::ExportCache { value: v });
-    }
-    for c in &from.caps {
-        into.caps.insert(c.clone(), true);
-    }
-    if let Some(g) = &from.progress_group {
-        into.progress_group = Some(pb::ProgressGroup {
-            id: g.id.clone(),
-            name: g.name.clone(),
-            weak: g.weak,
-        });
-    }
-}
+pub(crate) use super::parts::{InputRef, InputTable, OpBody, OpParts, Resolver};
 
 fn merge_pb_metadata(into: &mut pb::OpMetadata, from: pb::OpMetadata) {
     into.ignore_cache |= from.ignore_cache;
@@ -231,18 +199,37 @@ struct UsedMeta {
 }
 
 impl UsedMeta {
-    fn add(&mut self, md: &pb::OpMetadata) {
-        self.ignore_cache |= md.ignore_cache;
-        self.description |= !md.description.is_empty();
-        self.export_cache |= md.export_cache.is_some();
+    fn of_pb(md: &pb::OpMetadata) -> Self {
+        UsedMeta {
+            ignore_cache: md.ignore_cache,
+            description: !md.description.is_empty(),
+            export_cache: md.export_cache.is_some(),
+        }
     }
+    fn of_merged(md: &MergedMeta<'_>) -> Self {
+        UsedMeta {
+            ignore_cache: md.ignore_cache(),
+            description: md.has_description(),
+            export_cache: md.has_export_cache(),
+        }
+    }
+    fn add(&mut self, other: UsedMeta) {
+        self.ignore_cache |= other.ignore_cache;
+        self.description |= other.description;
+        self.export_cache |= other.export_cache;
+    }
+}
+
+/// Decodes metadata this module encoded (from a `pb::OpMetadata` or a [`MergedMeta`]).
+fn decode_metadata(md: &[u8]) -> pb::OpMetadata {
+    pb::OpMetadata::decode(md).unwrap_or_default()
 }
 
 /// Where marshaled ops go: a [`pb::Definition`] being built, or a writer.
 trait Sink {
-    /// One marshaled op: a new digest adds `dt` and `md`; a digest seen
-    /// before only merges `md` into its metadata.
-    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError>;
+    /// One marshaled op: a new digest adds `dt` and `md` (the metadata's protobuf bytes);
+    /// a digest seen before only merges `md` into its metadata.
+    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: &[u8]) -> Result<(), LlbError>;
     /// Removes and returns the metadata of `dgst`.
     fn take_metadata(&mut self, dgst: &OpDigest) -> Option<pb::OpMetadata>;
 }
@@ -255,13 +242,13 @@ struct DefinitionSink {
 }
 
 impl Sink for DefinitionSink {
-    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
+    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: &[u8]) -> Result<(), LlbError> {
         match self.metadata.entry(dgst.to_string()) {
             Entry::Vacant(e) => {
-                e.insert(md);
+                e.insert(decode_metadata(md));
                 self.def.push(dt.to_vec());
             }
-            Entry::Occupied(mut e) => merge_pb_metadata(e.get_mut(), md),
+            Entry::Occupied(mut e) => merge_pb_metadata(e.get_mut(), decode_metadata(md)),
         }
         Ok(())
     }
@@ -299,64 +286,75 @@ impl WriteSink<'_> {
     }
 
     /// The metadata entries (field 2, sorted by digest) and the source (field 3), whose
-    /// `infos` have their files' bytes in `data` (see [`WriteSink::write_source`]).
-    fn finish(mut self, source: &pb::Source, data: &[Arc<[u8]>]) -> Result<(), LlbError> {
-        use prost::encoding::{encode_key, encode_varint, string, WireType};
+    /// `infos` have their files' bytes apart (see [`WriteSink::write_source`]).
+    fn finish(mut self, source: &SourceParts) -> Result<(), LlbError> {
+        use prost::encoding::{encode_key, encode_varint, encoded_len_varint, WireType};
+        // The key's field: a one-byte tag, a one-byte length, the digest's text.
+        const KEY_LEN: usize = 2 + OpDigest::TEXT_LEN;
         for (dgst, v) in std::mem::take(&mut self.metadata) {
-            let k = dgst.to_string();
             // A map entry (like prost's `btree_map::encode`): the key, then
             // the value unless it is the default (empty) message.
             let value_len = if v.is_empty() {
                 0
             } else {
-                1 + prost::encoding::encoded_len_varint(v.len() as u64) + v.len()
+                1 + encoded_len_varint(v.len() as u64) + v.len()
             };
             encode_key(2, WireType::LengthDelimited, &mut self.buf);
-            encode_varint(
-                (string::encoded_len(1, &k) + value_len) as u64,
-                &mut self.buf,
-            );
-            string::encode(1, &k, &mut self.buf);
+            encode_varint((KEY_LEN + value_len) as u64, &mut self.buf);
+            encode_key(1, WireType::LengthDelimited, &mut self.buf);
+            encode_varint(OpDigest::TEXT_LEN as u64, &mut self.buf);
+            self.buf.extend_from_slice(&dgst.text());
             if !v.is_empty() {
                 encode_key(2, WireType::LengthDelimited, &mut self.buf);
                 encode_varint(v.len() as u64, &mut self.buf);
                 self.buf.extend_from_slice(&v);
             }
-            self.write_buf()?;
+            // Written in blocks, not an entry at a time.
+            if self.buf.len() >= 1 << 16 {
+                self.write_buf()?;
+            }
         }
-        self.write_source(source, data)
+        self.write_source(source)
     }
 
-    /// The source (field 3) written in parts: each file's bytes (`data`, in the order of
-    /// `source.infos`, whose own `data` is empty) go to the writer from where they are, not
-    /// through a copy in a message (2.4 MB on 5,000 stages).
-    fn write_source(&mut self, source: &pb::Source, data: &[Arc<[u8]>]) -> Result<(), LlbError> {
+    /// The source (field 3) written in parts: each file's bytes (`source.data`, in the
+    /// order of `source.infos`, whose own `data` is empty) go to the writer from where they
+    /// are, not through a copy in a message (2.4 MB on 5,000 stages); the locations are
+    /// encoded from the digests as they are (no `String` key each).
+    fn write_source(&mut self, source: &SourceParts) -> Result<(), LlbError> {
         use prost::encoding::{
-            btree_map, encode_key, encode_varint, encoded_len_varint, message, string, WireType,
+            encode_key, encode_varint, encoded_len_varint, message, string, WireType,
         };
         // A field of `len` bytes with a one-byte key (every tag here is under 16).
         let field = |len: usize| 1 + encoded_len_varint(len as u64) + len;
+        let data = &source.data;
         let info_lens: Vec<usize> = (source.infos.iter().zip(data))
             .map(|(info, d)| info.encoded_len() + if d.is_empty() { 0 } else { field(d.len()) })
             .collect();
-        let locations = btree_map::encoded_len(
-            string::encoded_len,
-            message::encoded_len,
-            1,
-            &source.locations,
-        );
-        let total = locations + info_lens.iter().map(|&len| field(len)).sum::<usize>();
+        let entry_lens = location_entry_lens(&source.locations);
+        let total = entry_lens.iter().map(|&(len, _)| field(len)).sum::<usize>()
+            + info_lens.iter().map(|&len| field(len)).sum::<usize>();
         encode_key(3, WireType::LengthDelimited, &mut self.buf);
         encode_varint(total as u64, &mut self.buf);
-        btree_map::encode(
-            string::encode,
-            string::encoded_len,
-            message::encode,
-            message::encoded_len,
-            1,
-            &source.locations,
-            &mut self.buf,
-        );
+        // The `locations` map (field 1), like prost's `btree_map::encode`: per digest an
+        // entry of the key and, unless it is empty, the `Locations` message.
+        for (run, &(len, value)) in source.locations.runs().zip(&entry_lens) {
+            encode_key(1, WireType::LengthDelimited, &mut self.buf);
+            encode_varint(len as u64, &mut self.buf);
+            encode_key(1, WireType::LengthDelimited, &mut self.buf);
+            encode_varint(OpDigest::TEXT_LEN as u64, &mut self.buf);
+            self.buf.extend_from_slice(&run[0].0.text());
+            if value > 0 {
+                encode_key(2, WireType::LengthDelimited, &mut self.buf);
+                encode_varint(value as u64, &mut self.buf);
+                for (_, l) in run {
+                    message::encode(1, l, &mut self.buf);
+                }
+            }
+            if self.buf.len() >= 1 << 16 {
+                self.write_buf()?;
+            }
+        }
         for ((info, d), &len) in source.infos.iter().zip(data).zip(&info_lens) {
             // A SourceInfo's fields in order: filename, data, definition, language.
             encode_key(2, WireType::LengthDelimited, &mut self.buf);
@@ -378,16 +376,35 @@ impl WriteSink<'_> {
     }
 }
 
+/// The encoded length of each entry of `Source.locations` (the digest's text as the key
+/// and the `Locations` message as the value, left out when it has no location), with the
+/// length of that message's contents.
+fn location_entry_lens(locations: &DigestLocations) -> Vec<(usize, usize)> {
+    use prost::encoding::{encoded_len_varint, message};
+    locations
+        .runs()
+        .map(|run| {
+            let value: usize = run.iter().map(|(_, l)| message::encoded_len(1, l)).sum();
+            let field = if value == 0 {
+                0
+            } else {
+                1 + encoded_len_varint(value as u64) + value
+            };
+            (2 + OpDigest::TEXT_LEN + field, value)
+        })
+        .collect()
+}
+
 impl Sink for WriteSink<'_> {
-    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
+    fn op(&mut self, dgst: OpDigest, dt: &[u8], md: &[u8]) -> Result<(), LlbError> {
         match self.metadata.entry(dgst) {
             Entry::Vacant(e) => {
-                e.insert(md.encode_to_vec());
+                e.insert(md.to_vec());
                 self.write_bytes_field(1, dt)
             }
             Entry::Occupied(mut e) => {
-                let mut into = pb::OpMetadata::decode(e.get().as_slice()).unwrap_or_default();
-                merge_pb_metadata(&mut into, md);
+                let mut into = decode_metadata(e.get());
+                merge_pb_metadata(&mut into, decode_metadata(md));
                 *e.get_mut() = into.encode_to_vec();
                 Ok(())
             }
@@ -412,6 +429,8 @@ struct Marshaler<'o, S> {
     sources: SourceMapCollector,
     /// The reused buffer each op is encoded into and handed to the sink from.
     scratch: Vec<u8>,
+    /// The same for each op's metadata.
+    md_scratch: Vec<u8>,
 }
 
 impl<'o, S: Sink> Marshaler<'o, S> {
@@ -425,28 +444,44 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             caps: BTreeSet::new(),
             sources: SourceMapCollector::default(),
             scratch: Vec::new(),
+            md_scratch: Vec::new(),
         }
     }
 
-    /// Notes the metadata's kinds and caps, then hands the op to the sink.
-    fn emit(&mut self, dgst: OpDigest, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
-        self.used.add(&md);
-        for cap in md.caps.keys() {
+    /// Notes the metadata's kinds and caps, then hands the op and its encoded metadata
+    /// (`md`) to the sink.
+    fn emit<'c>(
+        &mut self,
+        dgst: OpDigest,
+        dt: &[u8],
+        md: &[u8],
+        used: UsedMeta,
+        caps: impl IntoIterator<Item = &'c str>,
+    ) -> Result<(), LlbError> {
+        self.used.add(used);
+        for cap in caps {
             if !self.caps.contains(cap) {
-                self.caps.insert(cap.clone());
+                self.caps.insert(cap.to_owned());
             }
         }
         self.sink.op(dgst, dt, md)
     }
 
-    fn input_of(&self, o: &Output) -> pb::Input {
-        let digest = self
-            .digests
-            .get(&Arc::as_ptr(&o.vertex))
-            .map(OpDigest::to_string)
-            .unwrap_or_default();
-        pb::Input {
-            digest,
+    /// [`Marshaler::emit`] for metadata held as a `pb::OpMetadata`.
+    fn emit_pb(&mut self, dgst: OpDigest, dt: &[u8], md: &pb::OpMetadata) -> Result<(), LlbError> {
+        let bytes = md.encode_to_vec();
+        self.emit(
+            dgst,
+            dt,
+            &bytes,
+            UsedMeta::of_pb(md),
+            md.caps.keys().map(String::as_str),
+        )
+    }
+
+    fn input_of(&self, o: &Output) -> InputRef {
+        InputRef {
+            digest: self.digests.get(&Arc::as_ptr(&o.vertex)).copied(),
             index: o.index,
         }
     }
@@ -476,23 +511,46 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         if let OpKind::Definition(d) = &v.kind {
             return self.marshal_definition(v, d);
         }
-        let (op, md) = self.encode(v)?;
-        // The op is encoded into the reused buffer and handed to the sink from there.
+        // The op and its metadata are encoded into the reused buffers and handed to the
+        // sink from there.
         let mut dt = std::mem::take(&mut self.scratch);
         dt.clear();
-        encode_op_into(&op, &mut dt);
-        drop(op);
-        let done = self.add_op(v, &dt, md);
+        let op_caps = match self.encode(v, &mut dt) {
+            Ok(caps) => caps,
+            Err(e) => {
+                self.scratch = dt;
+                return Err(e);
+            }
+        };
+        let opts = self.opts;
+        let md = MergedMeta::new(&opts.metadata, &v.options.metadata, &op_caps);
+        let mut md_bytes = std::mem::take(&mut self.md_scratch);
+        md_bytes.clear();
+        md.encode(&mut md_bytes);
+        let done = self.add_op(v, &dt, &md_bytes, &md);
         self.scratch = dt;
+        self.md_scratch = md_bytes;
         done
     }
 
-    fn add_op(&mut self, v: &Arc<Vertex>, dt: &[u8], md: pb::OpMetadata) -> Result<(), LlbError> {
-        self.account(v, dt, &md)?;
+    fn add_op(
+        &mut self,
+        v: &Arc<Vertex>,
+        dt: &[u8],
+        md_bytes: &[u8],
+        md: &MergedMeta<'_>,
+    ) -> Result<(), LlbError> {
+        self.account(v, dt, md_bytes.len())?;
         let dgst = OpDigest::of(dt);
         self.digests.insert(Arc::as_ptr(v), dgst);
         self.sources.add(dgst, &v.options.locations);
-        self.emit(dgst, dt, md)
+        self.emit(
+            dgst,
+            dt,
+            md_bytes,
+            UsedMeta::of_merged(md),
+            md.caps().iter().copied(),
+        )
     }
 
     /// An existing Definition: its ops and metadata as they are; the
@@ -503,8 +561,8 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         d: &super::definition::DefinitionData,
     ) -> Result<(), LlbError> {
         for (dt, md) in d.ops() {
-            self.account(v, dt, &md)?;
-            self.emit(OpDigest::of(dt), dt, md)?;
+            self.account(v, dt, md.encoded_len())?;
+            self.emit_pb(OpDigest::of(dt), dt, &md)?;
         }
         let head = d
             .ops()
@@ -515,12 +573,13 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         Ok(())
     }
 
-    /// Adds the share of one op to the size estimate; fails past the limit.
-    fn account(&mut self, v: &Vertex, dt: &[u8], md: &pb::OpMetadata) -> Result<(), LlbError> {
+    /// Adds the share of one op (its bytes `dt` and `md_len` bytes of metadata) to the size
+    /// estimate; fails past the limit.
+    fn account(&mut self, v: &Vertex, dt: &[u8], md_len: usize) -> Result<(), LlbError> {
         // Each entry: tag and length prefix (at most 11 bytes), the digest
         // text as the key of metadata and source locations (71 bytes each).
         const ENTRY: usize = 11 + 71;
-        let mut cost = dt.len() + 11 + ENTRY + md.encoded_len();
+        let mut cost = dt.len() + 11 + ENTRY + md_len;
         for l in &v.options.locations {
             cost += ENTRY + 32 * l.ranges.len() + self.sources.new_file_cost(&l.source);
         }
@@ -539,7 +598,10 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         }
     }
 
-    fn encode(&self, v: &Vertex) -> Result<(pb::Op, pb::OpMetadata), LlbError> {
+    /// Appends the op of `v` to `dt` (the bytes [`encode_op`] gives its `pb::Op`); returns
+    /// the caps it requires.
+    fn encode(&self, v: &Vertex, dt: &mut Vec<u8>) -> Result<Vec<&'static str>, LlbError> {
+        use prost::encoding::message;
         let resolve = |o: &Output| self.input_of(o);
         let parts = match &v.kind {
             OpKind::Source(s) => s.to_parts(&v.options, self.opts)?,
@@ -553,26 +615,26 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         };
         let mut filter = self.opts.worker_constraints.clone();
         filter.extend(v.options.worker_constraints.iter().cloned());
-        let op = pb::Op {
-            inputs: parts.inputs,
-            platform: parts.platform,
-            constraints: Some(pb::WorkerConstraints { filter }),
-            op: Some(parts.op),
-        };
-        let mut md = pb::OpMetadata::default();
-        merge_metadata(&mut md, &self.opts.metadata);
-        merge_metadata(&mut md, &v.options.metadata);
-        for c in parts.caps {
-            md.caps.insert(c.to_string(), true);
+        // Go's field order, as in `encode_op_into`.
+        for input in &parts.inputs {
+            input.encode(dt);
         }
-        Ok((op, md))
+        if let Some(p) = &parts.platform {
+            message::encode(10, &**p, dt);
+        }
+        message::encode(11, &pb::WorkerConstraints { filter }, dt);
+        match &parts.op {
+            OpBody::Pb(op) => op.encode(dt),
+            OpBody::Encoded(field) => dt.extend_from_slice(field),
+        }
+        Ok(parts.caps)
     }
 
     /// Walks the graph of `out` and adds the terminal op `Op{inputs: [out]}`.
     fn run(&mut self, out: &Output) -> Result<(), LlbError> {
         self.walk(&out.vertex)?;
         let terminal = pb::Op {
-            inputs: vec![self.input_of(out)],
+            inputs: vec![self.input_of(out).to_pb()],
             ..Default::default()
         };
         // The vertex digests are only needed for inputs: free them before
@@ -592,7 +654,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
         if self.used.export_cache {
             md.caps.insert(caps::META_EXPORT_CACHE.into(), true);
         }
-        self.emit(dgst, &dt, md)
+        self.emit_pb(dgst, &dt, &md)
     }
 }
 
@@ -638,9 +700,31 @@ impl State {
         let mut m = Marshaler::new(opts, sink);
         m.run(&output)?;
         teardown.release(output);
-        let (source, data) = m.sources.marshal_parts(opts)?;
+        let source = m.sources.marshal_parts(opts)?;
         let caps = std::mem::take(&mut m.caps);
-        m.sink.finish(&source, &data)?;
+        m.sink.finish(&source)?;
         Ok(caps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OpDigest;
+
+    /// The table's digits are the formatter's, for every byte value.
+    #[test]
+    fn digest_text_is_lower_hex() {
+        for first in 0..=255u8 {
+            let mut bytes = [0u8; 32];
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = first.wrapping_add(i as u8 * 8);
+            }
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let text = OpDigest(bytes).text();
+            assert_eq!(
+                std::str::from_utf8(&text),
+                Ok(format!("sha256:{hex}").as_str())
+            );
+        }
     }
 }

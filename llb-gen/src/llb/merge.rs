@@ -1,7 +1,7 @@
 //! Merge and diff ops (`client/llb/merge.go`, `diff.go`).
 
 use super::caps;
-use super::marshal::{OpParts, Resolver};
+use super::marshal::{InputRef, OpParts, Resolver};
 use super::state::{OpKind, OpOptions, Output, State, Vertex};
 use crate::pb;
 
@@ -48,15 +48,15 @@ pub fn diff(lower: &State, upper: &State, op: OpOptions) -> State {
 }
 
 impl MergeData {
-    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts {
+    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts<'static> {
         // Go appends every input without de-duplication.
-        let all: Vec<pb::Input> = self.inputs.iter().map(resolve).collect();
+        let all: Vec<InputRef> = self.inputs.iter().map(resolve).collect();
         let inputs = (0..all.len() as i64)
             .map(|input| pb::MergeInput { input })
             .collect();
         OpParts {
             inputs: all,
-            op: pb::op::Op::Merge(pb::MergeOp { inputs }),
+            op: pb::op::Op::Merge(pb::MergeOp { inputs }).into(),
             platform: None,
             caps: vec![caps::MERGE_OP],
         }
@@ -64,8 +64,8 @@ impl MergeData {
 }
 
 impl DiffData {
-    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts {
-        let mut all: Vec<pb::Input> = Vec::new();
+    pub(crate) fn to_parts(&self, resolve: &Resolver) -> OpParts<'static> {
+        let mut all: Vec<InputRef> = Vec::new();
         let mut push = |o: &Option<Output>| match o {
             Some(o) => {
                 all.push(resolve(o));
@@ -84,7 +84,8 @@ impl DiffData {
             op: pb::op::Op::Diff(pb::DiffOp {
                 lower: Some(lower),
                 upper: Some(upper),
-            }),
+            })
+            .into(),
             platform: None,
             caps: vec![caps::DIFF_OP],
         }

@@ -1,6 +1,7 @@
 //! Source ops: container images, local directories, Git repositories, HTTP
 //! files, OCI layouts, and scratch (`client/llb/source.go`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -491,7 +492,7 @@ impl SourceData {
         &self,
         op: &OpOptions,
         opts: &MarshalOptions,
-    ) -> Result<OpParts, LlbError> {
+    ) -> Result<OpParts<'static>, LlbError> {
         let mut attrs = self.attrs.clone();
         let mut caps = self.caps.clone();
         if let Some(cell) = &self.later_follow_paths {
@@ -524,8 +525,9 @@ impl SourceData {
             op: pb::op::Op::Source(pb::SourceOp {
                 identifier: self.identifier.clone(),
                 attrs,
-            }),
-            platform,
+            })
+            .into(),
+            platform: platform.map(Cow::Owned),
             caps,
         })
     }

@@ -253,7 +253,8 @@ pub(crate) struct StateMeta {
     pub(crate) dir: String,
     pub(crate) user: String,
     pub(crate) hostname: String,
-    pub(crate) platform: Option<Platform>,
+    /// Shared: every state of a stage, and each of its exec ops, holds the same one.
+    pub(crate) platform: Option<Arc<Platform>>,
     pub(crate) network: Option<NetMode>,
     pub(crate) security: Option<SecurityMode>,
     pub(crate) extra_hosts: Vec<HostIp>,
@@ -312,7 +313,10 @@ impl State {
     /// Keeps this state's metadata and points it at another output; takes
     /// the output's platform when it carries one (Go `WithOutput`).
     pub fn with_output(&self, output: Option<Output>) -> State {
-        let platform = output.as_ref().and_then(|o| o.platform().cloned());
+        // Cloned only when it changes the state's (the usual case is the same one).
+        let platform = (output.as_ref().and_then(|o| o.platform()))
+            .filter(|p| self.platform() != Some(*p))
+            .cloned();
         let st = State {
             output,
             meta: self.meta.clone(),
@@ -400,16 +404,16 @@ impl State {
 
     /// Sets the platform of the state (used by exec ops without their own).
     pub fn with_platform(&self, platform: Platform) -> State {
-        if self.meta.platform.as_ref() == Some(&platform) {
+        if self.platform() == Some(&platform) {
             // Already this platform: the metadata is shared, not copied.
             return self.clone();
         }
-        self.update(|m| m.platform = Some(platform))
+        self.update(|m| m.platform = Some(Arc::new(platform)))
     }
 
     /// The platform of the state, if one was set.
     pub fn platform(&self) -> Option<&Platform> {
-        self.meta.platform.as_ref()
+        self.meta.platform.as_deref()
     }
 
     /// Sets the network mode of exec ops.

@@ -568,7 +568,7 @@ pub(crate) fn name_val<'a>(
     let Some(first) = words.first() else {
         return out;
     };
-    if !first.value.contains('=') {
+    if !first.value.as_bytes().contains(&b'=') {
         let s = text.get(lo..hi).unwrap_or("");
         let Some(k_len) = s.find(is_blank) else {
             out.errors.push(ArgError {
@@ -590,7 +590,7 @@ pub(crate) fn name_val<'a>(
         return out;
     }
     for w in words {
-        let Some(eq) = w.value.find('=') else {
+        let Some(eq) = w.value.bytes().position(|b| b == b'=') else {
             out.errors.push(ArgError {
                 kind: SyntaxErrorKind::MissingEquals {
                     instruction: instr.to_string(),

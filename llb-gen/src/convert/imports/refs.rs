@@ -56,7 +56,7 @@ impl Use {
 /// named context and `<path>` holds a `/` or a `#` (so it cannot be an
 /// image tag, and `host:5000/image` is no reference).
 pub(crate) fn parse(value: &str, opts: &ConvertOptions) -> Option<ImportRef> {
-    let (file, stage) = match value.rsplit_once('#') {
+    let (file, stage) = match crate::text::rsplit_once_ascii(value, b'#') {
         Some((f, s)) => (f, Some(s.to_string())),
         None => (value, None),
     };
@@ -64,7 +64,7 @@ pub(crate) fn parse(value: &str, opts: &ConvertOptions) -> Option<ImportRef> {
     let context = if relative {
         None
     } else {
-        let (name, rest) = value.split_once(':')?;
+        let (name, rest) = crate::text::split_once_ascii(value, b':')?;
         let known = name == "context" || opts.named_contexts.keys().any(|k| named(k) == name);
         let port = rest.split('/').next().is_some_and(|p| {
             !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && rest.contains('/')

@@ -115,7 +115,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 
 async fn build(bridge: &Bridge, env: &GatewayEnv) -> Result<wire::Result, FrontendError> {
     crate::panics::injected("build");
-    crate::panics::injected_on_worker().await;
+    crate::panics::injected_in_a_task().await;
     let build_platform = env.build_platform.clone().unwrap_or_else(host_platform);
     let mut fo = options::parse(&env.opts, build_platform, &env.session_id)?;
     if fo.launched_as_gateway {

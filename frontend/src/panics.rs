@@ -159,7 +159,7 @@ pub fn injected(point: &str) {
 }
 
 /// `injected("worker")` in a task of its own, when asked for.
-pub async fn injected_on_worker() {
+pub async fn injected_in_a_task() {
     if std::env::var_os("LLBGEN_FRONTEND_TEST_PANIC").is_some_and(|v| v == "worker") {
         let _ = tokio::spawn(async { injected("worker") }).await;
     }

@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{self, Read as _, Write as _};
-use std::os::fd::AsFd as _;
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
@@ -21,9 +21,6 @@ const RETRY: Duration = Duration::from_millis(1);
 pub(crate) struct Pipes {
     read: pipe::Receiver,
     write: pipe::Sender,
-    /// The same pipes (other descriptors), for after a take-over.
-    direct_read: File,
-    direct_write: File,
 }
 
 impl Pipes {
@@ -32,12 +29,16 @@ impl Pipes {
         let read = io::stdin().as_fd().try_clone_to_owned()?;
         let write = io::stdout().as_fd().try_clone_to_owned()?;
         Ok(Pipes {
-            direct_read: File::from(read.try_clone()?),
-            direct_write: File::from(write.try_clone()?),
             read: pipe::Receiver::from_owned_fd(read)?,
             write: pipe::Sender::from_owned_fd(write)?,
         })
     }
+}
+
+/// The pipe behind `end` as a `File` of its own (a duplicate descriptor), made only after a
+/// take-over, for each direct read or write: a panic's few calls, not every build's start.
+fn direct_file(end: &impl AsFd) -> io::Result<File> {
+    end.as_fd().try_clone_to_owned().map(File::from)
 }
 
 fn taken_over() -> bool {
@@ -72,8 +73,10 @@ impl AsyncRead for Pipes {
         if !taken_over() {
             return Pin::new(&mut this.read).poll_read(cx, buf);
         }
-        direct(cx, || (&this.direct_read).read(buf.initialize_unfilled()))
-            .map_ok(|n| buf.advance(n))
+        direct(cx, || {
+            direct_file(&this.read)?.read(buf.initialize_unfilled())
+        })
+        .map_ok(|n| buf.advance(n))
     }
 }
 
@@ -87,7 +90,7 @@ impl AsyncWrite for Pipes {
         if !taken_over() {
             return Pin::new(&mut this.write).poll_write(cx, data);
         }
-        direct(cx, || (&this.direct_write).write(data))
+        direct(cx, || direct_file(&this.write)?.write(data))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

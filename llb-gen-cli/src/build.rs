@@ -163,9 +163,14 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         )?)
     };
     let resolver: &dyn ImageResolver = match &online {
-        Some(r) => r.as_ref(),
+        Some(r) => r.resolver(),
         None => &OfflineResolver,
     };
+    // A second conversion needs the bytes again, when the resolver may answer by a guess.
+    let spare = online
+        .as_ref()
+        .filter(|r| r.may_guess())
+        .map(|_| (bytes.clone(), opts.clone()));
     // The whole output is made before any of it is written: a failure
     // (a limit, an unwritable --image-config) leaves stdout empty, never a
     // truncated Definition that `buildctl` could still read. The Definition
@@ -179,7 +184,15 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     // The converter takes the bytes over (no second copy of an 8 MiB file).
     let mut converter = convert::Converter::new(bytes, opts, Limits::DEFAULT);
     let mut out = Chunks::default();
-    let ready = convert::run_to_ready(&mut converter, &mut host);
+    let mut ready = convert::run_to_ready(&mut converter, &mut host);
+    if let (Some(online), Some((bytes, opts))) = (&online, spare) {
+        if !online.confirm() {
+            // A guessed image is not what the registry says now: converted again, waiting for
+            // every answer (registry/guess.rs).
+            converter = convert::Converter::new(bytes, opts, Limits::DEFAULT);
+            ready = convert::run_to_ready(&mut converter, &mut host);
+        }
+    }
     // Every image is in: the registry client (runtime, pooled connections, unused prefetches)
     // is not needed to marshal, and goes before it.
     drop(host);
@@ -370,19 +383,27 @@ impl Prefetch {
     }
 }
 
+/// What the CLI asks of its online resolver besides the converter's questions.
+pub(crate) trait Online {
+    /// The resolver the converter asks.
+    fn resolver(&self) -> &dyn ImageResolver;
+    /// Whether it may answer before the registry has (a guess from the cache, to be confirmed).
+    fn may_guess(&self) -> bool;
+    /// Whether every answer given so far stands; when not, the caller converts again (and the
+    /// resolver guesses no more).
+    fn confirm(&self) -> bool;
+}
+
 /// The registry resolver of the run, with `prefetch` started and the config cache if `cache`.
 #[cfg(feature = "registry")]
-pub(crate) fn online_resolver(
-    prefetch: &Prefetch,
-    cache: bool,
-) -> Result<Box<dyn ImageResolver>, String> {
+pub(crate) fn online_resolver(prefetch: &Prefetch, cache: bool) -> Result<Box<dyn Online>, String> {
     let resolver = crate::registry::RegistryResolver::new(cache)?;
     resolver.prefetch(&prefetch.references, &prefetch.platform);
     Ok(Box::new(resolver))
 }
 
 #[cfg(not(feature = "registry"))]
-pub(crate) fn online_resolver(_: &Prefetch, _: bool) -> Result<Box<dyn ImageResolver>, String> {
+pub(crate) fn online_resolver(_: &Prefetch, _: bool) -> Result<Box<dyn Online>, String> {
     Err(
         "this llb-gen was built without registry support: pass --offline, \
          or rebuild with `cargo build -p llb-gen-cli --features registry`"

@@ -88,7 +88,7 @@ fn lock_or_check(args: &LockArgs<'_>) -> Result<ExitCode, String> {
     };
     let online = crate::build::online_resolver(&crate::build::Prefetch::none(), true)?;
     let recording = Recording {
-        inner: online.as_ref(),
+        inner: online.resolver(),
         seen: RefCell::default(),
     };
     let mut host = DiskHost {

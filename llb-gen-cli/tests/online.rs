@@ -1,7 +1,8 @@
 //! The conversion mode online, against the small registry of `common/registry.rs`: the on-disk
 //! config cache (a warm run asks only what the tag points to, a moved tag gives the new config,
 //! `--no-image-cache` and `LLB_GEN_IMAGE_CACHE=off` ask for everything) and the images resolved
-//! while the converter parses (each asked for once, an unused one changes nothing).
+//! while the converter parses (each asked for once, an unused one changes nothing), and the
+//! cached answer taken while a slow registry is still asked, then confirmed.
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
@@ -122,6 +123,38 @@ fn the_config_cache_serves_unmoved_tags_and_sees_moved_ones() {
     assert!(asked.iter().any(|p| is_blob(p)), "{asked:?}");
     let (_, asked) = convert(&reg, &dir, &[], &[]);
     assert_eq!(asked.len(), 1, "rewritten: {asked:?}");
+}
+
+#[test]
+fn a_slow_registry_is_not_waited_for_and_a_moved_tag_is_still_seen() {
+    let reg = Registry::start();
+    reg.push("1");
+    let dir = one_image_dir("online-guess", &reg);
+    let (v, _) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "1", "cold");
+    // The tag's answer comes late: the converter takes the config of the digest the tag had last
+    // time, and the registry's answer confirms it before anything is written.
+    reg.table.lock().unwrap().tag_delay = Some(std::time::Duration::from_millis(800));
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "1");
+    assert_eq!(asked, ["/v2/img/manifests/1"], "one question, confirmed");
+    // The tag moved: the guess (the old config) is found wrong when the answer comes (the early
+    // resolution fetches and caches the new config), and the file is converted again, asking
+    // the tag again.
+    reg.push("2");
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "2", "a moved tag gives the new config");
+    let tags = asked.iter().filter(|p| *p == "/v2/img/manifests/1").count();
+    let blobs = asked.iter().filter(|p| is_blob(p)).count();
+    assert_eq!(
+        (tags, blobs, asked.len()),
+        (2, 1, 3),
+        "the guess's check, the new config, the second run's question: {asked:?}"
+    );
+    // Now the tag's last digest is the new one: a guess again, and right.
+    let (v, asked) = convert(&reg, &dir, &[], &[]);
+    assert_eq!(v, "2");
+    assert_eq!(asked, ["/v2/img/manifests/1"]);
 }
 
 #[test]

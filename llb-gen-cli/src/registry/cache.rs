@@ -9,6 +9,11 @@
 //! `image-configs/`. Off with `LLB_GEN_IMAGE_CACHE=off` (or `--no-image-cache`). An entry is the
 //! config's digest on the first line and the config's bytes, checked on every read; a missing,
 //! unreadable or damaged entry is a miss, and a cache that cannot be written is no cache.
+//!
+//! Beside it, in `image-tags/`, the digest each reference last resolved to on a platform
+//! ([`ConfigCache::last_digest`]). That one can go stale (tags move), so it is only ever a guess:
+//! the resolver answers the converter with it while the registry is still being asked, and the
+//! run is converted again if the registry's answer differs (registry.rs, `confirm`).
 
 use std::path::PathBuf;
 
@@ -19,6 +24,8 @@ use sha2::{Digest as _, Sha256};
 #[derive(Debug)]
 pub(crate) struct ConfigCache {
     dir: PathBuf,
+    /// Where the last digest of each reference is kept.
+    tags: PathBuf,
 }
 
 impl ConfigCache {
@@ -32,9 +39,37 @@ impl ConfigCache {
             .map(PathBuf::from)
             .or_else(|| var("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("llb-gen")))
             .or_else(|| var("HOME").map(|d| PathBuf::from(d).join(".cache/llb-gen")))?;
-        Some(ConfigCache {
+        Some(ConfigCache::at(&base))
+    }
+
+    /// The cache under `base`.
+    fn at(base: &std::path::Path) -> ConfigCache {
+        ConfigCache {
             dir: base.join("image-configs"),
-        })
+            tags: base.join("image-tags"),
+        }
+    }
+
+    /// The digest `reference` resolved to on `platform` when it was last resolved, if recorded.
+    /// An entry repeats its reference and platform, and is taken only when both match.
+    pub(crate) fn last_digest(&self, reference: &str, platform: &Platform) -> Option<String> {
+        let (name, head) = tag_entry(reference, platform)?;
+        let text = std::fs::read_to_string(self.tags.join(name)).ok()?;
+        let digest = text.strip_prefix(&head)?.strip_suffix('\n')?;
+        is_digest(digest).then(|| digest.to_string())
+    }
+
+    /// Records that `reference` resolved to `digest` on `platform` (only when that is news).
+    pub(crate) fn remember(&self, reference: &str, platform: &Platform, digest: &str) {
+        if !is_digest(digest) || self.last_digest(reference, platform).as_deref() == Some(digest) {
+            return;
+        }
+        let Some((name, mut entry)) = tag_entry(reference, platform) else {
+            return;
+        };
+        entry.push_str(digest);
+        entry.push('\n');
+        write_entry(&self.tags, &name, entry.as_bytes());
     }
 
     /// The config cached for `digest` on `platform`, if a sound entry is there.
@@ -51,17 +86,49 @@ impl ConfigCache {
         let Some(name) = entry_name(digest, platform) else {
             return;
         };
-        let tmp = self.dir.join(format!(".{name}.{}", std::process::id()));
         let mut entry = sha256_digest(config).into_bytes();
         entry.push(b'\n');
         entry.extend_from_slice(config);
-        let written = std::fs::create_dir_all(&self.dir)
-            .and_then(|()| std::fs::write(&tmp, &entry))
-            .and_then(|()| std::fs::rename(&tmp, self.dir.join(&name)));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        write_entry(&self.dir, &name, &entry);
     }
+}
+
+/// Writes `dir/name` aside, then renames it into place, so a reader never sees half an entry;
+/// failures are ignored.
+fn write_entry(dir: &std::path::Path, name: &str, entry: &[u8]) {
+    let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&tmp, entry))
+        .and_then(|()| std::fs::rename(&tmp, dir.join(name)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+/// The file name of `reference`'s entry on `platform` (the SHA-256 of both) and the entry's
+/// first two lines, which name them; `None` for a platform with an OS version (not cached).
+fn tag_entry(reference: &str, platform: &Platform) -> Option<(String, String)> {
+    if platform.os_version.is_some() || reference.contains('\n') {
+        return None;
+    }
+    let head = format!(
+        "{reference}\n{}/{}/{}\n",
+        platform.os,
+        platform.architecture,
+        platform.variant.as_deref().unwrap_or("")
+    );
+    let name = sha256_digest(head.as_bytes());
+    Some((name.trim_start_matches("sha256:").to_string(), head))
+}
+
+/// `sha256:` and 64 lower-case hex digits.
+fn is_digest(d: &str) -> bool {
+    d.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 /// `<hex>-<os>-<arch>[-<variant>]` for a `sha256:<hex>` digest and a platform of plain names;
@@ -116,7 +183,8 @@ mod tests {
     fn entries_round_trip_and_damage_is_a_miss() {
         let dir = std::env::temp_dir().join(format!("llb-gen-cache-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let cache = ConfigCache { dir: dir.clone() };
+        let (base, dir) = (dir.clone(), dir.join("image-configs"));
+        let cache = ConfigCache::at(&base);
         let d = format!("sha256:{}", "ab".repeat(32));
         assert_eq!(cache.get(&d, &amd64()), None);
         cache.put(&d, &amd64(), b"{\"os\":\"linux\"}");
@@ -148,6 +216,49 @@ mod tests {
             1,
             "nothing else written"
         );
-        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
+    fn last_digests_are_kept_per_reference_and_platform() {
+        let base = std::env::temp_dir().join(format!("llb-gen-tags-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let cache = ConfigCache::at(&base);
+        let (a, b) = (
+            format!("sha256:{}", "ab".repeat(32)),
+            format!("sha256:{}", "cd".repeat(32)),
+        );
+        let r = "localhost:5000/app:1";
+        assert_eq!(cache.last_digest(r, &amd64()), None);
+        cache.remember(r, &amd64(), &a);
+        assert_eq!(cache.last_digest(r, &amd64()), Some(a.clone()));
+        cache.remember(r, &amd64(), &b);
+        assert_eq!(
+            cache.last_digest(r, &amd64()),
+            Some(b.clone()),
+            "a moved tag"
+        );
+        let arm = Platform {
+            architecture: "arm64".into(),
+            ..amd64()
+        };
+        assert_eq!(
+            cache.last_digest(r, &arm),
+            None,
+            "the platform is part of the key"
+        );
+        assert_eq!(cache.last_digest("localhost:5000/app:2", &amd64()), None);
+        cache.remember("localhost:5000/app:2", &amd64(), "sha256:short");
+        assert_eq!(cache.last_digest("localhost:5000/app:2", &amd64()), None);
+        // An entry whose text names another reference (a damaged file) is not taken.
+        let (name, _) = super::tag_entry(r, &amd64()).unwrap();
+        let entry = base.join("image-tags").join(name);
+        std::fs::write(
+            &entry,
+            format!("localhost:5000/other:1\nlinux/amd64/\n{a}\n"),
+        )
+        .unwrap();
+        assert_eq!(cache.last_digest(r, &amd64()), None);
+        let _ = std::fs::remove_dir_all(&base);
     }
 }

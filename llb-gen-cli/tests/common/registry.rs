@@ -20,6 +20,8 @@ pub struct Table {
     /// Every `/v2/...` request is answered with a redirect to `/redirected<path>` (which
     /// `llb-gen`'s plain-HTTP GETs do not follow: such a registry is read through oci-client).
     pub redirect: bool,
+    /// How long a manifest asked for by tag waits before its answer (a slow registry).
+    pub tag_delay: Option<std::time::Duration>,
 }
 
 pub struct Registry {
@@ -94,6 +96,11 @@ fn serve(conn: std::net::TcpStream, table: &Mutex<Table>) {
             if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
                 break;
             }
+        }
+        let delay = table.lock().unwrap().tag_delay;
+        if let Some(d) = delay.filter(|_| path.contains("/manifests/") && !path.contains("sha256:"))
+        {
+            std::thread::sleep(d);
         }
         let (body, redirect) = {
             let mut t = table.lock().unwrap();

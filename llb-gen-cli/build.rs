@@ -8,7 +8,7 @@
 //! together (`hot-text.ld`, made by `scripts/cli-hot-text`): the kernel maps
 //! code in 64 KiB blocks around each page a run touches, and spread over the
 //! whole executable those ~1,200 functions kept most of its 8 MB of code
-//! resident (docs/performance.md, "The online CLI, fourth session").
+//! resident (docs/performance-history.md, "The online CLI, fourth session").
 //! The script is read by rustc's default linker here (lld) and by GNU ld;
 //! `LLB_GEN_HOT_TEXT=off` links without it (e.g. for a linker that does not
 //! take linker scripts, such as mold). `LLB_GEN_LINK_MAP=FILE` writes the

@@ -276,8 +276,8 @@ async fn read_solved_dockerfile(
             None
         }
     };
-    // The three reads go out together (one round trip instead of two: docs/performance.md,
-    // "Start-up and the small inputs"), the Dockerfile's first.
+    // The three reads go out together (one round trip instead of two:
+    // docs/performance-history.md, "Start-up and the small inputs"), the Dockerfile's first.
     let (data, dockerignore, lock) = tokio::join!(
         read_data,
         bridge.read_file(&solved.id, &ignore_name),
@@ -451,8 +451,8 @@ fn marshal(
 /// Not on a blocking thread: the build runs on the runtime's one thread (main.rs), which has
 /// nothing else to do while the converter works, and a second thread cost a second malloc arena,
 /// whose freed memory the first cannot reuse: 4 to 5 MB of peak RSS on the 500-stage file
-/// (docs/performance.md, "The replay harness"). The converter does not recurse with the input's
-/// depth (tests/gateway_limits.rs), so the main thread's stack is enough.
+/// (docs/performance-history.md, "The replay harness"). The converter does not recurse with the
+/// input's depth (tests/gateway_limits.rs), so the main thread's stack is enough.
 async fn blocking<T>(f: impl FnOnce() -> T) -> Result<T, FrontendError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
         FrontendError::internal(format!("converter panicked: {}", panic_message(&*panic)))

@@ -42,7 +42,8 @@ pub mod wire;
 /// Logs to stderr (stdout is the gRPC wire), filtered by `FRONTEND_LOG` (default `info`): a
 /// level (`debug`) or comma-separated `target=level` directives (`info,frontend::bridge=debug`).
 /// An unreadable value falls back to `info` with a warning. The filter is `Targets`, not
-/// `EnvFilter`: the latter's regex engine was about a fifth of the image (docs/performance.md).
+/// `EnvFilter`: the latter's regex engine was about a fifth of the image
+/// (docs/performance-history.md, "The image").
 /// Release and image builds stop at `debug` (tracing's `release_max_level_debug`): `trace`
 /// asks for the dependencies' trace events (h2, hyper), which only a dev build has.
 pub fn init_logging() {

@@ -3,7 +3,7 @@
 //! **musl (the image's binary, scripts/build-image):** mimalloc, with freed pages given back at
 //! once (`purge_delay` 0). musl's own malloc takes a lock on every call and was a quarter of the
 //! CPU time on the 500-stage file; mimalloc keeps per-thread free lists. Without the immediate
-//! purge its peak RSS was half again glibc's (docs/performance.md, "musl (session 7)").
+//! purge its peak RSS was half again glibc's (docs/performance-history.md, "musl (session 7)").
 //!
 //! **glibc (the host's builds, and the image's binary where the musl target cannot be had):**
 //! glibc serves a request of at least the *mmap threshold* (128 KiB to start with) by a mapping of
@@ -12,7 +12,7 @@
 //! a big graph), so the threshold soon reached megabytes and later large blocks were carved from
 //! the heap, where their pages stayed resident after use. Fixed at 64 KiB, every large block comes
 //! and goes with its mapping: peak RSS on the 500-stage file 13.4 -> 11.3 MB, on 5,000 stages
-//! 95.3 -> 82.9 MB, CPU time unchanged (docs/performance.md, "The replay harness").
+//! 95.3 -> 82.9 MB, CPU time unchanged (docs/performance-history.md, "The replay harness").
 
 use llb_gen::llb::Teardown;
 

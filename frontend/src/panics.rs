@@ -1,8 +1,9 @@
 //! Exactly one `Return` when something panics, whatever the panic strategy.
 //!
-//! The image's binary is built with `panic = "abort"` (no unwind tables: docs/performance.md,
-//! "The image"), so a panic cannot be caught; it runs the hook installed here and then the
-//! process ends. The hook sends the build's error `Return` itself, before anything ends:
+//! The image's binary is built with `panic = "abort"` (no unwind tables:
+//! docs/performance-history.md, "The image"), so a panic cannot be caught; it runs the hook
+//! installed here and then the process ends. The hook sends the build's error `Return` itself,
+//! before anything ends:
 //!
 //! - the driver arms it ([`arm`]) once `Ping` has succeeded, with a clone of the gRPC client
 //!   that `Return`s go through (`crate::wire`) and the runtime's handle;

@@ -22,7 +22,8 @@ pub const SOURCE_TYPE_URL: &str = "github.com/moby/buildkit/errdefs.Source+json"
 /// file, base64-encoded (4/3 of its size), and BuildKit takes the `Return` in one message of at
 /// most 16 MiB: a second detail of a 7 MiB file would lose the whole error. A file over the size
 /// limit (the frontend reads one byte past it) gets no detail either: that cost the 17 MiB file's
-/// error 40 MB of RSS (docs/performance.md, "The replay harness"). The message keeps the location.
+/// error 40 MB of RSS (docs/performance-history.md, "The replay harness"). The message keeps the
+/// location.
 pub const SOURCE_DETAIL_BUDGET: usize = llb_gen::limits::Limits::DEFAULT.max_file_bytes;
 
 /// Why a build failed.

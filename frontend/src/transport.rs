@@ -9,7 +9,7 @@
 //! non-blocking pipes on the runtime's event loop (`tokio::net::unix::pipe`):
 //! `tokio::io::stdin()`/`stdout()` hand every read and write to a blocking
 //! thread, which cost a small build about 270 context switches and most of
-//! its CPU time (docs/performance.md, "The replay harness"). Anything else on
+//! its CPU time (docs/performance-history.md, "The replay harness"). Anything else on
 //! stdin/stdout (a file, a terminal, a socket) falls back to those.
 //!
 //! Writes are batched ([`batched`]): the frames of one burst leave in one

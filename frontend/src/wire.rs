@@ -4,8 +4,8 @@
 //! and a `bytes` field are the same on the wire), so that the build's
 //! Definition is encoded once, by the marshaler, and the one BuildKit sends
 //! back with a solved `Ref` is never decoded into structs (on the 500-stage
-//! file these were the gRPC layer's largest costs: docs/performance.md, "The
-//! replay harness"). The frontend returns its refs by id alone (see
+//! file these were the gRPC layer's largest costs: docs/performance-history.md,
+//! "The replay harness"). The frontend returns its refs by id alone (see
 //! `bridge::SolvedRef`); another frontend's result passes through as it came.
 //!
 //! Field numbers are the generated types' (bollard-buildkit-proto); only the

@@ -12,7 +12,8 @@
 //! (manifest or index, the platform's manifest, the config, each checked
 //! against its digest): no TLS set-up and no parse of the name with
 //! oci-client's regex, the two fixed costs of the online mode (issue 15,
-//! docs/performance.md). Anything else it answers goes through oci-client.
+//! docs/performance-history.md, "The online CLI"). Anything else it answers
+//! goes through oci-client.
 //! The name `localhost` is not looked up either ([`Loopback`]): the system
 //! resolver ran on one new thread per image and took about 4 ms of a run.
 //!

@@ -12,8 +12,8 @@ force).
 
 Why: the kernel maps an executable's code in 64 KiB blocks around each page a run touches
 (fault-around), and the ~1,200 functions a conversion runs were spread over most of the 8 MB of
-code, so most of it was resident. Together, they take about 2 MB (docs/performance.md, "The
-online CLI, fourth session").
+code, so most of it was resident. Together, they take about 2 MB (docs/performance-history.md,
+"The online CLI, fourth session").
 
 The section names are the functions' symbols, whose hashes depend on the build's profile and
 flags (`17h<hash>E` in legacy names, the crate disambiguators `Cs<hash>_` and back-references

@@ -2,7 +2,7 @@
 # How the frontend image's static binaries are built (the `image` profile of Cargo.toml), for
 # every script that builds them: scripts/build-image, scripts/bench-replay, scripts/test.
 # Dockerfile.frontend spells out the same flags. Why each one: scripts/build-image and
-# docs/performance.md, "The image" and "musl (session 7)".
+# docs/performance-history.md, "The image" and "musl (session 7)".
 #
 #   image_triple            prints the target to build for: x86_64-unknown-linux-musl when it can
 #                           be had (adds it with rustup if missing; needs musl-gcc from Debian's

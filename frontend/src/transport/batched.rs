@@ -4,9 +4,9 @@
 //! A unary call leaves the client as three frames (HEADERS, DATA, an empty DATA that ends the
 //! stream), each produced by another task (hyper's request dispatch, its body pipe, h2's
 //! connection) and each flushed by h2 on its own: three `writev`s, and on the other end three
-//! wake-ups of BuildKit's reader, per call (docs/performance.md, "The replay harness"). Here the
-//! frames go to a buffer, and a flush first yields ([`tokio::task::yield_now`]: the task is
-//! woken only after every other task that is ready has run), again as long as the other tasks
+//! wake-ups of BuildKit's reader, per call (docs/performance-history.md, "The replay harness").
+//! Here the frames go to a buffer, and a flush first yields ([`tokio::task::yield_now`]: the task
+//! is woken only after every other task that is ready has run), again as long as the other tasks
 //! add frames meanwhile (at most [`MAX_YIELDS`] times), so that a call's frames, and the calls
 //! sent at the same time, leave in the same `write`. Nothing is reordered and no byte changes.
 //!

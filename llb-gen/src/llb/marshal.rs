@@ -85,7 +85,7 @@ pub enum Teardown {
     /// Leave it allocated, never freed: for a process that ends soon after, whose pages the
     /// system takes back at exit for much less than visiting and freeing every vertex, env
     /// and string of a big graph costs (the frontend: 7 % of its CPU time on 500 stages,
-    /// 14 % on 5,000; docs/performance.md, "the graph left to the exit", session 6).
+    /// 14 % on 5,000; docs/performance-history.md, "the graph left to the exit", session 6).
     Leave,
 }
 

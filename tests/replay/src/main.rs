@@ -1,5 +1,5 @@
 //! `replay`: the frontend's own cost, ours against upstream's binary, under one fake LLBBridge
-//! (docs/performance.md, "The replay harness"; driven by `scripts/bench-replay`).
+//! (docs/performance-history.md, "The replay harness"; driven by `scripts/bench-replay`).
 //!
 //! ```text
 //! replay record --name NAME [--dir DIR] [--file PATH=FILE]... [--image REF]... [--opt K=V]...

@@ -17,14 +17,15 @@
 //! The name `localhost` is not looked up either ([`Loopback`]): the system
 //! resolver ran on one new thread per image and took about 4 ms of a run.
 //!
-//! The runtime (current-thread) is driven by a thread of its own ([`RegistryResolver::new`]):
-//! resolutions started before the converter asks ([`RegistryResolver::prefetch`], the `FROM`
-//! lines' literal images), their connections, HTTP and JSON all run there, on the machine's other
-//! core, while the converter parses on the main thread. Image configs are kept on disk by digest
-//! ([`cache`]), so that a run whose tags have not moved asks each registry only what its tags
-//! point to.
+//! The runtime (current-thread) is driven from the main thread, and moves to a thread of its own
+//! only when the converter goes on without an answer ([`driver`]). Resolutions start before the
+//! converter asks ([`RegistryResolver::prefetch`], the `FROM` lines' literal images). Image
+//! configs are kept on disk by digest ([`cache`]), so that a run whose tags have not moved asks
+//! each registry only what its tags point to; when that answer is late, the config of the digest
+//! the tag had last time is taken meanwhile, and confirmed before any output ([`guess`]).
 
 mod cache;
+mod driver;
 mod guess;
 
 use std::collections::BTreeMap;
@@ -46,8 +47,6 @@ use oci_client::errors::OciDistributionError;
 use oci_client::manifest::ImageIndexEntry;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
-use tokio::runtime::Handle;
-use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 use cache::ConfigCache;
@@ -57,10 +56,8 @@ use cache::ConfigCache;
 /// certificates, twice: it cost about 30 ms per image when every image had its own) and Docker's
 /// stored credentials read only for a registry that refused anonymous access.
 pub(crate) struct RegistryResolver {
-    /// The runtime, whose thread runs every resolution.
-    handle: Handle,
-    /// The runtime's thread, and what ends it (sent, or dropped, when the resolver goes).
-    driver: Option<(oneshot::Sender<()>, std::thread::JoinHandle<()>)>,
+    /// The runtime that runs every resolution, and where it runs.
+    driver: driver::Driver,
     shared: Arc<Shared>,
     /// Resolutions started before the converter asked, by reference and platform.
     prefetched: Mutex<Vec<(String, Platform, Prefetch)>>,
@@ -118,43 +115,24 @@ impl tower_service::Service<Name> for Loopback {
 
 impl RegistryResolver {
     /// A resolver with the on-disk config cache of the environment ([`cache`]) when `cache`.
-    ///
-    /// Its current-thread runtime runs on a thread of its own until the resolver is dropped: the
-    /// main thread only spawns and waits (`Handle::block_on` polls the waiting future there; the
-    /// runtime's thread drives the I/O and runs the tasks). With the runtime on the main thread,
-    /// the HTTP and JSON of a run (about 3 ms of CPU for six images) took turns with the converter.
     pub(crate) fn new(cache: bool) -> Result<Self, String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        let handle = runtime.handle().clone();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("registry".to_string())
-            .spawn(move || {
-                // Sent or dropped: either way the run is over. Dropping the runtime here cancels
-                // what is left (prefetches nobody asked for) and closes the connections.
-                runtime.block_on(async move { _ = stopped.await });
-            })
-            .map_err(|e| format!("cannot start the registry thread: {e}"))?;
         let shared = Shared {
             cache: cache.then(ConfigCache::from_env).flatten(),
             ..Shared::default()
         };
         Ok(RegistryResolver {
-            handle,
-            driver: Some((stop, thread)),
+            driver: driver::Driver::new()?,
             shared: Arc::new(shared),
             prefetched: Mutex::default(),
             guesses: guess::Guesses::default(),
         })
     }
 
-    /// Starts resolving `references` (normalized) for `platform` now, anonymously, on the
-    /// runtime's thread, while the caller goes on. A later request for the same reference and
-    /// platform takes the answer if it succeeded; a failed one is asked again as usual (with
-    /// stored credentials if the registry wants them), and its error is the one reported.
+    /// Starts resolving `references` (normalized) for `platform` now, anonymously, while the
+    /// caller goes on: the requests go out in the few polls made here, their answers are read
+    /// when the runtime is next driven. A later request for the same reference and platform takes
+    /// the answer if it succeeded; a failed one is asked again as usual (with stored credentials
+    /// if the registry wants them), and its error is the one reported.
     pub(crate) fn prefetch(&self, references: &[String], platform: &Platform) {
         let mut prefetched = self
             .prefetched
@@ -164,10 +142,12 @@ impl RegistryResolver {
             let shared = Arc::clone(&self.shared);
             let (name, p) = (reference.clone(), platform.clone());
             let task = self
-                .handle
+                .driver
                 .spawn(async move { shared.resolve_one(name, &p, true).await });
             prefetched.push((reference.clone(), platform.clone(), task));
         }
+        drop(prefetched);
+        self.driver.block_on(driver::yield_a_few());
     }
 
     /// The prefetch of `request`, if one was started (taken: it answers once).
@@ -196,11 +176,6 @@ impl Drop for RegistryResolver {
         for (_, _, task) in prefetched.drain(..) {
             task.abort();
         }
-        if let Some((stop, thread)) = self.driver.take() {
-            _ = stop.send(());
-            // The thread only drops the runtime: a panic there has nothing left to report.
-            _ = thread.join();
-        }
     }
 }
 
@@ -211,6 +186,9 @@ impl ImageResolver for RegistryResolver {
             .map(|r| Err(format!("{}: not resolved", r.reference)))
             .collect();
         let mut asked = Vec::new();
+        // Answers that came while the converter worked finish their prefetches first: only those
+        // still out are guessed.
+        self.driver.catch_up();
         for (i, r) in requests.iter().enumerate() {
             let early = self.take_prefetch(r);
             match self.guess(r, early) {
@@ -222,9 +200,7 @@ impl ImageResolver for RegistryResolver {
                 Err(early) => asked.push((i, r, early)),
             }
         }
-        // Polled here, with the runtime's context entered: `JoinSet::spawn` sends each task to the
-        // runtime's thread, which drives their I/O and wakes this one.
-        self.handle.block_on(async {
+        self.driver.block_on(async {
             let mut set = JoinSet::new();
             for (i, r, early) in asked {
                 let (name, platform) = (r.reference.clone(), r.platform.clone());

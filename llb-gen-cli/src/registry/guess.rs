@@ -64,7 +64,8 @@ impl RegistryResolver {
                 let config = cache.get(&digest, &request.platform)?;
                 Some((digest, config))
             });
-        let Some((digest, config)) = cached else {
+        // The runtime must go on answering while the converter works: on a thread of its own.
+        let Some((digest, config)) = cached.filter(|_| self.driver.detach()) else {
             return Err(Some(prefetch));
         };
         state.made.push(Guess {
@@ -93,7 +94,7 @@ impl RegistryResolver {
         if made.is_empty() {
             return true;
         }
-        let right = self.handle.block_on(async {
+        let right = self.driver.block_on(async {
             let mut checks = Vec::with_capacity(made.len());
             for guess in made {
                 let shared = std::sync::Arc::clone(&self.shared);

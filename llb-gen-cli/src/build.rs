@@ -166,11 +166,11 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         Some(r) => r.resolver(),
         None => &OfflineResolver,
     };
-    // A second conversion needs the bytes again, when the resolver may answer by a guess.
+    // A second conversion needs the options again, when the resolver may answer by a guess.
     let spare = online
         .as_ref()
         .filter(|r| r.may_guess())
-        .map(|_| (bytes.clone(), opts.clone()));
+        .map(|_| opts.clone());
     // The whole output is made before any of it is written: a failure
     // (a limit, an unwritable --image-config) leaves stdout empty, never a
     // truncated Definition that `buildctl` could still read. The Definition
@@ -185,10 +185,11 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let mut converter = convert::Converter::new(bytes, opts, Limits::DEFAULT);
     let mut out = Chunks::default();
     let mut ready = convert::run_to_ready(&mut converter, &mut host);
-    if let (Some(online), Some((bytes, opts))) = (&online, spare) {
+    if let (Some(online), Some(opts)) = (&online, spare) {
         if !online.confirm() {
             // A guessed image is not what the registry says now: converted again, waiting for
-            // every answer (registry/guess.rs).
+            // every answer (registry/guess.rs), from the bytes as the converter keeps them.
+            let bytes = converter.sources().main().bytes.to_vec();
             converter = convert::Converter::new(bytes, opts, Limits::DEFAULT);
             ready = convert::run_to_ready(&mut converter, &mut host);
         }

@@ -182,34 +182,32 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         locals: locals(&args.locals)?,
     };
     // The converter takes the bytes over (no second copy of an 8 MiB file).
-    let mut converter = convert::Converter::new(bytes, opts, Limits::DEFAULT);
-    let mut out = Chunks::default();
-    let mut ready = convert::run_to_ready(&mut converter, &mut host);
+    let converter = convert::Converter::new(bytes, opts, Limits::DEFAULT);
+    let (mut converter, mut conversion, mut out) = convert_once(converter, &mut host, args.json)?;
+    // Marshaled before the guesses are confirmed: with a registry far away, the output is made
+    // while its answers are on their way.
     if let (Some(online), Some(opts)) = (&online, spare) {
         if !online.confirm() {
             // A guessed image is not what the registry says now: converted again, waiting for
             // every answer (registry/guess.rs), from the bytes as the converter keeps them.
             let bytes = converter.sources().main().bytes.to_vec();
-            converter = convert::Converter::new(bytes, opts, Limits::DEFAULT);
-            ready = convert::run_to_ready(&mut converter, &mut host);
+            let again = convert::Converter::new(bytes, opts, Limits::DEFAULT);
+            (converter, conversion, out) = convert_once(again, &mut host, args.json)?;
         }
     }
-    // Every image is in: the registry client (runtime, pooled connections, unused prefetches)
-    // is not needed to marshal, and goes before it.
     drop(host);
     drop(online);
-    let conversion = match ready {
-        Err(diags) => Err(diags),
-        Ok(ready) if args.json => ready.marshal().map(|c| {
-            out.0.push(llb_gen::llb::dump(&c.definition).into_bytes());
-            convert::StreamedConversion::from(c)
-        }),
-        // Marshaled op by op into `out`, without a `pb::Definition` copy. The graph is left
-        // allocated: the process ends after writing `out` (4-8% of the 500-stage file's CPU).
-        Ok(ready) => ready
-            .marshal_to(&mut out, llb_gen::llb::Teardown::Leave)
-            .map_err(|e| format!("cannot write the definition: {e}"))?,
-    };
+    report(args, name, converter, conversion, &out)
+}
+
+/// Prints the diagnostics, writes `--image-config`, and then the Definition to stdout.
+fn report(
+    args: &BuildArgs,
+    name: String,
+    converter: convert::Converter,
+    conversion: Converted,
+    out: &Chunks,
+) -> Result<ExitCode, String> {
     // Diagnostics index the bytes; their text has `?` for bytes that are
     // not UTF-8, so lines and columns count the bytes as read.
     let mut sources = converter.into_sources();
@@ -238,6 +236,31 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     write_stdout(&out.0).map_err(|e| format!("cannot write to stdout: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// One conversion and its output (the Definition marshaled into chunks), or its diagnostics.
+fn convert_once(
+    mut converter: convert::Converter,
+    host: &mut DiskHost<'_>,
+    json: bool,
+) -> Result<(convert::Converter, Converted, Chunks), String> {
+    let mut out = Chunks::default();
+    let conversion = match convert::run_to_ready(&mut converter, host) {
+        Err(diags) => Err(diags),
+        Ok(ready) if json => ready.marshal().map(|c| {
+            out.0.push(llb_gen::llb::dump(&c.definition).into_bytes());
+            convert::StreamedConversion::from(c)
+        }),
+        // Marshaled op by op into `out`, without a `pb::Definition` copy. The graph is left
+        // allocated: the process ends after writing `out` (4-8% of the 500-stage file's CPU).
+        Ok(ready) => ready
+            .marshal_to(&mut out, llb_gen::llb::Teardown::Leave)
+            .map_err(|e| format!("cannot write the definition: {e}"))?,
+    };
+    Ok((converter, conversion, out))
+}
+
+/// A conversion's result: what is written, or every diagnostic.
+type Converted = Result<convert::StreamedConversion, Vec<llb_gen::diagnostic::Diagnostic>>;
 
 /// Writes `chunks` to stdout in as few `writev` calls as the kernel takes, not through `Stdout`,
 /// whose line buffering cuts binary output at every newline byte (two writes per chunk).

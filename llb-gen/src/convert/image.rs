@@ -263,11 +263,10 @@ impl Image {
         buildkit_suffix: bool,
         epoch: Option<&str>,
     ) {
-        let created_by = if buildkit_suffix {
-            format!("{msg} # buildkit")
-        } else {
-            msg
-        };
+        let mut created_by = msg;
+        if buildkit_suffix {
+            created_by.push_str(" # buildkit");
+        }
         self.history.get_or_insert_with(Vec::new).push(History {
             created: epoch.map(str::to_string),
             created_by,

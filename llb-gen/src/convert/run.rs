@@ -275,8 +275,7 @@ pub(super) fn run(
     }
     let mut exec = llb::ExecOptions::default();
     let mut custom = cmd.info.original.to_string();
-    let args = command(d, r, &mut exec, &mut custom);
-    exec.args = args.clone();
+    exec.args = command(d, r, &mut exec, &mut custom);
     mounts(d, ctx, r, sources, &mut exec)?;
     cache_presets(d, ctx, cmd, r, &mut exec)?;
     if r.no_cache {
@@ -294,7 +293,7 @@ pub(super) fn run(
             cmd.info.original.clone(),
         )
         .platform(pb_platform(&d.platform));
-    let history = run_command_string(&args, &d.declared, &StateEnv(&d.state));
+    let history = run_command_string(&exec.args, &d.declared, &StateEnv(&d.state));
     let out = d.state.run(exec).map_err(|e| {
         Error::new(
             ErrorKind::Run {

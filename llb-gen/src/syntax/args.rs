@@ -589,6 +589,8 @@ pub(crate) fn name_val<'a>(
         out.args.push(Word::raw(text, lo + k_len, lo + k_len));
         return out;
     }
+    // A key, a value and a separator per word.
+    out.args.reserve(3 * words.len());
     for w in words {
         let Some(eq) = w.value.bytes().position(|b| b == b'=') else {
             out.errors.push(ArgError {

@@ -404,6 +404,7 @@ fn dispatch_commands(
     limits: &Limits,
     checks: lint_hooks::Checks<'_>,
 ) -> Result<(), Error> {
+    let history = d.image.reserve_history(commands.len());
     for (ci, cmd) in commands.iter().enumerate() {
         let sources = graph.g.command_sources(node, ci).unwrap_or(&[]);
         let trigger = graph.triggers.get(&(stage, ci));
@@ -430,6 +431,7 @@ fn dispatch_commands(
             })?;
     }
     d.on_build = false;
+    d.image.reserved_history(history);
     Ok(())
 }
 

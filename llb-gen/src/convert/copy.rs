@@ -327,7 +327,23 @@ fn check_git_flags(
 
 /// The history text: `COPY --chown=a <src>... <dest>`, sources as expanded.
 fn history(variant: &Variant<'_>, v: &Expanded, sources: &[Source<'_>]) -> String {
-    let mut msg = String::from(variant.keyword());
+    // Sized for every part and the history's ` # buildkit` (no growth on the way).
+    let opt = |o: &Option<String>| o.as_ref().map_or(0, |o| 10 + o.len());
+    let named = |s: &Source<'_>| match s {
+        Source::Inline(h) => 3 + h.name.len(),
+        _ => 0,
+    };
+    let len = variant.keyword().len()
+        + " --parents".len()
+        + opt(&v.chown)
+        + opt(&v.chmod)
+        + v.paths.iter().map(|p| 1 + p.len()).sum::<usize>()
+        + sources.iter().map(named).sum::<usize>()
+        + 1
+        + v.dest_raw.len()
+        + super::image::BUILDKIT_SUFFIX.len();
+    let mut msg = String::with_capacity(len);
+    msg.push_str(variant.keyword());
     if variant.parents() {
         msg.push_str(" --parents");
     }

@@ -11,6 +11,9 @@ use super::api::Platform;
 /// The comment on every history entry the Dockerfile frontend adds.
 pub(crate) const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
 
+/// What [`Image::commit`] appends to the history of RUN, COPY and ADD.
+pub(crate) const BUILDKIT_SUFFIX: &str = " # buildkit";
+
 /// Default `PATH` for non-Windows images.
 pub(crate) const DEFAULT_PATH: &str =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -265,7 +268,7 @@ impl Image {
     ) {
         let mut created_by = msg;
         if buildkit_suffix {
-            created_by.push_str(" # buildkit");
+            created_by.push_str(BUILDKIT_SUFFIX);
         }
         self.history.get_or_insert_with(Vec::new).push(History {
             created: epoch.map(str::to_string),
@@ -274,6 +277,25 @@ impl Image {
             comment: HISTORY_COMMENT.into(),
             empty_layer: !with_layer,
         });
+    }
+
+    /// Makes room for `n` more history entries (a stage's instructions, one entry each at
+    /// most), so that the history is not grown by copying; give the answer to
+    /// [`Image::reserved_history`] after them.
+    pub(crate) fn reserve_history(&mut self, n: usize) -> HistoryReserved {
+        let was_absent = self.history.is_none();
+        if n > 0 {
+            self.history.get_or_insert_with(Vec::new).reserve(n);
+        }
+        HistoryReserved { was_absent }
+    }
+
+    /// An absent history made present by [`Image::reserve_history`] and still empty is absent
+    /// again (the config's JSON leaves it out).
+    pub(crate) fn reserved_history(&mut self, r: HistoryReserved) {
+        if r.was_absent && self.history.as_ref().is_some_and(Vec::is_empty) {
+            self.history = None;
+        }
     }
 
     /// Set or replace `k` in the config env, keeping its position (`addEnv`).
@@ -296,6 +318,12 @@ impl Image {
             (k == key).then_some(v)
         })
     }
+}
+
+/// Whether [`Image::reserve_history`] found the history absent.
+#[must_use]
+pub(crate) struct HistoryReserved {
+    was_absent: bool,
 }
 
 /// Go's `%q` of a string slice: `["a" "b"]`.

@@ -10,6 +10,7 @@ use super::dispatch::{pb_platform, Ctx, StageState, StateEnv};
 use super::simple::{command_args, with_shell};
 use crate::llb::caps;
 use crate::path::clean;
+use crate::text::push_all;
 
 /// Go `path.Join("/", p)`.
 fn rooted(p: &str) -> String {
@@ -303,7 +304,10 @@ pub(super) fn run(
         )
     })?;
     d.state = out.root();
-    d.commit(<[&str]>::concat(&["RUN ", &history]), true, true);
+    // Sized for the ` # buildkit` the history adds.
+    let mut msg = String::with_capacity(4 + history.len() + super::image::BUILDKIT_SUFFIX.len());
+    push_all(&mut msg, &["RUN ", &history]);
+    d.commit(msg, true, true);
     Ok(())
 }
 

@@ -88,14 +88,14 @@ fn is_clean(p: &str) -> bool {
 /// Go's `path.Join`: the non-empty elements joined with `/` and cleaned;
 /// `""` when every element is empty.
 pub(crate) fn join(parts: &[&str]) -> String {
-    let mut joined = String::new();
+    let mut joined = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
     for p in parts.iter().filter(|p| !p.is_empty()) {
         if !joined.is_empty() {
             joined.push('/');
         }
         joined.push_str(p);
     }
-    if joined.is_empty() {
+    if joined.is_empty() || is_clean(&joined) {
         joined
     } else {
         clean(&joined)

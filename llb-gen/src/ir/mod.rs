@@ -37,6 +37,8 @@ pub use types::*;
 
 use std::collections::HashMap;
 
+use rustc_hash::FxBuildHasher;
+
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::syntax::{ast, Keyword, SourceStr};
 use crate::text::TextRange;
@@ -134,7 +136,8 @@ fn lower_nodes<N: LowerNode>(
         .reserve_exact(sizes.commands.len().min(limits.max_stages));
     let mut froms = 0;
     // Stage name -> the span of its first definition, for duplicate names.
-    let mut names: HashMap<String, TextRange> = HashMap::new();
+    // FxHash: stage names are the file's, but colliding ones could only slow its own lowering.
+    let mut names: HashMap<String, TextRange, FxBuildHasher> = HashMap::default();
     for owned in nodes {
         let node = owned.borrow();
         if node.is(Keyword::From) {
@@ -301,7 +304,7 @@ const FROM_FLAGS: &[FlagSpec] = &[FlagSpec::string("platform")];
 fn lower_from(
     node: &ast::Node,
     index: usize,
-    earlier: &HashMap<String, TextRange>,
+    earlier: &HashMap<String, TextRange, FxBuildHasher>,
     errors: &mut Vec<IrError>,
 ) -> Option<Stage> {
     let flags = parse_flags("FROM", &node.flags, FROM_FLAGS, &[], errors);

@@ -131,12 +131,14 @@ pub struct LineIndex {
 impl LineIndex {
     /// The index of `text`'s lines.
     pub fn new(text: &str) -> Self {
-        let mut starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-            }
-        }
+        // Counted first (a loop the compiler vectorizes) for a vector of the right size, then
+        // found with `match_indices`, which skips to each newline with `memchr` (a byte at a
+        // time was 7 instructions a byte, every file of every build).
+        let count = text.bytes().filter(|&b| b == b'\n').count();
+        let mut starts = Vec::with_capacity(count + 1);
+        starts.push(0u32);
+        let after = |(i, _): (usize, &str)| u32::try_from(i + 1).unwrap_or(u32::MAX);
+        starts.extend(text.match_indices('\n').map(after));
         LineIndex {
             starts,
             len: u32::try_from(text.len()).unwrap_or(u32::MAX),

@@ -80,11 +80,24 @@ fn expand_pairs(
         .collect()
 }
 
+/// `keyword` and ` k=v` for each pair, made at its size.
+fn pairs_message(keyword: &str, pairs: &[(String, String)]) -> String {
+    let len = pairs
+        .iter()
+        .map(|(k, v)| 2 + k.len() + v.len())
+        .sum::<usize>();
+    let mut msg = String::with_capacity(keyword.len() + len);
+    msg.push_str(keyword);
+    for (k, v) in pairs {
+        push_all(&mut msg, &[" ", k, "=", v]);
+    }
+    msg
+}
+
 pub(super) fn env(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<(), Error> {
     let pairs = expand_pairs(d, ctx, kvs)?;
-    let mut msg = String::from("ENV");
+    let msg = pairs_message("ENV", &pairs);
     for (k, v) in pairs {
-        push_all(&mut msg, &[" ", &k, "=", &v]);
         d.state = std::mem::take(&mut d.state).set_env(&k, &v);
         d.image.add_env(&k, &v);
     }
@@ -94,10 +107,9 @@ pub(super) fn env(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Re
 
 pub(super) fn label(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<(), Error> {
     let pairs = expand_pairs(d, ctx, kvs)?;
-    let mut msg = String::from("LABEL");
+    let msg = pairs_message("LABEL", &pairs);
     let labels = d.image.config.labels.get_or_insert_with(Default::default);
     for (k, v) in pairs {
-        push_all(&mut msg, &[" ", &k, "=", &v]);
         labels.insert(k, v);
     }
     d.commit(msg, false, false);

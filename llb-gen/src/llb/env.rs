@@ -89,11 +89,12 @@ impl Env {
             Repr::Small(pairs) => {
                 // The entries around `key`'s (if any), then the new one: an iterator of a known
                 // length, which the shared slice is made from in one allocation.
-                let (before, after) = match pairs.iter().position(|(k, _)| &**k == key) {
-                    Some(i) => (&pairs[..i], &pairs[i + 1..]),
-                    None => (&pairs[..], &[][..]),
+                // A key set again keeps its shared name.
+                let (before, after, name) = match pairs.iter().position(|(k, _)| &**k == key) {
+                    Some(i) => (&pairs[..i], &pairs[i + 1..], pairs[i].0.clone()),
+                    None => (&pairs[..], &[][..], Arc::from(key)),
                 };
-                let new: EnvPair = (key.into(), value.into());
+                let new: EnvPair = (name, value.into());
                 let next = before
                     .iter()
                     .chain(after)

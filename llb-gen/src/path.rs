@@ -7,6 +7,11 @@ pub(crate) fn clean(p: &str) -> String {
     if is_clean(p) {
         return p.to_string();
     }
+    clean_unclean(p)
+}
+
+/// [`clean`] of a path [`is_clean`] refused.
+fn clean_unclean(p: &str) -> String {
     let rooted = p.starts_with('/');
     // The kept segments are written as they come: `out` is their join, and
     // a `..` takes the last one back off unless it is a `..` itself (those
@@ -52,6 +57,15 @@ fn segments(p: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// [`clean`] of a path made for it: the path itself when it is clean already (no copy).
+pub(crate) fn clean_owned(p: String) -> String {
+    if is_clean(&p) {
+        p
+    } else {
+        clean_unclean(&p)
+    }
+}
+
 /// [`clean`], borrowing `p` when it is clean already (no copy).
 pub(crate) fn clean_cow(p: &str) -> std::borrow::Cow<'_, str> {
     if is_clean(p) {
@@ -95,10 +109,10 @@ pub(crate) fn join(parts: &[&str]) -> String {
         }
         joined.push_str(p);
     }
-    if joined.is_empty() || is_clean(&joined) {
+    if joined.is_empty() {
         joined
     } else {
-        clean(&joined)
+        clean_owned(joined)
     }
 }
 
@@ -126,7 +140,7 @@ pub(crate) fn normalize(parent: &str, p: &str, keep_slash: bool) -> String {
         joined.push_str(parent);
         joined.push('/');
         joined.push_str(p);
-        clean(&joined)
+        clean_owned(joined)
     };
     if keep_slash {
         if p.ends_with('/') && !out.ends_with('/') {

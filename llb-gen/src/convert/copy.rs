@@ -8,7 +8,7 @@ use crate::text::push_all;
 
 use super::copy_flags::{check_checksum, parse_chmod};
 use super::dispatch::{pb_platform, Ctx, StageState};
-use crate::path::clean;
+use crate::path::clean_owned;
 
 use crate::path::normalize as normalize_path;
 
@@ -492,11 +492,12 @@ fn local_action(ctx: &mut Ctx<'_>, a: &ActionContext<'_>, src: &str) -> llb::Fil
     match (a.variant, a.from) {
         (Variant::Copy { from: Some(_), .. }, Some(i)) => {
             let used = ctx.dep_paths.entry(i).or_default();
-            used.insert(clean(&<[&str]>::concat(&["/", src])));
+            used.insert(clean_owned(<[&str]>::concat(&["/", src])));
         }
         (Variant::Copy { from: Some(_), .. }, None) => {}
         _ => {
-            ctx.ctx_paths.insert(clean(&<[&str]>::concat(&["/", src])));
+            ctx.ctx_paths
+                .insert(clean_owned(<[&str]>::concat(&["/", src])));
         }
     }
     let opts = llb::CopyOptions {

@@ -9,12 +9,12 @@ use super::args::run_command_string;
 use super::dispatch::{pb_platform, Ctx, StageState, StateEnv};
 use super::simple::{command_args, with_shell};
 use crate::llb::caps;
-use crate::path::clean;
+use crate::path::clean_owned;
 use crate::text::push_all;
 
 /// Go `path.Join("/", p)`.
 fn rooted(p: &str) -> String {
-    clean(&<[&str]>::concat(&["/", p]))
+    clean_owned(<[&str]>::concat(&["/", p]))
 }
 
 fn source_state(ctx: &Ctx<'_>, src: Option<usize>) -> llb::State {

@@ -4,7 +4,7 @@
 use super::error::{Error, ErrorKind};
 use crate::ir::{self, CommandLine, Healthcheck, KeyValue};
 use crate::llb;
-use crate::path::clean;
+use crate::path::{clean, clean_owned};
 use crate::text::{push_all, TextRange};
 
 use super::args::{is_non_env_arg, DeclaredArg};
@@ -43,7 +43,8 @@ pub(super) fn arg(
     ctx: &mut Ctx<'_>,
     a: &ir::ArgInstruction,
 ) -> Result<(), Error> {
-    let mut commit = Vec::with_capacity(a.args.len());
+    // `ARG k=v k ...`, written as the values come.
+    let mut msg = String::from("ARG");
     for decl in &a.args {
         let key = decl.name.value.clone();
         let build_value = ctx.opts.build_args.get(key.as_str());
@@ -57,16 +58,20 @@ pub(super) fn arg(
                 d.state = std::mem::take(&mut d.state).set_env(&key, v);
             }
         }
-        commit.push(match &value {
-            Some(v) => <[&str]>::concat(&[&key, "=", v]),
-            None => key.to_string(),
-        });
+        match &value {
+            Some(v) => push_all(&mut msg, &[" ", &key, "=", v]),
+            None => push_all(&mut msg, &[" ", &key]),
+        }
         d.declared.push(DeclaredArg {
             key: key.to_string(),
             value,
         });
     }
-    d.commit(<[&str]>::concat(&["ARG ", &commit.join(" ")]), false, false);
+    if a.args.is_empty() {
+        // As the join of no values: `ARG ` (the lowering refuses it anyway).
+        msg.push(' ');
+    }
+    d.commit(msg, false, false);
     Ok(())
 }
 
@@ -125,7 +130,7 @@ pub(super) fn normalize_workdir(current: &str, requested: &str) -> String {
     } else if requested.is_empty() && current.starts_with('/') {
         current.to_string()
     } else {
-        clean(&format!("/{current}/{requested}"))
+        clean_owned(<[&str]>::concat(&["/", current, "/", requested]))
     }
 }
 

@@ -128,10 +128,16 @@ pub(crate) struct History {
     pub created_by: String,
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub author: String,
-    #[serde(skip_serializing_if = "String::is_empty", default)]
-    pub comment: String,
+    /// Nearly always [`HISTORY_COMMENT`]: borrowed, not a string per entry.
+    #[serde(skip_serializing_if = "is_empty_cow", default)]
+    pub comment: std::borrow::Cow<'static, str>,
     #[serde(skip_serializing_if = "is_false", default)]
     pub empty_layer: bool,
+}
+
+/// Go `omitempty` on a string held as a `Cow`.
+fn is_empty_cow(s: &std::borrow::Cow<'_, str>) -> bool {
+    s.is_empty()
 }
 
 /// Go `omitempty` on a slice: nil and empty are both left out.
@@ -275,7 +281,7 @@ impl Image {
             created: epoch.map(str::to_string),
             created_by,
             author: String::new(),
-            comment: HISTORY_COMMENT.into(),
+            comment: std::borrow::Cow::Borrowed(HISTORY_COMMENT),
             empty_layer: !with_layer,
         });
     }

@@ -334,7 +334,7 @@ fn command(
                 .unwrap_or_default();
             custom.push_str(&format!(" ({})", summarize_heredoc(&first)));
             if !shebang || d.image.os == "windows" {
-                return with_shell(d, &[body]);
+                return with_shell(d, body);
             }
             let op = llb::OpOptions::default()
                 .custom_name("[internal] preparing inline document")
@@ -354,9 +354,9 @@ fn command(
                     .selector("/")
                     .into(),
             );
-            with_shell(d, &[format!("/dev/pipes/{name}")])
+            with_shell(d, format!("/dev/pipes/{name}"))
         }
-        RunScript::Assembled(full) => with_shell(d, &[full]),
+        RunScript::Assembled(full) => with_shell(d, full),
     }
 }
 

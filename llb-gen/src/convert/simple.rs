@@ -12,29 +12,39 @@ use super::dispatch::{Ctx, StageState};
 use super::image::{go_list, go_quote_list, healthcheck_history, nanos, Empty, HealthConfig};
 
 /// The default shell of an image's OS.
-pub(super) fn default_shell(os: &str) -> Vec<String> {
+fn default_shell(os: &str) -> &'static [&'static str] {
     if os == "windows" {
-        vec!["cmd".into(), "/S".into(), "/C".into()]
+        &["cmd", "/S", "/C"]
     } else {
-        vec!["/bin/sh".into(), "-c".into()]
+        &["/bin/sh", "-c"]
     }
 }
 
-/// `withShell`: the image's SHELL (or the default) plus the joined command.
-pub(super) fn with_shell(d: &StageState, args: &[String]) -> Vec<String> {
-    let mut shell = match &d.image.config.shell {
-        Some(s) if !s.is_empty() => s.clone(),
-        _ => default_shell(&d.image.os),
+/// `withShell`: the image's SHELL (or the default) plus the command (every caller has one
+/// word, which upstream joins alone), in a vector made at its size.
+pub(super) fn with_shell(d: &StageState, command: String) -> Vec<String> {
+    let mut argv = match &d.image.config.shell {
+        Some(s) if !s.is_empty() => {
+            let mut argv = Vec::with_capacity(s.len() + 1);
+            argv.extend(s.iter().cloned());
+            argv
+        }
+        _ => {
+            let shell = default_shell(&d.image.os);
+            let mut argv = Vec::with_capacity(shell.len() + 1);
+            argv.extend(shell.iter().map(|w| w.to_string()));
+            argv
+        }
     };
-    shell.push(args.join(" "));
-    shell
+    argv.push(command);
+    argv
 }
 
 /// argv of a CMD/ENTRYPOINT/RUN command line (shell form goes through the shell).
 pub(super) fn command_args(d: &StageState, c: &CommandLine) -> Vec<String> {
     match c {
         CommandLine::Exec(words) => words.iter().map(|w| w.value.to_string()).collect(),
-        CommandLine::Shell(w) => with_shell(d, &[w.value.to_string()]),
+        CommandLine::Shell(w) => with_shell(d, w.value.as_str().to_owned()),
     }
 }
 

@@ -275,7 +275,7 @@ pub(super) fn run(
         }
     }
     let mut exec = llb::ExecOptions::default();
-    let mut custom = cmd.info.original.to_string();
+    let mut custom = cmd.info.original.as_str().to_owned();
     exec.args = command(d, r, &mut exec, &mut custom);
     mounts(d, ctx, r, sources, &mut exec)?;
     cache_presets(d, ctx, cmd, r, &mut exec)?;

@@ -73,7 +73,7 @@ pub(super) fn arg(
             None => push_all(&mut msg, &[" ", &key]),
         }
         d.declared.push(DeclaredArg {
-            key: key.to_string(),
+            key: key.as_str().to_owned(),
             value,
         });
     }

@@ -151,7 +151,7 @@ fn lower_nodes<N: LowerNode>(
             }
             if let Some(mut stage) = lower_from(node, out.stages.len(), &names, &mut errors) {
                 if let Some(n) = &stage.name {
-                    names.entry(n.value.to_string()).or_insert(n.span);
+                    names.entry(n.value.as_str().to_owned()).or_insert(n.span);
                 }
                 // Instructions are large: no growth slack per stage.
                 if let Some(last) = out.stages.last_mut() {

@@ -100,7 +100,7 @@ pub fn image(reference: &str, opts: ImageOptions) -> State {
         caps.push(caps::SOURCE_IMAGE_CHECKSUM);
     }
     let data = SourceData {
-        identifier: format!("docker-image://{reference}"),
+        identifier: <[&str]>::concat(&["docker-image://", reference]),
         attrs,
         caps,
         later_follow_paths: None,

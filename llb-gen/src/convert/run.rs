@@ -457,7 +457,7 @@ fn progress_text(d: &StageState, ctx: &Ctx<'_>, r: &ir::Run, custom: &str) -> St
         secrets: &secrets,
     };
     let shown = super::expand::expand_for_display(custom, &masked, ctx.escape);
-    super::dispatch::uppercase_cmd(&shown)
+    super::dispatch::uppercase_cmd(shown)
 }
 
 /// [`ir::Run::script`] with upstream's `MustParseHeredoc` test: the command

@@ -107,10 +107,34 @@ pub fn digest_of(bytes: &[u8]) -> String {
 /// The sha256 of an op's bytes, kept as bytes while marshaling (a `String`
 /// per op and per map was ~0.5 MB on 500-stage files). Ordered like its
 /// `sha256:<hex>` text, since lower-case hex keeps the byte order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct OpDigest([u8; 32]);
 
+/// The bytes' order, compared by their first eight as a big-endian word (which nearly always
+/// decides between two digests) before the rest: the derived order called `memcmp` for every
+/// comparison of the metadata map and the source map's sort (about 50,000 on 500 stages).
+impl Ord for OpDigest {
+    fn cmp(&self, other: &OpDigest) -> std::cmp::Ordering {
+        self.head()
+            .cmp(&other.head())
+            .then_with(|| self.0[8..].cmp(&other.0[8..]))
+    }
+}
+
+impl PartialOrd for OpDigest {
+    fn partial_cmp(&self, other: &OpDigest) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl OpDigest {
+    /// The first eight bytes as a big-endian word: ordered like them.
+    fn head(&self) -> u64 {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&self.0[..8]);
+        u64::from_be_bytes(word)
+    }
+
     pub(crate) fn of(bytes: &[u8]) -> Self {
         OpDigest(Sha256::digest(bytes).into())
     }
@@ -725,6 +749,25 @@ mod tests {
                 std::str::from_utf8(&text),
                 Ok(format!("sha256:{hex}").as_str())
             );
+        }
+    }
+
+    /// Digests order like their bytes (so like their text), whichever byte differs first.
+    #[test]
+    fn digest_order_is_the_bytes_order() {
+        let mut digests = Vec::new();
+        for at in [0usize, 3, 7, 8, 15, 31] {
+            for value in [0u8, 1, 0x7f, 0x80, 0xff] {
+                let mut bytes = [0x55u8; 32];
+                bytes[at] = value;
+                digests.push(OpDigest(bytes));
+            }
+        }
+        for a in &digests {
+            for b in &digests {
+                assert_eq!(a.cmp(b), a.0.cmp(&b.0), "{a:?} {b:?}");
+                assert_eq!(a.cmp(b), a.text().cmp(&b.text()));
+            }
         }
     }
 }

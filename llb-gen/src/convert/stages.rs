@@ -354,12 +354,18 @@ impl StageGraph {
                 return Some(i);
             }
         }
-        let name = name.to_ascii_lowercase();
-        let key = match space {
-            0 => name,
-            _ => spaced_key(space, &name),
+        // Names are nearly always lower case already: looked up as they are, not copied.
+        let lowered;
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            lowered = name.to_ascii_lowercase();
+            lowered.as_str()
+        } else {
+            name
         };
-        self.by_name.get(key.as_str()).copied()
+        match space {
+            0 => self.by_name.get(name).copied(),
+            _ => self.by_name.get(spaced_key(space, name).as_str()).copied(),
+        }
     }
 
     /// The namespace of stage `stage` (0: the main Dockerfile).

@@ -10,7 +10,7 @@
 //! every op's metadata straight from their data (`exec_encode.rs`, `meta.rs`).
 
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -448,8 +448,10 @@ struct Marshaler<'o, S> {
     digests: HashMap<*const Vertex, OpDigest, FxBuildHasher>,
     sink: S,
     used: UsedMeta,
-    /// Every cap some op's metadata names (what the daemon must support).
-    caps: BTreeSet<String>,
+    /// Every cap some op's metadata names (what the daemon must support). Hashed while the
+    /// ops are walked (each op looks up each of its caps: a tree compared strings four times
+    /// a lookup), ordered once at the end.
+    caps: HashSet<String, FxBuildHasher>,
     sources: SourceMapCollector,
     /// The reused buffer each op is encoded into and handed to the sink from.
     scratch: Vec<u8>,
@@ -465,7 +467,7 @@ impl<'o, S: Sink> Marshaler<'o, S> {
             digests: HashMap::default(),
             sink,
             used: UsedMeta::default(),
-            caps: BTreeSet::new(),
+            caps: HashSet::default(),
             sources: SourceMapCollector::default(),
             scratch: Vec::new(),
             md_scratch: Vec::new(),
@@ -725,7 +727,7 @@ impl State {
         m.run(&output)?;
         teardown.release(output);
         let source = m.sources.marshal_parts(opts)?;
-        let caps = std::mem::take(&mut m.caps);
+        let caps = std::mem::take(&mut m.caps).into_iter().collect();
         m.sink.finish(&source)?;
         Ok(caps)
     }

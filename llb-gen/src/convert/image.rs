@@ -129,15 +129,10 @@ pub(crate) struct History {
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub author: String,
     /// Nearly always [`HISTORY_COMMENT`]: borrowed, not a string per entry.
-    #[serde(skip_serializing_if = "is_empty_cow", default)]
+    #[serde(skip_serializing_if = "str::is_empty", default)]
     pub comment: std::borrow::Cow<'static, str>,
     #[serde(skip_serializing_if = "is_false", default)]
     pub empty_layer: bool,
-}
-
-/// Go `omitempty` on a string held as a `Cow`.
-fn is_empty_cow(s: &std::borrow::Cow<'_, str>) -> bool {
-    s.is_empty()
 }
 
 /// Go `omitempty` on a slice: nil and empty are both left out.

@@ -7,7 +7,7 @@ use crate::llb;
 use crate::text::push_all;
 
 use super::copy_flags::{check_checksum, parse_chmod};
-use super::dispatch::{pb_platform, Ctx, StageState};
+use super::dispatch::{op_platform, Ctx, StageState};
 use crate::path::clean_owned;
 
 use crate::path::normalize as normalize_path;
@@ -441,7 +441,7 @@ fn action_for(
             let data = heredoc_data(d, h)?;
             let op = llb::OpOptions::default()
                 .custom_name("[internal] preparing inline document")
-                .platform(pb_platform(&d.platform));
+                .platform(op_platform(d));
             let st = llb::scratch().file(
                 llb::FileAction::mkfile(h.name.clone(), 0o644, data, llb::MkfileOptions::default()),
                 op,
@@ -567,7 +567,7 @@ fn apply(
     };
     let copy_op = op
         .clone()
-        .platform(pb_platform(&d.platform))
+        .platform(op_platform(d))
         .progress_group(group.clone());
     let copied = llb::scratch().file(action, copy_op);
     let link_name = pg_name.replacen(text, &format!("LINK {text}"), 1);

@@ -143,6 +143,24 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The proto platform of the stage's ops: the one its state already holds when it is the
+/// same (nearly always), shared instead of two strings made per op.
+pub(super) fn op_platform(d: &StageState) -> std::sync::Arc<llb::Platform> {
+    match d.state.platform_shared() {
+        Some(shared) if same_platform(shared, &d.platform) => shared.clone(),
+        _ => std::sync::Arc::new(pb_platform(&d.platform)),
+    }
+}
+
+/// Whether `pb` is [`pb_platform`] of `p`.
+fn same_platform(pb: &llb::Platform, p: &Platform) -> bool {
+    pb.architecture == p.architecture
+        && pb.os == p.os
+        && pb.variant == p.variant.as_deref().unwrap_or_default()
+        && pb.os_version == p.os_version.as_deref().unwrap_or_default()
+        && pb.os_features.is_empty()
+}
+
 /// Convert our platform to the proto one.
 pub(super) fn pb_platform(p: &Platform) -> llb::Platform {
     llb::Platform {

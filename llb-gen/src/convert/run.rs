@@ -6,7 +6,7 @@ use crate::ir::{self, CacheSharing, MountSpec, NetworkMode, RunScript, SecurityM
 use crate::llb;
 
 use super::args::run_command_string;
-use super::dispatch::{pb_platform, Ctx, StageState, StateEnv};
+use super::dispatch::{op_platform, Ctx, StageState, StateEnv};
 use super::simple::{command_args, with_shell};
 use crate::llb::caps;
 use crate::path::clean_owned;
@@ -293,7 +293,7 @@ pub(super) fn run(
             "com.docker.dockerfile.v1.command",
             cmd.info.original.clone(),
         )
-        .platform(pb_platform(&d.platform));
+        .platform(op_platform(d));
     let history = run_command_string(&exec.args, &d.declared, &StateEnv(&d.state));
     let out = d.state.run(exec).map_err(|e| {
         Error::new(
@@ -338,7 +338,7 @@ fn command(
             }
             let op = llb::OpOptions::default()
                 .custom_name("[internal] preparing inline document")
-                .platform(pb_platform(&d.platform));
+                .platform(op_platform(d));
             let st = llb::scratch().file(
                 llb::FileAction::mkfile(
                     name.clone(),

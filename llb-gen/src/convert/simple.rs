@@ -179,7 +179,7 @@ pub(super) fn workdir(
         let name = d.progress_name(ctx, &text);
         let op = d
             .op_options(ctx, &cmd.info, name)
-            .platform(super::dispatch::pb_platform(&d.platform));
+            .platform(super::dispatch::op_platform(d));
         d.state = d
             .state
             .file(llb::FileAction::mkdir(clean(&wd), mode, opts), op);

@@ -315,7 +315,7 @@ impl ExecData {
         // Room for the usual caps and body: neither is grown by copying op after op (the body
         // is a few hundred bytes, dropped once encoded).
         let mut caps: Vec<&'static str> = Vec::with_capacity(8);
-        let platform = (op.platform.as_ref())
+        let platform = (op.platform.as_deref())
             .or(self.state_platform.as_deref())
             .or(opts.platform.as_ref());
         let extra_path = self.extra_path(opts, platform, &mut caps);

@@ -513,7 +513,8 @@ impl SourceData {
         let platform: Option<Platform> = if self.platform_specific() {
             Some(
                 op.platform
-                    .clone()
+                    .as_deref()
+                    .cloned()
                     .or_else(|| opts.platform.clone())
                     .unwrap_or_else(default_platform),
             )

@@ -7,6 +7,11 @@ pub(crate) fn clean(p: &str) -> String {
     if is_clean(p) {
         return p.to_string();
     }
+    clean_unclean(p)
+}
+
+/// [`clean`] of a path [`is_clean`] refused.
+fn clean_unclean(p: &str) -> String {
     let rooted = p.starts_with('/');
     // The kept segments are written as they come: `out` is their join, and
     // a `..` takes the last one back off unless it is a `..` itself (those
@@ -52,6 +57,15 @@ fn segments(p: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// [`clean`] of a path made for it: the path itself when it is clean already (no copy).
+pub(crate) fn clean_owned(p: String) -> String {
+    if is_clean(&p) {
+        p
+    } else {
+        clean_unclean(&p)
+    }
+}
+
 /// [`clean`], borrowing `p` when it is clean already (no copy).
 pub(crate) fn clean_cow(p: &str) -> std::borrow::Cow<'_, str> {
     if is_clean(p) {
@@ -88,7 +102,7 @@ fn is_clean(p: &str) -> bool {
 /// Go's `path.Join`: the non-empty elements joined with `/` and cleaned;
 /// `""` when every element is empty.
 pub(crate) fn join(parts: &[&str]) -> String {
-    let mut joined = String::new();
+    let mut joined = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
     for p in parts.iter().filter(|p| !p.is_empty()) {
         if !joined.is_empty() {
             joined.push('/');
@@ -98,7 +112,7 @@ pub(crate) fn join(parts: &[&str]) -> String {
     if joined.is_empty() {
         joined
     } else {
-        clean(&joined)
+        clean_owned(joined)
     }
 }
 
@@ -126,7 +140,7 @@ pub(crate) fn normalize(parent: &str, p: &str, keep_slash: bool) -> String {
         joined.push_str(parent);
         joined.push('/');
         joined.push_str(p);
-        clean(&joined)
+        clean_owned(joined)
     };
     if keep_slash {
         if p.ends_with('/') && !out.ends_with('/') {

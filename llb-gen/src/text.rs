@@ -112,6 +112,14 @@ impl<T> Spanned<T> {
     }
 }
 
+/// The high bit of each byte of `word` that is a newline, and no other bit: exact, with no
+/// carry from one byte into the next (each byte's low seven bits plus 0x7f stay in the byte).
+fn newlines_in(word: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = word ^ 0x0a0a_0a0a_0a0a_0a0a;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
 /// A 1-based line and a 1-based column counted in characters (not bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LineCol {
@@ -131,10 +139,25 @@ pub struct LineIndex {
 impl LineIndex {
     /// The index of `text`'s lines.
     pub fn new(text: &str) -> Self {
-        let mut starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
+        // Counted first (a loop the compiler vectorizes) for a vector of the right size, then
+        // found eight bytes at a time (a byte at a time was 7 instructions a byte, and
+        // `match_indices` about 200 a line, for every file of every build).
+        let count = text.bytes().filter(|&b| b == b'\n').count();
+        let mut starts = Vec::with_capacity(count + 1);
+        starts.push(0u32);
+        let mut push = |i: usize| starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+        let words = text.as_bytes().chunks_exact(8);
+        let tail_at = text.len() - words.remainder().len();
+        for (w, word) in words.enumerate() {
+            let mut found = newlines_in(u64::from_le_bytes(word.try_into().unwrap_or([0; 8])));
+            while found != 0 {
+                push(w * 8 + found.trailing_zeros() as usize / 8);
+                found &= found - 1;
+            }
+        }
+        for (i, &b) in text.as_bytes()[tail_at..].iter().enumerate() {
             if b == b'\n' {
-                starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+                push(tail_at + i);
             }
         }
         LineIndex {
@@ -196,6 +219,24 @@ mod tests {
         let x = text.find('x').unwrap() as u32;
         assert_eq!(idx.line_col(x, text), LineCol { line: 2, col: 7 });
         assert_eq!(idx.line_range(1, text), TextRange::new(7, 15));
+    }
+
+    /// The line starts are the bytes after each newline, whatever the bytes around them and
+    /// wherever they fall in an eight-byte word.
+    #[test]
+    fn line_starts_are_found_in_every_position() {
+        let alphabet = ["\n", "a", "\r", "\u{0a0a}", "é", "\u{7f}", " ", "\u{8a}"];
+        let mut seed = 7u32;
+        for len in 0..200 {
+            let mut text = String::new();
+            for _ in 0..len {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                text.push_str(alphabet[(seed >> 16) as usize % alphabet.len()]);
+            }
+            let mut want = vec![0u32];
+            want.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+            assert_eq!(LineIndex::new(&text).starts, want, "{text:?}");
+        }
     }
 
     /// Held to `str::split_once` over every string of up to four characters of an alphabet

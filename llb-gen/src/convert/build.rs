@@ -41,7 +41,8 @@ pub(super) fn prefix_from(
         return text.to_string();
     }
     let width = total.checked_ilog10().unwrap_or(0) as usize + 1;
-    let mut out = String::from("[");
+    let mut out = String::with_capacity(32 + display.len() + 2 * width + text.len());
+    out.push('[');
     if let Some(p) = platform {
         out.push_str(&super::platform::progress_prefix(p, |_| None));
         out.push(' ');
@@ -50,7 +51,8 @@ pub(super) fn prefix_from(
         out.push_str(display);
         out.push(' ');
     }
-    out.push_str(&format!("{:>width$}/{}] {text}", 1, total));
+    super::dispatch::push_step(&mut out, 1, *total, width);
+    crate::text::push_all(&mut out, &["] ", text]);
     out
 }
 
@@ -90,7 +92,7 @@ fn init_stage(
             d
         }
     };
-    d.display_name = node.display_name.to_string();
+    d.display_name = node.display_name.as_str().to_owned();
     d.cmd_total = node.cmd_total;
     if node.parent.is_some() {
         d.cmd_index = 0;
@@ -105,7 +107,7 @@ fn init_stage(
             .config
             .env
             .get_or_insert_with(Vec::new)
-            .push(format!("PATH={DEFAULT_PATH}"));
+            .push(<[&str]>::concat(&["PATH=", DEFAULT_PATH]));
     }
     for e in d.image.config.env.as_deref().unwrap_or_default() {
         let (k, v) = crate::text::split_once_ascii(e, b'=').unwrap_or((e.as_str(), ""));
@@ -139,7 +141,7 @@ fn context_stage(
     roots: &mut BTreeMap<usize, Root>,
 ) -> Option<StageState> {
     let mut d = root_stage(roots.remove(&i)?);
-    d.display_name = node.display_name.to_string();
+    d.display_name = node.display_name.as_str().to_owned();
     d.base_config = None;
     Some(d)
 }
@@ -404,6 +406,7 @@ fn dispatch_commands(
     limits: &Limits,
     checks: lint_hooks::Checks<'_>,
 ) -> Result<(), Error> {
+    let history = d.image.reserve_history(commands.len());
     for (ci, cmd) in commands.iter().enumerate() {
         let sources = graph.g.command_sources(node, ci).unwrap_or(&[]);
         let trigger = graph.triggers.get(&(stage, ci));
@@ -430,6 +433,7 @@ fn dispatch_commands(
             })?;
     }
     d.on_build = false;
+    d.image.reserved_history(history);
     Ok(())
 }
 

@@ -7,8 +7,8 @@ use crate::llb;
 use crate::text::push_all;
 
 use super::copy_flags::{check_checksum, parse_chmod};
-use super::dispatch::{pb_platform, Ctx, StageState};
-use crate::path::clean;
+use super::dispatch::{op_platform, Ctx, StageState};
+use crate::path::clean_owned;
 
 use crate::path::normalize as normalize_path;
 
@@ -327,7 +327,23 @@ fn check_git_flags(
 
 /// The history text: `COPY --chown=a <src>... <dest>`, sources as expanded.
 fn history(variant: &Variant<'_>, v: &Expanded, sources: &[Source<'_>]) -> String {
-    let mut msg = String::from(variant.keyword());
+    // Sized for every part and the history's ` # buildkit` (no growth on the way).
+    let opt = |o: &Option<String>| o.as_ref().map_or(0, |o| 10 + o.len());
+    let named = |s: &Source<'_>| match s {
+        Source::Inline(h) => 3 + h.name.len(),
+        _ => 0,
+    };
+    let len = variant.keyword().len()
+        + " --parents".len()
+        + opt(&v.chown)
+        + opt(&v.chmod)
+        + v.paths.iter().map(|p| 1 + p.len()).sum::<usize>()
+        + sources.iter().map(named).sum::<usize>()
+        + 1
+        + v.dest_raw.len()
+        + super::image::BUILDKIT_SUFFIX.len();
+    let mut msg = String::with_capacity(len);
+    msg.push_str(variant.keyword());
     if variant.parents() {
         msg.push_str(" --parents");
     }
@@ -425,7 +441,7 @@ fn action_for(
             let data = heredoc_data(d, h)?;
             let op = llb::OpOptions::default()
                 .custom_name("[internal] preparing inline document")
-                .platform(pb_platform(&d.platform));
+                .platform(op_platform(d));
             let st = llb::scratch().file(
                 llb::FileAction::mkfile(h.name.clone(), 0o644, data, llb::MkfileOptions::default()),
                 op,
@@ -476,11 +492,12 @@ fn local_action(ctx: &mut Ctx<'_>, a: &ActionContext<'_>, src: &str) -> llb::Fil
     match (a.variant, a.from) {
         (Variant::Copy { from: Some(_), .. }, Some(i)) => {
             let used = ctx.dep_paths.entry(i).or_default();
-            used.insert(clean(&<[&str]>::concat(&["/", src])));
+            used.insert(clean_owned(<[&str]>::concat(&["/", src])));
         }
         (Variant::Copy { from: Some(_), .. }, None) => {}
         _ => {
-            ctx.ctx_paths.insert(clean(&<[&str]>::concat(&["/", src])));
+            ctx.ctx_paths
+                .insert(clean_owned(<[&str]>::concat(&["/", src])));
         }
     }
     let opts = llb::CopyOptions {
@@ -550,7 +567,7 @@ fn apply(
     };
     let copy_op = op
         .clone()
-        .platform(pb_platform(&d.platform))
+        .platform(op_platform(d))
         .progress_group(group.clone());
     let copied = llb::scratch().file(action, copy_op);
     let link_name = pg_name.replacen(text, &format!("LINK {text}"), 1);

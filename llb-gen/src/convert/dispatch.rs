@@ -143,6 +143,24 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The proto platform of the stage's ops: the one its state already holds when it is the
+/// same (nearly always), shared instead of two strings made per op.
+pub(super) fn op_platform(d: &StageState) -> std::sync::Arc<llb::Platform> {
+    match d.state.platform_shared() {
+        Some(shared) if same_platform(shared, &d.platform) => shared.clone(),
+        _ => std::sync::Arc::new(pb_platform(&d.platform)),
+    }
+}
+
+/// Whether `pb` is [`pb_platform`] of `p`.
+fn same_platform(pb: &llb::Platform, p: &Platform) -> bool {
+    pb.architecture == p.architecture
+        && pb.os == p.os
+        && pb.variant == p.variant.as_deref().unwrap_or_default()
+        && pb.os_version == p.os_version.as_deref().unwrap_or_default()
+        && pb.os_features.is_empty()
+}
+
 /// Convert our platform to the proto one.
 pub(super) fn pb_platform(p: &Platform) -> llb::Platform {
     llb::Platform {
@@ -231,7 +249,7 @@ impl StageState {
     /// by the plain lexer and the keyword upper-cased.
     pub(super) fn display_text(&self, ctx: &Ctx<'_>, original: &str) -> String {
         let expanded = expand_for_name(original.trim_end(), &StateEnv(&self.state), ctx.escape);
-        uppercase_cmd(&expanded)
+        uppercase_cmd(expanded)
     }
 
     /// Op options shared by RUN/COPY/ADD/WORKDIR ops (RUN adds the
@@ -257,20 +275,22 @@ impl StageState {
     }
 }
 
-/// The text with its first word (the keyword) upper-cased.
-pub(super) fn uppercase_cmd(s: &str) -> String {
-    let k = crate::text::split_once_ascii(s, b' ').map_or(s, |(k, _)| k);
-    if !k.is_ascii() {
-        let mut out = k.to_uppercase();
-        out.push_str(&s[k.len()..]);
-        return out;
+/// The text with its first word (the keyword) upper-cased: in place when the keyword is
+/// ASCII (the text is a fresh expansion, so no copy of it is made).
+pub(super) fn uppercase_cmd(mut s: String) -> String {
+    let k_len = crate::text::split_once_ascii(&s, b' ').map_or(s.len(), |(k, _)| k.len());
+    match s.get_mut(..k_len) {
+        Some(head) if head.is_ascii() => {
+            head.make_ascii_uppercase();
+            s
+        }
+        _ => {
+            let (head, rest) = s.split_at_checked(k_len).unwrap_or((&s, ""));
+            let mut out = head.to_uppercase();
+            out.push_str(rest);
+            out
+        }
     }
-    // An ASCII keyword is upper-cased in place, in one copy of the text.
-    let mut out = s.to_string();
-    if let Some(head) = out.get_mut(..k.len()) {
-        head.make_ascii_uppercase();
-    }
-    out
 }
 
 /// `format!("{index:>width$}/{total}")`: the step's index right-aligned in
@@ -369,7 +389,7 @@ mod tests {
                 Some((k, rest)) => format!("{} {rest}", k.to_uppercase()),
                 None => s.to_uppercase(),
             };
-            assert_eq!(uppercase_cmd(s), want, "{s:?}");
+            assert_eq!(uppercase_cmd(s.to_string()), want, "{s:?}");
         }
     }
 }

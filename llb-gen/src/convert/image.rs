@@ -11,6 +11,9 @@ use super::api::Platform;
 /// The comment on every history entry the Dockerfile frontend adds.
 pub(crate) const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
 
+/// What [`Image::commit`] appends to the history of RUN, COPY and ADD.
+pub(crate) const BUILDKIT_SUFFIX: &str = " # buildkit";
+
 /// Default `PATH` for non-Windows images.
 pub(crate) const DEFAULT_PATH: &str =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -58,10 +61,11 @@ pub(crate) struct Image {
 /// The position of each key in `config.env`, so that setting one is O(1)
 /// instead of a scan (20,000 `ENV` lines were quadratic). A cache, not part
 /// of the value: it is rebuilt whenever `config.env` changed length behind
-/// its back, and never compared.
+/// its back, and never compared. FxHash: a variable name is short, and colliding names could
+/// only slow the build of the file that chose them (SipHash was about 200 instructions a key).
 #[derive(Clone, Default)]
 pub(crate) struct EnvIndex {
-    positions: std::collections::HashMap<String, usize>,
+    positions: std::collections::HashMap<String, usize, rustc_hash::FxBuildHasher>,
     len: usize,
 }
 
@@ -124,8 +128,9 @@ pub(crate) struct History {
     pub created_by: String,
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub author: String,
-    #[serde(skip_serializing_if = "String::is_empty", default)]
-    pub comment: String,
+    /// Nearly always [`HISTORY_COMMENT`]: borrowed, not a string per entry.
+    #[serde(skip_serializing_if = "str::is_empty", default)]
+    pub comment: std::borrow::Cow<'static, str>,
     #[serde(skip_serializing_if = "is_false", default)]
     pub empty_layer: bool,
 }
@@ -263,18 +268,36 @@ impl Image {
         buildkit_suffix: bool,
         epoch: Option<&str>,
     ) {
-        let created_by = if buildkit_suffix {
-            format!("{msg} # buildkit")
-        } else {
-            msg
-        };
+        let mut created_by = msg;
+        if buildkit_suffix {
+            created_by.push_str(BUILDKIT_SUFFIX);
+        }
         self.history.get_or_insert_with(Vec::new).push(History {
             created: epoch.map(str::to_string),
             created_by,
             author: String::new(),
-            comment: HISTORY_COMMENT.into(),
+            comment: std::borrow::Cow::Borrowed(HISTORY_COMMENT),
             empty_layer: !with_layer,
         });
+    }
+
+    /// Makes room for `n` more history entries (a stage's instructions, one entry each at
+    /// most), so that the history is not grown by copying; give the answer to
+    /// [`Image::reserved_history`] after them.
+    pub(crate) fn reserve_history(&mut self, n: usize) -> HistoryReserved {
+        let was_absent = self.history.is_none();
+        if n > 0 {
+            self.history.get_or_insert_with(Vec::new).reserve(n);
+        }
+        HistoryReserved { was_absent }
+    }
+
+    /// An absent history made present by [`Image::reserve_history`] and still empty is absent
+    /// again (the config's JSON leaves it out).
+    pub(crate) fn reserved_history(&mut self, r: HistoryReserved) {
+        if r.was_absent && self.history.as_ref().is_some_and(Vec::is_empty) {
+            self.history = None;
+        }
     }
 
     /// Set or replace `k` in the config env, keeping its position (`addEnv`).
@@ -297,6 +320,12 @@ impl Image {
             (k == key).then_some(v)
         })
     }
+}
+
+/// Whether [`Image::reserve_history`] found the history absent.
+#[must_use]
+pub(crate) struct HistoryReserved {
+    was_absent: bool,
 }
 
 /// Go's `%q` of a string slice: `["a" "b"]`.

@@ -85,7 +85,11 @@ impl Reference {
 
     /// `name[:tag][@digest]`, adding `:latest` when there is neither.
     pub(crate) fn tagged_string(&self) -> String {
-        let mut s = self.name.clone();
+        let len = |p: &Option<String>| p.as_ref().map_or(0, |p| 1 + p.len());
+        let mut s = String::with_capacity(
+            self.name.len() + ":latest".len().max(len(&self.tag)) + len(&self.digest),
+        );
+        s.push_str(&self.name);
         match (&self.tag, &self.digest) {
             (Some(t), _) => {
                 s.push(':');

@@ -299,7 +299,7 @@ fn image_root(
         let name = prefix_from(
             &node.display_name,
             &mut cmd_total,
-            &format!("FROM {ref_str}"),
+            &<[&str]>::concat(&["FROM ", &ref_str]),
             opts.multi_platform.then_some(&platform),
         );
         // Images referenced only by `--from` have no FROM line: upstream

@@ -6,14 +6,15 @@ use crate::ir::{self, CacheSharing, MountSpec, NetworkMode, RunScript, SecurityM
 use crate::llb;
 
 use super::args::run_command_string;
-use super::dispatch::{pb_platform, Ctx, StageState, StateEnv};
+use super::dispatch::{op_platform, Ctx, StageState, StateEnv};
 use super::simple::{command_args, with_shell};
 use crate::llb::caps;
-use crate::path::clean;
+use crate::path::clean_owned;
+use crate::text::push_all;
 
 /// Go `path.Join("/", p)`.
 fn rooted(p: &str) -> String {
-    clean(&<[&str]>::concat(&["/", p]))
+    clean_owned(<[&str]>::concat(&["/", p]))
 }
 
 fn source_state(ctx: &Ctx<'_>, src: Option<usize>) -> llb::State {
@@ -274,9 +275,8 @@ pub(super) fn run(
         }
     }
     let mut exec = llb::ExecOptions::default();
-    let mut custom = cmd.info.original.to_string();
-    let args = command(d, r, &mut exec, &mut custom);
-    exec.args = args.clone();
+    let mut custom = cmd.info.original.as_str().to_owned();
+    exec.args = command(d, r, &mut exec, &mut custom);
     mounts(d, ctx, r, sources, &mut exec)?;
     cache_presets(d, ctx, cmd, r, &mut exec)?;
     if r.no_cache {
@@ -293,8 +293,8 @@ pub(super) fn run(
             "com.docker.dockerfile.v1.command",
             cmd.info.original.clone(),
         )
-        .platform(pb_platform(&d.platform));
-    let history = run_command_string(&args, &d.declared, &StateEnv(&d.state));
+        .platform(op_platform(d));
+    let history = run_command_string(&exec.args, &d.declared, &StateEnv(&d.state));
     let out = d.state.run(exec).map_err(|e| {
         Error::new(
             ErrorKind::Run {
@@ -304,7 +304,10 @@ pub(super) fn run(
         )
     })?;
     d.state = out.root();
-    d.commit(<[&str]>::concat(&["RUN ", &history]), true, true);
+    // Sized for the ` # buildkit` the history adds.
+    let mut msg = String::with_capacity(4 + history.len() + super::image::BUILDKIT_SUFFIX.len());
+    push_all(&mut msg, &["RUN ", &history]);
+    d.commit(msg, true, true);
     Ok(())
 }
 
@@ -331,11 +334,11 @@ fn command(
                 .unwrap_or_default();
             custom.push_str(&format!(" ({})", summarize_heredoc(&first)));
             if !shebang || d.image.os == "windows" {
-                return with_shell(d, &[body]);
+                return with_shell(d, body);
             }
             let op = llb::OpOptions::default()
                 .custom_name("[internal] preparing inline document")
-                .platform(pb_platform(&d.platform));
+                .platform(op_platform(d));
             let st = llb::scratch().file(
                 llb::FileAction::mkfile(
                     name.clone(),
@@ -351,9 +354,9 @@ fn command(
                     .selector("/")
                     .into(),
             );
-            with_shell(d, &[format!("/dev/pipes/{name}")])
+            with_shell(d, format!("/dev/pipes/{name}"))
         }
-        RunScript::Assembled(full) => with_shell(d, &[full]),
+        RunScript::Assembled(full) => with_shell(d, full),
     }
 }
 
@@ -454,7 +457,7 @@ fn progress_text(d: &StageState, ctx: &Ctx<'_>, r: &ir::Run, custom: &str) -> St
         secrets: &secrets,
     };
     let shown = super::expand::expand_for_display(custom, &masked, ctx.escape);
-    super::dispatch::uppercase_cmd(&shown)
+    super::dispatch::uppercase_cmd(shown)
 }
 
 /// [`ir::Run::script`] with upstream's `MustParseHeredoc` test: the command

@@ -4,7 +4,7 @@
 use super::error::{Error, ErrorKind};
 use crate::ir::{self, CommandLine, Healthcheck, KeyValue};
 use crate::llb;
-use crate::path::clean;
+use crate::path::{clean, clean_owned};
 use crate::text::{push_all, TextRange};
 
 use super::args::{is_non_env_arg, DeclaredArg};
@@ -12,29 +12,39 @@ use super::dispatch::{Ctx, StageState};
 use super::image::{go_list, go_quote_list, healthcheck_history, nanos, Empty, HealthConfig};
 
 /// The default shell of an image's OS.
-pub(super) fn default_shell(os: &str) -> Vec<String> {
+fn default_shell(os: &str) -> &'static [&'static str] {
     if os == "windows" {
-        vec!["cmd".into(), "/S".into(), "/C".into()]
+        &["cmd", "/S", "/C"]
     } else {
-        vec!["/bin/sh".into(), "-c".into()]
+        &["/bin/sh", "-c"]
     }
 }
 
-/// `withShell`: the image's SHELL (or the default) plus the joined command.
-pub(super) fn with_shell(d: &StageState, args: &[String]) -> Vec<String> {
-    let mut shell = match &d.image.config.shell {
-        Some(s) if !s.is_empty() => s.clone(),
-        _ => default_shell(&d.image.os),
+/// `withShell`: the image's SHELL (or the default) plus the command (every caller has one
+/// word, which upstream joins alone), in a vector made at its size.
+pub(super) fn with_shell(d: &StageState, command: String) -> Vec<String> {
+    let mut argv = match &d.image.config.shell {
+        Some(s) if !s.is_empty() => {
+            let mut argv = Vec::with_capacity(s.len() + 1);
+            argv.extend(s.iter().cloned());
+            argv
+        }
+        _ => {
+            let shell = default_shell(&d.image.os);
+            let mut argv = Vec::with_capacity(shell.len() + 1);
+            argv.extend(shell.iter().map(|w| w.to_string()));
+            argv
+        }
     };
-    shell.push(args.join(" "));
-    shell
+    argv.push(command);
+    argv
 }
 
 /// argv of a CMD/ENTRYPOINT/RUN command line (shell form goes through the shell).
 pub(super) fn command_args(d: &StageState, c: &CommandLine) -> Vec<String> {
     match c {
         CommandLine::Exec(words) => words.iter().map(|w| w.value.to_string()).collect(),
-        CommandLine::Shell(w) => with_shell(d, &[w.value.to_string()]),
+        CommandLine::Shell(w) => with_shell(d, w.value.as_str().to_owned()),
     }
 }
 
@@ -43,7 +53,8 @@ pub(super) fn arg(
     ctx: &mut Ctx<'_>,
     a: &ir::ArgInstruction,
 ) -> Result<(), Error> {
-    let mut commit = Vec::with_capacity(a.args.len());
+    // `ARG k=v k ...`, written as the values come.
+    let mut msg = String::from("ARG");
     for decl in &a.args {
         let key = decl.name.value.clone();
         let build_value = ctx.opts.build_args.get(key.as_str());
@@ -57,16 +68,20 @@ pub(super) fn arg(
                 d.state = std::mem::take(&mut d.state).set_env(&key, v);
             }
         }
-        commit.push(match &value {
-            Some(v) => <[&str]>::concat(&[&key, "=", v]),
-            None => key.to_string(),
-        });
+        match &value {
+            Some(v) => push_all(&mut msg, &[" ", &key, "=", v]),
+            None => push_all(&mut msg, &[" ", &key]),
+        }
         d.declared.push(DeclaredArg {
-            key: key.to_string(),
+            key: key.as_str().to_owned(),
             value,
         });
     }
-    d.commit(<[&str]>::concat(&["ARG ", &commit.join(" ")]), false, false);
+    if a.args.is_empty() {
+        // As the join of no values: `ARG ` (the lowering refuses it anyway).
+        msg.push(' ');
+    }
+    d.commit(msg, false, false);
     Ok(())
 }
 
@@ -80,11 +95,24 @@ fn expand_pairs(
         .collect()
 }
 
+/// `keyword` and ` k=v` for each pair, made at its size.
+fn pairs_message(keyword: &str, pairs: &[(String, String)]) -> String {
+    let len = pairs
+        .iter()
+        .map(|(k, v)| 2 + k.len() + v.len())
+        .sum::<usize>();
+    let mut msg = String::with_capacity(keyword.len() + len);
+    msg.push_str(keyword);
+    for (k, v) in pairs {
+        push_all(&mut msg, &[" ", k, "=", v]);
+    }
+    msg
+}
+
 pub(super) fn env(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<(), Error> {
     let pairs = expand_pairs(d, ctx, kvs)?;
-    let mut msg = String::from("ENV");
+    let msg = pairs_message("ENV", &pairs);
     for (k, v) in pairs {
-        push_all(&mut msg, &[" ", &k, "=", &v]);
         d.state = std::mem::take(&mut d.state).set_env(&k, &v);
         d.image.add_env(&k, &v);
     }
@@ -94,10 +122,9 @@ pub(super) fn env(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Re
 
 pub(super) fn label(d: &mut StageState, ctx: &mut Ctx<'_>, kvs: &[KeyValue]) -> Result<(), Error> {
     let pairs = expand_pairs(d, ctx, kvs)?;
-    let mut msg = String::from("LABEL");
+    let msg = pairs_message("LABEL", &pairs);
     let labels = d.image.config.labels.get_or_insert_with(Default::default);
     for (k, v) in pairs {
-        push_all(&mut msg, &[" ", &k, "=", &v]);
         labels.insert(k, v);
     }
     d.commit(msg, false, false);
@@ -113,7 +140,7 @@ pub(super) fn normalize_workdir(current: &str, requested: &str) -> String {
     } else if requested.is_empty() && current.starts_with('/') {
         current.to_string()
     } else {
-        clean(&format!("/{current}/{requested}"))
+        clean_owned(<[&str]>::concat(&["/", current, "/", requested]))
     }
 }
 
@@ -152,7 +179,7 @@ pub(super) fn workdir(
         let name = d.progress_name(ctx, &text);
         let op = d
             .op_options(ctx, &cmd.info, name)
-            .platform(super::dispatch::pb_platform(&d.platform));
+            .platform(super::dispatch::op_platform(d));
         d.state = d
             .state
             .file(llb::FileAction::mkdir(clean(&wd), mode, opts), op);

@@ -107,11 +107,14 @@ impl CommandSources {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StageGraph {
     pub nodes: Vec<StageNode>,
-    /// Stages by name (see [`space_key`]).
-    by_name: HashMap<SourceStr, usize>,
+    /// Stages by name (see [`space_key`]). The names and the image names below are the
+    /// file's, hashed with FxHash all the same: names chosen to collide could only slow the
+    /// build of their own file (SipHash was about 200 instructions a lookup, and every
+    /// `FROM`, `--from` and mount source looks one up).
+    by_name: HashMap<SourceStr, usize, FxBuildHasher>,
     /// Synthetic nodes by image name: one node per image, however often it
     /// is named (500 cache mounts are one `scratch` node, not 500).
-    synthetic_by_name: HashMap<String, usize>,
+    synthetic_by_name: HashMap<String, usize, FxBuildHasher>,
     /// Upstream's list of states, by index: every stage, then one entry per
     /// image or scratch use in the order met (each use is a new state
     /// upstream), so `COPY --from=<n>` numbers them the same way.
@@ -129,7 +132,7 @@ pub(crate) struct StageGraph {
     globals: EnvList,
     /// Names declared by an ARG or ENV inside some stage (for the error
     /// when `--from` uses one).
-    stage_vars: HashSet<String>,
+    stage_vars: HashSet<String, FxBuildHasher>,
     /// The files' namespaces when stages are imported from other files.
     pub spaces: Option<Box<Namespaces>>,
 }
@@ -180,8 +183,8 @@ fn unloaded_import(name: &str, span: TextRange) -> Result<(), Error> {
 }
 
 /// Names declared by ARG or ENV inside the stages.
-fn stage_vars(df: &ir::Dockerfile) -> HashSet<String> {
-    let mut out = HashSet::new();
+fn stage_vars(df: &ir::Dockerfile) -> HashSet<String, FxBuildHasher> {
+    let mut out = HashSet::default();
     for cmd in df.stages.iter().flat_map(|s| &s.commands) {
         match &cmd.instruction {
             Instruction::Arg(a) => a
@@ -196,7 +199,7 @@ fn stage_vars(df: &ir::Dockerfile) -> HashSet<String> {
 }
 
 /// Adds `name` to `set`, copied only when new (stages repeat names).
-fn add_name(set: &mut HashSet<String>, name: &str) {
+fn add_name(set: &mut HashSet<String, FxBuildHasher>, name: &str) {
     if !set.contains(name) {
         set.insert(name.to_string());
     }
@@ -351,12 +354,18 @@ impl StageGraph {
                 return Some(i);
             }
         }
-        let name = name.to_ascii_lowercase();
-        let key = match space {
-            0 => name,
-            _ => spaced_key(space, &name),
+        // Names are nearly always lower case already: looked up as they are, not copied.
+        let lowered;
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            lowered = name.to_ascii_lowercase();
+            lowered.as_str()
+        } else {
+            name
         };
-        self.by_name.get(key.as_str()).copied()
+        match space {
+            0 => self.by_name.get(name).copied(),
+            _ => self.by_name.get(spaced_key(space, name).as_str()).copied(),
+        }
     }
 
     /// The namespace of stage `stage` (0: the main Dockerfile).

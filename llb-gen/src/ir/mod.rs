@@ -37,6 +37,8 @@ pub use types::*;
 
 use std::collections::HashMap;
 
+use rustc_hash::FxBuildHasher;
+
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::syntax::{ast, Keyword, SourceStr};
 use crate::text::TextRange;
@@ -86,7 +88,8 @@ pub fn lower_with_limits(file: &ast::Dockerfile, limits: &Limits) -> Lowered {
         escape: file.escape,
         extensions: Vec::new(),
     };
-    lower_nodes(out, &file.nodes, file.nodes.iter(), limits)
+    let sizes = StageSizes::of(&file.nodes);
+    lower_nodes(out, &file.nodes, file.nodes.iter(), sizes, limits)
 }
 
 /// [`lower`] taking the syntax tree over: each node is freed once lowered,
@@ -108,7 +111,8 @@ pub fn lower_owned_with_limits(mut file: ast::Dockerfile, limits: &Limits) -> Lo
     drop(file);
     let first_span = nodes.first().map(|n| n.span);
     let all_args = !nodes.is_empty() && nodes.iter().all(|n| n.is(Keyword::Arg));
-    let mut lowered = lower_nodes(out, &[], Releasing::new(nodes), limits);
+    let sizes = StageSizes::of(&nodes);
+    let mut lowered = lower_nodes(out, &[], Releasing::new(nodes), sizes, limits);
     if lowered.dockerfile.stages.is_empty() && all_args {
         let span = first_span.unwrap_or(TextRange::empty(0));
         lowered.errors.push(
@@ -124,14 +128,20 @@ fn lower_nodes<N: LowerNode>(
     mut out: Dockerfile,
     all: &[ast::Node],
     nodes: impl IntoIterator<Item = N>,
+    sizes: StageSizes,
     limits: &Limits,
 ) -> Lowered {
     let mut errors = Vec::new();
+    out.stages
+        .reserve_exact(sizes.commands.len().min(limits.max_stages));
+    let mut froms = 0;
     // Stage name -> the span of its first definition, for duplicate names.
-    let mut names: HashMap<String, TextRange> = HashMap::new();
+    // FxHash: stage names are the file's, but colliding ones could only slow its own lowering.
+    let mut names: HashMap<String, TextRange, FxBuildHasher> = HashMap::default();
     for owned in nodes {
         let node = owned.borrow();
         if node.is(Keyword::From) {
+            froms += 1;
             let count = out.stages.len() + 1;
             if let Some(e) = Exceeded::check(Limit::Stages, count, limits.max_stages) {
                 let help = e.help();
@@ -139,14 +149,15 @@ fn lower_nodes<N: LowerNode>(
                 errors.push(e.with_help(help));
                 break;
             }
-            if let Some(stage) = lower_from(node, out.stages.len(), &names, &mut errors) {
+            if let Some(mut stage) = lower_from(node, out.stages.len(), &names, &mut errors) {
                 if let Some(n) = &stage.name {
-                    names.entry(n.value.to_string()).or_insert(n.span);
+                    names.entry(n.value.as_str().to_owned()).or_insert(n.span);
                 }
                 // Instructions are large: no growth slack per stage.
                 if let Some(last) = out.stages.last_mut() {
                     last.commands.shrink_to_fit();
                 }
+                stage.commands.reserve_exact(sizes.commands_of(froms));
                 out.stages.push(stage);
             }
             continue;
@@ -235,6 +246,36 @@ impl Iterator for Releasing {
     }
 }
 
+/// How many stages a file has and how many instructions follow each `FROM` (an upper bound
+/// of its commands): the stages' vectors are made at their size, not grown by copying.
+struct StageSizes {
+    /// Instructions after the n-th `FROM` (1-based: `commands[n - 1]`).
+    commands: Vec<usize>,
+}
+
+impl StageSizes {
+    fn of(nodes: &[ast::Node]) -> StageSizes {
+        let mut commands = Vec::new();
+        for node in nodes {
+            if node.is(Keyword::From) {
+                commands.push(0);
+            } else if let Some(n) = commands.last_mut() {
+                *n += 1;
+            }
+        }
+        StageSizes { commands }
+    }
+
+    /// The instructions after the `froms`-th `FROM`.
+    fn commands_of(&self, froms: usize) -> usize {
+        froms
+            .checked_sub(1)
+            .and_then(|i| self.commands.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 /// A node to lower, owned or borrowed.
 trait LowerNode: std::borrow::Borrow<ast::Node> {}
 
@@ -263,7 +304,7 @@ const FROM_FLAGS: &[FlagSpec] = &[FlagSpec::string("platform")];
 fn lower_from(
     node: &ast::Node,
     index: usize,
-    earlier: &HashMap<String, TextRange>,
+    earlier: &HashMap<String, TextRange, FxBuildHasher>,
     errors: &mut Vec<IrError>,
 ) -> Option<Stage> {
     let flags = parse_flags("FROM", &node.flags, FROM_FLAGS, &[], errors);

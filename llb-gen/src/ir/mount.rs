@@ -233,6 +233,7 @@ pub(super) fn parse_mount(flag: &Word, errors: &mut Vec<IrError>) -> Mount {
             return mount;
         }
     };
+    mount.fields.reserve_exact(fields.len());
     for field in &fields {
         let Some(field) = parse_mount_field(flag, prefix, field, errors) else {
             continue;

@@ -22,8 +22,9 @@ const RUN_FLAGS: &[FlagSpec] = &[
 
 pub(crate) fn lower_run(node: &Node, errors: &mut Vec<IrError>) -> Run {
     let flags = parse_flags("RUN", &node.flags, RUN_FLAGS, &[], errors);
-    let mut mounts = Vec::new();
-    for f in flags.parsed.iter().filter(|f| f.name == "mount") {
+    let is_mount = |f: &&super::flags::ParsedFlag| f.name == "mount";
+    let mut mounts = Vec::with_capacity(flags.parsed.iter().filter(is_mount).count());
+    for f in flags.parsed.iter().filter(is_mount) {
         // Re-create the flag word so the mount parser can map offsets.
         let value = f.value.as_ref().map_or("", |v| v.value.as_str());
         let made;

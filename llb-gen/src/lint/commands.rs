@@ -94,21 +94,22 @@ fn casing(df: &ir::Dockerfile, out: &mut Vec<Diagnostic>) {
         .iter()
         .flat_map(|st| std::iter::once(&st.from).chain(st.commands.iter().map(|c| &c.info)))
         .collect();
-    let (mut lower, mut upper) = (0usize, 0usize);
-    for info in &infos {
-        let k = keyword_as_written(&info.original);
-        if is_lowercase(k) {
-            lower += 1;
-        } else if is_uppercase(k) {
-            upper += 1;
-        }
-    }
+    // Each keyword read and classified once: (keyword, lower case, upper case).
+    let keywords: Vec<(&str, bool, bool)> = infos
+        .iter()
+        .map(|info| {
+            let k = keyword_as_written(&info.original);
+            (k, is_lowercase(k), is_uppercase(k))
+        })
+        .collect();
+    // A keyword in both cases (it has no letters) counts as lower case.
+    let lower = keywords.iter().filter(|k| k.1).count();
+    let upper = keywords.iter().filter(|k| !k.1 && k.2).count();
     let majority_lower = lower > upper;
-    for info in infos {
-        let k = keyword_as_written(&info.original);
+    for (info, &(k, is_lower, is_upper)) in infos.iter().zip(&keywords) {
         let wanted = match majority_lower {
-            true if !is_lowercase(k) => "lowercase",
-            false if !is_uppercase(k) => "uppercase",
+            true if !is_lower => "lowercase",
+            false if !is_upper => "uppercase",
             _ => continue,
         };
         let msg = format!("Command '{k}' should match the case of the command majority ({wanted})");
@@ -146,7 +147,6 @@ fn stage_rules(st: &Stage, out: &mut Vec<Diagnostic>) {
 
 fn instruction_rules(cmd: &ir::Command, out: &mut Vec<Diagnostic>) {
     let at = cmd.info.span;
-    let keyword = keyword_as_written(&cmd.info.original);
     match &cmd.instruction {
         Instruction::Maintainer(_) => out.push(finding(
             Code::MaintainerDeprecated,
@@ -155,6 +155,7 @@ fn instruction_rules(cmd: &ir::Command, out: &mut Vec<Diagnostic>) {
         )),
         Instruction::Env(kvs) | Instruction::Label(kvs) => {
             if kvs.iter().any(|kv| kv.legacy) {
+                let keyword = keyword_as_written(&cmd.info.original);
                 let msg = format!(
                     "\"{keyword} key=value\" should be used instead of legacy \"{keyword} key value\" format"
                 );

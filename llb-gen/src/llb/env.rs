@@ -87,13 +87,24 @@ impl Env {
     pub fn set(&mut self, key: &str, value: &str) {
         match &mut self.0 {
             Repr::Small(pairs) => {
-                let kept = pairs.iter().filter(|(k, _)| &**k != key);
-                let mut next: Vec<EnvPair> = Vec::with_capacity(pairs.len() + 1);
-                next.extend(kept.cloned());
-                next.push((key.into(), value.into()));
-                if next.len() <= SMALL {
-                    *pairs = next.into();
+                // The entries around `key`'s (if any), then the new one: an iterator of a known
+                // length, which the shared slice is made from in one allocation.
+                // A key set again keeps its shared name.
+                let (before, after, name) = match pairs.iter().position(|(k, _)| &**k == key) {
+                    Some(i) => (&pairs[..i], &pairs[i + 1..], pairs[i].0.clone()),
+                    None => (&pairs[..], &[][..], Arc::from(key)),
+                };
+                let new: EnvPair = (name, value.into());
+                let next = before
+                    .iter()
+                    .chain(after)
+                    .cloned()
+                    .chain(std::iter::once(new));
+                if before.len() + after.len() < SMALL {
+                    let next: Arc<[EnvPair]> = next.collect();
+                    *pairs = next;
                 } else {
+                    let next: Vec<EnvPair> = next.collect();
                     let mut large = Persistent::default();
                     for (k, v) in &next {
                         large.set(k, v);

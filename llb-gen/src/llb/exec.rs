@@ -255,7 +255,9 @@ impl State {
 /// mounts at `/`) with their output indices, then the secrets, then the ssh
 /// sockets (an empty target becomes `/run/buildkit/ssh_agent.<N>`).
 fn marshal_order(root: BindMount, mounts: Vec<Mount>) -> Vec<MountData> {
-    let mut fs = vec![Mount::Bind(root)];
+    // Mounts are large: the vector is made at its size, not grown by copying.
+    let mut fs = Vec::with_capacity(mounts.len() + 1);
+    fs.push(Mount::Bind(root));
     let mut secrets = Vec::new();
     let mut ssh = Vec::new();
     for m in mounts {
@@ -310,8 +312,10 @@ impl ExecData {
         opts: &'a MarshalOptions,
         resolve: &Resolver,
     ) -> OpParts<'a> {
-        let mut caps: Vec<&'static str> = Vec::new();
-        let platform = (op.platform.as_ref())
+        // Room for the usual caps and body: neither is grown by copying op after op (the body
+        // is a few hundred bytes, dropped once encoded).
+        let mut caps: Vec<&'static str> = Vec::with_capacity(8);
+        let platform = (op.platform.as_deref())
             .or(self.state_platform.as_deref())
             .or(opts.platform.as_ref());
         let extra_path = self.extra_path(opts, platform, &mut caps);
@@ -332,7 +336,7 @@ impl ExecData {
                 secretenv.extend(secret_env(s));
             }
         }
-        let mut exec = Vec::new();
+        let mut exec = Vec::with_capacity(512);
         self.encode_exec_field(extra_path, &mounts, &secretenv, &mut exec);
         OpParts {
             inputs: table.into_inputs(),

@@ -5,7 +5,9 @@
 //! out, every element of a repeated field written); the snapshot and conformance suites hold
 //! them to Go's, and a test to the `pb::ExecOp` the op would make.
 
-use prost::encoding::{encode_key, encode_varint, int32, message, WireType};
+use prost::encoding::{
+    encode_key, encode_varint, encoded_len_varint, int32, key_len, message, WireType,
+};
 
 use super::exec::ExecData;
 use super::meta::{entry, str_field};
@@ -24,25 +26,48 @@ impl ExecData {
     ) {
         let mut meta = Vec::with_capacity(256);
         self.encode_meta(extra_path, &mut meta);
-        let mut body = Vec::with_capacity(meta.len() + 128 * mounts.len() + 8);
-        entry(1, meta.len(), &mut body);
-        body.extend_from_slice(&meta);
-        for m in mounts {
-            message::encode(2, m, &mut body);
-        }
         let network = self.network as i32;
-        if network != 0 {
-            int32::encode(3, &network, &mut body);
-        }
         let security = self.security as i32;
+        // The body's length first (prost's own sizes of the messages), then the body written
+        // straight after its key: no buffer for it, and no copy of it.
+        let body_len = key_len(1)
+            + encoded_len_varint(meta.len() as u64)
+            + meta.len()
+            + mounts
+                .iter()
+                .map(|m| message::encoded_len(2, m))
+                .sum::<usize>()
+            + if network != 0 {
+                int32::encoded_len(3, &network)
+            } else {
+                0
+            }
+            + if security != 0 {
+                int32::encoded_len(4, &security)
+            } else {
+                0
+            }
+            + secretenv
+                .iter()
+                .map(|s| message::encoded_len(5, s))
+                .sum::<usize>();
+        entry(2, body_len, buf);
+        let start = buf.len();
+        entry(1, meta.len(), buf);
+        buf.extend_from_slice(&meta);
+        for m in mounts {
+            message::encode(2, m, buf);
+        }
+        if network != 0 {
+            int32::encode(3, &network, buf);
+        }
         if security != 0 {
-            int32::encode(4, &security, &mut body);
+            int32::encode(4, &security, buf);
         }
         for s in secretenv {
-            message::encode(5, s, &mut body);
+            message::encode(5, s, buf);
         }
-        entry(2, body.len(), buf);
-        buf.extend_from_slice(&body);
+        debug_assert_eq!(buf.len() - start, body_len);
     }
 
     /// The contents of `ExecOp.meta`.

@@ -100,7 +100,7 @@ pub fn image(reference: &str, opts: ImageOptions) -> State {
         caps.push(caps::SOURCE_IMAGE_CHECKSUM);
     }
     let data = SourceData {
-        identifier: format!("docker-image://{reference}"),
+        identifier: <[&str]>::concat(&["docker-image://", reference]),
         attrs,
         caps,
         later_follow_paths: None,
@@ -513,7 +513,8 @@ impl SourceData {
         let platform: Option<Platform> = if self.platform_specific() {
             Some(
                 op.platform
-                    .clone()
+                    .as_deref()
+                    .cloned()
                     .or_else(|| opts.platform.clone())
                     .unwrap_or_else(default_platform),
             )

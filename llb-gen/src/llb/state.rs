@@ -110,8 +110,8 @@ pub struct OpMetadata {
 /// filters, metadata and source locations.
 #[derive(Debug, Clone, Default)]
 pub struct OpOptions {
-    /// The platform of the op; else the state's.
-    pub platform: Option<Platform>,
+    /// The platform of the op; else the state's. Shared: the ops of a stage hold its one.
+    pub platform: Option<Arc<Platform>>,
     /// Worker filters.
     pub worker_constraints: Vec<String>,
     /// The op's metadata.
@@ -148,8 +148,8 @@ impl OpOptions {
         self
     }
     /// Sets the platform of the op (image sources and exec ops only use it).
-    pub fn platform(mut self, platform: Platform) -> Self {
-        self.platform = Some(platform);
+    pub fn platform(mut self, platform: impl Into<Arc<Platform>>) -> Self {
+        self.platform = Some(platform.into());
         self
     }
     /// Adds a source location.
@@ -239,7 +239,7 @@ impl Output {
     /// ops built with an explicit platform).
     fn platform(&self) -> Option<&Platform> {
         match &self.vertex.kind {
-            OpKind::Source(_) | OpKind::Exec(_) => self.vertex.options.platform.as_ref(),
+            OpKind::Source(_) | OpKind::Exec(_) => self.vertex.options.platform.as_deref(),
             _ => None,
         }
     }
@@ -414,6 +414,11 @@ impl State {
     /// The platform of the state, if one was set.
     pub fn platform(&self) -> Option<&Platform> {
         self.meta.platform.as_deref()
+    }
+
+    /// [`State::platform`] as the shared value the state holds (an op can share it too).
+    pub(crate) fn platform_shared(&self) -> Option<&Arc<Platform>> {
+        self.meta.platform.as_ref()
     }
 
     /// Sets the network mode of exec ops.

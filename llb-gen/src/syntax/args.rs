@@ -111,6 +111,7 @@ enum Phase {
 fn extract_flags(text: &str, lo: usize, hi: usize) -> (usize, Vec<Word<'_>>) {
     let s = text.get(lo..hi).unwrap_or("");
     let mut scan = FlagScan {
+        text,
         flags: Vec::new(),
         phase: Phase::Spaces,
         word: String::new(),
@@ -169,6 +170,8 @@ fn plain_run(s: &str, i: usize, keep: impl Fn(u8) -> bool) -> usize {
 
 /// The state of [`extract_flags`] between two characters.
 struct FlagScan<'a> {
+    /// The text the flags are read from (positions are offsets in it).
+    text: &'a str,
     /// The flags read so far.
     flags: Vec<Word<'a>>,
     phase: Phase,
@@ -190,8 +193,9 @@ impl<'a> FlagScan<'a> {
                 return true;
             }
             if self.blank_ok || !self.word.is_empty() {
+                let value = self.take_word(pos);
                 self.flags.push(Word {
-                    value: Cow::Owned(std::mem::take(&mut self.word)),
+                    value,
                     lo: self.word_lo,
                     hi: pos,
                 });
@@ -238,21 +242,34 @@ impl<'a> FlagScan<'a> {
         }
     }
 
+    /// The flag read up to `hi`: borrowed from the text when it is written there as it is (no
+    /// quotes or escapes), which is nearly always, so that the buffer is reused for the next
+    /// flag and no string is made.
+    fn take_word(&mut self, hi: usize) -> Cow<'a, str> {
+        match self.text.get(self.word_lo..hi) {
+            Some(written) if written == self.word => {
+                self.word.clear();
+                Cow::Borrowed(written)
+            }
+            _ => Cow::Owned(std::mem::take(&mut self.word)),
+        }
+    }
+
     /// The flags at the end of the input, the word being read kept unless it
     /// is a bare `--`.
-    fn finish(self, hi: usize) -> Vec<Word<'a>> {
-        let mut flags = self.flags;
+    fn finish(mut self, hi: usize) -> Vec<Word<'a>> {
         if self.phase != Phase::Spaces
             && self.word != "--"
             && (self.blank_ok || !self.word.is_empty())
         {
-            flags.push(Word {
-                value: Cow::Owned(self.word),
+            let value = self.take_word(hi);
+            self.flags.push(Word {
+                value,
                 lo: self.word_lo,
                 hi,
             });
         }
-        flags
+        self.flags
     }
 }
 
@@ -589,6 +606,8 @@ pub(crate) fn name_val<'a>(
         out.args.push(Word::raw(text, lo + k_len, lo + k_len));
         return out;
     }
+    // A key, a value and a separator per word.
+    out.args.reserve(3 * words.len());
     for w in words {
         let Some(eq) = w.value.bytes().position(|b| b == b'=') else {
             out.errors.push(ArgError {

@@ -231,7 +231,12 @@ impl<'a> Expander<'a> {
         stop: Option<char>,
         mut words: Option<&mut Words>,
     ) -> Result<String, StopError> {
-        let mut result = String::new();
+        // The whole word's expansion is about as long as the word: made at that size, not grown
+        // by copying (nested levels are short and start empty).
+        let mut result = match stop {
+            None => String::with_capacity(self.src.len().min(MAX_OUTPUT)),
+            Some(_) => String::new(),
+        };
         while let Some(ch) = self.peek() {
             if stop == Some(ch) {
                 self.next();

@@ -1,13 +1,13 @@
 //! Answers taken from the cache before the registry has spoken, confirmed before any output.
 //!
 //! A warm run's registry requests are one manifest GET per image (what each tag points to now),
-//! and the converter used to wait for them: the loopback registry of the benchmark answers six
-//! of them in about 10 ms while the parse before the first request takes about 3. So when the
+//! and the converter used to wait for them: a round trip to a registry far away (50 ms to a
+//! few hundred) against a parse of a few milliseconds before the first request. So when the
 //! converter asks for an image whose prefetch is still running, and the cache holds the digest
 //! the reference resolved to last time with that digest's config, that config is the answer at
-//! once (a guess), and the prefetch goes on.
+//! once (a guess), and the prefetch goes on (on the runtime's own thread from then: `driver.rs`).
 //!
-//! Nothing is written before [`RegistryResolver::confirm`] has every guessed image resolved for
+//! Nothing is written before `confirm_guesses` has every guessed image resolved for
 //! real (the prefetch's answer, or with stored credentials when the anonymous one failed) and
 //! found at the guessed digest: a config is addressed by that digest, so the converter saw
 //! exactly what it would have seen by waiting. Any other answer (a moved tag, an error) makes

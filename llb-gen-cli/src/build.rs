@@ -166,11 +166,6 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         Some(r) => r.resolver(),
         None => &OfflineResolver,
     };
-    // A second conversion needs the options again, when the resolver may answer by a guess.
-    let spare = online
-        .as_ref()
-        .filter(|r| r.may_guess())
-        .map(|_| opts.clone());
     // The whole output is made before any of it is written: a failure
     // (a limit, an unwritable --image-config) leaves stdout empty, never a
     // truncated Definition that `buildctl` could still read. The Definition
@@ -186,14 +181,12 @@ fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let (mut converter, mut conversion, mut out) = convert_once(converter, &mut host, args.json)?;
     // Marshaled before the guesses are confirmed: with a registry far away, the output is made
     // while its answers are on their way.
-    if let (Some(online), Some(opts)) = (&online, spare) {
-        if !online.confirm() {
-            // A guessed image is not what the registry says now: converted again, waiting for
-            // every answer (registry/guess.rs), from the bytes as the converter keeps them.
-            let bytes = converter.sources().main().bytes.to_vec();
-            let again = convert::Converter::new(bytes, opts, Limits::DEFAULT);
-            (converter, conversion, out) = convert_once(again, &mut host, args.json)?;
-        }
+    if online.as_ref().is_some_and(|r| !r.confirm()) {
+        // A guessed image is not what the registry says now: converted again, waiting for every
+        // answer (registry/guess.rs), from the bytes as the converter keeps them.
+        let bytes = converter.sources().main().bytes.to_vec();
+        let again = convert::Converter::new(bytes, options(args, &name)?, Limits::DEFAULT);
+        (converter, conversion, out) = convert_once(again, &mut host, args.json)?;
     }
     drop(host);
     drop(online);
@@ -411,8 +404,6 @@ impl Prefetch {
 pub(crate) trait Online {
     /// The resolver the converter asks.
     fn resolver(&self) -> &dyn ImageResolver;
-    /// Whether it may answer before the registry has (a guess from the cache, to be confirmed).
-    fn may_guess(&self) -> bool;
     /// Whether every answer given so far stands; when not, the caller converts again (and the
     /// resolver guesses no more).
     fn confirm(&self) -> bool;

@@ -147,7 +147,8 @@ impl RegistryResolver {
             prefetched.push((reference.clone(), platform.clone(), task));
         }
         drop(prefetched);
-        self.driver.block_on(driver::yield_a_few());
+        // The connections and requests go out in these few polls.
+        self.driver.catch_up();
     }
 
     /// The prefetch of `request`, if one was started (taken: it answers once).
@@ -205,15 +206,7 @@ impl ImageResolver for RegistryResolver {
             for (i, r, early) in asked {
                 let (name, platform) = (r.reference.clone(), r.platform.clone());
                 let shared = Arc::clone(&self.shared);
-                set.spawn(async move {
-                    if let Some(Ok(Ok(image))) = match early {
-                        Some(task) => Some(task.await),
-                        None => None,
-                    } {
-                        return (i, Ok(image));
-                    }
-                    (i, shared.resolve_one(name, &platform, false).await)
-                });
+                set.spawn(async move { (i, shared.settle(early, name, &platform).await) });
             }
             while let Some(joined) = set.join_next().await {
                 match joined {
@@ -231,6 +224,22 @@ impl ImageResolver for RegistryResolver {
 }
 
 impl Shared {
+    /// The answer for `name` the converter gets: its prefetch's, if there was one and it
+    /// succeeded; else resolved now, with stored credentials if the registry wants them.
+    async fn settle(
+        &self,
+        prefetch: Option<Prefetch>,
+        name: String,
+        platform: &Platform,
+    ) -> Result<ResolvedImage, String> {
+        if let Some(task) = prefetch {
+            if let Ok(Ok(image)) = task.await {
+                return Ok(image);
+            }
+        }
+        self.resolve_one(name, platform, false).await
+    }
+
     /// Resolves `name` for `platform`; with `anonymous_only`, a registry's refusal is the
     /// answer (stored credentials are read only for an image the converter asked for). The
     /// digest found is remembered as `name`'s last (a later run's guess, [`guess`]).

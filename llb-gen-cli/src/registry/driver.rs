@@ -111,7 +111,7 @@ impl Drop for Driver {
 }
 
 /// Eight yields: each lets the runtime poll its I/O without waiting and run what became ready.
-pub(super) async fn yield_a_few() {
+async fn yield_a_few() {
     for _ in 0..8 {
         tokio::task::yield_now().await;
     }

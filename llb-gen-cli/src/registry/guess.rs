@@ -7,7 +7,7 @@
 //! the reference resolved to last time with that digest's config, that config is the answer at
 //! once (a guess), and the prefetch goes on (on the runtime's own thread from then: `driver.rs`).
 //!
-//! Nothing is written before `confirm_guesses` has every guessed image resolved for
+//! Nothing is written before `confirm` has every guessed image resolved for
 //! real (the prefetch's answer, or with stored credentials when the anonymous one failed) and
 //! found at the guessed digest: a config is addressed by that digest, so the converter saw
 //! exactly what it would have seen by waiting. Any other answer (a moved tag, an error) makes
@@ -79,10 +79,17 @@ impl RegistryResolver {
             config,
         })
     }
+}
 
-    /// Whether every guess of the run so far was right: each guessed image resolved for real, at
-    /// the digest guessed. When not, guessing is off from now on and the caller converts again.
-    fn confirm_guesses(&self) -> bool {
+impl crate::build::Online for RegistryResolver {
+    fn resolver(&self) -> &dyn llb_gen::convert::ImageResolver {
+        self
+    }
+
+    /// Whether every guess of the run so far was right: each guessed image resolved for real
+    /// (as the converter would have had it resolved), at the digest guessed. When not, guessing
+    /// is off from now on and the caller converts again.
+    fn confirm(&self) -> bool {
         let made = {
             let mut state = self
                 .guesses
@@ -99,16 +106,10 @@ impl RegistryResolver {
             for guess in made {
                 let shared = std::sync::Arc::clone(&self.shared);
                 checks.push(tokio::spawn(async move {
-                    let real = match guess.prefetch.await {
-                        Ok(Ok(image)) => Ok(image),
-                        // Refused anonymously, or failed: asked as the converter would have.
-                        _ => {
-                            let r = &guess.request;
-                            shared
-                                .resolve_one(r.reference.clone(), &r.platform, false)
-                                .await
-                        }
-                    };
+                    let r = guess.request;
+                    let real = shared
+                        .settle(Some(guess.prefetch), r.reference, &r.platform)
+                        .await;
                     real.is_ok_and(|image| image.digest == guess.digest)
                 }));
             }
@@ -126,24 +127,5 @@ impl RegistryResolver {
                 .off = true;
         }
         right
-    }
-}
-
-impl crate::build::Online for RegistryResolver {
-    fn resolver(&self) -> &dyn llb_gen::convert::ImageResolver {
-        self
-    }
-
-    fn may_guess(&self) -> bool {
-        self.shared.cache.is_some()
-            && !self
-                .prefetched
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .is_empty()
-    }
-
-    fn confirm(&self) -> bool {
-        self.confirm_guesses()
     }
 }

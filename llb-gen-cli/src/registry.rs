@@ -27,6 +27,7 @@
 mod cache;
 mod driver;
 mod guess;
+mod pipeline;
 
 use std::collections::BTreeMap;
 use std::future::{ready, Ready};
@@ -66,6 +67,10 @@ pub(crate) struct RegistryResolver {
 }
 
 type Prefetch = JoinHandle<Result<ResolvedImage, String>>;
+
+/// The answer to an image's first manifest GET, coming from a pipeline of the prefetch
+/// ([`pipeline`]); `None` when the pipeline did not get it (then it is asked the usual way).
+type Early = tokio::sync::oneshot::Receiver<Option<pipeline::Got>>;
 
 /// What the concurrent resolutions of a run share.
 #[derive(Default)]
@@ -138,17 +143,58 @@ impl RegistryResolver {
             .prefetched
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        for reference in references {
+        let firsts = self.pipelines(references, platform);
+        for (reference, first) in references.iter().zip(firsts) {
             let shared = Arc::clone(&self.shared);
             let (name, p) = (reference.clone(), platform.clone());
             let task = self
                 .driver
-                .spawn(async move { shared.resolve_one(name, &p, true).await });
+                .spawn(async move { shared.resolve_one(name, &p, true, first).await });
             prefetched.push((reference.clone(), platform.clone(), task));
         }
         drop(prefetched);
         // The connections and requests go out in these few polls.
         self.driver.catch_up();
+    }
+
+    /// The first manifest GETs of `references` (in their order) for which a plain-HTTP registry
+    /// is asked for two or more: started now, one connection per registry ([`pipeline`]).
+    fn pipelines(&self, references: &[String], platform: &Platform) -> Vec<Option<Early>> {
+        let mut firsts: Vec<Option<Early>> = references.iter().map(|_| None).collect();
+        let mut by_host: BTreeMap<&str, Vec<(usize, String)>> = BTreeMap::new();
+        for (i, reference) in references.iter().enumerate() {
+            let Some((host, repository, wanted)) = split_plain(reference) else {
+                continue;
+            };
+            let cache = self.shared.cache.as_ref();
+            if wanted.starts_with("sha256:")
+                && cache.is_some_and(|c| c.get(wanted, platform).is_some())
+            {
+                continue; // no request at all (`Shared::plain_resolve`)
+            }
+            let path = format!("/v2/{repository}/manifests/{wanted}");
+            by_host.entry(host).or_default().push((i, path));
+        }
+        for (host, gets) in by_host.into_iter().filter(|(_, g)| g.len() > 1) {
+            let mut senders = Vec::with_capacity(gets.len());
+            let mut paths = Vec::with_capacity(gets.len());
+            for (i, path) in gets {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                if let Some(slot) = firsts.get_mut(i) {
+                    *slot = Some(rx);
+                }
+                senders.push(tx);
+                paths.push(path);
+            }
+            let host = host.to_string();
+            self.driver.spawn(async move {
+                let bodies = pipeline::get_all(&host, &paths, MANIFEST_TYPES).await;
+                for (tx, body) in senders.into_iter().zip(bodies) {
+                    _ = tx.send(body);
+                }
+            });
+        }
+        firsts
     }
 
     /// The prefetch of `request`, if one was started (taken: it answers once).
@@ -237,19 +283,23 @@ impl Shared {
                 return Ok(image);
             }
         }
-        self.resolve_one(name, platform, false).await
+        self.resolve_one(name, platform, false, None).await
     }
 
     /// Resolves `name` for `platform`; with `anonymous_only`, a registry's refusal is the
     /// answer (stored credentials are read only for an image the converter asked for). The
-    /// digest found is remembered as `name`'s last (a later run's guess, [`guess`]).
+    /// digest found is remembered as `name`'s last (a later run's guess, [`guess`]). `first`:
+    /// the answer to its first GET, when a pipeline asked.
     async fn resolve_one(
         &self,
         name: String,
         platform: &Platform,
         anonymous_only: bool,
+        first: Option<Early>,
     ) -> Result<ResolvedImage, String> {
-        let resolved = self.resolve_fresh(name, platform, anonymous_only).await;
+        let resolved = self
+            .resolve_fresh(name, platform, anonymous_only, first)
+            .await;
         if let (Some(cache), Ok(image)) = (&self.cache, &resolved) {
             cache.remember(&image.reference, platform, &image.digest);
         }
@@ -262,12 +312,14 @@ impl Shared {
         name: String,
         platform: &Platform,
         anonymous_only: bool,
+        first: Option<Early>,
     ) -> Result<ResolvedImage, String> {
         // Before `Reference`: oci-client parses it with a regex whose first use costs tens of
         // milliseconds and megabytes; a loopback registry's name is split by hand.
         if let Some((host, repository, wanted)) = split_plain(&name) {
-            if let Some((digest, config)) =
-                self.plain_resolve(host, repository, wanted, platform).await
+            if let Some((digest, config)) = self
+                .plain_resolve(host, repository, wanted, platform, first)
+                .await
             {
                 return Ok(ResolvedImage {
                     reference: name,
@@ -390,6 +442,7 @@ impl Shared {
         repository: &str,
         wanted: &str,
         platform: &Platform,
+        first: Option<Early>,
     ) -> Option<(String, Vec<u8>)> {
         let http = {
             let mut slot = self.plain.lock().unwrap_or_else(PoisonError::into_inner);
@@ -408,14 +461,14 @@ impl Shared {
         }
         let base = format!("http://{host}/v2/{repository}");
         // The digest a user would pin: the index's when there is one, else the manifest's.
-        let (top, top_digest) = get_manifest(&http, &base, wanted).await?;
+        let (top, top_digest) = get_manifest(&http, &base, wanted, first).await?;
         if let Some(config) = cache.and_then(|c| c.get(&top_digest, platform)) {
             return Some((top_digest, config));
         }
         let manifest = match top.get("manifests") {
             Some(entries) => {
                 let digest = pick_platform(entries, platform)?;
-                get_manifest(&http, &base, &digest).await?.0
+                get_manifest(&http, &base, &digest, None).await?.0
             }
             None => top,
         };
@@ -462,15 +515,27 @@ application/vnd.docker.distribution.manifest.list.v2+json, \
 application/vnd.oci.image.manifest.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json";
 
-/// A manifest (or index) as JSON and the digest of its bytes (checked when `wanted` is one).
+/// A manifest (or index) as JSON and the digest of its bytes (checked when `wanted` is one):
+/// the body `early` brings, else GET now.
 async fn get_manifest(
     http: &PlainClient,
     base: &str,
     wanted: &str,
+    early: Option<Early>,
 ) -> Option<(serde_json::Value, String)> {
-    let url = format!("{base}/manifests/{wanted}");
     let expect = wanted.starts_with("sha256:").then_some(wanted);
-    let body = get_verified(http, &url, Some(MANIFEST_TYPES), expect.unwrap_or("")).await?;
+    let early = match early {
+        Some(rx) => rx.await.ok().flatten(),
+        None => None,
+    };
+    let body = match early {
+        Some(pipeline::Got::Body(body)) if expect.is_none_or(|d| sha256_digest(&body) == d) => body,
+        Some(pipeline::Got::Refused) => return None,
+        _ => {
+            let url = format!("{base}/manifests/{wanted}");
+            get_verified(http, &url, Some(MANIFEST_TYPES), expect.unwrap_or("")).await?
+        }
+    };
     let digest = sha256_digest(&body);
     let json = serde_json::from_slice(&body).ok()?;
     Some((json, digest))

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
-use common::registry::Registry;
+use common::registry::{Cut, Registry};
 
 fn llb_gen(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_llb-gen"))
@@ -224,4 +224,58 @@ fn images_resolved_early_are_asked_for_once_and_unused_ones_change_nothing() {
         def.contains("/img:1@sha256:") && !def.contains("missing"),
         "{def}"
     );
+}
+
+/// The tag questions since the `since`-th request, with the connection each came on.
+fn tag_questions(reg: &Registry, since: usize) -> Vec<(String, usize)> {
+    let t = reg.table.lock().unwrap();
+    (t.asked.iter().zip(&t.conn_of))
+        .skip(since)
+        .filter(|(p, _)| p.ends_with("/manifests/1"))
+        .map(|(p, c)| (p.clone(), *c))
+        .collect()
+}
+
+#[test]
+fn the_early_questions_to_one_registry_share_a_connection() {
+    let reg = Registry::start();
+    for repo in ["a", "b", "c"] {
+        reg.push_as(repo, "1", repo);
+    }
+    let p = reg.port;
+    let df = format!(
+        "FROM localhost:{p}/a:1 AS a\nRUN true\nFROM localhost:{p}/b:1 AS b\nRUN true\n\
+         FROM localhost:{p}/c:1\nCOPY --from=a /x /a\nCOPY --from=b /x /b\nRUN true\n"
+    );
+    let dir = common::dir_with("online-pipeline", &[("Dockerfile", &df)]);
+    let args = ["--no-image-cache", "--json", "Dockerfile"];
+    let before = reg.asked();
+    let want = llb_gen(&dir, &args, &[]).stdout;
+    let def = String::from_utf8_lossy(&want);
+    for v in ["V=a", "V=b", "V=c"] {
+        assert!(def.contains(v), "each stage has its image's config: {v}");
+    }
+    let tags = tag_questions(&reg, before);
+    assert_eq!(tags.len(), 3, "{tags:?}");
+    assert!(
+        tags.iter().all(|(_, c)| *c == tags[0].1),
+        "one connection for the three: {tags:?}"
+    );
+
+    // The registry closes that connection after its first answer, or stops answering on it: the
+    // questions left are asked again on connections of their own, and the output is the same.
+    for stall in [false, true] {
+        let before = reg.asked();
+        let conns = reg.table.lock().unwrap().accepted;
+        reg.table.lock().unwrap().cut = Some(Cut {
+            conn: conns,
+            after: 1,
+            stall,
+        });
+        let out = llb_gen(&dir, &args, &[]).stdout;
+        assert!(out == want, "stall {stall}: the same definition");
+        let tags = tag_questions(&reg, before);
+        let on_first = tags.iter().filter(|(_, c)| *c == conns).count();
+        assert_eq!((on_first, tags.len()), (1, 3), "stall {stall}: {tags:?}");
+    }
 }

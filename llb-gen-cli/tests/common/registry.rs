@@ -22,6 +22,23 @@ pub struct Table {
     pub redirect: bool,
     /// How long a manifest asked for by tag waits before its answer (a slow registry).
     pub tag_delay: Option<std::time::Duration>,
+    /// The connection (numbered from 0 in the order accepted) each of `asked` came on.
+    pub conn_of: Vec<usize>,
+    /// A connection cut short.
+    pub cut: Option<Cut>,
+    /// How many connections were accepted.
+    pub accepted: usize,
+}
+
+/// What becomes of connection number `conn` after `after` answers.
+#[derive(Clone, Copy)]
+pub struct Cut {
+    pub conn: usize,
+    pub after: usize,
+    /// Nothing more is answered and it stays open (as a server that does not read pipelined
+    /// requests); else it is closed without a word (as a server limiting a connection's
+    /// requests).
+    pub stall: bool,
 }
 
 pub struct Registry {
@@ -36,9 +53,10 @@ impl Registry {
         let table = Arc::new(Mutex::new(Table::default()));
         let shared = table.clone();
         std::thread::spawn(move || {
-            for conn in listener.incoming().flatten() {
+            for (n, conn) in listener.incoming().flatten().enumerate() {
                 let t = shared.clone();
-                std::thread::spawn(move || serve(conn, &t));
+                t.lock().unwrap().accepted = n + 1;
+                std::thread::spawn(move || serve(conn, n, &t));
             }
         });
         Registry { port, table }
@@ -46,6 +64,11 @@ impl Registry {
 
     /// Pushes an image whose config has `V=<v>` as `img:1`; its manifest digest.
     pub fn push(&self, v: &str) -> String {
+        self.push_as("img", "1", v)
+    }
+
+    /// Pushes an image whose config has `V=<v>` as `repo:tag`; its manifest digest.
+    pub fn push_as(&self, repo: &str, tag: &str, v: &str) -> String {
         let config = format!(
             r#"{{"architecture":"amd64","os":"linux","config":{{"Env":["PATH=/bin","V={v}"]}},"rootfs":{{"type":"layers","diff_ids":["sha256:{}"]}}}}"#,
             "1".repeat(64)
@@ -59,13 +82,15 @@ impl Registry {
         let md = digest(manifest.as_bytes());
         let mut t = self.table.lock().unwrap();
         t.bodies.insert(
-            format!("/v2/img/blobs/{}", digest(config.as_bytes())),
+            format!("/v2/{repo}/blobs/{}", digest(config.as_bytes())),
             config.into_bytes(),
         );
+        t.bodies.insert(
+            format!("/v2/{repo}/manifests/{md}"),
+            manifest.clone().into(),
+        );
         t.bodies
-            .insert(format!("/v2/img/manifests/{md}"), manifest.clone().into());
-        t.bodies
-            .insert("/v2/img/manifests/1".into(), manifest.into_bytes());
+            .insert(format!("/v2/{repo}/manifests/{tag}"), manifest.into_bytes());
         md
     }
 
@@ -79,11 +104,18 @@ impl Registry {
     }
 }
 
-/// Answers GETs on one connection until it closes.
-fn serve(conn: std::net::TcpStream, table: &Mutex<Table>) {
+/// Answers GETs on one connection (the `n`-th) until it closes.
+fn serve(conn: std::net::TcpStream, n: usize, table: &Mutex<Table>) {
     let mut out = conn.try_clone().unwrap();
     let mut reader = BufReader::new(conn);
-    loop {
+    for answered in 0.. {
+        let cut = table.lock().unwrap().cut;
+        if let Some(cut) = cut.filter(|c| c.conn == n && c.after == answered) {
+            if cut.stall {
+                std::thread::sleep(std::time::Duration::from_secs(30));
+            }
+            return;
+        }
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
@@ -109,6 +141,7 @@ fn serve(conn: std::net::TcpStream, table: &Mutex<Table>) {
             } else {
                 path.clone()
             });
+            t.conn_of.push(n);
             let redirect = t.redirect && path.starts_with("/v2/") && path != "/v2/";
             let original = path.strip_prefix("/redirected").unwrap_or(&path);
             (t.bodies.get(original).cloned(), redirect)

@@ -157,40 +157,45 @@ impl RegistryResolver {
         self.driver.catch_up();
     }
 
-    /// The first manifest GETs of `references` (in their order) for which a plain-HTTP registry
-    /// is asked for two or more: started now, one connection per registry ([`pipeline`]).
+    /// The first manifest GETs of `references` (in their order) on plain-HTTP registries:
+    /// started now, one connection per registry, each with the digest its tag had last time
+    /// ([`pipeline`]).
     fn pipelines(&self, references: &[String], platform: &Platform) -> Vec<Option<Early>> {
         let mut firsts: Vec<Option<Early>> = references.iter().map(|_| None).collect();
-        let mut by_host: BTreeMap<&str, Vec<(usize, String)>> = BTreeMap::new();
+        let mut by_host: BTreeMap<&str, Vec<(usize, pipeline::Get)>> = BTreeMap::new();
+        let cache = self.shared.cache.as_ref();
         for (i, reference) in references.iter().enumerate() {
             let Some((host, repository, wanted)) = split_plain(reference) else {
                 continue;
             };
-            let cache = self.shared.cache.as_ref();
-            if wanted.starts_with("sha256:")
-                && cache.is_some_and(|c| c.get(wanted, platform).is_some())
-            {
+            let pinned = wanted.starts_with("sha256:");
+            if pinned && cache.is_some_and(|c| c.get(wanted, platform).is_some()) {
                 continue; // no request at all (`Shared::plain_resolve`)
             }
-            let path = format!("/v2/{repository}/manifests/{wanted}");
-            by_host.entry(host).or_default().push((i, path));
+            let get = pipeline::Get {
+                path: format!("/v2/{repository}/manifests/{wanted}"),
+                known: cache
+                    .filter(|_| !pinned)
+                    .and_then(|c| c.last_digest(reference, platform)),
+            };
+            by_host.entry(host).or_default().push((i, get));
         }
-        for (host, gets) in by_host.into_iter().filter(|(_, g)| g.len() > 1) {
+        for (host, gets) in by_host {
             let mut senders = Vec::with_capacity(gets.len());
-            let mut paths = Vec::with_capacity(gets.len());
-            for (i, path) in gets {
+            let mut all = Vec::with_capacity(gets.len());
+            for (i, get) in gets {
                 let (tx, rx) = tokio::sync::oneshot::channel();
                 if let Some(slot) = firsts.get_mut(i) {
                     *slot = Some(rx);
                 }
                 senders.push(tx);
-                paths.push(path);
+                all.push(get);
             }
             let host = host.to_string();
             self.driver.spawn(async move {
-                let bodies = pipeline::get_all(&host, &paths, MANIFEST_TYPES).await;
-                for (tx, body) in senders.into_iter().zip(bodies) {
-                    _ = tx.send(body);
+                let answers = pipeline::get_all(&host, &all, MANIFEST_TYPES).await;
+                for (tx, got) in senders.into_iter().zip(answers) {
+                    _ = tx.send(got);
                 }
             });
         }
@@ -461,7 +466,17 @@ impl Shared {
         }
         let base = format!("http://{host}/v2/{repository}");
         // The digest a user would pin: the index's when there is one, else the manifest's.
-        let (top, top_digest) = get_manifest(&http, &base, wanted, first).await?;
+        let early = match first {
+            Some(rx) => rx.await.ok().flatten(),
+            None => None,
+        };
+        // The tag still points to the digest it had last time: that digest's config, if kept.
+        if let Some(pipeline::Got::Known(digest)) = &early {
+            if let Some(config) = cache.and_then(|c| c.get(digest, platform)) {
+                return Some((digest.clone(), config));
+            }
+        }
+        let (top, top_digest) = get_manifest(&http, &base, wanted, early).await?;
         if let Some(config) = cache.and_then(|c| c.get(&top_digest, platform)) {
             return Some((top_digest, config));
         }
@@ -516,18 +531,14 @@ application/vnd.oci.image.manifest.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json";
 
 /// A manifest (or index) as JSON and the digest of its bytes (checked when `wanted` is one):
-/// the body `early` brings, else GET now.
+/// the body a pipeline got (`early`), else GET now.
 async fn get_manifest(
     http: &PlainClient,
     base: &str,
     wanted: &str,
-    early: Option<Early>,
+    early: Option<pipeline::Got>,
 ) -> Option<(serde_json::Value, String)> {
     let expect = wanted.starts_with("sha256:").then_some(wanted);
-    let early = match early {
-        Some(rx) => rx.await.ok().flatten(),
-        None => None,
-    };
     let body = match early {
         Some(pipeline::Got::Body(body)) if expect.is_none_or(|d| sha256_digest(&body) == d) => body,
         Some(pipeline::Got::Refused) => return None,

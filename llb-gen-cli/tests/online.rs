@@ -262,6 +262,26 @@ fn the_early_questions_to_one_registry_share_a_connection() {
         "one connection for the three: {tags:?}"
     );
 
+    // Warm: each tag asked whether it still has the digest it had (`If-None-Match`), answered
+    // `304 Not Modified`, and the configs from the cache; then one tag moves.
+    let warm = ["--json", "Dockerfile"];
+    assert!(
+        llb_gen(&dir, &warm, &[]).stdout == want,
+        "cold run with the cache"
+    );
+    let (before, unchanged) = (reg.asked(), reg.table.lock().unwrap().not_modified);
+    assert!(llb_gen(&dir, &warm, &[]).stdout == want, "warm");
+    let asked = reg.asked_since(before);
+    let not_modified = reg.table.lock().unwrap().not_modified - unchanged;
+    assert_eq!((asked.len(), not_modified), (3, 3), "{asked:?}");
+    reg.push_as("c", "1", "c2");
+    let moved = String::from_utf8(llb_gen(&dir, &warm, &[]).stdout).unwrap();
+    assert!(
+        moved.contains("V=c2") && moved.contains("V=a"),
+        "a moved tag"
+    );
+    reg.push_as("c", "1", "c");
+
     // The registry closes that connection after its first answer, or stops answering on it: the
     // questions left are asked again on connections of their own, and the output is the same.
     for stall in [false, true] {

@@ -7,8 +7,13 @@
 //! the registry answers one GET after the other, on one core (docs/performance.md, "Tenth
 //! session").
 //!
-//! Only answers with a `Content-Length` are read, in order: a `200`'s body is taken, any other
-//! status is the answer the caller gets for that GET (as from hyper: not resolved this way).
+//! A GET may carry the digest the tag had last time (`If-None-Match`): a registry whose tag
+//! still points there answers `304 Not Modified` without reading the manifest (Debian's
+//! docker-registry: 22 % less CPU for six GETs), and the config is the cached one.
+//!
+//! Only answers with a `Content-Length` (or none, a `304`) are read, in order: a `200`'s body is
+//! taken, any other status is the answer the caller gets for that GET (as from hyper: not
+//! resolved this way).
 //! Anything else (a chunked body, a closed connection, no answer for [`STALL`]) ends the
 //! pipeline, and the GETs not answered are made again the usual way, one connection each, by the
 //! caller ([`super::Shared::plain_resolve`]). The bodies are checked there as any other answer.
@@ -27,42 +32,60 @@ pub(super) const STALL: Duration = Duration::from_secs(2);
 /// tens): larger ones are fetched the usual way.
 const MAX_BODY: usize = 4 << 20;
 
+/// One GET of a pipeline: `path`, and the digest the answer is known to have, if any.
+pub(super) struct Get {
+    pub(super) path: String,
+    pub(super) known: Option<String>,
+}
+
 /// What one GET of a pipeline got.
 #[derive(Debug, PartialEq)]
 pub(super) enum Got {
     /// A `200`'s body.
     Body(Vec<u8>),
+    /// `304 Not Modified`: the answer has the digest given as known.
+    Known(String),
     /// Another status: the registry's answer, as final as hyper's would be.
     Refused,
 }
 
-/// GETs `paths` of the plain-HTTP registry `host` (`localhost[:port]` or `127.0.0.1[:port]`) on
+/// GETs `gets` of the plain-HTTP registry `host` (`localhost[:port]` or `127.0.0.1[:port]`) on
 /// one connection, each with `accept`: what each got, in order; `None` from the first answer
 /// that could not be read (and for all when the connection fails).
-pub(super) async fn get_all(host: &str, paths: &[String], accept: &str) -> Vec<Option<Got>> {
-    let mut out = Vec::with_capacity(paths.len());
+pub(super) async fn get_all(host: &str, gets: &[Get], accept: &str) -> Vec<Option<Got>> {
+    let mut out = Vec::with_capacity(gets.len());
     if let Some(mut conn) = connect(host).await {
-        let mut requests = String::with_capacity(paths.len() * 300);
-        for path in paths {
+        let mut requests = String::with_capacity(gets.len() * 400);
+        for get in gets {
             requests.push_str(&format!(
-                "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\n\r\n"
+                "GET {} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\n",
+                get.path
             ));
+            if let Some(digest) = &get.known {
+                requests.push_str(&format!("If-None-Match: \"{digest}\"\r\n"));
+            }
+            requests.push_str("\r\n");
         }
         if conn.write_all(requests.as_bytes()).await.is_ok() {
             let mut reader = Answers::default();
-            for _ in paths {
-                match tokio::time::timeout(STALL, reader.next(&mut conn)).await {
-                    Ok(Next::Answer(got)) => out.push(Some(got)),
-                    Ok(Next::Last(got)) => {
-                        out.push(Some(got));
-                        break;
-                    }
+            for get in gets {
+                let (got, last) = match tokio::time::timeout(STALL, reader.next(&mut conn)).await {
+                    Ok(Next::Answer(got)) => (got, false),
+                    Ok(Next::Last(got)) => (got, true),
                     Ok(Next::End) | Err(_) => break,
+                };
+                out.push(match (got, &get.known) {
+                    (Got::Known(_), Some(digest)) => Some(Got::Known(digest.clone())),
+                    (Got::Known(_), None) => Some(Got::Refused),
+                    (got, _) => Some(got),
+                });
+                if last {
+                    break;
                 }
             }
         }
     }
-    out.resize_with(paths.len(), || None);
+    out.resize_with(gets.len(), || None);
     out
 }
 
@@ -140,10 +163,10 @@ impl Answers {
         if self.buf.len() < end {
             return None;
         }
-        let got = if head.ok {
-            Got::Body(self.buf[head_len..end].to_vec())
-        } else {
-            Got::Refused
+        let got = match head.code {
+            200 => Got::Body(self.buf[head_len..end].to_vec()),
+            304 => Got::Known(String::new()),
+            _ => Got::Refused,
         };
         self.buf.drain(..end);
         Some(if head.close {
@@ -156,15 +179,14 @@ impl Answers {
 
 /// What an answer's status line and headers say, when it is one to take.
 struct Head {
-    /// A `200`.
-    ok: bool,
+    code: u16,
     length: usize,
     close: bool,
 }
 
 impl Head {
-    /// `None` unless an answer of HTTP/1.1 with a `Content-Length` (at most [`MAX_BODY`]) and
-    /// no `Transfer-Encoding`, and not an interim one (1xx).
+    /// `None` unless an answer of HTTP/1.1 with a `Content-Length` (at most [`MAX_BODY`]) or a
+    /// `304` (which has no body), no `Transfer-Encoding`, and not an interim one (1xx).
     fn of(resp: &httparse::Response<'_, '_>) -> Option<Head> {
         let code = resp.code.filter(|c| *c >= 200)?;
         if resp.version != Some(1) {
@@ -185,9 +207,13 @@ impl Head {
                 close = h.value.eq_ignore_ascii_case(b"close");
             }
         }
-        let length = length.filter(|&n| n <= MAX_BODY)?;
+        let length = if code == 304 {
+            0
+        } else {
+            length.filter(|&n| n <= MAX_BODY)?
+        };
         Some(Head {
-            ok: code == 200,
+            code,
             length,
             close,
         })
@@ -237,6 +263,7 @@ mod tests {
     fn answers_in_order_in_any_chunking() {
         let two = answer("200 OK", "Content-Length: 2\r\n", "{}")
             + &answer("404 Not Found", "Content-Length: 7\r\n", "missing")
+            + &answer("304 Not Modified", "Etag: \"sha256:00\"\r\n", "")
             + &answer("200 OK", "content-length: 3\r\nEtag: x\r\n", "[1]")
             + &answer("200 OK", "Content-Length: 2\r\nConnection: close\r\n", "{}");
         for step in [1, 7, 64] {
@@ -245,6 +272,7 @@ mod tests {
                 [
                     Next::Answer(Got::Body(b"{}".to_vec())),
                     Next::Answer(Got::Refused),
+                    Next::Answer(Got::Known(String::new())),
                     Next::Answer(Got::Body(b"[1]".to_vec())),
                     Next::Last(Got::Body(b"{}".to_vec()))
                 ],

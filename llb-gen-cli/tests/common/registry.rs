@@ -28,6 +28,8 @@ pub struct Table {
     pub cut: Option<Cut>,
     /// How many connections were accepted.
     pub accepted: usize,
+    /// How many GETs were answered `304 Not Modified` (their `If-None-Match` was the digest).
+    pub not_modified: usize,
 }
 
 /// What becomes of connection number `conn` after `after` answers.
@@ -123,10 +125,16 @@ fn serve(conn: std::net::TcpStream, n: usize, table: &Mutex<Table>) {
         let mut words = line.split_whitespace();
         let head = words.next() == Some("HEAD");
         let path = words.next().unwrap_or("").to_string();
+        let mut if_none_match = None;
         loop {
             let mut header = String::new();
             if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
                 break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("if-none-match") {
+                    if_none_match = Some(value.trim().trim_matches('"').to_string());
+                }
             }
         }
         let delay = table.lock().unwrap().tag_delay;
@@ -146,7 +154,17 @@ fn serve(conn: std::net::TcpStream, n: usize, table: &Mutex<Table>) {
             let original = path.strip_prefix("/redirected").unwrap_or(&path);
             (t.bodies.get(original).cloned(), redirect)
         };
+        let unchanged = !redirect
+            && body
+                .as_ref()
+                .is_some_and(|b| if_none_match.as_deref() == Some(digest(b).as_str()));
+        if unchanged {
+            table.lock().unwrap().not_modified += 1;
+        }
         let reply = match body {
+            Some(b) if unchanged => {
+                format!("HTTP/1.1 304 Not Modified\r\nEtag: \"{}\"\r\n\r\n", digest(&b)).into_bytes()
+            }
             Some(_) if redirect => format!(
                 "HTTP/1.1 307 Temporary Redirect\r\nLocation: /redirected{path}\r\nContent-Length: 0\r\n\r\n"
             )

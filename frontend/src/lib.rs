@@ -91,6 +91,7 @@ pub fn run_main(
         }
     };
     let outcome = runtime.block_on(main);
+    crate::malloc::exiting();
     runtime.shutdown_background();
     tracing::debug!(ok = outcome.is_ok(), "exiting");
     crate::timing::report();

@@ -38,10 +38,13 @@ pub(crate) fn literal_bases(dockerfile: &[u8]) -> Vec<String> {
 }
 
 /// The stage names (lower case: a set, a 500-stage file has 500 of them to look up in) and
-/// images seen so far.
+/// images seen so far, as written and normalized.
 #[derive(Default)]
 struct Found {
     stages: std::collections::HashSet<String>,
+    /// The images as written: a file names few, on many lines (normalizing each line's was a
+    /// third of the scan on the 500-stage file).
+    written: Vec<String>,
     out: Vec<String>,
 }
 
@@ -66,9 +69,14 @@ impl Found {
         if let Some(name) = alias {
             self.stages.insert(name);
         }
-        if image.starts_with("--") || known_stage || image.eq_ignore_ascii_case("scratch") {
+        if image.starts_with("--")
+            || known_stage
+            || image.eq_ignore_ascii_case("scratch")
+            || self.written.iter().any(|w| w == image)
+        {
             return;
         }
+        self.written.push(image.to_string());
         if let Some(r) = normalize(image) {
             if !self.out.contains(&r) {
                 self.out.push(r);

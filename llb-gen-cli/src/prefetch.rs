@@ -16,11 +16,14 @@
 /// name. Each once, in file order.
 pub(crate) fn literal_bases(dockerfile: &[u8]) -> Vec<String> {
     let mut found = Found::default();
-    let mut start = 0;
-    let ends = memchr::memchr_iter(b'\n', dockerfile).chain([dockerfile.len()]);
-    for end in ends {
-        let raw = dockerfile.get(start..end).unwrap_or_default();
-        start = end + 1;
+    // The newlines found as the converter's line index finds them (without asking the CPU for
+    // AVX2 first: `llb_gen::text::line_starts`).
+    let starts = llb_gen::text::line_starts(dockerfile);
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts
+            .get(i + 1)
+            .map_or(dockerfile.len(), |&next| next as usize - 1);
+        let raw = dockerfile.get(start as usize..end).unwrap_or_default();
         // Only a line whose first word may be `FROM` is read as text (the whole file through
         // `from_utf8_lossy` and `lines` was a third of the online mode's own CPU time on the
         // 500-stage file). A non-ASCII byte first may be white space `trim` removes: read too.

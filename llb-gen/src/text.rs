@@ -131,17 +131,8 @@ pub struct LineIndex {
 impl LineIndex {
     /// The index of `text`'s lines.
     pub fn new(text: &str) -> Self {
-        // Found with memchr (SIMD; a byte at a time was 7 instructions a byte, and
-        // `match_indices` about 200 a line, for every file of every build), counted first for a
-        // vector of the right size.
-        let bytes = text.as_bytes();
-        let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
-        starts.push(0u32);
-        starts.extend(
-            memchr::memchr_iter(b'\n', bytes).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        );
         LineIndex {
-            starts,
+            starts: line_starts(text.as_bytes()),
             len: u32::try_from(text.len()).unwrap_or(u32::MAX),
         }
     }
@@ -183,6 +174,29 @@ impl LineIndex {
             col: col as u32 + 1,
         }
     }
+}
+
+/// Where each line of `bytes` starts. The newlines are found with memchr (SIMD; a byte at a time
+/// was 7 instructions a byte, and `match_indices` about 200 a line, for every file of every
+/// build), counted first for a vector of the right size, by its SSE2 searcher on x86_64 (which
+/// every x86_64 CPU has) or its portable one: memchr's default asks the CPU for AVX2 first, and
+/// that detection (about ten `cpuid`, each a trap to the hypervisor in a VM) was 6 % of a small
+/// build's CPU time in the frontend (perf on examples/hello under the replay harness).
+pub fn line_starts(bytes: &[u8]) -> Vec<u32> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(newline) = memchr::arch::x86_64::sse2::memchr::One::new(b'\n') {
+        return starts_from(newline.count(bytes), newline.iter(bytes));
+    }
+    let newline = memchr::arch::all::memchr::One::new(b'\n');
+    starts_from(newline.count(bytes), newline.iter(bytes))
+}
+
+/// Line starts after `count` newlines at the positions `found`.
+fn starts_from(count: usize, found: impl Iterator<Item = usize>) -> Vec<u32> {
+    let mut starts = Vec::with_capacity(count + 1);
+    starts.push(0u32);
+    starts.extend(found.map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
+    starts
 }
 
 #[cfg(test)]

@@ -93,6 +93,16 @@ type PlainClient = hyper_util::client::legacy::Client<HttpConnector<Loopback>, E
 #[derive(Clone, Copy, Debug)]
 struct Loopback;
 
+impl Loopback {
+    /// `localhost`'s addresses with `port`, in the order they are tried.
+    fn addrs(port: u16) -> [SocketAddr; 2] {
+        [
+            SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+            SocketAddr::from((Ipv6Addr::LOCALHOST, port)),
+        ]
+    }
+}
+
 impl tower_service::Service<Name> for Loopback {
     type Response = std::array::IntoIter<SocketAddr, 2>;
     type Error = std::io::Error;
@@ -104,11 +114,7 @@ impl tower_service::Service<Name> for Loopback {
 
     fn call(&mut self, name: Name) -> Self::Future {
         ready(if name.as_str().eq_ignore_ascii_case("localhost") {
-            Ok([
-                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
-            ]
-            .into_iter())
+            Ok(Loopback::addrs(0).into_iter())
         } else {
             Err(std::io::Error::other(format!(
                 "{}: not a loopback registry",
@@ -157,9 +163,9 @@ impl RegistryResolver {
         self.driver.catch_up();
     }
 
-    /// The first manifest GETs of `references` (in their order) on plain-HTTP registries:
-    /// started now, one connection per registry, each with the digest its tag had last time
-    /// ([`pipeline`]).
+    /// The first manifest GETs of `references` (in their order) by tag on plain-HTTP
+    /// registries: started now, one connection per registry, each with the digest its tag had
+    /// last time ([`pipeline`]).
     fn pipelines(&self, references: &[String], platform: &Platform) -> Vec<Option<Early>> {
         let mut firsts: Vec<Option<Early>> = references.iter().map(|_| None).collect();
         let mut by_host: BTreeMap<&str, Vec<(usize, pipeline::Get)>> = BTreeMap::new();
@@ -168,15 +174,12 @@ impl RegistryResolver {
             let Some((host, repository, wanted)) = split_plain(reference) else {
                 continue;
             };
-            let pinned = wanted.starts_with("sha256:");
-            if pinned && cache.is_some_and(|c| c.get(wanted, platform).is_some()) {
-                continue; // no request at all (`Shared::plain_resolve`)
+            if wanted.starts_with("sha256:") {
+                continue; // pinned: a cached config needs no request (`Shared::plain_resolve`)
             }
             let get = pipeline::Get {
                 path: format!("/v2/{repository}/manifests/{wanted}"),
-                known: cache
-                    .filter(|_| !pinned)
-                    .and_then(|c| c.last_digest(reference, platform)),
+                known: cache.and_then(|c| c.last_digest(reference, platform)),
             };
             by_host.entry(host).or_default().push((i, get));
         }

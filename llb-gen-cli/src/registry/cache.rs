@@ -15,7 +15,9 @@
 //! the resolver answers the converter with it while the registry is still being asked, and the
 //! run is converted again if the registry's answer differs (registry.rs, `confirm`).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 
 use llb_gen::convert::Platform;
 use sha2::{Digest as _, Sha256};
@@ -26,6 +28,9 @@ pub(crate) struct ConfigCache {
     dir: PathBuf,
     /// Where the last digest of each reference is kept.
     tags: PathBuf,
+    /// The tag records this run has read or written, by file name: each is read once (the
+    /// early GET's `If-None-Match`, a guess and the record of the answer all ask).
+    seen: Mutex<HashMap<String, Option<String>>>,
 }
 
 impl ConfigCache {
@@ -47,6 +52,7 @@ impl ConfigCache {
         ConfigCache {
             dir: base.join("image-configs"),
             tags: base.join("image-tags"),
+            seen: Mutex::default(),
         }
     }
 
@@ -54,9 +60,14 @@ impl ConfigCache {
     /// An entry repeats its reference and platform, and is taken only when both match.
     pub(crate) fn last_digest(&self, reference: &str, platform: &Platform) -> Option<String> {
         let (name, head) = tag_entry(reference, platform)?;
-        let text = std::fs::read_to_string(self.tags.join(name)).ok()?;
-        let digest = text.strip_prefix(&head)?.strip_suffix('\n')?;
-        is_digest(digest).then(|| digest.to_string())
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        seen.entry(name)
+            .or_insert_with_key(|name| {
+                let text = std::fs::read_to_string(self.tags.join(name)).ok()?;
+                let digest = text.strip_prefix(&head)?.strip_suffix('\n')?;
+                is_digest(digest).then(|| digest.to_string())
+            })
+            .clone()
     }
 
     /// Records that `reference` resolved to `digest` on `platform` (only when that is news).
@@ -70,6 +81,8 @@ impl ConfigCache {
         entry.push_str(digest);
         entry.push('\n');
         write_entry(&self.tags, &name, entry.as_bytes());
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        seen.insert(name, Some(digest.to_string()));
     }
 
     /// The config cached for `digest` on `platform`, if a sound entry is there.
@@ -258,7 +271,8 @@ mod tests {
             format!("localhost:5000/other:1\nlinux/amd64/\n{a}\n"),
         )
         .unwrap();
-        assert_eq!(cache.last_digest(r, &amd64()), None);
+        // (As the next run reads it: a run reads each record once.)
+        assert_eq!(ConfigCache::at(&base).last_digest(r, &amd64()), None);
         let _ = std::fs::remove_dir_all(&base);
     }
 }

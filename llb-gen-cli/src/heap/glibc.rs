@@ -1,7 +1,10 @@
-//! glibc's settings, and the allocator that faults in each new part of the heap in one call.
+//! glibc's settings, and the allocator over glibc's: small freed blocks kept per size class
+//! (`classes.rs`), each new part of the heap faulted in by one call.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::classes;
 
 /// Blocks of at least this many bytes get a mapping of their own. Under it, the heap: a bigger
 /// threshold (32 MiB) was no faster, and raised the peak of a file stopped at the 8 MiB limit
@@ -85,7 +88,7 @@ fn current_end() -> usize {
     unsafe { libc::sbrk(0) as usize }
 }
 
-/// The system's allocator, with the heap watched.
+/// The system's allocator, with small freed blocks kept and the heap watched.
 struct Prefaulting;
 
 #[global_allocator]
@@ -110,34 +113,94 @@ pub(super) fn tune() {
     }
 }
 
-// SAFETY: every call is the system allocator's, with the same arguments; the watch only reads
-// the returned pointer's value.
+/// The layout asked of the system's allocator for `layout`: a block of a size class is allocated
+/// at its class's size, so that any block of the class can serve any request of it.
+#[inline(always)]
+fn served(layout: Layout) -> Layout {
+    match classes::class(layout.size(), layout.align()) {
+        // A class size is a non-zero multiple of 16, and 16 a power of two.
+        Some(c) => Layout::from_size_align(classes::class_size(c), 16).unwrap_or(layout),
+        None => layout,
+    }
+}
+
+// SAFETY: every block comes from the system's allocator, and goes back to it with the layout it
+// was allocated at (`served`), unless a size-class list keeps it for a later request of the same
+// class; the watch only reads the returned pointer's value.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Prefaulting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller's contract, passed on.
+        if let Some(c) = classes::class(layout.size(), layout.align()) {
+            let block = classes::take(c);
+            if !block.is_null() {
+                return block;
+            }
+        }
+        let layout = served(layout);
+        // SAFETY: the caller's contract, passed on; `served` keeps the size non-zero and only
+        // raises it and the alignment.
         let ptr = unsafe { System.alloc(layout) };
         WATCH.handed_out(ptr, layout.size());
         ptr
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if classes::class(layout.size(), layout.align()).is_none() {
+            // SAFETY: the caller's contract, passed on.
+            let ptr = unsafe { System.alloc_zeroed(layout) };
+            WATCH.handed_out(ptr, layout.size());
+            return ptr;
+        }
+        // A block from a list holds what its last owner wrote.
         // SAFETY: the caller's contract, passed on.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        WATCH.handed_out(ptr, layout.size());
+        let ptr = unsafe { self.alloc(layout) };
+        if !ptr.is_null() {
+            // SAFETY: the block is at least `layout.size()` bytes and ours.
+            unsafe { ptr.write_bytes(0, layout.size()) };
+        }
         ptr
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller's contract, passed on.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        WATCH.handed_out(new, new_size);
+        let (old, new) = (
+            classes::class(layout.size(), layout.align()),
+            classes::class(new_size, layout.align()),
+        );
+        if old.is_none() && new.is_none() {
+            // SAFETY: the caller's contract, passed on; the block was allocated at `layout`.
+            let new = unsafe { System.realloc(ptr, layout, new_size) };
+            WATCH.handed_out(new, new_size);
+            return new;
+        }
+        if old.is_some() && old == new {
+            // The block is its class's size, which the new size fits.
+            return ptr;
+        }
+        // SAFETY: the caller's contract: `new_size` rounded up to `layout.align()` does not
+        // overflow, and the alignment is a power of two.
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        // SAFETY: `new_layout` has a non-zero size (the caller's contract).
+        let new = unsafe { self.alloc(new_layout) };
+        if !new.is_null() {
+            // SAFETY: both blocks are ours, distinct, and at least as long as the copy.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+        }
         new
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract, passed on.
-        unsafe { System.dealloc(ptr, layout) }
+        if let Some(c) = classes::class(layout.size(), layout.align()) {
+            // SAFETY: a block of class `c` was allocated at the class's size (`served`), and the
+            // caller gives it up.
+            if unsafe { classes::keep(c, ptr) } {
+                return;
+            }
+        }
+        // SAFETY: the caller's contract; the block was allocated at `served(layout)`.
+        unsafe { System.dealloc(ptr, served(layout)) }
     }
 }
 

@@ -32,31 +32,3 @@ pub fn tune() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     glibc::tune();
 }
-
-/// The part of the heap to fault in when its end moved from `seen` to `brk`: whole pages of
-/// `page` bytes (a power of two), from the page holding `seen` to the page end past `brk`; none
-/// when the heap did not grow.
-#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
-fn fresh(seen: usize, brk: usize, page: usize) -> Option<(usize, usize)> {
-    if brk <= seen {
-        return None;
-    }
-    let start = seen & !(page - 1);
-    let end = brk.checked_add(page - 1)? & !(page - 1);
-    Some((start, end - start))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fresh;
-
-    #[test]
-    fn the_part_to_fault_in_is_whole_pages_from_the_old_end_to_the_new() {
-        assert_eq!(fresh(0x1000, 0x1000, 0x1000), None);
-        assert_eq!(fresh(0x5000, 0x4000, 0x1000), None);
-        assert_eq!(fresh(0x1000, 0x41000, 0x1000), Some((0x1000, 0x40000)));
-        // Unaligned ends: the page holding the old end, up to the page end past the new one.
-        assert_eq!(fresh(0x1234, 0x3001, 0x1000), Some((0x1000, 0x3000)));
-        assert_eq!(fresh(usize::MAX - 10, usize::MAX, 0x1000), None);
-    }
-}

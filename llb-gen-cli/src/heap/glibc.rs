@@ -54,8 +54,7 @@ impl Watch {
         if seen == usize::MAX {
             return;
         }
-        let Some((start, len)) = super::fresh(seen, end(), self.page.load(Ordering::Relaxed))
-        else {
+        let Some((start, len)) = fresh(seen, end(), self.page.load(Ordering::Relaxed)) else {
             return;
         };
         if self
@@ -80,6 +79,18 @@ impl Watch {
 }
 
 static WATCH: Watch = Watch::off();
+
+/// The part of the heap to fault in when its end moved from `seen` to `brk`: whole pages of
+/// `page` bytes (a power of two), from the page holding `seen` to the page end past `brk`; none
+/// when the heap did not grow.
+fn fresh(seen: usize, brk: usize, page: usize) -> Option<(usize, usize)> {
+    if brk <= seen {
+        return None;
+    }
+    let start = seen & !(page - 1);
+    let end = brk.checked_add(page - 1)? & !(page - 1);
+    Some((start, end - start))
+}
 
 /// The heap's end now.
 #[allow(unsafe_code)]
@@ -113,32 +124,33 @@ pub(super) fn tune() {
     }
 }
 
-/// The layout asked of the system's allocator for `layout`: a block of a size class is allocated
-/// at its class's size, so that any block of the class can serve any request of it.
+/// The layout every block of class `c` is allocated at, so that any block of the class can serve
+/// any request of it.
 #[inline(always)]
-fn served(layout: Layout) -> Layout {
-    match classes::class(layout.size(), layout.align()) {
-        // A class size is a non-zero multiple of 16, and 16 a power of two.
-        Some(c) => Layout::from_size_align(classes::class_size(c), 16).unwrap_or(layout),
-        None => layout,
-    }
+fn class_layout(c: usize) -> Layout {
+    // A class size is a non-zero multiple of 16 up to 1 KiB, and 16 a power of two: the fallback,
+    // the largest class's layout, is never taken.
+    Layout::from_size_align(classes::class_size(c), 16).unwrap_or(Layout::new::<[u128; 64]>())
 }
 
 // SAFETY: every block comes from the system's allocator, and goes back to it with the layout it
-// was allocated at (`served`), unless a size-class list keeps it for a later request of the same
+// was allocated at (`class_layout` for a size class), unless a size-class list keeps it for a later request of the same
 // class; the watch only reads the returned pointer's value.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Prefaulting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if let Some(c) = classes::class(layout.size(), layout.align()) {
-            let block = classes::take(c);
-            if !block.is_null() {
-                return block;
+        let layout = match classes::class(layout.size(), layout.align()) {
+            Some(c) => {
+                let block = classes::take(c);
+                if !block.is_null() {
+                    return block;
+                }
+                class_layout(c)
             }
-        }
-        let layout = served(layout);
-        // SAFETY: the caller's contract, passed on; `served` keeps the size non-zero and only
-        // raises it and the alignment.
+            None => layout,
+        };
+        // SAFETY: the caller's contract, passed on; a class's layout only raises the size and
+        // the alignment.
         let ptr = unsafe { System.alloc(layout) };
         WATCH.handed_out(ptr, layout.size());
         ptr
@@ -192,21 +204,21 @@ unsafe impl GlobalAlloc for Prefaulting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if let Some(c) = classes::class(layout.size(), layout.align()) {
-            // SAFETY: a block of class `c` was allocated at the class's size (`served`), and the
-            // caller gives it up.
-            if unsafe { classes::keep(c, ptr) } {
-                return;
-            }
-        }
-        // SAFETY: the caller's contract; the block was allocated at `served(layout)`.
-        unsafe { System.dealloc(ptr, served(layout)) }
+        let layout = match classes::class(layout.size(), layout.align()) {
+            // SAFETY: a block of class `c` was allocated at the class's layout (`alloc`), and
+            // the caller gives it up.
+            Some(c) if unsafe { classes::keep(c, ptr) } => return,
+            Some(c) => class_layout(c),
+            None => layout,
+        };
+        // SAFETY: the caller's contract; the block was allocated at `layout`.
+        unsafe { System.dealloc(ptr, layout) }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Watch;
+    use super::{fresh, Watch};
     use std::sync::atomic::Ordering;
 
     const PAGE: usize = 4096;
@@ -308,5 +320,15 @@ mod tests {
         END.with(|e| e.set(map.0 + 4 * PAGE));
         watch.handed_out((map.0 + 3 * PAGE) as *mut u8, 100);
         assert_eq!(watch.seen.load(Ordering::Relaxed), usize::MAX);
+    }
+
+    #[test]
+    fn the_part_to_fault_in_is_whole_pages_from_the_old_end_to_the_new() {
+        assert_eq!(fresh(0x1000, 0x1000, 0x1000), None);
+        assert_eq!(fresh(0x5000, 0x4000, 0x1000), None);
+        assert_eq!(fresh(0x1000, 0x41000, 0x1000), Some((0x1000, 0x40000)));
+        // Unaligned ends: the page holding the old end, up to the page end past the new one.
+        assert_eq!(fresh(0x1234, 0x3001, 0x1000), Some((0x1000, 0x3000)));
+        assert_eq!(fresh(usize::MAX - 10, usize::MAX, 0x1000), None);
     }
 }

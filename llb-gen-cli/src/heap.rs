@@ -19,10 +19,15 @@
 //! next request of that class (`classes.rs`): glibc's `malloc` and `free` were a fifth of the
 //! conversion's instructions.
 //!
+//! The executable also has its own `memcmp` and `bcmp` (`compare.rs`): glibc's AVX-512 variant,
+//! which it picks on CPUs that have it, was slow on the conversion's many short comparisons.
+//!
 //! Elsewhere (musl, other systems) the allocator is the system's, untouched.
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod classes;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod compare;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod glibc;
 

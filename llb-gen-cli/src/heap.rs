@@ -16,7 +16,8 @@
 //! call, or a refusal, turns the populating off: the pages then come one fault at a time.
 //!
 //! And a freed block of at most 1 KiB is kept on a list of its size class, per thread, for the
-//! next request of that class (`classes.rs`): glibc's `malloc` and `free` were a fifth of the
+//! next request of that class, and the smallest blocks are cut from chunks of 64 KiB instead of
+//! asked of glibc one by one (`classes.rs`): glibc's `malloc` and `free` were a fifth of the
 //! conversion's instructions.
 //!
 //! The executable also has its own `memcmp` and `bcmp` (`compare.rs`): glibc's AVX-512 variant,

@@ -133,9 +133,31 @@ fn class_layout(c: usize) -> Layout {
     Layout::from_size_align(classes::class_size(c), 16).unwrap_or(Layout::new::<[u128; 64]>())
 }
 
+impl Prefaulting {
+    /// A new block of the carved class `c`, cut from this thread's chunk or from a new one.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn cut(&self, c: usize) -> *mut u8 {
+        let block = classes::cut(c);
+        if !block.is_null() {
+            return block;
+        }
+        let layout = Layout::new::<[u128; classes::CHUNK / 16]>();
+        // SAFETY: a non-zero size.
+        let chunk = unsafe { System.alloc(layout) };
+        if chunk.is_null() {
+            return chunk;
+        }
+        WATCH.handed_out(chunk, layout.size());
+        classes::refill(chunk);
+        classes::cut(c)
+    }
+}
+
 // SAFETY: every block comes from the system's allocator, and goes back to it with the layout it
-// was allocated at (`class_layout` for a size class), unless a size-class list keeps it for a later request of the same
-// class; the watch only reads the returned pointer's value.
+// was allocated at (`class_layout` for a size class), unless a size-class list keeps it for a
+// later request of the same class; a block of a carved class is cut from a chunk the system's
+// allocator gave, and never goes back to it. The watch only reads the returned pointer's value.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Prefaulting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -144,6 +166,9 @@ unsafe impl GlobalAlloc for Prefaulting {
                 let block = classes::take(c);
                 if !block.is_null() {
                     return block;
+                }
+                if classes::carved(c) {
+                    return self.cut(c);
                 }
                 class_layout(c)
             }
@@ -208,6 +233,8 @@ unsafe impl GlobalAlloc for Prefaulting {
             // SAFETY: a block of class `c` was allocated at the class's layout (`alloc`), and
             // the caller gives it up.
             Some(c) if unsafe { classes::keep(c, ptr) } => return,
+            // Not glibc's to take back (never so: a thread's lists outlive it).
+            Some(c) if classes::carved(c) => return,
             Some(c) => class_layout(c),
             None => layout,
         };

@@ -60,7 +60,7 @@ pub(super) fn prefix_from(
 fn init_stage(
     g: &StageGraph,
     i: usize,
-    roots: &mut BTreeMap<usize, Root>,
+    roots: &mut [Option<Root>],
     results: &mut [Option<Box<StageState>>],
     children_left: &mut [usize],
     target: usize,
@@ -84,7 +84,7 @@ fn init_stage(
         }
         None => {
             // Each root starts one stage: taken over, not copied.
-            let root = roots.remove(&i)?;
+            let root = roots.get_mut(i)?.take()?;
             let has_image_step = !root.state.is_scratch() || node.base_name != SCRATCH;
             let state = root.state.with_platform(pb_platform(&root.platform));
             let mut d = root_stage(Root { state, ..root });
@@ -138,9 +138,9 @@ fn init_stage(
 fn context_stage(
     node: &super::stages::StageNode,
     i: usize,
-    roots: &mut BTreeMap<usize, Root>,
+    roots: &mut [Option<Root>],
 ) -> Option<StageState> {
-    let mut d = root_stage(roots.remove(&i)?);
+    let mut d = root_stage(roots.get_mut(i)?.take()?);
     d.display_name = node.display_name.as_str().to_owned();
     d.base_config = None;
     Some(d)
@@ -220,7 +220,7 @@ struct Dispatched {
 fn dispatch_all(
     df: &mut ir::Dockerfile,
     graph: &Graph<'_>,
-    mut roots: BTreeMap<usize, Root>,
+    roots: BTreeMap<usize, Root>,
     opts: &ConvertOptions,
     (context, excludes): (llb::State, &[String]),
     source_map: &super::dispatch::SourceMaps<'_>,
@@ -237,11 +237,19 @@ fn dispatch_all(
     let mut results: Vec<Option<Box<StageState>>> = vec![None; g.nodes.len()];
     // Synthetic (image) nodes are ready as soon as they are resolved.
     let mut done: Vec<Option<llb::State>> = vec![None; g.nodes.len()];
-    for (&i, root) in &roots {
+    // By node, each taken once: a tree's removal moved the larger roots after it (about 1 MB of
+    // copies on 500 stages).
+    let mut by_node: Vec<Option<Root>> = Vec::with_capacity(g.nodes.len());
+    by_node.resize_with(g.nodes.len(), || None);
+    for (i, root) in roots {
         if g.nodes[i].is_synthetic() {
             done[i] = Some(root.state.clone());
         }
+        if let Some(slot) = by_node.get_mut(i) {
+            *slot = Some(root);
+        }
     }
+    let mut roots = by_node;
     let mut children_left = child_stage_counts(g, reachable);
     let epoch = super::epoch::resolve(&opts.build_args, globals, &df.meta_args)?;
     let mut ctx_paths = BTreeSet::new();
@@ -264,7 +272,7 @@ fn dispatch_all(
             }
             continue;
         }
-        if let (None, Some(root)) = (node.parent, roots.get(&i)) {
+        if let (None, Some(Some(root))) = (node.parent, roots.get(i)) {
             if root.base_config.is_some() {
                 let stage = &df.stages[stage_idx];
                 warnings.extend(lint_hooks::base_platform(

@@ -6,8 +6,10 @@
 //! bytes with overlapping unaligned loads and stores (every load before any store, so the same
 //! code serves `memmove`), larger blocks with `rep movsb` (fast strings), and compare eight bytes
 //! at a time. Statically linked, the definitions here take the place of libc's: the archive's
-//! members that define them are never pulled in. Only built for musl targets; glibc's own
-//! versions (selected per CPU at start-up) are already fast.
+//! members that define them are never pulled in. Only built for musl targets; glibc picks its own
+//! versions per CPU at start-up, fast for copies, but its AVX-512 `memcmp` was slow on short
+//! compares on an AMD EPYC, so the glibc CLI has a `memcmp` of its own too
+//! (`llb-gen-cli/src/heap/compare.rs`).
 //!
 //! Tests: `mem_tests.rs` (every length up to 300, every alignment up to 16, overlaps both ways),
 //! run by `scripts/test` on the musl build.

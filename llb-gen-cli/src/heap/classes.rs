@@ -11,7 +11,7 @@
 //! come from glibc one by one either: they are cut from a chunk of [`CHUNK`] bytes per thread, end
 //! to end, without glibc's header and its 32-byte minimum, and never go back to glibc, so their
 //! lists have no bound. The other classes come from glibc and a list keeps at most [`CAP`] of
-//! them; a further freed block goes back. On the 500-stage file, 60 alternating runs: 15.39 ->
+//! them; a further freed block goes back. On the 500-stage file, 40 alternating runs: 15.39 ->
 //! 14.39 ms CPU and peak RSS -0.35 MB with four such classes; with all of them 14.50 ms and
 //! +1.1 MB (blocks of one size cannot serve another).
 
@@ -25,8 +25,8 @@ const CLASSES: usize = 64;
 /// RSS; unbounded lists saved 21M and cost 1.4 MB.
 const CAP: u32 = 32;
 
-/// The classes cut from a chunk (16 to 64 bytes). Eight (to 128 bytes) used 0.23 ms less CPU and
-/// 0.17 MB more memory.
+/// The classes cut from a chunk (16 to 64 bytes). Eight (to 128 bytes) used 0.14-0.23 ms less
+/// CPU for 0.15-0.4 MB more memory (two measurements), sixteen 0.4 ms less for 1.3 MB more.
 const CARVED: usize = 4;
 
 /// The size of the chunks small blocks are cut from (glibc's block; a chunk's last bytes, when

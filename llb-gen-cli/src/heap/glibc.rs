@@ -233,7 +233,8 @@ unsafe impl GlobalAlloc for Prefaulting {
             // SAFETY: a block of class `c` was allocated at the class's layout (`alloc`), and
             // the caller gives it up.
             Some(c) if unsafe { classes::keep(c, ptr) } => return,
-            // Not glibc's to take back (never so: a thread's lists outlive it).
+            // A carved block is always kept (above); were it not, it is still not glibc's to
+            // take back: it stays allocated.
             Some(c) if classes::carved(c) => return,
             Some(c) => class_layout(c),
             None => layout,

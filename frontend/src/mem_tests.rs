@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-const MAX_LEN: usize = 300;
+const MAX_LEN: usize = 600;
 const MAX_SHIFT: usize = 16;
 
 fn pattern(len: usize) -> Vec<u8> {

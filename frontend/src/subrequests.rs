@@ -145,6 +145,7 @@ fn result(reply: &Reply) -> wire::Result {
 /// marshaled, as upstream's lint stops after dispatch).
 fn warnings_only(
     ready: Box<llb_gen::convert::Ready>,
+    _files: usize,
 ) -> Result<Result<Vec<Diagnostic>, Vec<Diagnostic>>, FrontendError> {
     // Left allocated, like a build's graph (driver.rs, `marshal`): the process ends next.
     Ok(ready.into_warnings(llb_gen::llb::Teardown::Leave))

@@ -13,7 +13,7 @@
 //! stdin/stdout (a file, a terminal, a socket) falls back to those.
 //!
 //! Writes are batched ([`batched`]): the frames of one burst leave in one
-//! `write`.
+//! `write`; after it the thread polls for the answer a little before it sleeps ([`spin`]).
 //!
 //! The connection's own tasks run in a [`pump::Pump`], not on the runtime, so
 //! that a panic can still send its `Return` ([`take_over`]).
@@ -21,6 +21,7 @@
 mod batched;
 mod pipes;
 mod pump;
+mod spin;
 
 use std::future::Future;
 use std::io;
@@ -78,7 +79,9 @@ where
     IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
     tokio::spawn(pump.clone().run());
-    let slot = Arc::new(Mutex::new(Some(batched::Batched::new(io))));
+    let spin = Arc::new(spin::Spin::new());
+    tokio::spawn(spin.clone().run());
+    let slot = Arc::new(Mutex::new(Some(batched::Batched::new(io).spinning(spin))));
     let connector = tower::service_fn(move |_: Uri| {
         let io = slot.lock().ok().and_then(|mut s| s.take());
         async move {

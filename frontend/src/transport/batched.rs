@@ -42,6 +42,8 @@ pub(crate) struct Batched<IO> {
     yields: u8,
     /// The length of `buf` at the flush's last yield.
     seen: usize,
+    /// Told of every drain: an answer may follow soon ([`super::spin`]).
+    spin: Option<std::sync::Arc<super::spin::Spin>>,
 }
 
 impl<IO> Batched<IO> {
@@ -53,7 +55,14 @@ impl<IO> Batched<IO> {
             yielding: None,
             yields: 0,
             seen: 0,
+            spin: None,
         }
+    }
+
+    /// Tells `spin` of every write that empties the buffer.
+    pub(crate) fn spinning(mut self, spin: std::sync::Arc<super::spin::Spin>) -> Self {
+        self.spin = Some(spin);
+        self
     }
 }
 
@@ -70,6 +79,9 @@ impl<IO: AsyncWrite + Unpin> Batched<IO> {
         self.buf.clear();
         self.written = 0;
         self.seen = 0;
+        if let Some(spin) = &self.spin {
+            spin.wrote();
+        }
         Poll::Ready(Ok(()))
     }
 

@@ -12,7 +12,11 @@
 //!
 //! How: [`Spin::run`] is a task of its own on the one-thread runtime. While the window of the
 //! last write is open it yields, and a yielding task makes the runtime poll the event loop
-//! without a timeout; once the window closes it waits for the next write.
+//! without a timeout; once the window closes it waits for the next write. Each turn first
+//! yields the CPU (`sched_yield`): the kernel often queues the pipe's reader, woken by our write,
+//! on the writer's CPU, expecting the writer to sleep, and a spin that kept the CPU made it wait.
+//! Without that, 500 stages took 0.8 ms longer with the spin than without; with it, 1.0 ms less
+//! (12 runs each, each right after upstream's).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -57,6 +61,9 @@ impl Spin {
     pub(crate) async fn run(self: std::sync::Arc<Self>) {
         loop {
             if self.open() {
+                // The CPU to whatever else is ready on it first: a pipe's reader woken by our
+                // write is often queued on this CPU (the kernel expects the writer to sleep).
+                std::thread::yield_now();
                 tokio::task::yield_now().await;
             } else {
                 // A write since the check left a permit: this returns at once.

@@ -7,7 +7,7 @@
 //! that its connections, TLS and HTTP go on while the converter works, and the caller only waits
 //! on it (`Handle::block_on`). A second thread is not free: glibc's allocator takes its locks
 //! from the moment one exists, and the 500-stage file's conversion took 0.6 ms longer with one
-//! (docs/performance.md, "Ninth session").
+//! (docs/performance-history.md, "Ninth session").
 
 use std::future::Future;
 use std::sync::{Mutex, PoisonError};

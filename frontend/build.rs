@@ -1,7 +1,7 @@
 //! The image's binary (static musl) links the functions a build runs together, those of the
 //! smallest build first (`hot-text.ld`, made by `scripts/frontend-hot-text`): the kernel maps
 //! an executable's code in 64 KiB blocks around each page a run touches, and spread over the
-//! whole 2.4 MB of code, the functions even examples/hello runs cost 37 such faults, each
+//! whole 2.4 MB of code, the functions even examples/hello runs cost 38 such faults, each
 //! mapping 16 pages (docs/performance.md, "Thirteenth session"). The linker is lld (the image's
 //! flags, scripts/lib/image-flags.sh), which reads the script as an addition to its default
 //! layout. `FRONTEND_HOT_TEXT=off` links without it; `FRONTEND_LINK_MAP=FILE` writes the

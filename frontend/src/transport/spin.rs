@@ -45,15 +45,18 @@ impl Spin {
 
     /// A write left: the window is open for [`BUDGET`] from now.
     pub(crate) fn wrote(&self) {
-        let until = self.start.elapsed() + BUDGET;
-        let until = u64::try_from(until.as_nanos()).unwrap_or(u64::MAX);
-        self.until.store(until, Ordering::Relaxed);
+        self.until
+            .store(self.since_start(BUDGET), Ordering::Relaxed);
         self.wrote.notify_one();
     }
 
     fn open(&self) -> bool {
-        let now = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        now < self.until.load(Ordering::Relaxed)
+        self.since_start(Duration::ZERO) < self.until.load(Ordering::Relaxed)
+    }
+
+    /// Now plus `ahead`, in nanoseconds since `start`.
+    fn since_start(&self, ahead: Duration) -> u64 {
+        u64::try_from((self.start.elapsed() + ahead).as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// The spinning task (spawned on the runtime with the connection). It never ends: the

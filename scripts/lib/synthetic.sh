@@ -4,6 +4,9 @@
 # scripts/frontend-hot-text.
 #
 #   synthetic_images                   the base images the file names, in its order
+#   synthetic_online IN OUT            pushes those images to the bench registry (already started:
+#                                      scripts/lib/bench-registry.sh) and writes IN to OUT with
+#                                      its FROM lines naming them there
 #   synthetic_recording REPLAY STAGES DIR NAME
 #                           writes the file with STAGES stages to DIR/NAME.Dockerfile and a replay
 #                           recording of it (tests/replay, REPLAY its binary) to DIR/NAME.json
@@ -17,4 +20,11 @@ synthetic_recording() {
   # It starts with `# syntax=docker/dockerfile:1`: `cmdline` as when BuildKit runs that frontend.
   "$replay" record --name "$name" --file "Dockerfile=$dir/$name.Dockerfile" "${args[@]}" \
     --opt cmdline=docker/dockerfile:1 >"$dir/$name.json"
+}
+
+synthetic_online() {
+  local img names
+  for img in "${synthetic_images[@]}"; do bench_registry_push "$img"; done
+  names=$(printf '%s|' "${synthetic_images[@]%%:*}")
+  sed -E "s#^FROM (${names%|}):#FROM $BENCH_REGISTRY/\1:#" "$1" >"$2"
 }

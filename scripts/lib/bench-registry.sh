@@ -5,13 +5,18 @@
 #   bench_registry_start DIR      start it (state in DIR), or die; sets BENCH_REGISTRY_PID
 #   bench_registry_push NAME:TAG  push a one-layer image (an empty tar) as NAME:TAG, its config
 #                                 naming it (IMAGE=NAME:TAG)
-#   bench_registry_stop           stop the registry this shell started (by its PID)
+#   bench_proxy_start MS IN OUT   start scripts/lib/delay-proxy.py on the port below the
+#                                 registry's, holding each answer MS ms, or fail; write the file
+#                                 IN to OUT with the registry's address replaced by the proxy's
+#   bench_proxy_stop              stop that proxy (by its PID)
+#   bench_registry_stop           stop the registry this shell started, and its proxy (by PIDs)
 #
 # Only 127.0.0.1 is contacted.
 
 BENCH_REGISTRY_PORT=${BENCH_REGISTRY_PORT:-5099}
 BENCH_REGISTRY=localhost:$BENCH_REGISTRY_PORT
 BENCH_REGISTRY_PID=
+BENCH_PROXY_PID=
 
 bench_registry_start() {
   local dir=$1 i
@@ -45,11 +50,43 @@ EOF
   return 1
 }
 
+bench_proxy_start() {
+  local ms=$1 in=$2 out=$3 far=$((BENCH_REGISTRY_PORT - 1)) log i
+  bench_proxy_stop # one proxy at a time: its port is fixed
+  log=$(mktemp)
+  python3 "$(dirname "${BASH_SOURCE[0]}")/delay-proxy.py" "$far" "$BENCH_REGISTRY_PORT" "$ms" \
+    >"$log" 2>&1 </dev/null &
+  BENCH_PROXY_PID=$!
+  for ((i = 0; i < 50; i++)); do
+    grep -q listening "$log" && break
+    sleep 0.1
+  done
+  if ! grep -q listening "$log"; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "bench: the delay proxy did not answer on 127.0.0.1:$far" >&2
+    return 1
+  fi
+  rm -f "$log"
+  sed "s#$BENCH_REGISTRY/#localhost:$far/#" "$in" >"$out.tmp"
+  mv "$out.tmp" "$out"
+}
+
+bench_proxy_stop() {
+  if [[ -n $BENCH_PROXY_PID ]]; then
+    kill "$BENCH_PROXY_PID" 2>/dev/null || true
+    wait "$BENCH_PROXY_PID" 2>/dev/null || true
+    BENCH_PROXY_PID=
+  fi
+}
+
 bench_registry_stop() {
+  bench_proxy_stop
   if [[ -n $BENCH_REGISTRY_PID ]]; then
     kill "$BENCH_REGISTRY_PID" 2>/dev/null || true
     wait "$BENCH_REGISTRY_PID" 2>/dev/null || true
     BENCH_REGISTRY_PID=
+BENCH_PROXY_PID=
   fi
 }
 

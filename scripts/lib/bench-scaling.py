@@ -55,15 +55,22 @@ def instructions_file(n, registry):
 
 
 def run_once(cmd, path):
-    with open(path, "rb") as stdin:
-        t0 = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdin=stdin,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wall = time.perf_counter() - t0
-    err = proc.stderr.decode(errors="replace").strip().splitlines()
-    if proc.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed on {path}:\n" + "\n".join(err[-10:]))
-    return wall * 1000, int(err[-1]) / 1024
+    """Wall ms and peak RSS MB of one run. dockerfile2llb's image resolver writes one map from
+    several goroutines, and about one run in 40 dies of it (as in scripts/bench): such a run is
+    left out and run again, twice at most; any other failure ends the benchmark."""
+    for attempt in range(3):
+        with open(path, "rb") as stdin:
+            t0 = time.perf_counter()
+            proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdin=stdin,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            wall = time.perf_counter() - t0
+        err = proc.stderr.decode(errors="replace").strip().splitlines()
+        if proc.returncode == 0:
+            return wall * 1000, int(err[-1]) / 1024
+        raced = any(line.startswith("fatal error: concurrent map") for line in err)
+        if not raced or attempt == 2:
+            raise SystemExit(f"{cmd[0]} failed on {path}:\n" + "\n".join(err[-10:]))
+        print(f"{cmd[0]} died of its known data race on {path}; run again", file=sys.stderr)
 
 
 def slope(points):
